@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(vinit::cmd::dispatch(std::env::args_os().collect()));
+}

@@ -1,0 +1,70 @@
+//! Command front ends. Each submodule has `pub fn main(args: Vec<String>) -> i32`
+//! where `args[0]` is the name the command was called by.
+
+pub mod halt;
+pub mod init;
+pub mod rc;
+pub mod runlevel;
+pub mod service;
+pub mod shutdown;
+pub mod telinit;
+pub mod update_rc_d;
+
+use std::ffi::OsString;
+use std::path::Path;
+
+/// The commands the multi-call binary answers to, by `argv[0]` basename.
+pub const COMMANDS: &[&str] = &[
+    "init",
+    "telinit",
+    "runlevel",
+    "rc",
+    "service",
+    "update-rc.d",
+    "shutdown",
+    "halt",
+    "reboot",
+    "poweroff",
+];
+
+/// Runs the command named by `argv[0]` (a leading `-`, as login shells and
+/// sysvinit's halt allow, is ignored), or by `argv[1]` when called as `vinit`.
+pub fn dispatch(argv: Vec<OsString>) -> i32 {
+    let args: Vec<String> = argv
+        .into_iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let name = args
+        .first()
+        .map(|a| {
+            Path::new(a)
+                .file_name()
+                .map(|n| n.to_string_lossy().trim_start_matches('-').to_string())
+                .unwrap_or_default()
+        })
+        .unwrap_or_default();
+    match name.as_str() {
+        "init" | "telinit" => init::main(args),
+        "runlevel" => runlevel::main(args),
+        "rc" => rc::main(args),
+        "service" => service::main(args),
+        "update-rc.d" => update_rc_d::main(args),
+        "shutdown" => shutdown::main(args),
+        "halt" | "reboot" | "poweroff" => halt::main(args),
+        _ => match args.get(1) {
+            Some(sub) if COMMANDS.contains(&sub.as_str()) => dispatch(
+                args.into_iter()
+                    .skip(1)
+                    .map(OsString::from)
+                    .collect(),
+            ),
+            _ => {
+                eprintln!(
+                    "vinit: a SysV-compatible init. Call it as one of: {}",
+                    COMMANDS.join(", ")
+                );
+                1
+            }
+        },
+    }
+}

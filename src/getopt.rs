@@ -1,0 +1,111 @@
+//! A small POSIX `getopt(3)` for the classic commands, whose usage messages and
+//! exit codes must match sysvinit's to the letter (clap's would not).
+//!
+//! Options are single letters; `spec` lists them, a letter followed by `:`
+//! takes an argument (`-t 5` or `-t5`). Parsing stops at the first non-option
+//! word or at `--`, as glibc's getopt does with `POSIXLY_CORRECT`.
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opt {
+    /// A flag, or an option with its argument.
+    Flag(char, Option<String>),
+    /// A letter not in `spec`.
+    Unknown(char),
+    /// An option that needs an argument but was last on the line.
+    MissingArgument(char),
+}
+
+/// Parsed options in order, and the operands after them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Parsed {
+    pub opts: Vec<Opt>,
+    pub operands: Vec<String>,
+}
+
+impl Parsed {
+    /// True if any option was unknown or lacked its argument.
+    pub fn has_errors(&self) -> bool {
+        self.opts.iter().any(|o| !matches!(o, Opt::Flag(..)))
+    }
+}
+
+/// Parses `args` (without `argv[0]`) against `spec`, e.g. `"t:e:"`.
+pub fn parse(args: &[String], spec: &str) -> Parsed {
+    let takes_arg = |c: char| -> Option<bool> {
+        let i = spec.find(c)?;
+        Some(spec[i + c.len_utf8()..].starts_with(':'))
+    };
+    let mut parsed = Parsed::default();
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        if word == "--" {
+            break;
+        }
+        let Some(letters) = word.strip_prefix('-').filter(|l| !l.is_empty()) else {
+            parsed.operands.push(word.clone());
+            break;
+        };
+        for (i, c) in letters.char_indices() {
+            match takes_arg(c) {
+                None => parsed.opts.push(Opt::Unknown(c)),
+                Some(false) => parsed.opts.push(Opt::Flag(c, None)),
+                Some(true) => {
+                    let rest = &letters[i + c.len_utf8()..];
+                    let value = if rest.is_empty() {
+                        words.next().cloned()
+                    } else {
+                        Some(rest.to_string())
+                    };
+                    parsed.opts.push(match value {
+                        Some(v) => Opt::Flag(c, Some(v)),
+                        None => Opt::MissingArgument(c),
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    parsed.operands.extend(words.cloned());
+    parsed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn flags_arguments_and_operands() {
+        let p = parse(&args("-t 7 -rf -t5 now msg -x"), "t:rfh");
+        assert_eq!(
+            p.opts,
+            vec![
+                Opt::Flag('t', Some("7".into())),
+                Opt::Flag('r', None),
+                Opt::Flag('f', None),
+                Opt::Flag('t', Some("5".into())),
+            ]
+        );
+        assert_eq!(p.operands, args("now msg -x"));
+        assert!(!p.has_errors());
+    }
+
+    #[test]
+    fn unknown_and_missing_argument() {
+        let p = parse(&args("-z -t"), "t:");
+        assert_eq!(p.opts, vec![Opt::Unknown('z'), Opt::MissingArgument('t')]);
+        assert!(p.has_errors());
+    }
+
+    #[test]
+    fn double_dash_and_lone_dash() {
+        let p = parse(&args("-r -- -h"), "rh");
+        assert_eq!(p.opts, vec![Opt::Flag('r', None)]);
+        assert_eq!(p.operands, args("-h"));
+        let p = parse(&args("- -r"), "r");
+        assert_eq!(p.operands, args("- -r"));
+    }
+}

@@ -1,0 +1,17 @@
+//! vinit: a SysV-compatible init system.
+//!
+//! One library crate, a module per concern; the binaries in `src/bin` only
+//! dispatch to [`cmd`]. Policy (what to run when) lives in modules that do no
+//! I/O and is unit-tested without processes; mechanism (fork, exec, signals,
+//! FIFOs, utmp) is kept apart, and every `unsafe` block lives in [`sys`].
+//! See ARCHITECTURE.md for the map.
+
+pub mod cmd;
+pub mod getopt;
+pub mod initctl;
+pub mod inittab;
+pub mod pid1;
+pub mod rc;
+pub mod supervisor;
+pub mod sys;
+pub mod utmp;

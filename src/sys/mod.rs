@@ -1,0 +1,1 @@
+//! Every `unsafe` of the crate lives below this module.

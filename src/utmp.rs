@@ -1,0 +1,1 @@
+//! utmp/wtmp records (SPEC §5) and `/run/runlevel`.
