@@ -1,9 +1,34 @@
 //! `/etc/inittab` and `/etc/inittab.d/*.tab`: the data model and the parser
 //! (nom), with sysvinit 3.06's validation rules (SPEC §1).
 //!
-//! Owned by the inittab work: the parser, `load`, `check_main` and the
-//! process-field planner are still to be written here.
+//! * [`parse`] turns the bytes of one file into entries and diagnostics,
+//!   exactly as sysvinit's `read_inittab` would (256-byte `fgets` pieces,
+//!   `strsep` field splitting, the "last failing check wins" validation).
+//! * [`load`] reads `/etc/inittab`, adds the default sulogin entry and reads
+//!   `/etc/inittab.d` (sorted: a deliberate difference, see `load.rs`).
+//! * [`Entry::effective_runlevels`], [`Entry::runs_in`] and [`default_level`]
+//!   answer the runlevel questions of the PID 1 policy.
+//! * [`plan_exec`] and [`shell_fallback`] turn a process field into an argv.
+//! * [`check_main`] is `init --check [FILE]`.
+//!
+//! Everything here is pure (no global state, no logging) and never panics on
+//! any input; `root` arguments let tests use a directory instead of `/`.
+//!
+//! Non-UTF-8 bytes: all checks (field lengths, duplicate ids, comment and
+//! blank detection) work on the raw bytes as sysvinit does; the stored
+//! strings are converted lossily (invalid sequences become U+FFFD).
 
+mod check;
+mod exec;
+mod load;
+mod parse;
+
+pub use check::check_main;
+pub use exec::{ExecPlan, INITSCRIPT, plan_exec, shell_fallback};
+pub use load::{Loaded, SULOGIN, load};
+pub use parse::{LINE_BUFFER, Parsed, parse};
+
+use std::borrow::Cow;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -28,12 +53,127 @@ pub enum Action {
     Kbrequest = 15,
 }
 
-/// Where a line came from. `line` counts physical lines across
-/// `/etc/inittab` and then the `inittab.d` files, as sysvinit does.
+impl Action {
+    /// Every action, in sysvinit's internal numbering order.
+    pub const ALL: [Action; 15] = [
+        Action::Respawn,
+        Action::Wait,
+        Action::Once,
+        Action::Boot,
+        Action::Bootwait,
+        Action::Powerfail,
+        Action::Powerwait,
+        Action::Powerokwait,
+        Action::Ctrlaltdel,
+        Action::Off,
+        Action::Ondemand,
+        Action::Initdefault,
+        Action::Sysinit,
+        Action::Powerfailnow,
+        Action::Kbrequest,
+    ];
+
+    /// The action named `name`, compared case-insensitively (sysvinit uses
+    /// `strcasecmp`, i.e. ASCII case folding).
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL
+            .into_iter()
+            .find(|action| action.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The lowercase name, as written in inittab, passed to `/etc/initscript`
+    /// and sent in the re-exec state (`AC <name>`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Respawn => "respawn",
+            Action::Wait => "wait",
+            Action::Once => "once",
+            Action::Boot => "boot",
+            Action::Bootwait => "bootwait",
+            Action::Powerfail => "powerfail",
+            Action::Powerwait => "powerwait",
+            Action::Powerokwait => "powerokwait",
+            Action::Ctrlaltdel => "ctrlaltdel",
+            Action::Off => "off",
+            Action::Ondemand => "ondemand",
+            Action::Initdefault => "initdefault",
+            Action::Sysinit => "sysinit",
+            Action::Powerfailnow => "powerfailnow",
+            Action::Kbrequest => "kbrequest",
+        }
+    }
+
+    /// The action with sysvinit's internal number `number`.
+    pub fn from_number(number: i32) -> Option<Action> {
+        Action::ALL
+            .into_iter()
+            .find(|action| *action as i32 == number)
+    }
+
+    /// sysvinit's internal number (SPEC §1.5).
+    pub fn number(self) -> i32 {
+        self as i32
+    }
+
+    /// sysvinit's `ISPOWER()`: the power actions and `ctrlaltdel`. These are
+    /// moved to the front of the list, default to runlevels `S0123456789`
+    /// and start disarmed.
+    pub fn is_power_type(self) -> bool {
+        matches!(
+            self,
+            Action::Powerwait
+                | Action::Powerfail
+                | Action::Powerokwait
+                | Action::Powerfailnow
+                | Action::Ctrlaltdel
+        )
+    }
+
+    /// init waits for the process: entries after it are not started until it
+    /// exits (sysvinit's `startup()` sets WAITING for these).
+    pub fn waits(self) -> bool {
+        matches!(
+            self,
+            Action::Sysinit
+                | Action::Bootwait
+                | Action::Wait
+                | Action::Powerwait
+                | Action::Powerfailnow
+                | Action::Powerokwait
+                | Action::Ctrlaltdel
+        )
+    }
+
+    /// Restarted whenever it exits (rate-limited, SPEC §2).
+    pub fn respawns(self) -> bool {
+        matches!(self, Action::Respawn | Action::Ondemand)
+    }
+
+    /// Event-triggered entries start with their "executed" flag set and run
+    /// only after their event re-arms them: the power types and `kbrequest`.
+    pub fn starts_disarmed(self) -> bool {
+        self.is_power_type() || self == Action::Kbrequest
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where a line came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
+    /// The file the line was read from (`root`-joined by [`load`]).
     pub file: PathBuf,
+    /// The physical line (1-based) inside `file`, for `FILE:LINE:COL`
+    /// messages. For the built-in sulogin entry: its `sysv_line`.
     pub line: usize,
+    /// sysvinit's line counter (`/etc/inittab[N]`): one per 255-byte `fgets`
+    /// piece of `/etc/inittab`, one for the built-in sulogin entry, then one
+    /// per `inittab.d` file that yields a line.
+    pub sysv_line: usize,
 }
 
 /// One accepted inittab line.
@@ -41,7 +181,8 @@ pub struct Location {
 pub struct Entry {
     /// 1–4 bytes, unique except `~~`.
     pub id: String,
-    /// The runlevels field exactly as written (may be empty).
+    /// The runlevels field exactly as written (may be empty); see
+    /// [`Entry::effective_runlevels`] for what sysvinit matches against.
     pub runlevels: String,
     pub action: Action,
     /// The process field exactly as written, prefixes included.
@@ -49,13 +190,131 @@ pub struct Entry {
     pub location: Location,
 }
 
+/// The runlevels sysvinit gives an entry with an empty runlevels field.
+pub const DEFAULT_RUNLEVELS: &str = "0123456789";
+/// The same for power-type actions (which can thus run in single-user mode).
+pub const DEFAULT_POWER_RUNLEVELS: &str = "S0123456789";
+/// The internal level of the sysinit phase.
+pub const SYSINIT_LEVEL: u8 = b'#';
+/// The internal level of the boot/bootwait phase.
+pub const BOOT_LEVEL: u8 = b'*';
+
+impl Entry {
+    /// The runlevels string sysvinit stores for the entry (SPEC §1.4):
+    /// `sysinit` → `#`, `boot`/`bootwait` → `*`, an empty field →
+    /// `0123456789` (`S0123456789` for power types), otherwise the field as
+    /// written. A lowercase `s` is kept as is and so never matches `S`
+    /// (sysvinit quirk §12.4, replicated).
+    pub fn effective_runlevels(&self) -> Cow<'_, str> {
+        match self.action {
+            Action::Sysinit => Cow::Borrowed("#"),
+            Action::Boot | Action::Bootwait => Cow::Borrowed("*"),
+            _ if !self.runlevels.is_empty() => Cow::Borrowed(&self.runlevels),
+            action if action.is_power_type() => Cow::Borrowed(DEFAULT_POWER_RUNLEVELS),
+            _ => Cow::Borrowed(DEFAULT_RUNLEVELS),
+        }
+    }
+
+    /// sysvinit's `strchr(ch->rlevel, level)`: whether the entry runs in
+    /// `level`, which may be a runlevel (`0`-`9`, `S`) or an internal phase
+    /// ([`SYSINIT_LEVEL`] `#`, [`BOOT_LEVEL`] `*`). A NUL level never
+    /// matches (sysvinit's `strchr` would match the terminator, but its
+    /// level is never NUL).
+    pub fn runs_in(&self, level: u8) -> bool {
+        level != 0 && self.effective_runlevels().as_bytes().contains(&level)
+    }
+
+    /// Whether `telinit a|b|c` (`letter`, either case) marks the entry as
+    /// demand-activated (SPEC §3.6: both cases are searched).
+    pub fn demand_marked_by(&self, letter: u8) -> bool {
+        let levels = self.effective_runlevels();
+        let bytes = levels.as_bytes();
+        bytes.contains(&letter.to_ascii_uppercase()) || bytes.contains(&letter.to_ascii_lowercase())
+    }
+
+    /// `false` when the process field starts with `+`: no utmp/wtmp records.
+    pub fn writes_utmp(&self) -> bool {
+        !self.process.starts_with('+')
+    }
+}
+
+/// The entries in the order sysvinit keeps its list: power-type entries
+/// (`power*`, `ctrlaltdel`) moved to the front in their relative file order,
+/// then all others in file order (SPEC §1.5).
+pub fn start_order(entries: &[Entry]) -> Vec<&Entry> {
+    let (power, rest): (Vec<&Entry>, Vec<&Entry>) = entries
+        .iter()
+        .partition(|entry| entry.action.is_power_type());
+    power.into_iter().chain(rest).collect()
+}
+
+/// What the first `initdefault` entry says (SPEC §1.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefaultLevel {
+    /// No `initdefault` entry, or one whose field yields no usable character:
+    /// init prompts `Enter runlevel: ` (no message).
+    None,
+    /// A valid level: `0`-`9` or `S`.
+    Level(u8),
+    /// Not a level: init logs `Initdefault level '<c>' is invalid` and prompts.
+    Invalid(char),
+}
+
+/// sysvinit's `get_init_default`: the first `initdefault` entry's
+/// effective runlevels (so an empty field means `0123456789` and yields 9),
+/// highest byte wins, lowercase is upper-cased (`2s` → `S`). Bytes ≥ 0x80
+/// never win: sysvinit compares them as negative `char`s.
+pub fn default_level(entries: &[Entry]) -> DefaultLevel {
+    let Some(entry) = entries
+        .iter()
+        .find(|entry| entry.action == Action::Initdefault)
+    else {
+        return DefaultLevel::None;
+    };
+    let highest = entry
+        .effective_runlevels()
+        .bytes()
+        .filter(|byte| byte.is_ascii() && *byte != 0)
+        .max();
+    match highest.map(|byte| byte.to_ascii_uppercase()) {
+        None => DefaultLevel::None,
+        Some(level) if b"0123456789S".contains(&level) => DefaultLevel::Level(level),
+        Some(other) => DefaultLevel::Invalid(char::from(other)),
+    }
+}
+
+impl DefaultLevel {
+    /// sysvinit's message for [`DefaultLevel::Invalid`], `None` otherwise.
+    pub fn message(self) -> Option<String> {
+        match self {
+            DefaultLevel::Invalid(c) => Some(format!("Initdefault level '{c}' is invalid")),
+            _ => None,
+        }
+    }
+}
+
 /// A rejected line: file, line, 1-based column and sysvinit's reason text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub file: PathBuf,
+    /// Physical line inside `file` (1-based).
     pub line: usize,
+    /// 1-based byte column of the offending field inside the physical line
+    /// (where a missing field was expected, for the `missing …` messages).
     pub column: usize,
+    /// sysvinit's text, e.g. `missing id field`, `duplicate ID field "x"`.
     pub message: String,
+    /// sysvinit's line counter for this line (see [`Location::sysv_line`]).
+    pub sysv_line: usize,
+}
+
+impl Diagnostic {
+    /// The line sysvinit logs (console and syslog):
+    /// `/etc/inittab[N]: message` — always naming `/etc/inittab`, even for
+    /// `inittab.d` files, as sysvinit does.
+    pub fn sysvinit_text(&self) -> String {
+        format!("/etc/inittab[{}]: {}", self.sysv_line, self.message)
+    }
 }
 
 impl fmt::Display for Diagnostic {
@@ -70,3 +329,6 @@ impl fmt::Display for Diagnostic {
         )
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,288 @@
+//! Tests of `load`: inittab, the default sulogin entry and inittab.d
+//! (SPEC §1.1, §1.6, §3.8, §6).
+
+use super::*;
+use crate::inittab::Action;
+use std::fs;
+use tempfile::TempDir;
+
+/// A root directory with `etc/inittab` (if given) and `etc/inittab.d` files.
+fn root(inittab: Option<&str>, tab_files: Option<&[(&str, &str)]>) -> TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::create_dir(dir.path().join("etc")).expect("etc");
+    if let Some(text) = inittab {
+        fs::write(dir.path().join("etc/inittab"), text).expect("inittab");
+    }
+    if let Some(files) = tab_files {
+        fs::create_dir(dir.path().join("etc/inittab.d")).expect("inittab.d");
+        for (name, text) in files {
+            fs::write(dir.path().join("etc/inittab.d").join(name), text).expect("tab file");
+        }
+    }
+    dir
+}
+
+fn ids(loaded: &Loaded) -> Vec<&str> {
+    loaded.entries.iter().map(|e| e.id.as_str()).collect()
+}
+
+#[test]
+fn missing_inittab_gives_notices_and_the_sulogin_entry() {
+    let dir = root(None, None);
+    let loaded = load(dir.path());
+    assert!(loaded.inittab_missing);
+    assert_eq!(loaded.read_error, None);
+    assert_eq!(
+        loaded.notices,
+        ["No inittab file found", "No inittab.d directory found"]
+    );
+    assert_eq!(loaded.log, loaded.notices);
+    assert!(loaded.sulogin_added);
+    let [sulogin] = loaded.entries.as_slice() else {
+        panic!("{:?}", loaded.entries);
+    };
+    assert_eq!(
+        (
+            sulogin.id.as_str(),
+            sulogin.runlevels.as_str(),
+            sulogin.action,
+            sulogin.process.as_str()
+        ),
+        ("~~", "S", Action::Wait, "/sbin/sulogin")
+    );
+    assert_eq!(sulogin.location.sysv_line, 1);
+    assert_eq!(sulogin.location.file, dir.path().join("etc/inittab"));
+}
+
+#[test]
+fn an_uppercase_s_entry_suppresses_the_default_sulogin() {
+    let dir = root(
+        Some("~~:S:wait:/sbin/sulogin --force\nl2:2:wait:/sbin/rc 2\n"),
+        Some(&[]),
+    );
+    let loaded = load(dir.path());
+    assert!(!loaded.sulogin_added);
+    assert_eq!(ids(&loaded), ["~~", "l2"]);
+    assert!(loaded.notices.is_empty());
+    // Any entry whose effective runlevels contain S counts, e.g. a power
+    // entry with an empty field (S0123456789) or "2S".
+    for text in ["pf::powerfail:/x\n", "x:2S:wait:/x\n"] {
+        let dir = root(Some(text), Some(&[]));
+        assert!(!load(dir.path()).sulogin_added, "{text}");
+    }
+}
+
+#[test]
+fn lowercase_s_and_boot_phases_do_not_count_as_single_user_entries() {
+    // Quirk §1.4 replicated: lowercase 's' is not normalised.
+    for text in [
+        "x:s:wait:/x\n",
+        "si:S:sysinit:/x\n",
+        "b:S:bootwait:/x\n",
+        "x::wait:/x\n",
+    ] {
+        let dir = root(Some(text), Some(&[]));
+        let loaded = load(dir.path());
+        assert!(loaded.sulogin_added, "{text}");
+        let last = loaded.entries.last().expect("sulogin");
+        assert_eq!(last.id, "~~");
+        assert_eq!(last.location.sysv_line, 2);
+    }
+}
+
+#[test]
+fn inittab_d_is_read_sorted_with_the_first_line_of_each_file() {
+    let dir = root(
+        Some("# main\nl2:2:wait:/sbin/rc 2\n"),
+        Some(&[
+            (
+                "b.tab",
+                "# comment\n\n  b1:2:respawn:/b\nb2:2:respawn:/ignored\n",
+            ),
+            ("a.tab", "a1:3:once:/a\n"),
+            ("c.txt", "c1:2:once:/c\n"),
+            (".tab", "d1:2:once:/d\n"),
+            ("e.tabs", "e1:2:once:/e\n"),
+            ("z.TAB", "z1:2:once:/z\n"),
+        ]),
+    );
+    let loaded = load(dir.path());
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    // inittab (2 lines), sulogin (line 3), a.tab (4), b.tab (5).
+    assert_eq!(ids(&loaded), ["l2", "~~", "a1", "b1"]);
+    let sysv: Vec<usize> = loaded
+        .entries
+        .iter()
+        .map(|e| e.location.sysv_line)
+        .collect();
+    assert_eq!(sysv, [2, 3, 4, 5]);
+    let b1 = &loaded.entries[3];
+    assert_eq!(b1.location.file, dir.path().join("etc/inittab.d/b.tab"));
+    assert_eq!(b1.location.line, 3, "physical line inside b.tab");
+    assert_eq!(
+        loaded.notices,
+        [
+            "Reading: /etc/inittab.d/a.tab",
+            "Reading: /etc/inittab.d/b.tab"
+        ]
+    );
+}
+
+#[test]
+fn the_sulogin_decision_is_made_before_inittab_d() {
+    // sysvinit 3.06 considers the default entry when /etc/inittab ends, so
+    // an S entry from inittab.d does not suppress it (SPEC §1.6 order).
+    let dir = root(
+        Some("l2:2:wait:/x\n"),
+        Some(&[("s.tab", "su:S:wait:/sbin/sulogin\n")]),
+    );
+    let loaded = load(dir.path());
+    assert_eq!(ids(&loaded), ["l2", "~~", "su"]);
+}
+
+#[test]
+fn inittab_d_errors_name_the_file_and_continue_the_counter() {
+    let dir = root(
+        Some("1:2:respawn:/sbin/getty tty1\n~~:S:wait:/sbin/sulogin\n\n"),
+        Some(&[
+            ("a.tab", "#\n1:3:respawn:/dup\n"),
+            ("b.tab", "   bad\n"),
+            ("c.tab", "# only comments\n\n"),
+            ("d.tab", ""),
+            ("e.tab", "   "),
+            ("f.tab", "~~:S:wait:/other\n"),
+            ("g.tab", "g:2:wait:/g\n"),
+        ]),
+    );
+    let loaded = load(dir.path());
+    let found: Vec<(String, usize, usize, usize, &str)> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let name = d
+                .file
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            (name, d.line, d.column, d.sysv_line, d.message.as_str())
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("a.tab".to_string(), 2, 1, 4, "duplicate ID field \"1\""),
+            ("b.tab".to_string(), 1, 7, 5, "missing action field"),
+        ]
+    );
+    // c.tab (all comments) still counts a line; d.tab (empty) and e.tab
+    // (blanks only, no newline) are skipped without counting.
+    let f = &loaded.entries[2];
+    assert_eq!(
+        (f.id.as_str(), f.process.as_str(), f.location.sysv_line),
+        ("~~", "/other", 7)
+    );
+    assert_eq!(loaded.entries[3].location.sysv_line, 8);
+    assert_eq!(
+        loaded.log,
+        [
+            "Reading: /etc/inittab.d/a.tab",
+            "/etc/inittab[4]: duplicate ID field \"1\"",
+            "Reading: /etc/inittab.d/b.tab",
+            "/etc/inittab[5]: missing action field",
+            "Reading: /etc/inittab.d/c.tab",
+            "Reading: /etc/inittab.d/d.tab",
+            "Reading: /etc/inittab.d/e.tab",
+            "Reading: /etc/inittab.d/f.tab",
+            "Reading: /etc/inittab.d/g.tab",
+        ]
+    );
+}
+
+#[test]
+fn the_log_keeps_sysvinit_order() {
+    let dir = root(Some("bad\nx:2:wait:/x\n"), None);
+    let loaded = load(dir.path());
+    assert_eq!(
+        loaded.log,
+        [
+            "No inittab.d directory found",
+            "/etc/inittab[1]: missing action field"
+        ]
+    );
+}
+
+#[test]
+fn a_long_first_line_in_a_tab_file_is_cut_to_one_piece() {
+    let long = format!("t:2:wait:/{}\n", "x".repeat(300));
+    let dir = root(Some("~~:S:wait:/s\n"), Some(&[("t.tab", &long)]));
+    let loaded = load(dir.path());
+    assert_eq!(
+        loaded.diagnostics[0].message,
+        "process field too long (max 127 characters)"
+    );
+    assert_eq!(loaded.diagnostics[0].sysv_line, 2);
+    assert_eq!(
+        loaded.diagnostics.len(),
+        1,
+        "the rest of the file is not read"
+    );
+}
+
+#[test]
+fn unreadable_files_are_reported_and_skipped() {
+    // /etc/inittab is a directory.
+    let dir = root(None, Some(&[("a.tab", "a:2:wait:/a\n")]));
+    fs::create_dir(dir.path().join("etc/inittab")).expect("dir");
+    let loaded = load(dir.path());
+    let error = loaded.read_error.clone().expect("read error");
+    assert!(error.contains("etc/inittab"), "{error}");
+    assert!(!loaded.inittab_missing);
+    assert_eq!(ids(&loaded), ["~~", "a"]);
+
+    // A FIFO named like a tab file must not block init.
+    let dir = root(Some("~~:S:wait:/s\n"), Some(&[("b.tab", "b:2:wait:/b\n")]));
+    nix::unistd::mkfifo(
+        &dir.path().join("etc/inittab.d/a.tab"),
+        nix::sys::stat::Mode::from_bits_truncate(0o600),
+    )
+    .expect("mkfifo");
+    fs::create_dir(dir.path().join("etc/inittab.d/c.tab")).expect("dir");
+    let loaded = load(dir.path());
+    assert_eq!(ids(&loaded), ["~~", "b"]);
+    let error = loaded.read_error.expect("read error");
+    assert!(
+        error.contains("a.tab") && error.contains("not a regular file"),
+        "{error}"
+    );
+}
+
+#[test]
+fn garbage_files_never_panic() {
+    let mut seed = 0x1234_5678_9abc_def1u64;
+    for round in 0..40 {
+        let mut bytes = Vec::new();
+        for _ in 0..(round * 37 % 700) {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            bytes.push(b"::\n#@+ S\0\xffa1"[(seed % 12) as usize]);
+        }
+        let dir = root(None, Some(&[]));
+        fs::write(dir.path().join("etc/inittab"), &bytes).expect("inittab");
+        fs::write(dir.path().join("etc/inittab.d/x.tab"), &bytes).expect("tab");
+        let loaded = load(dir.path());
+        // Each counted line yields at most one entry or one diagnostic.
+        let mut lines: Vec<usize> = loaded
+            .entries
+            .iter()
+            .map(|e| e.location.sysv_line)
+            .chain(loaded.diagnostics.iter().map(|d| d.sysv_line))
+            .collect();
+        let count = lines.len();
+        lines.sort();
+        lines.dedup();
+        assert_eq!(lines.len(), count, "{bytes:?}");
+        assert!(lines.iter().all(|&line| line >= 1));
+    }
+}
