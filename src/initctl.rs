@@ -1,8 +1,20 @@
 //! The `/run/initctl` wire format: sysvinit's 384-byte `struct init_request`
 //! (SPEC §4.4), native endianness, as the real `telinit` and `shutdown` write it.
 //!
-//! Owned by the wire-format work: encode, decode, SETENV data and `send` are
-//! still to be written here.
+//! [`Request::encode`]/[`Request::decode`] are the byte layout,
+//! [`Request::env_changes`] is init's reading of SETENV data, and [`send`] is
+//! the writing side of telinit (open with a timeout, write whole requests).
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Write};
+use std::os::fd::AsFd;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
 pub const MAGIC: u32 = 0x0309_1969;
 pub const REQUEST_LEN: usize = 384;
@@ -17,6 +29,13 @@ pub const CMD_BSD: i32 = 5;
 pub const CMD_SETENV: i32 = 6;
 pub const CMD_UNSETENV: i32 = 7;
 
+/// The FIFO init reads and telinit writes.
+pub const FIFO_PATH: &str = "/run/initctl";
+/// telinit's `sleeptime` when no `-t` is given.
+pub const DEFAULT_SLEEPTIME: i32 = 3;
+/// How long telinit waits for the FIFO to accept a request (its `alarm(3)`).
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// One request, fields as on the wire (the magic is checked, not stored).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
@@ -26,4 +45,484 @@ pub struct Request {
     /// Seconds between TERM and KILL at a level change.
     pub sleeptime: i32,
     pub data: [u8; DATA_LEN],
+}
+
+/// `-e` strings that do not fit the 368-byte data area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataTooLarge;
+
+impl fmt::Display for DataTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("-e option data too large")
+    }
+}
+
+impl std::error::Error for DataTooLarge {}
+
+/// Bytes that are not a request: wrong length or wrong magic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bogus;
+
+impl fmt::Display for Bogus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // init's console message for such a read (SPEC §4.5).
+        f.write_str("got bogus initrequest")
+    }
+}
+
+impl std::error::Error for Bogus {}
+
+/// One variable change carried by a SETENV request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvChange {
+    /// `NAME=VALUE`: set or replace.
+    Set(String, String),
+    /// `NAME` without `=`: remove.
+    Unset(String),
+}
+
+impl Request {
+    /// What `telinit [-t sleeptime] <level>` and `/sbin/init <level>` send.
+    pub fn runlevel(level: u8, sleeptime: i32) -> Request {
+        Request {
+            cmd: CMD_RUNLVL,
+            runlevel: i32::from(level),
+            sleeptime,
+            data: [0; DATA_LEN],
+        }
+    }
+
+    /// What `telinit -e VAR[=VAL] …` sends: each string and a NUL, then a
+    /// final NUL; runlevel and sleeptime stay 0. Fails exactly when
+    /// sysvinit's telinit says `-e option data too large`.
+    pub fn setenv(vars: &[&str]) -> Result<Request, DataTooLarge> {
+        let mut data = [0u8; DATA_LEN];
+        let mut used = 0;
+        for var in vars {
+            let bytes = var.as_bytes();
+            // telinit checks `env + l + 2 > data + sizeof(data)`: room for the
+            // string, its NUL and the final NUL.
+            let end = used + bytes.len();
+            if end + 2 > DATA_LEN {
+                return Err(DataTooLarge);
+            }
+            data[used..end].copy_from_slice(bytes);
+            // data[end] is already the NUL.
+            used = end + 1;
+        }
+        Ok(Request {
+            cmd: CMD_SETENV,
+            runlevel: 0,
+            sleeptime: 0,
+            data,
+        })
+    }
+
+    /// The 384 bytes on the wire, native endianness as in C.
+    pub fn encode(&self) -> [u8; REQUEST_LEN] {
+        let mut out = [0u8; REQUEST_LEN];
+        let header = [MAGIC as i32, self.cmd, self.runlevel, self.sleeptime];
+        for (chunk, value) in out.chunks_exact_mut(4).zip(header) {
+            chunk.copy_from_slice(&value.to_ne_bytes());
+        }
+        out[REQUEST_LEN - DATA_LEN..].copy_from_slice(&self.data);
+        out
+    }
+
+    /// Reads one request as init does: anything but exactly 384 bytes with
+    /// the right magic is bogus. Never panics.
+    pub fn decode(bytes: &[u8]) -> Result<Request, Bogus> {
+        let bytes: &[u8; REQUEST_LEN] = bytes.try_into().map_err(|_| Bogus)?;
+        let int_at = |offset: usize| {
+            let mut word = [0u8; 4];
+            word.copy_from_slice(&bytes[offset..offset + 4]);
+            i32::from_ne_bytes(word)
+        };
+        if int_at(0) as u32 != MAGIC {
+            return Err(Bogus);
+        }
+        let mut data = [0u8; DATA_LEN];
+        data.copy_from_slice(&bytes[REQUEST_LEN - DATA_LEN..]);
+        Ok(Request {
+            cmd: int_at(4),
+            runlevel: int_at(8),
+            sleeptime: int_at(12),
+            data,
+        })
+    }
+
+    /// The variable changes in a SETENV request's data, in order, as
+    /// sysvinit's `initcmd_setenv` reads them: NUL-terminated strings up to
+    /// an empty one or the end of the data (a last string without its NUL
+    /// is dropped); only names starting with `INIT_` count, the rest are
+    /// silently ignored. Bytes that are not UTF-8 are replaced (U+FFFD).
+    pub fn env_changes(&self) -> Vec<EnvChange> {
+        let mut changes = Vec::new();
+        let mut rest = &self.data[..];
+        while let Some(nul) = rest.iter().position(|&b| b == 0) {
+            let entry = &rest[..nul];
+            rest = &rest[nul + 1..];
+            if entry.is_empty() {
+                break;
+            }
+            if !entry.starts_with(b"INIT_") {
+                continue;
+            }
+            let entry = String::from_utf8_lossy(entry);
+            changes.push(match entry.split_once('=') {
+                Some((name, value)) => EnvChange::Set(name.to_string(), value.to_string()),
+                None => EnvChange::Unset(entry.into_owned()),
+            });
+        }
+        changes
+    }
+}
+
+/// Why a request could not be delivered.
+#[derive(Debug)]
+pub enum SendError {
+    /// Nobody opened the FIFO for reading, or it stayed full, for 3 seconds.
+    Timeout { fifo: String },
+    /// Opening or writing failed.
+    Io { fifo: String, errno: Errno },
+}
+
+impl fmt::Display for SendError {
+    /// The text after `<prog>: ` in sysvinit's messages.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendError::Timeout { fifo } => {
+                write!(f, "timeout opening/writing control channel {fifo}")
+            }
+            SendError::Io { fifo, errno } => write!(f, "{fifo}: {}", errno.desc()),
+        }
+    }
+}
+
+impl std::error::Error for SendError {}
+
+/// Writes `requests` to the FIFO at `fifo` as telinit does: wait (at most
+/// 3 seconds in all) for a reader, then write each request whole.
+///
+/// telinit uses `alarm(3)` around a blocking open and write; signals would
+/// disturb callers (PID 1, test threads), so this polls instead: a
+/// non-blocking write-open fails with ENXIO while no reader exists, and a
+/// non-blocking write of 384 bytes (< PIPE_BUF, so atomic) fails with EAGAIN
+/// while the pipe is full.
+pub fn send(fifo: &Path, requests: &[Request]) -> Result<(), SendError> {
+    let deadline = Instant::now() + SEND_TIMEOUT;
+    let name = fifo.display().to_string();
+    let timeout = || SendError::Timeout { fifo: name.clone() };
+    let io_error = |e: io::Error| SendError::Io {
+        fifo: name.clone(),
+        errno: Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)),
+    };
+
+    let mut file = loop {
+        match File::options()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(fifo)
+        {
+            Ok(file) => break file,
+            Err(e) if e.raw_os_error() == Some(libc::ENXIO) => {
+                if Instant::now() >= deadline {
+                    return Err(timeout());
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_error(e)),
+        }
+    };
+
+    for request in requests {
+        let bytes = request.encode();
+        loop {
+            match file.write(&bytes) {
+                Ok(n) if n == bytes.len() => break,
+                // A pipe write below PIPE_BUF is all or nothing; anything
+                // else means this is not a pipe.
+                Ok(_) => return Err(io_error(io::Error::from_raw_os_error(libc::EIO))),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(timeout());
+                    }
+                    let millis = u16::try_from(left.as_millis()).unwrap_or(u16::MAX);
+                    let mut fds = [PollFd::new(file.as_fd(), PollFlags::POLLOUT)];
+                    match poll(&mut fds, PollTimeout::from(millis)) {
+                        Ok(_) | Err(Errno::EINTR) => {}
+                        Err(errno) => return Err(SendError::Io { fifo: name, errno }),
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io_error(e)),
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn vector(name: &str) -> Vec<u8> {
+        let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests/vectors/initctl", name]
+            .iter()
+            .collect();
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    fn decode_all(bytes: &[u8]) -> Vec<Request> {
+        assert_eq!(bytes.len() % REQUEST_LEN, 0, "whole records");
+        bytes
+            .chunks(REQUEST_LEN)
+            .map(|c| Request::decode(c).expect("valid request"))
+            .collect()
+    }
+
+    fn set(name: &str, value: &str) -> EnvChange {
+        EnvChange::Set(name.into(), value.into())
+    }
+
+    fn unset(name: &str) -> EnvChange {
+        EnvChange::Unset(name.into())
+    }
+
+    /// Each golden vector decodes to what the README says, and the
+    /// constructor calls telinit/shutdown make re-encode it byte for byte.
+    #[test]
+    fn golden_vectors_decode_and_reencode() {
+        let cases: Vec<(&str, Vec<Request>)> = vec![
+            ("telinit-3.bin", vec![Request::runlevel(b'3', 3)]),
+            ("telinit-q.bin", vec![Request::runlevel(b'q', 3)]),
+            ("telinit-t7-s.bin", vec![Request::runlevel(b's', 7)]),
+            ("telinit-u.bin", vec![Request::runlevel(b'u', 3)]),
+            (
+                "telinit-e-env.bin",
+                vec![Request::setenv(&["INIT_FOO=bar", "INIT_BAZ"]).unwrap()],
+            ),
+            (
+                "shutdown-r-now.bin",
+                vec![
+                    Request::setenv(&["INIT_HALT"]).unwrap(),
+                    Request::runlevel(b'6', 3),
+                ],
+            ),
+            (
+                "shutdown-h-now.bin",
+                vec![
+                    Request::setenv(&["INIT_HALT"]).unwrap(),
+                    Request::runlevel(b'0', 3),
+                ],
+            ),
+            (
+                "shutdown-H-h-t0-now.bin",
+                vec![
+                    Request::setenv(&["INIT_HALT=HALT"]).unwrap(),
+                    Request::runlevel(b'0', 0),
+                ],
+            ),
+            (
+                "shutdown-h-P-t5-now.bin",
+                vec![
+                    Request::setenv(&["INIT_HALT=POWEROFF"]).unwrap(),
+                    Request::runlevel(b'0', 5),
+                ],
+            ),
+            (
+                "shutdown-c.bin",
+                vec![Request::setenv(&["INIT_HALT"]).unwrap()],
+            ),
+        ];
+        for (file, expected) in cases {
+            let bytes = vector(file);
+            assert_eq!(decode_all(&bytes), expected, "{file}");
+            let encoded: Vec<u8> = expected.iter().flat_map(|r| r.encode()).collect();
+            assert_eq!(encoded, bytes, "{file} re-encodes byte-identically");
+        }
+    }
+
+    #[test]
+    fn golden_vectors_fields_as_readme_says() {
+        let [r] = &decode_all(&vector("telinit-3.bin"))[..] else {
+            panic!("one record")
+        };
+        assert_eq!((r.cmd, r.runlevel, r.sleeptime), (CMD_RUNLVL, 0x33, 3));
+        assert!(r.data.iter().all(|&b| b == 0));
+
+        let [r] = &decode_all(&vector("telinit-t7-s.bin"))[..] else {
+            panic!("one record")
+        };
+        assert_eq!((r.cmd, r.runlevel, r.sleeptime), (CMD_RUNLVL, 0x73, 7));
+
+        let [r] = &decode_all(&vector("telinit-e-env.bin"))[..] else {
+            panic!("one record")
+        };
+        assert_eq!((r.cmd, r.runlevel, r.sleeptime), (CMD_SETENV, 0, 0));
+        assert_eq!(&r.data[..23], b"INIT_FOO=bar\0INIT_BAZ\0\0");
+        assert_eq!(
+            r.env_changes(),
+            vec![set("INIT_FOO", "bar"), unset("INIT_BAZ")]
+        );
+
+        let records = decode_all(&vector("shutdown-h-P-t5-now.bin"));
+        assert_eq!(records[0].env_changes(), vec![set("INIT_HALT", "POWEROFF")]);
+        assert_eq!(
+            (records[1].cmd, records[1].runlevel, records[1].sleeptime),
+            (CMD_RUNLVL, i32::from(b'0'), 5)
+        );
+        let records = decode_all(&vector("shutdown-c.bin"));
+        assert_eq!(records[0].env_changes(), vec![unset("INIT_HALT")]);
+    }
+
+    #[test]
+    fn header_bytes_are_little_endian_on_x86_64() {
+        let bytes = Request::runlevel(b'3', 3).encode();
+        if cfg!(target_endian = "little") {
+            assert_eq!(
+                &bytes[..16],
+                &[
+                    0x69, 0x19, 0x09, 0x03, 1, 0, 0, 0, 0x33, 0, 0, 0, 3, 0, 0, 0
+                ]
+            );
+        }
+        assert_eq!(bytes.len(), REQUEST_LEN);
+    }
+
+    #[test]
+    fn bogus_lengths_and_magics() {
+        let good = Request::runlevel(b'5', 3).encode();
+        assert!(Request::decode(&good).is_ok());
+        for len in [0, 1, 4, 16, 383, 385, 768] {
+            let mut bytes = good.to_vec();
+            bytes.resize(len, 0);
+            assert_eq!(Request::decode(&bytes), Err(Bogus), "length {len}");
+        }
+        let mut wrong = good;
+        wrong[0] ^= 1;
+        assert_eq!(Request::decode(&wrong), Err(Bogus));
+        let mut swapped = good;
+        swapped[..4].copy_from_slice(&MAGIC.swap_bytes().to_ne_bytes());
+        assert_eq!(Request::decode(&swapped), Err(Bogus));
+        assert_eq!(Request::decode(&[0xff; REQUEST_LEN]), Err(Bogus));
+    }
+
+    #[test]
+    fn unknown_commands_decode_as_is() {
+        let mut r = Request::runlevel(b'3', 3);
+        r.cmd = 9;
+        r.runlevel = -1;
+        r.sleeptime = i32::MIN;
+        assert_eq!(Request::decode(&r.encode()), Ok(r));
+    }
+
+    #[test]
+    fn setenv_size_limit_matches_telinit() {
+        // One string of n bytes uses n + 2 bytes: the largest is 366.
+        let max = "I".repeat(DATA_LEN - 2);
+        let r = Request::setenv(&[&max]).unwrap();
+        assert_eq!(&r.data[DATA_LEN - 2..], &[0, 0]);
+        assert_eq!(
+            Request::setenv(&[&"I".repeat(DATA_LEN - 1)]),
+            Err(DataTooLarge)
+        );
+        // Two strings: a + 1 + b + 1 + 1 <= 368.
+        let a = "A".repeat(100);
+        let b = "B".repeat(DATA_LEN - 103);
+        assert!(Request::setenv(&[&a, &b]).is_ok());
+        let b = "B".repeat(DATA_LEN - 102);
+        assert_eq!(Request::setenv(&[&a, &b]), Err(DataTooLarge));
+        // No strings at all still encodes a SETENV with empty data.
+        let empty = Request::setenv(&[]).unwrap();
+        assert_eq!(empty.cmd, CMD_SETENV);
+        assert!(empty.env_changes().is_empty());
+    }
+
+    fn with_data(bytes: &[u8]) -> Request {
+        let mut r = Request::setenv(&[]).unwrap();
+        r.data[..bytes.len()].copy_from_slice(bytes);
+        r
+    }
+
+    #[test]
+    fn env_changes_edge_cases() {
+        // Non-INIT_ names are ignored, the walk goes on after them.
+        let r = with_data(b"PATH=/x\0INIT_A=1\0NOTINIT=x\0init_b=2\0INIT_C\0\0");
+        assert_eq!(r.env_changes(), vec![set("INIT_A", "1"), unset("INIT_C")]);
+        // The walk stops at the first empty string.
+        let r = with_data(b"INIT_A=1\0\0INIT_B=2\0\0");
+        assert_eq!(r.env_changes(), vec![set("INIT_A", "1")]);
+        // Value keeps later '=' and may be empty; "INIT_" alone is a name.
+        let r = with_data(b"INIT_X=a=b\0INIT_Y=\0INIT_=z\0");
+        assert_eq!(
+            r.env_changes(),
+            vec![set("INIT_X", "a=b"), set("INIT_Y", ""), set("INIT_", "z")]
+        );
+        // A string running to the end of the data has no terminator: dropped.
+        let mut r = with_data(b"INIT_A=1\0");
+        r.data[9..].fill(b'x');
+        r.data[9..14].copy_from_slice(b"INIT_");
+        assert_eq!(r.env_changes(), vec![set("INIT_A", "1")]);
+        let r = Request {
+            data: [b'I'; DATA_LEN],
+            ..r
+        };
+        assert!(r.env_changes().is_empty());
+        // Data filled exactly: last string ends with the last byte.
+        let mut r = with_data(b"");
+        r.data.fill(b'v');
+        r.data[..7].copy_from_slice(b"INIT_V=");
+        r.data[DATA_LEN - 1] = 0;
+        assert_eq!(
+            r.env_changes(),
+            vec![set("INIT_V", &"v".repeat(DATA_LEN - 8))]
+        );
+        // Not UTF-8: still delivered, lossily.
+        let r = with_data(b"INIT_U=\xff\0");
+        assert_eq!(r.env_changes(), vec![set("INIT_U", "\u{fffd}")]);
+    }
+
+    #[test]
+    fn send_missing_fifo_reports_strerror() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("initctl");
+        let err = send(&fifo, &[Request::runlevel(b'3', 3)]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("{}: No such file or directory", fifo.display())
+        );
+    }
+
+    #[test]
+    fn send_writes_whole_requests_to_a_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("initctl");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        let reader_path = fifo.clone();
+        let reader = std::thread::spawn(move || std::fs::read(reader_path).unwrap());
+        let requests = [
+            Request::setenv(&["INIT_HALT=HALT"]).unwrap(),
+            Request::runlevel(b'0', 0),
+        ];
+        send(&fifo, &requests).unwrap();
+        let bytes = reader.join().unwrap();
+        assert_eq!(bytes, vector("shutdown-H-h-t0-now.bin"));
+    }
+
+    #[test]
+    fn send_without_reader_times_out_with_telinit_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("initctl");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        let err = send(&fifo, &[Request::runlevel(b'3', 3)]).unwrap_err();
+        assert!(matches!(err, SendError::Timeout { .. }));
+        assert_eq!(
+            err.to_string(),
+            format!("timeout opening/writing control channel {}", fifo.display())
+        );
+    }
 }

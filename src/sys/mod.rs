@@ -1,1 +1,3 @@
 //! Every `unsafe` of the crate lives below this module.
+
+pub mod utmpx;
