@@ -2,7 +2,7 @@
 //! entry, then `/etc/inittab.d/*.tab` — in sysvinit 3.06's order.
 
 use super::parse::{Collector, Piece, c_string, is_comment_or_blank, leading_blanks, pieces};
-use super::{Diagnostic, Entry};
+use super::{Diagnostic, Entry, kernel_console_entries};
 use std::ffi::OsString;
 use std::fs;
 use std::io::{self, Read};
@@ -22,7 +22,8 @@ pub struct Loaded {
     /// Rejected lines, in reading order.
     pub diagnostics: Vec<Diagnostic>,
     /// sysvinit's informational messages, in order: `No inittab file found`,
-    /// `No inittab.d directory found`, `Reading: /etc/inittab.d/NAME`.
+    /// `No inittab.d directory found`, `Reading: /etc/inittab.d/NAME`,
+    /// `added agetty on NAME with id ID`.
     pub notices: Vec<String>,
     /// Every line sysvinit would log (console and syslog) while reading, in
     /// its order: the notices interleaved with `/etc/inittab[N]: …` errors.
@@ -128,7 +129,9 @@ fn is_tab_name(name: &[u8]) -> bool {
 ///    next line — this happens *before* `inittab.d` is read, as in sysvinit's
 ///    loop, so an `S` entry from `inittab.d` does not suppress it;
 /// 3. each `inittab.d/*.tab` file: its first non-comment line, counted as
-///    one line, duplicate ids checked against everything before.
+///    one line, duplicate ids checked against everything before;
+/// 4. with `init.autocon=1` in `root/proc/cmdline`, an agetty entry per
+///    `console=` ([`kernel_console_entries`]).
 ///
 /// Deliberate difference: sysvinit reads `inittab.d` in `readdir` order; we
 /// sort by file name (bytes) so the result does not depend on the file
@@ -206,6 +209,16 @@ pub fn load(root: &Path) -> Loaded {
         };
         sysv_line = sysv_line.saturating_add(1);
         loader.collector.record(&piece, &path, sysv_line);
+    }
+
+    // sysvinit's check_kernel_console() runs at the end of every read.
+    let cmdline_path = root.join("proc/cmdline");
+    if let FileText::Text(cmdline) = read_file(&cmdline_path) {
+        let consoles = kernel_console_entries(&cmdline, &cmdline_path, &loader.collector.entries);
+        for (entry, message) in consoles {
+            loader.notice(message);
+            loader.collector.entries.push(entry);
+        }
     }
 
     Loaded {

@@ -18,11 +18,13 @@
 //! blank detection) work on the raw bytes as sysvinit does; the stored
 //! strings are converted lossily (invalid sequences become U+FFFD).
 
+mod autocon;
 mod check;
 mod exec;
 mod load;
 mod parse;
 
+pub use autocon::kernel_console_entries;
 pub use check::check_main;
 pub use exec::{ExecPlan, INITSCRIPT, plan_exec, shell_fallback};
 pub use load::{Loaded, SULOGIN, load};

@@ -286,3 +286,23 @@ fn garbage_files_never_panic() {
         assert!(lines.iter().all(|&line| line >= 1));
     }
 }
+
+#[test]
+fn kernel_consoles_are_added_after_inittab_d() {
+    let dir = root(
+        Some("S0:2345:respawn:/sbin/getty ttyS0\n"),
+        Some(&[("a.tab", "a:2:wait:/a\n")]),
+    );
+    fs::create_dir(dir.path().join("proc")).expect("proc");
+    fs::write(
+        dir.path().join("proc/cmdline"),
+        "root=/dev/vda1 console=ttyS0 console=ttyS1,115200 init.autocon=1\n",
+    )
+    .expect("cmdline");
+    let loaded = load(dir.path());
+    assert_eq!(ids(&loaded), ["S0", "~~", "a", "S1"]);
+    assert_eq!(
+        loaded.notices.last().map(String::as_str),
+        Some("added agetty on ttyS1 with id S1")
+    );
+}
