@@ -405,3 +405,21 @@ fn garbage_never_panics() {
         exercise(&text);
     }
 }
+
+#[test]
+fn the_shipped_example_is_valid() {
+    let parsed = parse(
+        include_bytes!("../../../etc/inittab.example"),
+        Path::new("etc/inittab.example"),
+        1,
+    );
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    let ids: Vec<&str> = parsed.entries.iter().map(|e| e.id.as_str()).collect();
+    for id in ["id", "si", "~~", "l0", "l6", "ca", "pf", "pn", "po", "co"] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    assert_eq!(
+        crate::inittab::default_level(&parsed.entries),
+        crate::inittab::DefaultLevel::Level(b'2')
+    );
+}
