@@ -1,22 +1,63 @@
-# vinit: build, install, test, demo, bench.
-# `make install DESTDIR=D` installs the multi-call binary and its classic names.
+# vinit: build, install, test, demo, bench, lint.
+#
+#   make test      every test (unit, namespace, VM); installs what it needs first
+#   make install DESTDIR=D    build, then install the binary and its classic names
+#   make install-files DESTDIR=D BIN=path    install an already built binary
 
 PREFIX  ?= /usr
 DESTDIR ?=
 CARGO   ?= cargo
-BIN     := target/release/vinit
+BIN     ?= target/release/vinit
 
 SBIN_LINKS := init telinit runlevel rc shutdown halt reboot poweroff
 USR_SBIN_LINKS := service update-rc.d
 
-.PHONY: all build install
+# Debian packages the namespace and VM tests need, and the programs that tell they are there.
+TEST_DEBS := qemu-system-x86 busybox-static cpio
+# apt-get needs root; a developer who is not root gets sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all build install install-files test test-deps bench lint
 all: build
 
 build:
 	$(CARGO) build --release --locked
 
 install: build
+	$(MAKE) install-files BIN=$(BIN)
+
+install-files:
 	install -d $(DESTDIR)/sbin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/lib/vinit
 	install -m 0755 $(BIN) $(DESTDIR)/lib/vinit/vinit
 	for n in $(SBIN_LINKS); do ln -sf ../lib/vinit/vinit $(DESTDIR)/sbin/$$n; done
 	for n in $(USR_SBIN_LINKS); do ln -sf ../../lib/vinit/vinit $(DESTDIR)$(PREFIX)/sbin/$$n; done
+
+# Installs only what is missing. The apt lists are refreshed whenever apt-get has to run,
+# and also when there are none at all, because the VM tests resolve and download the
+# Debian cloud kernel with apt-get (tests/common/vm.rs).
+test-deps:
+	@missing=""; \
+	for p in $(TEST_DEBS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ] || ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then \
+	  echo "make: apt-get update"; $(SUDO) apt-get update; \
+	fi; \
+	if [ -n "$$missing" ]; then \
+	  echo "make: installing$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+	@command -v cargo-nextest >/dev/null 2>&1 || $(CARGO) install cargo-nextest --locked
+
+# Doc tests first, so that the runner's closing summary is nextest's, over every other test.
+test: test-deps
+	$(CARGO) test --locked --doc
+	$(CARGO) nextest run --locked --no-fail-fast
+
+# Benchmarks are added by scripts/bench.sh when there are any.
+bench:
+	@if [ -x scripts/bench.sh ]; then scripts/bench.sh; else echo "make: no benchmarks yet (scripts/bench.sh)"; fi
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --locked --all-targets -- -D warnings

@@ -1,0 +1,307 @@
+//! Namespace tests: a program as PID 1 of a fresh PID + mount namespace, chrooted into a
+//! [`TestRoot`], its console a pty that the harness reads and can type into.
+//!
+//! Safety: `reboot(2)` from PID 1 of a non-initial PID namespace only ends that namespace
+//! (the kernel kills its init with SIGHUP or SIGINT), and killing PID 1 of a namespace
+//! kills every process in it; so nothing here can bring the host down or leak processes.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::ops::Deref;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use nix::errno::Errno;
+use nix::fcntl::{FcntlArg, FdFlag, fcntl};
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::pty::openpty;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::{Pid, ttyname};
+
+use super::{Console, Tree, host_tool, poll_until, tied_to_test};
+
+/// How long PID 1 may take to appear: a safety net only.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The environment the kernel hands to init (no PATH: init sets its own).
+const KERNEL_ENV: &[&str] = &["HOME=/", "TERM=linux"];
+
+/// Runs as PID 1 of the new namespace before the program: mounts /proc, makes the pty the
+/// root's /dev/console (and its fds 0, 1, 2, as the kernel does for init), gives the root
+/// its own devpts, then execs the rest of its arguments (`env -i ... setsid chroot ...`).
+const SETUP_SCRIPT: &str = r#"set -e
+root=$1 console=$2
+shift 2
+mount -t proc proc "$root/proc"
+mount --bind "$console" "$root/dev/console"
+mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts "$root/dev/pts"
+exec "$@" <"$root/dev/console" >"$root/dev/console" 2>&1
+"#;
+
+/// A throw-away root for namespace tests (see [`Tree`] for what it holds).
+#[derive(Clone, Default)]
+pub struct TestRoot {
+    tree: Tree,
+}
+
+impl Deref for TestRoot {
+    type Target = Tree;
+    fn deref(&self) -> &Tree {
+        &self.tree
+    }
+}
+
+impl TestRoot {
+    pub fn new() -> TestRoot {
+        TestRoot { tree: Tree::new() }
+    }
+
+    /// Boots our `/sbin/init <args>` as PID 1.
+    pub fn boot(&self, args: &[&str]) -> Pid1 {
+        let mut argv = vec!["/sbin/init"];
+        argv.extend_from_slice(args);
+        self.boot_program(&argv)
+    }
+
+    /// Boots any program of the root as PID 1, e.g. `["/bin/busybox", "init"]`.
+    pub fn boot_program(&self, argv: &[&str]) -> Pid1 {
+        self.boot_with_env(argv, &[])
+    }
+
+    /// Like [`TestRoot::boot_program`], with `NAME=value` strings added to the environment
+    /// the kernel would pass (`HOME=/ TERM=linux`), e.g. `CONSOLE=/dev/console` or a boot
+    /// parameter.
+    pub fn boot_with_env(&self, argv: &[&str], env: &[&str]) -> Pid1 {
+        Pid1::start(self.tree.clone(), argv, env)
+    }
+}
+
+/// PID 1 of a namespace, seen from the host. Dropping it kills the namespace.
+pub struct Pid1 {
+    launcher: Mutex<Child>,
+    host_pid: Pid,
+    console: Console,
+    master: Arc<File>,
+    stop_reader: Arc<AtomicBool>,
+    reader: Option<JoinHandle<()>>,
+    // Kept open so the pty never hangs up between the programs that open the console.
+    _slave: OwnedFd,
+    // Keeps the root directory until the namespace is gone.
+    root: Tree,
+}
+
+impl Pid1 {
+    fn start(root: Tree, argv: &[&str], env: &[&str]) -> Pid1 {
+        assert!(!argv.is_empty(), "boot needs a program");
+        let pty = openpty(None, None).expect("openpty");
+        for fd in [&pty.master, &pty.slave] {
+            fcntl(fd.as_raw_fd(), FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC)).expect("FD_CLOEXEC");
+        }
+        let slave_path = ttyname(pty.slave.as_fd()).expect("pty slave name");
+
+        let mut cmd = tied_to_test(&host_tool("unshare"));
+        cmd.args(["--pid", "--mount", "--fork", "--propagation", "private"])
+            .arg("--kill-child=SIGKILL")
+            .arg("--")
+            .arg(host_tool("sh"))
+            .arg("-c")
+            .arg(SETUP_SCRIPT)
+            .arg("sh")
+            .arg(root.path())
+            .arg(&slave_path)
+            .arg(host_tool("env"))
+            .arg("-i")
+            .args(KERNEL_ENV)
+            .args(env)
+            .arg(host_tool("setsid"))
+            .arg(host_tool("chroot"))
+            .arg(root.path())
+            .args(argv)
+            .env_clear()
+            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+            .stdin(Stdio::null())
+            // Setup errors land in the console transcript.
+            .stdout(pty.slave.try_clone().expect("dup pty slave"))
+            .stderr(pty.slave.try_clone().expect("dup pty slave"));
+        let launcher = cmd.spawn().expect("spawn unshare");
+
+        let console = Console::new("namespace console");
+        let master = Arc::new(File::from(pty.master));
+        let stop_reader = Arc::new(AtomicBool::new(false));
+        let reader = console.pump(PtyReader {
+            master: Arc::clone(&master),
+            stop: Arc::clone(&stop_reader),
+        });
+
+        let mut pid1 = Pid1 {
+            launcher: Mutex::new(launcher),
+            host_pid: Pid::from_raw(0),
+            console,
+            master,
+            stop_reader,
+            reader: Some(reader),
+            _slave: pty.slave,
+            root,
+        };
+        pid1.host_pid = pid1.find_pid1(argv[0]);
+        pid1
+    }
+
+    /// The launcher (`unshare`) forks PID 1; it is ready once it is chrooted into the root.
+    fn find_pid1(&self, program: &str) -> Pid {
+        let launcher_pid = self.launcher.lock().expect("launcher lock").id();
+        let children = format!("/proc/{launcher_pid}/task/{launcher_pid}/children");
+        let found = poll_until(START_TIMEOUT, || {
+            if self.has_exited() {
+                return Some(None);
+            }
+            let pid: i32 = std::fs::read_to_string(&children)
+                .ok()?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()?;
+            let root = std::fs::read_link(format!("/proc/{pid}/root")).ok()?;
+            (root == self.root.path()).then_some(Some(Pid::from_raw(pid)))
+        });
+        match found {
+            Some(Some(pid)) => pid,
+            _ => {
+                // Give the console reader a moment to collect the launcher's last words.
+                std::thread::sleep(Duration::from_millis(200));
+                panic!(
+                    "{program} did not start as PID 1 of a namespace; console:\n{}",
+                    self.console.text()
+                )
+            }
+        }
+    }
+
+    fn has_exited(&self) -> bool {
+        let mut launcher = self.launcher.lock().expect("launcher lock");
+        !matches!(launcher.try_wait(), Ok(None))
+    }
+
+    /// All console output so far.
+    pub fn console(&self) -> String {
+        self.console.text()
+    }
+
+    /// Waits until the console shows `needle` after the previous successful wait; returns
+    /// the output up to the end of the match, or Err with the whole transcript.
+    pub fn wait_console(&self, needle: &str, timeout: Duration) -> Result<String, String> {
+        self.console.wait_for(needle, timeout)
+    }
+
+    /// Types on the console (the pty master), e.g. `b"3\n"` at `Enter runlevel:`.
+    pub fn type_console(&self, bytes: impl AsRef<[u8]>) {
+        (&*self.master)
+            .write_all(bytes.as_ref())
+            .expect("write to the console pty");
+    }
+
+    /// A command run inside the namespace and root (nsenter into PID 1's mount and PID
+    /// namespaces, its root and working directory), with `PATH` and `HOME` set as a login
+    /// would; the caller may add to it before running it.
+    pub fn command(&self, argv: &[&str]) -> Command {
+        let mut cmd = Command::new(host_tool("nsenter"));
+        cmd.arg(format!("--target={}", self.host_pid))
+            .args(["--mount", "--pid", "--root", "--wd", "--"])
+            .args(argv)
+            .env_clear()
+            .env("PATH", "/sbin:/usr/sbin:/bin:/usr/bin")
+            .env("HOME", "/root");
+        cmd
+    }
+
+    /// Runs a command inside the namespace and root (see [`Pid1::command`]).
+    pub fn run(&self, argv: &[&str]) -> Output {
+        self.command(argv)
+            .output()
+            .unwrap_or_else(|e| panic!("run {argv:?} in the namespace: {e}"))
+    }
+
+    /// PID 1's PID as the host sees it.
+    pub fn host_pid(&self) -> i32 {
+        self.host_pid.as_raw()
+    }
+
+    /// Sends PID 1 a signal from the host (from outside, so SIGKILL and SIGSTOP work too).
+    pub fn signal(&self, signal: Signal) {
+        if !self.has_exited() {
+            kill(self.host_pid, signal).unwrap_or_else(|e| panic!("kill {signal}: {e}"));
+        }
+    }
+
+    /// Waits for PID 1 to end. A `reboot(2)` in the namespace shows as death by SIGHUP
+    /// (restart) or SIGINT (halt, power off).
+    pub fn wait_exit(&self, timeout: Duration) -> Option<ExitStatus> {
+        poll_until(timeout, || {
+            let mut launcher = self.launcher.lock().expect("launcher lock");
+            launcher.try_wait().ok().flatten()
+        })
+    }
+}
+
+impl Drop for Pid1 {
+    fn drop(&mut self) {
+        let launcher = self.launcher.get_mut().unwrap_or_else(|e| e.into_inner());
+        // The launcher only exits after PID 1 is gone, so a PID still running is ours.
+        if let Ok(None) = launcher.try_wait() {
+            let _ = kill(self.host_pid, Signal::SIGKILL);
+            let _ = launcher.wait();
+        }
+        self.stop_reader.store(true, Ordering::SeqCst);
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+    }
+}
+
+/// Reads the pty master until told to stop (the harness keeps the slave open, so the pty
+/// never signals end of file by itself).
+struct PtyReader {
+    master: Arc<File>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Read for PtyReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.stop.load(Ordering::SeqCst) {
+                return Ok(0);
+            }
+            let mut fds = [PollFd::new(self.master.as_fd(), PollFlags::POLLIN)];
+            match poll(&mut fds, PollTimeout::from(100u16)) {
+                Ok(0) | Err(Errno::EINTR) => continue,
+                Ok(_) => {}
+                Err(e) => return Err(e.into()),
+            }
+            let readable = fds[0]
+                .revents()
+                .is_some_and(|r| r.contains(PollFlags::POLLIN));
+            if !readable {
+                // A hang-up with nothing to read: wait for the next opener.
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            }
+            match (&*self.master).read(buf) {
+                Err(e) if e.raw_os_error() == Some(libc::EIO) => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                other => return other,
+            }
+        }
+    }
+}
+
+/// True if `path` inside the root is a FIFO (e.g. `/run/initctl` once init made it).
+pub fn is_fifo(root: &Tree, rel: &str) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::metadata(root.join(rel)).is_ok_and(|m| m.file_type().is_fifo())
+}
