@@ -40,6 +40,15 @@ pub struct Loaded {
     pub read_error: Option<String>,
 }
 
+impl Loaded {
+    /// Every line was accepted and every file that exists could be read.
+    /// (vinit's PID 1 keeps its last good configuration when a re-read is
+    /// not clean.)
+    pub fn is_clean(&self) -> bool {
+        self.diagnostics.is_empty() && self.read_error.is_none()
+    }
+}
+
 /// [`Loaded`] under construction: the collector keeps the entries, the
 /// diagnostics and the ordered log.
 #[derive(Default)]

@@ -1,4 +1,9 @@
-//! Tests of the process-field planner (SPEC §1.7, §1.8).
+//! Tests of the process-field planner (SPEC §1.7, §1.8). Cases marked
+//! (observed) were run with Debian's sysvinit 3.06 as PID 1 of a PID
+//! namespace: `/bin/echo FROM-a #x` printed `FROM-a ` (an empty last
+//! argument), `@+x` logged `cannot execute "+x"`, 16 words printed 14,
+//! `@/bin/echo "x;y" $HOME` printed `"x;y" $HOME` literally, `\tFROM-g#a b`
+//! printed `FROM-g`.
 
 use super::*;
 use crate::inittab::{Action, Location};

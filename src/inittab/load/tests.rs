@@ -64,6 +64,7 @@ fn an_uppercase_s_entry_suppresses_the_default_sulogin() {
     assert!(!loaded.sulogin_added);
     assert_eq!(ids(&loaded), ["~~", "l2"]);
     assert!(loaded.notices.is_empty());
+    assert!(loaded.is_clean());
     // Any entry whose effective runlevels contain S counts, e.g. a power
     // entry with an empty field (S0123456789) or "2S".
     for text in ["pf::powerfail:/x\n", "x:2S:wait:/x\n"] {
@@ -304,5 +305,81 @@ fn kernel_consoles_are_added_after_inittab_d() {
     assert_eq!(
         loaded.notices.last().map(String::as_str),
         Some("added agetty on ttyS1 with id S1")
+    );
+}
+
+/// The same files were given to Debian's sysvinit 3.06 running as PID 1 of
+/// a PID namespace (console on a pty); it printed, after `version 3.06
+/// booting`:
+///
+/// ```text
+/// /etc/inittab[3]: duplicate ID field "a"
+/// /etc/inittab[4]: missing action field
+/// /etc/inittab[5]: id field too long (max 4 characters)
+/// /etc/inittab[6]: process field too long (max 127 characters)
+/// /etc/inittab[7]: id field too long (max 4 characters)
+/// /etc/inittab[8]: bogus: unknown action field
+/// /etc/inittab[9]: missing action field
+/// /etc/inittab[10]: missing process field
+/// Reading: /etc/inittab.d/u.tab
+/// Reading: /etc/inittab.d/t.tab
+/// /etc/inittab[13]: missing action field
+/// ```
+///
+/// (the sulogin line is 11). We read `inittab.d` sorted, so t.tab comes
+/// first and gets 12 — the one deliberate difference.
+#[test]
+fn matches_the_messages_observed_from_sysvinit() {
+    let mut inittab = b"id:2:initdefault:\n  a:2:once:/bin/echo FROM-a1\na:2:once:/bin/echo FROM-a2\n\r\nbad line without colons\n".to_vec();
+    inittab.extend(b"b:2:once:/");
+    inittab.extend([b'x'; 300]);
+    inittab.extend(b"\nzz:2:bogus:/x\nabc\nx:2:wait\n");
+    let dir = root(
+        None,
+        Some(&[
+            ("t.tab", "# c\nbad\n"),
+            ("u.tab", "su:S:wait:/bin/echo FROM-su\n"),
+        ]),
+    );
+    fs::write(dir.path().join("etc/inittab"), &inittab).expect("inittab");
+    let loaded = load(dir.path());
+    assert_eq!(
+        loaded.log,
+        [
+            "/etc/inittab[3]: duplicate ID field \"a\"",
+            "/etc/inittab[4]: missing action field",
+            "/etc/inittab[5]: id field too long (max 4 characters)",
+            "/etc/inittab[6]: process field too long (max 127 characters)",
+            "/etc/inittab[7]: id field too long (max 4 characters)",
+            "/etc/inittab[8]: bogus: unknown action field",
+            "/etc/inittab[9]: missing action field",
+            "/etc/inittab[10]: missing process field",
+            "Reading: /etc/inittab.d/t.tab",
+            "/etc/inittab[12]: missing action field",
+            "Reading: /etc/inittab.d/u.tab",
+        ]
+    );
+    assert_eq!(ids(&loaded), ["id", "a", "~~", "su"]);
+    assert!(!loaded.is_clean());
+}
+
+/// Observed from sysvinit 3.06 too: a `.tab` file whose first line is
+/// `bad3\n` gives `id field too long (max 4 characters)` (the newline
+/// counts), and a file of only comments still takes a line number.
+#[test]
+fn tab_file_quirks_observed_from_sysvinit() {
+    let dir = root(
+        Some("x:s:wait:/bin/echo lower\n"),
+        Some(&[("a2.tab", "# only\n#comments\n"), ("a3.tab", "bad3\n")]),
+    );
+    let loaded = load(dir.path());
+    // inittab 1, sulogin 2 (lowercase s does not count), a2.tab 3, a3.tab 4.
+    assert_eq!(
+        loaded.log,
+        [
+            "Reading: /etc/inittab.d/a2.tab",
+            "Reading: /etc/inittab.d/a3.tab",
+            "/etc/inittab[4]: id field too long (max 4 characters)",
+        ]
     );
 }
