@@ -435,3 +435,176 @@ fn utmpdump_shows_our_fields() {
         "{out}"
     );
 }
+
+/// Debian's real `/sbin/init` as PID 1 of a fresh PID + mount namespace,
+/// chrooted into a temp root that shares the host's `/usr` read-only. Its
+/// `/run` is a plain directory of that root, so the test reaches
+/// `/run/initctl`, utmp and `/run/runlevel` from outside. Drop kills the
+/// namespace (unshare's `--kill-child` SIGKILLs init, which takes every
+/// process of the namespace with it).
+struct RealInit {
+    root: tempfile::TempDir,
+    unshare: std::process::Child,
+}
+
+impl RealInit {
+    fn boot(inittab: &str) -> RealInit {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        for dir in ["usr", "sbin", "etc", "run", "var/log", "tmp", "dev", "proc"] {
+            std::fs::create_dir_all(r.join(dir)).unwrap();
+        }
+        for (link, target) in [
+            ("bin", "usr/bin"),
+            ("lib", "usr/lib"),
+            ("lib64", "usr/lib64"),
+            ("var/run", "../run"),
+            ("sbin/telinit", "init"),
+        ] {
+            std::os::unix::fs::symlink(target, r.join(link)).unwrap();
+        }
+        std::fs::copy(real("init"), r.join("sbin/init")).unwrap();
+        for file in ["var/log/wtmp", "dev/null", "dev/console"] {
+            File::create(r.join(file)).unwrap();
+        }
+        std::fs::write(r.join("etc/inittab"), inittab).unwrap();
+        let unshare = Command::new("/usr/bin/unshare")
+            .args([
+                "--pid",
+                "--mount",
+                "--propagation",
+                "private",
+                "--kill-child",
+            ])
+            .args(["--", "/usr/bin/bash", "-c"])
+            .arg(concat!(
+                r#"r=$1; mount --bind /usr "$r/usr" && mount -o remount,bind,ro "$r/usr" && "#,
+                r#"mount --bind /dev/null "$r/dev/null" && mount -t proc proc "$r/proc" && "#,
+                r#"exec /usr/sbin/chroot "$r" /sbin/init"#
+            ))
+            .arg("bash")
+            .arg(r)
+            .env_clear()
+            .env("PATH", "/usr/sbin:/usr/bin")
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .expect("start unshare");
+        RealInit { root, unshare }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.root.path().join(rel)
+    }
+
+    /// Polls `done` until it holds; the timeout is only a safety net.
+    fn wait_for(&self, what: &str, done: impl Fn() -> bool) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !done() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "real init: gave up waiting for {what}; console:\n{}",
+                String::from_utf8_lossy(
+                    &std::fs::read(self.path("dev/console")).unwrap_or_default()
+                )
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    fn utmp_has(&self, ut_type: i16, pid_or_id: impl Fn(&utmp::Record) -> bool) -> bool {
+        utmp::Record::read_all(&self.path("run/utmp"))
+            .map(|records| records.iter().any(|r| r.ut_type == ut_type && pid_or_id(r)))
+            .unwrap_or(false)
+    }
+}
+
+impl Drop for RealInit {
+    fn drop(&mut self) {
+        let _ = self.unshare.kill();
+        let _ = self.unshare.wait();
+    }
+}
+
+/// Records with the time zeroed, for comparing two runs.
+fn timeless(path: &Path) -> Vec<utmp::Record> {
+    utmp::Record::read_all(path)
+        .unwrap()
+        .into_iter()
+        .map(|r| utmp::Record {
+            tv_sec: 0,
+            tv_usec: 0,
+            ..r
+        })
+        .collect()
+}
+
+/// SPEC §13.2: our telinit drives the real init (SETENV filtering and a
+/// level change), both runlevels read its utmp alike, and our Recorder,
+/// replaying the events the real init logged in wtmp, produces the same
+/// utmp and wtmp records (times aside).
+#[test]
+fn real_init_obeys_our_telinit_and_our_recorder_matches_its_records() {
+    let init = RealInit::boot(concat!(
+        "id:3:initdefault:\n",
+        "si::sysinit:/bin/true\n",
+        "l3:3:wait:/bin/sh -c 'echo 3 > /tmp/l3'\n",
+        "l5:5:wait:/bin/sh -c 'env > /tmp/env5'\n",
+        "t1:35:respawn:/bin/sleep 1000\n",
+    ));
+    init.wait_for("runlevel 3 and its t1 entry", || {
+        init.utmp_has(utmp::RUN_LVL, |r| r.pid == 0x4E33)
+            && init.utmp_has(utmp::INIT_PROCESS, |r| r.id == "t1")
+    });
+
+    let run = init.path("run");
+    for args in [&["-e", "INIT_FOO=bar", "-e", "NOTINIT=x"][..], &["5"][..]] {
+        let output = run_with_private_run(&run, &ours(), "telinit", args);
+        assert!(output.status.success(), "our telinit {args:?}: {output:?}");
+    }
+    init.wait_for("entry l5 to finish", || {
+        init.utmp_has(utmp::DEAD_PROCESS, |r| r.id == "l5")
+    });
+    let env = std::fs::read_to_string(init.path("tmp/env5")).unwrap();
+    let env: Vec<&str> = env.lines().collect();
+    for expected in ["INIT_FOO=bar", "RUNLEVEL=5", "PREVLEVEL=3"] {
+        assert!(env.contains(&expected), "{expected} not in {env:?}");
+    }
+    assert!(!env.iter().any(|v| v.starts_with("NOTINIT")), "{env:?}");
+
+    let utmp_path = init.path("run/utmp");
+    let utmp_arg = utmp_path.to_str().unwrap();
+    for args in [&[utmp_arg][..], &[][..]] {
+        let theirs = runlevel_outcome(&real("runlevel"), &run, args);
+        assert_eq!(theirs, (Some(0), "3 5\n".to_string()), "{args:?}");
+        assert_eq!(runlevel_outcome(&ours(), &run, args), theirs, "{args:?}");
+    }
+    assert_eq!(
+        utmp::read_runlevel_file(&init.path("run/runlevel")),
+        Some(b'5')
+    );
+
+    // Replay what the real init logged through our Recorder.
+    let real_wtmp = timeless(&init.path("var/log/wtmp"));
+    let real_utmp = timeless(&utmp_path);
+    drop(init);
+    let dir = tempfile::tempdir().unwrap();
+    let (utmp, wtmp) = (dir.path().join("utmp"), dir.path().join("wtmp"));
+    File::create(&utmp).unwrap();
+    File::create(&wtmp).unwrap();
+    let mut recorder = Recorder::new(&utmp, &wtmp);
+    for r in &real_wtmp {
+        match r.ut_type {
+            utmp::BOOT_TIME => recorder.boot(),
+            utmp::RUN_LVL => {
+                let [new, old, ..] = r.pid.to_le_bytes();
+                recorder.runlevel(new, old)
+            }
+            utmp::INIT_PROCESS => recorder.init_process(&r.id, r.pid),
+            utmp::DEAD_PROCESS => recorder.dead_process(&r.id, r.pid),
+            other => panic!("unexpected record type {other} from the real init: {r:?}"),
+        }
+    }
+    assert!(real_wtmp.iter().any(|r| r.ut_type == utmp::BOOT_TIME));
+    assert_eq!(timeless(&wtmp), real_wtmp);
+    assert_eq!(timeless(&utmp), real_utmp);
+}

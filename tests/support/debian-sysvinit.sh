@@ -20,9 +20,10 @@ flock 9
 if [ ! -e "$root/.complete" ]; then
 	rm -rf "$root" "$dir/debs"
 	mkdir -p "$dir/debs" "$root"
-	(cd "$dir/debs" && apt-get download -q $packages >&2) || {
-		echo "debian-sysvinit.sh: 'apt-get download $packages' failed" \
-			"(is the package index there? try 'apt-get update')" >&2
+	# A machine may come without package lists: update once and retry.
+	(cd "$dir/debs" && apt-get download -q $packages >&2) ||
+		(apt-get update -q >&2 && cd "$dir/debs" && apt-get download -q $packages >&2) || {
+		echo "debian-sysvinit.sh: 'apt-get download $packages' failed" >&2
 		exit 1
 	}
 	for deb in "$dir"/debs/*.deb; do
