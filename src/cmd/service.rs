@@ -1,6 +1,354 @@
-//! `service`: not written yet.
+//! `service`: run an `/etc/init.d` script in a predictable environment
+//! (SPEC §9; Debian init-system-helpers 1.65.2 `/usr/sbin/service`).
+//!
+//! The argument loop is a literal port of Debian's shell script, quirks
+//! included: `--help`/`--version` are honoured anywhere on the line,
+//! `--status-all` only as the sole argument, and `NAME --full-restart` only as
+//! the last two words. Deliberate differences, documented in service(8):
+//! * no systemd mapping: this is the `service` of a SysV init, so
+//!   `/run/systemd/system` is neither consulted nor created;
+//! * COMMAND and OPTIONS are word-split as the script does with `${ACTION}
+//!   ${OPTIONS}`, but not pathname-expanded (the shell would glob them in `/`).
+
+use std::ffi::OsStr;
+use std::io::{self, Read, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+
+/// Where the init scripts live.
+const SERVICE_DIR: &str = "/etc/init.d";
+
+/// Debian's version string, kept so that scripts parsing it keep working.
+const DEBIAN_VERSION: &str = "1.65.2+deb12u1";
+
+/// The variables passed to scripts, in Debian's order; every one is passed,
+/// empty if the caller does not have it.
+pub const SCRUBBED_VARIABLES: [&str; 17] = [
+    "LANG",
+    "LANGUAGE",
+    "LC_CTYPE",
+    "LC_NUMERIC",
+    "LC_TIME",
+    "LC_COLLATE",
+    "LC_MONETARY",
+    "LC_MESSAGES",
+    "LC_PAPER",
+    "LC_NAME",
+    "LC_ADDRESS",
+    "LC_TELEPHONE",
+    "LC_MEASUREMENT",
+    "LC_IDENTIFICATION",
+    "LC_ALL",
+    "PATH",
+    "TERM",
+];
+
+/// `/etc/init.d` entries `--status-all` never runs (Debian's two skip lists
+/// merged), and the suffixes of package-manager leftovers it skips too.
+const STATUS_ALL_SKIPPED: [&str; 12] = [
+    "functions",
+    "halt",
+    "killall",
+    "single",
+    "linuxconf",
+    "kudzu",
+    "skeleton",
+    "README",
+    "rc",
+    "rcS",
+    "reboot",
+    "bootclean.sh",
+];
+const STATUS_ALL_SKIPPED_SUFFIXES: [&str; 2] = [".dpkg-dist", ".dpkg-old"];
 
 pub fn main(args: Vec<String>) -> i32 {
-    eprintln!("{}: not implemented yet", args.first().map(String::as_str).unwrap_or("service"));
-    1
+    let me = args
+        .first()
+        .and_then(|a| Path::new(a).file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "service".to_string());
+    let usage = format!(
+        "Usage: {me} < option > | --status-all | [ service_name [ command | --full-restart ] ]"
+    );
+    let words = args.get(1..).unwrap_or_default();
+    if words.is_empty() {
+        eprintln!("{usage}");
+        return 1;
+    }
+    if let Err(e) = std::env::set_current_dir("/") {
+        eprintln!("{me}: cannot change directory to /: {e}");
+    }
+
+    let mut service: Option<&str> = None;
+    let mut action: Option<&str> = None;
+    let mut options = String::new();
+    for (i, word) in words.iter().enumerate() {
+        let remaining = words.len() - i;
+        if word == "--help" || word == "-h" || word.starts_with("--h") {
+            eprintln!("{usage}");
+            return 0;
+        }
+        if word == "--version" || word == "-V" {
+            eprintln!("{me} ver. {DEBIAN_VERSION}");
+            return 0;
+        }
+        // The script tests `-z "$SERVICE"`, so an empty word leaves it unset.
+        let unset = |v: Option<&str>| v.is_none_or(str::is_empty);
+        if unset(service) && remaining == 1 && word == "--status-all" {
+            status_all(&me);
+            return 0;
+        } else if remaining == 2 && words[i + 1] == "--full-restart" {
+            service = Some(word);
+            let script = script_path(word);
+            if is_executable(&script) {
+                // Debian ignores stop's status and exits with start's.
+                run_and_wait(&me, &script, &["stop"]);
+                return run_and_wait(&me, &script, &["start"]);
+            }
+        } else if unset(service) {
+            service = Some(word);
+        } else if unset(action) {
+            action = Some(word);
+        } else {
+            options.push(' ');
+            options.push_str(word);
+        }
+    }
+
+    let name = service.unwrap_or_default();
+    let script = script_path(name);
+    if !is_executable(&script) {
+        eprintln!("{name}: unrecognized service");
+        return 1;
+    }
+    let mut argv: Vec<&str> = action
+        .unwrap_or_default()
+        .split_ascii_whitespace()
+        .collect();
+    argv.extend(options.split_ascii_whitespace());
+    exec_script(&me, &script, &argv)
+}
+
+fn script_path(name: &str) -> PathBuf {
+    // String concatenation, as the shell does: `service ''` names the directory.
+    PathBuf::from(format!("{SERVICE_DIR}/{name}"))
+}
+
+/// `[ -x FILE ]`: the caller may execute it (for root: any x bit, or a directory).
+fn is_executable(path: &Path) -> bool {
+    nix::unistd::access(path, nix::unistd::AccessFlags::X_OK).is_ok()
+}
+
+/// `env -i LANG="$LANG" … TERM="$TERM" PROGRAM ARGS`, not yet run.
+fn scrubbed_command<I, A>(program: &Path, args: I) -> Command
+where
+    I: IntoIterator<Item = A>,
+    A: AsRef<OsStr>,
+{
+    let mut command = Command::new(program);
+    command.args(args).env_clear();
+    for name in SCRUBBED_VARIABLES {
+        command.env(name, std::env::var_os(name).unwrap_or_default());
+    }
+    command
+}
+
+/// Runs `run` on the scrubbed command for `script`; like env(1)'s execvp, a
+/// file the kernel cannot execute (no `#!`) is then given to /bin/sh. The
+/// commands (and any pipe ends they hold) are dropped when this returns.
+fn with_shell_fallback<T>(
+    script: &Path,
+    args: &[&str],
+    mut run: impl FnMut(&mut Command) -> io::Result<T>,
+) -> io::Result<T> {
+    match run(&mut scrubbed_command(script, args)) {
+        Err(e) if e.raw_os_error() == Some(libc::ENOEXEC) => {
+            let words = std::iter::once(script.as_os_str()).chain(args.iter().map(OsStr::new));
+            run(&mut scrubbed_command(Path::new("/bin/sh"), words))
+        }
+        other => other,
+    }
+}
+
+/// env(1)'s exit codes when it cannot run the program.
+fn exec_failure_status(e: &io::Error) -> i32 {
+    if e.kind() == io::ErrorKind::NotFound {
+        127
+    } else {
+        126
+    }
+}
+
+/// Replaces this process with the script; returns only if that fails.
+fn exec_script(me: &str, script: &Path, args: &[&str]) -> i32 {
+    let err = match with_shell_fallback(script, args, |c| Err::<(), _>(c.exec())) {
+        Err(e) => e,
+        Ok(()) => return 0,
+    };
+    eprintln!("{me}: {}: {err}", script.display());
+    exec_failure_status(&err)
+}
+
+/// Runs the script to completion with the caller's stdio; the shell's `$?`.
+fn run_and_wait(me: &str, script: &Path, args: &[&str]) -> i32 {
+    match with_shell_fallback(script, args, |c| c.status()) {
+        Ok(status) => shell_status(status),
+        Err(e) => {
+            eprintln!("{me}: {}: {e}", script.display());
+            exec_failure_status(&e)
+        }
+    }
+}
+
+/// The shell's view of an exit status: the code, or 128 + the signal.
+fn shell_status(status: ExitStatus) -> i32 {
+    status
+        .code()
+        .or_else(|| status.signal().map(|s| 128 + s))
+        .unwrap_or(1)
+}
+
+fn is_skipped_for_status_all(name: &str) -> bool {
+    STATUS_ALL_SKIPPED.contains(&name)
+        || STATUS_ALL_SKIPPED_SUFFIXES
+            .iter()
+            .any(|suffix| name.ends_with(suffix))
+}
+
+/// `service --status-all`: one line per script, in the shell's glob order.
+fn status_all(me: &str) {
+    let mut names: Vec<String> = match std::fs::read_dir(SERVICE_DIR) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.starts_with('.'))
+            .collect(),
+        Err(e) => {
+            eprintln!("{me}: cannot read {SERVICE_DIR}: {e}");
+            return;
+        }
+    };
+    // dash sorts glob results bytewise, whatever the locale.
+    names.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    for name in names {
+        let script = script_path(&name);
+        if is_skipped_for_status_all(&name) || !is_executable(&script) {
+            continue;
+        }
+        let (status, output) = capture_status(&script);
+        let line = status_all_line(&name, status, &output);
+        // Flush each line so stdout and stderr lines interleave as they happen.
+        let written = match line {
+            StatusLine::Unknown(text) => writeln!(io::stderr(), "{text}"),
+            StatusLine::Known(text) => {
+                writeln!(io::stdout(), "{text}").and_then(|()| io::stdout().flush())
+            }
+        };
+        if written.is_err() {
+            return;
+        }
+    }
+}
+
+enum StatusLine {
+    /// ` [ ? ]  NAME`, on stderr.
+    Unknown(String),
+    /// ` [ + ]  NAME` or ` [ - ]  NAME`, on stdout.
+    Known(String),
+}
+
+/// Debian's verdict on one `SCRIPT status`: `out=$(… 2>&1)` keeps the output
+/// without its trailing newlines; "usage:" anywhere (any case) means the script
+/// has no status action; else running needs exit 0 and some output.
+fn status_all_line(name: &str, status: i32, output: &[u8]) -> StatusLine {
+    let text = String::from_utf8_lossy(output);
+    let text = text.trim_end_matches('\n');
+    if text.to_ascii_lowercase().contains("usage:") {
+        StatusLine::Unknown(format!(" [ ? ]  {name}"))
+    } else if status == 0 && !text.is_empty() {
+        StatusLine::Known(format!(" [ + ]  {name}"))
+    } else {
+        StatusLine::Known(format!(" [ - ]  {name}"))
+    }
+}
+
+/// Runs `SCRIPT status` with stdout and stderr on one pipe, as `$(… 2>&1)`
+/// does, and returns its status and everything it wrote.
+fn capture_status(script: &Path) -> (i32, Vec<u8>) {
+    let spawned = with_shell_fallback(script, &["status"], |command| {
+        let (reader, writer) = io::pipe()?;
+        command
+            .stdout(Stdio::from(writer.try_clone()?))
+            .stderr(Stdio::from(writer));
+        Ok((command.spawn()?, reader))
+    });
+    match spawned {
+        Ok((mut child, mut reader)) => {
+            let mut output = Vec::new();
+            // A read error just ends the output early; the status still counts.
+            let _ = reader.read_to_end(&mut output);
+            match child.wait() {
+                Ok(status) => (shell_status(status), output),
+                Err(e) => (1, e.to_string().into_bytes()),
+            }
+        }
+        // env(1) would have printed its complaint into the captured output.
+        Err(e) => (
+            exec_failure_status(&e),
+            format!("env: '{}': {e}", script.display()).into_bytes(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(status: i32, output: &str) -> String {
+        match status_all_line("x", status, output.as_bytes()) {
+            StatusLine::Unknown(l) => format!("stderr:{l}"),
+            StatusLine::Known(l) => format!("stdout:{l}"),
+        }
+    }
+
+    #[test]
+    fn status_all_verdicts_follow_debian() {
+        assert_eq!(verdict(0, "x is running\n"), "stdout: [ + ]  x");
+        assert_eq!(verdict(3, "x is not running\n"), "stdout: [ - ]  x");
+        // Exit 0 but nothing said (newlines only) is not "running".
+        assert_eq!(verdict(0, "\n\n"), "stdout: [ - ]  x");
+        assert_eq!(verdict(1, ""), "stdout: [ - ]  x");
+        // Any case, any exit status, anywhere in the output.
+        assert_eq!(verdict(0, "ok\nUSAGE: x {start}\n"), "stderr: [ ? ]  x");
+        assert_eq!(
+            verdict(3, "Usage: /etc/init.d/x {start|stop}"),
+            "stderr: [ ? ]  x"
+        );
+    }
+
+    #[test]
+    fn status_all_skip_list() {
+        for skipped in [
+            "README",
+            "rc",
+            "rcS",
+            "skeleton",
+            "halt",
+            "functions",
+            "x.dpkg-old",
+            "y.dpkg-dist",
+        ] {
+            assert!(is_skipped_for_status_all(skipped), "{skipped}");
+        }
+        for kept in ["ssh", "rc.local", "halt2", "dpkg-old", "x.dpkg-new"] {
+            assert!(!is_skipped_for_status_all(kept), "{kept}");
+        }
+    }
+
+    #[test]
+    fn shell_status_of_signals() {
+        assert_eq!(shell_status(ExitStatus::from_raw(3 << 8)), 3);
+        assert_eq!(shell_status(ExitStatus::from_raw(15)), 128 + 15);
+    }
 }
