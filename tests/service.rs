@@ -1,0 +1,367 @@
+//! `service` (SPEC §9) run for real inside a chroot of a harness root with busybox, against
+//! the `rc.d/` examples and small recording scripts; and side by side with Debian's own
+//! `/usr/sbin/service` (init-system-helpers, fetched with `apt-get download`, never
+//! installed) on the same scripts.
+//!
+//! Each check runs its commands in one `sh -c` inside a fresh PID namespace
+//! (`unshare --pid --fork --kill-child`), so a daemon an example starts cannot outlive it.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::ns::TestRoot;
+
+const SCRUBBED: [&str; 17] = [
+    "LANG",
+    "LANGUAGE",
+    "LC_CTYPE",
+    "LC_NUMERIC",
+    "LC_TIME",
+    "LC_COLLATE",
+    "LC_MONETARY",
+    "LC_MESSAGES",
+    "LC_PAPER",
+    "LC_NAME",
+    "LC_ADDRESS",
+    "LC_TELEPHONE",
+    "LC_MEASUREMENT",
+    "LC_IDENTIFICATION",
+    "LC_ALL",
+    "PATH",
+    "TERM",
+];
+
+/// A harness root that can run our (dynamically linked) binary: the shared libraries
+/// `ldd` names for it are copied to the same paths inside.
+fn new_root() -> TestRoot {
+    let root = TestRoot::new();
+    let out = Command::new(common::host_tool("ldd"))
+        .arg(common::vinit_bin())
+        .output()
+        .expect("run ldd");
+    for lib in text(&out.stdout)
+        .split_whitespace()
+        .filter(|w| w.starts_with('/'))
+    {
+        let inside = root.join(lib);
+        if !inside.exists() {
+            std::fs::create_dir_all(inside.parent().unwrap()).expect("mkdir for a library");
+            std::fs::copy(lib, &inside).unwrap_or_else(|e| panic!("copy {lib}: {e}"));
+        }
+    }
+    root
+}
+
+/// The examples of `rc.d/` in the root's `/etc/init.d`, as rc.d/README says.
+fn root_with_examples() -> TestRoot {
+    let root = new_root();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("rc.d");
+    for entry in std::fs::read_dir(&examples).expect("read rc.d") {
+        let path = entry.expect("rc.d entry").path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        let text = std::fs::read(&path).unwrap();
+        if name == "README" {
+            root.write(&format!("etc/init.d/{name}"), text);
+        } else {
+            root.write_exec(&format!("etc/init.d/{name}"), text);
+        }
+    }
+    root
+}
+
+/// Runs `script` with busybox sh inside the root, in a PID namespace of its own, with
+/// exactly the environment `env` (`NAME=value` strings).
+fn sh_in_root(root: &TestRoot, env: &[&str], script: &str) -> Output {
+    let mut cmd = Command::new(common::host_tool("unshare"));
+    cmd.args(["--pid", "--fork", "--kill-child", "--"])
+        .arg(common::host_tool("chroot"))
+        .arg(root.path())
+        .args(["/bin/sh", "-c", script])
+        .env_clear();
+    for pair in env {
+        let (name, value) = pair.split_once('=').expect("NAME=value");
+        cmd.env(name, value);
+    }
+    cmd.output().expect("run unshare chroot")
+}
+
+const BASE_ENV: &[&str] = &["PATH=/usr/sbin:/sbin:/bin:/usr/bin"];
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn describe(out: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}--- stderr\n{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    )
+}
+
+/// A script that prints its environment (one `NAME=value` per line, sorted), its
+/// arguments and working directory, and exits with `$EXIT_WITH` or 42.
+const ENV_DUMP: &str = r#"#!/bin/sh
+env | sort
+echo "cwd=$(pwd)"
+echo "argc=$#"
+for a in "$@"; do echo "arg=<$a>"; done
+exit 42
+"#;
+
+/// A script that appends each action to /tmp/actions and exits with a code per action.
+const RECORDER: &str = r#"#!/bin/sh
+echo "$1" >>/tmp/actions
+case "$1" in
+stop) exit 5 ;;
+start) exit 7 ;;
+status) echo "recorder fine"; exit 0 ;;
+esac
+"#;
+
+#[test]
+fn status_all_marks_running_stopped_and_unknown() {
+    let root = root_with_examples();
+    let out = sh_in_root(
+        &root,
+        BASE_ENV,
+        "service exampled start >/dev/null && service netdummy start >/dev/null \
+         && service --status-all; rc=$?; service exampled stop >/dev/null; exit $rc",
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    // Glob (byte) order, README skipped; legacy-example answers status with its usage.
+    assert_eq!(
+        text(&out.stdout),
+        " [ - ]  early-example\n [ + ]  exampled\n [ - ]  hostname-example\n \
+         [ - ]  local-example\n [ + ]  netdummy\n [ - ]  webdummy\n",
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(text(&out.stderr), " [ ? ]  legacy-example\n");
+}
+
+#[test]
+fn status_all_needs_output_and_skips_what_debian_skips() {
+    let root = new_root();
+    // Exit 0 but silent is "not running"; non-executables and the skip list are not run.
+    root.write_exec("etc/init.d/silent", "#!/bin/sh\nexit 0\n");
+    root.write_exec("etc/init.d/talker", "#!/bin/sh\necho fine\n");
+    root.write("etc/init.d/plainfile", "#!/bin/sh\necho never\n");
+    for skipped in ["rc", "rcS", "skeleton", "halt", "x.dpkg-old"] {
+        root.write_exec(
+            &format!("etc/init.d/{skipped}"),
+            "#!/bin/sh\necho ran >>/tmp/skipped-ran\necho running\n",
+        );
+    }
+    let out = sh_in_root(&root, BASE_ENV, "service --status-all");
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(text(&out.stdout), " [ - ]  silent\n [ + ]  talker\n");
+    assert!(!root.join("tmp/skipped-ran").exists());
+}
+
+#[test]
+fn script_sees_only_the_seventeen_variables() {
+    let root = new_root();
+    root.write_exec("etc/init.d/envdump", ENV_DUMP);
+    let env = [
+        "PATH=/usr/sbin:/sbin:/bin:/usr/bin",
+        "LANG=C.UTF-8",
+        "LC_TIME=POSIX",
+        "TERM=vt100",
+        "HOME=/root",
+        "SECRET=do-not-pass",
+        "LD_PRELOAD=",
+    ];
+    let out = sh_in_root(&root, &env, "cd /tmp && service envdump start 'two words'");
+    assert_eq!(out.status.code(), Some(42), "{}", describe(&out));
+    let stdout = text(&out.stdout);
+    let vars: BTreeMap<&str, &str> = stdout
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .filter(|(name, _)| name.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+        .collect();
+    // busybox sh adds PWD and SHLVL itself.
+    let shell_added = ["PWD", "SHLVL"];
+    let passed: Vec<&str> = vars
+        .keys()
+        .copied()
+        .filter(|n| !shell_added.contains(n))
+        .collect();
+    let mut expected = SCRUBBED.to_vec();
+    expected.sort();
+    assert_eq!(passed, expected, "{stdout}");
+    assert_eq!(vars["LANG"], "C.UTF-8");
+    assert_eq!(vars["LC_TIME"], "POSIX");
+    assert_eq!(vars["TERM"], "vt100");
+    assert_eq!(vars["PATH"], "/usr/sbin:/sbin:/bin:/usr/bin");
+    assert_eq!(vars["LC_ALL"], "", "unset variables are passed empty");
+    // `cd /` first; COMMAND and OPTIONS are split into words.
+    assert!(stdout.contains("cwd=/\n"), "{stdout}");
+    assert!(
+        stdout.contains("argc=3\narg=<start>\narg=<two>\narg=<words>\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn missing_command_runs_the_script_without_arguments() {
+    let root = new_root();
+    root.write_exec("etc/init.d/envdump", ENV_DUMP);
+    let out = sh_in_root(&root, BASE_ENV, "service envdump");
+    assert_eq!(out.status.code(), Some(42), "{}", describe(&out));
+    assert!(text(&out.stdout).contains("argc=0\n"), "{}", describe(&out));
+}
+
+#[test]
+fn unknown_or_non_executable_script_is_unrecognized() {
+    let root = new_root();
+    root.write("etc/init.d/notexec", "#!/bin/sh\necho ran\n");
+    for name in ["nosuch", "notexec"] {
+        let out = sh_in_root(&root, BASE_ENV, &format!("service {name} start"));
+        assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+        assert_eq!(text(&out.stderr), format!("{name}: unrecognized service\n"));
+        assert_eq!(text(&out.stdout), "");
+    }
+}
+
+#[test]
+fn exit_status_is_the_scripts() {
+    let root = root_with_examples();
+    let out = sh_in_root(
+        &root,
+        BASE_ENV,
+        "service exampled status; echo \"stopped=$?\"; \
+         service exampled start >/dev/null; service exampled start; echo \"again=$?\"; \
+         service exampled status; echo \"running=$?\"; \
+         service exampled stop >/dev/null; service exampled stop; echo \"stop-again=$?\"; \
+         service exampled frobnicate; echo \"bad=$?\"",
+    );
+    let stdout = text(&out.stdout);
+    for expected in [
+        "exampled is not running\nstopped=3\n",
+        "again=0\n",
+        "running=0\n",
+        "stop-again=0\n",
+        "bad=3\n",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "{expected:?}\n{}",
+            describe(&out)
+        );
+    }
+    assert!(text(&out.stderr).contains("Usage: /etc/init.d/exampled {start|stop|"));
+}
+
+#[test]
+fn full_restart_is_stop_then_start_with_starts_status() {
+    let root = new_root();
+    root.write_exec("etc/init.d/recorder", RECORDER);
+    let out = sh_in_root(&root, BASE_ENV, "service recorder --full-restart");
+    assert_eq!(out.status.code(), Some(7), "{}", describe(&out));
+    assert_eq!(root.read("tmp/actions"), "stop\nstart\n");
+}
+
+#[test]
+fn usage_help_and_version() {
+    let root = new_root();
+    root.write_exec("etc/init.d/recorder", RECORDER);
+    let usage = "Usage: service < option > | --status-all | [ service_name [ command | --full-restart ] ]\n";
+    let out = sh_in_root(&root, BASE_ENV, "service");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stderr), usage);
+    // --help anywhere on the line wins, even after a service name.
+    for args in ["--help", "-h", "--hello", "recorder start --help"] {
+        let out = sh_in_root(&root, BASE_ENV, &format!("service {args}"));
+        assert_eq!(out.status.code(), Some(0), "{args}: {}", describe(&out));
+        assert_eq!(text(&out.stderr), usage, "{args}");
+    }
+    for args in ["--version", "-V"] {
+        let out = sh_in_root(&root, BASE_ENV, &format!("service {args}"));
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(text(&out.stderr), "service ver. 1.65.2+deb12u1\n");
+    }
+    assert!(!root.join("tmp/actions").exists(), "no script ran");
+    assert!(!root.join("run/systemd").exists());
+}
+
+/// Debian's `/usr/sbin/service` from init-system-helpers, unpacked under the target dir.
+fn debian_service() -> PathBuf {
+    let dir = common::work_dir("debian-init-system-helpers");
+    let script = r#"set -eu
+exec 9>.lock
+flock 9
+if [ ! -e root/.complete ]; then
+    rm -rf root debs && mkdir -p root debs
+    (cd debs && apt-get download -q init-system-helpers >&2)
+    for deb in debs/*.deb; do dpkg -x "$deb" root; done
+    touch root/.complete
+fi
+"#;
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .current_dir(&dir)
+        .output()
+        .expect("run sh");
+    assert!(
+        out.status.success(),
+        "apt-get download init-system-helpers failed (needs the package index: apt-get update)\n{}",
+        describe(&out)
+    );
+    dir.join("root/usr/sbin/service")
+}
+
+/// The same invocations through Debian's script and ours give the same output and status
+/// (the version string aside: ours prints SPEC's bookworm text).
+#[test]
+fn same_results_as_debians_service() {
+    let root = root_with_examples();
+    root.write_exec("etc/init.d/envdump", ENV_DUMP);
+    root.write_exec("etc/init.d/recorder", RECORDER);
+    root.write("etc/init.d/notexec", "#!/bin/sh\n");
+    root.write_exec(
+        "usr/sbin/service.debian",
+        std::fs::read(debian_service()).expect("read Debian's service"),
+    );
+    let cases = [
+        "",
+        "--status-all",
+        "--help",
+        "envdump",
+        "envdump start 'two words' three",
+        "envdump '' start",
+        "recorder --full-restart",
+        "a recorder --full-restart",
+        "nosuch start",
+        "notexec",
+        "--full-restart",
+        "--status-all extra",
+        "exampled status",
+    ];
+    let env = ["PATH=/usr/sbin:/sbin:/bin:/usr/bin", "LANG=C", "FOO=bar"];
+    for case in cases {
+        let run = |program: &str| {
+            let _ = std::fs::remove_file(root.join("tmp/actions"));
+            let out = sh_in_root(&root, &env, &format!("{program} {case}"));
+            let actions = std::fs::read_to_string(root.join("tmp/actions")).unwrap_or_default();
+            // The programs' own names differ; compare what they say about the rest.
+            let normalize = |b: &[u8]| text(b).replace("service.debian", "service");
+            (
+                out.status.code(),
+                normalize(&out.stdout),
+                normalize(&out.stderr),
+                actions,
+            )
+        };
+        assert_eq!(
+            run("service"),
+            run("/usr/sbin/service.debian"),
+            "service {case}"
+        );
+    }
+}
