@@ -6,6 +6,11 @@
 //! BOOT_TIME/RUN_LVL that could not be written is written late (§5.3).
 //! Reading ([`Record`], [`read_runlevel`]) parses the 384-byte records
 //! directly, so it never depends on glibc's global utmp state.
+//!
+//! Note for PID 1: glibc locks utmp/wtmp with `fcntl(F_SETLKW)` bounded by
+//! its own `alarm()` and SIGALRM handler, restoring the caller's handler and
+//! re-arming the caller's pending alarm afterwards (as for sysvinit, which
+//! uses the same functions).
 
 use std::ffi::CString;
 use std::fs::{File, OpenOptions};
@@ -174,6 +179,21 @@ struct Owed {
     wtmp_level: bool,
 }
 
+/// The part of a [`Recorder`] that survives a re-exec, in the terms of
+/// sysvinit's state lines: `-WR`/`-WU` (boot record written to wtmp/utmp),
+/// `-LW`/`-LU` (runlevel record written; sysvinit never sends them, so a
+/// state without them means written) and `-TL`/`-PL` (this and previous
+/// level, used for a late RUN_LVL record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecorderState {
+    pub wrote_wtmp_boot: bool,
+    pub wrote_utmp_boot: bool,
+    pub wrote_wtmp_level: bool,
+    pub wrote_utmp_level: bool,
+    pub this_level: u8,
+    pub prev_level: u8,
+}
+
 /// PID 1's utmp/wtmp writer. Holds the file paths (as C strings, so writing
 /// allocates nothing and works in a forked child), which boot/runlevel
 /// records are still owed, and the current/previous level for a late
@@ -285,6 +305,31 @@ impl Recorder {
     /// True while a BOOT_TIME or RUN_LVL record is owed to either file.
     pub fn owes_records(&self) -> bool {
         self.owed != Owed::default()
+    }
+
+    /// What must survive a re-exec (`telinit u`), for the state handed over
+    /// on fd 11 (SPEC §3.7).
+    pub fn state(&self) -> RecorderState {
+        RecorderState {
+            wrote_wtmp_boot: !self.owed.wtmp_boot,
+            wrote_utmp_boot: !self.owed.utmp_boot,
+            wrote_wtmp_level: !self.owed.wtmp_level,
+            wrote_utmp_level: !self.owed.utmp_level,
+            this_level: self.this_level,
+            prev_level: self.prev_level,
+        }
+    }
+
+    /// Takes over the state of the init that exec'd us.
+    pub fn restore(&mut self, state: RecorderState) {
+        self.owed = Owed {
+            wtmp_boot: !state.wrote_wtmp_boot,
+            utmp_boot: !state.wrote_utmp_boot,
+            wtmp_level: !state.wrote_wtmp_level,
+            utmp_level: !state.wrote_utmp_level,
+        };
+        self.this_level = state.this_level;
+        self.prev_level = state.prev_level;
     }
 
     /// sysvinit's `write_utmp_wtmp`: utmp first (learning the old line for
@@ -637,6 +682,49 @@ mod tests {
         assert_eq!(summary(&utmp)[2], row(DEAD_PROCESS, 42, "g1", "", ""));
         // The parent's late write appended them again to wtmp, as sysvinit does.
         assert_eq!(summary(&wtmp).len(), 6);
+    }
+
+    #[test]
+    fn state_survives_a_re_exec() {
+        let dir = tempfile::tempdir().unwrap();
+        let utmp = dir.path().join("utmp");
+        let wtmp = dir.path().join("wtmp");
+        let mut old = Recorder::new(&utmp, &wtmp);
+        assert_eq!(
+            old.state(),
+            RecorderState {
+                wrote_wtmp_boot: true,
+                wrote_utmp_boot: true,
+                wrote_wtmp_level: true,
+                wrote_utmp_level: true,
+                this_level: b'S',
+                prev_level: b'N',
+            }
+        );
+        // Nothing writable yet: both records owed.
+        old.boot();
+        old.runlevel(b'3', b'N');
+        let state = old.state();
+        assert!(!state.wrote_utmp_boot && !state.wrote_wtmp_level);
+        assert_eq!((state.this_level, state.prev_level), (b'3', b'N'));
+
+        let mut new = Recorder::new(&utmp, &wtmp);
+        new.restore(state);
+        assert_eq!(new.state(), state);
+        File::create(&utmp).unwrap();
+        new.dead_process("x", 9);
+        assert_eq!(
+            summary(&utmp),
+            vec![
+                row(RUN_LVL, 0x4E33, "~~", "runlevel", "~"),
+                row(BOOT_TIME, 0, "~~", "reboot", "~"),
+                row(DEAD_PROCESS, 9, "x", "", ""),
+            ]
+        );
+        // wtmp is still missing, so it is still owed both.
+        let state = new.state();
+        assert!(state.wrote_utmp_boot && state.wrote_utmp_level);
+        assert!(!state.wrote_wtmp_boot && !state.wrote_wtmp_level);
     }
 
     #[test]
