@@ -4,8 +4,9 @@
 //! * [`parse`] turns the bytes of one file into entries and diagnostics,
 //!   exactly as sysvinit's `read_inittab` would (256-byte `fgets` pieces,
 //!   `strsep` field splitting, the "last failing check wins" validation).
-//! * [`load`] reads `/etc/inittab`, adds the default sulogin entry and reads
-//!   `/etc/inittab.d` (sorted: a deliberate difference, see `load.rs`).
+//! * [`load`] reads `/etc/inittab`, adds the default sulogin entry, reads
+//!   `/etc/inittab.d` (sorted: a deliberate difference, see `load.rs`) and
+//!   adds `init.autocon=1` console gettys ([`kernel_console_entries`]).
 //! * [`Entry::effective_runlevels`], [`Entry::runs_in`] and [`default_level`]
 //!   answer the runlevel questions of the PID 1 policy.
 //! * [`plan_exec`] and [`shell_fallback`] turn a process field into an argv.

@@ -227,13 +227,14 @@ impl Collector {
     /// sysvinit's loop body for one piece that has been counted as line
     /// `sysv_line`: skip comments, split, validate, add.
     pub fn record(&mut self, piece: &Piece<'_>, file: &Path, sysv_line: usize) {
-        if let Err(diagnostic) = self.check(piece, file, sysv_line) {
+        if let Err(diagnostic) = self.accept(piece, file, sysv_line) {
             self.log.push(diagnostic.sysvinit_text());
             self.diagnostics.push(diagnostic);
         }
     }
 
-    fn check(
+    /// Adds the piece's entry, or says why it is rejected.
+    fn accept(
         &mut self,
         piece: &Piece<'_>,
         file: &Path,
