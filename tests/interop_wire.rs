@@ -4,7 +4,9 @@
 //!
 //! Anything that touches `/run` runs in a private mount namespace with a
 //! temp dir bind-mounted over `/run`, so the host's `/run/initctl` and
-//! `/run/runlevel` are never read or written. Needs root (as the suite runs).
+//! `/run/runlevel` are never read or written. The real `init` runs only in
+//! its telinit role (not PID 1, never with `-i`/`--init`) or as PID 1 of a
+//! fresh PID namespace ([`RealInit`]). Needs root (as the suite runs).
 
 use std::fs::{File, OpenOptions};
 use std::io::Read;
@@ -81,6 +83,11 @@ struct Outcome {
 /// Runs `program` as `telinit args…` with a `/run` holding a FIFO
 /// `initctl` (or nothing, or a FIFO nobody reads) and captures what it wrote.
 fn telinit_outcome(program: &Path, args: &[&str], fifo: FifoSetup) -> Outcome {
+    outcome_as(program, "telinit", args, fifo)
+}
+
+/// [`telinit_outcome`] with another `argv[0]`.
+fn outcome_as(program: &Path, argv0: &str, args: &[&str], fifo: FifoSetup) -> Outcome {
     let run = tempfile::tempdir().unwrap();
     let path = run.path().join("initctl");
     let mut reader = None;
@@ -98,7 +105,7 @@ fn telinit_outcome(program: &Path, args: &[&str], fifo: FifoSetup) -> Outcome {
                 .unwrap(),
         );
     }
-    let output = run_with_private_run(run.path(), program, "telinit", args);
+    let output = run_with_private_run(run.path(), program, argv0, args);
     assert_ne!(output.status.code(), Some(99), "bind mount failed");
     let mut bytes = Vec::new();
     if let Some(mut reader) = reader {
@@ -184,6 +191,21 @@ fn telinit_requests_match_debian_byte_for_byte() {
             assert_eq!(theirs.fifo, vector(golden), "telinit {args:?} vs {golden}");
         }
     }
+}
+
+/// `/sbin/init LEVEL` outside PID 1 (without `-i`) is telinit: `shutdown`
+/// relies on it. Messages name the program as called.
+#[test]
+fn init_outside_pid1_acts_as_telinit_like_debian() {
+    for args in [&["-t", "0", "0"][..], &["6"][..], &["33"][..], &["-x"][..]] {
+        let theirs = outcome_as(&real("init"), "/sbin/init", args, FifoSetup::Read);
+        let mine = outcome_as(&ours(), "/sbin/init", args, FifoSetup::Read);
+        assert_eq!(mine, theirs, "init {args:?}");
+    }
+    let mine = outcome_as(&ours(), "/sbin/init", &["-t", "0", "0"], FifoSetup::Read);
+    assert_eq!(mine.fifo, Request::runlevel(b'0', 0).encode());
+    let mine = outcome_as(&ours(), "/sbin/init", &["33"], FifoSetup::Read);
+    assert!(mine.stderr.starts_with("Usage: init {"), "{mine:?}");
 }
 
 /// (d) Errors: same messages, same exit codes, nothing written.
