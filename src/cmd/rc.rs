@@ -1,6 +1,163 @@
-//! `rc`: not written yet.
+//! `rc [-j JOBS] [-t SECONDS] [--root DIR] [LEVEL]`: runs `/etc/rc<LEVEL>.d`
+//! as Debian's `/etc/init.d/rc` does, in parallel (see `crate::rc`, rc.8).
+//!
+//! Each setting comes from, in order of precedence: the option, the
+//! environment (`VINIT_RC_JOBS`, `VINIT_RC_TIMEOUT`, `VINIT_ROOT`),
+//! `/etc/default/vinit-rc` (same names), the default. LEVEL defaults to
+//! `$RUNLEVEL`; the previous level is `$PREVLEVEL`, else `N`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::rc::{self, Config};
+
+const USAGE: &str = "Usage: rc [-j jobs] [-t seconds] [--root dir] <runlevel>";
+
+/// Parsed command line; `None` fields were not given.
+#[derive(Default)]
+struct Options {
+    jobs: Option<String>,
+    timeout: Option<String>,
+    root: Option<String>,
+    level: Option<String>,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options::default();
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        let mut value_of = |name: &str| -> Result<String, String> {
+            words
+                .next()
+                .cloned()
+                .ok_or_else(|| format!("option {name} needs an argument"))
+        };
+        match word.as_str() {
+            "-j" | "--jobs" => o.jobs = Some(value_of(word)?),
+            "-t" | "--timeout" => o.timeout = Some(value_of(word)?),
+            "--root" => o.root = Some(value_of(word)?),
+            w if w.starts_with("--jobs=") => o.jobs = w.get(7..).map(String::from),
+            w if w.starts_with("--timeout=") => o.timeout = w.get(10..).map(String::from),
+            w if w.starts_with("--root=") => o.root = w.get(7..).map(String::from),
+            w if w.starts_with("-j") && w.len() > 2 => o.jobs = w.get(2..).map(String::from),
+            w if w.starts_with("-t") && w.len() > 2 => o.timeout = w.get(2..).map(String::from),
+            w if w.starts_with('-') && w.len() > 1 => return Err(format!("unknown option {w}")),
+            w if o.level.is_none() => o.level = Some(w.to_string()),
+            w => return Err(format!("unexpected argument {w}")),
+        }
+    }
+    Ok(o)
+}
 
 pub fn main(args: Vec<String>) -> i32 {
-    eprintln!("{}: not implemented yet", args.first().map(String::as_str).unwrap_or("rc"));
-    1
+    let options = match parse(args.get(1..).unwrap_or(&[])) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("rc: {e}\n{USAGE}");
+            return 1;
+        }
+    };
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let Some(level) = options.level.or_else(|| env("RUNLEVEL")) else {
+        eprintln!("{USAGE}");
+        return 1;
+    };
+    let previous = env("PREVLEVEL").unwrap_or_else(|| "N".to_string());
+    let root = PathBuf::from(
+        options
+            .root
+            .or_else(|| env("VINIT_ROOT"))
+            .unwrap_or_else(|| "/".into()),
+    );
+    let defaults = rc::read_defaults(&root.join("etc/default/vinit-rc"));
+    let setting = |option: Option<String>, name: &str| {
+        option
+            .or_else(|| env(name))
+            .or_else(|| defaults.get(name).cloned())
+    };
+
+    let jobs = match setting(options.jobs, "VINIT_RC_JOBS") {
+        None => rc::default_jobs(),
+        Some(v) => match v.trim().parse::<usize>() {
+            Ok(n) if n > 0 => n,
+            _ => {
+                eprintln!("rc: ignoring jobs value \"{v}\" (want a number above 0)");
+                rc::default_jobs()
+            }
+        },
+    };
+    let timeout = match setting(options.timeout, "VINIT_RC_TIMEOUT") {
+        None => Some(rc::DEFAULT_TIMEOUT),
+        Some(v) => match v.trim().parse::<u64>() {
+            Ok(0) => None,
+            Ok(s) => Some(Duration::from_secs(s)),
+            Err(_) => {
+                eprintln!("rc: ignoring timeout value \"{v}\" (want seconds, 0 for none)");
+                Some(rc::DEFAULT_TIMEOUT)
+            }
+        },
+    };
+    let cmdline = std::fs::read_to_string(root.join("proc/cmdline")).unwrap_or_default();
+
+    // sysv-rc's environment for the scripts: fixed PATH, the levels, and
+    // what init passed for the console.
+    let mut script_env = vec![
+        (
+            "PATH".to_string(),
+            "/sbin:/usr/sbin:/bin:/usr/bin".to_string(),
+        ),
+        ("runlevel".to_string(), level.clone()),
+        ("previous".to_string(), previous.clone()),
+        ("RUNLEVEL".to_string(), level.clone()),
+        ("PREVLEVEL".to_string(), previous.clone()),
+        (
+            "VERBOSE".to_string(),
+            env("VERBOSE").unwrap_or_else(|| "no".to_string()),
+        ),
+    ];
+    for name in ["CONSOLE", "TERM", "INIT_VERSION"] {
+        if let Some(v) = env(name) {
+            script_env.push((name.to_string(), v));
+        }
+    }
+    rc::execute(&Config {
+        root,
+        level,
+        previous,
+        jobs,
+        sequential: rc::cmdline_wants_sequential(&cmdline),
+        timeout,
+        env: script_env,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn options() {
+        let o = parse(&args("-j 3 --timeout=9 --root /tmp/x 2")).unwrap();
+        assert_eq!(
+            (
+                o.jobs.as_deref(),
+                o.timeout.as_deref(),
+                o.root.as_deref(),
+                o.level.as_deref()
+            ),
+            (Some("3"), Some("9"), Some("/tmp/x"), Some("2"))
+        );
+        let o = parse(&args("-j4 -t5 S")).unwrap();
+        assert_eq!(
+            (o.jobs.as_deref(), o.timeout.as_deref()),
+            (Some("4"), Some("5"))
+        );
+        assert!(parse(&args("-x 2")).is_err());
+        assert!(parse(&args("2 3")).is_err());
+        assert!(parse(&args("-j")).is_err());
+    }
 }

@@ -4,7 +4,341 @@
 //! * [`insserv_conf`]: system facilities from `/etc/insserv.conf{,.d}`.
 //! * [`graph`]: start/stop dependency graphs and insserv's link numbering
 //!   (used by `update-rc.d` too).
+//! * [`select`]: which links run with which action on a level change.
+//! * [`run`]: the parallel scheduler; [`output`]: console, boot log, record.
+//!
+//! [`execute`] ties them together for `rc LEVEL` (`src/cmd/rc.rs` parses the
+//! command line).
 
 pub mod graph;
 pub mod insserv_conf;
 pub mod lsb;
+pub mod output;
+pub mod run;
+pub mod select;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use graph::{Direction, Script};
+use insserv_conf::Facilities;
+use output::Output;
+use run::{Settings, Task};
+use select::{Action, Job, Link, Phase};
+
+/// Default per-script timeout; a script still running after it is killed.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Default concurrency: startpar uses 4 per CPU (`-p 4`); we never go below 8
+/// because most init scripts sleep or wait on I/O rather than compute.
+pub fn default_jobs() -> usize {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (4 * cpus).max(8)
+}
+
+/// One `rc` run, fully resolved (see `cmd::rc` for where each value comes from).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Prefix for every path rc uses (`/` normally; a test tree otherwise).
+    /// It is not a chroot: scripts run on the real root with this prefix in
+    /// their paths.
+    pub root: PathBuf,
+    pub level: String,
+    /// `N` at boot.
+    pub previous: String,
+    /// Concurrency limit; 1 with `sequential`.
+    pub jobs: usize,
+    /// Run in link order, one at a time (`concurrency=none`).
+    pub sequential: bool,
+    pub timeout: Option<Duration>,
+    /// The scripts' environment.
+    pub env: Vec<(String, String)>,
+}
+
+/// `KEY=value` lines of a shell-style defaults file such as
+/// `/etc/default/vinit-rc` (comments, `export` and simple quotes allowed).
+pub fn read_defaults(path: &Path) -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            let line = line.strip_prefix("export ").unwrap_or(line);
+            if line.starts_with('#') {
+                return None;
+            }
+            let (key, value) = line.split_once('=')?;
+            let value = value.trim();
+            let value = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+                .unwrap_or(value);
+            Some((key.trim().to_string(), value.to_string()))
+        })
+        .collect()
+}
+
+/// True if the kernel command line asks for sequential boot (as Debian's rc).
+pub fn cmdline_wants_sequential(cmdline: &str) -> bool {
+    cmdline.split_whitespace().any(|w| w == "concurrency=none")
+}
+
+/// The `rc<level>.d` directory under `root`.
+fn rc_dir(root: &Path, level: &str) -> PathBuf {
+    root.join(format!("etc/rc{level}.d"))
+}
+
+/// The parsable links of a directory, in name (glob) order.
+fn list_links(dir: &Path) -> Option<Vec<Link>> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    Some(names.iter().filter_map(|n| Link::parse(n)).collect())
+}
+
+/// Every script of `/etc/init.d` that could be a dependency. A bad header is
+/// reported and the script treated as header-less.
+fn read_scripts(dir: &Path, out: &mut Output) -> Vec<Script> {
+    const NOT_SCRIPTS: &[&str] = &["rc", "rcS", "README", "skeleton", "functions"];
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| {
+                    !n.starts_with('.')
+                        && !n.contains(".dpkg-")
+                        && !NOT_SCRIPTS.contains(&n.as_str())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| match Script::read(&dir.join(&name)) {
+            Ok(script) => script,
+            Err(e) => {
+                out.warn(&format!("{e}; ordering {name} by its link number"));
+                Script { name, header: None }
+            }
+        })
+        .collect()
+}
+
+/// Runs `rc LEVEL`; returns 0 if no script failed, 1 otherwise.
+pub fn execute(config: &Config) -> i32 {
+    // Debian's rc runs with umask 022; the scripts inherit it.
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
+    let _ = run::block_console_signals();
+    let root = &config.root;
+    let Some(here) = list_links(&rc_dir(root, &config.level)) else {
+        return 0; // Like Debian: nothing happens without /etc/rc<level>.d.
+    };
+    let mut out = Output::new(
+        &root.join("var/log/vinit/rc.log"),
+        &root.join("run/vinit/rc"),
+        &config.level,
+        &config.previous,
+        config.timeout,
+    );
+    out.note(&format!(
+        "runlevel {} (previous {}), {}",
+        config.level,
+        config.previous,
+        if config.sequential {
+            "sequential".to_string()
+        } else {
+            format!("up to {} scripts at once", config.jobs)
+        }
+    ));
+    let mut links = BTreeMap::new();
+    links.insert(config.level.clone(), here);
+    if config.previous != "N"
+        && let Some(before) = list_links(&rc_dir(root, &config.previous))
+    {
+        links.insert(config.previous.clone(), before);
+    }
+    let scripts = read_scripts(&root.join("etc/init.d"), &mut out);
+    let (facilities, warnings) = Facilities::load(root);
+    for w in warnings {
+        out.warn(&w);
+    }
+    let settings = Settings {
+        jobs: if config.sequential {
+            1
+        } else {
+            config.jobs.max(1)
+        },
+        timeout: config.timeout,
+        env: config.env.clone(),
+    };
+    let mut failed = 0;
+    for phase in select::plan(&config.level, &config.previous, &links) {
+        let tasks = tasks_for(&phase, config, &scripts, &facilities, &mut out);
+        let results = run::run(&tasks, &settings, &mut out);
+        failed += results.iter().filter(|r| r.class.is_failure()).count();
+    }
+    if failed > 0 {
+        out.note(&format!("{failed} script(s) failed"));
+        1
+    } else {
+        0
+    }
+}
+
+/// The runnable tasks of a phase with their ordering; links that cannot run
+/// are reported and left out.
+fn tasks_for(
+    phase: &Phase,
+    config: &Config,
+    scripts: &[Script],
+    facilities: &Facilities,
+    out: &mut Output,
+) -> Vec<Task> {
+    let by_name: BTreeMap<&str, &Script> = scripts.iter().map(|s| (s.name.as_str(), s)).collect();
+    let mut jobs: Vec<(&Job, Task)> = Vec::new();
+    for job in &phase.jobs {
+        let link = rc_dir(&config.root, &job.level).join(&job.link.file_name);
+        let program = config.root.join("etc/init.d").join(&job.name);
+        let argv0 = link.display().to_string();
+        let problem = match (std::fs::metadata(&link), std::fs::metadata(&program)) {
+            (Err(_), _) => Some("dangling link"),
+            (_, Err(_)) => Some("no such script in /etc/init.d"),
+            (_, Ok(m)) if !m.is_file() || m.permissions().mode() & 0o111 == 0 => {
+                Some("not executable")
+            }
+            _ => None,
+        };
+        if let Some(reason) = problem {
+            out.skipped(&job.name, job.action, &argv0, reason);
+            continue;
+        }
+        let interactive = match by_name.get(job.name.as_str()) {
+            Some(s) => s.is_interactive(facilities),
+            None => facilities.interactive.contains(&job.name),
+        };
+        jobs.push((
+            job,
+            Task {
+                name: job.name.clone(),
+                program,
+                argv0,
+                action: job.action,
+                interactive,
+                after: Vec::new(),
+            },
+        ));
+    }
+    let order = if config.sequential {
+        Err(None)
+    } else {
+        dependencies(&jobs, scripts, facilities, phase.action).map_err(Some)
+    };
+    let after = match order {
+        Ok(after) => after,
+        Err(reason) => {
+            if let Some(e) = reason {
+                out.warn(&format!("{e}; running rc{}.d in link order", config.level));
+            }
+            (0..jobs.len())
+                .map(|i| i.checked_sub(1).into_iter().collect())
+                .collect()
+        }
+    };
+    jobs.into_iter()
+        .zip(after)
+        .map(|((_, mut task), after)| {
+            task.after = after;
+            task
+        })
+        .collect()
+}
+
+/// For each job, the indexes of the jobs that must finish first: the LSB
+/// graph of the phase's direction, and for header-less scripts their link
+/// number (a header-less script comes after every lower number and before
+/// every higher one; equal numbers may run together).
+fn dependencies(
+    jobs: &[(&Job, Task)],
+    scripts: &[Script],
+    facilities: &Facilities,
+    action: Action,
+) -> Result<Vec<Vec<usize>>, graph::GraphError> {
+    let direction = match action {
+        Action::Start => Direction::Start,
+        Action::Stop => Direction::Stop,
+    };
+    let set: BTreeSet<String> = jobs.iter().map(|(j, _)| j.name.clone()).collect();
+    let headerless: BTreeSet<&str> = scripts
+        .iter()
+        .filter(|s| s.header.is_none())
+        .map(|s| s.name.as_str())
+        .collect();
+    let mut edges = Vec::new();
+    for (h, _) in jobs
+        .iter()
+        .filter(|(j, _)| headerless.contains(j.name.as_str()))
+    {
+        for (other, _) in jobs {
+            if other.link.number < h.link.number {
+                edges.push((other.name.as_str(), h.name.as_str()));
+            } else if other.link.number > h.link.number {
+                edges.push((h.name.as_str(), other.name.as_str()));
+            }
+        }
+    }
+    let graph = graph::build(scripts, facilities, &set, direction)?.with_edges(edges)?;
+    let position: BTreeMap<&str, usize> = jobs
+        .iter()
+        .enumerate()
+        .map(|(i, (j, _))| (j.name.as_str(), i))
+        .collect();
+    Ok(jobs
+        .iter()
+        .map(|(j, _)| {
+            graph
+                .index_of(&j.name)
+                .map(|g| {
+                    graph
+                        .predecessors(g)
+                        .iter()
+                        .filter_map(|p| graph.names().get(*p))
+                        .filter_map(|n| position.get(n.as_str()).copied())
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_file_and_cmdline() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vinit-rc");
+        std::fs::write(
+            &path,
+            "# c\nVINIT_RC_JOBS=3\nexport VINIT_RC_TIMEOUT=\"60\"\nX='a b'\n",
+        )
+        .unwrap();
+        let d = read_defaults(&path);
+        assert_eq!(d["VINIT_RC_JOBS"], "3");
+        assert_eq!(d["VINIT_RC_TIMEOUT"], "60");
+        assert_eq!(d["X"], "a b");
+        assert!(read_defaults(&dir.path().join("absent")).is_empty());
+        assert!(cmdline_wants_sequential(
+            "BOOT_IMAGE=x ro concurrency=none quiet"
+        ));
+        assert!(!cmdline_wants_sequential("concurrency=shell"));
+        assert!(default_jobs() >= 8);
+    }
+}

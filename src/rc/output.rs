@@ -1,0 +1,328 @@
+//! What rc tells people and tools: LSB-style console lines, the boot log
+//! and the run record (formats documented in rc.8).
+//!
+//! * Console: a script's captured output is written whole when it finishes,
+//!   followed by `[ ok ] Starting NAME.`, `[FAIL] Starting NAME failed (…).`
+//!   or `[warn] …` (Debian's `log_*_msg` texts without colour). Only this
+//!   single-threaded code writes, so lines never interleave.
+//! * Boot log (`/var/log/vinit/rc.log`): every output line of every script,
+//!   as it is read, as `<local time> <script>: <line>`, plus rc's own lines
+//!   as `<time> rc: …`. Lines are held in memory (up to 4 MiB) until the
+//!   file can be opened — at boot `/var/log` may become writable only after
+//!   `mountall` — and the open is retried after each script.
+//! * Run record (`/run/vinit/rc/<start>-<previous>-<level>.tsv`, and the
+//!   symlink `last`): one tab-separated line per script.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Local, SecondsFormat};
+
+use super::run::{Class, Events, Finished, Outcome, Task, describe};
+use super::select::Action;
+
+/// Record column names, the record's first line.
+pub const RECORD_HEADER: &str = "#level\tprevious\tscript\taction\tlink\tstart_monotonic_ns\tend_monotonic_ns\tstart_wall\tend_wall\tstatus\tresult";
+
+const PENDING_LOG_LIMIT: usize = 4 << 20;
+
+struct BootLog {
+    path: PathBuf,
+    file: Option<File>,
+    pending: Vec<u8>,
+}
+
+impl BootLog {
+    fn write(&mut self, source: &str, line: &[u8]) {
+        let mut entry = format!(
+            "{} {source}: ",
+            Local::now().format("%Y-%m-%d %H:%M:%S%.6f")
+        )
+        .into_bytes();
+        entry.extend_from_slice(line);
+        entry.push(b'\n');
+        match &mut self.file {
+            Some(f) => {
+                let _ = f.write_all(&entry);
+            }
+            None if self.pending.len() + entry.len() <= PENDING_LOG_LIMIT => {
+                self.pending.extend_from_slice(&entry)
+            }
+            None => {}
+        }
+    }
+
+    /// Opens the log if it is not open yet (creating its directory), then
+    /// writes what was held back.
+    fn try_open(&mut self) {
+        if self.file.is_some() {
+            return;
+        }
+        if let Some(dir) = self.path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        if let Ok(mut f) = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+        {
+            let _ = f.write_all(&std::mem::take(&mut self.pending));
+            self.file = Some(f);
+        }
+    }
+}
+
+/// Console, boot log and run record of one `rc` run.
+pub struct Output {
+    log: BootLog,
+    record: Option<File>,
+    level: String,
+    previous: String,
+    timeout: Option<Duration>,
+}
+
+impl Output {
+    /// `log` is the boot log file, `record_dir` the run-record directory.
+    pub fn new(
+        log: &Path,
+        record_dir: &Path,
+        level: &str,
+        previous: &str,
+        timeout: Option<Duration>,
+    ) -> Output {
+        let mut log = BootLog {
+            path: log.to_path_buf(),
+            file: None,
+            pending: Vec::new(),
+        };
+        log.try_open();
+        Output {
+            log,
+            record: open_record(record_dir, level, previous),
+            level: level.to_string(),
+            previous: previous.to_string(),
+            timeout,
+        }
+    }
+
+    /// Writes to the boot log only.
+    pub fn note(&mut self, text: &str) {
+        self.log.write("rc", text.as_bytes());
+    }
+
+    /// `[warn] text` on the console and in the log.
+    pub fn warn(&mut self, text: &str) {
+        self.console(&format!("[warn] {text}\n"));
+        self.log.write("rc", format!("[warn] {text}").as_bytes());
+    }
+
+    /// A link that was not run: warned about and recorded as `skipped`.
+    pub fn skipped(&mut self, script: &str, action: Action, link: &str, reason: &str) {
+        self.warn(&format!("Skipping {link}: {reason}."));
+        self.record_line(&[
+            script,
+            action.as_str(),
+            link,
+            "-",
+            "-",
+            "-",
+            "-",
+            "-",
+            "skipped",
+        ]);
+    }
+
+    fn console(&mut self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
+
+    fn record_line(&mut self, fields: &[&str]) {
+        if let Some(f) = &mut self.record {
+            let mut line = format!("{}\t{}", self.level, self.previous);
+            for field in fields {
+                line.push('\t');
+                // Tabs and newlines would break the columns.
+                line.extend(field.chars().map(|c| if c.is_control() { ' ' } else { c }));
+            }
+            line.push('\n');
+            let _ = f.write_all(line.as_bytes());
+        }
+    }
+}
+
+/// `[ ok ] Starting cron.` and the like.
+pub fn status_line(
+    name: &str,
+    action: Action,
+    result: &Finished,
+    timeout: Option<Duration>,
+) -> String {
+    let verb = match action {
+        Action::Start => "Starting",
+        Action::Stop => "Stopping",
+    };
+    match result.class {
+        Class::Ok => format!("[ ok ] {verb} {name}."),
+        Class::Failed | Class::TimedOut => {
+            format!(
+                "[FAIL] {verb} {name} failed ({}).",
+                describe(&result.outcome, timeout)
+            )
+        }
+        Class::NotInstalled => format!("[warn] {verb} {name}: not installed."),
+        Class::NotConfigured => format!("[warn] {verb} {name}: not configured."),
+    }
+}
+
+fn wall(t: &DateTime<Local>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Nanos, false)
+}
+
+impl Events for Output {
+    fn output_line(&mut self, task: &Task, line: &[u8]) {
+        self.log.write(&task.name, line);
+    }
+
+    fn finished(&mut self, task: &Task, result: &Finished) {
+        let line = status_line(&task.name, task.action, result, self.timeout);
+        let mut block = String::from_utf8_lossy(&result.output).into_owned();
+        block.push_str(&line);
+        block.push('\n');
+        self.console(&block);
+        self.log.write("rc", line.as_bytes());
+        self.log.try_open();
+        let status = match &result.outcome {
+            Outcome::Exited(code) => code.to_string(),
+            Outcome::Signaled(sig) => format!("signal:{sig}"),
+            Outcome::TimedOut | Outcome::SpawnFailed(_) => "-".to_string(),
+        };
+        let fields = [
+            task.name.clone(),
+            task.action.as_str().to_string(),
+            task.argv0.clone(),
+            result.started.monotonic_ns.to_string(),
+            result.ended.monotonic_ns.to_string(),
+            wall(&result.started.wall),
+            wall(&result.ended.wall),
+            status,
+            result.class.as_str().to_string(),
+        ];
+        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+        self.record_line(&fields);
+    }
+}
+
+/// Creates `<dir>/<start>-<previous>-<level>.tsv` with its header and points
+/// `<dir>/last` at it. `None` (no record) if `dir` cannot be written.
+fn open_record(dir: &Path, level: &str, previous: &str) -> Option<File> {
+    std::fs::create_dir_all(dir).ok()?;
+    let name = format!(
+        "{}-{}-{}.tsv",
+        Local::now().format("%Y%m%dT%H%M%S%.9f"),
+        file_safe(previous),
+        file_safe(level)
+    );
+    let mut f = OpenOptions::new()
+        .create_new(true)
+        .write(true)
+        .open(dir.join(&name))
+        .ok()?;
+    f.write_all(format!("{RECORD_HEADER}\n").as_bytes()).ok()?;
+    let last = dir.join("last");
+    let _ = std::fs::remove_file(&last);
+    let _ = std::os::unix::fs::symlink(&name, &last);
+    Some(f)
+}
+
+fn file_safe(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rc::run::Stamp;
+
+    fn finished(outcome: Outcome, class: Class) -> Finished {
+        let now = Stamp::now();
+        Finished {
+            outcome,
+            class,
+            started: now,
+            ended: now,
+            output: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn debian_style_lines() {
+        let t = Some(Duration::from_secs(300));
+        assert_eq!(
+            status_line(
+                "cron",
+                Action::Start,
+                &finished(Outcome::Exited(0), Class::Ok),
+                t
+            ),
+            "[ ok ] Starting cron."
+        );
+        assert_eq!(
+            status_line(
+                "cron",
+                Action::Stop,
+                &finished(Outcome::Exited(1), Class::Failed),
+                t
+            ),
+            "[FAIL] Stopping cron failed (exit status 1)."
+        );
+        assert_eq!(
+            status_line(
+                "x",
+                Action::Start,
+                &finished(Outcome::TimedOut, Class::TimedOut),
+                t
+            ),
+            "[FAIL] Starting x failed (timed out after 300 s)."
+        );
+        assert_eq!(
+            status_line(
+                "x",
+                Action::Start,
+                &finished(Outcome::Exited(5), Class::NotInstalled),
+                t
+            ),
+            "[warn] Starting x: not installed."
+        );
+    }
+
+    #[test]
+    fn log_waits_for_its_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocker = dir.path().join("var");
+        std::fs::write(&blocker, "a file where the directory should be").unwrap();
+        let mut log = BootLog {
+            path: dir.path().join("var/log/vinit/rc.log"),
+            file: None,
+            pending: Vec::new(),
+        };
+        log.try_open();
+        log.write("a", b"held back");
+        assert!(log.file.is_none());
+        std::fs::remove_file(&blocker).unwrap();
+        log.try_open();
+        log.write("b", b"direct");
+        let text = std::fs::read_to_string(dir.path().join("var/log/vinit/rc.log")).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert!(
+            lines[0].ends_with(" a: held back") && lines[1].ends_with(" b: direct"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,537 @@
+//! The parallel scheduler: runs a phase's scripts as soon as everything they
+//! need has finished, at most `jobs` at a time.
+//!
+//! Single-threaded: `SIGCHLD` is blocked and read from a signalfd, the
+//! scripts' output pipes are polled, and children are reaped with
+//! `waitpid(-1)` (rc is its own process; its only children are scripts).
+//! A script is finished when its process exits, not when its pipe closes,
+//! so a daemon that keeps the pipe open does not hold the run up.
+//! Each non-interactive script is its own process group, which a timeout
+//! kills with `SIGKILL`. Interactive scripts wait until nothing else runs,
+//! keep rc's console and process group, and have no timeout.
+
+use std::io::{ErrorKind, Read};
+use std::os::fd::{AsFd, AsRawFd};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Local};
+use nix::errno::Errno;
+use nix::fcntl::{FcntlArg, OFlag, fcntl};
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::{SigSet, Signal, killpg};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::time::{ClockId, clock_gettime};
+use nix::unistd::Pid;
+
+use super::select::Action;
+
+/// One script to run.
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub name: String,
+    /// `/etc/init.d/<name>`.
+    pub program: PathBuf,
+    /// The link path, e.g. `/etc/rc2.d/S02rsyslog`, given as `argv[0]`.
+    pub argv0: String,
+    pub action: Action,
+    pub interactive: bool,
+    /// Indexes of the tasks that must finish first.
+    pub after: Vec<usize>,
+}
+
+/// How to run a phase.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// At most this many scripts at once (at least 1).
+    pub jobs: usize,
+    /// Per-script limit; `None` = unlimited.
+    pub timeout: Option<Duration>,
+    /// The scripts' whole environment.
+    pub env: Vec<(String, String)>,
+}
+
+/// How a script ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Exited(i32),
+    Signaled(i32),
+    /// Killed by rc after the timeout.
+    TimedOut,
+    /// Could not be executed (the error).
+    SpawnFailed(String),
+}
+
+/// LSB result classes (SPEC §8.3, §10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    Ok,
+    Failed,
+    TimedOut,
+    /// Exit 5.
+    NotInstalled,
+    /// Exit 6.
+    NotConfigured,
+}
+
+impl Class {
+    pub fn is_failure(self) -> bool {
+        matches!(self, Class::Failed | Class::TimedOut)
+    }
+
+    /// The name used in the run record.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Ok => "ok",
+            Class::Failed => "failed",
+            Class::TimedOut => "timeout",
+            Class::NotInstalled => "not-installed",
+            Class::NotConfigured => "not-configured",
+        }
+    }
+}
+
+/// startpar's classes: 5 and 6 are skips, 7 ("not running") is only a
+/// failure when starting.
+pub fn classify(outcome: &Outcome, action: Action) -> Class {
+    match outcome {
+        Outcome::Exited(0) => Class::Ok,
+        Outcome::Exited(5) => Class::NotInstalled,
+        Outcome::Exited(6) => Class::NotConfigured,
+        Outcome::Exited(7) if action == Action::Stop => Class::Ok,
+        Outcome::TimedOut => Class::TimedOut,
+        _ => Class::Failed,
+    }
+}
+
+/// A point in time on both clocks.
+#[derive(Debug, Clone, Copy)]
+pub struct Stamp {
+    pub monotonic_ns: u128,
+    pub wall: DateTime<Local>,
+}
+
+impl Stamp {
+    pub fn now() -> Stamp {
+        let monotonic_ns = clock_gettime(ClockId::CLOCK_MONOTONIC)
+            .map(|t| {
+                u128::try_from(t.tv_sec()).unwrap_or(0) * 1_000_000_000
+                    + u128::try_from(t.tv_nsec()).unwrap_or(0)
+            })
+            .unwrap_or(0);
+        Stamp {
+            monotonic_ns,
+            wall: Local::now(),
+        }
+    }
+}
+
+/// A finished script.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub outcome: Outcome,
+    pub class: Class,
+    pub started: Stamp,
+    pub ended: Stamp,
+    /// Everything it wrote (stdout and stderr), complete lines.
+    pub output: Vec<u8>,
+}
+
+/// What the scheduler reports while it runs.
+pub trait Events {
+    /// A complete line (without its newline) from a running script.
+    fn output_line(&mut self, task: &Task, line: &[u8]);
+    fn finished(&mut self, task: &Task, result: &Finished);
+}
+
+/// Blocks the console's job-control signals for rc itself, so ^C, ^\ or ^Z on
+/// the console does not stop the run. Debian's rc ignores them; we block
+/// instead, because `Command` resets the mask for the scripts, while an
+/// ignored disposition would be inherited.
+pub fn block_console_signals() -> nix::Result<()> {
+    let mut set = SigSet::empty();
+    for s in [Signal::SIGINT, Signal::SIGQUIT, Signal::SIGTSTP] {
+        set.add(s);
+    }
+    set.thread_block()
+}
+
+struct Running {
+    pid: Pid,
+    pipe: Option<std::io::PipeReader>,
+    partial: Vec<u8>,
+    output: Vec<u8>,
+    started: Stamp,
+    deadline: Option<Instant>,
+    timed_out: bool,
+}
+
+enum State {
+    Waiting,
+    Running(Box<Running>),
+    Done,
+}
+
+/// Runs `tasks`, returning each one's result (same order). A task whose
+/// `after` names itself or a later unreachable task still runs once the
+/// others are done, so a bad graph can never hang the run.
+pub fn run(tasks: &[Task], settings: &Settings, events: &mut dyn Events) -> Vec<Finished> {
+    let mut scheduler = Scheduler {
+        tasks,
+        settings,
+        states: tasks.iter().map(|_| State::Waiting).collect(),
+        results: tasks.iter().map(|_| None).collect(),
+        sigchld: sigchld_fd(),
+    };
+    scheduler.run(events);
+    scheduler
+        .results
+        .into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| {
+                let now = Stamp::now();
+                Finished {
+                    outcome: Outcome::SpawnFailed("not run".into()),
+                    class: Class::Failed,
+                    started: now,
+                    ended: now,
+                    output: Vec::new(),
+                }
+            })
+        })
+        .collect()
+}
+
+/// Blocks SIGCHLD (`Command` unblocks it in the scripts) and reads it from a signalfd.
+fn sigchld_fd() -> Option<SignalFd> {
+    let mut set = SigSet::empty();
+    set.add(Signal::SIGCHLD);
+    set.thread_block().ok()?;
+    SignalFd::with_flags(&set, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC).ok()
+}
+
+struct Scheduler<'a> {
+    tasks: &'a [Task],
+    settings: &'a Settings,
+    states: Vec<State>,
+    results: Vec<Option<Finished>>,
+    /// `None` only if the signalfd cannot be made; then poll wakes every 20 ms.
+    sigchld: Option<SignalFd>,
+}
+
+impl Scheduler<'_> {
+    fn is_done(&self, i: usize) -> bool {
+        matches!(self.states.get(i), Some(State::Done))
+    }
+
+    fn running(&self) -> impl Iterator<Item = (usize, &Running)> {
+        self.states.iter().enumerate().filter_map(|(i, s)| match s {
+            State::Running(r) => Some((i, r.as_ref())),
+            _ => None,
+        })
+    }
+
+    fn ready(&self) -> Vec<usize> {
+        let waiting: Vec<usize> = (0..self.tasks.len())
+            .filter(|i| matches!(self.states[*i], State::Waiting))
+            .collect();
+        let ready: Vec<usize> = waiting
+            .iter()
+            .copied()
+            .filter(|&i| {
+                self.tasks[i]
+                    .after
+                    .iter()
+                    .all(|&d| d == i || d >= self.tasks.len() || self.is_done(d))
+            })
+            .collect();
+        // Defensive: with nothing running and nothing ready, the graph must
+        // have a loop; release the first waiting task rather than hang.
+        if ready.is_empty() && self.running().next().is_none() {
+            return waiting.into_iter().take(1).collect();
+        }
+        ready
+    }
+
+    fn run(&mut self, events: &mut dyn Events) {
+        loop {
+            self.launch(events);
+            if self.states.iter().all(|s| matches!(s, State::Done)) {
+                return;
+            }
+            self.wait_for_events(events);
+            self.reap(events);
+            self.enforce_deadlines();
+        }
+    }
+
+    fn launch(&mut self, events: &mut dyn Events) {
+        loop {
+            let running = self.running().count();
+            if self.running().any(|(i, _)| self.tasks[i].interactive) {
+                return;
+            }
+            let ready = self.ready();
+            let next = match ready.iter().find(|&&i| self.tasks[i].interactive) {
+                // Interactive scripts run alone: let the others drain first.
+                Some(&i) if running == 0 => i,
+                Some(_) => return,
+                None if running < self.settings.jobs.max(1) => match ready.first() {
+                    Some(&i) => i,
+                    None => return,
+                },
+                None => return,
+            };
+            self.start(next, events);
+        }
+    }
+
+    fn start(&mut self, i: usize, events: &mut dyn Events) {
+        let task = &self.tasks[i];
+        let started = Stamp::now();
+        match spawn(task, self.settings) {
+            Ok((pid, pipe)) => {
+                let deadline = if task.interactive {
+                    None
+                } else {
+                    self.settings.timeout.map(|t| Instant::now() + t)
+                };
+                self.states[i] = State::Running(Box::new(Running {
+                    pid,
+                    pipe,
+                    partial: Vec::new(),
+                    output: Vec::new(),
+                    started,
+                    deadline,
+                    timed_out: false,
+                }));
+            }
+            Err(e) => {
+                let outcome = Outcome::SpawnFailed(e.to_string());
+                let result = Finished {
+                    class: classify(&outcome, task.action),
+                    outcome,
+                    started,
+                    ended: Stamp::now(),
+                    output: Vec::new(),
+                };
+                events.finished(task, &result);
+                self.results[i] = Some(result);
+                self.states[i] = State::Done;
+            }
+        }
+    }
+
+    fn wait_for_events(&mut self, events: &mut dyn Events) {
+        let now = Instant::now();
+        let nearest = self.running().filter_map(|(_, r)| r.deadline).min();
+        let mut timeout_ms: i64 = match nearest {
+            Some(d) => {
+                i64::try_from(d.saturating_duration_since(now).as_millis()).unwrap_or(i64::MAX) + 1
+            }
+            None => -1,
+        };
+        if self.sigchld.is_none() {
+            timeout_ms = if timeout_ms < 0 {
+                20
+            } else {
+                timeout_ms.min(20)
+            };
+        }
+        let timeout =
+            PollTimeout::try_from(timeout_ms.min(i64::from(i32::MAX))).unwrap_or(PollTimeout::NONE);
+
+        let readable: Vec<usize> = {
+            let pipes: Vec<(usize, &std::io::PipeReader)> = self
+                .states
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| match s {
+                    State::Running(r) => r.pipe.as_ref().map(|p| (i, p)),
+                    _ => None,
+                })
+                .collect();
+            let mut fds: Vec<PollFd> = pipes
+                .iter()
+                .map(|(_, p)| PollFd::new(p.as_fd(), PollFlags::POLLIN))
+                .collect();
+            if let Some(sfd) = &self.sigchld {
+                fds.push(PollFd::new(sfd.as_fd(), PollFlags::POLLIN));
+            }
+            match poll(&mut fds, timeout) {
+                Ok(_) => pipes
+                    .iter()
+                    .zip(&fds)
+                    .filter(|(_, fd)| fd.revents().is_some_and(|r| !r.is_empty()))
+                    .map(|((i, _), _)| *i)
+                    .collect(),
+                Err(_) => Vec::new(), // EINTR: go round again
+            }
+        };
+        for i in readable {
+            self.read_output(i, events);
+        }
+        if let Some(sfd) = &self.sigchld {
+            while let Ok(Some(_)) = sfd.read_signal() {}
+        }
+    }
+
+    /// Reads what is available from task `i`'s pipe, passing on whole lines.
+    fn read_output(&mut self, i: usize, events: &mut dyn Events) {
+        let task = &self.tasks[i];
+        let State::Running(r) = &mut self.states[i] else {
+            return;
+        };
+        let mut buf = [0u8; 8192];
+        while let Some(pipe) = r.pipe.as_mut() {
+            match pipe.read(&mut buf) {
+                Ok(0) => r.pipe = None,
+                Ok(n) => {
+                    r.partial.extend_from_slice(&buf[..n]);
+                    while let Some(pos) = r.partial.iter().position(|&b| b == b'\n') {
+                        let line: Vec<u8> = r.partial.drain(..=pos).collect();
+                        events.output_line(task, &line[..line.len() - 1]);
+                        r.output.extend_from_slice(&line);
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                Err(_) => r.pipe = None,
+            }
+        }
+    }
+
+    fn reap(&mut self, events: &mut dyn Events) {
+        loop {
+            let status = match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::StillAlive) | Err(Errno::ECHILD) => return,
+                Err(Errno::EINTR) => continue,
+                Err(_) => return,
+                Ok(s) => s,
+            };
+            let (pid, outcome) = match status {
+                WaitStatus::Exited(pid, code) => (pid, Outcome::Exited(code)),
+                WaitStatus::Signaled(pid, sig, _) => (pid, Outcome::Signaled(sig as i32)),
+                _ => continue,
+            };
+            let Some(i) = self.running().find(|(_, r)| r.pid == pid).map(|(i, _)| i) else {
+                continue; // not ours (cannot happen: rc's children are its scripts)
+            };
+            self.finish(i, outcome, events);
+        }
+    }
+
+    fn finish(&mut self, i: usize, outcome: Outcome, events: &mut dyn Events) {
+        // Take what the script wrote before it exited; whatever a daemon it
+        // left behind writes later is not waited for.
+        self.read_output(i, events);
+        let task = &self.tasks[i];
+        let State::Running(mut r) = std::mem::replace(&mut self.states[i], State::Done) else {
+            return;
+        };
+        if !r.partial.is_empty() {
+            events.output_line(task, &r.partial);
+            r.partial.push(b'\n');
+            r.output.append(&mut r.partial);
+        }
+        let outcome = if r.timed_out {
+            Outcome::TimedOut
+        } else {
+            outcome
+        };
+        let result = Finished {
+            class: classify(&outcome, task.action),
+            outcome,
+            started: r.started,
+            ended: Stamp::now(),
+            output: std::mem::take(&mut r.output),
+        };
+        events.finished(task, &result);
+        self.results[i] = Some(result);
+    }
+
+    fn enforce_deadlines(&mut self) {
+        let now = Instant::now();
+        for state in &mut self.states {
+            if let State::Running(r) = state
+                && !r.timed_out
+                && r.deadline.is_some_and(|d| d <= now)
+            {
+                r.timed_out = true;
+                // The group may already be gone; the reap reports the exit.
+                let _ = killpg(r.pid, Signal::SIGKILL);
+            }
+        }
+    }
+}
+
+/// Starts one script: `program action` with `argv[0]` = the link, the given
+/// environment only, stdin from /dev/null and stdout+stderr into one pipe
+/// (interactive scripts keep rc's stdio and process group).
+fn spawn(task: &Task, settings: &Settings) -> std::io::Result<(Pid, Option<std::io::PipeReader>)> {
+    let mut command = Command::new(&task.program);
+    command
+        .arg0(&task.argv0)
+        .arg(task.action.as_str())
+        .env_clear()
+        .envs(settings.env.iter().map(|(k, v)| (k, v)))
+        .current_dir("/");
+    let reader = if task.interactive {
+        None
+    } else {
+        let (reader, writer) = std::io::pipe()?;
+        fcntl(reader.as_raw_fd(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK))?;
+        command
+            .stdin(Stdio::null())
+            .stdout(writer.try_clone()?)
+            .stderr(writer)
+            .process_group(0);
+        Some(reader)
+    };
+    let child = command.spawn()?;
+    // The child is reaped by waitpid in `reap`, not through `Child`.
+    let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(0));
+    Ok((pid, reader))
+}
+
+/// Describes an outcome for people: "exit status 1", "timed out after 300 s"…
+pub fn describe(outcome: &Outcome, timeout: Option<Duration>) -> String {
+    match outcome {
+        Outcome::Exited(code) => format!("exit status {code}"),
+        Outcome::Signaled(sig) => format!(
+            "killed by signal {sig} ({})",
+            Signal::try_from(*sig).map(|s| s.as_str()).unwrap_or("?")
+        ),
+        Outcome::TimedOut => match timeout {
+            Some(t) => format!("timed out after {} s", t.as_secs()),
+            None => "timed out".to_string(),
+        },
+        Outcome::SpawnFailed(e) => format!("cannot execute: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_follow_startpar() {
+        use Action::*;
+        let c = |code, action| classify(&Outcome::Exited(code), action);
+        assert_eq!(c(0, Start), Class::Ok);
+        for code in 1..=4 {
+            assert_eq!(c(code, Start), Class::Failed);
+            assert_eq!(c(code, Stop), Class::Failed);
+        }
+        assert_eq!(c(5, Start), Class::NotInstalled);
+        assert_eq!(c(6, Stop), Class::NotConfigured);
+        assert_eq!(c(7, Start), Class::Failed);
+        assert_eq!(c(7, Stop), Class::Ok);
+        assert_eq!(classify(&Outcome::TimedOut, Start), Class::TimedOut);
+        assert_eq!(classify(&Outcome::Signaled(9), Stop), Class::Failed);
+        assert!(!Class::NotInstalled.is_failure() && Class::TimedOut.is_failure());
+    }
+}

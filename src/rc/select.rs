@@ -1,0 +1,297 @@
+//! Which scripts `rc LEVEL` runs, with which action (SPEC §8.2–8.3).
+//!
+//! This follows Debian's parallel ("makefile") mode, i.e. startpar's `-M`
+//! selection, on going from level P (`N` at boot) to level L:
+//! * stop phase (when L is 0 or 6, or when P is not `N`): every `K` link of
+//!   `rcL.d` whose script has no `K` link in `rcP.d`, run with `stop`;
+//! * then, for L = `S` (boot): every `S` link of `rcS.d`, run with `start`;
+//!   for L = 0 or 6: every `S` link of `rcL.d`, run with `stop` (sysv-rc's
+//!   sequential rule; insserv creates none there);
+//!   otherwise: every `S` link of `rcL.d` whose script has no `S` link in
+//!   `rcP.d`, run with `start`.
+//!
+//! Pure: the caller lists the directories ([`Link::parse`] each name).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// `S` or `K`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LinkKind {
+    Start,
+    Kill,
+}
+
+/// One `[SK]NNname` entry of an `rcX.d` directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub kind: LinkKind,
+    pub number: u8,
+    /// The script's name in `/etc/init.d`.
+    pub name: String,
+    /// The entry's own name, e.g. `S02rsyslog`.
+    pub file_name: String,
+}
+
+impl Link {
+    /// Parses `S02rsyslog`; `None` for anything else (README, `S2x`…).
+    pub fn parse(file_name: &str) -> Option<Link> {
+        let bytes = file_name.as_bytes();
+        let kind = match bytes.first()? {
+            b'S' => LinkKind::Start,
+            b'K' => LinkKind::Kill,
+            _ => return None,
+        };
+        let (tens, units) = (*bytes.get(1)?, *bytes.get(2)?);
+        if !tens.is_ascii_digit() || !units.is_ascii_digit() {
+            return None;
+        }
+        let name = file_name.get(3..)?;
+        if name.is_empty() {
+            return None;
+        }
+        Some(Link {
+            kind,
+            number: (tens - b'0') * 10 + (units - b'0'),
+            name: name.to_string(),
+            file_name: file_name.to_string(),
+        })
+    }
+}
+
+/// What a script is called with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Start,
+    Stop,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Start => "start",
+            Action::Stop => "stop",
+        }
+    }
+}
+
+/// One script to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub name: String,
+    /// The level whose directory holds the link (`rc<level>.d`).
+    pub level: String,
+    pub link: Link,
+    pub action: Action,
+}
+
+/// Scripts run together; a phase ends before the next begins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phase {
+    pub action: Action,
+    /// In link (glob) order.
+    pub jobs: Vec<Job>,
+}
+
+/// True for the levels whose `S` links are run with `stop`.
+pub fn is_halt_level(level: &str) -> bool {
+    level == "0" || level == "6"
+}
+
+/// The phases for going from `previous` to `level`; `links` maps a level to
+/// its `rc<level>.d` entries in name order (absent = no directory).
+pub fn plan(level: &str, previous: &str, links: &BTreeMap<String, Vec<Link>>) -> Vec<Phase> {
+    let none = Vec::new();
+    let here = links.get(level).unwrap_or(&none);
+    let before = links.get(previous).unwrap_or(&none);
+    let names_in = |list: &Vec<Link>, kind: LinkKind| -> BTreeSet<String> {
+        list.iter()
+            .filter(|l| l.kind == kind)
+            .map(|l| l.name.clone())
+            .collect()
+    };
+    let pick = |kind: LinkKind, exclude: &BTreeSet<String>, action: Action| -> Phase {
+        let mut seen = BTreeSet::new();
+        let jobs = here
+            .iter()
+            .filter(|l| l.kind == kind && !exclude.contains(&l.name))
+            .filter(|l| seen.insert(l.name.clone()))
+            .map(|l| Job {
+                name: l.name.clone(),
+                level: level.to_string(),
+                link: l.clone(),
+                action,
+            })
+            .collect();
+        Phase { action, jobs }
+    };
+
+    let halting = is_halt_level(level);
+    let mut phases = Vec::new();
+    if halting || previous != "N" {
+        phases.push(pick(
+            LinkKind::Kill,
+            &names_in(before, LinkKind::Kill),
+            Action::Stop,
+        ));
+    }
+    phases.push(if level == "S" {
+        pick(LinkKind::Start, &BTreeSet::new(), Action::Start)
+    } else if halting {
+        pick(LinkKind::Start, &BTreeSet::new(), Action::Stop)
+    } else {
+        pick(
+            LinkKind::Start,
+            &names_in(before, LinkKind::Start),
+            Action::Start,
+        )
+    });
+    phases.retain(|p| !p.jobs.is_empty());
+    phases
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_names() {
+        let l = Link::parse("S02rsyslog").unwrap();
+        assert_eq!(
+            (l.kind, l.number, l.name.as_str()),
+            (LinkKind::Start, 2, "rsyslog")
+        );
+        assert_eq!(Link::parse("K99x").unwrap().kind, LinkKind::Kill);
+        for bad in ["README", "S2x", "S02", "X01a", "", "Sé1a", "K1"] {
+            assert_eq!(Link::parse(bad), None, "{bad}");
+        }
+    }
+
+    /// A Debian-like layout: `web` runs in 3 only (K link in 0 1 2 6).
+    fn layout() -> BTreeMap<String, Vec<Link>> {
+        let dirs: &[(&str, &str)] = &[
+            (
+                "S",
+                "S01hostname.sh S01mountkernfs.sh S02mountall.sh S03networking",
+            ),
+            (
+                "0",
+                "K01cron K01halt K01networking K01ssh K01web K02rsyslog K03sendsigs K03umountfs",
+            ),
+            ("1", "K01cron K01ssh K01web K02rsyslog S01killprocs"),
+            ("2", "K01web S01early S02rsyslog S03cron S03ssh S04rc.local"),
+            ("3", "S01early S02rsyslog S03cron S03ssh S03web S04rc.local"),
+            (
+                "6",
+                "K01cron K01networking K01reboot K01ssh K01web K02rsyslog K03sendsigs K03umountfs",
+            ),
+        ];
+        dirs.iter()
+            .map(|(l, names)| {
+                (
+                    l.to_string(),
+                    names.split(' ').filter_map(Link::parse).collect(),
+                )
+            })
+            .collect()
+    }
+
+    /// Renders the plan as "action:name…|action:name…".
+    fn show(level: &str, previous: &str) -> String {
+        plan(level, previous, &layout())
+            .iter()
+            .map(|p| {
+                p.jobs
+                    .iter()
+                    .map(|j| format!("{}:{}", j.action.as_str(), j.name))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect::<Vec<_>>()
+            .join(" | ")
+    }
+
+    #[test]
+    fn transitions_follow_startpar() {
+        let table = [
+            (
+                "S",
+                "N",
+                "start:hostname.sh start:mountkernfs.sh start:mountall.sh start:networking",
+            ),
+            (
+                "2",
+                "S",
+                "stop:web | start:early start:rsyslog start:cron start:ssh start:rc.local",
+            ),
+            (
+                "2",
+                "N",
+                "start:early start:rsyslog start:cron start:ssh start:rc.local",
+            ),
+            ("3", "2", "start:web"),
+            ("2", "3", "stop:web"),
+            (
+                "1",
+                "2",
+                "stop:cron stop:ssh stop:rsyslog | start:killprocs",
+            ),
+            // web has a K link in rc2.d too, so it is not stopped again.
+            (
+                "0",
+                "2",
+                "stop:cron stop:halt stop:networking stop:ssh stop:rsyslog stop:sendsigs stop:umountfs",
+            ),
+            (
+                "6",
+                "2",
+                "stop:cron stop:networking stop:reboot stop:ssh stop:rsyslog stop:sendsigs stop:umountfs",
+            ),
+            (
+                "0",
+                "3",
+                "stop:cron stop:halt stop:networking stop:ssh stop:web stop:rsyslog stop:sendsigs stop:umountfs",
+            ),
+            ("4", "2", ""),
+        ];
+        for (level, previous, want) in table {
+            assert_eq!(show(level, previous), want, "{previous} -> {level}");
+        }
+    }
+
+    #[test]
+    fn s_links_in_halt_levels_get_stop() {
+        let mut links = layout();
+        links.insert(
+            "0".into(),
+            ["K01a", "S90halt"]
+                .iter()
+                .filter_map(|n| Link::parse(n))
+                .collect(),
+        );
+        let phases = plan("0", "N", &links);
+        assert_eq!(phases.len(), 2);
+        assert_eq!(
+            (phases[1].action, phases[1].jobs[0].name.as_str()),
+            (Action::Stop, "halt")
+        );
+    }
+
+    #[test]
+    fn duplicate_links_run_once() {
+        let mut links = BTreeMap::new();
+        links.insert(
+            "2".to_string(),
+            ["S01a", "S05a", "S03b"]
+                .iter()
+                .filter_map(|n| Link::parse(n))
+                .collect(),
+        );
+        let phases = plan("2", "N", &links);
+        let names: Vec<&str> = phases[0]
+            .jobs
+            .iter()
+            .map(|j| j.link.file_name.as_str())
+            .collect();
+        assert_eq!(names, ["S01a", "S03b"]);
+    }
+}
