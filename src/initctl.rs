@@ -208,7 +208,9 @@ impl std::error::Error for SendError {}
 /// disturb callers (PID 1, test threads), so this polls instead: a
 /// non-blocking write-open fails with ENXIO while no reader exists, and a
 /// non-blocking write of 384 bytes (< PIPE_BUF, so atomic) fails with EAGAIN
-/// while the pipe is full.
+/// while the pipe is full. If the reader goes away between open and write,
+/// the error is EPIPE ("Broken pipe") as long as SIGPIPE is ignored, as the
+/// Rust runtime does; sysvinit's telinit would die of SIGPIPE instead.
 pub fn send(fifo: &Path, requests: &[Request]) -> Result<(), SendError> {
     let deadline = Instant::now() + SEND_TIMEOUT;
     let name = fifo.display().to_string();

@@ -4,7 +4,7 @@
 //! `updwtmpx` the locked, partial-record-repairing append to wtmp.
 //!
 //! glibc keeps the selected file and an open descriptor in global state, so
-//! every call here holds [`LOCK`] from `utmpxname` to `endutxent`. The
+//! every call here holds `LOCK` from `utmpxname` to `endutxent`. The
 //! functions allocate nothing themselves, so they are safe in a forked child
 //! of a single-threaded parent (where the lock cannot be held by anyone).
 
