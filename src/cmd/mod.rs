@@ -52,12 +52,9 @@ pub fn dispatch(argv: Vec<OsString>) -> i32 {
         "shutdown" => shutdown::main(args),
         "halt" | "reboot" | "poweroff" => halt::main(args),
         _ => match args.get(1) {
-            Some(sub) if COMMANDS.contains(&sub.as_str()) => dispatch(
-                args.into_iter()
-                    .skip(1)
-                    .map(OsString::from)
-                    .collect(),
-            ),
+            Some(sub) if COMMANDS.contains(&sub.as_str()) => {
+                dispatch(args.into_iter().skip(1).map(OsString::from).collect())
+            }
             _ => {
                 eprintln!(
                     "vinit: a SysV-compatible init. Call it as one of: {}",

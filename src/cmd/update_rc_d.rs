@@ -1,6 +1,9 @@
 //! `update_rc_d`: not written yet.
 
 pub fn main(args: Vec<String>) -> i32 {
-    eprintln!("{}: not implemented yet", args.first().map(String::as_str).unwrap_or("update_rc_d"));
+    eprintln!(
+        "{}: not implemented yet",
+        args.first().map(String::as_str).unwrap_or("update_rc_d")
+    );
     1
 }
