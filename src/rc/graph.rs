@@ -88,15 +88,6 @@ pub enum Direction {
     Stop,
 }
 
-impl Direction {
-    fn verb(self) -> &'static str {
-        match self {
-            Direction::Start => "start",
-            Direction::Stop => "stop",
-        }
-    }
-}
-
 /// Why a set of scripts cannot be ordered. The messages follow insserv's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GraphError {
@@ -122,12 +113,12 @@ impl fmt::Display for GraphError {
                 script,
                 facility,
                 member,
-                direction,
+                ..
             } => {
+                // insserv's words (for either direction).
                 write!(
                     f,
-                    "Service {facility} has to be enabled to {} service {script}",
-                    direction.verb()
+                    "service {facility} has to be enabled to use service {script}"
                 )?;
                 if let Some(m) = member {
                     write!(f, " (its member {m} is not installed)")?;
@@ -621,7 +612,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "Service nothere has to be enabled to start service a"
+            "service nothere has to be enabled to use service a"
         );
         let err = build(
             &scripts,

@@ -17,7 +17,7 @@ $local_fs       +mountall +mountall-bootclean +mountoverflowtmp +umountfs
 # Low level networking (ethernet card)
 $network        +networking +ifupdown
 # Named is operational
-$named          +named +dnsmasq +lwresd +bind9 +unbound $network
+$named          +named +dnsmasq +lwresd +bind9 +unbound +pdns-recursor $network
 # All remote filesystems are mounted (note in some cases /usr may
 # be remote. Most applications that care will probably require
 # both $local_fs and $remote_fs)
