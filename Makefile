@@ -1,5 +1,7 @@
 # vinit: build, install, test, demo, bench, lint.
 #
+#   make demo      boot vinit as PID 1 of a QEMU VM, console on this terminal
+#                  (`make demo TOUR=1`: a scripted tour that prints its transcript and exits)
 #   make test      every test (unit, namespace, VM); installs what it needs first
 #   make install DESTDIR=D    build, then install the binary and its classic names
 #   make install-files DESTDIR=D BIN=path    install an already built binary
@@ -17,7 +19,7 @@ TEST_DEBS := qemu-system-x86 busybox-static cpio
 # apt-get needs root; a developer who is not root gets sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build install install-files test test-deps bench lint
+.PHONY: all build install install-files test test-deps demo bench lint
 all: build
 
 build:
@@ -53,6 +55,11 @@ test-deps:
 test: test-deps
 	$(CARGO) test --locked --doc
 	$(CARGO) nextest run --locked --no-fail-fast
+
+# The demo is an example program built on the VM test harness (examples/demo.rs).
+demo: test-deps
+	$(CARGO) build --release --locked --bins --examples
+	target/release/examples/demo $(if $(TOUR),--tour)
 
 # Benchmarks are added by scripts/bench.sh when there are any.
 bench:

@@ -1,6 +1,7 @@
 //! Proves the test harness itself, with BusyBox's init in place of ours: staging, roots,
 //! namespaces (PID 1, console pty both ways, nsenter, signals, reboot(2) confined to the
-//! namespace, cleanup).
+//! namespace, cleanup) and the VM (kernel, initramfs, serial console both ways, monitor,
+//! power off, Ctrl-Alt-Del).
 
 mod common;
 
@@ -8,6 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::ns::TestRoot;
+use common::vm::{Initramfs, Vm};
 use nix::sys::signal::Signal;
 use std::os::unix::process::ExitStatusExt;
 
@@ -91,6 +93,14 @@ fn busybox_init_is_pid1_with_console_and_nsenter() {
     assert!(pid > 1, "a second process of the namespace, not PID {pid}");
     assert_eq!(lines.next(), Some("/etc/inittab"));
     assert_ne!(pid1.host_pid(), 1);
+
+    // Our (dynamically linked) binary runs in the root: it has its shared libraries.
+    let out = pid1.run(&["/lib/vinit/vinit"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("vinit: "),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -154,4 +164,52 @@ fn wait_console_reports_the_transcript() {
         err.contains("NEVER-PRINTED") && err.contains("HARNESS-OK"),
         "{err}"
     );
+}
+
+/// Under TCG a boot takes seconds; this is only a safety net.
+const VM_WAIT: Duration = Duration::from_secs(120);
+
+/// A shell script as PID 1 of the VM: prints a marker, echoes a line typed on the serial
+/// console, then powers off, or waits for Ctrl-Alt-Del if the line was `cad`.
+const VM_SCRIPT_INIT: &str = "#!/bin/sh
+echo VM-HARNESS-OK
+read line
+echo \"GOT:$line\"
+if [ \"$line\" = cad ]; then
+    echo WAITING-FOR-CAD
+    while :; do /bin/busybox sleep 1; done
+fi
+exec /bin/busybox poweroff -f
+";
+
+fn script_vm() -> Vm {
+    let initramfs = Initramfs::new();
+    initramfs.write_exec("harness-init", VM_SCRIPT_INIT);
+    let vm = Vm::boot_rdinit(&initramfs, "/harness-init", "");
+    vm.expect("VM-HARNESS-OK", VM_WAIT).unwrap();
+    vm
+}
+
+#[test]
+fn vm_serial_console_and_poweroff() {
+    let vm = script_vm();
+    assert!(vm.monitor("info status").contains("running"));
+    vm.send_line("hello");
+    vm.expect("GOT:hello", VM_WAIT).unwrap();
+    vm.expect("reboot: Power down", VM_WAIT).unwrap();
+    let status = vm.wait_exit(VM_WAIT).expect("QEMU exits after power off");
+    assert!(status.success(), "{status:?}\n{}", vm.transcript());
+}
+
+#[test]
+fn vm_monitor_sends_ctrl_alt_del() {
+    let vm = script_vm();
+    vm.send_line("cad");
+    vm.expect("WAITING-FOR-CAD", VM_WAIT).unwrap();
+    // With Ctrl-Alt-Del not handed to init (no reboot(RB_DISABLE_CAD)), the kernel restarts
+    // at once, and -no-reboot makes QEMU exit.
+    vm.monitor("sendkey ctrl-alt-delete");
+    vm.expect("reboot: Restarting system", VM_WAIT).unwrap();
+    let status = vm.wait_exit(VM_WAIT).expect("QEMU exits on reboot");
+    assert!(status.success(), "{status:?}\n{}", vm.transcript());
 }

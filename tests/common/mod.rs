@@ -5,14 +5,17 @@
 //!   the base of both [`ns::TestRoot`] and [`vm::Initramfs`].
 //! - [`Console`]: a growing console transcript fed by a reader thread, with expect-style waits.
 //! - [`ns`]: our init as PID 1 of a PID + mount namespace, chrooted, console on a pty.
-//! - `vm` (next): our init as PID 1 of a QEMU VM running Debian's cloud kernel.
+//! - [`vm`]: our init as PID 1 of a QEMU VM running Debian's cloud kernel.
+//! - [`demo`]: the `make demo` VM and its scripted tour.
 //!
 //! Everything here needs root (namespaces, chroot, mknod), as the tests run under `make test`.
 
 // Each test crate includes this module and uses only part of it.
 #![allow(dead_code)]
 
+pub mod demo;
 pub mod ns;
+pub mod vm;
 
 use std::fs;
 use std::io::{self, Read};
@@ -125,6 +128,27 @@ fn busybox_applets() -> &'static [String] {
     })
 }
 
+/// The shared libraries (and the dynamic loader) a host binary needs, by `ldd`; empty for
+/// a static binary. The roots get copies at the same paths, so our binary runs inside them.
+fn shared_libraries(binary: &Path) -> &'static [PathBuf] {
+    static LIBRARIES: OnceLock<Vec<PathBuf>> = OnceLock::new();
+    LIBRARIES.get_or_init(|| {
+        let out = Command::new(host_tool("ldd"))
+            .arg(binary)
+            .output()
+            .expect("run ldd");
+        // Lines are `libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)`, or
+        // `/lib64/ld-linux-x86-64.so.2 (0x...)` for the loader; the vDSO has no path.
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|line| {
+                let path = line.rsplit("=> ").next()?.split(" (").next()?.trim();
+                path.starts_with('/').then(|| PathBuf::from(path))
+            })
+            .collect()
+    })
+}
+
 /// Finds a host program by name in the usual directories (not $PATH, which a test runner
 /// may have trimmed), with a message saying what to install when it is missing.
 pub fn host_tool(name: &str) -> PathBuf {
@@ -153,7 +177,8 @@ pub fn tied_to_test(program: &Path) -> Command {
 }
 
 /// A root file system in a throw-away directory under `target/test-roots/`:
-/// busybox-static with its applet links (never over one of our names), our staged install,
+/// busybox-static with its applet links (never over one of our names), our staged install
+/// with the shared libraries it needs,
 /// /etc/passwd and /etc/group for root, /run with an empty utmp, /var/run -> /run,
 /// /var/log with an empty wtmp, /tmp, /proc, /sys, /dev with the usual nodes.
 /// Cloning shares the directory, which is removed when the last clone is dropped.
@@ -191,6 +216,13 @@ impl Tree {
         self.symlink("../run", "var/run");
 
         copy_tree(&stage(), &self.root);
+        for library in shared_libraries(&vinit_bin()) {
+            let dest = self.join(&library.to_string_lossy());
+            if let Some(parent) = dest.parent() {
+                fs::create_dir_all(parent).expect("mkdir for a shared library");
+            }
+            fs::copy(library, &dest).unwrap_or_else(|e| panic!("copy {}: {e}", library.display()));
+        }
         fs::copy(BUSYBOX, self.join("bin/busybox")).expect("copy busybox");
         for applet in busybox_applets() {
             // Our names stay ours, wherever busybox would put its own; `/linuxrc` (another
@@ -299,7 +331,7 @@ impl Tree {
     }
 
     /// Installs the repository's `etc/inittab.example` as `/etc/inittab` and its `rc.d/`
-    /// examples under `/etc`, for whichever of them exist yet.
+    /// example init scripts in `/etc/init.d/` (not enabled: see [`Tree::enable_service`]).
     pub fn install_examples(&self) {
         let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
         let inittab = repo.join("etc/inittab.example");
@@ -309,10 +341,35 @@ impl Tree {
                 fs::read(&inittab).expect("read inittab.example"),
             );
         }
-        let rc_examples = repo.join("rc.d");
-        if rc_examples.is_dir() {
-            copy_tree(&rc_examples, &self.join("etc"));
+        self.mkdir("etc/init.d");
+        let Ok(scripts) = fs::read_dir(repo.join("rc.d")) else {
+            return;
+        };
+        for script in scripts.flatten() {
+            let name = script.file_name().to_string_lossy().into_owned();
+            if name != "README" && script.path().is_file() {
+                let text = fs::read(script.path()).expect("read an rc.d example");
+                self.write_exec(&format!("etc/init.d/{name}"), text);
+            }
         }
+    }
+
+    /// Enables `/etc/init.d/<name>` with our `update-rc.d <name> defaults`, run chrooted
+    /// into the tree (it only makes the /etc/rcN.d links, so this is safe on the host).
+    pub fn enable_service(&self, name: &str) {
+        let out = Command::new(host_tool("chroot"))
+            .arg(self.path())
+            .args(["/usr/sbin/update-rc.d", name, "defaults"])
+            .env_clear()
+            .env("PATH", "/sbin:/usr/sbin:/bin:/usr/bin")
+            .output()
+            .expect("run chroot");
+        assert!(
+            out.status.success(),
+            "update-rc.d {name} defaults: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 

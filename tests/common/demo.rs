@@ -1,0 +1,110 @@
+//! The demo (`make demo`, examples/demo.rs): a VM whose PID 1 is our init with the
+//! repository's example inittab and init scripts, a root login on the serial console, and
+//! a scripted tour (`make demo TOUR=1`, also run as a test in tests/vm_boot.rs).
+
+use std::io::Write;
+use std::time::Duration;
+
+use super::vm::{Initramfs, Vm};
+
+/// The shell prompt the demo sets, so the tour can tell when a command has finished.
+pub const PROMPT: &str = "vinit-demo# ";
+
+/// The example init scripts of `rc.d/` that the demo enables with our `update-rc.d`.
+pub const SERVICES: &[&str] = &[
+    "netdummy",
+    "hostname-example",
+    "exampled",
+    "webdummy",
+    "early-example",
+    "local-example",
+    "legacy-example",
+];
+
+/// Under TCG a boot takes seconds; this is only a safety net.
+pub const STEP_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The demo's root: [`Initramfs::new`] (example inittab and init scripts), the example
+/// services enabled, root without a password (BusyBox login lets an empty one in), and a
+/// prompt the tour can wait for.
+pub fn initramfs() -> Initramfs {
+    let initramfs = Initramfs::new();
+    initramfs.write("etc/passwd", "root::0:0:root:/root:/bin/sh\n");
+    initramfs.write("etc/hostname", "vinit-demo\n");
+    initramfs.write(
+        "etc/issue",
+        "\nvinit demo: log in as root (no password). Leave with `poweroff`, or Ctrl-A X.\n\n",
+    );
+    initramfs.write(
+        "etc/profile",
+        format!("export PATH=/sbin:/usr/sbin:/bin:/usr/bin\nexport PS1='{PROMPT}'\n"),
+    );
+    for service in SERVICES {
+        initramfs.enable_service(service);
+    }
+    initramfs
+}
+
+/// One step of the tour: what it shows, the command typed at the prompt, and what its
+/// output must contain.
+struct Step {
+    says: &'static str,
+    types: &'static str,
+    expects: &'static str,
+}
+
+const TOUR: &[Step] = &[
+    Step {
+        says: "Which runlevel are we in? (utmp's RUN_LVL record: previous, current)",
+        types: "runlevel",
+        expects: "N 2",
+    },
+    Step {
+        says: "PID 1 is vinit's init",
+        types: "cat /proc/1/cmdline | tr '\\0' ' '; echo",
+        expects: "/sbin/init",
+    },
+    Step {
+        says: "The example services the rc runner started for runlevel 2",
+        types: "service --status-all",
+        expects: "[ + ]  exampled",
+    },
+    Step {
+        says: "Switch to runlevel 3 through /run/initctl",
+        types: "telinit 3; sleep 1; runlevel",
+        expects: "2 3",
+    },
+];
+
+/// Boots the demo VM, logs in, walks through [`TOUR`] and powers off, writing what it says
+/// and the console transcript to `out` as it goes. Err says which step failed, with the
+/// whole transcript.
+pub fn tour(out: &mut dyn Write) -> Result<(), String> {
+    let vm = Vm::boot(&initramfs(), "");
+    let mut show = |text: &str| {
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    };
+    show("### Booting Debian's cloud kernel under QEMU with vinit as PID 1\n");
+    show(&vm.expect("INIT: Entering runlevel: 2", STEP_TIMEOUT)?);
+    show(&vm.expect("login: ", STEP_TIMEOUT)?);
+    vm.send_line("root");
+    show(&vm.expect(PROMPT, STEP_TIMEOUT)?);
+    for step in TOUR {
+        show(&format!("\n### {}\n", step.says));
+        vm.send_line(step.types);
+        show(&vm.expect(step.expects, STEP_TIMEOUT)?);
+        show(&vm.expect(PROMPT, STEP_TIMEOUT)?);
+    }
+    show("\n### Power off: shutdown through runlevel 0\n");
+    vm.send_line("poweroff");
+    show(&vm.expect("reboot: Power down", STEP_TIMEOUT)?);
+    show("\n");
+    match vm.wait_exit(STEP_TIMEOUT) {
+        Some(status) if status.success() => Ok(()),
+        other => Err(format!(
+            "QEMU did not exit cleanly after power off: {other:?}\n{}",
+            vm.transcript()
+        )),
+    }
+}
