@@ -1,9 +1,0 @@
-//! `update_rc_d`: not written yet.
-
-pub fn main(args: Vec<String>) -> i32 {
-    eprintln!(
-        "{}: not implemented yet",
-        args.first().map(String::as_str).unwrap_or("update_rc_d")
-    );
-    1
-}
