@@ -7,9 +7,10 @@
 //! (`unshare --pid --fork --kill-child`), so a daemon an example starts cannot outlive it.
 
 mod common;
+mod debian_pkg;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use common::ns::TestRoot;
@@ -289,33 +290,6 @@ fn usage_help_and_version() {
     assert!(!root.join("run/systemd").exists());
 }
 
-/// Debian's `/usr/sbin/service` from init-system-helpers, unpacked under the target dir.
-fn debian_service() -> PathBuf {
-    let dir = common::work_dir("debian-init-system-helpers");
-    let script = r#"set -eu
-exec 9>.lock
-flock 9
-if [ ! -e root/.complete ]; then
-    rm -rf root debs && mkdir -p root debs
-    (cd debs && apt-get download -q init-system-helpers >&2)
-    for deb in debs/*.deb; do dpkg -x "$deb" root; done
-    touch root/.complete
-fi
-"#;
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .current_dir(&dir)
-        .output()
-        .expect("run sh");
-    assert!(
-        out.status.success(),
-        "apt-get download init-system-helpers failed (needs the package index: apt-get update)\n{}",
-        describe(&out)
-    );
-    dir.join("root/usr/sbin/service")
-}
-
 /// The same invocations through Debian's script and ours give the same output and status
 /// (the version string aside: ours prints SPEC's bookworm text).
 #[test]
@@ -326,7 +300,8 @@ fn same_results_as_debians_service() {
     root.write("etc/init.d/notexec", "#!/bin/sh\n");
     root.write_exec(
         "usr/sbin/service.debian",
-        std::fs::read(debian_service()).expect("read Debian's service"),
+        std::fs::read(debian_pkg::unpacked("init-system-helpers").join("usr/sbin/service"))
+            .expect("read Debian's service"),
     );
     let cases = [
         "",
