@@ -35,30 +35,9 @@ const SCRUBBED: [&str; 17] = [
     "TERM",
 ];
 
-/// A harness root that can run our (dynamically linked) binary: the shared libraries
-/// `ldd` names for it are copied to the same paths inside.
-fn new_root() -> TestRoot {
-    let root = TestRoot::new();
-    let out = Command::new(common::host_tool("ldd"))
-        .arg(common::vinit_bin())
-        .output()
-        .expect("run ldd");
-    for lib in text(&out.stdout)
-        .split_whitespace()
-        .filter(|w| w.starts_with('/'))
-    {
-        let inside = root.join(lib);
-        if !inside.exists() {
-            std::fs::create_dir_all(inside.parent().unwrap()).expect("mkdir for a library");
-            std::fs::copy(lib, &inside).unwrap_or_else(|e| panic!("copy {lib}: {e}"));
-        }
-    }
-    root
-}
-
 /// The examples of `rc.d/` in the root's `/etc/init.d`, as rc.d/README says.
 fn root_with_examples() -> TestRoot {
-    let root = new_root();
+    let root = TestRoot::new();
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("rc.d");
     for entry in std::fs::read_dir(&examples).expect("read rc.d") {
         let path = entry.expect("rc.d entry").path();
@@ -147,7 +126,7 @@ fn status_all_marks_running_stopped_and_unknown() {
 
 #[test]
 fn status_all_needs_output_and_skips_what_debian_skips() {
-    let root = new_root();
+    let root = TestRoot::new();
     // Exit 0 but silent is "not running"; non-executables and the skip list are not run.
     root.write_exec("etc/init.d/silent", "#!/bin/sh\nexit 0\n");
     root.write_exec("etc/init.d/talker", "#!/bin/sh\necho fine\n");
@@ -166,7 +145,7 @@ fn status_all_needs_output_and_skips_what_debian_skips() {
 
 #[test]
 fn script_sees_only_the_seventeen_variables() {
-    let root = new_root();
+    let root = TestRoot::new();
     root.write_exec("etc/init.d/envdump", ENV_DUMP);
     let env = [
         "PATH=/usr/sbin:/sbin:/bin:/usr/bin",
@@ -210,7 +189,7 @@ fn script_sees_only_the_seventeen_variables() {
 
 #[test]
 fn missing_command_runs_the_script_without_arguments() {
-    let root = new_root();
+    let root = TestRoot::new();
     root.write_exec("etc/init.d/envdump", ENV_DUMP);
     let out = sh_in_root(&root, BASE_ENV, "service envdump");
     assert_eq!(out.status.code(), Some(42), "{}", describe(&out));
@@ -219,7 +198,7 @@ fn missing_command_runs_the_script_without_arguments() {
 
 #[test]
 fn unknown_or_non_executable_script_is_unrecognized() {
-    let root = new_root();
+    let root = TestRoot::new();
     root.write("etc/init.d/notexec", "#!/bin/sh\necho ran\n");
     for name in ["nosuch", "notexec"] {
         let out = sh_in_root(&root, BASE_ENV, &format!("service {name} start"));
@@ -260,7 +239,7 @@ fn exit_status_is_the_scripts() {
 
 #[test]
 fn full_restart_is_stop_then_start_with_starts_status() {
-    let root = new_root();
+    let root = TestRoot::new();
     root.write_exec("etc/init.d/recorder", RECORDER);
     let out = sh_in_root(&root, BASE_ENV, "service recorder --full-restart");
     assert_eq!(out.status.code(), Some(7), "{}", describe(&out));
@@ -269,7 +248,7 @@ fn full_restart_is_stop_then_start_with_starts_status() {
 
 #[test]
 fn usage_help_and_version() {
-    let root = new_root();
+    let root = TestRoot::new();
     root.write_exec("etc/init.d/recorder", RECORDER);
     let usage = "Usage: service < option > | --status-all | [ service_name [ command | --full-restart ] ]\n";
     let out = sh_in_root(&root, BASE_ENV, "service");

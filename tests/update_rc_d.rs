@@ -532,3 +532,37 @@ fn defaults_disabled_links_kill_only_and_keeps_existing() {
     assert!(out.status.success(), "{}", describe(&out));
     assert_eq!(ours.names('2'), "");
 }
+
+/// Without `DPKG_ROOT`, on `/` of a chroot: the harness enables the examples with our
+/// update-rc.d, as the boot tests do.
+#[test]
+fn works_on_the_real_root_in_a_chroot() {
+    let root = common::ns::TestRoot::new();
+    root.install_examples();
+    for name in [
+        "hostname-example",
+        "netdummy",
+        "exampled",
+        "early-example",
+        "webdummy",
+    ] {
+        root.enable_service(name);
+    }
+    let names = |level: &str| {
+        let mut v: Vec<String> = fs::read_dir(root.join(&format!("etc/rc{level}.d")))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v.join(" ")
+    };
+    assert_eq!(names("S"), "S01hostname-example S02netdummy");
+    // early-example starts before exampled, which webdummy needs.
+    assert_eq!(names("2"), "S01early-example S02exampled S03webdummy");
+    assert_eq!(names("0"), "K01webdummy K02exampled K03netdummy");
+    assert_eq!(
+        fs::read_link(root.join("etc/rc2.d/S02exampled")).unwrap(),
+        Path::new("../init.d/exampled")
+    );
+    assert!(!root.join("run/systemd").exists());
+}
