@@ -177,7 +177,7 @@ fn rc_scripts_get_sysv_rc_environment() {
         "env",
         Some("Default-Start: 2"),
         &format!(
-            "env | sort > {}; umask >> {0}",
+            "env | sort > {0}; umask >> {0}; grep -E '^Sig(Blk|Ign)' /proc/self/status >> {0}",
             t.path().join("env.txt").display()
         ),
     );
@@ -196,10 +196,20 @@ fn rc_scripts_get_sysv_rc_environment() {
         "PREVLEVEL=1",
         "TERM=vt102",
         "0022",
+        // rc blocks SIGCHLD, SIGINT, SIGQUIT, SIGTSTP; the scripts must not inherit that.
+        "SigBlk:\t0000000000000000",
     ] {
         assert!(env.lines().any(|l| l == want), "{want} missing in:\n{env}");
     }
     assert!(!env.contains("SECRET"), "{env}");
+    // No standard signal (1-31) is ignored. glibc's posix_spawn leaves only its
+    // two internal signals (32, 33) ignored, which glibc programs take over.
+    let ignored = env
+        .lines()
+        .find_map(|l| l.strip_prefix("SigIgn:\t"))
+        .unwrap();
+    let ignored = u64::from_str_radix(ignored, 16).unwrap();
+    assert_eq!(ignored & 0x7fff_ffff, 0, "SigIgn {ignored:x}");
 }
 
 #[test]

@@ -26,35 +26,43 @@ use super::select::Action;
 /// Record column names, the record's first line.
 pub const RECORD_HEADER: &str = "#level\tprevious\tscript\taction\tlink\tstart_monotonic_ns\tend_monotonic_ns\tstart_wall\tend_wall\tstatus\tresult";
 
-const PENDING_LOG_LIMIT: usize = 4 << 20;
+const PENDING_LIMIT: usize = 4 << 20;
 
-struct BootLog {
+/// A file opened when it can be: until then (a read-only or not yet mounted
+/// `/var` or `/run` at boot) what is written is held in memory, up to 4 MiB.
+struct LazyFile {
     path: PathBuf,
     file: Option<File>,
     pending: Vec<u8>,
+    /// Point `<dir>/last` at the file once it exists (the run record).
+    link_last: bool,
 }
 
-impl BootLog {
-    fn write(&mut self, source: &str, line: &[u8]) {
-        let mut entry = format!(
-            "{} {source}: ",
-            Local::now().format("%Y-%m-%d %H:%M:%S%.6f")
-        )
-        .into_bytes();
-        entry.extend_from_slice(line);
-        entry.push(b'\n');
+impl LazyFile {
+    fn new(path: PathBuf, link_last: bool) -> LazyFile {
+        let mut f = LazyFile {
+            path,
+            file: None,
+            pending: Vec::new(),
+            link_last,
+        };
+        f.try_open();
+        f
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
         match &mut self.file {
             Some(f) => {
-                let _ = f.write_all(&entry);
+                let _ = f.write_all(bytes);
             }
-            None if self.pending.len() + entry.len() <= PENDING_LOG_LIMIT => {
-                self.pending.extend_from_slice(&entry)
+            None if self.pending.len() + bytes.len() <= PENDING_LIMIT => {
+                self.pending.extend_from_slice(bytes)
             }
             None => {}
         }
     }
 
-    /// Opens the log if it is not open yet (creating its directory), then
+    /// Opens the file (creating its directory) if it is not open yet, and
     /// writes what was held back.
     fn try_open(&mut self) {
         if self.file.is_some() {
@@ -63,21 +71,41 @@ impl BootLog {
         if let Some(dir) = self.path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
-        if let Ok(mut f) = OpenOptions::new()
+        let Ok(mut f) = OpenOptions::new()
             .create(true)
             .append(true)
             .open(&self.path)
+        else {
+            return;
+        };
+        let _ = f.write_all(&std::mem::take(&mut self.pending));
+        self.file = Some(f);
+        if self.link_last
+            && let (Some(dir), Some(name)) = (self.path.parent(), self.path.file_name())
         {
-            let _ = f.write_all(&std::mem::take(&mut self.pending));
-            self.file = Some(f);
+            let last = dir.join("last");
+            let _ = std::fs::remove_file(&last);
+            let _ = std::os::unix::fs::symlink(name, &last);
         }
     }
 }
 
+/// `<local time> <source>: <line>` for the boot log.
+fn log_entry(source: &str, line: &[u8]) -> Vec<u8> {
+    let mut entry = format!(
+        "{} {source}: ",
+        Local::now().format("%Y-%m-%d %H:%M:%S%.6f")
+    )
+    .into_bytes();
+    entry.extend_from_slice(line);
+    entry.push(b'\n');
+    entry
+}
+
 /// Console, boot log and run record of one `rc` run.
 pub struct Output {
-    log: BootLog,
-    record: Option<File>,
+    log: LazyFile,
+    record: LazyFile,
     level: String,
     previous: String,
     timeout: Option<Duration>,
@@ -92,15 +120,17 @@ impl Output {
         previous: &str,
         timeout: Option<Duration>,
     ) -> Output {
-        let mut log = BootLog {
-            path: log.to_path_buf(),
-            file: None,
-            pending: Vec::new(),
-        };
-        log.try_open();
+        let record_name = format!(
+            "{}-{}-{}.tsv",
+            Local::now().format("%Y%m%dT%H%M%S%.9f"),
+            file_safe(previous),
+            file_safe(level)
+        );
+        let mut record = LazyFile::new(record_dir.join(record_name), true);
+        record.write(format!("{RECORD_HEADER}\n").as_bytes());
         Output {
-            log,
-            record: open_record(record_dir, level, previous),
+            log: LazyFile::new(log.to_path_buf(), false),
+            record,
             level: level.to_string(),
             previous: previous.to_string(),
             timeout,
@@ -109,13 +139,14 @@ impl Output {
 
     /// Writes to the boot log only.
     pub fn note(&mut self, text: &str) {
-        self.log.write("rc", text.as_bytes());
+        self.log.write(&log_entry("rc", text.as_bytes()));
     }
 
     /// `[warn] text` on the console and in the log.
     pub fn warn(&mut self, text: &str) {
         self.console(&format!("[warn] {text}\n"));
-        self.log.write("rc", format!("[warn] {text}").as_bytes());
+        self.log
+            .write(&log_entry("rc", format!("[warn] {text}").as_bytes()));
     }
 
     /// A link that was not run: warned about and recorded as `skipped`.
@@ -141,16 +172,14 @@ impl Output {
     }
 
     fn record_line(&mut self, fields: &[&str]) {
-        if let Some(f) = &mut self.record {
-            let mut line = format!("{}\t{}", self.level, self.previous);
-            for field in fields {
-                line.push('\t');
-                // Tabs and newlines would break the columns.
-                line.extend(field.chars().map(|c| if c.is_control() { ' ' } else { c }));
-            }
-            line.push('\n');
-            let _ = f.write_all(line.as_bytes());
+        let mut line = format!("{}\t{}", self.level, self.previous);
+        for field in fields {
+            line.push('\t');
+            // Tabs and newlines would break the columns.
+            line.extend(field.chars().map(|c| if c.is_control() { ' ' } else { c }));
         }
+        line.push('\n');
+        self.record.write(line.as_bytes());
     }
 }
 
@@ -184,7 +213,7 @@ fn wall(t: &DateTime<Local>) -> String {
 
 impl Events for Output {
     fn output_line(&mut self, task: &Task, line: &[u8]) {
-        self.log.write(&task.name, line);
+        self.log.write(&log_entry(&task.name, line));
     }
 
     fn finished(&mut self, task: &Task, result: &Finished) {
@@ -193,7 +222,7 @@ impl Events for Output {
         block.push_str(&line);
         block.push('\n');
         self.console(&block);
-        self.log.write("rc", line.as_bytes());
+        self.log.write(&log_entry("rc", line.as_bytes()));
         self.log.try_open();
         let status = match &result.outcome {
             Outcome::Exited(code) => code.to_string(),
@@ -213,29 +242,8 @@ impl Events for Output {
         ];
         let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
         self.record_line(&fields);
+        self.record.try_open();
     }
-}
-
-/// Creates `<dir>/<start>-<previous>-<level>.tsv` with its header and points
-/// `<dir>/last` at it. `None` (no record) if `dir` cannot be written.
-fn open_record(dir: &Path, level: &str, previous: &str) -> Option<File> {
-    std::fs::create_dir_all(dir).ok()?;
-    let name = format!(
-        "{}-{}-{}.tsv",
-        Local::now().format("%Y%m%dT%H%M%S%.9f"),
-        file_safe(previous),
-        file_safe(level)
-    );
-    let mut f = OpenOptions::new()
-        .create_new(true)
-        .write(true)
-        .open(dir.join(&name))
-        .ok()?;
-    f.write_all(format!("{RECORD_HEADER}\n").as_bytes()).ok()?;
-    let last = dir.join("last");
-    let _ = std::fs::remove_file(&last);
-    let _ = std::os::unix::fs::symlink(&name, &last);
-    Some(f)
 }
 
 fn file_safe(s: &str) -> String {
@@ -302,22 +310,17 @@ mod tests {
     }
 
     #[test]
-    fn log_waits_for_its_directory() {
+    fn files_wait_for_their_directory() {
         let dir = tempfile::tempdir().unwrap();
-        let blocker = dir.path().join("var");
+        let blocker = dir.path().join("run");
         std::fs::write(&blocker, "a file where the directory should be").unwrap();
-        let mut log = BootLog {
-            path: dir.path().join("var/log/vinit/rc.log"),
-            file: None,
-            pending: Vec::new(),
-        };
-        log.try_open();
-        log.write("a", b"held back");
-        assert!(log.file.is_none());
+        let mut record = LazyFile::new(dir.path().join("run/vinit/rc/x.tsv"), true);
+        record.write(&log_entry("a", b"held back"));
+        assert!(record.file.is_none());
         std::fs::remove_file(&blocker).unwrap();
-        log.try_open();
-        log.write("b", b"direct");
-        let text = std::fs::read_to_string(dir.path().join("var/log/vinit/rc.log")).unwrap();
+        record.try_open();
+        record.write(&log_entry("b", b"direct"));
+        let text = std::fs::read_to_string(dir.path().join("run/vinit/rc/last")).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 2);
         assert!(
