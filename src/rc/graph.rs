@@ -273,7 +273,11 @@ pub fn build(
             }
         }
         for target in reverse {
-            for other in resolver.providers(target) {
+            // Like Should-*: a name or facility that is not there adds nothing.
+            let Resolved::Scripts(found) = resolver.resolve(target) else {
+                continue;
+            };
+            for other in found {
                 match direction {
                     Direction::Start => graph.add_edge_by_name(&script.name, other),
                     Direction::Stop => graph.add_edge_by_name(other, &script.name),
@@ -556,7 +560,7 @@ mod tests {
             hdr("a", ""),
             hdr("b", "Required-Start: a"),
             hdr("c", "Should-Start: b absent"),
-            hdr("d", "X-Start-Before: a"),
+            hdr("d", "X-Start-Before: a absent $nofacility"),
         ];
         let g = build(
             &scripts,
@@ -576,6 +580,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(g.depths()["b"], 1);
+        // X-Start-Before a facility: before its members.
+        let mut f = Facilities::default();
+        f.parse_into("$late +c\n", "t", &mut Vec::new());
+        let scripts = vec![hdr("c", ""), hdr("e", "X-Start-Before: $late")];
+        let g = build(&scripts, &f, &set(&["c", "e"]), Direction::Start).unwrap();
+        assert_eq!(g.depths()["c"], 2);
     }
 
     #[test]

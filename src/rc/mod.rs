@@ -131,11 +131,25 @@ fn read_scripts(dir: &Path, out: &mut Output) -> Vec<Script> {
         .collect()
 }
 
+/// As Debian's rc (`stty onlcr`): a console left without NL -> CR-NL
+/// translation would print our lines as a staircase.
+fn set_onlcr() {
+    use nix::sys::termios::{OutputFlags, SetArg, tcgetattr, tcsetattr};
+    let stdout = std::io::stdout();
+    if let Ok(mut t) = tcgetattr(&stdout)
+        && !t.output_flags.contains(OutputFlags::ONLCR)
+    {
+        t.output_flags.insert(OutputFlags::ONLCR);
+        let _ = tcsetattr(&stdout, SetArg::TCSADRAIN, &t);
+    }
+}
+
 /// Runs `rc LEVEL`; returns 0 if no script failed, 1 otherwise.
 pub fn execute(config: &Config) -> i32 {
     // Debian's rc runs with umask 022; the scripts inherit it.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
     let _ = run::block_console_signals();
+    set_onlcr();
     let root = &config.root;
     let Some(here) = list_links(&rc_dir(root, &config.level)) else {
         return 0; // Like Debian: nothing happens without /etc/rc<level>.d.
