@@ -1,5 +1,8 @@
 //! Every `unsafe` of the crate lives below this module.
 
+pub mod console;
+pub mod fd;
+pub mod proctitle;
 pub mod utmpx;
 
 /// Puts SIGPIPE back to its default action. The Rust runtime starts every

@@ -1,0 +1,664 @@
+//! The re-exec state (SPEC §3.7): the text an old init hands to the new one
+//! through a pipe on fd 11 (after the 8-byte signature `12567362`) when
+//! `telinit u` makes it re-execute itself. The format is sysvinit's, so vinit
+//! can take over from a running sysvinit and hand back to it.
+//!
+//! What sysvinit's text has no place for is not added to it:
+//! * `INIT_*` variables set with `telinit -e` travel in the environment of
+//!   the `exec`, exactly as sysvinit passes them (so they reach either init);
+//! * respawn counters and FAILING marks are cleared by a re-exec anyway
+//!   (SPEC §2), so there is nothing to carry.
+//!
+//! (sysvinit would skip lines with unknown 3-character tags, so extra tags
+//! could be added later without breaking it.)
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+
+use nix::fcntl::{FcntlArg, FdFlag, OFlag, fcntl};
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::stat::{SFlag, fstat};
+use nix::unistd::{dup2, pipe2};
+
+use crate::sys::fd::take_inherited_fd;
+
+/// The descriptor the state pipe's read end is on.
+pub const STATE_FD: RawFd = 11;
+/// Written before the state text.
+pub const SIGNATURE: &[u8; 8] = b"12567362";
+
+/// sysvinit's field buffers: `id[8]`, `rlevel[12]`, `process[128]`.
+const MAX_ID: usize = 7;
+const MAX_LEVELS: usize = 11;
+const MAX_PROCESS: usize = 127;
+/// More state than any inittab can produce; guards PID 1's memory.
+const MAX_STATE_BYTES: usize = 1 << 20;
+
+/// Global state of the init being replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedState {
+    /// The version line's text, e.g. `@(#) init 3.06 miquels@cistron.nl`.
+    pub version: String,
+    /// `-RL`: the runlevel.
+    pub runlevel: char,
+    /// `-TL`: "thislevel" (what `RUNLEVEL=` shows children).
+    pub thislevel: char,
+    /// `-PL`: the previous level.
+    pub prevlevel: char,
+    /// `-SI`: bitmask of signals received but not yet handled (bit = signo).
+    pub pending_signals: u32,
+    /// `-WR`: the wtmp boot record was written.
+    pub wrote_wtmp_boot: bool,
+    /// `-WU`: the utmp boot record was written.
+    pub wrote_utmp_boot: bool,
+    /// `-ST`: seconds between TERM and KILL.
+    pub sleep_time: i32,
+    /// `-DB`: the boot/bootwait phase is over.
+    pub did_boot: bool,
+    pub entries: Vec<SavedEntry>,
+}
+
+impl Default for SavedState {
+    /// sysvinit's values before a state is read.
+    fn default() -> Self {
+        SavedState {
+            version: String::new(),
+            runlevel: 'S',
+            thislevel: 'S',
+            prevlevel: 'N',
+            pending_signals: 0,
+            wrote_wtmp_boot: true,
+            wrote_utmp_boot: true,
+            sleep_time: 3,
+            did_boot: false,
+            entries: Vec::new(),
+        }
+    }
+}
+
+/// One inittab entry as the old init knew it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SavedEntry {
+    pub id: String,
+    pub runlevels: String,
+    pub flags: EntryFlags,
+    /// PID of the running process (0 if none).
+    pub pid: i32,
+    /// Raw `wait` status of the last exit.
+    pub exit_status: u32,
+    /// Action name as in inittab; sysvinit treats an unknown name as `off`.
+    pub action: String,
+    pub process: String,
+}
+
+/// The `FL` flags of an entry.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EntryFlags {
+    /// `RU`: a process is running.
+    pub running: bool,
+    /// `DE`: an on-demand level (a/b/c) was requested.
+    pub demand: bool,
+    /// `XD`: started at least once in this level.
+    pub executed: bool,
+    /// `WT`: init waits for it.
+    pub waiting: bool,
+}
+
+/// Why a state text was not read to its `END`. Whatever was read before
+/// the problem is in `partial`; sysvinit continues with that, too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateError {
+    /// 1-based line number of the problem.
+    pub line: usize,
+    pub reason: String,
+    pub partial: Box<SavedState>,
+}
+
+impl fmt::Display for StateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "re-exec state, line {}: {}", self.line, self.reason)
+    }
+}
+
+impl std::error::Error for StateError {}
+
+/// The line tags of the format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    Version,
+    End,
+    Record,
+    EndOfRecord,
+    Levels,
+    Flag,
+    Action,
+    Process,
+    Pid,
+    ExitStatus,
+    Runlevel,
+    ThisLevel,
+    PrevLevel,
+    Signals,
+    WroteWtmp,
+    WroteUtmp,
+    SleepTime,
+    DidBoot,
+    /// `-LW`/`-LU` (later sysvinit): accepted and ignored.
+    WroteLevelRecord,
+}
+
+fn tag(line: &str) -> Option<(Tag, &str)> {
+    let name = line.get(..3)?;
+    let rest = &line[3..];
+    let tag = match name {
+        "VER" => Tag::Version,
+        "END" => Tag::End,
+        "REC" => Tag::Record,
+        "EOR" => Tag::EndOfRecord,
+        "LEV" => Tag::Levels,
+        "FL " => Tag::Flag,
+        "AC " => Tag::Action,
+        "CMD" => Tag::Process,
+        "PID" => Tag::Pid,
+        "EXS" => Tag::ExitStatus,
+        "-RL" => Tag::Runlevel,
+        "-TL" => Tag::ThisLevel,
+        "-PL" => Tag::PrevLevel,
+        "-SI" => Tag::Signals,
+        "-WR" => Tag::WroteWtmp,
+        "-WU" => Tag::WroteUtmp,
+        "-ST" => Tag::SleepTime,
+        "-DB" => Tag::DidBoot,
+        "-LW" | "-LU" => Tag::WroteLevelRecord,
+        _ => return None,
+    };
+    Some((tag, rest))
+}
+
+/// `%d`/`%u` as fscanf reads them: leading blanks, optional sign, digits.
+fn number<T: std::str::FromStr>(value: &str) -> Option<T> {
+    let value = value.trim_start();
+    let sign_len = usize::from(value.starts_with(['-', '+']));
+    let digits = value[sign_len..]
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .count();
+    value.get(..sign_len + digits)?.parse().ok()
+}
+
+fn limited(value: &str, max: usize) -> String {
+    value.chars().take(max).collect()
+}
+
+/// Parses a state text (everything after the signature).
+pub fn parse(text: &[u8]) -> Result<SavedState, StateError> {
+    let text = String::from_utf8_lossy(text);
+    let mut state = SavedState::default();
+    let mut lines = text.split('\n').enumerate().map(|(i, l)| (i + 1, l));
+    let fail = |line: usize, reason: String, state: SavedState| StateError {
+        line,
+        reason,
+        partial: Box::new(state),
+    };
+
+    match lines.next().and_then(|(_, l)| tag(l)) {
+        Some((Tag::Version, version)) => state.version = version.to_string(),
+        _ => return Err(fail(1, "does not start with VER".into(), state)),
+    }
+
+    let mut current: Option<SavedEntry> = None;
+    let mut last_line = 1;
+    for (number_of_line, line) in lines {
+        last_line = number_of_line;
+        let Some((tag, value)) = tag(line) else {
+            // Unknown tags are skipped, in and out of records, as sysvinit does.
+            continue;
+        };
+        if let Some(entry) = current.as_mut() {
+            match tag {
+                Tag::EndOfRecord => {
+                    if let Some(entry) = current.take() {
+                        state.entries.push(entry);
+                    }
+                }
+                Tag::Pid => entry.pid = number(value).unwrap_or(entry.pid),
+                Tag::ExitStatus => entry.exit_status = number(value).unwrap_or(entry.exit_status),
+                Tag::Levels => entry.runlevels = limited(value, MAX_LEVELS),
+                Tag::Process => entry.process = limited(value, MAX_PROCESS),
+                Tag::Action => entry.action = value.to_string(),
+                Tag::Flag => match value {
+                    "RU" => entry.flags.running = true,
+                    "DE" => entry.flags.demand = true,
+                    "XD" => entry.flags.executed = true,
+                    "WT" => entry.flags.waiting = true,
+                    _ => {}
+                },
+                _ => {
+                    let id = entry.id.clone();
+                    return Err(fail(
+                        number_of_line,
+                        format!("unexpected {:?} inside the record of {id:?}", &line[..3]),
+                        state,
+                    ));
+                }
+            }
+            continue;
+        }
+        let level = || value.chars().next();
+        match tag {
+            Tag::End => return Ok(state),
+            Tag::Record => {
+                current = Some(SavedEntry {
+                    id: limited(value, MAX_ID),
+                    ..SavedEntry::default()
+                })
+            }
+            Tag::Runlevel => state.runlevel = level().unwrap_or(state.runlevel),
+            Tag::ThisLevel => state.thislevel = level().unwrap_or(state.thislevel),
+            Tag::PrevLevel => state.prevlevel = level().unwrap_or(state.prevlevel),
+            Tag::Signals => state.pending_signals = number(value).unwrap_or(state.pending_signals),
+            Tag::WroteWtmp => {
+                state.wrote_wtmp_boot =
+                    number::<i64>(value).map_or(state.wrote_wtmp_boot, |n| n != 0)
+            }
+            Tag::WroteUtmp => {
+                state.wrote_utmp_boot =
+                    number::<i64>(value).map_or(state.wrote_utmp_boot, |n| n != 0)
+            }
+            Tag::SleepTime => state.sleep_time = number(value).unwrap_or(state.sleep_time),
+            Tag::DidBoot => {
+                state.did_boot = number::<i64>(value).map_or(state.did_boot, |n| n != 0)
+            }
+            Tag::WroteLevelRecord => {}
+            _ => {
+                return Err(fail(
+                    number_of_line,
+                    format!("unexpected {:?} outside a record", &line[..3]),
+                    state,
+                ));
+            }
+        }
+    }
+    Err(fail(last_line, "ends without END".into(), state))
+}
+
+/// Writes the state text as sysvinit's `send_state` does.
+pub fn serialize(state: &SavedState) -> String {
+    let flag = |b: bool| i32::from(b);
+    let mut out = format!(
+        "VER{}\n-RL{}\n-TL{}\n-PL{}\n-SI{}\n-WR{}\n-WU{}\n-ST{}\n-DB{}\n",
+        state.version,
+        state.runlevel,
+        state.thislevel,
+        state.prevlevel,
+        state.pending_signals,
+        flag(state.wrote_wtmp_boot),
+        flag(state.wrote_utmp_boot),
+        state.sleep_time,
+        flag(state.did_boot),
+    );
+    for entry in &state.entries {
+        out.push_str(&format!("REC{}\nLEV{}\n", entry.id, entry.runlevels));
+        let flags = [
+            (entry.flags.running, "RU"),
+            (entry.flags.demand, "DE"),
+            (entry.flags.executed, "XD"),
+            (entry.flags.waiting, "WT"),
+        ];
+        for (_, name) in flags.iter().filter(|(set, _)| *set) {
+            out.push_str(&format!("FL {name}\n"));
+        }
+        out.push_str(&format!(
+            "PID{}\nEXS{}\nAC {}\nCMD{}\nEOR\n",
+            entry.pid, entry.exit_status, entry.action, entry.process
+        ));
+    }
+    out.push_str("END\n");
+    out
+}
+
+/// The version line vinit writes.
+pub fn vinit_version_line() -> String {
+    format!("@(#) vinit {}", env!("CARGO_PKG_VERSION"))
+}
+
+/// For a freshly exec'd init: the state its predecessor left on fd 11, if fd
+/// 11 is a pipe that is readable at once and starts with the signature.
+/// `Some(Err(e))` means the text was damaged; `e.partial` has what was read.
+/// fd 11 is closed afterwards.
+pub fn read_inherited_state() -> Option<Result<SavedState, StateError>> {
+    read_state_from(take_inherited_fd(STATE_FD)?)
+}
+
+/// [`read_inherited_state`] from a given descriptor.
+pub fn read_state_from(fd: OwnedFd) -> Option<Result<SavedState, StateError>> {
+    let stat = fstat(fd.as_raw_fd()).ok()?;
+    if SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT != SFlag::S_IFIFO {
+        return None;
+    }
+    if !readable_within(&fd, PollTimeout::ZERO) {
+        return None;
+    }
+    let mut pipe = File::from(fd);
+    let mut signature = [0u8; 8];
+    pipe.read_exact(&mut signature).ok()?;
+    if &signature != SIGNATURE {
+        return None;
+    }
+    let text = read_to_end_patiently(&mut pipe);
+    Some(parse(&text))
+}
+
+fn readable_within(fd: &impl AsFd, timeout: PollTimeout) -> bool {
+    let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
+    matches!(poll(&mut fds, timeout), Ok(n) if n > 0)
+}
+
+/// Reads until end of file, but gives up when the writer (the old init's
+/// forked helper) stalls for 5 s, so PID 1 cannot hang on a stray writer.
+fn read_to_end_patiently(pipe: &mut File) -> Vec<u8> {
+    let mut text = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while text.len() < MAX_STATE_BYTES && readable_within(pipe, PollTimeout::from(5000u16)) {
+        match pipe.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => text.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    text
+}
+
+/// For the init about to re-exec: puts a pipe's read end on fd 11 (kept
+/// across `exec`; whatever was on fd 11 is closed), writes the signature and
+/// returns the write end (closed on `exec`). Write [`serialize`]'s text into
+/// it — from a forked child if it may exceed the pipe buffer, as sysvinit
+/// does — then exec `/sbin/init --init`. If the exec fails, call
+/// [`close_state_fd`].
+pub fn make_state_pipe() -> io::Result<File> {
+    let (read, write) = pipe2(OFlag::O_CLOEXEC)?;
+    // Keep the write end off fd 11, which the read end must occupy.
+    let write = if write.as_raw_fd() == STATE_FD {
+        write.try_clone()?
+    } else {
+        write
+    };
+    if read.as_raw_fd() == STATE_FD {
+        fcntl(STATE_FD, FcntlArg::F_SETFD(FdFlag::empty()))?;
+        // Deliberately leaked: fd 11 must stay open for the next program.
+        let _ = std::os::fd::IntoRawFd::into_raw_fd(read);
+    } else {
+        // dup2 leaves the new descriptor without close-on-exec.
+        dup2(read.as_raw_fd(), STATE_FD)?;
+    }
+    let mut write = File::from(write);
+    io::Write::write_all(&mut write, SIGNATURE)?;
+    Ok(write)
+}
+
+/// Closes fd 11 after a failed re-exec.
+pub fn close_state_fd() {
+    drop(take_inherited_fd(STATE_FD));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// What sysvinit 3.06's `send_state` writes for a Debian-like inittab
+    /// in runlevel 2 (`~~` is the sulogin entry, `1` a getty).
+    const SYSVINIT_TEXT: &str = "VER@(#) init 3.06 miquels@cistron.nl
+-RL2
+-TL2
+-PLN
+-SI0
+-WR1
+-WU1
+-ST3
+-DB1
+RECsi
+LEVS
+FL XD
+PID0
+EXS0
+AC sysinit
+CMD/etc/init.d/rcS
+EOR
+REC~~
+LEVS
+PID0
+EXS0
+AC wait
+CMD/sbin/sulogin --force
+EOR
+RECl2
+LEV2
+FL XD
+PID0
+EXS0
+AC wait
+CMD/etc/init.d/rc 2
+EOR
+REC1
+LEV2345
+FL RU
+FL XD
+PID642
+EXS0
+AC respawn
+CMD/sbin/getty --noclear 38400 tty1
+EOR
+END
+";
+
+    #[test]
+    fn reads_what_sysvinit_writes() {
+        let state = parse(SYSVINIT_TEXT.as_bytes()).unwrap();
+        assert_eq!(state.version, "@(#) init 3.06 miquels@cistron.nl");
+        assert_eq!(
+            (state.runlevel, state.thislevel, state.prevlevel),
+            ('2', '2', 'N')
+        );
+        assert_eq!(state.sleep_time, 3);
+        assert!(state.did_boot && state.wrote_utmp_boot && state.wrote_wtmp_boot);
+        assert_eq!(state.entries.len(), 4);
+        let getty = &state.entries[3];
+        assert_eq!(getty.id, "1");
+        assert_eq!(getty.runlevels, "2345");
+        assert_eq!(getty.pid, 642);
+        assert_eq!(getty.action, "respawn");
+        assert_eq!(getty.process, "/sbin/getty --noclear 38400 tty1");
+        assert_eq!(
+            getty.flags,
+            EntryFlags {
+                running: true,
+                executed: true,
+                ..EntryFlags::default()
+            }
+        );
+        assert_eq!(state.entries[1].process, "/sbin/sulogin --force");
+        // And writes it back byte for byte.
+        assert_eq!(serialize(&state), SYSVINIT_TEXT);
+    }
+
+    #[test]
+    fn round_trip() {
+        let state = SavedState {
+            version: vinit_version_line(),
+            runlevel: '5',
+            thislevel: '5',
+            prevlevel: '3',
+            pending_signals: 1 << 17,
+            wrote_wtmp_boot: false,
+            wrote_utmp_boot: true,
+            sleep_time: 7,
+            did_boot: true,
+            entries: vec![SavedEntry {
+                id: "x1".into(),
+                runlevels: "35".into(),
+                flags: EntryFlags {
+                    running: true,
+                    demand: true,
+                    executed: true,
+                    waiting: true,
+                },
+                pid: 1234,
+                exit_status: 256,
+                action: "ondemand".into(),
+                process: "+/bin/sh -c 'sleep 1; exit 1' # comment".into(),
+            }],
+        };
+        assert_eq!(parse(serialize(&state).as_bytes()), Ok(state));
+    }
+
+    #[test]
+    fn later_tags_and_unknown_lines_are_accepted() {
+        let text =
+            "VERx\n-RL3\n-LW1\n-LU0\nZZZ whatever\nRECa\nLEV3\nQQQ\nFL ??\nAC nosuch\nEOR\nEND\n";
+        let state = parse(text.as_bytes()).unwrap();
+        assert_eq!(state.runlevel, '3');
+        assert_eq!(state.entries[0].id, "a");
+        assert_eq!(state.entries[0].flags, EntryFlags::default());
+        assert_eq!(state.entries[0].action, "nosuch");
+    }
+
+    #[test]
+    fn damaged_texts_keep_what_was_read() {
+        let err = parse(b"-RL3\nEND\n").unwrap_err();
+        assert_eq!(err.line, 1);
+        let err = parse(b"VERx\n-RL4\nRECa\nEOR\nRECb\nEND\n").unwrap_err();
+        assert_eq!(err.line, 6);
+        assert_eq!(err.partial.runlevel, '4');
+        assert_eq!(err.partial.entries.len(), 1);
+        assert!(err.to_string().contains("line 6"));
+        let err = parse(b"VERx\nPID3\nEND\n").unwrap_err();
+        assert_eq!(err.line, 2);
+        let err = parse(b"VERx\n-RL2\n").unwrap_err();
+        assert!(err.reason.contains("END"));
+    }
+
+    #[test]
+    fn bad_numbers_keep_defaults_and_fields_are_capped() {
+        let long = "y".repeat(500);
+        let text = format!(
+            "VERx\n-ST\n-SIabc\n-RL\nREC{long}\nLEV{long}\nPID-12junk\nCMD{long}\nEOR\nEND\n"
+        );
+        let state = parse(text.as_bytes()).unwrap();
+        assert_eq!(state.sleep_time, 3);
+        assert_eq!(state.runlevel, 'S');
+        let e = &state.entries[0];
+        assert_eq!(
+            (e.id.len(), e.runlevels.len(), e.process.len()),
+            (7, 11, 127)
+        );
+        assert_eq!(e.pid, -12);
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let alphabet = b"VERECOLPIDXSNAM-TLWUB0123456789 \n\xff\xc3";
+        for len in 0..400 {
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    alphabet[(seed % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            let _ = parse(&bytes);
+            let mut with_header = b"VER\n".to_vec();
+            with_header.extend_from_slice(&bytes);
+            let _ = parse(&with_header);
+        }
+    }
+
+    const CHILD_ENV: &str = "VINIT_TEST_STATE_PIPE";
+    const CHILD_TEST: &str = "pid1::state::tests::state_pipe_child";
+
+    fn run_test_helper(role: &str) -> std::process::Command {
+        let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+        cmd.args([
+            "--exact",
+            CHILD_TEST,
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_ENV, role);
+        cmd
+    }
+
+    /// Both ends of a re-exec, in a helper process (fd 11 is process-wide):
+    /// as `old` it hands the state over and execs itself as `new`, which
+    /// reads fd 11 and prints what it got.
+    #[test]
+    #[ignore = "helper process for state_crosses_exec_on_fd_11"]
+    fn state_pipe_child() {
+        use std::os::unix::process::CommandExt;
+        match std::env::var(CHILD_ENV).as_deref() {
+            Ok("old") => {
+                let mut write = make_state_pipe().unwrap();
+                write.write_all(SYSVINIT_TEXT.as_bytes()).unwrap();
+                drop(write);
+                let err = run_test_helper("new").exec();
+                close_state_fd();
+                panic!("exec failed: {err}");
+            }
+            Ok("new") => match read_inherited_state() {
+                Some(Ok(state)) => println!(
+                    "\nSTATE {} {} {}",
+                    state.runlevel,
+                    state.entries.len(),
+                    take_inherited_fd(STATE_FD).is_some()
+                ),
+                other => println!("\nSTATE none {other:?}"),
+            },
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn state_crosses_exec_on_fd_11() {
+        let out = run_test_helper("old").output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        // Runlevel 2, four entries, and fd 11 closed after reading.
+        assert!(stdout.contains("\nSTATE 2 4 false\n"), "{stdout}");
+        // Without a predecessor there is no state.
+        let out = run_test_helper("new").output().unwrap();
+        assert!(String::from_utf8_lossy(&out.stdout).contains("STATE none None"));
+    }
+
+    fn pipe_with(contents: &[u8]) -> OwnedFd {
+        let (read, write) = pipe2(OFlag::O_CLOEXEC).unwrap();
+        let mut write = File::from(write);
+        write.write_all(contents).unwrap();
+        read
+    }
+
+    #[test]
+    fn reads_from_a_pipe_after_the_signature() {
+        let mut bytes = SIGNATURE.to_vec();
+        bytes.extend_from_slice(SYSVINIT_TEXT.as_bytes());
+        let state = read_state_from(pipe_with(&bytes)).unwrap().unwrap();
+        assert_eq!(state.entries.len(), 4);
+    }
+
+    #[test]
+    fn no_state_without_signature_pipe_or_data() {
+        assert!(read_state_from(pipe_with(b"87654321VERx\nEND\n")).is_none());
+        assert!(read_state_from(pipe_with(b"1256")).is_none());
+        // A pipe with nothing to read yet (writer still open): not a state.
+        let (read, _write) = pipe2(OFlag::O_CLOEXEC).unwrap();
+        assert!(read_state_from(read).is_none());
+        // A regular file is not a state pipe.
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(SIGNATURE).unwrap();
+        assert!(read_state_from(OwnedFd::from(file)).is_none());
+    }
+}
