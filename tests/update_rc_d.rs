@@ -566,3 +566,112 @@ fn works_on_the_real_root_in_a_chroot() {
     );
     assert!(!root.join("run/systemd").exists());
 }
+
+/// A small deterministic generator (no crate needed for a few numbers).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+/// Random sets of headers (boot scripts, runlevel scripts in 2-5 or 2-3, stop levels,
+/// required/should/X-Start-Before/X-Stop-After dependencies, facilities), installed one
+/// by one: every step leaves the same links as insserv. Stop dependencies are only
+/// between scripts that have stop levels: across a script outside the levels, insserv's
+/// walk depends on directory order (see update-rc.d(8)).
+#[test]
+fn random_headers_give_insservs_links() {
+    let mut rng = Lcg(0x5eed_u64);
+    for round in 0..25 {
+        let count = 6 + rng.below(8) as usize;
+        // (name, stops?, boot script?)
+        let mut scripts: Vec<(String, bool, bool)> = Vec::new();
+        // Scripts named by another's X-Start-Before or X-Stop-After.
+        let mut named_before_after: Vec<String> = Vec::new();
+        let (ours, theirs) = (Tree::new(), Tree::new());
+        for i in 0..count {
+            let boot = rng.below(3) == 0;
+            let start = if boot {
+                "S"
+            } else if rng.below(3) == 0 {
+                "2 3"
+            } else {
+                "2 3 4 5"
+            };
+            let stop = ["", "0 6", "0 1 6"][rng.below(3) as usize];
+            let name = format!("s{round}x{i}");
+            let mut required = Vec::new();
+            let mut should = Vec::new();
+            let mut required_stop = Vec::new();
+            for (other, other_stops, other_boot) in &scripts {
+                // Boot scripts only depend on boot scripts.
+                if boot && !other_boot {
+                    continue;
+                }
+                match rng.below(6) {
+                    0 => required.push(other.clone()),
+                    1 => should.push(other.clone()),
+                    _ => {}
+                }
+                if !stop.is_empty() && *other_stops && rng.below(5) == 0 {
+                    required_stop.push(other.clone());
+                }
+            }
+            if rng.below(4) == 0 {
+                should.push("$syslog".into());
+                should.push("not-installed".into());
+            }
+            if !boot && rng.below(4) == 0 {
+                required.push("$remote_fs".into());
+            }
+            // A script naming an earlier one in X-Start-Before (X-Stop-After) has no
+            // start (stop) dependencies of its own, so that no loop can close.
+            let mut extra = String::new();
+            if let Some((other, other_stops, other_boot)) = scripts.get(rng.below(8) as usize) {
+                if *other_boot == boot && rng.below(2) == 0 {
+                    required.clear();
+                    should.clear();
+                    extra.push_str(&format!("# X-Start-Before: {other}\n"));
+                    named_before_after.push(other.clone());
+                }
+                if !stop.is_empty() && *other_stops && rng.below(3) == 0 {
+                    required_stop.clear();
+                    extra.push_str(&format!("# X-Stop-After: {other}\n"));
+                    named_before_after.push(other.clone());
+                }
+            }
+            let text = format!(
+                "#!/bin/sh\n### BEGIN INIT INFO\n# Provides: {name}\n# Required-Start: {}\n# Required-Stop: {}\n# Should-Start: {}\n{extra}# Default-Start: {start}\n# Default-Stop: {stop}\n### END INIT INFO\n",
+                required.join(" "),
+                required_stop.join(" "),
+                should.join(" ")
+            );
+            ours.add_script(&name, text.as_bytes());
+            theirs.add_script(&name, text.as_bytes());
+            scripts.push((name, !stop.is_empty(), boot));
+        }
+        for (name, _, _) in &scripts {
+            same_as_insserv(&ours, &theirs, &[name, "defaults"]);
+        }
+        // Two scripts go away, postrm style; the others are renumbered without them.
+        // (Not one named in X-Start-Before/X-Stop-After: insserv's walk through the
+        // links of a vanished script depends on directory order, see update-rc.d(8).)
+        for _ in 0..2 {
+            let index = rng.below(scripts.len() as u64) as usize;
+            if named_before_after.contains(&scripts[index].0) {
+                continue;
+            }
+            let (name, _, _) = scripts.remove(index);
+            for tree in [&ours, &theirs] {
+                fs::remove_file(tree.path(&format!("etc/init.d/{name}"))).unwrap();
+            }
+            same_as_insserv(&ours, &theirs, &[&name, "remove"]);
+        }
+    }
+}
