@@ -122,11 +122,11 @@ pub fn main(args: Vec<String>) -> i32 {
         eprintln!("{name}: unrecognized service");
         return 1;
     }
-    let mut argv: Vec<&str> = action
-        .unwrap_or_default()
-        .split_ascii_whitespace()
-        .collect();
-    argv.extend(options.split_ascii_whitespace());
+    // `${ACTION} ${OPTIONS}` unquoted: split at the default IFS characters.
+    let is_ifs = |c: char| c == ' ' || c == '\t' || c == '\n';
+    let mut argv: Vec<&str> = action.unwrap_or_default().split(is_ifs).collect();
+    argv.extend(options.split(is_ifs));
+    argv.retain(|word| !word.is_empty());
     exec_script(&me, &script, &argv)
 }
 

@@ -48,6 +48,11 @@ fn error(message: &str) -> Exit {
     Exit(1)
 }
 
+/// Debian's last word when insserv refused: after insserv's own messages.
+fn rejected(_: Exit) -> Exit {
+    error("insserv rejected the script header")
+}
+
 fn warning(message: &str) {
     eprintln!("update-rc.d: warning: {message}");
 }
@@ -204,8 +209,7 @@ impl System<'_> {
                     scripts.push(Script { name, header: None });
                 }
                 Err(e) => {
-                    eprintln!("update-rc.d: error: script {name} is broken: {e}");
-                    return Err(error("insserv rejected the script header"));
+                    return Err(error(&format!("script {name} is broken: {e}")));
                 }
             }
         }
@@ -220,7 +224,8 @@ impl System<'_> {
         facilities
     }
 
-    /// insserv's run: the links after `request`, or its refusal reported.
+    /// insserv's run: the links after `request`, or its refusal reported
+    /// (callers add Debian's last line with [`rejected`]).
     fn resequence(
         &self,
         links: &BTreeSet<Link>,
@@ -239,10 +244,7 @@ impl System<'_> {
                 }
                 Ok(outcome)
             }
-            Err(refusal) => {
-                eprintln!("update-rc.d: error: {refusal}");
-                Err(error("insserv rejected the script header"))
-            }
+            Err(refusal) => Err(error(&refusal.to_string())),
         }
     }
 
@@ -287,7 +289,9 @@ impl System<'_> {
     fn defaults(&self, name: &str, force: bool) -> Result<(), Exit> {
         self.require_script(name)?;
         let current = self.current_links();
-        let outcome = self.resequence(&current.live, Request::Install(name), force)?;
+        let outcome = self
+            .resequence(&current.live, Request::Install(name), force)
+            .map_err(rejected)?;
         self.apply(&current, &outcome.links)
     }
 
@@ -301,8 +305,10 @@ impl System<'_> {
         };
         match self.resequence(&current.live, request, force) {
             Ok(outcome) => self.apply(&current, &outcome.links),
-            // Debian ignores insserv's status on remove (postrm scripts rely on it).
-            Err(Exit(_)) => Ok(()),
+            // Debian ignores the status of `insserv -r` (postrm scripts rely on
+            // it), but not that of a plain insserv.
+            Err(_) if matches!(request, Request::Remove(_)) => Ok(()),
+            Err(e) => Err(rejected(e)),
         }
     }
 
@@ -312,7 +318,9 @@ impl System<'_> {
         }
         self.require_script(name)?;
         let current = self.current_links();
-        let outcome = self.resequence(&current.live, Request::Install(name), force)?;
+        let outcome = self
+            .resequence(&current.live, Request::Install(name), force)
+            .map_err(rejected)?;
         // Debian toggles after insserv has written its links, without renumbering.
         let levels = self.toggle_levels(name, "disable", &[])?;
         let toggled = toggle(&outcome.links, name, "disable", &levels);
@@ -334,7 +342,9 @@ impl System<'_> {
         }
         let current = self.current_links();
         let toggled = toggle(&current.live, name, action, &levels);
-        let outcome = self.resequence(&toggled, Request::Install(name), force)?;
+        let outcome = self
+            .resequence(&toggled, Request::Install(name), force)
+            .map_err(rejected)?;
         self.apply(&current, &outcome.links)
     }
 
