@@ -418,6 +418,11 @@ fn refused_headers_change_nothing() {
         "{}",
         describe(&out)
     );
+    assert!(
+        !text(&out.stderr).contains("insserv rejected"),
+        "{}",
+        describe(&out)
+    );
     assert_eq!(
         ours.names('S'),
         "S01hostname.sh S01mountkernfs.sh S02mountall.sh"
