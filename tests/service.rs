@@ -319,3 +319,70 @@ fn same_results_as_debians_service() {
         );
     }
 }
+
+/// The examples enabled with our update-rc.d and run by our rc (boot, runlevel 2, then
+/// runlevel 0), all in a PID namespace: they start and stop in dependency order and
+/// `service --status-all` reports them.
+#[test]
+fn examples_boot_and_halt_in_dependency_order() {
+    let root = TestRoot::new();
+    root.install_examples();
+    let out = sh_in_root(
+        &root,
+        BASE_ENV,
+        "set -e
+         for s in hostname-example netdummy exampled webdummy early-example local-example legacy-example; do
+             update-rc.d $s defaults
+         done
+         PREVLEVEL=N rc S >/dev/null 2>&1
+         PREVLEVEL=N rc 2 >/dev/null 2>&1
+         echo '--- up'
+         service --status-all 2>&1
+         PREVLEVEL=2 rc 0 >/dev/null 2>&1
+         echo '--- down'
+         service --status-all 2>&1",
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let stdout = text(&out.stdout);
+    let (up, down) = stdout.split_once("--- down\n").expect("both listings");
+    for running in [
+        "early-example",
+        "exampled",
+        "hostname-example",
+        "netdummy",
+        "webdummy",
+    ] {
+        assert!(
+            up.contains(&format!(" [ + ]  {running}\n")),
+            "{running}\n{stdout}"
+        );
+    }
+    assert!(up.contains(" [ ? ]  legacy-example\n"), "{stdout}");
+    for stopped in ["exampled", "netdummy", "webdummy"] {
+        assert!(
+            down.contains(&format!(" [ - ]  {stopped}\n")),
+            "{stopped}\n{stdout}"
+        );
+    }
+    let log = root.read("run/rc-examples.log");
+    let position = |event: &str| {
+        log.lines()
+            .position(|l| l == event)
+            .unwrap_or_else(|| panic!("no {event:?} in the log:\n{log}"))
+    };
+    for (first, then) in [
+        ("hostname-example start", "netdummy start"),
+        ("netdummy start", "exampled start"),
+        ("early-example start", "exampled start"),
+        ("exampled start", "webdummy start"),
+        ("webdummy start", "local-example start"),
+        ("exampled start", "local-example start"),
+        ("webdummy stop", "exampled stop"),
+        ("exampled stop", "netdummy stop"),
+    ] {
+        assert!(
+            position(first) < position(then),
+            "{first} before {then}:\n{log}"
+        );
+    }
+}
