@@ -386,3 +386,46 @@ fn examples_boot_and_halt_in_dependency_order() {
         );
     }
 }
+
+/// The examples are plain POSIX sh for dash and busybox sh, each with a complete LSB
+/// header that provides its own name.
+#[test]
+fn examples_parse_under_dash_and_busybox_with_lsb_headers() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rc.d");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).expect("read rc.d") {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap() == "README" {
+            continue;
+        }
+        count += 1;
+        for shell in [
+            vec![common::host_tool("dash")],
+            vec![Path::new(common::BUSYBOX).to_path_buf(), "sh".into()],
+        ] {
+            let out = Command::new(&shell[0])
+                .args(&shell[1..])
+                .arg("-n")
+                .arg(&path)
+                .output()
+                .expect("run the shell");
+            assert!(
+                out.status.success(),
+                "{shell:?} -n {}: {}",
+                path.display(),
+                describe(&out)
+            );
+        }
+        let script = vinit::rc::graph::Script::read(&path).expect("header parses");
+        let header = script.header.as_ref().expect("has an LSB header");
+        assert_eq!(
+            header.provides.first(),
+            Some(&script.name),
+            "{}",
+            path.display()
+        );
+        assert!(!header.default_start.is_empty(), "{}", path.display());
+        assert!(!header.short_description.is_empty(), "{}", path.display());
+    }
+    assert!(count >= 7, "the examples are there");
+}
