@@ -98,7 +98,7 @@ pub fn main(args: Vec<String>) -> i32 {
         if unset(service) && remaining == 1 && word == "--status-all" {
             status_all(&me);
             return 0;
-        } else if remaining == 2 && words[i + 1] == "--full-restart" {
+        } else if remaining == 2 && words.get(i + 1).is_some_and(|w| w == "--full-restart") {
             service = Some(word);
             let script = script_path(word);
             if is_executable(&script) {
