@@ -1,7 +1,8 @@
 //! VM tests: Debian's cloud kernel under QEMU (TCG, so no /dev/kvm is needed), with an
 //! initramfs built like a [`TestRoot`](super::ns::TestRoot) and our init as `rdinit`.
 //! The serial console is QEMU's stdio, read by a thread into a [`Console`]; the QEMU monitor
-//! is on a unix socket.
+//! is on a unix socket. [`Vm::boot_root_dir`] boots a whole root file system (a Debian
+//! install) from a disk instead.
 
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Write};
@@ -24,6 +25,12 @@ const KERNEL_METAPACKAGE: &str = "linux-image-cloud-amd64";
 /// Kernel parameters every boot gets: the serial console, and a panic (e.g. init dying)
 /// reboots at once, which `-no-reboot` turns into QEMU exiting.
 const BASE_CMDLINE: &str = "console=ttyS0 panic=-1";
+
+/// Kernel parameters for a root on the disk of [`Vm::boot_root_dir`]: NVMe and ext4 are
+/// built into Debian's cloud kernel, so no initramfs is needed; the root is mounted
+/// read-only as Debian's boot loader does (its checkroot.sh remounts it read-write), and the
+/// kernel mounts devtmpfs on /dev, which Debian's initramfs would otherwise have done.
+const DISK_CMDLINE: &str = "root=/dev/nvme0n1 ro rootwait devtmpfs.mount=1";
 
 /// Debian's cloud kernel image (the package `linux-image-cloud-amd64` depends on), fetched
 /// once with `apt-get download` + `dpkg -x` into `target/vm/kernel/` and cached there. A
@@ -185,7 +192,7 @@ impl Initramfs {
 
 /// The QEMU command line shared by test VMs and the interactive demo; the caller adds the
 /// serial console and monitor.
-fn qemu(kernel: &Path, initrd: &Path, cmdline: &str) -> Command {
+fn qemu(kernel: &Path, cmdline: &str) -> Command {
     let mut cmd = tied_to_test(&host_tool("qemu-system-x86_64"));
     cmd.args([
         "-accel",
@@ -198,8 +205,6 @@ fn qemu(kernel: &Path, initrd: &Path, cmdline: &str) -> Command {
     ])
     .arg("-kernel")
     .arg(kernel)
-    .arg("-initrd")
-    .arg(initrd)
     .arg("-append")
     .arg(cmdline);
     cmd
@@ -221,7 +226,7 @@ pub struct Vm {
     log: Console,
     readers: Vec<JoinHandle<()>>,
     monitor_socket: PathBuf,
-    // Holds the packed initramfs and the monitor socket.
+    // Holds the packed initramfs or disk image, and the monitor socket.
     _files: TempDir,
 }
 
@@ -241,9 +246,42 @@ impl Vm {
             .expect("tempdir for the VM");
         let initrd = files.path().join("initrd.cpio");
         initramfs.pack(&initrd);
-        let monitor_socket = files.path().join("monitor.sock");
+        let mut cmd = qemu(&kernel, &cmdline(rdinit, cmdline_extra));
+        cmd.arg("-initrd").arg(&initrd);
+        Vm::start(cmd, files)
+    }
 
-        let mut child = qemu(&kernel, &initrd, &cmdline(rdinit, cmdline_extra))
+    /// Boots the root file system in the directory `root` (e.g. a debootstrapped Debian)
+    /// with the kernel's usual `init=/sbin/init`: `root` is packed into a fresh ext4 image
+    /// (`mkfs.ext4 -d`) in a temporary directory, attached as an NVMe disk. `cmdline_extra` is
+    /// appended to `console=ttyS0 panic=-1 root=/dev/nvme0n1 ro rootwait devtmpfs.mount=1`.
+    pub fn boot_root_dir(root: &Path, cmdline_extra: &str) -> Vm {
+        let kernel = kernel();
+        let files = tempfile::Builder::new()
+            .prefix("vinit-vm-")
+            .tempdir()
+            .expect("tempdir for the VM");
+        let image = files.path().join("root.ext4");
+        ext4_image(root, &image);
+        let cmdline = format!("{BASE_CMDLINE} {DISK_CMDLINE} {cmdline_extra}");
+        let mut cmd = qemu(&kernel, cmdline.trim_end());
+        cmd.arg("-drive")
+            .arg(format!(
+                "file={},if=none,id=root,format=raw",
+                image.display()
+            ))
+            .args(["-device", "nvme,drive=root,serial=vinit-root"])
+            // RDRAND seeds the guest kernel's random pool at once; without it, Debian's rcS
+            // waited about 10 s under TCG for "random: crng init done".
+            .args(["-cpu", "max"]);
+        Vm::start(cmd, files)
+    }
+
+    /// Starts QEMU (`cmd`) with the serial console on its stdio and the monitor on a socket in
+    /// `files`, which lives as long as the VM.
+    fn start(mut cmd: Command, files: TempDir) -> Vm {
+        let monitor_socket = files.path().join("monitor.sock");
+        let mut child = cmd
             .arg("-serial")
             .arg("stdio")
             .arg("-monitor")
@@ -330,6 +368,27 @@ impl Vm {
     }
 }
 
+/// Packs the directory `root` into a new ext4 file system image at `image`, keeping owners,
+/// modes, links and device nodes (`mkfs.ext4 -d`, no mount needed). The image is sparse and
+/// twice the size of the files plus 256 MiB, room for what the guest writes.
+fn ext4_image(root: &Path, image: &Path) {
+    let mut bytes: u64 = 0;
+    for entry in walkdir::WalkDir::new(root) {
+        let entry = entry.unwrap_or_else(|e| panic!("walk {}: {e}", root.display()));
+        if let Ok(meta) = entry.metadata() {
+            bytes += meta.len();
+        }
+    }
+    let mebibytes = bytes / (1 << 20) * 2 + 256;
+    run_ok(
+        Command::new(host_tool("mkfs.ext4"))
+            .args(["-q", "-F", "-L", "root", "-d"])
+            .arg(root)
+            .arg(image)
+            .arg(format!("{mebibytes}M")),
+    );
+}
+
 /// Reads monitor output up to its next `(qemu) ` prompt.
 fn read_to_prompt(reader: &mut impl BufRead) -> String {
     const PROMPT: &[u8] = b"(qemu) ";
@@ -365,7 +424,9 @@ pub fn run_interactive(initramfs: &Initramfs, cmdline_extra: &str) -> ExitStatus
         .expect("tempdir for the demo");
     let initrd = files.path().join("initrd.cpio");
     initramfs.pack(&initrd);
-    qemu(&kernel(), &initrd, &cmdline("/sbin/init", cmdline_extra))
+    qemu(&kernel(), &cmdline("/sbin/init", cmdline_extra))
+        .arg("-initrd")
+        .arg(&initrd)
         // Ctrl-C goes to the guest; Ctrl-A X quits.
         .args(["-chardev", "stdio,id=console,mux=on,signal=off"])
         .args(["-serial", "chardev:console", "-mon", "chardev=console"])
