@@ -177,7 +177,9 @@ fn rc_scripts_get_sysv_rc_environment() {
         "env",
         Some("Default-Start: 2"),
         &format!(
-            "env | sort > {0}; umask >> {0}; grep -E '^Sig(Blk|Ign)' /proc/self/status >> {0}",
+            "env | sort > {0}; umask >> {0}; grep -E '^Sig(Blk|Ign)' /proc/self/status >> {0}
+            [ -t 1 ] && [ -t 2 ] && echo 'stdout and stderr: a terminal' >> {0}
+            [ -t 0 ] || echo 'stdin: not a terminal' >> {0}",
             t.path().join("env.txt").display()
         ),
     );
@@ -198,18 +200,63 @@ fn rc_scripts_get_sysv_rc_environment() {
         "0022",
         // rc blocks SIGCHLD, SIGINT, SIGQUIT, SIGTSTP; the scripts must not inherit that.
         "SigBlk:\t0000000000000000",
+        // Nothing ignored, not even glibc's signals 32 and 33, which glibc's
+        // posix_spawn sets to SIG_IGN (this test starts rc that way).
+        "SigIgn:\t0000000000000000",
+        // Output on a pty as with startpar; stdin is /dev/null.
+        "stdout and stderr: a terminal",
+        "stdin: not a terminal",
     ] {
         assert!(env.lines().any(|l| l == want), "{want} missing in:\n{env}");
     }
     assert!(!env.contains("SECRET"), "{env}");
-    // No standard signal (1-31) is ignored. glibc's posix_spawn leaves only its
-    // two internal signals (32, 33) ignored, which glibc programs take over.
-    let ignored = env
-        .lines()
-        .find_map(|l| l.strip_prefix("SigIgn:\t"))
+}
+
+/// A daemon a script leaves behind, still writing to the output it got from
+/// the script, survives rc: it writes to a pty whose master rc has closed
+/// (EIO), where with a pipe it would die of SIGPIPE.
+#[test]
+fn rc_daemon_outlives_rc_and_writes_late() {
+    let t = Tree::new();
+    let (pidfile, marker) = (t.path().join("daemon.pid"), t.path().join("wrote"));
+    t.script(
+        "daemon",
+        Some("Default-Start: 2"),
+        &format!(
+            "sh -c 'sleep 1; echo late; echo $? > {}; sleep 30' & echo $! > {}",
+            marker.display(),
+            pidfile.display()
+        ),
+    );
+    t.link("2", "S01daemon");
+    let out = t.rc(&["2"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        stdout_has(&out, "[ ok ] Starting daemon."),
+        "{}",
+        text(&out)
+    );
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
         .unwrap();
-    let ignored = u64::from_str_radix(ignored, 16).unwrap();
-    assert_eq!(ignored & 0x7fff_ffff, 0, "SigIgn {ignored:x}");
+    let pid = nix::unistd::Pid::from_raw(pid);
+    // rc has exited; wait until the daemon has written (or died trying).
+    let alive = || nix::sys::signal::kill(pid, None).is_ok();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !marker.exists() && alive() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = std::fs::read_to_string(&marker).unwrap_or_default();
+    let survived = alive();
+    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+    assert!(
+        survived && !status.is_empty(),
+        "the daemon died after rc exited (alive: {survived}, echo status: {status:?})"
+    );
+    // echo failed (EIO on the closed pty), and the daemon went on.
+    assert_ne!(status.trim(), "0", "rc's end of the output was still open?");
 }
 
 #[test]
@@ -416,6 +463,7 @@ fn rc_boot_log_and_run_record() {
             && l.as_bytes()[19] == b'.'
     };
     assert!(log.lines().all(stamp), "{log}");
+    assert!(!log.contains('\r'), "pty output must not add CRs: {log:?}");
     for want in [
         " talk: first line",
         " talk: second",
@@ -613,4 +661,26 @@ fn rc_numbering_matches_debian_insserv() {
             assert_eq!(ours, Some(&number), "{dir}/{link}");
         }
     }
+}
+
+/// Called as Debian's `/etc/init.d/rcS` (a link to vinit), rc runs level S
+/// and ignores its arguments, as `/lib/init/rcS` (`exec /etc/init.d/rc S`).
+#[test]
+fn rc_called_as_rcs_runs_level_s() {
+    let t = Tree::new();
+    t.script("early", Some("Default-Start: S"), "");
+    t.link("S", "S01early");
+    let out = Command::new(env!("CARGO_BIN_EXE_vinit"))
+        .arg0("/etc/init.d/rcS")
+        .arg("2")
+        .env("VINIT_ROOT", t.path())
+        .env_remove("RUNLEVEL")
+        .env_remove("PREVLEVEL")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(stdout_has(&out, "[ ok ] Starting early."), "{}", text(&out));
+    let log = t.log();
+    assert_eq!((log.len(), log[0].action.as_str()), (1, "start"), "{log:?}");
+    assert!(t.record().lines().any(|l| l.starts_with("S\tN\tearly\t")));
 }

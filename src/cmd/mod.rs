@@ -19,6 +19,7 @@ pub const COMMANDS: &[&str] = &[
     "telinit",
     "runlevel",
     "rc",
+    "rcS",
     "service",
     "update-rc.d",
     "shutdown",
@@ -47,6 +48,8 @@ pub fn dispatch(argv: Vec<OsString>) -> i32 {
         "init" | "telinit" => init::main(args),
         "runlevel" => runlevel::main(args),
         "rc" => rc::main(args),
+        // Debian's /etc/init.d/rcS is `exec /etc/init.d/rc S`; it ignores its arguments.
+        "rcS" => rc::main(args.into_iter().take(1).chain(["S".to_string()]).collect()),
         "service" => service::main(args),
         "update-rc.d" => update_rc_d::main(args),
         "shutdown" => shutdown::main(args),

@@ -2,16 +2,25 @@
 //! need has finished, at most `jobs` at a time.
 //!
 //! Single-threaded: `SIGCHLD` is blocked and read from a signalfd, the
-//! scripts' output pipes are polled, and children are reaped with
-//! `waitpid(-1)` (rc is its own process; its only children are scripts).
-//! A script is finished when its process exits, not when its pipe closes,
-//! so a daemon that keeps the pipe open does not hold the run up.
+//! scripts' output is polled, and children are reaped with `waitpid(-1)`
+//! (rc is its own process; its only children are scripts).
+//!
+//! As with startpar, a script's stdout and stderr are a pseudo-terminal of
+//! its own (a pipe only if no pty can be had), not a pipe: a daemon the
+//! script leaves behind with that output still open gets `EIO` for what it
+//! writes after rc has moved on, where a closed pipe would kill it with
+//! SIGPIPE. The pty is nobody's controlling terminal (scripts stay in rc's
+//! session, so no SIGHUP comes when it closes). A script is finished when
+//! its process exits, not at end of output (`EIO` from the master once the
+//! last slave is closed), so a daemon holding the terminal does not hold
+//! the run up.
 //! Each non-interactive script is its own process group, which a timeout
 //! kills with `SIGKILL`. Interactive scripts wait until nothing else runs,
 //! keep rc's console and process group, and have no timeout.
 
+use std::fs::File;
 use std::io::{ErrorKind, Read};
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -28,6 +37,8 @@ use nix::time::{ClockId, clock_gettime};
 use nix::unistd::Pid;
 
 use super::select::Action;
+use crate::sys::pty::open_capture_pty;
+use crate::sys::spawn::with_default_signals;
 
 /// One script to run.
 #[derive(Debug, Clone)]
@@ -161,7 +172,8 @@ pub fn block_console_signals() -> nix::Result<()> {
 
 struct Running {
     pid: Pid,
-    pipe: Option<std::io::PipeReader>,
+    /// The read end of the script's output (pty master or pipe) until its end.
+    capture: Option<File>,
     partial: Vec<u8>,
     output: Vec<u8>,
     started: Stamp,
@@ -293,7 +305,7 @@ impl Scheduler<'_> {
         let task = &self.tasks[i];
         let started = Stamp::now();
         match spawn(task, self.settings) {
-            Ok((pid, pipe)) => {
+            Ok((pid, capture)) => {
                 let deadline = if task.interactive {
                     None
                 } else {
@@ -301,7 +313,7 @@ impl Scheduler<'_> {
                 };
                 self.states[i] = State::Running(Box::new(Running {
                     pid,
-                    pipe,
+                    capture,
                     partial: Vec::new(),
                     output: Vec::new(),
                     started,
@@ -345,24 +357,24 @@ impl Scheduler<'_> {
             PollTimeout::try_from(timeout_ms.min(i64::from(i32::MAX))).unwrap_or(PollTimeout::NONE);
 
         let readable: Vec<usize> = {
-            let pipes: Vec<(usize, &std::io::PipeReader)> = self
+            let captures: Vec<(usize, &File)> = self
                 .states
                 .iter()
                 .enumerate()
                 .filter_map(|(i, s)| match s {
-                    State::Running(r) => r.pipe.as_ref().map(|p| (i, p)),
+                    State::Running(r) => r.capture.as_ref().map(|c| (i, c)),
                     _ => None,
                 })
                 .collect();
-            let mut fds: Vec<PollFd> = pipes
+            let mut fds: Vec<PollFd> = captures
                 .iter()
-                .map(|(_, p)| PollFd::new(p.as_fd(), PollFlags::POLLIN))
+                .map(|(_, c)| PollFd::new(c.as_fd(), PollFlags::POLLIN))
                 .collect();
             if let Some(sfd) = &self.sigchld {
                 fds.push(PollFd::new(sfd.as_fd(), PollFlags::POLLIN));
             }
             match poll(&mut fds, timeout) {
-                Ok(_) => pipes
+                Ok(_) => captures
                     .iter()
                     .zip(&fds)
                     .filter(|(_, fd)| fd.revents().is_some_and(|r| !r.is_empty()))
@@ -379,16 +391,16 @@ impl Scheduler<'_> {
         }
     }
 
-    /// Reads what is available from task `i`'s pipe, passing on whole lines.
+    /// Reads what is available from task `i`'s output, passing on whole lines.
     fn read_output(&mut self, i: usize, events: &mut dyn Events) {
         let task = &self.tasks[i];
         let State::Running(r) = &mut self.states[i] else {
             return;
         };
         let mut buf = [0u8; 8192];
-        while let Some(pipe) = r.pipe.as_mut() {
-            match pipe.read(&mut buf) {
-                Ok(0) => r.pipe = None,
+        while let Some(capture) = r.capture.as_mut() {
+            match capture.read(&mut buf) {
+                Ok(0) => r.capture = None,
                 Ok(n) => {
                     r.partial.extend_from_slice(&buf[..n]);
                     while let Some(pos) = r.partial.iter().position(|&b| b == b'\n') {
@@ -399,7 +411,8 @@ impl Scheduler<'_> {
                 }
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return,
-                Err(_) => r.pipe = None,
+                // EIO: a pty master whose last slave is closed, i.e. the end.
+                Err(_) => r.capture = None,
             }
         }
     }
@@ -426,7 +439,8 @@ impl Scheduler<'_> {
 
     fn finish(&mut self, i: usize, outcome: Outcome, events: &mut dyn Events) {
         // Take what the script wrote before it exited; whatever a daemon it
-        // left behind writes later is not waited for.
+        // left behind writes later is not waited for (dropping the capture
+        // closes it: such writes then fail with EIO on a pty).
         self.read_output(i, events);
         let task = &self.tasks[i];
         let State::Running(mut r) = std::mem::replace(&mut self.states[i], State::Done) else {
@@ -469,9 +483,10 @@ impl Scheduler<'_> {
 }
 
 /// Starts one script: `program action` with `argv[0]` = the link, the given
-/// environment only, stdin from /dev/null and stdout+stderr into one pipe
-/// (interactive scripts keep rc's stdio and process group).
-fn spawn(task: &Task, settings: &Settings) -> std::io::Result<(Pid, Option<std::io::PipeReader>)> {
+/// environment only, default signal dispositions and an empty mask, stdin
+/// from /dev/null and stdout+stderr on a pty of its own (interactive scripts
+/// keep rc's stdio and process group).
+fn spawn(task: &Task, settings: &Settings) -> std::io::Result<(Pid, Option<File>)> {
     let mut command = Command::new(&task.program);
     command
         .arg0(&task.argv0)
@@ -479,22 +494,35 @@ fn spawn(task: &Task, settings: &Settings) -> std::io::Result<(Pid, Option<std::
         .env_clear()
         .envs(settings.env.iter().map(|(k, v)| (k, v)))
         .current_dir("/");
+    with_default_signals(&mut command);
     let reader = if task.interactive {
         None
     } else {
-        let (reader, writer) = std::io::pipe()?;
+        let (reader, writer) = output_channel()?;
         fcntl(reader.as_raw_fd(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK))?;
         command
             .stdin(Stdio::null())
             .stdout(writer.try_clone()?)
             .stderr(writer)
             .process_group(0);
-        Some(reader)
+        Some(File::from(reader))
     };
     let child = command.spawn()?;
     // The child is reaped by waitpid in `reap`, not through `Child`.
     let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(0));
     Ok((pid, reader))
+}
+
+/// A pty (with the console's window size when rc's output is a terminal),
+/// or a pipe when no pty can be had, as startpar falls back: `(read, write)`.
+fn output_channel() -> std::io::Result<(OwnedFd, OwnedFd)> {
+    match open_capture_pty(Some(std::io::stdout().as_fd())) {
+        Ok(pty) => Ok((pty.master, pty.slave)),
+        Err(_) => {
+            let (reader, writer) = std::io::pipe()?;
+            Ok((reader.into(), writer.into()))
+        }
+    }
 }
 
 /// Describes an outcome for people: "exit status 1", "timed out after 300 s"…

@@ -3,6 +3,8 @@
 pub mod console;
 pub mod fd;
 pub mod proctitle;
+pub mod pty;
+pub mod spawn;
 pub mod utmpx;
 
 /// Puts SIGPIPE back to its default action. The Rust runtime starts every
