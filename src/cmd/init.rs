@@ -1,4 +1,5 @@
-//! `init`: not written yet as PID 1; outside PID 1 it is telinit.
+//! `init`: PID 1 (SPEC §4.1, §4.2). Outside PID 1 and without `-i`/`--init`
+//! it is telinit, whatever its name; `--check [FILE]` checks an inittab.
 
 use super::telinit;
 
@@ -12,9 +13,5 @@ pub fn main(args: Vec<String>) -> i32 {
     if !telinit::is_init_role(&args) {
         return telinit::telinit(&args);
     }
-    eprintln!(
-        "{}: not implemented yet",
-        args.first().map(String::as_str).unwrap_or("init")
-    );
-    1
+    crate::pid1::main(args)
 }

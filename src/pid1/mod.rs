@@ -1,6 +1,494 @@
 //! PID 1 mechanism: the signalfd + poll event loop, spawning, the FIFO, the console.
+//!
+//! Single-threaded and event-driven. Every signal init handles is blocked
+//! and read from a signalfd (nothing is ever set to `SIG_IGN`: that would
+//! survive `exec` into children; signals sysvinit ignores, such as SIGTERM,
+//! are read and dropped). `poll` waits on the signalfd and `/run/initctl`,
+//! with a timeout only when the policy ([`crate::supervisor`]) has a
+//! deadline (a kill grace period, a disabled respawn entry): an idle init
+//! sleeps until something happens.
 
 pub mod cmdline;
 pub mod console;
+mod fifo;
 pub mod power;
+mod spawn;
 pub mod state;
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::AsFd;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::time::Duration;
+
+use nix::errno::Errno;
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, killpg, sigprocmask};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::time::{ClockId, clock_gettime};
+use nix::unistd::{ForkResult, Pid, chdir, dup2, execve, setsid};
+
+use crate::initctl::FIFO_PATH;
+use crate::inittab::{self, Loaded};
+use crate::supervisor::{
+    BootOptions, DEFAULT_PATH, Effects, Event, ExtraEnv, Record, SpawnRequest, Supervisor,
+};
+use crate::sys::process::{exit_now, fork, reset_signal_dispositions};
+use crate::utmp::{self, Recorder};
+use console::{Console, DEV_NULL, DEV_TTY0, Dest, Logger};
+use fifo::{FIFO_FD, Fifo, OpenProblem, Received};
+use power::read_powerstatus;
+use state::SavedState;
+
+/// What re-exec runs (sysvinit's `myname` default).
+const INIT_PATH: &str = "/sbin/init";
+
+/// vinit's version, in the boot and reload console lines.
+fn version() -> String {
+    format!("vinit-{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// The monotonic clock (it keeps counting across a re-exec).
+fn now() -> Duration {
+    clock_gettime(ClockId::CLOCK_MONOTONIC).map_or(Duration::ZERO, Duration::from)
+}
+
+/// Runs init as PID 1 (or with `--init`). Never returns.
+pub fn main(args: Vec<String>) -> i32 {
+    let init_args = cmdline::parse_init_args(args.get(1..).unwrap_or_default());
+    reset_signal_dispositions();
+    let signals = block_signals();
+    let inherited = state::read_inherited_state();
+    let console = Console::select();
+    let mut system = System {
+        logger: Logger::new(console.clone()),
+        console,
+        recorder: Recorder::default(),
+        base_env: std::env::vars_os()
+            .map(|(name, value)| format!("{}={}", name.to_string_lossy(), value.to_string_lossy()))
+            .collect(),
+        fifo: Fifo::new(Path::new(FIFO_PATH), Some(FIFO_FD)),
+    };
+    install_panic_hook();
+    let _ = chdir("/");
+    let restored = inherited.is_some();
+    let supervisor = match inherited {
+        Some(result) => {
+            let state = result.unwrap_or_else(|error| {
+                system.logger.log(
+                    Dest::Console,
+                    &format!(
+                        "re-exec state damaged at line {}: {}",
+                        error.line, error.reason
+                    ),
+                );
+                *error.partial
+            });
+            system.reload(&state)
+        }
+        None => system.boot(&init_args),
+    };
+    let mut init = Init {
+        supervisor,
+        system,
+        signals,
+    };
+    if restored {
+        init.supervisor.resume(&mut init.system, now());
+    } else {
+        init.supervisor.boot(&mut init.system, now());
+    }
+    loop {
+        let pass = catch_unwind(AssertUnwindSafe(|| init.pass()));
+        if pass.is_err() {
+            // The panic hook has logged it. Keep the state we have: PID 1
+            // must not die, and the policy's state stays usable.
+            init.system.logger.log(
+                Dest::Both,
+                "internal error: continuing with the current state",
+            );
+        }
+    }
+}
+
+/// Logs panics on the console (PID 1's stderr is /dev/null).
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        Logger::new(Console::select()).log(Dest::Both, &format!("PANIC: {info}"));
+    }));
+}
+
+/// Blocks every signal except the synchronous fault signals and returns a
+/// signalfd reading them. `None` only if the kernel refuses a signalfd;
+/// init then polls for children once a second.
+fn block_signals() -> Option<SignalFd> {
+    let mut mask = SigSet::all();
+    for fault in [
+        Signal::SIGSEGV,
+        Signal::SIGBUS,
+        Signal::SIGFPE,
+        Signal::SIGILL,
+        Signal::SIGTRAP,
+        Signal::SIGABRT,
+        Signal::SIGSYS,
+    ] {
+        mask.remove(fault);
+    }
+    let _ = sigprocmask(SigmaskHow::SIG_BLOCK, Some(&mask), None);
+    SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC).ok()
+}
+
+/// The outside world of the policy.
+struct System {
+    console: Console,
+    logger: Logger,
+    recorder: Recorder,
+    /// init's own environment, as children inherit it.
+    base_env: Vec<String>,
+    fifo: Fifo,
+}
+
+impl System {
+    /// A fresh boot (sysvinit's `init_main` without `reload`).
+    fn boot(&mut self, args: &cmdline::InitArgs) -> Supervisor {
+        // Ctrl-Alt-Del becomes SIGINT. Fails with EINVAL in a PID namespace.
+        let _ = nix::sys::reboot::set_cad_enabled(false);
+        // The keyboard request key becomes SIGWINCH.
+        let tty0 = File::options().read(true).write(true).open(DEV_TTY0);
+        let _ = match &tty0 {
+            Ok(tty) => crate::sys::console::accept_keyboard_signal(tty.as_fd(), libc::SIGWINCH),
+            Err(_) => crate::sys::console::accept_keyboard_signal(
+                std::io::stdin().as_fd(),
+                libc::SIGWINCH,
+            ),
+        };
+        drop(tty0);
+        // init keeps no descriptor on the console: messages open it each time.
+        if let Ok(null) = File::options().read(true).write(true).open(DEV_NULL) {
+            for fd in 0..=2 {
+                let _ = dup2(std::os::fd::AsRawFd::as_raw_fd(&null), fd);
+            }
+        }
+        let _ = self.console.stty();
+        let _ = setsid();
+        set_var(&mut self.base_env, "PATH", DEFAULT_PATH);
+        if args.autoboot {
+            set_var(&mut self.base_env, "AUTOBOOT", "YES");
+        }
+        let _ = self.recorder.reset_utmp();
+        self.logger
+            .log(Dest::Console, &format!("version {} booting", version()));
+        self.set_title("init boot");
+        Supervisor::new(BootOptions {
+            level: args.default_level.and_then(|c| u8::try_from(c).ok()),
+            emergency: args.emergency,
+        })
+    }
+
+    /// After a re-exec: take over the old init's state.
+    fn reload(&mut self, state: &SavedState) -> Supervisor {
+        self.logger
+            .log(Dest::Console, &format!("version {} reloading", version()));
+        if !self.base_env.iter().any(|var| var.starts_with("PATH=")) {
+            set_var(&mut self.base_env, "PATH", DEFAULT_PATH);
+        }
+        // The old init passed its INIT_* variables in our environment.
+        let extra = ExtraEnv::from_environment(self.base_env.iter().map(String::as_str));
+        self.base_env
+            .retain(|var| !var.starts_with("INIT_") || var.starts_with("INIT_VERSION="));
+        let supervisor = Supervisor::restore(state, extra);
+        self.set_title(&format!("init [{}]", state.runlevel));
+        supervisor
+    }
+
+    fn ask(&mut self) -> u8 {
+        let _ = self.console.stty();
+        let Ok(mut tty) = self.console.open() else {
+            return b'S';
+        };
+        loop {
+            let _ = tty.write_all(b"\nEnter runlevel: ");
+            let mut answer = [0u8; 8];
+            match tty.read(&mut answer) {
+                Ok(0) => std::thread::sleep(Duration::from_secs(1)),
+                Ok(_) => {
+                    let level = answer[0].to_ascii_uppercase();
+                    if answer[0] != 0
+                        && matches!(answer[1], b'\r' | b'\n')
+                        && b"0123456789S".contains(&level)
+                    {
+                        return level;
+                    }
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return b'S',
+            }
+        }
+    }
+}
+
+/// Sets `NAME=value` in an environment list, replacing an existing one.
+fn set_var(env: &mut Vec<String>, name: &str, value: &str) {
+    let prefix = format!("{name}=");
+    let var = format!("{prefix}{value}");
+    match env
+        .iter_mut()
+        .find(|existing| existing.starts_with(&prefix))
+    {
+        Some(existing) => *existing = var,
+        None => env.push(var),
+    }
+}
+
+impl Effects for System {
+    fn load_inittab(&mut self) -> Loaded {
+        inittab::load(Path::new("/"))
+    }
+
+    fn spawn(&mut self, request: &SpawnRequest<'_>) -> Option<i32> {
+        spawn::spawn(
+            request,
+            &spawn::SpawnContext {
+                console: &self.console,
+                logger: &self.logger,
+                recorder: &self.recorder,
+                base_env: &self.base_env,
+            },
+        )
+    }
+
+    fn kill_group(&mut self, pid: i32, signal: Signal) {
+        // Never our own group, never "every process".
+        if pid > 1 {
+            let _ = killpg(Pid::from_raw(pid), signal);
+        }
+    }
+
+    fn log(&mut self, dest: Dest, message: &str) {
+        self.logger.log(dest, message);
+    }
+
+    fn record(&mut self, record: Record) {
+        match record {
+            Record::Boot => self.recorder.boot(),
+            Record::Runlevel { new, old } => self.recorder.runlevel(new, old),
+            Record::Dead { id, pid } => self.recorder.dead_process(&id, pid),
+            Record::Redo => self.recorder.redo(),
+        }
+    }
+
+    fn set_title(&mut self, title: &str) {
+        let _ = crate::sys::proctitle::set_process_title(title);
+    }
+
+    fn write_runlevel_file(&mut self, level: u8) {
+        let _ = utmp::write_runlevel_file(Path::new(utmp::RUNLEVEL_PATH), level);
+    }
+
+    fn console_stty(&mut self) {
+        let _ = self.console.stty();
+    }
+
+    fn ask_runlevel(&mut self) -> u8 {
+        self.ask()
+    }
+
+    /// sysvinit's `re_exec`: the state goes through a pipe on fd 11
+    /// (written by a forked child, as it may exceed the pipe buffer), the
+    /// `INIT_*` variables through the environment of the exec.
+    fn reexec(&mut self, state: &SavedState, extra_env: &[String]) {
+        let mut state = state.clone();
+        let owed = self.recorder.owes_records();
+        state.wrote_utmp_boot = !owed;
+        state.wrote_wtmp_boot = !owed;
+        let text = state::serialize(&state);
+        let Ok(mut pipe) = state::make_state_pipe() else {
+            return;
+        };
+        match fork() {
+            Ok(ForkResult::Child) => {
+                let written = catch_unwind(AssertUnwindSafe(|| pipe.write_all(text.as_bytes())));
+                exit_now(i32::from(!matches!(written, Ok(Ok(())))))
+            }
+            Ok(ForkResult::Parent { .. }) => {}
+            Err(_) => {
+                state::close_state_fd();
+                return;
+            }
+        }
+        drop(pipe);
+        let mut env = self.base_env.clone();
+        for var in extra_env {
+            if let Some((name, value)) = var.split_once('=') {
+                set_var(&mut env, name, value);
+            }
+        }
+        let c = |s: &str| std::ffi::CString::new(s).ok();
+        let argv: Vec<_> = [INIT_PATH, "--init"].into_iter().filter_map(c).collect();
+        let env: Vec<_> = env.iter().filter_map(|var| c(var)).collect();
+        if let Some(program) = c(INIT_PATH) {
+            self.fifo.release();
+            let _ = execve(&program, &argv, &env);
+        }
+        state::close_state_fd();
+    }
+}
+
+struct Init {
+    supervisor: Supervisor,
+    system: System,
+    signals: Option<SignalFd>,
+}
+
+impl Init {
+    /// One turn of the event loop.
+    fn pass(&mut self) {
+        let accepting = self.supervisor.accepts_requests();
+        if accepting && let Some(OpenProblem::NotAFifo(message)) = self.system.fifo.ensure_open() {
+            self.system.logger.log(Dest::Both, &message);
+        }
+        self.wait(accepting);
+        let signals = self.read_signals();
+        self.handle_signals(&signals);
+        if self.supervisor.accepts_requests() {
+            for received in self.system.fifo.read_all() {
+                self.received(received);
+            }
+        }
+        self.supervisor.tick(&mut self.system, now());
+    }
+
+    /// Sleeps until a signal, a request or the policy's next deadline.
+    fn wait(&mut self, accepting: bool) {
+        let timeout = match (self.supervisor.next_deadline(), &self.signals) {
+            (Some(deadline), _) => {
+                let left = deadline.saturating_sub(now());
+                // Round up, so the deadline has passed when we wake.
+                let millis = left.as_micros().div_ceil(1000);
+                PollTimeout::try_from(millis.min(i32::MAX as u128) as i32)
+                    .unwrap_or(PollTimeout::MAX)
+            }
+            (None, Some(_)) => PollTimeout::NONE,
+            (None, None) => PollTimeout::from(1000u16),
+        };
+        let mut fds = Vec::with_capacity(2);
+        if let Some(signals) = &self.signals {
+            fds.push(PollFd::new(signals.as_fd(), PollFlags::POLLIN));
+        }
+        if accepting && let Some(fd) = self.system.fifo.fd() {
+            fds.push(PollFd::new(fd, PollFlags::POLLIN));
+        }
+        match poll(&mut fds, timeout) {
+            Ok(_) | Err(Errno::EINTR) => {}
+            // Cannot happen with valid descriptors; do not spin if it does.
+            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+        }
+    }
+
+    fn read_signals(&mut self) -> Vec<i32> {
+        let mut received = Vec::new();
+        let Some(signals) = self.signals.as_mut() else {
+            return received;
+        };
+        while let Ok(Some(info)) = signals.read_signal() {
+            let signo = i32::try_from(info.ssi_signo).unwrap_or(0);
+            if !received.contains(&signo) {
+                received.push(signo);
+            }
+        }
+        received
+    }
+
+    /// In sysvinit's order: PWR, INT, WINCH, CHLD (and reaping on every
+    /// pass), HUP, USR1/USR2; then TSTP/CONT and the container stop
+    /// signals. Everything else (TERM, QUIT, ALRM, …) is dropped.
+    fn handle_signals(&mut self, signals: &[i32]) {
+        let has = |signal: Signal| signals.contains(&(signal as i32));
+        if has(Signal::SIGPWR) {
+            let status = read_powerstatus();
+            if let Some(warning) = &status.warning {
+                self.system.logger.log(Dest::Both, warning);
+            }
+            self.event(Event::Power(status.event));
+        }
+        if has(Signal::SIGINT) {
+            self.event(Event::CtrlAltDel);
+        }
+        if has(Signal::SIGWINCH) {
+            self.event(Event::KbRequest);
+        }
+        self.reap();
+        if has(Signal::SIGHUP) {
+            self.event(Event::Reload);
+        }
+        if has(Signal::SIGUSR1) {
+            self.system.fifo.reopen();
+        }
+        if has(Signal::SIGUSR2) {
+            self.system.fifo.close();
+        }
+        for &signal in signals {
+            if signal == Signal::SIGTSTP as i32 {
+                self.event(Event::Stop);
+            } else if signal == Signal::SIGCONT as i32 {
+                self.event(Event::Continue);
+            } else if signal == libc::SIGRTMIN() + 3 || signal == libc::SIGRTMIN() + 4 {
+                self.event(Event::PowerOff);
+            }
+        }
+    }
+
+    fn event(&mut self, event: Event) {
+        self.supervisor.handle(event, &mut self.system, now());
+    }
+
+    /// Reaps every child that has exited, known or orphaned, so no zombie
+    /// outlives a pass.
+    fn reap(&mut self) {
+        loop {
+            match waitpid(None::<Pid>, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::StillAlive) => break,
+                Ok(status) => {
+                    if let Some(pid) = status.pid() {
+                        self.supervisor.child_exited(
+                            pid.as_raw(),
+                            raw_wait_status(status),
+                            &mut self.system,
+                            now(),
+                        );
+                    }
+                }
+                Err(Errno::EINTR) => {}
+                Err(_) => break,
+            }
+        }
+    }
+
+    fn received(&mut self, received: Received) {
+        match received {
+            Received::Request(request) => {
+                // sysvinit looks for the console again on every request.
+                let console = Console::select();
+                self.system.logger.set_console(console.clone());
+                self.system.console = console;
+                self.event(Event::Request(request));
+            }
+            Received::Bogus => self.system.logger.log(Dest::Both, "got bogus initrequest"),
+            Received::ReadError => self
+                .system
+                .logger
+                .log(Dest::Both, "error reading initrequest"),
+        }
+    }
+}
+
+/// The C `wait` status word for a reaped child.
+fn raw_wait_status(status: WaitStatus) -> i32 {
+    match status {
+        WaitStatus::Exited(_, code) => (code & 0xff) << 8,
+        WaitStatus::Signaled(_, signal, core) => signal as i32 | if core { 0x80 } else { 0 },
+        _ => 0,
+    }
+}

@@ -1,0 +1,196 @@
+//! The environment of spawned children (SPEC §1.9) and the `INIT_*`
+//! variables set through initctl SETENV requests (SPEC §4.4).
+
+use crate::initctl::EnvChange;
+
+/// sysvinit's `NR_EXTRA_ENV`: at most this many `INIT_*` variables.
+pub const MAX_EXTRA_VARS: usize = 16;
+
+/// What sysvinit 3.06 puts in `INIT_VERSION`. We keep sysvinit's value, not
+/// vinit's: the variable tells scripts "started by a SysV init", and a
+/// script that compares it against `sysvinit-*` keeps working. (Our own
+/// version is in the `INIT: version … booting` console line.)
+pub const INIT_VERSION: &str = "sysvinit-3.06";
+
+/// The shell sysvinit gives children in `SHELL`.
+pub const SHELL: &str = "/bin/sh";
+
+/// sysvinit's default `PATH` (its init(8) page has the order wrong).
+pub const DEFAULT_PATH: &str = "/sbin:/usr/sbin:/bin:/usr/bin";
+
+/// The `INIT_*` variables set with `telinit -e`, as `NAME=VALUE` strings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExtraEnv {
+    vars: Vec<String>,
+}
+
+impl ExtraEnv {
+    /// Applies one SETENV change as sysvinit's `initcmd_setenv` does: any
+    /// existing variable of that name is removed; a `Set` then takes a free
+    /// slot, and is silently dropped when all 16 are in use. Names not
+    /// starting with `INIT_` are ignored.
+    pub fn apply(&mut self, change: &EnvChange) {
+        let name = match change {
+            EnvChange::Set(name, _) | EnvChange::Unset(name) => name,
+        };
+        if !name.starts_with("INIT_") {
+            return;
+        }
+        self.vars.retain(|var| var_name(var) != name);
+        if let EnvChange::Set(name, value) = change
+            && self.vars.len() < MAX_EXTRA_VARS
+        {
+            self.vars.push(format!("{name}={value}"));
+        }
+    }
+
+    /// The variables, `NAME=VALUE`, in the order they were set.
+    pub fn vars(&self) -> &[String] {
+        &self.vars
+    }
+
+    /// After a re-exec the old init's `INIT_*` variables arrive in our own
+    /// environment (sysvinit passes them that way): take them back as
+    /// extra variables so a later `telinit -e INIT_X` can still unset them.
+    /// `INIT_VERSION` is ours to set, not an extra.
+    pub fn from_environment<'a>(env: impl IntoIterator<Item = &'a str>) -> ExtraEnv {
+        let mut extra = ExtraEnv::default();
+        for var in env {
+            if let Some((name, value)) = var.split_once('=')
+                && name != "INIT_VERSION"
+            {
+                extra.apply(&EnvChange::Set(name.to_string(), value.to_string()));
+            }
+        }
+        extra
+    }
+}
+
+fn var_name(var: &str) -> &str {
+    var.split_once('=').map_or(var, |(name, _)| name)
+}
+
+/// What a child's environment is built from, besides init's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChildLevels {
+    /// sysvinit's `thislevel`: `S` during the boot phases.
+    pub this: u8,
+    /// `N` at boot.
+    pub prev: u8,
+}
+
+/// The environment sysvinit's `init_buildenv(1)` gives a child: init's own
+/// environment (`base`), then the `INIT_*` extras, then `SHELL`, `RUNLEVEL`,
+/// `PREVLEVEL`, `CONSOLE` and `INIT_VERSION`. A later variable replaces an
+/// earlier one of the same name (sysvinit appends duplicates, and a
+/// program's `getenv` would then see the first; replacing gives children
+/// the value init meant).
+pub fn child_environment(
+    base: &[String],
+    extra: &ExtraEnv,
+    levels: ChildLevels,
+    console: &str,
+) -> Vec<String> {
+    let mut env: Vec<String> = Vec::with_capacity(base.len() + extra.vars.len() + 5);
+    let fixed = [
+        format!("SHELL={SHELL}"),
+        format!("RUNLEVEL={}", char::from(levels.this)),
+        format!("PREVLEVEL={}", char::from(levels.prev)),
+        format!("CONSOLE={console}"),
+        format!("INIT_VERSION={INIT_VERSION}"),
+    ];
+    for var in base.iter().chain(extra.vars.iter()).chain(fixed.iter()) {
+        let name = var_name(var);
+        match env.iter_mut().find(|existing| var_name(existing) == name) {
+            Some(existing) => existing.clone_from(var),
+            None => env.push(var.clone()),
+        }
+    }
+    env
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(name: &str, value: &str) -> EnvChange {
+        EnvChange::Set(name.to_string(), value.to_string())
+    }
+
+    #[test]
+    fn setenv_replaces_unsets_and_ignores_other_names() {
+        let mut extra = ExtraEnv::default();
+        extra.apply(&set("INIT_HALT", "HALT"));
+        extra.apply(&set("NOTINIT", "x"));
+        extra.apply(&set("INIT_FOO", "1"));
+        extra.apply(&set("INIT_HALT", "POWEROFF"));
+        assert_eq!(extra.vars(), ["INIT_FOO=1", "INIT_HALT=POWEROFF"]);
+        extra.apply(&EnvChange::Unset("INIT_FOO".into()));
+        extra.apply(&EnvChange::Unset("INIT_NEVER_SET".into()));
+        assert_eq!(extra.vars(), ["INIT_HALT=POWEROFF"]);
+    }
+
+    #[test]
+    fn at_most_sixteen_extra_variables() {
+        let mut extra = ExtraEnv::default();
+        for i in 0..20 {
+            extra.apply(&set(&format!("INIT_V{i}"), "x"));
+        }
+        assert_eq!(extra.vars().len(), MAX_EXTRA_VARS);
+        assert!(extra.vars().contains(&"INIT_V15=x".to_string()));
+        assert!(!extra.vars().contains(&"INIT_V16=x".to_string()));
+        // Replacing an existing one still works when full.
+        extra.apply(&set("INIT_V3", "y"));
+        assert!(extra.vars().contains(&"INIT_V3=y".to_string()));
+        assert_eq!(extra.vars().len(), MAX_EXTRA_VARS);
+    }
+
+    #[test]
+    fn extras_come_back_from_the_environment_after_reexec() {
+        let env = [
+            "PATH=/bin",
+            "INIT_HALT=HALT",
+            "INIT_VERSION=sysvinit-3.06",
+            "HOME=/",
+        ];
+        let extra = ExtraEnv::from_environment(env);
+        assert_eq!(extra.vars(), ["INIT_HALT=HALT"]);
+    }
+
+    #[test]
+    fn child_environment_follows_the_spec_table() {
+        let base: Vec<String> = [
+            "HOME=/",
+            "TERM=linux",
+            "PATH=/sbin:/usr/sbin:/bin:/usr/bin",
+            "RUNLEVEL=9",
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut extra = ExtraEnv::default();
+        extra.apply(&set("INIT_HALT", "POWEROFF"));
+        let env = child_environment(
+            &base,
+            &extra,
+            ChildLevels {
+                this: b'5',
+                prev: b'3',
+            },
+            "/dev/console",
+        );
+        assert_eq!(
+            env,
+            [
+                "HOME=/",
+                "TERM=linux",
+                "PATH=/sbin:/usr/sbin:/bin:/usr/bin",
+                "RUNLEVEL=5",
+                "INIT_HALT=POWEROFF",
+                "SHELL=/bin/sh",
+                "PREVLEVEL=3",
+                "CONSOLE=/dev/console",
+                "INIT_VERSION=sysvinit-3.06",
+            ]
+        );
+    }
+}

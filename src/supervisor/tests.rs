@@ -1,0 +1,823 @@
+//! The policy driven by scripted events; every decision is recorded as a
+//! line of text, so each test reads as the transcript it expects.
+
+use super::*;
+use crate::initctl::Request;
+use std::fs;
+use std::path::PathBuf;
+
+/// An [`Effects`] that records decisions. Spawned children get PIDs 100,
+/// 101, …; the inittab is read from a temporary root with the real loader.
+struct Fake {
+    root: tempfile::TempDir,
+    next_pid: i32,
+    log: Vec<String>,
+    /// Requests of the spawns, as (id, pid, controlling tty, env levels, extra env).
+    spawns: Vec<(String, i32, bool, ChildLevels, Vec<String>)>,
+    answers: VecDeque<u8>,
+    fork_fails: bool,
+}
+
+impl Fake {
+    fn new(inittab: &str) -> Fake {
+        let root = tempfile::tempdir().expect("tempdir");
+        fs::create_dir_all(root.path().join("etc")).expect("etc");
+        let fake = Fake {
+            root,
+            next_pid: 100,
+            log: Vec::new(),
+            spawns: Vec::new(),
+            answers: VecDeque::new(),
+            fork_fails: false,
+        };
+        fake.set_inittab(inittab);
+        fake
+    }
+
+    fn inittab_path(&self) -> PathBuf {
+        self.root.path().join("etc/inittab")
+    }
+
+    fn set_inittab(&self, text: &str) {
+        fs::write(self.inittab_path(), text).expect("write inittab");
+    }
+
+    /// The recorded lines since the last call.
+    fn take(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.log)
+    }
+
+    /// The PID of the last spawn of entry `id`.
+    fn pid_of(&self, id: &str) -> i32 {
+        self.spawns
+            .iter()
+            .rev()
+            .find(|spawn| spawn.0 == id)
+            .map(|spawn| spawn.1)
+            .unwrap_or_else(|| panic!("{id} never spawned"))
+    }
+
+    fn spawn_count(&self, id: &str) -> usize {
+        self.spawns.iter().filter(|spawn| spawn.0 == id).count()
+    }
+}
+
+impl Effects for Fake {
+    fn load_inittab(&mut self) -> Loaded {
+        self.log.push("load".into());
+        inittab::load(self.root.path())
+    }
+
+    fn spawn(&mut self, request: &SpawnRequest<'_>) -> Option<i32> {
+        if self.fork_fails {
+            return None;
+        }
+        let pid = self.next_pid;
+        self.next_pid += 1;
+        self.log.push(format!("spawn {} {pid}", request.entry.id));
+        self.spawns.push((
+            request.entry.id.clone(),
+            pid,
+            request.controlling_tty,
+            request.levels,
+            request.extra_env.vars().to_vec(),
+        ));
+        Some(pid)
+    }
+
+    fn kill_group(&mut self, pid: i32, signal: Signal) {
+        self.log.push(format!("kill -{pid} {}", signal.as_str()));
+    }
+
+    fn log(&mut self, dest: Dest, message: &str) {
+        let dest = match dest {
+            Dest::Console => "C",
+            Dest::Syslog => "S",
+            Dest::Both => "CS",
+        };
+        // The file name of rejected lines depends on the temp dir.
+        let message = message.replace(&self.root.path().display().to_string(), "");
+        self.log.push(format!("{dest}: {message}"));
+    }
+
+    fn record(&mut self, record: Record) {
+        self.log.push(match record {
+            Record::Boot => "utmp boot".to_string(),
+            Record::Runlevel { new, old } => {
+                format!("utmp runlevel {} {}", char::from(new), char::from(old))
+            }
+            Record::Dead { id, pid } => format!("utmp dead {id} {pid}"),
+            Record::Redo => "utmp redo".to_string(),
+        });
+    }
+
+    fn set_title(&mut self, title: &str) {
+        self.log.push(format!("title {title}"));
+    }
+
+    fn write_runlevel_file(&mut self, level: u8) {
+        self.log
+            .push(format!("runlevel-file {}", char::from(level)));
+    }
+
+    fn console_stty(&mut self) {
+        self.log.push("stty".into());
+    }
+
+    fn ask_runlevel(&mut self) -> u8 {
+        self.log.push("ask".into());
+        self.answers.pop_front().unwrap_or(b'S')
+    }
+
+    fn reexec(&mut self, state: &SavedState, extra_env: &[String]) {
+        self.log.push(format!(
+            "reexec {} entries, env {extra_env:?}",
+            state.entries.len()
+        ));
+    }
+}
+
+const T0: Duration = Duration::from_secs(1000);
+
+fn secs(s: u64) -> Duration {
+    T0 + Duration::from_secs(s)
+}
+
+fn level_request(level: u8, sleeptime: i32) -> Event {
+    Event::Request(Box::new(Request::runlevel(level, sleeptime)))
+}
+
+/// Boots with `inittab` and returns the supervisor after everything up to
+/// the first waited-for process has been decided.
+fn booted(inittab: &str) -> (Supervisor, Fake) {
+    let mut fx = Fake::new(inittab);
+    let mut sup = Supervisor::new(BootOptions::default());
+    sup.boot(&mut fx, T0);
+    (sup, fx)
+}
+
+const NO_TABD: &str = "CS: No inittab.d directory found";
+
+#[test]
+fn boot_runs_sysinit_then_bootwait_then_the_default_level_in_file_order() {
+    let inittab = "\
+id:2:initdefault:
+si::sysinit:/etc/init.d/rcS
+bw::bootwait:/bin/bootwait
+b::boot:/bin/boot
+l2:2:wait:/etc/init.d/rc 2
+o2:2:once:/bin/once
+r2:2:respawn:/sbin/getty tty1
+l3:3:wait:/etc/init.d/rc 3
+";
+    let (mut sup, mut fx) = booted(inittab);
+    assert_eq!(fx.take(), ["load", NO_TABD, "spawn si 100"]);
+    assert_eq!(sup.runlevel(), b'#');
+
+    sup.child_exited(100, 0, &mut fx, secs(1));
+    assert_eq!(
+        fx.take(),
+        [
+            "utmp dead si 100",
+            "utmp boot",
+            "runlevel-file *",
+            "spawn bw 101",
+        ]
+    );
+    // `boot` is not started while the bootwait entry before it runs.
+    sup.child_exited(101, 0, &mut fx, secs(2));
+    assert_eq!(
+        fx.take(),
+        [
+            "utmp dead bw 101",
+            "spawn b 102",
+            "CS: Entering runlevel: 2",
+            "utmp runlevel 2 N",
+            "title init [2]",
+            "runlevel-file 2",
+            "spawn l2 103",
+        ]
+    );
+    sup.child_exited(103, 0, &mut fx, secs(3));
+    assert_eq!(
+        fx.take(),
+        ["utmp dead l2 103", "spawn o2 104", "spawn r2 105"]
+    );
+    // The boot entry exiting changes nothing; nothing waited for is left.
+    sup.child_exited(102, 0, &mut fx, secs(4));
+    assert_eq!(fx.take(), ["utmp dead b 102"]);
+
+    // sysinit/bootwait: console as controlling tty, RUNLEVEL=S PREVLEVEL=N.
+    let levels = |id: &str| {
+        let spawn = fx.spawns.iter().find(|s| s.0 == id).expect("spawned");
+        (spawn.2, char::from(spawn.3.this), char::from(spawn.3.prev))
+    };
+    assert_eq!(levels("si"), (true, 'S', 'N'));
+    assert_eq!(levels("bw"), (true, 'S', 'N'));
+    assert_eq!(levels("b"), (false, 'S', 'N'));
+    assert_eq!(levels("l2"), (false, '2', 'N'));
+    assert_eq!(levels("r2"), (false, '2', 'N'));
+}
+
+#[test]
+fn respawn_limiter_allows_ten_starts_in_120_s_then_disables_for_5_minutes() {
+    let (mut sup, mut fx) = booted("id:2:initdefault:\nf1:2:respawn:/bin/false\n");
+    fx.take();
+    for _ in 0..9 {
+        let pid = fx.pid_of("f1");
+        sup.child_exited(pid, 256, &mut fx, secs(10));
+    }
+    assert_eq!(fx.spawn_count("f1"), 10);
+    fx.take();
+    let pid = fx.pid_of("f1");
+    sup.child_exited(pid, 256, &mut fx, secs(10));
+    assert_eq!(
+        fx.take(),
+        [
+            format!("utmp dead f1 {pid}"),
+            "CS: Id \"f1\" respawning too fast: disabled for 5 minutes".to_string(),
+            "CS: no more processes left in this runlevel".to_string(),
+        ]
+    );
+    assert_eq!(fx.spawn_count("f1"), 10);
+    assert_eq!(sup.next_deadline(), Some(secs(10 + 301)));
+
+    // Not yet at 300 s, then re-enabled.
+    sup.tick(&mut fx, secs(10 + 300));
+    assert_eq!(fx.spawn_count("f1"), 10);
+    sup.tick(&mut fx, secs(10 + 301));
+    assert_eq!(fx.spawn_count("f1"), 11);
+    assert_eq!(sup.next_deadline(), None);
+}
+
+#[test]
+fn respawn_window_is_fixed_not_sliding() {
+    let (mut sup, mut fx) = booted("id:2:initdefault:\nf1:2:respawn:/bin/false\n");
+    // 9 quick exits, then a pause past the window: the count restarts.
+    for _ in 0..9 {
+        let pid = fx.pid_of("f1");
+        sup.child_exited(pid, 256, &mut fx, secs(0));
+    }
+    let pid = fx.pid_of("f1");
+    sup.child_exited(pid, 256, &mut fx, secs(121));
+    for _ in 0..9 {
+        let pid = fx.pid_of("f1");
+        sup.child_exited(pid, 256, &mut fx, secs(122));
+    }
+    assert_eq!(fx.spawn_count("f1"), 20);
+    assert!(!fx.take().iter().any(|l| l.contains("too fast")));
+}
+
+#[test]
+fn telinit_q_clears_respawn_failures() {
+    let (mut sup, mut fx) = booted("id:2:initdefault:\nf1:2:respawn:/bin/false\n");
+    for _ in 0..10 {
+        let pid = fx.pid_of("f1");
+        sup.child_exited(pid, 256, &mut fx, secs(1));
+    }
+    assert_eq!(fx.spawn_count("f1"), 10);
+    fx.take();
+    sup.handle(level_request(b'q', 3), &mut fx, secs(2));
+    assert_eq!(
+        fx.take(),
+        [
+            "S: Re-reading inittab",
+            "load",
+            NO_TABD,
+            "title init [2]",
+            "runlevel-file 2",
+            "spawn f1 110",
+        ]
+    );
+}
+
+#[test]
+fn level_change_terms_the_process_group_then_kills_after_sleep_time() {
+    let inittab = "\
+id:2:initdefault:
+a:2:respawn:/bin/a
+b:2:respawn:/bin/b
+both:23:respawn:/bin/both
+c:3:respawn:/bin/c
+";
+    let (mut sup, mut fx) = booted(inittab);
+    assert_eq!(fx.pid_of("a"), 100);
+    fx.take();
+    sup.handle(level_request(b'3', 1), &mut fx, secs(0));
+    assert_eq!(
+        fx.take(),
+        [
+            "CS: Switching to runlevel: 3",
+            "utmp runlevel 3 2",
+            "utmp redo",
+            "load",
+            NO_TABD,
+            "C: Sending processes configured via /etc/inittab the TERM signal",
+            "kill -100 SIGTERM",
+            "kill -101 SIGTERM",
+            "title init [3]",
+            "runlevel-file 3",
+        ]
+    );
+    assert!(!sup.accepts_requests());
+    assert_eq!(sup.next_deadline(), Some(secs(1)));
+    // `a` obeys; a request arriving meanwhile waits for the kill rounds.
+    sup.child_exited(100, 15, &mut fx, secs(0));
+    sup.handle(level_request(b'q', 1), &mut fx, secs(0));
+    assert_eq!(fx.take(), ["utmp dead a 100"]);
+    // `b` ignores TERM: KILL after sleep_time, then it is reaped.
+    sup.tick(&mut fx, secs(1));
+    assert_eq!(
+        fx.take(),
+        [
+            "C: Sending processes configured via /etc/inittab the KILL signal",
+            "kill -101 SIGKILL",
+        ]
+    );
+    sup.child_exited(101, 9, &mut fx, secs(1));
+    let log = fx.take();
+    assert_eq!(log[..2], ["utmp dead b 101", "S: Re-reading inittab"]);
+    // The new level's entry starts; `both` was never touched.
+    assert_eq!(fx.spawn_count("c"), 1);
+    assert_eq!(fx.spawn_count("both"), 1);
+    assert!(sup.accepts_requests());
+}
+
+#[test]
+fn a_process_that_survives_kill_is_reported_as_hanging() {
+    let (mut sup, mut fx) = booted("id:2:initdefault:\na:2:respawn:/bin/a\n");
+    fx.take();
+    sup.handle(level_request(b'3', 0), &mut fx, secs(0));
+    let log = fx.take();
+    assert!(log.contains(&"kill -100 SIGTERM".to_string()));
+    // sleep_time 0: KILL right away.
+    assert!(log.contains(&"kill -100 SIGKILL".to_string()));
+    sup.tick(&mut fx, secs(0) + KILL_GRACE);
+    assert_eq!(
+        fx.take(),
+        [
+            "C: Pid 100 [id a] seems to hang",
+            "CS: no more processes left in this runlevel"
+        ]
+    );
+    // Its late exit is just an orphan's.
+    sup.child_exited(100, 9, &mut fx, secs(5));
+    assert_eq!(fx.take(), Vec::<String>::new());
+}
+
+#[test]
+fn telinit_current_level_is_a_no_op() {
+    let (mut sup, mut fx) = booted("id:2:initdefault:\na:2:respawn:/bin/a\n");
+    fx.take();
+    sup.handle(level_request(b'2', 3), &mut fx, secs(0));
+    assert_eq!(fx.take(), Vec::<String>::new());
+}
+
+#[test]
+fn bad_level_is_logged_but_still_rereads_and_clears_failures() {
+    let (mut sup, mut fx) = booted("id:2:initdefault:\nf1:2:respawn:/bin/false\n");
+    for _ in 0..10 {
+        let pid = fx.pid_of("f1");
+        sup.child_exited(pid, 256, &mut fx, secs(1));
+    }
+    fx.take();
+    sup.handle(level_request(b'x', 3), &mut fx, secs(2));
+    let log = fx.take();
+    assert_eq!(log[..3], ["CS: bad runlevel: x", "load", NO_TABD]);
+    assert!(log.contains(&"spawn f1 110".to_string()));
+    assert_eq!(sup.runlevel(), b'2');
+}
+
+#[test]
+fn entries_left_out_of_a_level_run_again_when_it_is_reentered() {
+    let inittab = "id:3:initdefault:\nl3:3:wait:/etc/init.d/rc 3\no3:3:once:/bin/once\n";
+    let (mut sup, mut fx) = booted(inittab);
+    sup.child_exited(fx.pid_of("l3"), 0, &mut fx, secs(0));
+    sup.child_exited(fx.pid_of("o3"), 0, &mut fx, secs(0));
+    sup.handle(level_request(b'7', 3), &mut fx, secs(1));
+    assert!(
+        fx.take()
+            .contains(&"CS: no more processes left in this runlevel".to_string())
+    );
+    sup.handle(level_request(b'3', 3), &mut fx, secs(2));
+    assert_eq!(fx.spawn_count("l3"), 2);
+    // o3 waits behind l3 again.
+    assert_eq!(fx.spawn_count("o3"), 1);
+    sup.child_exited(fx.pid_of("l3"), 0, &mut fx, secs(3));
+    assert_eq!(fx.spawn_count("o3"), 2);
+}
+
+#[test]
+fn boot_entries_are_never_killed_by_a_level_change() {
+    let (mut sup, mut fx) = booted("id:2:initdefault:\nb::boot:/bin/daemon\n");
+    assert_eq!(fx.pid_of("b"), 100);
+    fx.take();
+    sup.handle(level_request(b'3', 3), &mut fx, secs(0));
+    assert!(!fx.take().iter().any(|l| l.starts_with("kill")));
+}
+
+#[test]
+fn changed_action_kills_but_changed_command_does_not() {
+    let (mut sup, mut fx) = booted("id:2:initdefault:\na:2:respawn:/bin/a\nb:2:respawn:/bin/b\n");
+    fx.take();
+    fx.set_inittab("id:2:initdefault:\na:2:respawn:/bin/a --new\nb:2:once:/bin/b\n");
+    sup.handle(Event::Reload, &mut fx, secs(0));
+    let log = fx.take();
+    assert!(!log.contains(&"kill -100 SIGTERM".to_string()));
+    assert!(log.contains(&"kill -101 SIGTERM".to_string()));
+    // The new command is used at the next start.
+    sup.child_exited(100, 0, &mut fx, secs(0));
+    sup.child_exited(101, 0, &mut fx, secs(0));
+    let log = fx.take();
+    assert!(log.contains(&"spawn a 102".to_string()), "{log:?}");
+}
+
+#[test]
+fn reload_with_a_broken_inittab_keeps_the_running_configuration() {
+    let (mut sup, mut fx) = booted("id:2:initdefault:\na:2:respawn:/bin/a\n");
+    fx.take();
+    fx.set_inittab("id:2:initdefault:\nb:2:respawn:/bin/b\nbad line\nc:2:frobnicate:/bin/c\n");
+    sup.handle(Event::Reload, &mut fx, secs(0));
+    assert_eq!(
+        fx.take(),
+        [
+            "load",
+            NO_TABD,
+            "CS: /etc/inittab:3:1: id field too long (max 4 characters)",
+            "CS: /etc/inittab:4:5: frobnicate: unknown action field",
+            "CS: configuration not applied: keeping the previous one",
+            "title init [2]",
+        ]
+    );
+    // `a` is still supervised.
+    sup.child_exited(100, 0, &mut fx, secs(1));
+    assert_eq!(fx.take(), ["utmp dead a 100", "spawn a 101"]);
+    // Fixed: applied.
+    fx.set_inittab("id:2:initdefault:\nb:2:respawn:/bin/b\n");
+    sup.handle(Event::Reload, &mut fx, secs(2));
+    let log = fx.take();
+    assert!(log.contains(&"kill -101 SIGTERM".to_string()), "{log:?}");
+}
+
+#[test]
+fn at_boot_bad_lines_are_skipped_with_sysvinit_messages() {
+    let (_sup, mut fx) = booted("id:2:initdefault:\nbad line\na:2:respawn:/bin/a\n");
+    assert_eq!(
+        fx.take(),
+        [
+            "load",
+            NO_TABD,
+            "CS: /etc/inittab[2]: id field too long (max 4 characters)",
+            "utmp boot",
+            "runlevel-file *",
+            "CS: Entering runlevel: 2",
+            "utmp runlevel 2 N",
+            "title init [2]",
+            "runlevel-file 2",
+            "spawn a 100",
+        ]
+    );
+}
+
+#[test]
+fn missing_inittab_prompts_and_runs_sulogin_in_s() {
+    let mut fx = Fake::new("");
+    fs::remove_file(fx.inittab_path()).expect("rm");
+    fx.answers.push_back(b'S');
+    fx.answers.push_back(b'3');
+    let mut sup = Supervisor::new(BootOptions::default());
+    sup.boot(&mut fx, T0);
+    assert_eq!(
+        fx.take(),
+        [
+            "load",
+            "CS: No inittab file found",
+            NO_TABD,
+            "utmp boot",
+            "ask",
+            "title init [S]",
+            "runlevel-file S",
+            "spawn ~~ 100",
+        ]
+    );
+    assert!(
+        fx.spawns[0].2,
+        "sulogin gets the console as controlling tty"
+    );
+    // sulogin ends: ask again; 3 goes through the boot phase first.
+    sup.child_exited(100, 0, &mut fx, secs(1));
+    assert_eq!(
+        fx.take(),
+        [
+            "utmp dead ~~ 100",
+            "ask",
+            "runlevel-file *",
+            "CS: Entering runlevel: 3",
+            "utmp runlevel 3 N",
+            "title init [3]",
+            "runlevel-file 3",
+            "CS: no more processes left in this runlevel",
+        ]
+    );
+}
+
+#[test]
+fn command_line_level_overrides_initdefault() {
+    let mut fx = Fake::new("id:2:initdefault:\nl5:5:wait:/bin/l5\n");
+    let mut sup = Supervisor::new(BootOptions {
+        level: Some(b'5'),
+        emergency: false,
+    });
+    sup.boot(&mut fx, T0);
+    assert_eq!(fx.pid_of("l5"), 100);
+}
+
+#[test]
+fn invalid_initdefault_is_logged_and_prompts() {
+    let mut fx = Fake::new("id:x:initdefault:\n");
+    fx.answers.push_back(b'4');
+    let mut sup = Supervisor::new(BootOptions::default());
+    sup.boot(&mut fx, T0);
+    let log = fx.take();
+    assert!(
+        log.contains(&"CS: Initdefault level 'X' is invalid".to_string()),
+        "{log:?}"
+    );
+    assert!(log.contains(&"CS: Entering runlevel: 4".to_string()));
+}
+
+#[test]
+fn single_user_at_boot_skips_boot_entries_until_it_ends() {
+    let inittab = "\
+id:2:initdefault:
+bw::bootwait:/bin/bw
+~~:S:wait:/sbin/sulogin
+l2:2:wait:/etc/init.d/rc 2
+";
+    let mut fx = Fake::new(inittab);
+    let mut sup = Supervisor::new(BootOptions {
+        level: Some(b'S'),
+        emergency: false,
+    });
+    sup.boot(&mut fx, T0);
+    assert_eq!(fx.pid_of("~~"), 100);
+    assert_eq!(fx.spawn_count("bw"), 0);
+    fx.take();
+    sup.child_exited(100, 0, &mut fx, secs(1));
+    assert_eq!(
+        fx.take(),
+        ["utmp dead ~~ 100", "runlevel-file *", "spawn bw 101"]
+    );
+    sup.child_exited(101, 0, &mut fx, secs(2));
+    let log = fx.take();
+    assert!(log.contains(&"utmp runlevel 2 N".to_string()), "{log:?}");
+    assert_eq!(fx.pid_of("l2"), 102);
+}
+
+#[test]
+fn telinit_s_after_boot_goes_single_user_and_back_to_initdefault() {
+    let inittab = "id:2:initdefault:\n~~:S:wait:/sbin/sulogin\nr:2:respawn:/bin/r\n";
+    let (mut sup, mut fx) = booted(inittab);
+    fx.take();
+    sup.handle(level_request(b's', 3), &mut fx, secs(0));
+    let log = fx.take();
+    assert_eq!(
+        log[..5],
+        [
+            "CS: Going single user",
+            "utmp runlevel S 2",
+            "stty",
+            "load",
+            NO_TABD
+        ]
+    );
+    sup.child_exited(100, 15, &mut fx, secs(0));
+    let sulogin = fx.pid_of("~~");
+    let spawn = fx.spawns.last().expect("spawn");
+    assert_eq!((spawn.2, spawn.3.this, spawn.3.prev), (true, b'S', b'2'));
+    fx.take();
+    sup.child_exited(sulogin, 0, &mut fx, secs(1));
+    let log = fx.take();
+    assert!(log.contains(&"utmp runlevel 2 S".to_string()), "{log:?}");
+    assert_eq!(fx.spawn_count("r"), 2);
+}
+
+#[test]
+fn power_and_ctrlaltdel_entries_run_first_and_block_the_rest() {
+    let inittab = "\
+id:2:initdefault:
+r:2:respawn:/bin/r
+pw::powerwait:/bin/pw
+pf::powerfail:/bin/pf
+ca::ctrlaltdel:/sbin/shutdown -r now
+kb::kbrequest:/bin/kb
+pn::powerfailnow:/bin/pn
+po::powerokwait:/bin/po
+";
+    let (mut sup, mut fx) = booted(inittab);
+    assert_eq!(fx.spawn_count("r"), 1);
+    fx.take();
+    sup.handle(Event::Power(PowerEvent::Fail), &mut fx, secs(0));
+    // powerwait waits: powerfail after it is not started yet.
+    assert_eq!(fx.take(), ["spawn pw 101"]);
+    // While it runs, the respawn entry is not restarted.
+    sup.child_exited(100, 0, &mut fx, secs(0));
+    assert_eq!(fx.take(), ["utmp dead r 100"]);
+    sup.child_exited(101, 0, &mut fx, secs(1));
+    assert_eq!(
+        fx.take(),
+        ["utmp dead pw 101", "spawn pf 102", "spawn r 103"]
+    );
+    sup.handle(Event::CtrlAltDel, &mut fx, secs(2));
+    assert_eq!(fx.take(), ["spawn ca 104"]);
+    // kbrequest sits in file order, behind the waited-for ctrlaltdel.
+    sup.handle(Event::KbRequest, &mut fx, secs(2));
+    sup.handle(Event::Power(PowerEvent::FailNow), &mut fx, secs(2));
+    assert_eq!(
+        fx.take(),
+        Vec::<String>::new(),
+        "ctrlaltdel is still waited for"
+    );
+    sup.child_exited(104, 0, &mut fx, secs(3));
+    assert_eq!(fx.take(), ["utmp dead ca 104", "spawn pn 105"]);
+    sup.child_exited(105, 0, &mut fx, secs(3));
+    assert_eq!(fx.take(), ["utmp dead pn 105", "spawn kb 106"]);
+    sup.handle(
+        Event::Request(Box::new(Request {
+            cmd: initctl::CMD_POWEROK,
+            runlevel: 0,
+            sleeptime: 5,
+            data: [0; initctl::DATA_LEN],
+        })),
+        &mut fx,
+        secs(4),
+    );
+    assert_eq!(fx.take(), ["spawn po 107"]);
+}
+
+#[test]
+fn power_events_during_boot_wait_for_the_first_level() {
+    let inittab = "id:2:initdefault:\nsi::sysinit:/bin/si\npf::powerfail:/bin/pf\n";
+    let (mut sup, mut fx) = booted(inittab);
+    sup.handle(Event::Power(PowerEvent::Fail), &mut fx, secs(0));
+    assert_eq!(fx.spawn_count("pf"), 0);
+    sup.child_exited(fx.pid_of("si"), 0, &mut fx, secs(1));
+    assert_eq!(fx.spawn_count("pf"), 1);
+}
+
+#[test]
+fn demand_entries_start_on_telinit_letter_and_respawn() {
+    let inittab = "id:2:initdefault:\nod:a:ondemand:/bin/od\nob:B:once:/bin/ob\n";
+    let (mut sup, mut fx) = booted(inittab);
+    assert_eq!(fx.spawn_count("od"), 0);
+    fx.take();
+    sup.handle(level_request(b'a', 3), &mut fx, secs(0));
+    let log = fx.take();
+    assert_eq!(log[0], "S: Activating demand-procedures for 'A'");
+    assert!(log.contains(&"spawn od 100".to_string()));
+    assert!(!log.iter().any(|l| l.starts_with("utmp runlevel")));
+    assert_eq!(sup.runlevel(), b'2');
+    sup.child_exited(100, 0, &mut fx, secs(1));
+    assert_eq!(fx.spawn_count("od"), 2);
+    // Upper-case field, lower-case request: marked too.
+    sup.handle(level_request(b'b', 3), &mut fx, secs(1));
+    assert_eq!(fx.spawn_count("ob"), 1);
+    // Demand entries survive a level change, except to S.
+    sup.handle(level_request(b'3', 3), &mut fx, secs(2));
+    assert!(!fx.take().iter().any(|l| l == "kill -101 SIGTERM"));
+    sup.handle(level_request(b'S', 0), &mut fx, secs(3));
+    assert!(fx.take().contains(&"kill -101 SIGTERM".to_string()));
+}
+
+#[test]
+fn setenv_reaches_later_children_and_unimplemented_requests_are_logged() {
+    let (mut sup, mut fx) = booted("id:2:initdefault:\nr:2:respawn:/bin/r\n");
+    let set = Request::setenv(&["INIT_HALT=POWEROFF", "NOTINIT=x", "INIT_GONE"]).expect("fits");
+    sup.handle(Event::Request(Box::new(set)), &mut fx, secs(0));
+    sup.child_exited(100, 0, &mut fx, secs(0));
+    assert_eq!(fx.spawns.last().expect("spawn").4, ["INIT_HALT=POWEROFF"]);
+    fx.take();
+    let mut odd = Request::runlevel(b'3', 0);
+    odd.cmd = 9;
+    sup.handle(Event::Request(Box::new(odd)), &mut fx, secs(0));
+    assert_eq!(fx.take(), ["CS: got unimplemented initrequest."]);
+}
+
+#[test]
+fn stop_defers_everything_but_reaping_until_continue() {
+    let (mut sup, mut fx) = booted("id:2:initdefault:\nr:2:respawn:/bin/r\n");
+    fx.take();
+    sup.handle(Event::Stop, &mut fx, secs(0));
+    sup.child_exited(100, 0, &mut fx, secs(0));
+    sup.handle(level_request(b'3', 3), &mut fx, secs(0));
+    assert_eq!(fx.take(), ["utmp dead r 100"]);
+    sup.handle(Event::Continue, &mut fx, secs(1));
+    let log = fx.take();
+    assert_eq!(log[0], "CS: Switching to runlevel: 3");
+}
+
+#[test]
+fn emergency_shell_runs_before_the_boot() {
+    let mut fx = Fake::new("id:2:initdefault:\nsi::sysinit:/bin/si\n");
+    let mut sup = Supervisor::new(BootOptions {
+        level: None,
+        emergency: true,
+    });
+    sup.boot(&mut fx, T0);
+    assert_eq!(fx.take(), ["spawn ~~ 100"]);
+    assert!(fx.spawns[0].2);
+    sup.handle(level_request(b'3', 3), &mut fx, secs(0));
+    assert_eq!(fx.take(), Vec::<String>::new());
+    sup.child_exited(100, 0, &mut fx, secs(1));
+    assert_eq!(fx.take()[..3], ["load", NO_TABD, "spawn si 101"]);
+}
+
+#[test]
+fn fork_failure_is_retried_later() {
+    let (mut sup, mut fx) = booted("id:2:initdefault:\nr:2:respawn:/bin/r\n");
+    fx.fork_fails = true;
+    sup.child_exited(100, 0, &mut fx, secs(0));
+    assert!(fx.take().contains(&"CS: cannot fork, retry..".to_string()));
+    assert_eq!(sup.next_deadline(), Some(secs(0) + FORK_RETRY));
+    fx.fork_fails = false;
+    sup.tick(&mut fx, secs(0) + FORK_RETRY);
+    assert_eq!(fx.spawn_count("r"), 2);
+}
+
+#[test]
+fn reexec_hands_over_state_that_restores_supervision() {
+    let inittab =
+        "id:2:initdefault:\nr:2:respawn:/bin/r\no:2:once:/bin/o\nca::ctrlaltdel:/bin/ca\n";
+    let (mut sup, mut fx) = booted(inittab);
+    sup.handle(
+        Event::Request(Box::new(Request::setenv(&["INIT_X=1"]).expect("fits"))),
+        &mut fx,
+        secs(0),
+    );
+    fx.take();
+    sup.handle(level_request(b'u', 3), &mut fx, secs(0));
+    assert_eq!(
+        fx.take(),
+        [
+            "S: Trying to re-exec init",
+            "reexec 4 entries, env [\"INIT_X=1\"]",
+            "C: Attempt to re-exec failed",
+        ]
+    );
+
+    let state = sup.snapshot();
+    let text = crate::pid1::state::serialize(&state);
+    let parsed = crate::pid1::state::parse(text.as_bytes()).expect("parses");
+    let mut restored = Supervisor::restore(&parsed, ExtraEnv::from_environment(["INIT_X=1"]));
+    restored.resume(&mut fx, secs(1));
+    // Nothing restarted: `r` still runs, `o` already ran, ctrlaltdel disarmed.
+    assert_eq!(fx.take(), Vec::<String>::new());
+    assert_eq!(
+        restored.running_pids(),
+        [("r".to_string(), 100), ("o".to_string(), 101)]
+    );
+    restored.child_exited(100, 0, &mut fx, secs(2));
+    assert_eq!(fx.take(), ["utmp dead r 100", "spawn r 102"]);
+    assert_eq!(fx.spawns.last().expect("spawn").4, ["INIT_X=1"]);
+    restored.child_exited(101, 0, &mut fx, secs(2));
+    assert_eq!(fx.take(), ["utmp dead o 101"]);
+    restored.handle(Event::CtrlAltDel, &mut fx, secs(3));
+    assert_eq!(fx.take(), ["spawn ca 103"]);
+}
+
+#[test]
+fn reexec_is_ignored_outside_s_and_0_to_6() {
+    let (mut sup, mut fx) = booted("id:8:initdefault:\n");
+    fx.take();
+    sup.handle(level_request(b'U', 3), &mut fx, secs(0));
+    assert_eq!(fx.take(), ["S: Trying to re-exec init"]);
+}
+
+#[test]
+fn container_stop_signal_runs_shutdown_once_in_the_current_level() {
+    let (mut sup, mut fx) = booted("id:2:initdefault:\n");
+    fx.take();
+    sup.handle(Event::PowerOff, &mut fx, secs(0));
+    assert_eq!(fx.take(), ["spawn ~~ 100"]);
+    let shutdown = sup.slots.iter().find(|s| s.pid == 100).expect("slot");
+    assert_eq!(shutdown.entry.process, POWEROFF_COMMAND);
+    sup.child_exited(100, 0, &mut fx, secs(1));
+    sup.handle(Event::PowerOff, &mut fx, secs(2));
+    assert_eq!(fx.take(), ["utmp dead ~~ 100", "spawn ~~ 101"]);
+}
+
+#[test]
+fn plus_prefix_means_no_dead_process_record() {
+    let (mut sup, mut fx) = booted("id:2:initdefault:\nr:2:respawn:+/bin/r\n");
+    fx.take();
+    sup.child_exited(100, 0, &mut fx, secs(0));
+    assert_eq!(fx.take(), ["spawn r 101"]);
+}
+
+#[test]
+fn orphans_are_ignored() {
+    let (mut sup, mut fx) = booted("id:2:initdefault:\nr:2:respawn:/bin/r\n");
+    fx.take();
+    sup.child_exited(4242, 0, &mut fx, secs(0));
+    assert_eq!(fx.take(), Vec::<String>::new());
+}
