@@ -13,39 +13,13 @@ use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 use vinit::initctl::{self, Request};
 use vinit::utmp::{self, Recorder};
 
-/// The unpacked Debian root with the real binaries; fetched once.
-fn debian_root() -> &'static Path {
-    static ROOT: OnceLock<PathBuf> = OnceLock::new();
-    ROOT.get_or_init(|| {
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let output = Command::new(manifest.join("tests/support/debian-sysvinit.sh"))
-            .arg(manifest.join("target"))
-            .output()
-            .expect("run tests/support/debian-sysvinit.sh");
-        assert!(
-            output.status.success(),
-            "could not fetch Debian's sysvinit binaries with tests/support/debian-sysvinit.sh \
-             (apt-get download sysvinit-core sysvinit-utils); these interop tests need them:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
-    })
-}
-
-fn real(name: &str) -> PathBuf {
-    let path = debian_root().join("sbin").join(name);
-    assert!(
-        path.exists(),
-        "{} missing from the Debian packages",
-        path.display()
-    );
-    path
-}
+#[path = "support/debian.rs"]
+mod debian;
+use debian::real;
 
 fn ours() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_vinit"))
