@@ -1,9 +1,819 @@
-//! `shutdown`: not written yet.
+//! `shutdown [-akrhPHfFncqQ] [-t sec] time [warning message]` (SPEC §7.1),
+//! following sysvinit 3.06's `shutdown.c` with Debian's `/run/nologin`:
+//! count down with wall warnings, then ask init for level 0, 1 or 6 by
+//! setting `INIT_HALT` over `/run/initctl` and exec'ing `/sbin/init LEVEL`
+//! (which acts as telinit). `-n` goes down without init (SPEC §7.3).
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use chrono::{Local, TimeZone, Timelike};
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, pthread_sigmask};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::stat::{Mode, umask};
+use nix::unistd::{Pid, User, chdir, geteuid, gethostname, getpid, getuid, isatty, setuid, sync};
+
+use crate::getopt::{self, Opt};
+use crate::initctl::{self, FIFO_PATH, Request};
+use crate::pid1::console::{Facility, Severity, syslog};
+use crate::utmp::{self, Record, USER_PROCESS};
+
+const PID_FILE: &str = "/var/run/shutdown.pid";
+/// Debian's path; upstream uses `/etc/nologin`.
+const NOLOGIN: &str = "/run/nologin";
+const FASTBOOT: &str = "/fastboot";
+const FORCEFSCK: &str = "/forcefsck";
+const ALLOW_FILE: &str = "/etc/shutdown.allow";
+const INIT: &str = "/sbin/init";
+const CONSOLE: &str = "/dev/console";
+/// sysvinit's message buffer.
+const MESSAGE_LEN: usize = 256;
+
+const USAGE: &str = "Usage:\t  shutdown [-akrhPHfFnc] [-t sec] time [warning message]
+\t\t  -a:      use /etc/shutdown.allow
+\t\t  -k:      don't really shutdown, only warn.
+\t\t  -r:      reboot after shutdown.
+\t\t  -h:      halt after shutdown.
+\t\t  -P:      halt action is to turn off power.
+\t\t           can only be used along with -h flag.
+\t\t  -H:      halt action is to just halt.
+\t\t           can only be used along with -h flag.
+\t\t  -f:      do a 'fast' reboot (skip fsck).
+\t\t  -F:      Force fsck on reboot.
+\t\t  -n:      do not go through \"init\" but go down real fast.
+\t\t  -c:      cancel a running shutdown.
+\t\t  -q:      quiet mode - display fewer shutdown warnings.
+\t\t  -Q:      full quiet mode - display only final shutdown warning.
+\t\t  -t secs: delay between warning and kill signal.
+\t\t  ** the \"time\" argument is mandatory! (try \"now\") **
+";
+
+/// The process ends with this status (messages already printed).
+struct Exit(i32);
+
+fn usage() -> Exit {
+    eprint!("{USAGE}");
+    Exit(1)
+}
+
+/// What the command line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Options {
+    /// Target level: `1` by default, `6` for `-r`, `0` for `-h`, or `-i X`.
+    level: char,
+    /// `INIT_HALT` value: `HALT` (-H) or `POWEROFF` (-P).
+    halt_type: Option<&'static str>,
+    use_allow_file: bool,
+    cancel: bool,
+    warn_only: bool,
+    fastboot: bool,
+    forcefsck: bool,
+    without_init: bool,
+    sleep_time: Option<String>,
+    /// 0 normal, 1 `-q`, 2 `-Q`.
+    quiet: u8,
+    /// Time given with `-g`.
+    when: Option<String>,
+    operands: Vec<String>,
+}
+
+fn parse_options(args: &[String]) -> Result<Options, Exit> {
+    let parsed = getopt::parse(args, "HPacqQkrhnfFyt:g:i:");
+    let mut o = Options {
+        level: '1',
+        halt_type: None,
+        use_allow_file: false,
+        cancel: false,
+        warn_only: false,
+        fastboot: false,
+        forcefsck: false,
+        without_init: false,
+        sleep_time: None,
+        quiet: 0,
+        when: None,
+        operands: parsed.operands,
+    };
+    for opt in parsed.opts {
+        match opt {
+            Opt::Flag(c, value) => match (c, value) {
+                ('H', _) => o.halt_type = Some("HALT"),
+                ('P', _) => o.halt_type = Some("POWEROFF"),
+                ('a', _) => o.use_allow_file = true,
+                ('c', _) => o.cancel = true,
+                ('k', _) => o.warn_only = true,
+                ('r', _) => o.level = '6',
+                ('h', _) => o.level = '0',
+                ('f', _) => o.fastboot = true,
+                ('F', _) => o.forcefsck = true,
+                ('n', _) => o.without_init = true,
+                ('q', _) => o.quiet = 1,
+                ('Q', _) => o.quiet = 2,
+                ('t', v) => o.sleep_time = v,
+                ('g', v) => o.when = v.map(|w| w.chars().take(63).collect()),
+                ('i', Some(v)) => match v.chars().next() {
+                    Some(c) if "0156aAbBcCsS".contains(c) => o.level = c,
+                    // The real binary quotes with a backquote, as upstream's
+                    // source does.
+                    _ => {
+                        eprintln!("shutdown: `{v}': bad runlevel");
+                        return Err(Exit(1));
+                    }
+                },
+                _ => {}
+            },
+            Opt::Unknown(c) => {
+                eprintln!("shutdown: invalid option -- '{c}'");
+                return Err(usage());
+            }
+            Opt::MissingArgument(c) => {
+                eprintln!("shutdown: option requires an argument -- '{c}'");
+                return Err(usage());
+            }
+        }
+    }
+    if o.halt_type.is_some() && o.level != '0' {
+        eprintln!("shutdown: -H and -P flags can only be used along with -h flag.");
+        return Err(usage());
+    }
+    Ok(o)
+}
+
+/// The warning message: words joined by spaces (each followed by one),
+/// stopping before the 256-byte buffer would overflow, then `\r\n`.
+fn build_message(words: &[String]) -> String {
+    let mut message = String::new();
+    for word in words {
+        if message.len() + word.len() + 4 > MESSAGE_LEN {
+            break;
+        }
+        message.push_str(word);
+        message.push(' ');
+    }
+    if !message.is_empty() {
+        message.push_str("\r\n");
+    }
+    message
+}
+
+/// C's `atoi` prefix: optional sign, then digits; 0 if none.
+fn leading_int(s: &str, max_chars: usize) -> Option<(i64, usize)> {
+    let sign_len = usize::from(s.starts_with(['+', '-']));
+    let digits = s
+        .bytes()
+        .skip(sign_len)
+        .take(max_chars.saturating_sub(sign_len))
+        .take_while(u8::is_ascii_digit)
+        .count();
+    if digits == 0 {
+        return None;
+    }
+    let text = s.get(..sign_len + digits)?;
+    let value = text.trim_start_matches('+').parse::<i64>().ok()?;
+    Some((value, sign_len + digits))
+}
+
+/// Minutes until shutdown for `time` (`now`, `+M`, `M`, `+H:MM`, `HH:MM`),
+/// or `None` for a bad time (usage). `now_minutes` is the local wall-clock
+/// time as minutes since midnight.
+fn minutes_until(time: &str, now_minutes: i64) -> Option<i64> {
+    let time = if time == "now" { "0" } else { time };
+    if !time
+        .bytes()
+        .all(|b| b == b'+' || b == b':' || b.is_ascii_digit())
+    {
+        return None;
+    }
+    let relative = time.starts_with('+');
+    if !time.contains(':') {
+        let minutes = time.strip_prefix('+').unwrap_or(time);
+        // atoi, but an empty or sign-only number is refused.
+        return leading_int(minutes, usize::MAX).map(|(m, _)| m);
+    }
+    // sscanf("%d:%2d")
+    let (hours, used) = leading_int(time, usize::MAX)?;
+    let rest = time.get(used..)?.strip_prefix(':')?;
+    let (minutes, _) = leading_int(rest, 2)?;
+    if relative {
+        if hours > 99_999 || minutes > 59 {
+            return None;
+        }
+        let total = 60 * hours + minutes;
+        return (total >= 0).then_some(total);
+    }
+    if !(0..=23).contains(&hours) || !(0..=59).contains(&minutes) {
+        return None;
+    }
+    let mut wait = 60 * hours + minutes - now_minutes;
+    if wait < 0 {
+        wait += 1440;
+    }
+    Some(wait)
+}
+
+/// Whether a warning is due with `minutes` left (sysvinit's `needwarning`).
+fn needs_warning(minutes: i64, quiet: u8) -> bool {
+    match quiet {
+        2 => false,
+        1 => minutes == 10 || minutes == 5 || minutes % 60 == 0,
+        _ if minutes < 10 => true,
+        _ if minutes < 60 => minutes % 15 == 0,
+        _ if minutes < 180 => minutes % 30 == 0,
+        _ => minutes % 60 == 0,
+    }
+}
+
+/// "for system halt", "for reboot", … as in the warnings.
+fn new_state(level: char) -> String {
+    match level {
+        '0' => "for system halt".into(),
+        '6' => "for reboot".into(),
+        '1' => "to maintenance mode".into(),
+        other => format!("to runlevel {other}"),
+    }
+}
+
+/// The text of a warning with `minutes` left (0: the final one).
+fn warning_text(message: &str, state: &str, minutes: i64) -> String {
+    let mut text: String = message.to_string();
+    if minutes == 0 {
+        text.push_str(&format!("\rThe system is going down {state} NOW!\r\n"));
+    } else {
+        let plural = if minutes == 1 { "" } else { "s" };
+        text.push_str(&format!(
+            "\rThe system is going DOWN {state} in {minutes} minute{plural}!\r\n"
+        ));
+    }
+    text
+}
+
+/// `ctime(3)` without the newline.
+fn ctime(at: SystemTime) -> String {
+    let secs = at
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    match Local.timestamp_opt(i64::try_from(secs).unwrap_or(0), 0) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
+            t.format("%a %b %e %H:%M:%S %Y").to_string()
+        }
+        chrono::LocalResult::None => String::from(" "),
+    }
+}
+
+/// Who is sending: the user name of the real uid, `root`, or `uid N`.
+fn sender_name() -> String {
+    let uid = getuid();
+    match User::from_uid(uid) {
+        Ok(Some(user)) => user.name.chars().take(31).collect(),
+        _ if uid.is_root() => "root".into(),
+        _ => format!("uid {uid}"),
+    }
+}
+
+/// `(tty) ` for the terminal on stdin, or nothing.
+fn sender_tty() -> String {
+    match nix::unistd::ttyname(io::stdin()) {
+        Ok(path) => {
+            let path = path.to_string_lossy().into_owned();
+            let tty = path.strip_prefix("/dev/").unwrap_or(&path);
+            let tty = tty.strip_prefix('/').unwrap_or(tty);
+            format!("({}) ", tty.chars().take(32).collect::<String>())
+        }
+        Err(_) => String::new(),
+    }
+}
+
+/// Control characters other than tab, CR and LF shown as `^X`, as wall does.
+fn escape_for_terminal(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    for &b in text.as_bytes() {
+        if b"\t\r\n".contains(&b) || (32..=127).contains(&b) || b >= 160 {
+            out.push(b);
+        } else {
+            out.extend_from_slice(&[b'^', (b & 0x1f) + b'A' - 1]);
+        }
+    }
+    out
+}
+
+/// The terminal device of a utmp line, unless it tries to leave `/dev`.
+fn terminal_path(line: &str) -> Option<String> {
+    let path = if line.starts_with("/dev/") {
+        line.to_string()
+    } else {
+        format!("/dev/{line}")
+    };
+    (!path.contains("/../")).then_some(path)
+}
+
+/// Writes `text` to the terminal of every logged-in user (USER_PROCESS
+/// records of utmp), as sysvinit's `wall()`. Opens are non-blocking, so a
+/// stuck terminal cannot stop the shutdown.
+fn wall(text: &str) {
+    let hostname = gethostname()
+        .map(|h| h.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "[unknown]".into());
+    let header = format!(
+        "\r\nBroadcast message from {}@{} {}({}):\r\n\r\n",
+        sender_name(),
+        hostname,
+        sender_tty(),
+        ctime(SystemTime::now())
+    );
+    let body = escape_for_terminal(text);
+    let records = Record::read_all(Path::new(utmp::UTMP_PATH)).unwrap_or_default();
+    for record in records
+        .iter()
+        .filter(|r| r.ut_type == USER_PROCESS && !r.user.is_empty())
+    {
+        let Some(path) = terminal_path(&record.line) else {
+            continue;
+        };
+        let is_char_device = fs::metadata(&path)
+            .map(|m| m.file_type().is_char_device())
+            .unwrap_or(false);
+        if !is_char_device {
+            continue;
+        }
+        let Ok(mut tty) = OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(&path)
+        else {
+            continue;
+        };
+        if isatty(std::os::fd::AsRawFd::as_raw_fd(&tty)).unwrap_or(false) {
+            let _ = tty.write_all(header.as_bytes());
+            let _ = tty.write_all(&body);
+        }
+    }
+}
+
+/// `init_setenv`: sets (`Some`) or unsets `INIT_HALT` in init, reporting a
+/// failure but carrying on, as sysvinit does.
+fn set_init_halt(value: Option<&str>) {
+    let var = match value {
+        Some(v) => format!("INIT_HALT={v}"),
+        None => "INIT_HALT".to_string(),
+    };
+    let Ok(request) = Request::setenv(&[&var]) else {
+        return;
+    };
+    if let Err(e) = initctl::send(Path::new(FIFO_PATH), &[request]) {
+        eprintln!("shutdown: {e}");
+    }
+}
+
+/// `-a`: is root or a user from `/etc/shutdown.allow` logged in on a
+/// virtual console? `None` if the file does not exist (no check).
+fn authorized_user_present() -> Option<bool> {
+    let allowed_text = fs::read(ALLOW_FILE).ok()?;
+    let allowed: Vec<String> = String::from_utf8_lossy(&allowed_text)
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .take(32)
+        .map(|l| l.chars().take(127).collect())
+        .collect();
+    let records = Record::read_all(Path::new(utmp::UTMP_PATH)).unwrap_or_default();
+    let present = records.iter().any(|r| {
+        if r.ut_type != USER_PROCESS {
+            return false;
+        }
+        let on_virtual_console = fs::metadata(format!("/dev/{}", r.line))
+            .map(|m| {
+                let dev = m.rdev();
+                libc::major(dev) == 4 && libc::minor(dev) <= 63
+            })
+            .unwrap_or(false);
+        on_virtual_console && (r.user == "root" || allowed.contains(&r.user))
+    });
+    Some(present)
+}
+
+/// The PID in `/var/run/shutdown.pid`, 0 if none.
+fn pending_pid() -> i32 {
+    let mut text = String::new();
+    if File::open(PID_FILE)
+        .and_then(|mut f| f.read_to_string(&mut text))
+        .is_err()
+    {
+        return 0;
+    }
+    text.split_whitespace()
+        .next()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Removes the files a pending shutdown made.
+fn remove_pending_files() {
+    for path in [NOLOGIN, FASTBOOT, FORCEFSCK, PID_FILE] {
+        let _ = fs::remove_file(path);
+    }
+}
+
+/// The signals sysvinit's shutdown ignores, plus SIGINT which cancels it.
+/// They are blocked and read from a signalfd instead of being set to
+/// `SIG_IGN`, which would survive the `exec` of init and helpers.
+fn watched_signals() -> SigSet {
+    let mut set = SigSet::empty();
+    for signal in [
+        Signal::SIGINT,
+        Signal::SIGQUIT,
+        Signal::SIGHUP,
+        Signal::SIGTSTP,
+        Signal::SIGTTIN,
+        Signal::SIGTTOU,
+    ] {
+        set.add(signal);
+    }
+    set
+}
+
+/// The countdown's view of signals.
+struct Signals {
+    fd: Option<SignalFd>,
+}
+
+impl Signals {
+    fn watch() -> Signals {
+        let set = watched_signals();
+        let fd = pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None)
+            .ok()
+            .and_then(|()| {
+                SignalFd::with_flags(&set, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK).ok()
+            });
+        Signals { fd }
+    }
+
+    /// Sleeps `duration` unless SIGINT arrives first (then cancels: exits).
+    fn sleep(&self, duration: Duration) {
+        let Some(fd) = &self.fd else {
+            std::thread::sleep(duration);
+            return;
+        };
+        let deadline = std::time::Instant::now() + duration;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            let millis = u16::try_from(left.as_millis()).unwrap_or(u16::MAX);
+            let mut fds = [nix::poll::PollFd::new(
+                std::os::fd::AsFd::as_fd(fd),
+                nix::poll::PollFlags::POLLIN,
+            )];
+            let _ = nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(millis));
+            self.check_cancel();
+        }
+    }
+
+    /// Reads pending signals; SIGINT means "shutdown -c" asked us to stop.
+    fn check_cancel(&self) {
+        let Some(fd) = &self.fd else { return };
+        while let Ok(Some(info)) = fd.read_signal() {
+            if info.ssi_signo == Signal::SIGINT as u32 {
+                cancelled();
+            }
+        }
+    }
+
+    /// Back to a clean signal state before `exec`.
+    fn release(self) {
+        self.check_cancel();
+        let _ = pthread_sigmask(SigmaskHow::SIG_UNBLOCK, Some(&watched_signals()), None);
+    }
+}
+
+/// sysvinit's `stopit`.
+fn cancelled() -> ! {
+    remove_pending_files();
+    print!("\r\nShutdown cancelled.\r\n");
+    let _ = io::stdout().flush();
+    std::process::exit(0);
+}
 
 pub fn main(args: Vec<String>) -> i32 {
-    eprintln!(
-        "{}: not implemented yet",
-        args.first().map(String::as_str).unwrap_or("shutdown")
-    );
-    1
+    match run(&args) {
+        Ok(never) => match never {},
+        Err(Exit(code)) => code,
+    }
+}
+
+fn run(args: &[String]) -> Result<std::convert::Infallible, Exit> {
+    // Installed setuid root for a group, shutdown acts with its euid.
+    let _ = setuid(geteuid());
+    if !getuid().is_root() {
+        eprintln!("shutdown: you must be root to do that!");
+        return Err(usage());
+    }
+    let o = parse_options(args.get(1..).unwrap_or_default())?;
+
+    if o.use_allow_file && authorized_user_present() == Some(false) {
+        if let Ok(mut console) = OpenOptions::new().write(true).open(CONSOLE) {
+            let _ = console.write_all(b"\rshutdown: no authorized users logged in.\r\n");
+        }
+        return Err(Exit(1));
+    }
+
+    let pid = pending_pid();
+    let time_in_operands = !o.cancel && o.when.is_none();
+    let words = o
+        .operands
+        .get(usize::from(time_in_operands)..)
+        .unwrap_or_default();
+    let message = build_message(words);
+
+    if o.cancel {
+        if pid <= 0 {
+            eprintln!("shutdown: cannot find pid of running shutdown.");
+            return Err(Exit(1));
+        }
+        set_init_halt(None);
+        if kill(Pid::from_raw(pid), Signal::SIGINT).is_err() {
+            eprintln!("shutdown: not running.");
+            return Err(Exit(1));
+        }
+        if !message.is_empty() {
+            wall(&message);
+        }
+        return Err(Exit(0));
+    }
+
+    let when = match (&o.when, o.operands.first()) {
+        (Some(when), _) => when.clone(),
+        (None, Some(when)) => when.chars().take(63).collect(),
+        (None, None) => return Err(usage()),
+    };
+    if pid > 0 && kill(Pid::from_raw(pid), None).is_ok() {
+        eprint!("\rshutdown: already running.\r\n");
+        return Err(Exit(1));
+    }
+    if o.without_init && o.level != '0' && o.level != '6' {
+        eprint!("shutdown: can use \"-n\" for halt or reboot only.\r\n");
+        return Err(Exit(1));
+    }
+    let state = new_state(o.level);
+    if let Err(e) = chdir("/") {
+        eprintln!("shutdown: chdir(/): {}", e.desc());
+        return Err(Exit(1));
+    }
+
+    let _ = fs::remove_file(PID_FILE);
+    let old_umask = umask(Mode::empty());
+    umask(old_umask | Mode::from_bits_truncate(0o022));
+    if let Err(e) = fs::write(PID_FILE, format!("{}\n", getpid()))
+        && e.raw_os_error() != Some(libc::EROFS)
+    {
+        eprintln!("shutdown: warning: cannot open {PID_FILE}");
+    }
+    let signals = Signals::watch();
+    for (wanted, path) in [(o.fastboot, FASTBOOT), (o.forcefsck, FORCEFSCK)] {
+        if wanted {
+            let _ = OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .read(true)
+                .write(true)
+                .mode(0o644)
+                .open(path);
+        }
+    }
+
+    let now = Local::now();
+    let now_minutes = i64::from(now.hour()) * 60 + i64::from(now.minute());
+    let Some(mut minutes) = minutes_until(&when, now_minutes) else {
+        return Err(usage());
+    };
+
+    if minutes > 0 {
+        let target = SystemTime::now() + Duration::from_secs(60 * minutes.unsigned_abs());
+        if minutes < 15 && !needs_warning(minutes, o.quiet) {
+            wall(&warning_text(&message, &state, minutes));
+        }
+        let mut wrote_nologin = false;
+        while minutes > 0 {
+            if minutes <= 5 && !wrote_nologin {
+                write_nologin(&message, minutes);
+                wrote_nologin = true;
+            }
+            if needs_warning(minutes, o.quiet) {
+                wall(&warning_text(&message, &state, minutes));
+            }
+            signals.sleep(Duration::from_secs(60));
+            // Count against the target, so a suspended machine catches up.
+            let left = target
+                .duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO);
+            if left.is_zero() {
+                minutes = 0;
+            } else if left <= Duration::from_secs(60) {
+                signals.sleep(left);
+                minutes = 0;
+            } else {
+                minutes = i64::try_from(left.as_secs() / 60).unwrap_or(i64::MAX);
+            }
+        }
+    }
+    go_down(&o, &message, &state, signals)
+}
+
+/// `/run/nologin`: when the system goes down, then the message.
+fn write_nologin(message: &str, minutes: i64) {
+    let at = SystemTime::now() + Duration::from_secs(60 * minutes.unsigned_abs());
+    // ctime() ends with a newline, which sysvinit keeps before "\r\n".
+    let text = format!("\rThe system is going down on {}\n\r\n{message}", ctime(at));
+    let _ = fs::write(NOLOGIN, text);
+}
+
+/// sysvinit's `issue_shutdown`: last warning, then init (or `-n`).
+fn go_down(
+    o: &Options,
+    message: &str,
+    state: &str,
+    signals: Signals,
+) -> Result<std::convert::Infallible, Exit> {
+    wall(&warning_text(message, state, 0));
+    if o.warn_only {
+        signals.sleep(Duration::from_secs(1));
+        cancelled();
+    }
+    let tag = format!("shutdown[{}]", getpid());
+    let what = if o.level == '0' {
+        "shutting down for system halt"
+    } else {
+        "shutting down for system reboot"
+    };
+    syslog(&tag, Facility::User, Severity::Notice, what);
+
+    if o.without_init {
+        signals.release();
+        return Err(Exit(crate::cmd::halt::fast_down(
+            o.level == '0',
+            o.sleep_time.as_deref(),
+        )));
+    }
+
+    let mut init = Command::new(INIT);
+    init.arg0(INIT);
+    if let Some(t) = &o.sleep_time {
+        init.args(["-t", t]);
+    }
+    init.arg(o.level.to_string());
+    let _ = fs::remove_file(PID_FILE);
+    let _ = fs::remove_file(NOLOGIN);
+    sync();
+    set_init_halt(o.halt_type);
+    signals.release();
+    let _ = init.exec();
+
+    eprint!("\rshutdown: cannot execute {INIT}\r\n");
+    let _ = fs::remove_file(FASTBOOT);
+    let _ = fs::remove_file(FORCEFSCK);
+    set_init_halt(None);
+    syslog(&tag, Facility::User, Severity::Notice, "shutdown failed");
+    Err(Exit(1))
+}
+
+/// Runs a helper of `shutdown -n` with the clean environment sysvinit uses;
+/// its stderr is dropped when `quiet`.
+pub(crate) fn run_helper(quiet: bool, program: &str, args: &[&str]) {
+    let mut cmd = Command::new(program);
+    cmd.args(args).current_dir("/").env_clear().envs([
+        ("HOME", "/"),
+        ("PATH", "/sbin:/usr/sbin:/bin:/usr/bin"),
+        ("TERM", "dumb"),
+        ("SHELL", "/bin/sh"),
+    ]);
+    if quiet {
+        cmd.stderr(Stdio::null());
+    }
+    match cmd.status() {
+        Ok(_) => {}
+        Err(e) if !quiet => eprintln!("{program}: {e}"),
+        Err(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn options_and_levels() {
+        let o = parse_options(&args("-r now hello")).ok().unwrap();
+        assert_eq!(o.level, '6');
+        assert_eq!(o.operands, args("now hello"));
+        let o = parse_options(&args("-r -h -P -t 5 now")).ok().unwrap();
+        assert_eq!((o.level, o.halt_type), ('0', Some("POWEROFF")));
+        assert_eq!(o.sleep_time.as_deref(), Some("5"));
+        let o = parse_options(&args("-y -i s -g +5 -q")).ok().unwrap();
+        assert_eq!((o.level, o.when.as_deref(), o.quiet), ('s', Some("+5"), 1));
+        assert_eq!(parse_options(&args("now")).ok().unwrap().level, '1');
+    }
+
+    #[test]
+    fn option_errors() {
+        assert!(parse_options(&args("-H -r now")).is_err());
+        assert!(parse_options(&args("-P now")).is_err());
+        assert!(parse_options(&args("-i 3 now")).is_err());
+        assert!(parse_options(&args("-x now")).is_err());
+        assert!(parse_options(&args("-t")).is_err());
+    }
+
+    #[test]
+    fn message_words() {
+        assert_eq!(build_message(&[]), "");
+        assert_eq!(build_message(&args("test msg")), "test msg \r\n");
+        let long: Vec<String> = (0..100).map(|_| "abcdefgh".to_string()).collect();
+        let message = build_message(&long);
+        assert!(message.len() <= MESSAGE_LEN);
+        assert!(message.ends_with(" \r\n"));
+    }
+
+    #[test]
+    fn time_formats() {
+        let noon = 12 * 60;
+        assert_eq!(minutes_until("now", noon), Some(0));
+        assert_eq!(minutes_until("0", noon), Some(0));
+        assert_eq!(minutes_until("+0", noon), Some(0));
+        assert_eq!(minutes_until("5", noon), Some(5));
+        assert_eq!(minutes_until("+5", noon), Some(5));
+        assert_eq!(minutes_until("+1:30", noon), Some(90));
+        assert_eq!(minutes_until("+99999:59", noon), Some(99_999 * 60 + 59));
+        assert_eq!(minutes_until("13:15", noon), Some(75));
+        assert_eq!(minutes_until("11:00", noon), Some(1440 - 60));
+        assert_eq!(minutes_until("12:00", noon), Some(0));
+        for bad in [
+            "",
+            "+",
+            "soon",
+            "-5",
+            "5m",
+            "24:00",
+            "12:60",
+            "+100000:00",
+            "+1:60",
+            ":30",
+            "1:",
+            "12 :00",
+        ] {
+            assert_eq!(minutes_until(bad, noon), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn warning_schedule() {
+        let marks: Vec<i64> = (1..=200).filter(|&m| needs_warning(m, 0)).collect();
+        assert_eq!(
+            marks,
+            vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 30, 45, 60, 90, 120, 150, 180]
+        );
+        let quiet: Vec<i64> = (1..=200).filter(|&m| needs_warning(m, 1)).collect();
+        assert_eq!(quiet, vec![5, 10, 60, 120, 180]);
+        assert!((0..=200).all(|m| !needs_warning(m, 2)));
+    }
+
+    #[test]
+    fn warning_texts() {
+        assert_eq!(
+            warning_text("bye \r\n", &new_state('6'), 0),
+            "bye \r\n\rThe system is going down for reboot NOW!\r\n"
+        );
+        assert_eq!(
+            warning_text("", &new_state('0'), 1),
+            "\rThe system is going DOWN for system halt in 1 minute!\r\n"
+        );
+        assert_eq!(
+            warning_text("", &new_state('1'), 5),
+            "\rThe system is going DOWN to maintenance mode in 5 minutes!\r\n"
+        );
+        assert_eq!(new_state('s'), "to runlevel s");
+    }
+
+    #[test]
+    fn terminal_text_and_paths() {
+        assert_eq!(escape_for_terminal("a\tb\r\n\x07é"), b"a\tb\r\n^G\xc3\xa9");
+        assert_eq!(terminal_path("pts/3").as_deref(), Some("/dev/pts/3"));
+        assert_eq!(terminal_path("/dev/tty1").as_deref(), Some("/dev/tty1"));
+        assert_eq!(terminal_path("../../etc/passwd/../x"), None);
+        assert_eq!(terminal_path("pts/../../etc"), None);
+    }
+
+    #[test]
+    fn ctime_shape() {
+        let text = ctime(UNIX_EPOCH + Duration::from_secs(86_400 * 3));
+        // "Sun Jan  4 00:00:00 1970" in UTC; the zone may shift the day.
+        assert_eq!(text.len(), 24, "{text}");
+        assert!(text.ends_with("1970"), "{text}");
+    }
 }

@@ -2,6 +2,7 @@
 
 pub mod console;
 pub mod fd;
+pub mod power;
 pub mod process;
 pub mod proctitle;
 pub mod pty;
