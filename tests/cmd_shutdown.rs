@@ -585,3 +585,50 @@ fn shutdown_n_goes_down_without_init() {
     }
     assert!(!log.contains("returned"), "{log}");
 }
+
+/// The inittab of the VM tests: level 0/6 "scripts" that do not stop the
+/// machine, then the final step; a once entry asks for `$1` after boot.
+fn final_step_inittab(level: char) -> String {
+    format!(
+        "id:2:initdefault:
+si::sysinit:/bin/sh -c 'mount -t proc proc /proc; mkdir -p /mnt/data; mount -t tmpfs data /mnt/data'
+l0:0:wait:/bin/echo LEVEL-0-SCRIPTS-DONE
+f0:0:wait:/sbin/halt --final
+l6:6:wait:/bin/echo LEVEL-6-SCRIPTS-DONE
+f6:6:wait:/sbin/halt --final
+go:2:once:/sbin/telinit {level}
+bg:2:respawn:/bin/sleep 100000
+"
+    )
+}
+
+/// Long under TCG; a safety net only.
+const VM_WAIT: Duration = Duration::from_secs(240);
+
+#[test]
+fn vm_level_0_without_halt_scripts_still_powers_off() {
+    let initramfs = common::vm::Initramfs::new();
+    initramfs.write("etc/inittab", final_step_inittab('0'));
+    let vm = common::vm::Vm::boot(&initramfs, "");
+    vm.expect("LEVEL-0-SCRIPTS-DONE", VM_WAIT).unwrap();
+    vm.expect("halt: sending all processes the TERM signal...", VM_WAIT)
+        .unwrap();
+    vm.expect("halt: unmounted /mnt/data", VM_WAIT).unwrap();
+    vm.expect("halt: remounted / read-only", VM_WAIT).unwrap();
+    vm.expect("halt: powering off", VM_WAIT).unwrap();
+    vm.expect("reboot: Power down", VM_WAIT).unwrap();
+    let status = vm.wait_exit(VM_WAIT).expect("QEMU exits after power off");
+    assert!(status.success(), "{status:?}\n{}", vm.transcript());
+}
+
+#[test]
+fn vm_level_6_without_reboot_scripts_still_restarts() {
+    let initramfs = common::vm::Initramfs::new();
+    initramfs.write("etc/inittab", final_step_inittab('6'));
+    let vm = common::vm::Vm::boot(&initramfs, "");
+    vm.expect("LEVEL-6-SCRIPTS-DONE", VM_WAIT).unwrap();
+    vm.expect("halt: rebooting", VM_WAIT).unwrap();
+    vm.expect("reboot: Restarting system", VM_WAIT).unwrap();
+    let status = vm.wait_exit(VM_WAIT).expect("QEMU exits on reboot");
+    assert!(status.success(), "{status:?}\n{}", vm.transcript());
+}
