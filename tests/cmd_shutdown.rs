@@ -253,25 +253,58 @@ fn user_record(line: &str, user: &str) -> Vec<u8> {
     record
 }
 
+/// A raw pty whose slave is bind-mounted over `/dev/ttyW0` of the root and
+/// logged in as `tester` in its utmp: what `wall` writes there is read back.
+struct UserTerminal {
+    master: File,
+    // Kept open so the terminal does not hang up between writers.
+    _slave: std::os::fd::OwnedFd,
+    setup: String,
+}
+
+impl UserTerminal {
+    fn new(root: &TestRoot) -> UserTerminal {
+        let pty = nix::pty::openpty(None, None).expect("openpty");
+        // Raw, so the bytes arrive as written (no CR added before LF).
+        let mut raw = nix::sys::termios::tcgetattr(&pty.slave).expect("tcgetattr");
+        nix::sys::termios::cfmakeraw(&mut raw);
+        nix::sys::termios::tcsetattr(&pty.slave, nix::sys::termios::SetArg::TCSANOW, &raw)
+            .expect("tcsetattr");
+        let slave =
+            fs::read_link(format!("/proc/self/fd/{}", pty.slave.as_raw_fd())).expect("pty name");
+        root.write("dev/ttyW0", "");
+        root.write("run/utmp", user_record("ttyW0", "tester"));
+        UserTerminal {
+            master: File::from(pty.master),
+            _slave: pty.slave,
+            setup: format!("mount --bind '{}' \"$ROOT/dev/ttyW0\"", slave.display()),
+        }
+    }
+
+    /// What arrived until `end` was seen (or the safety timeout).
+    fn read_until(&mut self, end: &str) -> String {
+        let mut seen = Vec::new();
+        let deadline = Instant::now() + TIMEOUT;
+        while !text(&seen).contains(end) && Instant::now() < deadline {
+            let mut fds = [PollFd::new(self.master.as_fd(), PollFlags::POLLIN)];
+            if poll(&mut fds, PollTimeout::from(1000u16)).unwrap_or(0) > 0 {
+                let mut chunk = [0u8; 1024];
+                let n = self.master.read(&mut chunk).unwrap_or(0);
+                seen.extend_from_slice(&chunk[..n]);
+            }
+        }
+        text(&seen)
+    }
+}
+
 #[test]
 fn warnings_only_walls_logged_in_users_and_cancels_itself() {
     let root = TestRoot::new();
     let mut fifo = Fifo::create(&root);
-    let pty = nix::pty::openpty(None, None).expect("openpty");
-    // Raw, so the bytes arrive as written (no CR added before LF).
-    let mut raw = nix::sys::termios::tcgetattr(&pty.slave).expect("tcgetattr");
-    nix::sys::termios::cfmakeraw(&mut raw);
-    nix::sys::termios::tcsetattr(&pty.slave, nix::sys::termios::SetArg::TCSANOW, &raw)
-        .expect("tcsetattr");
-    let slave =
-        fs::read_link(format!("/proc/self/fd/{}", pty.slave.as_raw_fd())).expect("pty name");
-    root.write("dev/ttyW0", "");
-    root.write("run/utmp", user_record("ttyW0", "tester"));
-    let setup = format!("mount --bind '{}' \"$ROOT/dev/ttyW0\"", slave.display());
-
+    let mut terminal = UserTerminal::new(&root);
     let out = command_in_root(
         &root,
-        &setup,
+        &terminal.setup,
         &["/sbin/shutdown", "-k", "now", "just", "testing"],
     )
     .output()
@@ -280,18 +313,7 @@ fn warnings_only_walls_logged_in_users_and_cancels_itself() {
     assert_eq!(text(&out.stdout), "\r\nShutdown cancelled.\r\n");
     assert!(fifo.drain().is_empty(), "-k must not talk to init");
 
-    let mut master = File::from(pty.master);
-    let mut seen = Vec::new();
-    let deadline = Instant::now() + TIMEOUT;
-    while !text(&seen).contains("NOW!") && Instant::now() < deadline {
-        let mut fds = [PollFd::new(master.as_fd(), PollFlags::POLLIN)];
-        if poll(&mut fds, PollTimeout::from(1000u16)).unwrap_or(0) > 0 {
-            let mut chunk = [0u8; 1024];
-            let n = master.read(&mut chunk).unwrap_or(0);
-            seen.extend_from_slice(&chunk[..n]);
-        }
-    }
-    let wall = text(&seen);
+    let wall = terminal.read_until("NOW!");
     assert!(
         wall.starts_with("\r\nBroadcast message from root@"),
         "{wall:?}"
@@ -631,4 +653,105 @@ fn vm_level_6_without_reboot_scripts_still_restarts() {
     vm.expect("reboot: Restarting system", VM_WAIT).unwrap();
     let status = vm.wait_exit(VM_WAIT).expect("QEMU exits on reboot");
     assert!(status.success(), "{status:?}\n{}", vm.transcript());
+}
+
+#[path = "support/debian.rs"]
+mod debian;
+
+/// The wall header's date, which may differ by a second between two runs.
+fn without_wall_date(wall: &str) -> String {
+    match wall
+        .find("):\r\n")
+        .and_then(|end| Some((wall[..end].rfind(" (")?, end)))
+    {
+        Some((start, end)) => format!("{}{}", &wall[..start], &wall[end..]),
+        None => wall.to_string(),
+    }
+}
+
+/// Our shutdown/halt against Debian's real ones (copied into `/real` of the
+/// same root): same messages, exit statuses, wall text and wtmp record.
+#[test]
+fn same_messages_as_debians_shutdown_and_halt() {
+    let root = TestRoot::new();
+    root.mkdir("real");
+    for name in ["shutdown", "halt"] {
+        fs::copy(debian::real(name), root.join(&format!("real/{name}"))).expect("copy");
+    }
+    root.symlink("halt", "real/reboot");
+    root.symlink("halt", "real/poweroff");
+    let cases: &[&[&str]] = &[
+        &["shutdown"],
+        &["shutdown", "-r"],
+        &["shutdown", "-x", "now"],
+        &["shutdown", "-P", "-r", "now"],
+        &["shutdown", "-H", "now"],
+        &["shutdown", "-i", "3", "now"],
+        &["shutdown", "-i"],
+        &["shutdown", "-n", "now"],
+        &["shutdown", "-r", "soon"],
+        &["shutdown", "-h", "24:00"],
+        &["shutdown", "-h", "+1:60"],
+        &["shutdown", "-c"],
+        &["halt", "-x"],
+        &["halt", "now"],
+        &["halt", "-t"],
+        &["reboot", "-p", "now"],
+        &["poweroff", "-z"],
+    ];
+    for case in cases {
+        let run = |dir: &str| {
+            let mut argv = vec![format!("/{dir}/{}", case[0])];
+            argv.extend(case[1..].iter().map(|a| a.to_string()));
+            let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+            let out = run_in_root(&root, &argv);
+            let _ = fs::remove_file(root.join("run/shutdown.pid"));
+            // getopt names the program by its path, which differs.
+            let path = format!("/{dir}/");
+            let unpathed = |b: &[u8]| text(b).replace(&path, "/DIR/");
+            (
+                out.status.code(),
+                unpathed(&out.stdout),
+                unpathed(&out.stderr),
+            )
+        };
+        assert_eq!(run("sbin"), run("real"), "{case:?}");
+    }
+
+    // halt -w: the same wtmp record, but for the time.
+    for dir in ["real", "sbin"] {
+        let out = run_in_root(&root, &[&format!("/{dir}/halt"), "-w"]);
+        assert!(out.status.success(), "{dir}: {}", text(&out.stderr));
+    }
+    let records = Record::read_all(&root.join("var/log/wtmp")).expect("wtmp");
+    assert_eq!(records.len(), 2);
+    let untimed = |r: &Record| Record {
+        tv_sec: 0,
+        tv_usec: 0,
+        ..r.clone()
+    };
+    assert_eq!(untimed(&records[0]), untimed(&records[1]));
+
+    // shutdown -k: the same wall text and the same farewell.
+    let mut terminal = UserTerminal::new(&root);
+    let mut walls = Vec::new();
+    for dir in ["real", "sbin"] {
+        let out = command_in_root(
+            &root,
+            &terminal.setup,
+            &[
+                &format!("/{dir}/shutdown"),
+                "-k",
+                "-h",
+                "now",
+                "tea",
+                "time",
+            ],
+        )
+        .output()
+        .expect("shutdown -k");
+        assert_eq!(text(&out.stdout), "\r\nShutdown cancelled.\r\n", "{dir}");
+        walls.push(without_wall_date(&terminal.read_until("NOW!\r\n")));
+    }
+    assert_eq!(walls[0], walls[1]);
 }

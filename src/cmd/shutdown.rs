@@ -82,7 +82,8 @@ struct Options {
     operands: Vec<String>,
 }
 
-fn parse_options(args: &[String]) -> Result<Options, Exit> {
+/// `argv0` is used as given in getopt's messages, as glibc does.
+fn parse_options(argv0: &str, args: &[String]) -> Result<Options, Exit> {
     let parsed = getopt::parse(args, "HPacqQkrhnfFyt:g:i:");
     let mut o = Options {
         level: '1',
@@ -127,11 +128,11 @@ fn parse_options(args: &[String]) -> Result<Options, Exit> {
                 _ => {}
             },
             Opt::Unknown(c) => {
-                eprintln!("shutdown: invalid option -- '{c}'");
+                eprintln!("{argv0}: invalid option -- '{c}'");
                 return Err(usage());
             }
             Opt::MissingArgument(c) => {
-                eprintln!("shutdown: option requires an argument -- '{c}'");
+                eprintln!("{argv0}: option requires an argument -- '{c}'");
                 return Err(usage());
             }
         }
@@ -512,7 +513,8 @@ fn run(args: &[String]) -> Result<std::convert::Infallible, Exit> {
         eprintln!("shutdown: you must be root to do that!");
         return Err(usage());
     }
-    let o = parse_options(args.get(1..).unwrap_or_default())?;
+    let argv0 = args.first().map(String::as_str).unwrap_or("shutdown");
+    let o = parse_options(argv0, args.get(1..).unwrap_or_default())?;
 
     if o.use_allow_file && authorized_user_present() == Some(false) {
         if let Ok(mut console) = OpenOptions::new().write(true).open(CONSOLE) {
@@ -710,24 +712,33 @@ mod tests {
 
     #[test]
     fn options_and_levels() {
-        let o = parse_options(&args("-r now hello")).ok().unwrap();
+        let o = parse_options("shutdown", &args("-r now hello"))
+            .ok()
+            .unwrap();
         assert_eq!(o.level, '6');
         assert_eq!(o.operands, args("now hello"));
-        let o = parse_options(&args("-r -h -P -t 5 now")).ok().unwrap();
+        let o = parse_options("shutdown", &args("-r -h -P -t 5 now"))
+            .ok()
+            .unwrap();
         assert_eq!((o.level, o.halt_type), ('0', Some("POWEROFF")));
         assert_eq!(o.sleep_time.as_deref(), Some("5"));
-        let o = parse_options(&args("-y -i s -g +5 -q")).ok().unwrap();
+        let o = parse_options("shutdown", &args("-y -i s -g +5 -q"))
+            .ok()
+            .unwrap();
         assert_eq!((o.level, o.when.as_deref(), o.quiet), ('s', Some("+5"), 1));
-        assert_eq!(parse_options(&args("now")).ok().unwrap().level, '1');
+        assert_eq!(
+            parse_options("shutdown", &args("now")).ok().unwrap().level,
+            '1'
+        );
     }
 
     #[test]
     fn option_errors() {
-        assert!(parse_options(&args("-H -r now")).is_err());
-        assert!(parse_options(&args("-P now")).is_err());
-        assert!(parse_options(&args("-i 3 now")).is_err());
-        assert!(parse_options(&args("-x now")).is_err());
-        assert!(parse_options(&args("-t")).is_err());
+        assert!(parse_options("shutdown", &args("-H -r now")).is_err());
+        assert!(parse_options("shutdown", &args("-P now")).is_err());
+        assert!(parse_options("shutdown", &args("-i 3 now")).is_err());
+        assert!(parse_options("shutdown", &args("-x now")).is_err());
+        assert!(parse_options("shutdown", &args("-t")).is_err());
     }
 
     #[test]
