@@ -341,7 +341,7 @@ fn shutdown_refusals_and_usage() {
         (
             &["-x", "now"][..],
             1,
-            "shutdown: invalid option -- 'x'\nUsage:",
+            "/sbin/shutdown: invalid option -- 'x'\nUsage:",
         ),
         (
             &["-P", "-r", "now"][..],
