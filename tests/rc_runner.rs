@@ -684,3 +684,34 @@ fn rc_called_as_rcs_runs_level_s() {
     assert_eq!((log.len(), log[0].action.as_str()), (1, "start"), "{log:?}");
     assert!(t.record().lines().any(|l| l.starts_with("S\tN\tearly\t")));
 }
+
+/// A script that cannot be executed (its interpreter is missing) fails with
+/// the reason, and the others run.
+#[test]
+fn rc_unexecutable_script_fails_with_the_reason() {
+    let t = Tree::new();
+    t.script("fine", Some("Default-Start: 2"), "");
+    let bad = t.path().join("etc/init.d/bad");
+    std::fs::write(&bad, "#!/nonexistent/interpreter\n").unwrap();
+    std::fs::set_permissions(&bad, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    t.link("2", "S01bad");
+    t.link("2", "S01fine");
+    let out = t.rc(&["2"], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        stdout_has(
+            &out,
+            "[FAIL] Starting bad failed (cannot execute: No such file or directory (os error 2))."
+        ),
+        "{}",
+        text(&out)
+    );
+    assert!(stdout_has(&out, "[ ok ] Starting fine."), "{}", text(&out));
+    assert!(
+        t.record()
+            .lines()
+            .any(|l| l.contains("\tbad\t") && l.ends_with("\t-\tfailed")),
+        "{}",
+        t.record()
+    );
+}

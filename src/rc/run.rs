@@ -18,12 +18,12 @@
 //! kills with `SIGKILL`. Interactive scripts wait until nothing else runs,
 //! keep rc's console and process group, and have no timeout.
 
+use std::ffi::CString;
 use std::fs::File;
 use std::io::{ErrorKind, Read};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Local};
@@ -34,11 +34,12 @@ use nix::sys::signal::{SigSet, Signal, killpg};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::time::{ClockId, clock_gettime};
-use nix::unistd::Pid;
+use nix::unistd::{ForkResult, Pid, chdir, dup2, execve, pipe2, setpgid, write};
 
 use super::select::Action;
+use crate::sys::process::{exit_now, fork};
 use crate::sys::pty::open_capture_pty;
-use crate::sys::spawn::with_default_signals;
+use crate::sys::spawn::reset_all_signals;
 
 /// One script to run.
 #[derive(Debug, Clone)]
@@ -160,7 +161,7 @@ pub trait Events {
 
 /// Blocks the console's job-control signals for rc itself, so ^C, ^\ or ^Z on
 /// the console does not stop the run. Debian's rc ignores them; we block
-/// instead, because `Command` resets the mask for the scripts, while an
+/// instead, because `spawn` gives the scripts an empty mask, while an
 /// ignored disposition would be inherited.
 pub fn block_console_signals() -> nix::Result<()> {
     let mut set = SigSet::empty();
@@ -174,6 +175,8 @@ struct Running {
     pid: Pid,
     /// The read end of the script's output (pty master or pipe) until its end.
     capture: Option<File>,
+    /// Gets the errno if the script could not be executed (see [`spawn`]).
+    exec_error: File,
     partial: Vec<u8>,
     output: Vec<u8>,
     started: Stamp,
@@ -217,7 +220,7 @@ pub fn run(tasks: &[Task], settings: &Settings, events: &mut dyn Events) -> Vec<
         .collect()
 }
 
-/// Blocks SIGCHLD (`Command` unblocks it in the scripts) and reads it from a signalfd.
+/// Blocks SIGCHLD (`spawn` unblocks it in the scripts) and reads it from a signalfd.
 fn sigchld_fd() -> Option<SignalFd> {
     let mut set = SigSet::empty();
     set.add(Signal::SIGCHLD);
@@ -305,7 +308,11 @@ impl Scheduler<'_> {
         let task = &self.tasks[i];
         let started = Stamp::now();
         match spawn(task, self.settings) {
-            Ok((pid, capture)) => {
+            Ok(Spawned {
+                pid,
+                capture,
+                exec_error,
+            }) => {
                 let deadline = if task.interactive {
                     None
                 } else {
@@ -314,6 +321,7 @@ impl Scheduler<'_> {
                 self.states[i] = State::Running(Box::new(Running {
                     pid,
                     capture,
+                    exec_error,
                     partial: Vec::new(),
                     output: Vec::new(),
                     started,
@@ -451,8 +459,12 @@ impl Scheduler<'_> {
             r.partial.push(b'\n');
             r.output.append(&mut r.partial);
         }
+        let mut errno = [0u8; 4];
         let outcome = if r.timed_out {
             Outcome::TimedOut
+        } else if r.exec_error.read_exact(&mut errno).is_ok() {
+            let error = std::io::Error::from_raw_os_error(i32::from_ne_bytes(errno));
+            Outcome::SpawnFailed(error.to_string())
         } else {
             outcome
         };
@@ -482,35 +494,98 @@ impl Scheduler<'_> {
     }
 }
 
+/// A started script: its process, the read end of its output, and the
+/// pipe on which the child reports a failed `exec` (end of file once the
+/// exec succeeded, as the pipe is close-on-exec).
+struct Spawned {
+    pid: Pid,
+    capture: Option<File>,
+    exec_error: File,
+}
+
 /// Starts one script: `program action` with `argv[0]` = the link, the given
 /// environment only, default signal dispositions and an empty mask, stdin
 /// from /dev/null and stdout+stderr on a pty of its own (interactive scripts
 /// keep rc's stdio and process group).
-fn spawn(task: &Task, settings: &Settings) -> std::io::Result<(Pid, Option<File>)> {
-    let mut command = Command::new(&task.program);
-    command
-        .arg0(&task.argv0)
-        .arg(task.action.as_str())
-        .env_clear()
-        .envs(settings.env.iter().map(|(k, v)| (k, v)))
-        .current_dir("/");
-    with_default_signals(&mut command);
-    let reader = if task.interactive {
+///
+/// rc forks and execs itself rather than through `Command`, which waits for
+/// each child's `exec` to finish: not waiting lets the next script start
+/// while the last one's shell is still loading (as startpar does).
+fn spawn(task: &Task, settings: &Settings) -> std::io::Result<Spawned> {
+    let program = CString::new(task.program.as_os_str().as_bytes())?;
+    let argv = [
+        CString::new(task.argv0.as_bytes())?,
+        CString::new(task.action.as_str())?,
+    ];
+    let env: Vec<CString> = settings
+        .env
+        .iter()
+        .filter_map(|(k, v)| CString::new(format!("{k}={v}")).ok())
+        .collect();
+    let stdio = if task.interactive {
         None
     } else {
         let (reader, writer) = output_channel()?;
         fcntl(reader.as_raw_fd(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK))?;
-        command
-            .stdin(Stdio::null())
-            .stdout(writer.try_clone()?)
-            .stderr(writer)
-            .process_group(0);
-        Some(File::from(reader))
+        let null = OwnedFd::from(File::open("/dev/null")?);
+        Some((above_stdio(null)?, above_stdio(writer)?, reader))
     };
-    let child = command.spawn()?;
-    // The child is reaped by waitpid in `reap`, not through `Child`.
-    let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(0));
-    Ok((pid, reader))
+    let (error_read, error_write) = pipe2(OFlag::O_CLOEXEC)?;
+    match fork()? {
+        ForkResult::Child => {
+            let stdio = stdio.as_ref().map(|(null, writer, _)| (null, writer));
+            let errno = exec_script(&program, &argv, &env, stdio);
+            let _ = write(&error_write, &(errno as i32).to_ne_bytes());
+            exit_now(127)
+        }
+        ForkResult::Parent { child } => Ok(Spawned {
+            pid: child,
+            capture: stdio.map(|(_, _, reader)| File::from(reader)),
+            exec_error: File::from(error_read),
+        }),
+    }
+}
+
+/// The child's side of [`spawn`]; returns only if something failed.
+fn exec_script(
+    program: &CString,
+    argv: &[CString],
+    env: &[CString],
+    stdio: Option<(&OwnedFd, &OwnedFd)>,
+) -> Errno {
+    if reset_all_signals().is_err() {
+        return Errno::last();
+    }
+    if let Some((null, output)) = stdio {
+        if let Err(e) = setpgid(Pid::from_raw(0), Pid::from_raw(0)) {
+            return e;
+        }
+        // The fds are above 2 (`above_stdio`), so dup2 always makes a copy
+        // without close-on-exec.
+        for (fd, target) in [(null, 0), (output, 1), (output, 2)] {
+            if let Err(e) = dup2(fd.as_raw_fd(), target) {
+                return e;
+            }
+        }
+    }
+    if let Err(e) = chdir("/") {
+        return e;
+    }
+    match execve(program, argv, env) {
+        Err(e) => e,
+        Ok(never) => match never {},
+    }
+}
+
+/// `fd` itself if it is above 2, else a copy that is (`try_clone` dups to
+/// 3 or above, close-on-exec): rc may have been started with stdin, stdout
+/// or stderr closed.
+fn above_stdio(fd: OwnedFd) -> std::io::Result<OwnedFd> {
+    if fd.as_raw_fd() > 2 {
+        Ok(fd)
+    } else {
+        fd.try_clone()
+    }
 }
 
 /// A pty (with the console's window size when rc's output is a terminal),

@@ -11,8 +11,6 @@
 //! reset goes to the kernel directly.
 
 use std::io;
-use std::os::unix::process::CommandExt;
-use std::process::Command;
 
 /// The kernel's signal set size (`_NSIG / 8`) for `rt_sig*` calls.
 #[cfg(not(any(target_arch = "mips", target_arch = "mips64")))]
@@ -25,8 +23,8 @@ const LAST_SIGNAL: libc::c_int = (KERNEL_SIGSET_SIZE * 8) as libc::c_int;
 
 /// Sets every signal (1 to 64) to `SIG_DFL` and unblocks them all, with raw
 /// `rt_sigaction`/`rt_sigprocmask` calls. Async-signal-safe: meant for a
-/// forked child just before `exec` (see [`with_default_signals`]); in any
-/// other process it would drop the handlers the C library relies on.
+/// forked child just before `exec`; in any other process it would drop the
+/// handlers the C library relies on.
 pub fn reset_all_signals() -> io::Result<()> {
     // A kernel `struct sigaction` of zeroes is { SIG_DFL, no flags, no
     // restorer, empty mask } whatever the architecture's field order; 64
@@ -68,13 +66,4 @@ pub fn reset_all_signals() -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
     Ok(())
-}
-
-/// Makes `command` start its program with default dispositions for every
-/// signal and an empty signal mask (see the module documentation). This
-/// makes `Command` fork and exec instead of using `posix_spawn`.
-pub fn with_default_signals(command: &mut Command) -> &mut Command {
-    // SAFETY: the hook runs in the forked child before exec and only makes
-    // async-signal-safe system calls; it allocates nothing and takes no lock.
-    unsafe { command.pre_exec(reset_all_signals) }
 }
