@@ -110,9 +110,11 @@ fn copy_libraries(root: &TestRoot, binary: &Path) {
     }
 }
 
-/// `/etc/probe ID [PROGRAM ARGS...]`: records its environment (sorted) and how its
-/// process, group and session ids relate, in `/tmp/probe/ID.N.{env,ids}` (N counts the
-/// runs of ID), then execs PROGRAM if given. Files appear whole (written, then renamed).
+/// `/etc/probe ID [PROGRAM ARGS...]`: records its environment (sorted), how its process,
+/// group and session ids relate, and what it sees of init (PID 1's process title, what
+/// our `runlevel` and Debian's print, `/run/runlevel`) in `/tmp/probe/ID.N.{ids,env}`
+/// (N counts the runs of ID), then execs PROGRAM if given. The `.env` file comes last
+/// and appears whole (written, then renamed).
 const PROBE: &str = r#"#!/bin/sh
 id=$1
 shift
@@ -123,7 +125,12 @@ set -- $stat "$@"
 pid=$1 ppid=$4 pgid=$5 sid=$6
 shift 52
 yn() { if [ "$1" = "$2" ]; then echo yes; else echo no; fi; }
-echo "pgid=pid:$(yn $pgid $pid) sid=pid:$(yn $sid $pid) ppid=1:$(yn $ppid 1)" > "/tmp/probe/$id.$n.ids"
+title=$(tr '\0' ' ' < /proc/1/cmdline | sed 's/ *$//')
+{
+	echo "pgid=pid:$(yn $pgid $pid) sid=pid:$(yn $sid $pid) ppid=1:$(yn $ppid 1)"
+	echo "title=$title"
+	echo "runlevel: ours=$(/sbin/runlevel) debian=$(/debian/sbin/runlevel) file=$(cat /run/runlevel 2>/dev/null)"
+} > "/tmp/probe/$id.$n.ids"
 env | sort > "/tmp/probe/$id.$n.tmp"
 mv "/tmp/probe/$id.$n.tmp" "/tmp/probe/$id.$n.env"
 [ $# -gt 0 ] && exec "$@"
@@ -624,6 +631,7 @@ struct Observed {
 const DIFFERENTIAL_INITTAB: &str = "\
 id:2:initdefault:
 si::sysinit:/etc/probe si
+bw::bootwait:/etc/probe bw
 l2:2:wait:/etc/probe l2
 l3:3:wait:/etc/probe l3
 l5:5:wait:/etc/probe l5
@@ -782,13 +790,30 @@ fn debian_differential_run_is_as_spec_says() {
     // Children are session leaders (§1.9), except waited entries in S and boot phases,
     // which run under an intermediate process that owns the console.
     for (file, ids) in theirs.probes.iter().filter(|(f, _)| f.ends_with(".ids")) {
-        let expected = if file.starts_with("si.") || file.starts_with("s1.") {
-            "pgid=pid:no sid=pid:no ppid=1:no\n"
+        let expected = if ["si.", "bw.", "s1."].iter().any(|id| file.starts_with(id)) {
+            "pgid=pid:no sid=pid:no ppid=1:no"
         } else {
-            "pgid=pid:yes sid=pid:yes ppid=1:yes\n"
+            "pgid=pid:yes sid=pid:yes ppid=1:yes"
         };
-        assert_eq!(ids, expected, "{file}");
+        assert_eq!(ids.lines().next(), Some(expected), "{file}");
     }
+    // During sysinit and bootwait (SPEC §4.2, §5.4).
+    let seen_by = |file: &str| theirs.probes[file].lines().skip(1).collect::<Vec<_>>();
+    assert_eq!(
+        seen_by("si.0.ids"),
+        [
+            "title=init boot",
+            "runlevel: ours=unknown debian=unknown file="
+        ]
+    );
+    assert_eq!(
+        seen_by("bw.0.ids"),
+        ["title=init boot", "runlevel: ours=N * debian=N * file=*"]
+    );
+    assert_eq!(
+        seen_by("s1.0.ids"),
+        ["title=init [S]", "runlevel: ours=5 S debian=5 S file=S"]
+    );
     let l5 = &theirs.probes["l5.0.env"];
     for var in ["RUNLEVEL=5", "PREVLEVEL=3", "INIT_VERSION=sysvinit-3.06"] {
         assert!(l5.lines().any(|l| l == var), "{var} not in {l5}");
