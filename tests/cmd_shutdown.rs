@@ -755,3 +755,39 @@ fn same_messages_as_debians_shutdown_and_halt() {
     }
     assert_eq!(walls[0], walls[1]);
 }
+
+#[test]
+fn halt_i_takes_interfaces_down_but_loopback() {
+    let root = TestRoot::new();
+    // A network namespace of its own, with a bridge to take down.
+    let script = r#"set -e
+ip link add br0 type bridge
+ip link set br0 up
+ip link set lo up
+mount -t sysfs sysfs "$ROOT/sys"
+chroot "$ROOT" /sbin/halt -w -d -i
+echo "halt: $?"
+ip -o link show
+"#;
+    let out = tied_to_test(&host_tool("unshare"))
+        .args(["--net", "--mount", "--propagation", "private", "--"])
+        .arg(host_tool("sh"))
+        .arg("-c")
+        .arg(script)
+        .env("ROOT", root.path())
+        .env("PATH", "/sbin:/usr/sbin:/bin:/usr/bin")
+        .output()
+        .expect("run in a network namespace");
+    let log = text(&out.stdout);
+    assert!(out.status.success(), "{log}{}", text(&out.stderr));
+    assert!(log.contains("halt: 0\n"), "{log}");
+    let flags = |name: &str| {
+        log.lines()
+            .find(|l| l.contains(&format!(": {name}:")))
+            .and_then(|l| Some(l[l.find('<')?..=l.find('>')?].to_string()))
+            .unwrap_or_default()
+    };
+    assert!(flags("lo").contains(",UP"), "{log}");
+    assert!(!flags("br0").contains("UP"), "{log}");
+    assert!(!flags("br0").is_empty(), "{log}");
+}
