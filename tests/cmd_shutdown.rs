@@ -609,8 +609,8 @@ fn shutdown_n_goes_down_without_init() {
 }
 
 /// The inittab of the VM tests: level 0/6 "scripts" that do not stop the
-/// machine, then the final step; a once entry asks for `$1` after boot.
-fn final_step_inittab(level: char) -> String {
+/// machine, then the final step; a once entry runs `go` after boot.
+fn final_step_inittab(go: &str) -> String {
     format!(
         "id:2:initdefault:
 si::sysinit:/bin/sh -c 'mount -t proc proc /proc; mkdir -p /mnt/data; mount -t tmpfs data /mnt/data'
@@ -618,7 +618,7 @@ l0:0:wait:/bin/echo LEVEL-0-SCRIPTS-DONE
 f0:0:wait:/sbin/halt --final
 l6:6:wait:/bin/echo LEVEL-6-SCRIPTS-DONE
 f6:6:wait:/sbin/halt --final
-go:2:once:/sbin/telinit {level}
+go:2:once:{go}
 bg:2:respawn:/bin/sleep 100000
 "
     )
@@ -630,7 +630,7 @@ const VM_WAIT: Duration = Duration::from_secs(240);
 #[test]
 fn vm_level_0_without_halt_scripts_still_powers_off() {
     let initramfs = common::vm::Initramfs::new();
-    initramfs.write("etc/inittab", final_step_inittab('0'));
+    initramfs.write("etc/inittab", final_step_inittab("/sbin/telinit 0"));
     let vm = common::vm::Vm::boot(&initramfs, "");
     vm.expect("LEVEL-0-SCRIPTS-DONE", VM_WAIT).unwrap();
     vm.expect("halt: sending all processes the TERM signal...", VM_WAIT)
@@ -646,7 +646,7 @@ fn vm_level_0_without_halt_scripts_still_powers_off() {
 #[test]
 fn vm_level_6_without_reboot_scripts_still_restarts() {
     let initramfs = common::vm::Initramfs::new();
-    initramfs.write("etc/inittab", final_step_inittab('6'));
+    initramfs.write("etc/inittab", final_step_inittab("/sbin/telinit 6"));
     let vm = common::vm::Vm::boot(&initramfs, "");
     vm.expect("LEVEL-6-SCRIPTS-DONE", VM_WAIT).unwrap();
     vm.expect("halt: rebooting", VM_WAIT).unwrap();
@@ -790,4 +790,19 @@ ip -o link show
     assert!(flags("lo").contains(",UP"), "{log}");
     assert!(!flags("br0").contains("UP"), "{log}");
     assert!(!flags("br0").is_empty(), "{log}");
+}
+
+#[test]
+fn vm_shutdown_h_h_reaches_the_final_step_as_a_halt() {
+    // shutdown → INIT_HALT=HALT in init → level 0 children → halt --final.
+    let initramfs = common::vm::Initramfs::new();
+    initramfs.write(
+        "etc/inittab",
+        final_step_inittab("/sbin/shutdown -H -h now"),
+    );
+    let vm = common::vm::Vm::boot(&initramfs, "");
+    vm.expect("LEVEL-0-SCRIPTS-DONE", VM_WAIT).unwrap();
+    vm.expect("halt: halting", VM_WAIT).unwrap();
+    // The kernel halts without switching off: QEMU stays until dropped.
+    vm.expect("reboot: System halted", VM_WAIT).unwrap();
 }
