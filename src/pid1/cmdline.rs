@@ -1,6 +1,6 @@
-//! init's own arguments (SPEC §4.2) and the parts of `/proc/cmdline` init
-//! and rc look at (SPEC §6): `init.autocon=1` consoles and `concurrency=none`.
-//! Pure functions over strings.
+//! init's own arguments (SPEC §4.2). (The `/proc/cmdline` parts are with
+//! their users: `init.autocon=1` in `inittab::kernel_console_entries`,
+//! `concurrency=none` in `rc`.)
 
 /// What init's argv asks for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -42,74 +42,6 @@ pub fn parse_init_args<S: AsRef<str>>(args: &[S]) -> InitArgs {
         }
     }
     parsed
-}
-
-/// A getty entry `init.autocon=1` asks for (SPEC §6).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AutoconEntry {
-    /// inittab id: the device name without a leading `tty`.
-    pub id: String,
-    /// The device name, e.g. `ttyS0`.
-    pub device: String,
-}
-
-impl AutoconEntry {
-    /// The entry's runlevels field.
-    pub const RUNLEVELS: &'static str = "2345";
-
-    /// The entry's process field (action `respawn`).
-    pub fn process(&self) -> String {
-        format!("/sbin/agetty -L -s 115200,38400,9600 {} vt102", self.device)
-    }
-
-    /// The message init logs (CS) when it adds the entry.
-    pub fn log_message(&self) -> String {
-        format!("added agetty on {} with id {}", self.device, self.id)
-    }
-}
-
-/// sysvinit keeps the device in a 32-byte buffer and the id in 8 bytes.
-const MAX_DEVICE: usize = 31;
-const MAX_ID: usize = 7;
-
-/// The getty entries for `console=` words when `/proc/cmdline` contains
-/// `init.autocon=1`, in command-line order, without duplicate ids. The caller
-/// must still skip ids that inittab already defines (sysvinit does).
-pub fn autocon_entries(cmdline: &str) -> Vec<AutoconEntry> {
-    let mut entries: Vec<AutoconEntry> = Vec::new();
-    if !cmdline.contains("init.autocon=1") {
-        return entries;
-    }
-    // sysvinit searches for the substring, not the word.
-    for (start, _) in cmdline.match_indices("console=") {
-        let value = &cmdline[start + "console=".len()..];
-        let device: String = value
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || "-./_".contains(*c))
-            .take(MAX_DEVICE)
-            .collect();
-        if device.is_empty() {
-            continue;
-        }
-        let id: String = device
-            .strip_prefix("tty")
-            .unwrap_or(&device)
-            .chars()
-            .take(MAX_ID)
-            .collect();
-        // A bare `console=tty` would give an empty id, which no inittab
-        // entry can have; sysvinit adds it anyway, we skip it.
-        if !id.is_empty() && entries.iter().all(|e| e.id != id) {
-            entries.push(AutoconEntry { id, device });
-        }
-    }
-    entries
-}
-
-/// True if the kernel command line has the word `concurrency=none`, which
-/// makes Debian's rc run scripts one by one (SPEC §8.2).
-pub fn concurrency_none(cmdline: &str) -> bool {
-    cmdline.split_whitespace().any(|w| w == "concurrency=none")
 }
 
 #[cfg(test)]
@@ -163,57 +95,5 @@ mod tests {
             Some('5')
         );
         assert_eq!(parse_init_args(&args("5 -z")).default_level, Some('5'));
-    }
-
-    #[test]
-    fn autocon_needs_the_switch() {
-        assert!(autocon_entries("console=ttyS0,115200 quiet").is_empty());
-        assert!(autocon_entries("init.autocon=0 console=ttyS0").is_empty());
-    }
-
-    #[test]
-    fn autocon_devices_ids_and_duplicates() {
-        let got = autocon_entries(
-            "BOOT_IMAGE=/vmlinuz console=tty0 init.autocon=1 console=ttyS0,115200n8 \
-             console=hvc0 console=ttyS0 console=,x console=ttyAMA0",
-        );
-        let pairs: Vec<(&str, &str)> = got
-            .iter()
-            .map(|e| (e.id.as_str(), e.device.as_str()))
-            .collect();
-        assert_eq!(
-            pairs,
-            vec![
-                ("0", "tty0"),
-                ("S0", "ttyS0"),
-                ("hvc0", "hvc0"),
-                ("AMA0", "ttyAMA0")
-            ]
-        );
-        assert_eq!(
-            got[1].process(),
-            "/sbin/agetty -L -s 115200,38400,9600 ttyS0 vt102"
-        );
-        assert_eq!(got[1].log_message(), "added agetty on ttyS0 with id S0");
-        assert_eq!(AutoconEntry::RUNLEVELS, "2345");
-    }
-
-    #[test]
-    fn autocon_limits_lengths() {
-        let long = format!("init.autocon=1 console={}", "x".repeat(100));
-        let got = autocon_entries(&long);
-        assert_eq!(got[0].device.len(), MAX_DEVICE);
-        assert_eq!(got[0].id.len(), MAX_ID);
-        // Non-ASCII ends the name without panicking; an empty id is skipped.
-        assert!(autocon_entries("init.autocon=1 console=ttyé").is_empty());
-        let got = autocon_entries("init.autocon=1 console=hvcé");
-        assert_eq!(got[0].device, "hvc");
-    }
-
-    #[test]
-    fn concurrency_word() {
-        assert!(concurrency_none("quiet concurrency=none ro"));
-        assert!(!concurrency_none("concurrency=nonexistent"));
-        assert!(!concurrency_none(""));
     }
 }
