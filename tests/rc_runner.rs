@@ -715,3 +715,36 @@ fn rc_unexecutable_script_fails_with_the_reason() {
         t.record()
     );
 }
+
+/// Without a devpts at /dev/pts (early boot), no pty can be had: scripts get
+/// a pipe instead, and their output still comes through whole.
+#[test]
+fn rc_falls_back_to_a_pipe_without_ptys() {
+    let t = Tree::new();
+    t.script(
+        "early",
+        Some("Default-Start: 2"),
+        "[ -t 1 ] && echo 'on a terminal' || echo 'on a pipe'",
+    );
+    t.link("2", "S01early");
+    let empty = t.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    // A mount namespace of its own, so the host's /dev/pts is left alone.
+    let out = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "--", "sh", "-c"])
+        .arg(r#"mount --bind "$1" /dev/pts && exec "$2" rc --root "$3" 2"#)
+        .args(["sh"])
+        .arg(&empty)
+        .arg(env!("CARGO_BIN_EXE_vinit"))
+        .arg(t.path())
+        .env_remove("RUNLEVEL")
+        .env_remove("PREVLEVEL")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        stdout_has(&out, "on a pipe\n[ ok ] Starting early.\n"),
+        "{}",
+        text(&out)
+    );
+}

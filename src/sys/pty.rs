@@ -52,8 +52,9 @@ pub fn open_capture_pty(window_of: Option<BorrowedFd<'_>>) -> io::Result<Pty> {
     Ok(Pty { master, slave })
 }
 
-/// `ioctl(master, TIOCGPTPEER, flags)`: the slave without a path, so it works
-/// early at boot before `/dev/pts` is mounted.
+/// `ioctl(master, TIOCGPTPEER, flags)`: the slave without going through a
+/// path, which in a chroot or a mount namespace may name another devpts
+/// instance's terminal, or none.
 fn open_peer(master: &PtyMaster) -> io::Result<OwnedFd> {
     let flags = libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC;
     // SAFETY: TIOCGPTPEER takes the open flags as an int by value and
