@@ -25,7 +25,7 @@ use crate::utmp::{self, read_runlevel, read_runlevel_file, write_shutdown_record
 
 /// What `reboot(2)` is asked for in the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+enum Mode {
     Reboot,
     Halt,
     PowerOff,
@@ -213,7 +213,7 @@ fn all_interfaces_down() {
 
 /// sysvinit's final `reboot(2)` sequence. Returns (0) only if the kernel
 /// refused, after re-enabling init.
-pub fn reboot_system(mode: Mode) -> i32 {
+fn reboot_system(mode: Mode) -> i32 {
     if mode == Mode::Reboot {
         let _ = reboot(RebootMode::RB_AUTOBOOT);
     } else {
@@ -233,7 +233,7 @@ pub fn reboot_system(mode: Mode) -> i32 {
 }
 
 /// `shutdown -n` (SPEC §7.3): take the system down without init.
-pub fn fast_down(halt: bool, sleep_time: Option<&str>) -> i32 {
+pub(crate) fn fast_down(halt: bool, sleep_time: Option<&str>) -> i32 {
     // Don't keep files open on filesystems about to be unmounted.
     if let Ok(null) = fs::OpenOptions::new()
         .read(true)

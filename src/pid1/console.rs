@@ -65,6 +65,7 @@ impl Console {
     }
 
     /// A console on a known device (no probing).
+    #[cfg(test)]
     pub fn at(device: impl Into<PathBuf>) -> Console {
         Console {
             device: device.into(),
@@ -133,7 +134,7 @@ impl Console {
 
 /// The settings sysvinit's `console_stty` applies: the line speed and
 /// character format are kept, everything else becomes a sane cooked tty.
-pub fn sane_termios(tty: &mut termios::Termios) {
+fn sane_termios(tty: &mut termios::Termios) {
     tty.control_flags &= ControlFlags::CBAUD
         | ControlFlags::CBAUDEX
         | ControlFlags::CSIZE
@@ -207,8 +208,6 @@ pub enum Facility {
 /// syslog severities used here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
-    Crit = 2,
-    Warning = 4,
     Notice = 5,
     Info = 6,
 }
@@ -230,17 +229,14 @@ impl Logger {
         }
     }
 
-    /// A logger whose system-log side writes to other paths (for tests).
+    /// A logger whose system-log side writes to other paths.
+    #[cfg(test)]
     pub fn with_syslog_paths(console: Console, syslog_socket: &Path, kmsg: &Path) -> Logger {
         Logger {
             console,
             syslog_socket: syslog_socket.to_path_buf(),
             kmsg: kmsg.to_path_buf(),
         }
-    }
-
-    pub fn console(&self) -> &Console {
-        &self.console
     }
 
     /// Switches to another console (after [`Console::select`] ran again).
@@ -393,13 +389,13 @@ mod tests {
             &dir.path().join("kmsg"),
             "shutdown",
             Facility::User,
-            Severity::Crit,
+            Severity::Notice,
             "shutting down for system halt",
         );
         let mut buf = [0u8; 512];
         let n = listener.recv(&mut buf).unwrap();
         let got = String::from_utf8_lossy(&buf[..n]).into_owned();
-        assert!(got.starts_with("<10>"), "{got}");
+        assert!(got.starts_with("<13>"), "{got}");
         assert!(
             got.ends_with(" shutdown: shutting down for system halt"),
             "{got}"

@@ -90,7 +90,8 @@ fn argv_area() -> io::Result<(usize, usize)> {
 }
 
 /// How many bytes a title can have (the argv area minus its final NUL).
-pub fn capacity() -> io::Result<usize> {
+#[cfg(test)]
+fn capacity() -> io::Result<usize> {
     Ok(argv_area()?.1.saturating_sub(1))
 }
 
