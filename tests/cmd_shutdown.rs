@@ -525,6 +525,38 @@ fn halt_f_reaches_reboot_2_in_a_pid_namespace() {
 }
 
 #[test]
+fn halt_in_level_0_or_6_goes_down_directly() {
+    // $RUNLEVEL counts only when init started the command (INIT_VERSION).
+    let root = TestRoot::new();
+    let out = as_namespace_init(
+        &root,
+        "INIT_VERSION=sysvinit-3.06 RUNLEVEL=0 /sbin/halt -d; echo returned $?",
+    );
+    assert_eq!(
+        out.status.signal(),
+        Some(libc::SIGINT),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Else the RUN_LVL record of utmp: 2 → 6.
+    let mut record = vec![0u8; 384];
+    record[0..2].copy_from_slice(&1i16.to_ne_bytes());
+    record[4..8].copy_from_slice(&i32::from_ne_bytes([b'6', b'2', 0, 0]).to_ne_bytes());
+    record[8] = b'~';
+    record[40..42].copy_from_slice(b"~~");
+    record[44..52].copy_from_slice(b"runlevel");
+    root.write("run/utmp", &record);
+    let out = as_namespace_init(&root, "RUNLEVEL=2 /sbin/reboot -d; echo returned $?");
+    assert_eq!(
+        out.status.signal(),
+        Some(libc::SIGHUP),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn final_step_stops_processes_unmounts_and_powers_off() {
     let root = TestRoot::new();
     let script = "sleep 1000 &
