@@ -8,6 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::ns::{Pid1, TestRoot};
+use nix::sys::signal::Signal;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -158,4 +159,168 @@ fn a_thousand_orphans_are_reaped() {
     expect(&pid1, "FORKED-ALL");
     let clean = common::poll_until(WAIT, || zombies(&pid1).is_empty().then_some(()));
     assert!(clean.is_some(), "zombies left: {:?}", zombies(&pid1));
+}
+
+/// Waits until `rel` (inside the root) satisfies `done` on its text (or its
+/// absence, as `None`).
+fn wait_file(root: &TestRoot, rel: &str, done: impl Fn(Option<&str>) -> bool) {
+    let ready = common::poll_until(WAIT, || {
+        let text = std::fs::read_to_string(root.join(rel)).ok();
+        done(text.as_deref()).then_some(())
+    });
+    assert!(ready.is_some(), "{rel} never became as expected");
+}
+
+#[test]
+fn signals_arm_power_ctrlaltdel_and_kbrequest_entries() {
+    let root = TestRoot::new();
+    root.write(
+        "etc/inittab",
+        "\
+id:2:initdefault:
+pf::powerfail:/bin/echo POWERFAIL-RAN
+pw::powerwait:/bin/echo POWERWAIT-RAN
+po::powerokwait:/bin/echo POWEROK-RAN
+pn::powerfailnow:/bin/echo POWERFAILNOW-RAN
+ca::ctrlaltdel:/bin/echo CTRLALTDEL-RAN
+kb::kbrequest:/bin/echo KBREQUEST-RAN
+",
+    );
+    let pid1 = root.boot(&[]);
+    expect(&pid1, "INIT: Entering runlevel: 2");
+    for (status, ran) in [
+        ("O", "POWEROK-RAN"),
+        ("L", "POWERFAILNOW-RAN"),
+        ("F", "POWERWAIT-RAN"),
+    ] {
+        root.write("run/powerstatus", status);
+        pid1.signal(Signal::SIGPWR);
+        expect(&pid1, ran);
+        wait_file(&root, "run/powerstatus", |text| text.is_none());
+    }
+    // No status file: a power failure.
+    pid1.signal(Signal::SIGPWR);
+    expect(&pid1, "POWERWAIT-RAN");
+    pid1.signal(Signal::SIGINT);
+    expect(&pid1, "CTRLALTDEL-RAN");
+    pid1.signal(Signal::SIGWINCH);
+    expect(&pid1, "KBREQUEST-RAN");
+    // SIGTERM is ignored, as by sysvinit.
+    pid1.signal(Signal::SIGTERM);
+    pid1.signal(Signal::SIGQUIT);
+    run_ok(&pid1, &["/sbin/telinit", "5"]);
+    expect(&pid1, "INIT: Switching to runlevel: 5");
+    assert!(pid1.wait_exit(Duration::from_millis(200)).is_none());
+}
+
+#[test]
+fn bogus_fifo_packets_are_reported_and_harmless() {
+    use std::io::Write;
+    let root = TestRoot::new();
+    root.write("etc/inittab", "id:2:initdefault:\n");
+    let pid1 = root.boot(&[]);
+    expect(&pid1, "INIT: Entering runlevel: 2");
+    let fifo = common::poll_until(WAIT, || {
+        common::ns::is_fifo(&root, "run/initctl").then_some(())
+    });
+    assert!(fifo.is_some(), "no /run/initctl FIFO");
+    let send = |bytes: &[u8]| {
+        let mut fifo = std::fs::OpenOptions::new()
+            .write(true)
+            .open(root.join("run/initctl"))
+            .expect("open the FIFO");
+        fifo.write_all(bytes).expect("write the FIFO");
+    };
+    send(b"short");
+    expect(&pid1, "INIT: got bogus initrequest");
+    let mut wrong_magic = vinit::initctl::Request::runlevel(b'3', 3).encode();
+    wrong_magic[0] ^= 0xff;
+    send(&wrong_magic);
+    expect(&pid1, "INIT: got bogus initrequest");
+    let mut unknown = vinit::initctl::Request::runlevel(b'3', 3);
+    unknown.cmd = 9;
+    send(&unknown.encode());
+    expect(&pid1, "INIT: got unimplemented initrequest.");
+    run_ok(&pid1, &["/sbin/telinit", "3"]);
+    expect(&pid1, "INIT: Switching to runlevel: 3");
+    assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "2 3\n");
+}
+
+#[test]
+fn sighup_with_a_broken_inittab_keeps_the_running_configuration() {
+    let root = TestRoot::new();
+    root.write(
+        "etc/inittab",
+        "id:2:initdefault:\na:2:respawn:/bin/sh -c 'echo $$ > /tmp/a.pid; echo A-UP; exec sleep 1000'\n",
+    );
+    let pid1 = root.boot(&[]);
+    expect(&pid1, "A-UP");
+    root.write(
+        "etc/inittab",
+        "id:2:initdefault:\nb:2:respawn:/bin/echo B-UP\nbad line\n",
+    );
+    pid1.signal(Signal::SIGHUP);
+    expect(
+        &pid1,
+        "INIT: /etc/inittab:3:1: id field too long (max 4 characters)",
+    );
+    expect(
+        &pid1,
+        "INIT: configuration not applied: keeping the previous one",
+    );
+    // `a` is still supervised: killed, it comes back.
+    let pid = root.read("tmp/a.pid");
+    run_ok(&pid1, &["/bin/kill", pid.trim()]);
+    let transcript = expect(&pid1, "A-UP");
+    assert!(!transcript.contains("B-UP"), "{transcript}");
+}
+
+#[test]
+fn reexec_keeps_supervising_children_started_before_it() {
+    let root = TestRoot::new();
+    root.write(
+        "etc/inittab",
+        "id:2:initdefault:\nr:2:respawn:/bin/sh -c 'echo $$ > /tmp/r.pid; echo R-UP $INIT_X; exec sleep 1000'\n",
+    );
+    let pid1 = root.boot(&[]);
+    expect(&pid1, "R-UP");
+    run_ok(&pid1, &["/sbin/telinit", "-e", "INIT_X=kept"]);
+    run_ok(&pid1, &["/sbin/telinit", "u"]);
+    expect(&pid1, "reloading");
+    let old = root.read("tmp/r.pid");
+    run_ok(&pid1, &["/bin/kill", old.trim()]);
+    expect(&pid1, "R-UP kept");
+    wait_file(&root, "tmp/r.pid", |text| text.is_some_and(|t| t != old));
+    assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "N 2\n");
+    let title = run_ok(&pid1, &["/bin/cat", "/proc/1/cmdline"]);
+    assert_eq!(title.trim_end_matches('\0'), "init [2]");
+}
+
+#[test]
+fn missing_inittab_asks_for_the_runlevel_on_the_console() {
+    let root = TestRoot::new();
+    let pid1 = root.boot(&[]);
+    expect(&pid1, "INIT: No inittab file found");
+    expect(&pid1, "Enter runlevel: ");
+    pid1.type_console("4\n");
+    expect(&pid1, "INIT: Entering runlevel: 4");
+    expect(&pid1, "INIT: no more processes left in this runlevel");
+    assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "N 4\n");
+}
+
+#[test]
+fn container_stop_signal_runs_shutdown() {
+    let root = TestRoot::new();
+    root.write("etc/inittab", "id:2:initdefault:\n");
+    root.write_exec("sbin/shutdown", "#!/bin/sh\necho SHUTDOWN-CALLED \"$@\"\n");
+    let pid1 = root.boot(&[]);
+    expect(&pid1, "INIT: Entering runlevel: 2");
+    // nix has no real-time signals: send SIGRTMIN+4 with kill(1).
+    let status = std::process::Command::new(common::host_tool("kill"))
+        .arg(format!("-{}", libc::SIGRTMIN() + 4))
+        .arg(pid1.host_pid().to_string())
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    expect(&pid1, "SHUTDOWN-CALLED -hP now");
 }

@@ -171,7 +171,7 @@ impl System {
                 let _ = dup2(std::os::fd::AsRawFd::as_raw_fd(&null), fd);
             }
         }
-        let _ = self.console.stty();
+        reset_console(&self.console);
         let _ = setsid();
         set_var(&mut self.base_env, "PATH", DEFAULT_PATH);
         if args.autoboot {
@@ -204,7 +204,7 @@ impl System {
     }
 
     fn ask(&mut self) -> u8 {
-        let _ = self.console.stty();
+        reset_console(&self.console);
         let Ok(mut tty) = self.console.open() else {
             return b'S';
         };
@@ -227,6 +227,23 @@ impl System {
             }
         }
     }
+}
+
+/// sysvinit's `console_stty` (the settings of [`console::sane_termios`]),
+/// except that only pending *input* is flushed: sysvinit's
+/// `tcflush(TCIOFLUSH)` also throws away console output not yet
+/// transmitted (on a pty: not yet read), such as the `Switching to
+/// runlevel` line logged just before the reset.
+fn reset_console(console: &Console) {
+    use nix::sys::termios::{FlushArg, SetArg, tcflush, tcgetattr, tcsetattr};
+    let Ok(tty) = console.open() else {
+        return;
+    };
+    if let Ok(mut settings) = tcgetattr(&tty) {
+        console::sane_termios(&mut settings);
+        let _ = tcsetattr(&tty, SetArg::TCSADRAIN, &settings);
+    }
+    let _ = tcflush(&tty, FlushArg::TCIFLUSH);
 }
 
 /// Sets `NAME=value` in an environment list, replacing an existing one.
@@ -288,7 +305,7 @@ impl Effects for System {
     }
 
     fn console_stty(&mut self) {
-        let _ = self.console.stty();
+        reset_console(&self.console);
     }
 
     fn ask_runlevel(&mut self) -> u8 {

@@ -156,7 +156,7 @@ fn console_session(ctx: &SpawnContext<'_>) -> Option<i32> {
     };
     match fork() {
         Ok(ForkResult::Child) => {
-            let _ = ctx.console.stty();
+            super::reset_console(ctx.console);
             None
         }
         Ok(ForkResult::Parent { child }) => {
