@@ -134,7 +134,8 @@ impl Console {
 
 /// The settings sysvinit's `console_stty` applies: the line speed and
 /// character format are kept, everything else becomes a sane cooked tty.
-fn sane_termios(tty: &mut termios::Termios) {
+/// (Also used by `pid1::reset_console`, which flushes only input.)
+pub(crate) fn sane_termios(tty: &mut termios::Termios) {
     tty.control_flags &= ControlFlags::CBAUD
         | ControlFlags::CBAUDEX
         | ControlFlags::CSIZE
