@@ -13,8 +13,10 @@
 //! mounts, processes) stays there.
 //!
 //! Enabled: hostname.sh, mountkernfs.sh, mountdevsubfs.sh, bootmisc.sh,
-//! urandom (rcS.d); cron, rmnologin, rc.local (rc2.d); halt and reboot (links
-//! only). Left out, and why:
+//! urandom (rcS.d); cron, rmnologin, rc.local (rc2.d); halt (rc0.d), reboot
+//! (rc6.d). Last, `rc 0` runs Debian's halt script, whose `halt -d -f -i -p
+//! -h` (our halt) powers off: in a PID namespace, `reboot(2)` ends only the
+//! namespace, its PID 1 killed as by SIGINT. Left out, and why:
 //! * checkroot.sh, checkfs.sh, checkroot-bootclean.sh, mountall.sh,
 //!   mountall-bootclean.sh: fsck and remounting `/` need the root to be a
 //!   block device; here it is a directory.
@@ -22,11 +24,15 @@
 //!   (need ifupdown and a network).
 //! * bootlogs: saves `dmesg`, which would be the host kernel's log.
 //! * brightness, mount-configfs: need /sys/class/backlight or configfs.
-//! * rc 0 and rc 6 (halt, reboot, sendsigs, umountfs, umountroot), and
-//!   killprocs and single of rc1.d: they end every process and call `halt -f`;
-//!   our `/sbin/halt` is not written yet on main (src/cmd/halt.rs), so only
-//!   their links are checked.
+//! * sendsigs, umountfs, umountroot (rc0.d, rc6.d), killprocs (rc1.d):
+//!   `umountroot` remounts `/` read-only, which for a chroot directory is the
+//!   host's file system (a superblock is shared by every mount namespace);
+//!   the others kill every process and unmount everything.
+//! * single (rc1.d): `init -t1 S` needs a running init.
+//! * rc 6: reboot ends the namespace as halt does (SIGHUP instead of SIGINT);
+//!   one of them is enough.
 //!
+//! The scripts run under Debian's /bin/sh, dash (the host's), as on Debian.
 //! BusyBox has no `mountpoint`, and its `start-stop-daemon` lacks
 //! `--nicelevel`/`--chdir`, which `/lib/lsb/init-functions` uses: the root
 //! gets the host's (Debian's) util-linux `mountpoint` and dpkg
@@ -37,6 +43,7 @@ mod common;
 mod debian_pkg;
 
 use std::fs;
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::Command;
 
@@ -94,7 +101,8 @@ fn copy_package(root: &Tree, package: &str) {
 
 /// What runs as PID 1 of the namespaces, chrooted: the boot as Debian's
 /// inittab does it (`si::sysinit:/etc/init.d/rcS`, `l2:2:wait:/etc/init.d/rc 2`),
-/// then a change to level 3, where cron is disabled. Results go to /results
+/// then a change to level 3, where cron is disabled, and to level 0 (halt).
+/// Results go to /results
 /// (the root's file system; /run is a tmpfs of the namespace).
 const BOOT: &str = r#"
 export PATH=/sbin:/usr/sbin:/bin:/usr/bin
@@ -116,6 +124,9 @@ save_record 3
 # Stopped: gone, or a zombie not yet reaped by this shell.
 state=$(sed 's/.*) //' /proc/$pid/stat 2>/dev/null | cut -c1)
 echo "${state:-gone}" > /results/cron-after-rc3
+# Debian's halt script powers off: the namespace ends here.
+RUNLEVEL=0 PREVLEVEL=3 /etc/init.d/rc 0 > /results/rc0.out 2>&1
+echo "rc 0 returned $?" > /results/rc0.status
 "#;
 
 #[test]
@@ -127,6 +138,11 @@ fn rc_runs_debians_own_init_scripts() {
     install_libraries(&root, &root.join("usr/sbin/cron"));
     install_host_program(&root, "/sbin/start-stop-daemon");
     install_host_program(&root, "/bin/mountpoint");
+    // Debian's /bin/sh is dash. BusyBox's ash (built with
+    // FEATURE_SH_STANDALONE) would run its own applets before searching PATH:
+    // `halt` in Debian's halt script would be BusyBox's, not ours.
+    install_host_program(&root, "/bin/dash");
+    root.symlink("dash", "bin/sh");
 
     // sysv-rc's /etc/init.d/rc{,S} -> /lib/init/rc{,S}, here vinit (rc.8).
     let sysv_rc = debian_pkg::unpacked("sysv-rc");
@@ -253,7 +269,15 @@ fn rc_runs_debians_own_init_scripts() {
         t
     };
     let transcript = transcript();
-    assert!(out.status.success(), "{transcript}");
+    // Powered off by halt in level 0: the namespace's PID 1 was killed as by
+    // SIGINT (the kernel's code for a halt or power-off of a PID namespace),
+    // which unshare and timeout pass on.
+    assert_eq!(out.status.signal(), Some(libc::SIGINT), "{transcript}");
+    assert_eq!(
+        result("rc0.status"),
+        "",
+        "halt did not end the namespace: {transcript}"
+    );
 
     // Every script ran, succeeded and said so, at boot and in level 2.
     let expect = [
