@@ -21,11 +21,34 @@ pub const SERVICES: &[&str] = &[
     "legacy-example",
 ];
 
+/// What Debian's `mountkernfs.sh` and `hostname.sh` do at boot, as an rcS script of the
+/// demo's own: the example scripts and the tour want /proc, and a login prompt a host name.
+const KERNFS_SCRIPT: &str = r#"#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          mountkernfs hostname
+# Required-Start:
+# Required-Stop:
+# Default-Start:     S
+# Default-Stop:
+# Short-Description: vinit demo: mount /proc, /sys, /dev/pts; set the host name
+### END INIT INFO
+case "$1" in
+start)
+	mountpoint -q /proc || mount -t proc proc /proc
+	mountpoint -q /sys || mount -t sysfs sysfs /sys
+	mountpoint -q /dev/pts || mount -t devpts devpts /dev/pts
+	hostname -F /etc/hostname
+	;;
+stop|restart|force-reload|status) ;;
+*) echo "Usage: $0 start" >&2; exit 3 ;;
+esac
+"#;
+
 /// Under TCG a boot takes seconds; this is only a safety net.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The demo's root: [`Initramfs::new`] (example inittab and init scripts), the example
-/// services enabled, root without a password (BusyBox login lets an empty one in), and a
+/// services and a script mounting /proc and /sys enabled, root without a password (BusyBox login lets an empty one in), and a
 /// prompt the tour can wait for.
 pub fn initramfs() -> Initramfs {
     let initramfs = Initramfs::new();
@@ -39,6 +62,8 @@ pub fn initramfs() -> Initramfs {
         "etc/profile",
         format!("export PATH=/sbin:/usr/sbin:/bin:/usr/bin\nexport PS1='{PROMPT}'\n"),
     );
+    initramfs.write_exec("etc/init.d/mountkernfs", KERNFS_SCRIPT);
+    initramfs.enable_service("mountkernfs");
     for service in SERVICES {
         initramfs.enable_service(service);
     }
