@@ -28,7 +28,8 @@ fn main() -> ExitCode {
                  `service --status-all`.\n\
                  Leave with `poweroff`, or Ctrl-A X (Ctrl-A C: QEMU monitor).\n"
             );
-            let status = common::vm::run_interactive(&common::demo::initramfs(), "");
+            let status =
+                common::vm::run_interactive(&common::demo::initramfs(), common::demo::CMDLINE);
             if status.success() {
                 ExitCode::SUCCESS
             } else {

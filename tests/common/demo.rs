@@ -34,9 +34,10 @@ const KERNFS_SCRIPT: &str = r#"#!/bin/sh
 ### END INIT INFO
 case "$1" in
 start)
-	mountpoint -q /proc || mount -t proc proc /proc
-	mountpoint -q /sys || mount -t sysfs sysfs /sys
-	mountpoint -q /dev/pts || mount -t devpts devpts /dev/pts
+	# (BusyBox here has no mountpoint applet.)
+	[ -e /proc/self ] || mount -t proc proc /proc
+	[ -e /sys/kernel ] || mount -t sysfs sysfs /sys
+	[ -e /dev/pts/ptmx ] || mount -t devpts devpts /dev/pts
 	hostname -F /etc/hostname
 	;;
 stop|restart|force-reload|status) ;;
@@ -85,14 +86,19 @@ const TOUR: &[Step] = &[
         expects: "N 2",
     },
     Step {
-        says: "PID 1 is vinit's init",
-        types: "cat /proc/1/cmdline | tr '\\0' ' '; echo",
-        expects: "/sbin/init",
+        says: "PID 1 is vinit's multi-call binary",
+        types: "readlink /proc/1/exe",
+        expects: "/lib/vinit/vinit",
     },
     Step {
         says: "The example services the rc runner started for runlevel 2",
         types: "service --status-all",
         expects: "[ + ]  exampled",
+    },
+    Step {
+        says: "The order in which the rc runner ran the example scripts (their own log)",
+        types: "cat /run/rc-examples.log",
+        expects: "local-example start",
     },
     Step {
         says: "Switch to runlevel 3 through /run/initctl",
@@ -101,25 +107,46 @@ const TOUR: &[Step] = &[
     },
 ];
 
-/// Boots the demo VM, logs in, walks through [`TOUR`] and powers off, writing what it says
-/// and the console transcript to `out` as it goes. Err says which step failed, with the
-/// whole transcript.
-pub fn tour(out: &mut dyn Write) -> Result<(), String> {
-    let vm = Vm::boot(&initramfs(), "");
-    let mut show = |text: &str| {
-        let _ = out.write_all(text.as_bytes());
-        let _ = out.flush();
-    };
-    show("### Booting Debian's cloud kernel under QEMU with vinit as PID 1\n");
+/// Kernel parameters of the demo: no kernel log on the console below warnings.
+pub const CMDLINE: &str = "quiet";
+
+/// Boots the demo VM and logs in as root, passing the console output to `show` as it comes.
+pub fn boot_and_log_in(show: &mut dyn FnMut(&str)) -> Result<Vm, String> {
+    let vm = Vm::boot(&initramfs(), CMDLINE);
     show(&vm.expect("INIT: Entering runlevel: 2", STEP_TIMEOUT)?);
     show(&vm.expect("login: ", STEP_TIMEOUT)?);
     vm.send_line("root");
     show(&vm.expect(PROMPT, STEP_TIMEOUT)?);
+    Ok(vm)
+}
+
+/// Types `command` at the demo's prompt and waits for `expected` in its output, then for the
+/// next prompt.
+pub fn run_at_prompt(
+    vm: &Vm,
+    command: &str,
+    expected: &str,
+    show: &mut dyn FnMut(&str),
+) -> Result<(), String> {
+    vm.send_line(command);
+    show(&vm.expect(expected, STEP_TIMEOUT)?);
+    show(&vm.expect(PROMPT, STEP_TIMEOUT)?);
+    Ok(())
+}
+
+/// Boots the demo VM, logs in, walks through [`TOUR`] and powers off, writing what it says
+/// and the console transcript to `out` as it goes. Err says which step failed, with the
+/// whole transcript.
+pub fn tour(out: &mut dyn Write) -> Result<(), String> {
+    let mut show = |text: &str| {
+        let _ = out.write_all(printable(text).as_bytes());
+        let _ = out.flush();
+    };
+    show("### Booting Debian's cloud kernel under QEMU with vinit as PID 1\n");
+    let vm = boot_and_log_in(&mut show)?;
     for step in TOUR {
         show(&format!("\n### {}\n", step.says));
-        vm.send_line(step.types);
-        show(&vm.expect(step.expects, STEP_TIMEOUT)?);
-        show(&vm.expect(PROMPT, STEP_TIMEOUT)?);
+        run_at_prompt(&vm, step.types, step.expects, &mut show)?;
     }
     show("\n### Power off: shutdown through runlevel 0\n");
     vm.send_line("poweroff");
@@ -132,4 +159,28 @@ pub fn tour(out: &mut dyn Write) -> Result<(), String> {
             vm.transcript()
         )),
     }
+}
+
+/// Console text without carriage returns and terminal escape sequences (the firmware's
+/// `ESC c` would clear the reader's terminal).
+fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {}
+            '\u{1b}' => {
+                if chars.next() == Some('[') {
+                    // A control sequence ends with a byte in @..~.
+                    for c in chars.by_ref() {
+                        if ('@'..='~').contains(&c) {
+                            break;
+                        }
+                    }
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
