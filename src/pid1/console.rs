@@ -176,8 +176,8 @@ pub(crate) fn sane_termios(tty: &mut termios::Termios) {
     tty.input_flags =
         InputFlags::IGNPAR | InputFlags::ICRNL | InputFlags::IXON | InputFlags::IXANY | utf8;
     tty.output_flags = OutputFlags::OPOST | OutputFlags::ONLCR;
-    // SPEC §1.10 lists ECHOE; upstream init.c sets ECHOPRT here instead.
-    // We follow the SPEC (ECHOE is what a modern console expects).
+    // ECHOE, not the ECHOPRT of some upstream init.c versions: Debian's
+    // 3.06 binary leaves echoe -echoprt (tests/console_stty.rs compares).
     tty.local_flags = LocalFlags::ISIG
         | LocalFlags::ICANON
         | LocalFlags::ECHO

@@ -36,3 +36,29 @@ pub fn real(name: &str) -> PathBuf {
     );
     path
 }
+
+/// Copies the shared libraries `ldd` lists for `binary` (e.g. a [`real`] program) to the
+/// same paths under `root`, leaving the ones already there.
+#[allow(dead_code)] // not every test crate that includes this module needs it
+pub fn copy_libraries(root: &Path, binary: &Path) {
+    let out = Command::new("ldd").arg(binary).output().expect("run ldd");
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        // `libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)`, or the loader's path.
+        let Some(path) = line
+            .rsplit("=> ")
+            .next()
+            .and_then(|rest| rest.split(" (").next())
+            .map(str::trim)
+            .filter(|p| p.starts_with('/'))
+        else {
+            continue;
+        };
+        let dest = root.join(path.trim_start_matches('/'));
+        if !dest.exists() {
+            if let Some(dir) = dest.parent() {
+                std::fs::create_dir_all(dir).expect("mkdir for a library");
+            }
+            std::fs::copy(path, &dest).unwrap_or_else(|e| panic!("copy {path}: {e}"));
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! The console's terminal settings after boot (SPEC §1.10 "console_stty"):
+//! ours must equal what Debian's real sysvinit 3.06 leaves, compared as
+//! `stty -a` prints them in a sysinit child. Both inits run as PID 1 of a
+//! PID namespace (see `common::ns`), never on the host.
+
+mod common;
+#[path = "support/debian.rs"]
+mod debian;
+
+use std::time::Duration;
+
+use common::ns::TestRoot;
+
+const INITTAB: &str = "id:2:initdefault:
+si::sysinit:/bin/sh -c 'stty -a </dev/console >/tmp/stty.new; mv /tmp/stty.new /tmp/stty; echo STTY-DONE'
+";
+
+fn console_settings_after_boot(debians_init: bool) -> String {
+    let root = TestRoot::new();
+    if debians_init {
+        let real = debian::real("init");
+        root.write_exec("sbin/init.real", std::fs::read(&real).expect("read init"));
+        std::fs::rename(root.join("sbin/init.real"), root.join("sbin/init")).expect("rename");
+        debian::copy_libraries(root.path(), &real);
+    }
+    root.write("etc/inittab", INITTAB);
+    let pid1 = root.boot(&[]);
+    pid1.wait_console("STTY-DONE", Duration::from_secs(30))
+        .unwrap_or_else(|transcript| panic!("no stty output:\n{transcript}"));
+    root.read("tmp/stty")
+}
+
+#[test]
+fn console_termios_equals_debians_init() {
+    let ours = console_settings_after_boot(false);
+    let debians = console_settings_after_boot(true);
+    assert_eq!(ours, debians);
+    // The reset did happen: a fresh pty has echok and iexten set.
+    assert!(
+        ours.contains("-echok") && ours.contains("-iexten"),
+        "{ours}"
+    );
+}
