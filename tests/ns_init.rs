@@ -324,3 +324,46 @@ fn container_stop_signal_runs_shutdown() {
     assert!(status.success());
     expect(&pid1, "SHUTDOWN-CALLED -hP now");
 }
+
+#[test]
+fn fifo_is_recreated_reopened_and_closed_on_demand() {
+    let root = TestRoot::new();
+    root.write("etc/inittab", "id:2:initdefault:\n");
+    let pid1 = root.boot(&[]);
+    expect(&pid1, "INIT: no more processes left in this runlevel");
+    // The FIFO as the namespace sees it (mounts included).
+    let fifo_in_ns = format!("/proc/{}/root/run/initctl", pid1.host_pid());
+    let is_fifo = || {
+        use std::os::unix::fs::FileTypeExt;
+        std::fs::metadata(&fifo_in_ns).is_ok_and(|meta| meta.file_type().is_fifo())
+    };
+    let reappears = || common::poll_until(WAIT, || is_fifo().then_some(())).is_some();
+
+    // Removed while init is idle: recreated without any other event.
+    run_ok(&pid1, &["/bin/rm", "/run/initctl"]);
+    assert!(reappears(), "/run/initctl was not recreated");
+    run_ok(&pid1, &["/sbin/telinit", "3"]);
+    expect(&pid1, "INIT: Switching to runlevel: 3");
+
+    // Hidden by a tmpfs mounted over /run: made again in the new /run.
+    run_ok(&pid1, &["/bin/mount", "-t", "tmpfs", "tmpfs", "/run"]);
+    assert!(reappears(), "/run/initctl not made on the new /run");
+    run_ok(&pid1, &["/sbin/telinit", "4"]);
+    expect(&pid1, "INIT: Switching to runlevel: 4");
+
+    // SIGUSR2 closes it (telinit times out), SIGUSR1 opens it again.
+    pid1.signal(Signal::SIGUSR2);
+    let refused = common::poll_until(WAIT, || {
+        let output = pid1.run(&["/sbin/telinit", "q"]);
+        (!output.status.success()).then_some(output)
+    })
+    .expect("telinit kept working after SIGUSR2");
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("timeout opening/writing control channel"),
+        "{refused:?}"
+    );
+    pid1.signal(Signal::SIGUSR1);
+    run_ok(&pid1, &["/sbin/telinit", "5"]);
+    expect(&pid1, "INIT: Switching to runlevel: 5");
+}

@@ -8,6 +8,8 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use nix::fcntl::OFlag;
+use nix::poll::PollFlags;
+use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 use nix::sys::stat::Mode;
 use nix::unistd::{dup3, mkfifo};
 
@@ -152,6 +154,68 @@ impl Fifo {
             }
         }
         received
+    }
+}
+
+/// Wakes init when the FIFO may need recreating, so that an idle init
+/// needs no periodic check (sysvinit looks every 5 s): an inotify watch on
+/// the FIFO's directory reports its removal or renaming, and
+/// `/proc/self/mountinfo` polls "priority" when the mount table changes
+/// (e.g. a tmpfs mounted over `/run`, hiding the FIFO).
+#[derive(Debug)]
+pub struct Watch {
+    dir: PathBuf,
+    inotify: Option<Inotify>,
+    mounts: Option<File>,
+}
+
+impl Watch {
+    pub fn new(fifo: &Path) -> Watch {
+        let mut watch = Watch {
+            dir: fifo.parent().unwrap_or(Path::new("/")).to_path_buf(),
+            inotify: None,
+            mounts: File::open("/proc/self/mountinfo").ok(),
+        };
+        watch.rewatch();
+        watch
+    }
+
+    /// Watches the directory as it is now (after a mount, a new one).
+    fn rewatch(&mut self) {
+        self.inotify = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC)
+            .ok()
+            .filter(|inotify| {
+                inotify
+                    .add_watch(
+                        &self.dir,
+                        AddWatchFlags::IN_DELETE | AddWatchFlags::IN_MOVED_FROM,
+                    )
+                    .is_ok()
+            });
+    }
+
+    /// The descriptors to poll, with the events to poll them for.
+    pub fn poll_fds(&self) -> Vec<(BorrowedFd<'_>, PollFlags)> {
+        let inotify = self
+            .inotify
+            .as_ref()
+            .map(|inotify| (inotify.as_fd(), PollFlags::POLLIN));
+        let mounts = self
+            .mounts
+            .as_ref()
+            .map(|mounts| (mounts.as_fd(), PollFlags::POLLPRI));
+        inotify.into_iter().chain(mounts).collect()
+    }
+
+    /// After a wake-up: discards the inotify events, and re-watches if the
+    /// mounts changed (`mounts_changed` from poll's POLLPRI).
+    pub fn consume(&mut self, mounts_changed: bool) {
+        if let Some(inotify) = &self.inotify {
+            while inotify.read_events().is_ok_and(|events| !events.is_empty()) {}
+        }
+        if mounts_changed {
+            self.rewatch();
+        }
     }
 }
 

@@ -38,7 +38,7 @@ use crate::supervisor::{
 use crate::sys::process::{exit_now, fork, reset_signal_dispositions};
 use crate::utmp::{self, Recorder};
 use console::{Console, DEV_NULL, DEV_TTY0, Dest, Logger};
-use fifo::{FIFO_FD, Fifo, OpenProblem, Received};
+use fifo::{FIFO_FD, Fifo, OpenProblem, Received, Watch};
 use power::read_powerstatus;
 use state::SavedState;
 
@@ -94,6 +94,7 @@ pub fn main(args: Vec<String>) -> i32 {
         supervisor,
         system,
         signals,
+        watch: Watch::new(Path::new(FIFO_PATH)),
     };
     if restored {
         init.supervisor.resume(&mut init.system, now());
@@ -357,6 +358,8 @@ struct Init {
     supervisor: Supervisor,
     system: System,
     signals: Option<SignalFd>,
+    /// Wakes us when the FIFO is removed or hidden by a mount.
+    watch: Watch,
 }
 
 impl Init {
@@ -390,18 +393,28 @@ impl Init {
             (None, Some(_)) => PollTimeout::NONE,
             (None, None) => PollTimeout::from(1000u16),
         };
-        let mut fds = Vec::with_capacity(2);
+        let mut fds = Vec::with_capacity(4);
         if let Some(signals) = &self.signals {
             fds.push(PollFd::new(signals.as_fd(), PollFlags::POLLIN));
         }
         if accepting && let Some(fd) = self.system.fifo.fd() {
             fds.push(PollFd::new(fd, PollFlags::POLLIN));
         }
+        let watched = fds.len();
+        for (fd, events) in self.watch.poll_fds() {
+            fds.push(PollFd::new(fd, events));
+        }
         match poll(&mut fds, timeout) {
             Ok(_) | Err(Errno::EINTR) => {}
             // Cannot happen with valid descriptors; do not spin if it does.
             Err(_) => std::thread::sleep(Duration::from_millis(100)),
         }
+        let mounts_changed = fds.get(watched..).unwrap_or_default().iter().any(|fd| {
+            fd.revents()
+                .is_some_and(|events| events.intersects(PollFlags::POLLPRI | PollFlags::POLLERR))
+        });
+        drop(fds);
+        self.watch.consume(mounts_changed);
     }
 
     fn read_signals(&mut self) -> Vec<i32> {
