@@ -37,7 +37,8 @@ fn boots_to_initdefault_with_the_sysvinit_environment() {
         "\
 id:2:initdefault:
 si::sysinit:/bin/sh -c 'echo SYSINIT RUNLEVEL=$RUNLEVEL PREVLEVEL=$PREVLEVEL'
-o2:2:once:/bin/sh -c 'env > /tmp/env.txt; echo ONCE-DONE'
+st::sysinit:/bin/sh -c 'cat /proc/1/cmdline > /tmp/title; cat /proc/$$/stat > /tmp/si.stat'
+o2:2:once:/bin/sh -c 'cat /proc/$$/stat > /tmp/o2.stat; env > /tmp/env.txt; echo ONCE-DONE'
 ",
     );
     let pid1 = root.boot(&[]);
@@ -63,6 +64,33 @@ o2:2:once:/bin/sh -c 'env > /tmp/env.txt; echo ONCE-DONE'
             "{var} missing in:\n{env}"
         );
     }
+    // During the boot phases the title is `init boot` (invoke-rc.d checks).
+    assert_eq!(root.read("tmp/title").trim_end_matches('\0'), "init boot");
+    // /proc/PID/stat: pid (comm) state ppid pgrp session tty_nr ...
+    let stat = |rel: &str| -> Vec<i64> {
+        let text = root.read(rel);
+        let after_comm = text.rsplit_once(')').expect("stat").1;
+        after_comm
+            .split_whitespace()
+            .skip(1)
+            .take(4)
+            .map(|field| field.parse().expect("number"))
+            .collect()
+    };
+    // A sysinit entry: its own session, the console as controlling tty, and
+    // an intermediate process in between (parent is not init).
+    let si = stat("tmp/si.stat");
+    assert_ne!(si[0], 1, "sysinit child should have an intermediate parent");
+    assert_ne!(si[3], 0, "sysinit child has no controlling tty");
+    // A normal entry: child of init, session and group leader, no tty.
+    let o2 = stat("tmp/o2.stat");
+    let o2_pid: i64 = root
+        .read("tmp/o2.stat")
+        .split_whitespace()
+        .next()
+        .and_then(|pid| pid.parse().ok())
+        .expect("pid");
+    assert_eq!(o2, [1, o2_pid, o2_pid, 0]);
     // The process title that invoke-rc.d looks for.
     let ps = run_ok(&pid1, &["/bin/cat", "/proc/1/cmdline"]);
     assert_eq!(ps.trim_end_matches('\0'), "init [2]");
