@@ -517,6 +517,10 @@ impl Supervisor {
                     slot.executed = false;
                 }
             }
+            // sysvinit's `read_level` reads the inittab before marking and
+            // `fifo_new_level` reads it again, as for every request: the
+            // second read only repeats its messages (the marks carry over).
+            self.reread(fx, now);
         }
         self.fail_cancel();
         self.set_title(fx);
