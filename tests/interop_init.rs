@@ -54,7 +54,7 @@ fn root_with(init: Init, inittab: &str) -> TestRoot {
     for name in ["init", "runlevel"] {
         let real = debian::real(name);
         root.write_exec(&format!("{DEBIAN_SBIN}/{name}"), read(&real));
-        copy_libraries(&root, &real);
+        debian::copy_libraries(root.path(), &real);
     }
     root.symlink("init", &format!("{DEBIAN_SBIN}/telinit"));
     root.write("etc/inittab", inittab);
@@ -83,31 +83,6 @@ fn set_sbin_init(root: &TestRoot, init: Init) {
 
 fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
-}
-
-/// Copies the shared libraries `ldd` lists for `binary` to the same paths in the root
-/// (the ones our binary needs are there already).
-fn copy_libraries(root: &TestRoot, binary: &Path) {
-    let out = Command::new(host_tool("ldd"))
-        .arg(binary)
-        .output()
-        .expect("run ldd");
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        // `libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)`, or the loader's path.
-        let Some(path) = line
-            .rsplit("=> ")
-            .next()
-            .and_then(|rest| rest.split(" (").next())
-            .map(str::trim)
-            .filter(|p| p.starts_with('/'))
-        else {
-            continue;
-        };
-        let rel = path.trim_start_matches('/');
-        if !root.join(rel).exists() {
-            root.write(rel, read(Path::new(path)));
-        }
-    }
 }
 
 /// `/etc/probe ID [PROGRAM ARGS...]`: records its environment (sorted), how its process,
