@@ -595,7 +595,6 @@ fn debian_demand_activation() {
 }
 
 #[test]
-#[ignore = "fails: our init reads inittab once for telinit a/b/c (/work/notes/pid1-findings.md)"]
 fn ours_demand_activation_like_sysvinit() {
     demand_activation(Init::Ours);
 }
