@@ -395,3 +395,68 @@ fn fifo_is_recreated_reopened_and_closed_on_demand() {
     run_ok(&pid1, &["/sbin/telinit", "5"]);
     expect(&pid1, "INIT: Switching to runlevel: 5");
 }
+
+/// A stand-in for sulogin that reports how it was run and ends at once.
+const FAKE_SULOGIN: &str =
+    "#!/bin/sh\necho \"SULOGIN RUNLEVEL=$RUNLEVEL PREVLEVEL=$PREVLEVEL $*\"\n";
+
+#[test]
+fn emergency_shell_runs_before_the_boot() {
+    let root = TestRoot::new();
+    root.write_exec("sbin/sulogin", FAKE_SULOGIN);
+    root.write(
+        "etc/inittab",
+        "id:2:initdefault:\nsi::sysinit:/bin/echo SYSINIT-RAN\n",
+    );
+    let pid1 = root.boot(&["emergency"]);
+    expect(&pid1, "SULOGIN RUNLEVEL=S PREVLEVEL=N");
+    expect(&pid1, "SYSINIT-RAN");
+    expect(&pid1, "INIT: Entering runlevel: 2");
+}
+
+#[test]
+fn single_user_at_boot_and_by_telinit_s() {
+    let root = TestRoot::new();
+    root.write_exec("sbin/sulogin", FAKE_SULOGIN);
+    root.write(
+        "etc/inittab",
+        "\
+id:2:initdefault:
+bw::bootwait:/bin/echo BOOTWAIT-RAN
+~~:S:wait:/sbin/sulogin --force
+",
+    );
+    let pid1 = root.boot(&["single"]);
+    // Single-user first; the boot entries only when it ends.
+    let transcript = expect(&pid1, "SULOGIN RUNLEVEL=S PREVLEVEL=N --force");
+    assert!(!transcript.contains("BOOTWAIT-RAN"), "{transcript}");
+    expect(&pid1, "BOOTWAIT-RAN");
+    expect(&pid1, "INIT: Entering runlevel: 2");
+    assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "N 2\n");
+
+    run_ok(&pid1, &["/sbin/telinit", "S"]);
+    expect(&pid1, "INIT: Going single user");
+    expect(&pid1, "SULOGIN RUNLEVEL=S PREVLEVEL=2 --force");
+    // sulogin ended: back to the default level, from S.
+    expect(&pid1, "INIT: Entering runlevel: 2");
+    assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "S 2\n");
+}
+
+#[test]
+fn sigtstp_holds_requests_until_sigcont() {
+    let root = TestRoot::new();
+    root.write(
+        "etc/inittab",
+        "id:2:initdefault:\nl3:3:wait:/bin/echo LEVEL-3-RUNS\n",
+    );
+    let pid1 = root.boot(&[]);
+    expect(&pid1, "INIT: Entering runlevel: 2");
+    pid1.signal(Signal::SIGTSTP);
+    // Once stopped, a request waits in the FIFO.
+    run_ok(&pid1, &["/sbin/telinit", "3"]);
+    assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "N 2\n");
+    pid1.signal(Signal::SIGCONT);
+    expect(&pid1, "INIT: Switching to runlevel: 3");
+    expect(&pid1, "LEVEL-3-RUNS");
+    assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "2 3\n");
+}

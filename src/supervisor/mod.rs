@@ -470,13 +470,26 @@ impl Supervisor {
         if !b"QS0123456789ABCU".contains(&upper) || u8::try_from(requested).is_err() {
             fx.log(Dest::Both, &format!("bad runlevel: {}", char::from(raw)));
         } else {
+            // The record comes before the message (sysvinit logs first), so
+            // whoever sees the message finds the record written.
+            if !matches!(upper, b'Q' | b'A' | b'B' | b'C' | b'U') {
+                fx.record(Record::Runlevel { new: upper, old });
+                self.thislevel = upper;
+                self.prevlevel = old;
+                new = upper;
+            }
             match upper {
                 b'S' => fx.log(Dest::Both, "Going single user"),
                 b'Q' => fx.log(Dest::Syslog, "Re-reading inittab"),
-                b'A' | b'B' | b'C' => fx.log(
-                    Dest::Syslog,
-                    &format!("Activating demand-procedures for '{}'", char::from(upper)),
-                ),
+                b'A' | b'B' | b'C' => {
+                    fx.log(
+                        Dest::Syslog,
+                        &format!("Activating demand-procedures for '{}'", char::from(upper)),
+                    );
+                    if old != b'S' {
+                        demand = Some(upper);
+                    }
+                }
                 b'U' => {
                     fx.log(Dest::Syslog, "Trying to re-exec init");
                     self.reexec(fx);
@@ -486,20 +499,6 @@ impl Supervisor {
                     Dest::Both,
                     &format!("Switching to runlevel: {}", char::from(upper)),
                 ),
-            }
-            match upper {
-                b'Q' => {}
-                b'A' | b'B' | b'C' => {
-                    if old != b'S' {
-                        demand = Some(upper);
-                    }
-                }
-                level => {
-                    fx.record(Record::Runlevel { new: level, old });
-                    self.thislevel = level;
-                    self.prevlevel = old;
-                    new = level;
-                }
             }
         }
         self.runlevel = new;
@@ -815,11 +814,12 @@ impl Supervisor {
             }
         }
         if let Some(level) = entered {
+            // Record first: whoever sees the message finds the record.
+            fx.record(Record::Runlevel { new: level, old });
             fx.log(
                 Dest::Both,
                 &format!("Entering runlevel: {}", char::from(level)),
             );
-            fx.record(Record::Runlevel { new: level, old });
             self.thislevel = level;
             self.prevlevel = old;
             self.set_title(fx);
