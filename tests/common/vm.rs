@@ -22,9 +22,11 @@ use super::{Console, Tree, host_tool, poll_until, tied_to_test, work_dir};
 /// The Debian metapackage whose dependency is the kernel we boot.
 const KERNEL_METAPACKAGE: &str = "linux-image-cloud-amd64";
 
-/// Kernel parameters every boot gets: the serial console, and a panic (e.g. init dying)
-/// reboots at once, which `-no-reboot` turns into QEMU exiting.
-const BASE_CMDLINE: &str = "console=ttyS0 panic=-1";
+/// Kernel parameters every boot gets: the serial console; a panic (e.g. init dying)
+/// reboots at once, which `-no-reboot` turns into QEMU exiting; and no check of the timer
+/// interrupt at boot, which under TCG on a loaded host can fail and panic the kernel
+/// ("IO-APIC + timer doesn't work!").
+const BASE_CMDLINE: &str = "console=ttyS0 panic=-1 no_timer_check";
 
 /// Kernel parameters for a root on the disk of [`Vm::boot_root_dir`]: NVMe and ext4 are
 /// built into Debian's cloud kernel, so no initramfs is needed; the root is mounted
@@ -232,7 +234,8 @@ pub struct Vm {
 
 impl Vm {
     /// Boots `initramfs` with our `/sbin/init` as `rdinit`; `cmdline_extra` is appended to
-    /// the kernel command line (`console=ttyS0 panic=-1 rdinit=/sbin/init init=/sbin/init`).
+    /// the kernel command line (`console=ttyS0 panic=-1 no_timer_check rdinit=/sbin/init
+    /// init=/sbin/init`).
     pub fn boot(initramfs: &Initramfs, cmdline_extra: &str) -> Vm {
         Vm::boot_rdinit(initramfs, "/sbin/init", cmdline_extra)
     }
