@@ -3,7 +3,7 @@
 
 use std::fs::File;
 use std::io::{ErrorKind, Read};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -39,6 +39,10 @@ pub struct Fifo {
     disabled: bool,
     /// The descriptor to keep it on ([`FIFO_FD`] in PID 1).
     fixed_fd: Option<RawFd>,
+    /// `/dev/null` holding `fixed_fd` while the FIFO is closed, so that no
+    /// other descriptor of ours gets that number and is later replaced by
+    /// the FIFO.
+    placeholder: Option<OwnedFd>,
 }
 
 /// What [`Fifo::ensure_open`] has to report.
@@ -57,6 +61,21 @@ impl Fifo {
             identity: (0, 0),
             disabled: false,
             fixed_fd,
+            placeholder: fixed_fd.and_then(hold_with_null),
+        }
+    }
+
+    /// Closes the FIFO (its fixed descriptor goes back to a placeholder).
+    fn drop_file(&mut self) {
+        let Some(file) = self.file.take() else {
+            return;
+        };
+        if let Some(fd) = self.fixed_fd
+            && let Some(placeholder) = hold_with_null(fd)
+        {
+            // dup3 replaced the FIFO on `fd`: forget the old handle.
+            let _ = file.into_raw_fd();
+            self.placeholder = Some(placeholder);
         }
     }
 
@@ -81,7 +100,7 @@ impl Fifo {
             if same {
                 return None;
             }
-            self.file = None;
+            self.drop_file();
         }
         let file = File::options()
             .read(true)
@@ -98,7 +117,14 @@ impl Fifo {
         }
         self.identity = (meta.dev(), meta.ino());
         self.file = Some(match self.fixed_fd {
-            Some(fd) => move_to_fd(file, fd),
+            Some(fd) => {
+                let moved = move_to_fd(file, fd);
+                if moved.as_raw_fd() == fd {
+                    // dup3 replaced the placeholder on `fd`: forget it.
+                    let _ = self.placeholder.take().map(IntoRawFd::into_raw_fd);
+                }
+                moved
+            }
             None => file,
         });
         None
@@ -106,19 +132,19 @@ impl Fifo {
 
     /// SIGUSR1: close, to be reopened at the next [`Fifo::ensure_open`].
     pub fn reopen(&mut self) {
-        self.file = None;
+        self.drop_file();
         self.disabled = false;
     }
 
     /// Closes the descriptor (before a re-exec); the next
     /// [`Fifo::ensure_open`] opens it again.
     pub fn release(&mut self) {
-        self.file = None;
+        self.drop_file();
     }
 
     /// SIGUSR2: close and stay closed until SIGUSR1.
     pub fn close(&mut self) {
-        self.file = None;
+        self.drop_file();
         self.disabled = true;
     }
 
@@ -219,6 +245,16 @@ impl Watch {
     }
 }
 
+/// Puts `/dev/null` on `fd` (close-on-exec) and returns it.
+fn hold_with_null(fd: RawFd) -> Option<OwnedFd> {
+    let null = File::options().read(true).open("/dev/null").ok()?;
+    if null.as_raw_fd() == fd {
+        return Some(OwnedFd::from(null));
+    }
+    dup3(null.as_raw_fd(), fd, OFlag::O_CLOEXEC).ok()?;
+    take_inherited_fd(fd)
+}
+
 /// Moves `file` to `fd`, close-on-exec (children must not inherit it;
 /// sysvinit closes it in each child).
 fn move_to_fd(file: File, fd: RawFd) -> File {
@@ -286,6 +322,27 @@ mod tests {
         fifo.reopen();
         assert_eq!(fifo.ensure_open(), None);
         assert!(fifo.fd().is_some());
+    }
+
+    #[test]
+    fn the_fixed_descriptor_is_never_left_free() {
+        // A number nothing else in the test process uses.
+        const FD: RawFd = 900;
+        let target = || std::fs::read_link(format!("/proc/self/fd/{FD}")).ok();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("initctl");
+        let mut fifo = Fifo::new(&path, Some(FD));
+        assert_eq!(target(), Some(PathBuf::from("/dev/null")));
+        assert_eq!(fifo.ensure_open(), None);
+        assert_eq!(fifo.fd().map(|fd| fd.as_raw_fd()), Some(FD));
+        assert_eq!(target(), Some(path.clone()));
+        fifo.close();
+        assert_eq!(target(), Some(PathBuf::from("/dev/null")));
+        fifo.reopen();
+        assert_eq!(fifo.ensure_open(), None);
+        assert_eq!(target(), Some(path.clone()));
+        drop(fifo);
+        assert_eq!(target(), None);
     }
 
     #[test]

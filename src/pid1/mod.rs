@@ -137,7 +137,9 @@ fn block_signals() -> Option<SignalFd> {
     ] {
         mask.remove(fault);
     }
-    let _ = sigprocmask(SigmaskHow::SIG_BLOCK, Some(&mask), None);
+    // SETMASK, not BLOCK: an init we replaced (sysvinit blocks everything
+    // before re-executing) must not leave the fault signals blocked.
+    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&mask), None);
     SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC).ok()
 }
 
