@@ -528,7 +528,7 @@ fn spawn(task: &Task, settings: &Settings) -> std::io::Result<Spawned> {
         let (reader, writer) = output_channel()?;
         fcntl(reader.as_raw_fd(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK))?;
         let null = OwnedFd::from(File::open("/dev/null")?);
-        Some((above_stdio(null)?, above_stdio(writer)?, reader))
+        Some((null, writer, reader))
     };
     let (error_read, error_write) = pipe2(OFlag::O_CLOEXEC)?;
     match fork()? {
@@ -560,8 +560,9 @@ fn exec_script(
         if let Err(e) = setpgid(Pid::from_raw(0), Pid::from_raw(0)) {
             return e;
         }
-        // The fds are above 2 (`above_stdio`), so dup2 always makes a copy
-        // without close-on-exec.
+        // The fds are above 2 (Rust's runtime opens /dev/null on any of 0-2
+        // that is closed at start), so dup2 always makes a copy without
+        // close-on-exec.
         for (fd, target) in [(null, 0), (output, 1), (output, 2)] {
             if let Err(e) = dup2(fd.as_raw_fd(), target) {
                 return e;
@@ -574,17 +575,6 @@ fn exec_script(
     match execve(program, argv, env) {
         Err(e) => e,
         Ok(never) => match never {},
-    }
-}
-
-/// `fd` itself if it is above 2, else a copy that is (`try_clone` dups to
-/// 3 or above, close-on-exec): rc may have been started with stdin, stdout
-/// or stderr closed.
-fn above_stdio(fd: OwnedFd) -> std::io::Result<OwnedFd> {
-    if fd.as_raw_fd() > 2 {
-        Ok(fd)
-    } else {
-        fd.try_clone()
     }
 }
 
