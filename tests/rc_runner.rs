@@ -290,7 +290,7 @@ fn rc_timeout_kills_the_process_group() {
     t.script(
         "hang",
         Some("Default-Start: 2"),
-        &format!("sleep 60 & echo $! > {}; sleep 60", pidfile.display()),
+        &format!("sleep 300 & echo $! > {}; sleep 300", pidfile.display()),
     );
     t.script("fine", Some("Default-Start: 2"), "");
     t.link("2", "S01hang");
@@ -311,12 +311,21 @@ fn rc_timeout_kills_the_process_group() {
         "{record}"
     );
     // The script's background child was in its process group and died too
-    // (it may linger as a zombie until its new parent reaps it).
+    // (it may linger as a zombie until its new parent reaps it). SIGKILL
+    // takes effect asynchronously: on a busy machine the child may still be
+    // on its way out when rc has exited, so wait for it (20 s at most; alive,
+    // it would sleep 300 s).
     let pid = std::fs::read_to_string(&pidfile).unwrap();
-    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap_or_default();
+    let stat = || std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap_or_default();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut last = stat();
+    while !(last.is_empty() || last.contains(") Z ")) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        last = stat();
+    }
     assert!(
-        stat.is_empty() || stat.contains(") Z "),
-        "background child still alive: {stat}"
+        last.is_empty() || last.contains(") Z "),
+        "background child still alive: {last}"
     );
 }
 
