@@ -74,6 +74,7 @@ pub fn main(args: Vec<String>) -> i32 {
     install_panic_hook();
     let _ = chdir("/");
     let restored = inherited.is_some();
+    let mut pending_signals = 0;
     let supervisor = match inherited {
         Some(result) => {
             let state = result.unwrap_or_else(|error| {
@@ -86,6 +87,7 @@ pub fn main(args: Vec<String>) -> i32 {
                 );
                 *error.partial
             });
+            pending_signals = state.pending_signals;
             system.reload(&state)
         }
         None => system.boot(&init_args),
@@ -98,6 +100,12 @@ pub fn main(args: Vec<String>) -> i32 {
     };
     if restored {
         init.supervisor.resume(&mut init.system, now());
+        // Signals the old init had received but not handled yet (sysvinit's
+        // bitmask: bit N = signal N).
+        let pending: Vec<i32> = (1..32)
+            .filter(|signal| pending_signals & (1u32 << signal) != 0)
+            .collect();
+        init.handle_signals(&pending);
     } else {
         init.supervisor.boot(&mut init.system, now());
     }
