@@ -225,10 +225,9 @@ impl System {
             match tty.read(&mut answer) {
                 Ok(0) => std::thread::sleep(Duration::from_secs(1)),
                 Ok(_) => {
-                    let level = answer[0].to_ascii_uppercase();
-                    if answer[0] != 0
-                        && matches!(answer[1], b'\r' | b'\n')
-                        && b"0123456789S".contains(&level)
+                    let [typed, end, ..] = answer;
+                    let level = typed.to_ascii_uppercase();
+                    if typed != 0 && matches!(end, b'\r' | b'\n') && b"0123456789S".contains(&level)
                     {
                         return level;
                     }

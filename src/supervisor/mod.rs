@@ -462,7 +462,7 @@ impl Supervisor {
             return;
         }
         // sysvinit prints the request's level with %c: its low byte.
-        let raw = requested.to_le_bytes()[0];
+        let [raw, ..] = requested.to_le_bytes();
         let upper = raw.to_ascii_uppercase();
         let old = self.runlevel;
         let mut new = old;
@@ -616,26 +616,22 @@ impl Supervisor {
             .cloned()
             .map(Slot::new)
             .collect();
+        // Each new entry takes over at most one old one (ids are unique
+        // except `~~`).
         let mut taken = vec![false; fresh.len()];
         let mut dying = Vec::new();
         let level = self.runlevel;
         for old in self.slots.drain(..) {
             let matched = fresh
-                .iter()
-                .zip(taken.iter())
-                .position(|(new, taken)| !taken && new.entry.id == old.entry.id);
+                .iter_mut()
+                .zip(taken.iter_mut())
+                .find(|(new, taken)| !**taken && new.entry.id == old.entry.id);
             let out_of_level =
                 !old.is_boot() && !old.entry.runs_in(level) && (level == b'S' || !old.demand);
-            let kill = match matched {
-                None => true,
-                Some(index) => fresh[index].entry.action != old.entry.action || out_of_level,
-            };
-            if let Some(index) = matched {
-                if let Some(flag) = taken.get_mut(index) {
-                    *flag = true;
-                }
-                if !kill {
-                    fresh[index].carry_over(&old);
+            if let Some((new, taken)) = matched {
+                *taken = true;
+                if new.entry.action == old.entry.action && !out_of_level {
+                    new.carry_over(&old);
                     continue;
                 }
             }
