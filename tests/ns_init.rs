@@ -460,3 +460,33 @@ fn sigtstp_holds_requests_until_sigcont() {
     expect(&pid1, "LEVEL-3-RUNS");
     assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "2 3\n");
 }
+
+#[test]
+fn an_idle_init_does_not_wake_up() {
+    let root = TestRoot::new();
+    root.write("etc/inittab", "id:2:initdefault:\n");
+    let pid1 = root.boot(&[]);
+    expect(&pid1, "INIT: no more processes left in this runlevel");
+    // Each return from poll() is a voluntary context switch.
+    let switches = || -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", pid1.host_pid()))
+            .expect("status of PID 1")
+            .lines()
+            .find_map(|line| line.strip_prefix("voluntary_ctxt_switches:"))
+            .and_then(|count| count.trim().parse().ok())
+            .expect("voluntary_ctxt_switches")
+    };
+    let before = switches();
+    // sysvinit would wake up at least once in 6 s (its 5 s FIFO timeout).
+    std::thread::sleep(Duration::from_secs(6));
+    let after = switches();
+    assert!(
+        after <= before + 1,
+        "PID 1 woke up {} times while idle",
+        after - before
+    );
+    // The counter does see wake-ups: a request is one.
+    run_ok(&pid1, &["/sbin/telinit", "5"]);
+    expect(&pid1, "INIT: Switching to runlevel: 5");
+    assert!(switches() > after);
+}
