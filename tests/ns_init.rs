@@ -490,3 +490,37 @@ fn an_idle_init_does_not_wake_up() {
     expect(&pid1, "INIT: Switching to runlevel: 5");
     assert!(switches() > after);
 }
+
+#[test]
+fn exec_paths_initscript_enoexec_and_failures() {
+    let root = TestRoot::new();
+    root.write_exec("bin/noshebang", "echo NOSHEBANG-RAN \"$RUNLEVEL\"\n");
+    root.write(
+        "etc/inittab",
+        "\
+id:2:initdefault:
+n:2:wait:/bin/noshebang
+m:2:wait:/bin/does-not-exist
+p:2:wait:env
+",
+    );
+    let pid1 = root.boot(&["auto", "2"]);
+    // A script without #! runs through /bin/sh; PATH lookup uses the
+    // child's PATH; a missing program is reported.
+    expect(&pid1, "NOSHEBANG-RAN 2");
+    expect(&pid1, "INIT: cannot execute \"/bin/does-not-exist\"");
+    expect(&pid1, "AUTOBOOT=YES");
+
+    // With /etc/initscript, every entry runs through it (outside S).
+    root.write(
+        "etc/initscript",
+        "echo INITSCRIPT \"$1|$2|$3|$4\"\neval exec \"$4\"\n",
+    );
+    root.write(
+        "etc/inittab",
+        "id:2:initdefault:\no3:3:once:/bin/echo VIA-INITSCRIPT\n",
+    );
+    run_ok(&pid1, &["/sbin/telinit", "3"]);
+    expect(&pid1, "INITSCRIPT o3|3|once|/bin/echo VIA-INITSCRIPT");
+    expect(&pid1, "VIA-INITSCRIPT");
+}
