@@ -227,7 +227,9 @@ impl Supervisor {
             };
             let request = SpawnRequest {
                 entry: &sulogin,
-                level: self.runlevel,
+                // sysvinit's level before the boot starts is `S`: no
+                // /etc/initscript for the emergency shell.
+                level: b'S',
                 levels: self.child_levels(),
                 controlling_tty: true,
                 extra_env: &self.extra_env,

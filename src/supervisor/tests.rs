@@ -16,6 +16,8 @@ struct Fake {
     spawns: Vec<(String, i32, bool, ChildLevels, Vec<String>)>,
     answers: VecDeque<u8>,
     fork_fails: bool,
+    /// The `level` of each spawn request.
+    levels: Vec<u8>,
 }
 
 impl Fake {
@@ -29,6 +31,7 @@ impl Fake {
             spawns: Vec::new(),
             answers: VecDeque::new(),
             fork_fails: false,
+            levels: Vec::new(),
         };
         fake.set_inittab(inittab);
         fake
@@ -75,6 +78,7 @@ impl Effects for Fake {
         let pid = self.next_pid;
         self.next_pid += 1;
         self.log.push(format!("spawn {} {pid}", request.entry.id));
+        self.levels.push(request.level);
         self.spawns.push((
             request.entry.id.clone(),
             pid,
@@ -738,6 +742,7 @@ fn emergency_shell_runs_before_the_boot() {
     sup.boot(&mut fx, T0);
     assert_eq!(fx.take(), ["spawn ~~ 100"]);
     assert!(fx.spawns[0].2);
+    assert_eq!(fx.levels[0], b'S');
     sup.handle(level_request(b'3', 3), &mut fx, secs(0));
     assert_eq!(fx.take(), Vec::<String>::new());
     sup.child_exited(100, 0, &mut fx, secs(1));
