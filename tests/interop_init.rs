@@ -1208,3 +1208,44 @@ fn ours_keeps_the_previous_inittab_when_a_reread_has_errors() {
     b.telinit(&["q"]);
     b.wait_done("n3", 0);
 }
+
+/// A hand-over while a `wait` entry runs (as when `init u` comes while an rc script is
+/// still running): the new init keeps waiting for it, records its end, and only then
+/// starts the entries after it.
+fn hand_over_during_wait(from: Init, to: Init) {
+    let b = Booted::boot(
+        from,
+        "id:3:initdefault:\nl3:3:wait:/etc/probe l3 /etc/hold l3\nr1:3:respawn:/etc/probe r1 /bin/sleep 1000\n",
+    );
+    b.wait_file("tmp/probe/l3.0.env");
+    hand_over(&b, to);
+    b.root.write("tmp/release-l3", "");
+    b.wait_done("l3", 0);
+    b.wait_file("tmp/probe/r1.0.env");
+    let wtmp: Vec<String> = utmpdump(&b.root.join("var/log/wtmp"))
+        .into_iter()
+        .filter(|r| r.starts_with("[5] ") || r.starts_with("[8] "))
+        .map(|r| r[..16].to_string())
+        .collect();
+    assert_eq!(
+        wtmp,
+        ["[5] [PID] [l3  ]", "[8] [PID] [l3  ]", "[5] [PID] [r1  ]"],
+        "{from:?} -> {to:?}"
+    );
+    assert_eq!(b.runlevel(), "N 3");
+}
+
+#[test]
+fn debian_reexec_keeps_waiting() {
+    hand_over_during_wait(Init::Debian, Init::Debian);
+}
+
+#[test]
+fn ours_takes_over_a_wait_entry_from_debian() {
+    hand_over_during_wait(Init::Debian, Init::Ours);
+}
+
+#[test]
+fn ours_hands_over_a_wait_entry_to_debian() {
+    hand_over_during_wait(Init::Ours, Init::Debian);
+}
