@@ -934,7 +934,8 @@ fn still_supervising(b: &Booted, level: &str, respawns: usize) {
 }
 
 /// SPEC §13.10: boot `from`, hand over to `to` with `telinit u`, and on to `back` if given.
-fn takeover(from: Init, to: Init, back: Option<Init>) {
+/// Returns what was logged and the wtmp records.
+fn takeover(from: Init, to: Init, back: Option<Init>) -> (Logs, Vec<String>) {
     let b = Booted::boot(from, HANDOVER_INITTAB);
     b.wait_done("l3", 0);
     b.wait_file("tmp/probe/r1.0.env");
@@ -969,25 +970,70 @@ fn takeover(from: Init, to: Init, back: Option<Init>) {
         );
         assert_eq!(b.runlevel(), "5 3");
     }
+    (b.logs(), utmpdump(&b.root.join("var/log/wtmp")))
 }
 
 /// Debian's init re-executing itself: the baseline for the hand-overs below.
 #[test]
 fn debian_reexec_keeps_supervising() {
-    takeover(Init::Debian, Init::Debian, Some(Init::Debian));
+    let (logs, _) = takeover(Init::Debian, Init::Debian, Some(Init::Debian));
+    let expected = [
+        NO_INITTAB_D,
+        "<30>init: Entering runlevel: 3",
+        "<30>init: Trying to re-exec init",
+        "<30>init: Switching to runlevel: 5",
+        NO_INITTAB_D,
+        "<30>init: Trying to re-exec init",
+        "<30>init: Switching to runlevel: 3",
+        NO_INITTAB_D,
+    ];
+    assert_eq!(logs.syslog, expected);
+    assert_eq!(
+        logs.console
+            .iter()
+            .filter(|l| l.ends_with(" reloading"))
+            .count(),
+        2,
+        "{:#?}",
+        logs.console
+    );
 }
 
 /// `init u` after replacing sysvinit's binary on a live system hands over to vinit (which
 /// reads sysvinit's fd-11 state), and vinit hands back the same way.
 #[test]
 fn ours_takes_over_from_debian_and_hands_back() {
-    takeover(Init::Debian, Init::Ours, Some(Init::Debian));
+    let (logs, wtmp) = takeover(Init::Debian, Init::Ours, Some(Init::Debian));
+    let (debian_logs, debian_wtmp) = takeover(Init::Debian, Init::Debian, Some(Init::Debian));
+    assert_eq!(logs.syslog, debian_logs.syslog, "syslog");
+    assert_eq!(
+        logs.console_only(),
+        debian_logs.console_only(),
+        "console-only lines"
+    );
+    assert_eq!(
+        without_second_dead_records(&wtmp),
+        without_second_dead_records(&debian_wtmp),
+        "wtmp"
+    );
 }
 
 /// Our init handing over to Debian's (its state text is sysvinit's).
 #[test]
 fn ours_hands_over_to_debian() {
-    takeover(Init::Ours, Init::Debian, None);
+    let (logs, wtmp) = takeover(Init::Ours, Init::Debian, None);
+    let (debian_logs, debian_wtmp) = takeover(Init::Debian, Init::Debian, None);
+    assert_eq!(logs.syslog, debian_logs.syslog, "syslog");
+    assert_eq!(
+        logs.console_only(),
+        debian_logs.console_only(),
+        "console-only lines"
+    );
+    assert_eq!(
+        without_second_dead_records(&wtmp),
+        without_second_dead_records(&debian_wtmp),
+        "wtmp"
+    );
 }
 
 /// The bad lines come out after boot: see [`rejected_reread`] for why.
