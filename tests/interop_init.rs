@@ -61,6 +61,7 @@ fn root_with(init: Init, inittab: &str) -> TestRoot {
     root.mkdir("tmp/probe");
     root.write_exec("etc/probe", PROBE);
     root.write_exec("etc/hold", HOLD);
+    root.write_exec("etc/stubborn", STUBBORN);
     set_sbin_init(&root, init);
     root
 }
@@ -116,6 +117,10 @@ exit 0
 const HOLD: &str = r#"#!/bin/sh
 while [ ! -e "/tmp/release-$1" ]; do sleep 0.05; done
 "#;
+
+/// `/etc/stubborn`: for a respawn entry that ignores SIGTERM (its `sleep` inherits that), so only the KILL
+/// round of a level change ends it.
+const STUBBORN: &str = "#!/bin/sh\ntrap '' TERM\nwhile :; do sleep 1; done\n";
 
 /// A syslog daemon's `/dev/log` in a root: a datagram socket whose messages a thread
 /// collects, as glibc's syslog(3) sends them (`<30>Nov 23 13:10:00 init: text`), with the
@@ -1055,10 +1060,6 @@ st:3:respawn:/etc/probe st /etc/stubborn
 l4:4:wait:/etc/probe l4
 ";
 
-/// A respawn entry that ignores SIGTERM (its `sleep` inherits that), so only the KILL
-/// round of a level change ends it.
-const STUBBORN: &str = "#!/bin/sh\ntrap '' TERM\nwhile :; do sleep 1; done\n";
-
 /// SPEC §1.2, §3.4, §4.6, §13.8, §13.9: inittab errors, SIGINT (ctrlaltdel), SIGWINCH
 /// (kbrequest), SIGPWR with `/run/powerstatus` = O, L and none, a level change that
 /// needs the KILL round (`telinit -t 1 4` with a TERM-ignoring entry), and a level with
@@ -1067,7 +1068,6 @@ fn events_run(init: Init) -> Observed {
     // Lines 3 to 5 are bad.
     let with_errors = EVENTS_INITTAB.replace("ca::", &format!("{EVENTS_BAD_LINES}ca::"));
     let b = Booted::boot(init, &with_errors);
-    b.root.write_exec("etc/stubborn", STUBBORN);
     let mut steps = Vec::new();
     let mut step = |b: &Booted, what: &str| {
         steps.push(format!(
