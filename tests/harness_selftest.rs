@@ -59,6 +59,10 @@ fn root_has_busybox_without_shadowing_our_names() {
     }
     assert_eq!(
         std::fs::read_link(root.join("bin/sh")).expect("bin/sh"),
+        Path::new("dash")
+    );
+    assert_eq!(
+        std::fs::read_link(root.join("bin/ls")).expect("bin/ls"),
         Path::new("/bin/busybox")
     );
     assert_eq!(root.read("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
@@ -93,6 +97,18 @@ fn busybox_init_is_pid1_with_console_and_nsenter() {
     assert!(pid > 1, "a second process of the namespace, not PID {pid}");
     assert_eq!(lines.next(), Some("/etc/inittab"));
     assert_ne!(pid1.host_pid(), 1);
+
+    // Scripts find our names: /bin/sh is dash, not BusyBox's ash, which would run its own
+    // halt/reboot/poweroff applets before searching PATH.
+    let out = pid1.run(&[
+        "/bin/sh",
+        "-c",
+        "for n in poweroff halt reboot init; do command -v $n; done",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "/sbin/poweroff\n/sbin/halt\n/sbin/reboot\n/sbin/init\n"
+    );
 
     // Our (dynamically linked) binary runs in the root: it has its shared libraries.
     let out = pid1.run(&["/lib/vinit/vinit"]);

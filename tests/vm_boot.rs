@@ -1,5 +1,6 @@
 //! Our init as PID 1 of a QEMU VM (Debian's cloud kernel, TCG), with the repository's
-//! `etc/inittab.example` and example init scripts (the demo's root, tests/common/demo.rs).
+//! `etc/inittab.example` and example init scripts (the demo's root, tests/common/demo.rs),
+//! and the demo tour.
 
 mod common;
 
@@ -15,4 +16,16 @@ fn vm_boots_example_inittab_to_default_runlevel() {
     let vm = demo::boot_and_log_in(&mut show).unwrap();
     assert!(transcript.contains("INIT: version"), "{}", vm.transcript());
     demo::run_at_prompt(&vm, "runlevel", "N 2", &mut |_| {}).unwrap();
+}
+
+/// `make demo TOUR=1`: log in, `runlevel`, PID 1's binary, `service --status-all`, the rc
+/// order, `telinit 3`, and `poweroff` through runlevel 0 until QEMU exits.
+#[test]
+fn vm_demo_tour() {
+    let mut transcript = Vec::new();
+    if let Err(e) = demo::tour(&mut transcript) {
+        panic!("{e}");
+    }
+    let text = String::from_utf8_lossy(&transcript);
+    assert!(text.contains("INIT: Switching to runlevel: 0"), "{text}");
 }

@@ -17,6 +17,7 @@ pub mod demo;
 pub mod ns;
 pub mod vm;
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::{self, Read};
 use std::os::unix::fs::{PermissionsExt, symlink};
@@ -111,6 +112,9 @@ fn remove_stale_stages(base: &Path) {
 /// Busybox from Debian's busybox-static (statically linked, so it runs in any root).
 pub const BUSYBOX: &str = "/bin/busybox";
 
+/// The host's dash (Debian's /bin/sh), which the roots get as /bin/sh.
+pub const DASH: &str = "/bin/dash";
+
 /// `busybox --list-full`: the applets and where Debian would link them (`usr/bin/awk`).
 fn busybox_applets() -> &'static [String] {
     static APPLETS: OnceLock<Vec<String>> = OnceLock::new();
@@ -129,24 +133,31 @@ fn busybox_applets() -> &'static [String] {
 }
 
 /// The shared libraries (and the dynamic loader) a host binary needs, by `ldd`; empty for
-/// a static binary. The roots get copies at the same paths, so our binary runs inside them.
-fn shared_libraries(binary: &Path) -> &'static [PathBuf] {
-    static LIBRARIES: OnceLock<Vec<PathBuf>> = OnceLock::new();
-    LIBRARIES.get_or_init(|| {
-        let out = Command::new(host_tool("ldd"))
-            .arg(binary)
-            .output()
-            .expect("run ldd");
-        // Lines are `libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)`, or
-        // `/lib64/ld-linux-x86-64.so.2 (0x...)` for the loader; the vDSO has no path.
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|line| {
-                let path = line.rsplit("=> ").next()?.split(" (").next()?.trim();
-                path.starts_with('/').then(|| PathBuf::from(path))
-            })
-            .collect()
-    })
+/// a static binary. Roots get copies at the same paths, so the binary runs inside them.
+fn shared_libraries(binary: &Path) -> Vec<PathBuf> {
+    static CACHE: OnceLock<Mutex<HashMap<PathBuf, Vec<PathBuf>>>> = OnceLock::new();
+    let mut cache = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .expect("library cache lock");
+    cache
+        .entry(binary.to_path_buf())
+        .or_insert_with(|| {
+            let out = Command::new(host_tool("ldd"))
+                .arg(binary)
+                .output()
+                .expect("run ldd");
+            // Lines are `libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)`, or
+            // `/lib64/ld-linux-x86-64.so.2 (0x...)` for the loader; the vDSO has no path.
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter_map(|line| {
+                    let path = line.rsplit("=> ").next()?.split(" (").next()?.trim();
+                    path.starts_with('/').then(|| PathBuf::from(path))
+                })
+                .collect()
+        })
+        .clone()
 }
 
 /// Finds a host program by name in the usual directories (not $PATH, which a test runner
@@ -178,7 +189,7 @@ pub fn tied_to_test(program: &Path) -> Command {
 
 /// A root file system in a throw-away directory under `target/test-roots/`:
 /// busybox-static with its applet links (never over one of our names), our staged install
-/// with the shared libraries it needs,
+/// with the shared libraries it needs, the host's dash as /bin/sh (as on Debian),
 /// /etc/passwd and /etc/group for root, /run with an empty utmp, /var/run -> /run,
 /// /var/log with an empty wtmp, /tmp, /proc, /sys, /dev with the usual nodes.
 /// Cloning shares the directory, which is removed when the last clone is dropped.
@@ -216,12 +227,13 @@ impl Tree {
         self.symlink("../run", "var/run");
 
         copy_tree(&stage(), &self.root);
-        for library in shared_libraries(&vinit_bin()) {
-            let dest = self.join(&library.to_string_lossy());
-            if let Some(parent) = dest.parent() {
-                fs::create_dir_all(parent).expect("mkdir for a shared library");
-            }
-            fs::copy(library, &dest).unwrap_or_else(|e| panic!("copy {}: {e}", library.display()));
+        self.install_libraries(&vinit_bin());
+        // Debian's /bin/sh is dash. BusyBox's ash (Debian builds it with
+        // FEATURE_SH_STANDALONE) runs its own applets before searching PATH, so `halt`,
+        // `reboot`, `poweroff` and `init` in a script would be BusyBox's, not ours.
+        if Path::new(DASH).is_file() {
+            self.install_host_program(DASH);
+            self.symlink("dash", "bin/sh");
         }
         fs::copy(BUSYBOX, self.join("bin/busybox")).expect("copy busybox");
         for applet in busybox_applets() {
@@ -271,6 +283,33 @@ impl Tree {
         }
         self.symlink("pts/ptmx", "dev/ptmx");
         self.symlink("/proc/self/fd", "dev/fd");
+    }
+
+    /// Copies a host program to the same path in the tree (replacing what is there, e.g. a
+    /// busybox link), with the shared libraries it needs.
+    pub fn install_host_program(&self, host: &str) {
+        let dest = self.join(host);
+        if let Some(parent) = dest.parent() {
+            fs::create_dir_all(parent)
+                .unwrap_or_else(|e| panic!("mkdir {}: {e}", parent.display()));
+        }
+        let _ = fs::remove_file(&dest);
+        fs::copy(host, &dest).unwrap_or_else(|e| panic!("copy {host}: {e}"));
+        self.install_libraries(Path::new(host));
+    }
+
+    /// Copies the shared libraries a host binary needs into the tree, at the same paths.
+    pub fn install_libraries(&self, binary: &Path) {
+        for library in shared_libraries(binary) {
+            let dest = self.join(&library.to_string_lossy());
+            if dest.exists() {
+                continue;
+            }
+            if let Some(parent) = dest.parent() {
+                fs::create_dir_all(parent).expect("mkdir for a shared library");
+            }
+            fs::copy(&library, &dest).unwrap_or_else(|e| panic!("copy {}: {e}", library.display()));
+        }
     }
 
     /// The root directory, as the host sees it.
