@@ -71,6 +71,7 @@ pub fn main(args: Vec<String>) -> i32 {
             .collect(),
         fifo: Fifo::new(Path::new(FIFO_PATH), Some(FIFO_FD)),
     };
+    let last_recovery = take_recovery_mark(&mut system.base_env);
     install_panic_hook();
     let _ = chdir("/");
     let restored = inherited.is_some();
@@ -112,14 +113,34 @@ pub fn main(args: Vec<String>) -> i32 {
     loop {
         let pass = catch_unwind(AssertUnwindSafe(|| init.pass()));
         if pass.is_err() {
-            // The panic hook has logged it. Keep the state we have: PID 1
-            // must not die, and the policy's state stays usable.
-            init.system.logger.log(
-                Dest::Both,
-                "internal error: continuing with the current state",
-            );
+            // The panic hook has logged it.
+            init.recover(last_recovery);
         }
     }
+}
+
+/// Set in the environment of a re-exec done to recover from an internal
+/// error: the monotonic second it happened, so that a new image that fails
+/// the same way soon after does not re-exec in a loop.
+const RECOVERY_MARK: &str = "VINIT_PANIC_REEXEC";
+/// A second recovery re-exec within this many seconds is not attempted.
+const RECOVERY_INTERVAL_SECS: u64 = 60;
+
+/// Removes the recovery mark from init's environment (children must not
+/// see it) and returns its time.
+fn take_recovery_mark(env: &mut Vec<String>) -> Option<u64> {
+    let prefix = format!("{RECOVERY_MARK}=");
+    let mark = env
+        .iter()
+        .find_map(|var| var.strip_prefix(&prefix))
+        .and_then(|secs| secs.parse().ok());
+    env.retain(|var| !var.starts_with(&prefix));
+    mark
+}
+
+/// Whether to re-exec after an internal error, given the last recovery.
+fn may_recover(last_recovery: Option<u64>, now_secs: u64) -> bool {
+    last_recovery.is_none_or(|last| now_secs >= last.saturating_add(RECOVERY_INTERVAL_SECS))
 }
 
 /// Logs panics on the console (PID 1's stderr is /dev/null).
@@ -372,6 +393,34 @@ struct Init {
 }
 
 impl Init {
+    /// After a panic in a pass: re-execute `/sbin/init` with the current
+    /// state (a fresh image, the children kept), unless that was already
+    /// tried in the last minute; if the re-exec is not possible, go on with
+    /// the state as it is. PID 1 never exits.
+    fn recover(&mut self, last_recovery: Option<u64>) {
+        let now_secs = now().as_secs();
+        // The boot phases (`#`, `*`) are not in the state text's vocabulary
+        // of a running system: only recover by re-exec in a real level.
+        let in_a_level = b"S0123456789".contains(&self.supervisor.runlevel());
+        if in_a_level && may_recover(last_recovery, now_secs) {
+            self.system.logger.log(
+                Dest::Both,
+                "internal error: re-executing /sbin/init with the current state",
+            );
+            // Returns only if the re-exec failed (or panicked).
+            let _ = catch_unwind(AssertUnwindSafe(|| {
+                let state = self.supervisor.snapshot();
+                let mut env = self.supervisor.extra_env().vars().to_vec();
+                env.push(format!("{RECOVERY_MARK}={now_secs}"));
+                self.system.reexec(&state, &env);
+            }));
+        }
+        self.system.logger.log(
+            Dest::Both,
+            "internal error: continuing with the current state",
+        );
+    }
+
     /// One turn of the event loop.
     fn pass(&mut self) {
         let accepting = self.supervisor.accepts_requests();
@@ -529,5 +578,29 @@ fn raw_wait_status(status: WaitStatus) -> i32 {
         WaitStatus::Exited(_, code) => (code & 0xff) << 8,
         WaitStatus::Signaled(_, signal, core) => signal as i32 | if core { 0x80 } else { 0 },
         _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recovery_mark_is_taken_out_of_the_environment() {
+        let mut env: Vec<String> = ["HOME=/", "VINIT_PANIC_REEXEC=1234", "TERM=linux"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(take_recovery_mark(&mut env), Some(1234));
+        assert_eq!(env, ["HOME=/", "TERM=linux"]);
+        assert_eq!(take_recovery_mark(&mut env), None);
+    }
+
+    #[test]
+    fn recovery_reexec_at_most_once_a_minute() {
+        assert!(may_recover(None, 5));
+        assert!(!may_recover(Some(100), 100));
+        assert!(!may_recover(Some(100), 159));
+        assert!(may_recover(Some(100), 160));
+        assert!(!may_recover(Some(u64::MAX), 0));
     }
 }
