@@ -41,6 +41,10 @@ st::sysinit:/bin/sh -c 'cat /proc/1/cmdline > /tmp/title; cat /proc/$$/stat > /t
 o2:2:once:/bin/sh -c 'cat /proc/$$/stat > /tmp/o2.stat; env > /tmp/env.txt; echo ONCE-DONE'
 ",
     );
+    // A stale record from "the previous boot": utmp is truncated at boot.
+    let mut stale = vec![0u8; vinit::utmp::RECORD_LEN];
+    stale[0] = vinit::utmp::USER_PROCESS as u8;
+    root.write("run/utmp", &stale);
     let pid1 = root.boot(&[]);
     expect(&pid1, "booting");
     expect(&pid1, "SYSINIT RUNLEVEL=S PREVLEVEL=N");
@@ -48,6 +52,16 @@ o2:2:once:/bin/sh -c 'cat /proc/$$/stat > /tmp/o2.stat; env > /tmp/env.txt; echo
     expect(&pid1, "ONCE-DONE");
     assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "N 2\n");
     assert_eq!(root.read("run/runlevel"), "2");
+    let utmp = vinit::utmp::Record::read_all(&root.join("run/utmp")).expect("utmp");
+    assert!(
+        utmp.iter()
+            .all(|record| record.ut_type != vinit::utmp::USER_PROCESS),
+        "utmp was not truncated: {utmp:?}"
+    );
+    assert!(
+        utmp.iter()
+            .any(|record| record.ut_type == vinit::utmp::BOOT_TIME)
+    );
     let env = root.read("tmp/env.txt");
     for var in [
         "RUNLEVEL=2",
@@ -346,6 +360,14 @@ fn container_stop_signal_runs_shutdown() {
     // nix has no real-time signals: send SIGRTMIN+4 with kill(1).
     let status = std::process::Command::new(common::host_tool("kill"))
         .arg(format!("-{}", libc::SIGRTMIN() + 4))
+        .arg(pid1.host_pid().to_string())
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    expect(&pid1, "SHUTDOWN-CALLED -hP now");
+    // SIGRTMIN+3 does the same; the entry runs again.
+    let status = std::process::Command::new(common::host_tool("kill"))
+        .arg(format!("-{}", libc::SIGRTMIN() + 3))
         .arg(pid1.host_pid().to_string())
         .status()
         .expect("run kill");
