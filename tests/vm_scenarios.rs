@@ -15,6 +15,7 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use common::demo::{self, PROMPT};
+use common::poll_until;
 use common::vm::{Initramfs, Vm};
 
 /// A safety net for one step; under TCG a whole boot takes a few seconds.
@@ -28,8 +29,8 @@ const ROOT_PASSWORD_HASH: &str = "$1$vinitsal$tyOtod2k/FiIo63ddMtAw.";
 /// BusyBox sulogin's prompt.
 const SULOGIN_PROMPT: &str = "Give root password for system maintenance";
 
-/// The examples with `Default-Start: S`, run by the inittab's `si::sysinit:/sbin/rc S`.
-const STARTED_IN_S: &[&str] = &["hostname-example", "netdummy"];
+/// The scripts with `Default-Start: S`, run by the inittab's `si::sysinit:/sbin/rc S`.
+const STARTED_IN_S: &[&str] = &["mountkernfs.sh", "hostname-example", "netdummy"];
 /// The examples with `Default-Start: 2 3 4 5`.
 const STARTED_IN_2345: &[&str] = &[
     "early-example",
@@ -43,8 +44,35 @@ const STOPPED_IN_1: &[&str] = &["exampled", "webdummy", "legacy-example"];
 /// The examples with 6 (and 0) in `Default-Stop`.
 const STOPPED_IN_0_AND_6: &[&str] = &["exampled", "webdummy", "legacy-example", "netdummy"];
 
+/// What Debian's `mountkernfs.sh` does in rcS, which the examples leave out: /proc (for
+/// `ps`, `pidof` and the examples' pid checks), /sys and /dev/pts.
+const MOUNTKERNFS: &str = "#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          mountkernfs
+# Required-Start:
+# Required-Stop:
+# Default-Start:     S
+# Default-Stop:
+# Short-Description: Mount kernel virtual file systems.
+### END INIT INFO
+case \"$1\" in
+start)
+\t[ -e /proc/self ] || mount -t proc proc /proc || exit 1
+\t[ -d /sys/kernel ] || mount -t sysfs sysfs /sys || exit 1
+\t[ -e /dev/pts/ptmx ] || mount -t devpts devpts /dev/pts || exit 1
+\t;;
+stop | status) ;;
+*)
+\techo \"Usage: mountkernfs.sh {start|stop|status}\" >&2
+\texit 3
+\t;;
+esac
+";
+
 fn image() -> Initramfs {
     let image = demo::initramfs();
+    image.write_exec("etc/init.d/mountkernfs.sh", MOUNTKERNFS);
+    image.enable_service("mountkernfs.sh");
     image.write("etc/issue", "\nvinit VM scenario\n\n");
     image.write(
         "etc/passwd",
@@ -79,6 +107,14 @@ impl Scenario {
         self.vm
             .expect(needle, WAIT)
             .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Waits until the console has shown `needle`, wherever it is: for output of a
+    /// background process, which may come before or after the end of a command.
+    fn shows(&self, needle: &str) {
+        if poll_until(WAIT, || self.vm.transcript().contains(needle).then_some(())).is_none() {
+            self.fail(&format!("{needle:?} never showed on the console"));
+        }
     }
 
     /// Panics with `what` and the transcript.
@@ -137,6 +173,8 @@ impl Scenario {
             .trim_end_matches("@@")
             .parse()
             .unwrap_or_else(|_| self.fail(&format!("no exit status for {command:?}")));
+        // The next command is typed at the prompt, not echoed into this one's output.
+        self.expect(PROMPT);
         (status, output)
     }
 
@@ -185,15 +223,15 @@ impl Scenario {
             .unwrap_or_else(|_| self.fail(&format!("bad /run/exampled.pid: {out:?}")))
     }
 
-    /// The pid of the console shell, which must be a child of init (the getty entry's
-    /// process: BusyBox getty execs login, which execs the shell).
-    fn console_shell_pid(&self) -> u32 {
-        let out = self.ok("echo $$ $PPID");
+    /// The pid of the console getty entry's process: BusyBox getty execs login, which runs
+    /// the shell as its child; that login must be a child of init.
+    fn console_getty_pid(&self) -> u32 {
+        let out = self.ok("echo $PPID; cut -d' ' -f4 /proc/$PPID/stat");
         match out.split_whitespace().collect::<Vec<_>>()[..] {
             [pid, "1"] => pid
                 .parse()
                 .unwrap_or_else(|_| self.fail(&format!("bad pid {pid:?}"))),
-            _ => self.fail(&format!("the console shell is not init's child: {out:?}")),
+            _ => self.fail(&format!("the console login is not init's child: {out:?}")),
         }
     }
 
@@ -309,15 +347,16 @@ fn vm_service_restart_gives_a_new_pid() {
     vm.status_is(&format!("kill -0 {before}"), 1);
 }
 
-/// Scenario 4: The console getty (`co:2345:respawn:`) is killed and init starts a new one.
+/// Scenario 4: The console getty (`co:2345:respawn:`, by now the login it became) is
+/// killed, and init starts a new one.
 #[test]
 fn vm_killed_getty_is_respawned() {
     let vm = Scenario::boot(&image(), "");
     vm.login();
-    let first = vm.console_shell_pid();
-    vm.vm.send_line("kill -KILL $$");
+    let first = vm.console_getty_pid();
+    vm.vm.send_line("kill -KILL $PPID");
     vm.login();
-    let second = vm.console_shell_pid();
+    let second = vm.console_getty_pid();
     if second == first {
         vm.fail(&format!("the respawned getty has the old pid {first}"));
     }
@@ -334,12 +373,14 @@ fn vm_shutdown_r_now_reboots() {
     vm.goes_down('6', "reboot: Restarting system");
 }
 
-/// Scenario 6a: `poweroff`: level 0, rc 0, and the machine powers off.
+/// Scenario 6a: `poweroff`: level 0, rc 0, and the machine powers off. (By full path:
+/// Debian's busybox-static shell runs its own `poweroff`, `halt` and `reboot` applets
+/// for the bare names, and those signal PID 1 the BusyBox way.)
 #[test]
 fn vm_poweroff_powers_off() {
     let vm = Scenario::boot(&image(), "");
     vm.login();
-    vm.vm.send_line("poweroff");
+    vm.vm.send_line("/sbin/poweroff");
     vm.goes_down('0', "reboot: Power down");
 }
 
@@ -348,7 +389,7 @@ fn vm_poweroff_powers_off() {
 fn vm_halt_p_powers_off() {
     let vm = Scenario::boot(&image(), "");
     vm.login();
-    vm.vm.send_line("halt -p");
+    vm.vm.send_line("/sbin/halt -p");
     vm.goes_down('0', "reboot: Power down");
 }
 
@@ -436,9 +477,12 @@ fn vm_shutdown_cancel_keeps_the_system_up() {
     // Wait (bounded) for the countdown to have written its pid file; it names a live process.
     vm.ok("i=0; until [ -s /run/shutdown.pid ] || [ $i -ge 100 ]; do sleep 0.1; i=$((i+1)); done");
     vm.ok("kill -0 $(cat /run/shutdown.pid)");
+    if vm.vm.transcript().contains("Shutdown cancelled.") {
+        vm.fail("\"Shutdown cancelled.\" before shutdown -c");
+    }
     vm.ok("shutdown -c");
-    vm.expect("Shutdown cancelled.");
-    vm.expect("shutdown exited 0");
+    vm.shows("Shutdown cancelled.");
+    vm.shows("shutdown exited 0");
     vm.status_is("test -e /run/shutdown.pid", 1);
     vm.runlevel_is("N 2");
     // A few seconds later, still up and in level 2.
