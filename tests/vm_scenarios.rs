@@ -29,8 +29,8 @@ const ROOT_PASSWORD_HASH: &str = "$1$vinitsal$tyOtod2k/FiIo63ddMtAw.";
 /// BusyBox sulogin's prompt.
 const SULOGIN_PROMPT: &str = "Give root password for system maintenance";
 
-/// The scripts with `Default-Start: S`, run by the inittab's `si::sysinit:/sbin/rc S`.
-const STARTED_IN_S: &[&str] = &["mountkernfs.sh", "hostname-example", "netdummy"];
+/// The examples with `Default-Start: S`, run by the inittab's `si::sysinit:/sbin/rc S`.
+const STARTED_IN_S: &[&str] = &["hostname-example", "netdummy"];
 /// The examples with `Default-Start: 2 3 4 5`.
 const STARTED_IN_2345: &[&str] = &[
     "early-example",
@@ -44,35 +44,8 @@ const STOPPED_IN_1: &[&str] = &["exampled", "webdummy", "legacy-example"];
 /// The examples with 6 (and 0) in `Default-Stop`.
 const STOPPED_IN_0_AND_6: &[&str] = &["exampled", "webdummy", "legacy-example", "netdummy"];
 
-/// What Debian's `mountkernfs.sh` does in rcS, which the examples leave out: /proc (for
-/// `ps`, `pidof` and the examples' pid checks), /sys and /dev/pts.
-const MOUNTKERNFS: &str = "#!/bin/sh
-### BEGIN INIT INFO
-# Provides:          mountkernfs
-# Required-Start:
-# Required-Stop:
-# Default-Start:     S
-# Default-Stop:
-# Short-Description: Mount kernel virtual file systems.
-### END INIT INFO
-case \"$1\" in
-start)
-\t[ -e /proc/self ] || mount -t proc proc /proc || exit 1
-\t[ -d /sys/kernel ] || mount -t sysfs sysfs /sys || exit 1
-\t[ -e /dev/pts/ptmx ] || mount -t devpts devpts /dev/pts || exit 1
-\t;;
-stop | status) ;;
-*)
-\techo \"Usage: mountkernfs.sh {start|stop|status}\" >&2
-\texit 3
-\t;;
-esac
-";
-
 fn image() -> Initramfs {
     let image = demo::initramfs();
-    image.write_exec("etc/init.d/mountkernfs.sh", MOUNTKERNFS);
-    image.enable_service("mountkernfs.sh");
     image.write("etc/issue", "\nvinit VM scenario\n\n");
     image.write(
         "etc/passwd",
