@@ -99,16 +99,21 @@ pub fn main(args: Vec<String>) -> i32 {
         signals,
         watch: Watch::new(Path::new(FIFO_PATH)),
     };
-    if restored {
-        init.supervisor.resume(&mut init.system, now());
-        // Signals the old init had received but not handled yet (sysvinit's
-        // bitmask: bit N = signal N).
-        let pending: Vec<i32> = (1..32)
-            .filter(|signal| pending_signals & (1u32 << signal) != 0)
-            .collect();
-        init.handle_signals(&pending);
-    } else {
-        init.supervisor.boot(&mut init.system, now());
+    let start = catch_unwind(AssertUnwindSafe(|| {
+        if restored {
+            init.supervisor.resume(&mut init.system, now());
+            // Signals the old init had received but not handled yet
+            // (sysvinit's bitmask: bit N = signal N).
+            let pending: Vec<i32> = (1..32)
+                .filter(|signal| pending_signals & (1u32 << signal) != 0)
+                .collect();
+            init.handle_signals(&pending);
+        } else {
+            init.supervisor.boot(&mut init.system, now());
+        }
+    }));
+    if start.is_err() {
+        init.recover(last_recovery);
     }
     loop {
         let pass = catch_unwind(AssertUnwindSafe(|| init.pass()));
