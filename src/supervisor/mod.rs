@@ -402,7 +402,15 @@ impl Supervisor {
                 self.drain_deferred(fx, now);
             }
             Event::Stop => self.stopped = true,
-            event if self.blocked() => self.deferred.push_back(event),
+            event if self.blocked() => {
+                // A signal repeated while stopped counts once (as a pending
+                // signal does), so the queue cannot grow without bound.
+                let repeated =
+                    !matches!(event, Event::Request(_)) && self.deferred.contains(&event);
+                if !repeated {
+                    self.deferred.push_back(event);
+                }
+            }
             Event::Request(request) => self.request(&request, fx, now),
             Event::Reload => {
                 self.reread(fx, now);

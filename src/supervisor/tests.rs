@@ -724,8 +724,14 @@ fn stop_defers_everything_but_reaping_until_continue() {
     sup.child_exited(100, 0, &mut fx, secs(0));
     sup.handle(level_request(b'3', 3), &mut fx, secs(0));
     assert_eq!(fx.take(), ["utmp dead r 100"]);
+    for _ in 0..3 {
+        sup.handle(Event::Reload, &mut fx, secs(0));
+    }
     sup.handle(Event::Continue, &mut fx, secs(1));
     let log = fx.take();
+    // The three SIGHUPs count once: one read for the level change, one for
+    // the reload.
+    assert_eq!(log.iter().filter(|line| *line == "load").count(), 2);
     assert_eq!(
         log[..2],
         ["utmp runlevel 3 2", "CS: Switching to runlevel: 3"]
