@@ -212,9 +212,14 @@ struct Booted {
 
 impl Booted {
     fn boot(init: Init, inittab: &str) -> Booted {
+        Booted::boot_with_args(init, inittab, &[])
+    }
+
+    /// Boots `/sbin/init ARGS` (the words the kernel passes on, e.g. `S`).
+    fn boot_with_args(init: Init, inittab: &str, args: &[&str]) -> Booted {
         let root = root_with(init, inittab);
         let syslog = Syslog::listen(&root);
-        let pid1 = root.boot(&[]);
+        let pid1 = root.boot(args);
         Booted {
             root,
             pid1,
@@ -1325,4 +1330,98 @@ fn ours_takes_over_a_wait_entry_from_debian() {
 #[test]
 fn ours_hands_over_a_wait_entry_to_debian() {
     hand_over_during_wait(Init::Ours, Init::Debian);
+}
+
+/// SPEC §3.2 (5), §12.9: booting with `S` on the command line goes to single user and
+/// skips bootwait entries until single user ends; then the default level is entered
+/// through the boot phase.
+fn single_user_boot_run(init: Init) -> Observed {
+    let b = Booted::boot_with_args(
+        init,
+        "id:2:initdefault:\nsi::sysinit:/etc/probe si\nbw::bootwait:/etc/probe bw\n\
+         s1:S:wait:/etc/probe s1 /etc/hold single\nl2:2:wait:/etc/probe l2\n",
+        &["S"],
+    );
+    let mut steps = Vec::new();
+    b.wait_file("tmp/probe/s1.0.env");
+    steps.push(format!(
+        "single user: runlevel {:?}, title {:?}",
+        b.runlevel(),
+        b.title()
+    ));
+    b.root.write("tmp/release-single", "");
+    b.wait_done("l2", 0);
+    steps.push(format!(
+        "level 2: runlevel {:?}, title {:?}",
+        b.runlevel(),
+        b.title()
+    ));
+    Observed {
+        logs: b.logs(),
+        utmp: utmpdump(&b.root.join("run/utmp")),
+        wtmp: utmpdump(&b.root.join("var/log/wtmp")),
+        probes: b.probes(),
+        steps,
+    }
+}
+
+#[test]
+fn single_user_boot_matches_debian() {
+    assert_same(
+        single_user_boot_run(Init::Ours),
+        single_user_boot_run(Init::Debian),
+    );
+}
+
+#[test]
+fn debian_single_user_boot_is_as_spec_says() {
+    let theirs = single_user_boot_run(Init::Debian);
+    // No RUN_LVL record for S at boot (runlevel falls back on /run/runlevel), and the
+    // one for 2 says N -> 2.
+    assert_eq!(
+        theirs.steps,
+        [
+            r#"single user: runlevel "N S", title "init [S]""#,
+            r#"level 2: runlevel "N 2", title "init [2]""#,
+        ]
+    );
+    let order: Vec<String> = theirs
+        .wtmp
+        .iter()
+        .map(|r| {
+            let fields: Vec<&str> = r.split("] [").collect();
+            format!("{}] [{}] [{}", fields[0], fields[1], fields[2].trim_end())
+        })
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "[5] [PID] [si",
+            "[8] [PID] [si",
+            "[2] [00000] [~~",
+            "[5] [PID] [s1",
+            "[8] [PID] [s1",
+            "[5] [PID] [bw",
+            "[8] [PID] [bw",
+            "[1] [20018] [~~",
+            "[5] [PID] [l2",
+            "[8] [PID] [l2",
+        ]
+    );
+    // bootwait ran only after single user, with the boot phase's view.
+    assert_eq!(
+        theirs.probes["bw.0.ids"]
+            .lines()
+            .skip(1)
+            .collect::<Vec<_>>(),
+        ["title=init [S]", "runlevel: ours=N * debian=N * file=*"]
+    );
+    assert_eq!(
+        theirs.logs.syslog,
+        [
+            NO_INITTAB_D,
+            "<30>init: Entering runlevel: 2",
+            "<30>init: no more processes left in this runlevel",
+        ]
+    );
 }
