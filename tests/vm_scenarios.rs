@@ -343,6 +343,8 @@ fn vm_shutdown_r_now_reboots() {
     let vm = Scenario::boot(&image(), "");
     vm.login();
     vm.vm.send_line("shutdown -r now");
+    // shutdown's wall reaches the console login (a USER_PROCESS in utmp) before init is told.
+    vm.expect("The system is going down for reboot NOW!");
     vm.goes_down('6', "reboot: Restarting system");
 }
 
@@ -354,6 +356,8 @@ fn vm_poweroff_powers_off() {
     let vm = Scenario::boot(&image(), "");
     vm.login();
     vm.vm.send_line("/sbin/poweroff");
+    // Not at level 0 or 6, so it runs `shutdown -h -P now`, which walls.
+    vm.expect("The system is going down for system halt NOW!");
     vm.goes_down('0', "reboot: Power down");
 }
 
@@ -363,6 +367,8 @@ fn vm_halt_p_powers_off() {
     let vm = Scenario::boot(&image(), "");
     vm.login();
     vm.vm.send_line("/sbin/halt -p");
+    // Not at level 0 or 6, so it runs `shutdown -h -P now`, which walls.
+    vm.expect("The system is going down for system halt NOW!");
     vm.goes_down('0', "reboot: Power down");
 }
 
