@@ -1551,3 +1551,57 @@ fn reexec_in_level_7_is_ignored_like_debian() {
         reexec_ignored_in_level_7(Init::Debian, Init::Ours)
     );
 }
+
+/// SPEC §4.4 SETENV: at most 16 `INIT_*` variables; a name without `=` removes one (and
+/// frees its place); `INIT_VERSION` from telinit against init's own. Returns l4's
+/// environment.
+fn setenv_run(init: Init) -> String {
+    let b = Booted::boot(init, "id:3:initdefault:\nl4:4:wait:/etc/probe l4\n");
+    wait_syslog(&b, "<30>init: Entering runlevel: 3", 1);
+    let vars: Vec<String> = (1..=17).map(|i| format!("INIT_A{i}={i}")).collect();
+    let mut args: Vec<&str> = Vec::new();
+    for var in &vars {
+        args.extend(["-e", var.as_str()]);
+    }
+    b.telinit(&args);
+    b.telinit(&[
+        "-e",
+        "INIT_A3",
+        "-e",
+        "INIT_B=after",
+        "-e",
+        "INIT_VERSION=mine",
+    ]);
+    b.telinit(&["4"]);
+    b.wait_done("l4", 0);
+    b.probes()["l4.0.env"].clone()
+}
+
+#[test]
+fn setenv_limits_match_debian() {
+    assert_eq!(setenv_run(Init::Ours), setenv_run(Init::Debian));
+}
+
+#[test]
+fn debian_setenv_limits_are_as_spec_says() {
+    let env = setenv_run(Init::Debian);
+    let mut names: Vec<&str> = env
+        .lines()
+        .filter(|l| l.starts_with("INIT_"))
+        .filter_map(|l| l.split('=').next())
+        .collect();
+    names.sort();
+    // A1..A16 took the 16 places (A17 was refused), A3's removal made room for B, and
+    // init's own INIT_VERSION wins.
+    let mut expected: Vec<String> = (1..=16)
+        .filter(|i| *i != 3)
+        .map(|i| format!("INIT_A{i}"))
+        .collect();
+    expected.extend(["INIT_B".to_string(), "INIT_VERSION".to_string()]);
+    expected.sort();
+    assert_eq!(names, expected, "{env}");
+    assert!(
+        env.lines().any(|l| l == "INIT_VERSION=sysvinit-3.06"),
+        "{env}"
+    );
+}
