@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use common::vm::Vm;
 use common::{host_tool, stage, work_dir};
 
-/// Safety nets only (TCG on a busy 2-core machine): a boot to the login prompt took 15-35 s.
+/// Safety nets only (TCG on a busy 2-core machine): a boot to the login prompt took 20-40 s.
 const BOOT_TIMEOUT: Duration = Duration::from_secs(600);
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(180);
 const POWEROFF_TIMEOUT: Duration = Duration::from_secs(300);
@@ -74,8 +74,8 @@ fn vm_debian_vinit() {
 }
 
 /// The cached Debian root, built by `scripts/debian-root.sh` under `target/vm/debian-root/`
-/// the first time (debootstrap: 30-70 s with a nearby mirror); the script's lock makes
-/// parallel callers wait for one build.
+/// the first time (debootstrap: 35-95 s measured with deb.debian.org); the script's lock
+/// makes parallel callers wait for one build.
 fn debian_root() -> PathBuf {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/debian-root.sh");
     let started = Instant::now();
