@@ -17,6 +17,7 @@ use std::time::Duration;
 use common::demo::{self, PROMPT};
 use common::poll_until;
 use common::vm::{Initramfs, Vm};
+use nix::sys::stat::{Mode, SFlag, makedev, mknod};
 
 /// A safety net for one step; under TCG a whole boot takes a few seconds.
 const WAIT: Duration = Duration::from_secs(90);
@@ -208,6 +209,19 @@ impl Scenario {
         }
     }
 
+    /// The pid of the one `getty` process (the console's became login), once it is not
+    /// `old`, waited for in the VM (bounded); it must be a child of init.
+    fn tty1_getty_other_than(&self, old: &str) -> String {
+        let out = self.ok(&format!(
+            "i=0; until p=$(pidof getty) && [ \"$p\" != {old} ] || [ $i -ge 100 ]; do \
+             sleep 0.1; i=$((i+1)); done; echo $p; cut -d' ' -f4 /proc/$p/stat"
+        ));
+        match out.split_whitespace().collect::<Vec<_>>()[..] {
+            [pid, "1"] if pid != old => pid.to_string(),
+            _ => self.fail(&format!("no getty of init's other than {old}: {out:?}")),
+        }
+    }
+
     /// Waits for QEMU to exit after the guest rebooted or powered off (under `-no-reboot`
     /// both end QEMU with status 0).
     fn qemu_exits(&self) {
@@ -320,20 +334,39 @@ fn vm_service_restart_gives_a_new_pid() {
     vm.status_is(&format!("kill -0 {before}"), 1);
 }
 
-/// Scenario 4: The console getty (`co:2345:respawn:`, by now the login it became) is
-/// killed, and init starts a new one.
+/// Scenario 4: respawn. A getty on the first virtual terminal (added to the image's
+/// inittab; the kernel has VTs on a dummy console) is killed at its login prompt, and the
+/// console getty (`co:2345:respawn:`, by now the login it became) too: init starts new
+/// ones each time.
 #[test]
 fn vm_killed_getty_is_respawned() {
-    let vm = Scenario::boot(&image(), "");
+    let image = image();
+    add_inittab_line(&image, "g1:2345:respawn:/sbin/getty 38400 tty1");
+    mknod(
+        &image.join("dev/tty1"),
+        SFlag::S_IFCHR,
+        Mode::from_bits_truncate(0o620),
+        makedev(4, 1),
+    )
+    .expect("mknod dev/tty1");
+    let vm = Scenario::boot(&image, "");
     vm.login();
-    let first = vm.console_getty_pid();
+
+    let first = vm.tty1_getty_other_than("none");
+    vm.ok(&format!("kill -KILL {first}"));
+    vm.tty1_getty_other_than(&first);
+    vm.status_is(&format!("kill -0 {first}"), 1);
+
+    let console = vm.console_getty_pid();
     vm.vm.send_line("kill -KILL $PPID");
     vm.login();
-    let second = vm.console_getty_pid();
-    if second == first {
-        vm.fail(&format!("the respawned getty has the old pid {first}"));
+    let respawned = vm.console_getty_pid();
+    if respawned == console {
+        vm.fail(&format!(
+            "the respawned console getty has the old pid {console}"
+        ));
     }
-    vm.status_is(&format!("kill -0 {first}"), 1);
+    vm.status_is(&format!("kill -0 {console}"), 1);
 }
 
 /// Scenario 5: `shutdown -r now`: level 6, rc 6 stops the examples, the kernel restarts the
