@@ -1605,3 +1605,43 @@ fn debian_setenv_limits_are_as_spec_says() {
         "{env}"
     );
 }
+
+/// SPEC §4.4: the power requests a UPS daemon writes to the FIFO arm the same entries
+/// as SIGPWR with `/run/powerstatus` (powerfail + powerwait, powerokwait, powerfailnow).
+fn power_requests_run(init: Init) -> Observed {
+    let b = Booted::boot(
+        init,
+        "id:3:initdefault:\nl3:3:wait:/etc/probe l3\npw::powerwait:/etc/probe pw\n\
+         po::powerokwait:/etc/probe po\npn::powerfailnow:/etc/probe pn\n",
+    );
+    b.wait_done("l3", 0);
+    for (cmd, id) in [
+        (initctl::CMD_POWERFAIL, "pw"),
+        (initctl::CMD_POWEROK, "po"),
+        (initctl::CMD_POWERFAILNOW, "pn"),
+    ] {
+        write_fifo(&b, &request(cmd, 0));
+        b.wait_done(id, 0);
+    }
+    Observed {
+        logs: b.logs(),
+        utmp: utmpdump(&b.root.join("run/utmp")),
+        wtmp: utmpdump(&b.root.join("var/log/wtmp")),
+        probes: b.probes(),
+        steps: vec![b.runlevel()],
+    }
+}
+
+#[test]
+fn power_requests_match_debian() {
+    let theirs = power_requests_run(Init::Debian);
+    let ids: Vec<&String> = theirs.probes.keys().collect();
+    assert_eq!(
+        ids,
+        [
+            "l3.0.env", "l3.0.ids", "pn.0.env", "pn.0.ids", "po.0.env", "po.0.ids", "pw.0.env",
+            "pw.0.ids"
+        ]
+    );
+    assert_same(power_requests_run(Init::Ours), theirs);
+}
