@@ -288,7 +288,8 @@ impl Booted {
         }
     }
 
-    /// Waits for an entry's `n`th run (from 0) to have finished: probed and DEAD_PROCESS.
+    /// Waits for an entry's `n`th run (from 0) to have ended: its `n + 1`th DEAD_PROCESS
+    /// record in wtmp.
     fn wait_done(&self, id: &str, n: usize) {
         self.wait_records(utmp::DEAD_PROCESS, id, n + 1);
     }
