@@ -226,6 +226,8 @@ impl System {
 
     /// After a re-exec: take over the old init's state.
     fn reload(&mut self, state: &SavedState) -> Supervisor {
+        // The title first: whoever sees "reloading" may look at it at once.
+        self.set_title(&format!("init [{}]", state.runlevel));
         self.logger
             .log(Dest::Console, &format!("version {} reloading", version()));
         if !self.base_env.iter().any(|var| var.starts_with("PATH=")) {
@@ -235,9 +237,7 @@ impl System {
         let extra = ExtraEnv::from_environment(self.base_env.iter().map(String::as_str));
         self.base_env
             .retain(|var| !var.starts_with("INIT_") || var.starts_with("INIT_VERSION="));
-        let supervisor = Supervisor::restore(state, extra);
-        self.set_title(&format!("init [{}]", state.runlevel));
-        supervisor
+        Supervisor::restore(state, extra)
     }
 
     fn ask(&mut self) -> u8 {

@@ -95,7 +95,7 @@ fn capacity() -> io::Result<usize> {
     Ok(argv_area()?.1.saturating_sub(1))
 }
 
-/// Sets the title shown by `ps` (cut to [`capacity`]) and the command name
+/// Sets the title shown by `ps` (cut to the original argv area) and the command name
 /// (`/proc/self/comm`, at most 15 bytes) to the title's first word.
 pub fn set_process_title(title: &str) -> io::Result<()> {
     let (start, len) = argv_area()?;
