@@ -338,6 +338,35 @@ fn reexec_keeps_supervising_children_started_before_it() {
     assert_eq!(title.trim_end_matches('\0'), "init [2]");
 }
 
+/// sysvinit clears the respawn limiter at `telinit u`; vinit hands it over
+/// (see man/init.8), so a disabled entry stays disabled.
+#[test]
+fn reexec_keeps_a_disabled_respawn_entry_disabled() {
+    let root = TestRoot::new();
+    root.write(
+        "etc/inittab",
+        "id:2:initdefault:\nf1:2:respawn:/bin/false\nkb::kbrequest:/bin/sh -c 'env > /tmp/kb.env; echo KB-DONE'\n",
+    );
+    let pid1 = root.boot(&[]);
+    expect(
+        &pid1,
+        "INIT: Id \"f1\" respawning too fast: disabled for 5 minutes",
+    );
+    run_ok(&pid1, &["/sbin/telinit", "u"]);
+    expect(&pid1, "reloading");
+    // The new init's first pass (which would restart f1 if its limiter had
+    // been lost) runs before it handles the SIGWINCH, so KB-DONE marks it done.
+    pid1.signal(nix::sys::signal::Signal::SIGWINCH);
+    expect(&pid1, "KB-DONE");
+    assert_eq!(starts_in_wtmp(&root, "f1"), 10);
+    let child_env = root.read("tmp/kb.env");
+    assert!(child_env.contains("RUNLEVEL=2"), "{child_env}");
+    assert!(
+        !child_env.contains("VINIT_RESPAWN_COUNTERS"),
+        "the hand-over variable leaked to a child: {child_env}"
+    );
+}
+
 #[test]
 fn missing_inittab_asks_for_the_runlevel_on_the_console() {
     let root = TestRoot::new();

@@ -14,6 +14,7 @@
 //! children and queues other events, and says through
 //! [`Supervisor::next_deadline`] when it wants to be woken.
 
+mod counters;
 mod env;
 mod slot;
 #[cfg(test)]
@@ -24,6 +25,7 @@ use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
+pub use counters::{COUNTERS_VAR, RespawnCounter};
 pub use env::{
     ChildLevels, DEFAULT_PATH, ExtraEnv, INIT_VERSION, MAX_EXTRA_VARS, child_environment,
 };
@@ -269,6 +271,39 @@ impl Supervisor {
         supervisor.last_runlevel_file = Some(supervisor.runlevel);
         supervisor.slots = state.entries.iter().map(restore_slot).collect();
         supervisor
+    }
+
+    /// The respawn limiter's state of every entry that has one.
+    pub fn respawn_counters(&self) -> Vec<RespawnCounter> {
+        self.slots
+            .iter()
+            .filter(|slot| slot.count > 0 || slot.window_start.is_some() || slot.failing)
+            .map(|slot| RespawnCounter {
+                id: slot.entry.id.clone(),
+                count: slot.count,
+                window_start: slot.window_start,
+                failing: slot.failing,
+            })
+            .collect()
+    }
+
+    /// After [`Supervisor::restore`]: the counters the old image handed
+    /// over in [`COUNTERS_VAR`] (decoded with `counters::decode`).
+    pub fn restore_counters(&mut self, text: &str) {
+        for counter in counters::decode(text) {
+            if let Some(slot) = self
+                .slots
+                .iter_mut()
+                .find(|slot| slot.entry.id == counter.id)
+            {
+                slot.count = counter.count;
+                slot.window_start = counter.window_start;
+                slot.failing = counter.failing;
+                if counter.failing {
+                    slot.running = false;
+                }
+            }
+        }
     }
 
     /// Runs the first pass after [`Supervisor::restore`].
@@ -541,9 +576,15 @@ impl Supervisor {
         if !b"S0123456".contains(&self.runlevel) {
             return;
         }
-        self.fail_cancel();
+        // sysvinit clears the respawn counters here; the new image gets
+        // them instead (see `counters`).
         let state = self.snapshot();
-        fx.reexec(&state, self.extra_env.vars());
+        let mut env = self.extra_env.vars().to_vec();
+        let counters = self.respawn_counters();
+        if !counters.is_empty() {
+            env.push(format!("{COUNTERS_VAR}={}", counters::encode(&counters)));
+        }
+        fx.reexec(&state, &env);
         fx.log(Dest::Console, "Attempt to re-exec failed");
     }
 

@@ -783,7 +783,7 @@ fn reexec_hands_over_state_that_restores_supervision() {
         fx.take(),
         [
             "S: Trying to re-exec init",
-            "reexec 4 entries, env [\"INIT_X=1\"]",
+            "reexec 4 entries, env [\"INIT_X=1\", \"VINIT_RESPAWN_COUNTERS=72:0:1000:0\"]",
             "C: Attempt to re-exec failed",
         ]
     );
@@ -843,4 +843,46 @@ fn orphans_are_ignored() {
     fx.take();
     sup.child_exited(4242, 0, &mut fx, secs(0));
     assert_eq!(fx.take(), Vec::<String>::new());
+}
+
+#[test]
+fn reexec_keeps_respawn_counters_and_a_disabled_entry_stays_disabled() {
+    let (mut sup, mut fx) = booted("id:2:initdefault:\nf1:2:respawn:/bin/false\n");
+    for _ in 0..10 {
+        let pid = fx.pid_of("f1");
+        sup.child_exited(pid, 256, &mut fx, secs(10));
+    }
+    assert_eq!(fx.spawn_count("f1"), 10);
+    fx.take();
+    sup.handle(level_request(b'u', 3), &mut fx, secs(20));
+    let handed = fx.take();
+    let env_line = handed
+        .iter()
+        .find(|line| line.starts_with("reexec"))
+        .expect("re-exec asked for");
+    assert!(
+        env_line.contains("VINIT_RESPAWN_COUNTERS=6631:10:1010:1"),
+        "{env_line}"
+    );
+    // `u` does not clear the limiter, unlike sysvinit.
+    sup.tick(&mut fx, secs(30));
+    assert_eq!(fx.spawn_count("f1"), 10);
+
+    let text = crate::pid1::state::serialize(&sup.snapshot());
+    let parsed = crate::pid1::state::parse(text.as_bytes()).expect("parses");
+    let mut restored = Supervisor::restore(&parsed, ExtraEnv::default());
+    restored.restore_counters("6631:10:1010:1");
+    restored.resume(&mut fx, secs(40));
+    assert_eq!(
+        fx.spawn_count("f1"),
+        10,
+        "still disabled after the hand-over"
+    );
+    assert_eq!(restored.next_deadline(), Some(secs(10 + 301)));
+    restored.tick(&mut fx, secs(10 + 301));
+    assert_eq!(
+        fx.spawn_count("f1"),
+        11,
+        "re-enabled 5 minutes after it was disabled"
+    );
 }
