@@ -367,6 +367,21 @@ fn reexec_keeps_a_disabled_respawn_entry_disabled() {
     );
 }
 
+/// As Debian's sysvinit, init mounts sysfs on /sys before the first script
+/// (Debian's mountkernfs.sh mounts securityfs under it before mounting /sys).
+#[test]
+fn sysfs_is_mounted_before_sysinit() {
+    let root = TestRoot::new();
+    root.write(
+        "etc/inittab",
+        "id:2:initdefault:\nsi::sysinit:/bin/sh -c 'grep \" /sys sysfs \" /proc/mounts > /tmp/sys.mount; echo SI-DONE'\n",
+    );
+    let pid1 = root.boot(&[]);
+    expect(&pid1, "SI-DONE");
+    let mounts = root.read("tmp/sys.mount");
+    assert!(mounts.starts_with("sysfs /sys sysfs "), "{mounts:?}");
+}
+
 #[test]
 fn missing_inittab_asks_for_the_runlevel_on_the_console() {
     let root = TestRoot::new();

@@ -51,6 +51,22 @@ fn version() -> String {
     format!("vinit-{}", env!("CARGO_PKG_VERSION"))
 }
 
+/// Mounts sysfs on `/sys` at boot unless something is mounted there already.
+/// Debian's sysvinit does this (through libselinux's policy loading) before
+/// the first script runs, and Debian's `mountkernfs.sh` relies on it: it
+/// mounts securityfs on `/sys/kernel/security` before it mounts `/sys`.
+/// Where `/sys` is missing (a chroot, a container) nothing happens.
+fn mount_sysfs() {
+    use nix::mount::{MsFlags, mount};
+    use nix::sys::statfs::{SYSFS_MAGIC, statfs};
+    let sys = Path::new("/sys");
+    if !sys.is_dir() || statfs(sys).is_ok_and(|fs| fs.filesystem_type() == SYSFS_MAGIC) {
+        return;
+    }
+    let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+    let _ = mount(Some("sysfs"), sys, Some("sysfs"), flags, None::<&str>);
+}
+
 /// The monotonic clock (it keeps counting across a re-exec).
 fn now() -> Duration {
     clock_gettime(ClockId::CLOCK_MONOTONIC).map_or(Duration::ZERO, Duration::from)
@@ -215,6 +231,7 @@ impl System {
         if args.autoboot {
             set_var(&mut self.base_env, "AUTOBOOT", "YES");
         }
+        mount_sysfs();
         let _ = self.recorder.reset_utmp();
         self.logger
             .log(Dest::Console, &format!("version {} booting", version()));
