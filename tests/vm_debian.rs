@@ -194,6 +194,9 @@ fn boot_and_check(root: &Path) -> String {
             "only the replaced programs may differ from Debian's packages:\n{changed}"
         );
     }
+    // Debian's mountkernfs.sh mounts securityfs before /sys: it relies on init having
+    // mounted sysfs, as Debian's sysvinit does (through libselinux) and so does vinit.
+    shell.ok("grep -q ' /sys/kernel/security securityfs ' /proc/mounts");
     // /etc/inittab is no conffile: sysvinit-core's postinst copies it from here.
     shell.ok("cmp /usr/share/sysvinit/inittab /etc/inittab");
     eprintln!("checks done after {:.1?}", started.elapsed());
