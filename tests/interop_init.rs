@@ -41,7 +41,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use common::ns::{Pid1, TestRoot};
+use common::ns::{Pid1, TestRoot, is_fifo};
 use common::{host_tool, poll_until};
 use nix::sys::signal::Signal;
 use vinit::initctl;
@@ -241,8 +241,20 @@ impl Booted {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Waits until init has made its FIFO (on its first main-loop pass after boot, which
+    /// a test may outrun).
+    fn wait_fifo(&self) {
+        let made = poll_until(TIMEOUT, || is_fifo(&self.root, "run/initctl").then_some(()));
+        assert!(
+            made.is_some(),
+            "{:?} init never made /run/initctl",
+            self.init
+        );
+    }
+
     /// Debian's real telinit.
     fn telinit(&self, args: &[&str]) {
+        self.wait_fifo();
         let mut argv = vec![REAL_TELINIT];
         argv.extend_from_slice(args);
         self.run(&argv);
@@ -1432,6 +1444,7 @@ fn debian_single_user_boot_is_as_spec_says() {
 /// open for reading, so the open does not block).
 fn write_fifo(b: &Booted, bytes: &[u8]) {
     use std::io::Write;
+    b.wait_fifo();
     let path = b.root.join("run/initctl");
     std::fs::OpenOptions::new()
         .write(true)
