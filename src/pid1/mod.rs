@@ -116,6 +116,12 @@ pub fn main(args: Vec<String>) -> i32 {
         signals,
         watch: Watch::new(Path::new(FIFO_PATH)),
     };
+    // Open /run/initctl before the first entry starts, so that a `telinit`
+    // from a boot script, or right after "Entering runlevel", finds it.
+    // (A /run mounted later is noticed by `watch`, and the FIFO recreated.)
+    if let Some(OpenProblem::NotAFifo(message)) = init.system.fifo.ensure_open() {
+        init.system.logger.log(Dest::Both, &message);
+    }
     let start = catch_unwind(AssertUnwindSafe(|| {
         if restored {
             init.supervisor.resume(&mut init.system, now());
