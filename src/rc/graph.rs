@@ -494,7 +494,7 @@ pub fn stop_numbers(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A script from compact keyword lines, e.g. `hdr("a", "Required-Start: b")`.
@@ -522,7 +522,7 @@ mod tests {
 
     /// The headers behind SPEC §8.4's observed insserv example (also in
     /// tests/fixtures/rc/insserv-example/).
-    fn insserv_example() -> Vec<Script> {
+    pub(crate) fn insserv_example() -> Vec<Script> {
         let dir =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rc/insserv-example/init.d");
         let mut scripts: Vec<Script> = std::fs::read_dir(&dir)

@@ -404,7 +404,7 @@ fn level_depths(graph: &Graph, levels: &[BTreeSet<char>], min_depth: &[u32]) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
+    use crate::rc::graph::tests::insserv_example;
 
     fn hdr(name: &str, fields: &str) -> Script {
         let mut text = format!("#!/bin/sh\n### BEGIN INIT INFO\n# Provides: {name}\n");
@@ -423,17 +423,6 @@ mod tests {
             .collect();
         names.sort();
         names.join(" ")
-    }
-
-    fn insserv_example() -> Vec<Script> {
-        let dir =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rc/insserv-example/init.d");
-        let mut scripts: Vec<Script> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| Script::read(&e.unwrap().path()).unwrap())
-            .collect();
-        scripts.sort_by(|a, b| a.name.cmp(&b.name));
-        scripts
     }
 
     /// Installs every script one by one, as `update-rc.d NAME defaults` would.
