@@ -61,6 +61,50 @@ fn add_inittab_line(image: &Initramfs, line: &str) {
     image.write("etc/inittab", format!("{inittab}{line}\n"));
 }
 
+/// `text` without the kernel's console messages (`[    1.906756] tsc: ...` up to the end
+/// of the line), which can come in the middle of a command's output.
+fn without_kernel_messages(text: &str) -> String {
+    let mut kept = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('[') {
+        let (before, from) = rest.split_at(start);
+        kept.push_str(before);
+        let stamp = from[1..]
+            .split_once("] ")
+            .map(|(stamp, _)| stamp.trim_start());
+        let is_kernel = stamp.is_some_and(|stamp| {
+            stamp.split_once('.').is_some_and(|(secs, micros)| {
+                !secs.is_empty()
+                    && secs.bytes().all(|b| b.is_ascii_digit())
+                    && micros.len() == 6
+                    && micros.bytes().all(|b| b.is_ascii_digit())
+            })
+        });
+        if is_kernel {
+            rest = from.split_once('\n').map_or("", |(_, after)| after);
+        } else {
+            kept.push('[');
+            rest = &from[1..];
+        }
+    }
+    kept.push_str(rest);
+    kept
+}
+
+#[test]
+fn kernel_messages_are_taken_out_of_command_output() {
+    assert_eq!(
+        without_kernel_messages(
+            "[    1.906756] tsc: Refined TSC\nN S\n[  12.917680] clocksource: tsc\n [ + ]  x\n"
+        ),
+        "N S\n [ + ]  x\n"
+    );
+    assert_eq!(
+        without_kernel_messages("N [    1.906756] tsc: x\nS\n[ok] [1.5] [\n"),
+        "N S\n[ok] [1.5] [\n"
+    );
+}
+
 /// A booted VM and the commands typed into its console shell so far.
 struct Scenario {
     vm: Vm,
@@ -142,7 +186,8 @@ impl Scenario {
             .strip_suffix(&format!("@@E{n}:"))
             .unwrap_or(&output)
             .replace("\r\n", "\n");
-        let output = output.strip_prefix('\n').unwrap_or(&output).to_string();
+        let output = output.strip_prefix('\n').unwrap_or(&output);
+        let output = without_kernel_messages(output);
         let status = status
             .trim_end_matches("@@")
             .parse()
@@ -298,9 +343,13 @@ fn vm_telinit_1_and_back_to_2() {
     vm.expect("INIT: Entering runlevel: 2");
     vm.login();
 
-    // The shell typing this is the `co` getty's, which init kills on leaving level 2, so
-    // it may not live to print an end marker: wait for init's messages instead.
-    vm.vm.send_line("telinit 1");
+    // The shell typing this is the getty entry's, which init kills on leaving the level,
+    // so it may not live to print an end marker: wait for init's messages instead. And
+    // in the background: when the killed login's session ends, the kernel hangs up the
+    // terminal's foreground process group, which must be this shell (it then ends), not a
+    // telinit still running in the foreground (the shell would live on, on the console,
+    // and read what is typed at the next getty).
+    vm.vm.send_line("telinit 1 &");
     vm.expect("INIT: Switching to runlevel: 1");
     vm.expect("INIT: Sending processes configured via /etc/inittab the TERM signal");
     let level1 = vm.login();
@@ -308,7 +357,7 @@ fn vm_telinit_1_and_back_to_2() {
     vm.runlevel_is("2 1");
     vm.status_is("service exampled status", 3);
 
-    vm.vm.send_line("telinit 2");
+    vm.vm.send_line("telinit 2 &");
     vm.expect("INIT: Switching to runlevel: 2");
     vm.expect("INIT: Sending processes configured via /etc/inittab the TERM signal");
     let level2 = vm.login();
