@@ -38,7 +38,7 @@ fn boots_to_initdefault_with_the_sysvinit_environment() {
 id:2:initdefault:
 si::sysinit:/bin/sh -c 'echo SYSINIT RUNLEVEL=$RUNLEVEL PREVLEVEL=$PREVLEVEL'
 st::sysinit:/bin/sh -c 'cat /proc/1/cmdline > /tmp/title; cat /proc/$$/stat > /tmp/si.stat'
-o2:2:once:/bin/sh -c 'cat /proc/$$/stat > /tmp/o2.stat; env > /tmp/env.txt; echo ONCE-DONE'
+o2:2:once:/bin/sh -c 'cat /proc/$$/stat > /tmp/o2.stat; grep ^Sig /proc/$$/status > /tmp/o2.sig; env > /tmp/env.txt; echo ONCE-DONE'
 ",
     );
     // A stale record from "the previous boot": utmp is truncated at boot.
@@ -62,6 +62,16 @@ o2:2:once:/bin/sh -c 'cat /proc/$$/stat > /tmp/o2.stat; env > /tmp/env.txt; echo
         utmp.iter()
             .any(|record| record.ut_type == vinit::utmp::BOOT_TIME)
     );
+    // Default dispositions and an empty mask for every signal, glibc's 32
+    // and 33 too (the harness starts init through posix_spawn, which leaves
+    // those two ignored).
+    let signals = root.read("tmp/o2.sig");
+    for field in ["SigBlk", "SigIgn"] {
+        assert!(
+            signals.contains(&format!("{field}:\t0000000000000000\n")),
+            "{field} not empty in a child of init:\n{signals}"
+        );
+    }
     let env = root.read("tmp/env.txt");
     for var in [
         "RUNLEVEL=2",

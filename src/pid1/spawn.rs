@@ -18,6 +18,7 @@ use crate::pid1::console::{Console, DEV_NULL, Dest, Logger};
 use crate::supervisor::{SpawnRequest, child_environment};
 use crate::sys::console::set_controlling_tty;
 use crate::sys::process::{exit_now, fork, reset_signal_dispositions};
+use crate::sys::spawn::reset_all_signals;
 use crate::utmp::Recorder;
 
 /// What a child needs from PID 1 besides the request.
@@ -83,8 +84,12 @@ pub fn spawn(request: &SpawnRequest<'_>, ctx: &SpawnContext<'_>) -> Option<i32> 
 
 /// The child's side; returns only the exit code for a failure.
 fn child(prepared: &Prepared, ctx: &SpawnContext<'_>) -> i32 {
-    reset_signal_dispositions();
-    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+    // All 64 signals, glibc's internal 32 and 33 included (init may have
+    // inherited them ignored from whatever started it with posix_spawn).
+    if reset_all_signals().is_err() {
+        reset_signal_dispositions();
+        let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+    }
     let _ = setsid();
     if prepared.controlling_tty {
         if let Some(code) = console_session(ctx) {
