@@ -3,7 +3,7 @@
 #   make demo      boot vinit as PID 1 of a QEMU VM, console on this terminal
 #                  (`make demo TOUR=1`: a scripted tour that prints its transcript and exits)
 #   make test      every test (unit, namespace, VM); installs what it needs first
-#   make install DESTDIR=D    build, then install the binary and its classic names
+#   make install DESTDIR=D    build, then install the binary, its classic names and the man pages
 #   make install-files DESTDIR=D BIN=path    install an already built binary
 
 PREFIX  ?= /usr
@@ -19,7 +19,7 @@ TEST_DEBS := qemu-system-x86 busybox-static cpio debootstrap e2fsprogs
 # apt-get needs root; a developer who is not root gets sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build install install-files test test-deps demo bench lint
+.PHONY: all build install install-files install-man test test-deps demo bench lint
 all: build
 
 build:
@@ -27,6 +27,12 @@ build:
 
 install: build
 	$(MAKE) install-files BIN=$(BIN)
+	$(MAKE) install-man
+
+install-man:
+	install -d $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 
 install-files:
 	install -d $(DESTDIR)/sbin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/lib/vinit
