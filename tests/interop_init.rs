@@ -973,8 +973,8 @@ fn still_supervising(b: &Booted, level: &str, respawns: usize) {
 }
 
 /// SPEC §13.10: boot `from`, hand over to `to` with `telinit u`, and on to `back` if given.
-/// Returns what was logged and the wtmp records.
-fn takeover(from: Init, to: Init, back: Option<Init>) -> (Logs, Vec<String>) {
+/// Returns what was seen, to compare with Debian's own re-exec.
+fn takeover(from: Init, to: Init, back: Option<Init>) -> Observed {
     let b = Booted::boot(from, HANDOVER_INITTAB);
     b.wait_done("l3", 0);
     b.wait_file("tmp/probe/r1.0.env");
@@ -1009,13 +1009,19 @@ fn takeover(from: Init, to: Init, back: Option<Init>) -> (Logs, Vec<String>) {
         );
         assert_eq!(b.runlevel(), "5 3");
     }
-    (b.logs(), utmpdump(&b.root.join("var/log/wtmp")))
+    Observed {
+        logs: b.logs(),
+        utmp: utmpdump(&b.root.join("run/utmp")),
+        wtmp: utmpdump(&b.root.join("var/log/wtmp")),
+        probes: b.probes(),
+        steps: Vec::new(),
+    }
 }
 
 /// Debian's init re-executing itself: the baseline for the hand-overs below.
 #[test]
 fn debian_reexec_keeps_supervising() {
-    let (logs, _) = takeover(Init::Debian, Init::Debian, Some(Init::Debian));
+    let logs = takeover(Init::Debian, Init::Debian, Some(Init::Debian)).logs;
     let expected = [
         NO_INITTAB_D,
         "<30>init: Entering runlevel: 3",
@@ -1042,37 +1048,40 @@ fn debian_reexec_keeps_supervising() {
 /// reads sysvinit's fd-11 state), and vinit hands back the same way.
 #[test]
 fn ours_takes_over_from_debian_and_hands_back() {
-    let (logs, wtmp) = takeover(Init::Debian, Init::Ours, Some(Init::Debian));
-    let (debian_logs, debian_wtmp) = takeover(Init::Debian, Init::Debian, Some(Init::Debian));
-    assert_eq!(logs.syslog, debian_logs.syslog, "syslog");
-    assert_eq!(
-        logs.console_only(),
-        debian_logs.console_only(),
-        "console-only lines"
-    );
-    assert_eq!(
-        without_second_dead_records(&wtmp),
-        without_second_dead_records(&debian_wtmp),
-        "wtmp"
+    assert_same(
+        takeover(Init::Debian, Init::Ours, Some(Init::Debian)),
+        takeover(Init::Debian, Init::Debian, Some(Init::Debian)),
     );
 }
 
-/// Our init handing over to Debian's (its state text is sysvinit's).
+/// Our init handing over to Debian's (its state text is sysvinit's). The variables our
+/// init adds to the exec's environment are checked by the next test.
 #[test]
 fn ours_hands_over_to_debian() {
-    let (logs, wtmp) = takeover(Init::Ours, Init::Debian, None);
-    let (debian_logs, debian_wtmp) = takeover(Init::Debian, Init::Debian, None);
-    assert_eq!(logs.syslog, debian_logs.syslog, "syslog");
-    assert_eq!(
-        logs.console_only(),
-        debian_logs.console_only(),
-        "console-only lines"
-    );
-    assert_eq!(
-        without_second_dead_records(&wtmp),
-        without_second_dead_records(&debian_wtmp),
-        "wtmp"
-    );
+    let mut ours = takeover(Init::Ours, Init::Debian, None);
+    for text in ours.probes.values_mut() {
+        *text = without_vinit_variables(text);
+    }
+    assert_same(ours, takeover(Init::Debian, Init::Debian, None));
+}
+
+/// An environment dump without `VINIT_*` lines.
+fn without_vinit_variables(env: &str) -> String {
+    env.lines()
+        .filter(|line| !line.starts_with("VINIT_"))
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
+/// Debian's init passes its own environment on to every child, so whatever our init adds
+/// to the environment of the exec at `telinit u` reaches them all until the next boot.
+#[test]
+#[ignore = "fails: VINIT_RESPAWN_COUNTERS reaches Debian's children (/work/notes/pid1-findings.md)"]
+fn ours_hand_over_leaves_debian_children_no_vinit_variables() {
+    let ours = takeover(Init::Ours, Init::Debian, None);
+    for (file, text) in &ours.probes {
+        assert_eq!(*text, without_vinit_variables(text), "{file}");
+    }
 }
 
 /// The bad lines come out after boot: see [`rejected_reread`] for why.
