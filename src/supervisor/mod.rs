@@ -513,7 +513,8 @@ impl Supervisor {
         let mut new = old;
         let mut demand = None;
         if !b"QS0123456789ABCU".contains(&upper) || u8::try_from(requested).is_err() {
-            fx.log(Dest::Both, &format!("bad runlevel: {}", char::from(raw)));
+            // Upper-cased first, as read_level does (`bad runlevel: X` for `x`).
+            fx.log(Dest::Both, &format!("bad runlevel: {}", char::from(upper)));
         } else {
             // The record comes before the message (sysvinit logs first), so
             // whoever sees the message finds the record written.

@@ -387,7 +387,7 @@ fn bad_level_is_logged_but_still_rereads_and_clears_failures() {
     fx.take();
     sup.handle(level_request(b'x', 3), &mut fx, secs(2));
     let log = fx.take();
-    assert_eq!(log[..3], ["CS: bad runlevel: x", "load", NO_TABD]);
+    assert_eq!(log[..3], ["CS: bad runlevel: X", "load", NO_TABD]);
     assert!(log.contains(&"spawn f1 110".to_string()));
     assert_eq!(sup.runlevel(), b'2');
 }
