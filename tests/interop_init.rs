@@ -1511,7 +1511,6 @@ fn fifo_requests_run(init: Init) -> Vec<String> {
 }
 
 #[test]
-#[ignore = "fails: ours logs `bad runlevel: x`, sysvinit `X` (/work/notes/pid1-findings.md)"]
 fn fifo_requests_match_debian() {
     assert_eq!(
         fifo_requests_run(Init::Ours),
