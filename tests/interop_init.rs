@@ -1076,7 +1076,6 @@ fn without_vinit_variables(env: &str) -> String {
 /// Debian's init passes its own environment on to every child, so whatever our init adds
 /// to the environment of the exec at `telinit u` reaches them all until the next boot.
 #[test]
-#[ignore = "fails: VINIT_RESPAWN_COUNTERS reaches Debian's children (/work/notes/pid1-findings.md)"]
 fn ours_hand_over_leaves_debian_children_no_vinit_variables() {
     let ours = takeover(Init::Ours, Init::Debian, None);
     for (file, text) in &ours.probes {

@@ -33,8 +33,7 @@ use nix::unistd::{ForkResult, Pid, chdir, dup2, execve, setsid};
 use crate::initctl::FIFO_PATH;
 use crate::inittab::{self, Loaded};
 use crate::supervisor::{
-    BootOptions, COUNTERS_VAR, DEFAULT_PATH, Effects, Event, ExtraEnv, Record, SpawnRequest,
-    Supervisor,
+    BootOptions, DEFAULT_PATH, Effects, Event, ExtraEnv, Record, SpawnRequest, Supervisor,
 };
 use crate::sys::process::{exit_now, fork, reset_signal_dispositions};
 use crate::utmp::{self, Recorder};
@@ -259,21 +258,9 @@ impl System {
         }
         // The old init passed its INIT_* variables in our environment.
         let extra = ExtraEnv::from_environment(self.base_env.iter().map(String::as_str));
-        let counters_prefix = format!("{COUNTERS_VAR}=");
-        let counters = self
-            .base_env
-            .iter()
-            .find_map(|var| var.strip_prefix(&counters_prefix))
-            .map(str::to_string);
-        self.base_env.retain(|var| {
-            (!var.starts_with("INIT_") || var.starts_with("INIT_VERSION="))
-                && !var.starts_with(&counters_prefix)
-        });
-        let mut supervisor = Supervisor::restore(state, extra);
-        if let Some(counters) = counters {
-            supervisor.restore_counters(&counters);
-        }
-        supervisor
+        self.base_env
+            .retain(|var| !var.starts_with("INIT_") || var.starts_with("INIT_VERSION="));
+        Supervisor::restore(state, extra)
     }
 
     fn ask(&mut self) -> u8 {

@@ -6,11 +6,10 @@
 //! What sysvinit's text has no place for is not added to it:
 //! * `INIT_*` variables set with `telinit -e` travel in the environment of
 //!   the `exec`, exactly as sysvinit passes them (so they reach either init);
-//! * respawn counters and FAILING marks are cleared by a re-exec anyway
-//!   (SPEC §2), so there is nothing to carry.
-//!
-//! (sysvinit would skip lines with unknown 3-character tags, so extra tags
-//! could be added later without breaking it.)
+//! * vinit's respawn counters (sysvinit clears them at a re-exec; vinit
+//!   keeps them) travel inside each record as a `VRC` line, a tag sysvinit
+//!   skips as it skips every unknown 3-character tag (checked against the
+//!   real init by `tests/interop_init.rs`).
 
 use std::fmt;
 use std::fs::File;
@@ -91,6 +90,50 @@ pub struct SavedEntry {
     /// Action name as in inittab; sysvinit treats an unknown name as `off`.
     pub action: String,
     pub process: String,
+    /// `VRC` (vinit only): the respawn limiter's state, if it has one.
+    pub respawn: Option<RespawnCounter>,
+}
+
+/// An entry's respawn limiter (SPEC §2), as `VRC<count>:<start>:<failing>`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RespawnCounter {
+    pub count: u32,
+    /// Start of the 120 s window, monotonic seconds (the clock survives
+    /// exec); `-` when there is none.
+    pub window_start: Option<u64>,
+    /// Disabled for respawning too fast.
+    pub failing: bool,
+}
+
+impl RespawnCounter {
+    fn parse(value: &str) -> Option<RespawnCounter> {
+        let mut fields = value.split(':');
+        let (count, start, failing) = (fields.next()?, fields.next()?, fields.next()?);
+        if fields.next().is_some() {
+            return None;
+        }
+        Some(RespawnCounter {
+            count: count.parse().ok()?,
+            window_start: match start {
+                "-" => None,
+                s => Some(s.parse().ok()?),
+            },
+            failing: match failing {
+                "0" => false,
+                "1" => true,
+                _ => return None,
+            },
+        })
+    }
+}
+
+impl fmt::Display for RespawnCounter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.window_start {
+            Some(start) => write!(f, "{}:{start}:{}", self.count, u8::from(self.failing)),
+            None => write!(f, "{}:-:{}", self.count, u8::from(self.failing)),
+        }
+    }
 }
 
 /// The `FL` flags of an entry.
@@ -147,6 +190,8 @@ enum Tag {
     DidBoot,
     /// `-LW`/`-LU` (later sysvinit): accepted and ignored.
     WroteLevelRecord,
+    /// `VRC`: vinit's respawn counter, inside a record.
+    RespawnCounter,
 }
 
 fn tag(line: &str) -> Option<(Tag, &str)> {
@@ -172,6 +217,7 @@ fn tag(line: &str) -> Option<(Tag, &str)> {
         "-ST" => Tag::SleepTime,
         "-DB" => Tag::DidBoot,
         "-LW" | "-LU" => Tag::WroteLevelRecord,
+        "VRC" => Tag::RespawnCounter,
         _ => return None,
     };
     Some((tag, rest))
@@ -228,6 +274,7 @@ pub fn parse(text: &[u8]) -> Result<SavedState, StateError> {
                 Tag::Levels => entry.runlevels = limited(value, MAX_LEVELS),
                 Tag::Process => entry.process = limited(value, MAX_PROCESS),
                 Tag::Action => entry.action = value.to_string(),
+                Tag::RespawnCounter => entry.respawn = RespawnCounter::parse(value),
                 Tag::Flag => match value {
                     "RU" => entry.flags.running = true,
                     "DE" => entry.flags.demand = true,
@@ -271,7 +318,7 @@ pub fn parse(text: &[u8]) -> Result<SavedState, StateError> {
             Tag::DidBoot => {
                 state.did_boot = number::<i64>(value).map_or(state.did_boot, |n| n != 0)
             }
-            Tag::WroteLevelRecord => {}
+            Tag::WroteLevelRecord | Tag::RespawnCounter => {}
             _ => {
                 return Err(fail(
                     number_of_line,
@@ -311,9 +358,13 @@ pub fn serialize(state: &SavedState) -> String {
             out.push_str(&format!("FL {name}\n"));
         }
         out.push_str(&format!(
-            "PID{}\nEXS{}\nAC {}\nCMD{}\nEOR\n",
+            "PID{}\nEXS{}\nAC {}\nCMD{}\n",
             entry.pid, entry.exit_status, entry.action, entry.process
         ));
+        if let Some(counter) = entry.respawn {
+            out.push_str(&format!("VRC{counter}\n"));
+        }
+        out.push_str("EOR\n");
     }
     out.push_str("END\n");
     out
@@ -510,6 +561,11 @@ END
                 exit_status: 256,
                 action: "ondemand".into(),
                 process: "+/bin/sh -c 'sleep 1; exit 1' # comment".into(),
+                respawn: Some(RespawnCounter {
+                    count: 4,
+                    window_start: Some(5000),
+                    failing: false,
+                }),
             }],
         };
         assert_eq!(parse(serialize(&state).as_bytes()), Ok(state));
@@ -524,6 +580,21 @@ END
         assert_eq!(state.entries[0].id, "a");
         assert_eq!(state.entries[0].flags, EntryFlags::default());
         assert_eq!(state.entries[0].action, "nosuch");
+    }
+
+    #[test]
+    fn respawn_counters_are_read_inside_records_and_skipped_elsewhere() {
+        let text = "VERx\nVRC1:2:0\nRECa\nVRC10:-:1\nEOR\nRECb\nVRCjunk\nEOR\nEND\n";
+        let state = parse(text.as_bytes()).unwrap();
+        assert_eq!(
+            state.entries[0].respawn,
+            Some(RespawnCounter {
+                count: 10,
+                window_start: None,
+                failing: true
+            })
+        );
+        assert_eq!(state.entries[1].respawn, None);
     }
 
     #[test]

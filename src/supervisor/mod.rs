@@ -14,7 +14,6 @@
 //! children and queues other events, and says through
 //! [`Supervisor::next_deadline`] when it wants to be woken.
 
-mod counters;
 mod env;
 mod slot;
 #[cfg(test)]
@@ -25,7 +24,6 @@ use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
-pub use counters::{COUNTERS_VAR, RespawnCounter};
 pub use env::{
     ChildLevels, DEFAULT_PATH, ExtraEnv, INIT_VERSION, MAX_EXTRA_VARS, child_environment,
 };
@@ -35,7 +33,7 @@ use crate::initctl::{self, Request};
 use crate::inittab::{self, Action, DefaultLevel, Entry, Loaded, Location};
 use crate::pid1::console::Dest;
 use crate::pid1::power::PowerEvent;
-use crate::pid1::state::{EntryFlags, SavedEntry, SavedState};
+use crate::pid1::state::{EntryFlags, RespawnCounter, SavedEntry, SavedState};
 
 /// sysvinit's `WAIT_BETWEEN_SIGNALS`: seconds between TERM and KILL unless
 /// a request says otherwise.
@@ -273,39 +271,6 @@ impl Supervisor {
         supervisor
     }
 
-    /// The respawn limiter's state of every entry that has one.
-    pub fn respawn_counters(&self) -> Vec<RespawnCounter> {
-        self.slots
-            .iter()
-            .filter(|slot| slot.count > 0 || slot.window_start.is_some() || slot.failing)
-            .map(|slot| RespawnCounter {
-                id: slot.entry.id.clone(),
-                count: slot.count,
-                window_start: slot.window_start,
-                failing: slot.failing,
-            })
-            .collect()
-    }
-
-    /// After [`Supervisor::restore`]: the counters the old image handed
-    /// over in [`COUNTERS_VAR`] (decoded with `counters::decode`).
-    pub fn restore_counters(&mut self, text: &str) {
-        for counter in counters::decode(text) {
-            if let Some(slot) = self
-                .slots
-                .iter_mut()
-                .find(|slot| slot.entry.id == counter.id)
-            {
-                slot.count = counter.count;
-                slot.window_start = counter.window_start;
-                slot.failing = counter.failing;
-                if counter.failing {
-                    slot.running = false;
-                }
-            }
-        }
-    }
-
     /// Runs the first pass after [`Supervisor::restore`].
     pub fn resume(&mut self, fx: &mut dyn Effects, now: Duration) {
         self.run(fx, now);
@@ -340,6 +305,12 @@ impl Supervisor {
                     exit_status: slot.exit_status as u32,
                     action: slot.entry.action.name().to_string(),
                     process: slot.entry.process.clone(),
+                    respawn: (slot.count > 0 || slot.window_start.is_some() || slot.failing)
+                        .then_some(RespawnCounter {
+                            count: slot.count,
+                            window_start: slot.window_start,
+                            failing: slot.failing,
+                        }),
                 })
                 .collect(),
         }
@@ -578,14 +549,9 @@ impl Supervisor {
             return;
         }
         // sysvinit clears the respawn counters here; the new image gets
-        // them instead (see `counters`).
+        // them instead, in the state (`VRC` lines).
         let state = self.snapshot();
-        let mut env = self.extra_env.vars().to_vec();
-        let counters = self.respawn_counters();
-        if !counters.is_empty() {
-            env.push(format!("{COUNTERS_VAR}={}", counters::encode(&counters)));
-        }
-        fx.reexec(&state, &env);
+        fx.reexec(&state, self.extra_env.vars());
         fx.log(Dest::Console, "Attempt to re-exec failed");
     }
 
@@ -1021,5 +987,11 @@ fn restore_slot(saved: &SavedEntry) -> Slot {
     slot.executed = saved.flags.executed;
     slot.waiting = saved.flags.waiting;
     slot.exit_status = saved.exit_status as i32;
+    if let Some(counter) = saved.respawn {
+        slot.count = counter.count;
+        slot.window_start = counter.window_start;
+        slot.failing = counter.failing;
+        slot.running &= !counter.failing;
+    }
     slot
 }
