@@ -179,6 +179,29 @@ struct Owed {
     wtmp_level: bool,
 }
 
+/// Which of the two files a record goes to.
+#[derive(Debug, Clone, Copy)]
+enum Log {
+    Utmp,
+    Wtmp,
+}
+
+impl Owed {
+    fn boot(&mut self, file: Log) -> &mut bool {
+        match file {
+            Log::Utmp => &mut self.utmp_boot,
+            Log::Wtmp => &mut self.wtmp_boot,
+        }
+    }
+
+    fn level(&mut self, file: Log) -> &mut bool {
+        match file {
+            Log::Utmp => &mut self.utmp_level,
+            Log::Wtmp => &mut self.wtmp_level,
+        }
+    }
+}
+
 /// The part of a [`Recorder`] that survives a re-exec, in the terms of
 /// sysvinit's state lines: `-WR`/`-WU` (boot record written to wtmp/utmp),
 /// `-LW`/`-LU` (runlevel record written; sysvinit never sends them, so a
@@ -343,14 +366,19 @@ impl Recorder {
         user: &[u8],
         line: &[u8],
     ) {
-        let old_line = self.write_utmp(owed, ut_type, pid, id, user, line);
+        let old_line = self.write_to(Log::Utmp, owed, ut_type, pid, id, user, line);
         let line = if line.is_empty() { &old_line[..] } else { line };
-        self.write_wtmp(owed, ut_type, pid, id, user, line);
+        self.write_to(Log::Wtmp, owed, ut_type, pid, id, user, line);
     }
 
-    /// Returns the line of the replaced record for DEAD_PROCESS (else empty).
-    fn write_utmp(
+    /// Writes one record to utmp or wtmp, first any BOOT_TIME/RUN_LVL
+    /// record still owed to that file (sysvinit's rule, the same for both).
+    /// Returns the line of the replaced utmp record for DEAD_PROCESS (else
+    /// empty).
+    #[allow(clippy::too_many_arguments)]
+    fn write_to(
         &self,
+        file: Log,
         owed: &mut Owed,
         ut_type: i16,
         pid: i32,
@@ -359,66 +387,47 @@ impl Recorder {
         line: &[u8],
     ) -> [u8; utmpx::LINE_LEN] {
         let mut old_line = [0u8; utmpx::LINE_LEN];
-        if access(self.utmp.as_c_str(), AccessFlags::W_OK).is_err() {
+        let path = match file {
+            Log::Utmp => &self.utmp,
+            Log::Wtmp => &self.wtmp,
+        };
+        if access(path.as_c_str(), AccessFlags::W_OK).is_err() {
             return old_line;
         }
         if ut_type == BOOT_TIME {
-            owed.utmp_boot = false;
+            *owed.boot(file) = false;
         }
-        if owed.utmp_boot && ut_type != BOOT_TIME {
-            self.write_utmp(owed, BOOT_TIME, 0, b"~~", b"reboot", b"~");
+        if *owed.boot(file) && ut_type != BOOT_TIME {
+            self.write_to(file, owed, BOOT_TIME, 0, b"~~", b"reboot", b"~");
         }
         if ut_type == RUN_LVL {
-            owed.utmp_level = false;
+            *owed.level(file) = false;
         }
-        if owed.utmp_level && ut_type != RUN_LVL {
+        if *owed.level(file) && ut_type != RUN_LVL {
             let pid = i32::from(self.this_level) + 256 * i32::from(self.prev_level);
-            self.write_utmp(owed, RUN_LVL, pid, b"~~", b"runlevel", b"~");
+            self.write_to(file, owed, RUN_LVL, pid, b"~~", b"runlevel", b"~");
         }
-        let (tv_sec, tv_usec) = now();
-        let fields = Fields {
-            ut_type,
-            pid,
-            id,
-            user,
-            line,
-            host: b"",
-            tv_sec,
-            tv_usec,
-        };
-        let written = utmpx::put_utmp(&self.utmp, &fields, ut_type == DEAD_PROCESS);
-        if ut_type == DEAD_PROCESS {
-            old_line = written;
+        match file {
+            Log::Utmp => {
+                let (tv_sec, tv_usec) = now();
+                let fields = Fields {
+                    ut_type,
+                    pid,
+                    id,
+                    user,
+                    line,
+                    host: b"",
+                    tv_sec,
+                    tv_usec,
+                };
+                let written = utmpx::put_utmp(&self.utmp, &fields, ut_type == DEAD_PROCESS);
+                if ut_type == DEAD_PROCESS {
+                    old_line = written;
+                }
+            }
+            Log::Wtmp => append_wtmp(&self.wtmp, ut_type, pid, id, user, line),
         }
         old_line
-    }
-
-    fn write_wtmp(
-        &self,
-        owed: &mut Owed,
-        ut_type: i16,
-        pid: i32,
-        id: &[u8],
-        user: &[u8],
-        line: &[u8],
-    ) {
-        if access(self.wtmp.as_c_str(), AccessFlags::W_OK).is_err() {
-            return;
-        }
-        if ut_type == BOOT_TIME {
-            owed.wtmp_boot = false;
-        }
-        if owed.wtmp_boot && ut_type != BOOT_TIME {
-            self.write_wtmp(owed, BOOT_TIME, 0, b"~~", b"reboot", b"~");
-        }
-        if ut_type == RUN_LVL {
-            owed.wtmp_level = false;
-        }
-        if owed.wtmp_level && ut_type != RUN_LVL {
-            let pid = i32::from(self.this_level) + 256 * i32::from(self.prev_level);
-            self.write_wtmp(owed, RUN_LVL, pid, b"~~", b"runlevel", b"~");
-        }
-        append_wtmp(&self.wtmp, ut_type, pid, id, user, line);
     }
 }
 
