@@ -38,7 +38,8 @@ fn boots_to_initdefault_with_the_sysvinit_environment() {
 id:2:initdefault:
 si::sysinit:/bin/sh -c 'echo SYSINIT RUNLEVEL=$RUNLEVEL PREVLEVEL=$PREVLEVEL'
 st::sysinit:/bin/sh -c 'cat /proc/1/cmdline > /tmp/title; cat /proc/$$/stat > /tmp/si.stat'
-o2:2:once:/bin/sh -c 'cat /proc/$$/stat > /tmp/o2.stat; grep ^Sig /proc/$$/status > /tmp/o2.sig; env > /tmp/env.txt; echo ONCE-DONE'
+sg:2:wait:/bin/sh -c 'exec grep ^Sig /proc/self/status > /tmp/o2.sig'
+o2:2:once:/bin/sh -c 'cat /proc/$$/stat > /tmp/o2.stat; env > /tmp/env.txt; echo ONCE-DONE'
 ",
     );
     // A stale record from "the previous boot": utmp is truncated at boot.
@@ -64,7 +65,8 @@ o2:2:once:/bin/sh -c 'cat /proc/$$/stat > /tmp/o2.stat; grep ^Sig /proc/$$/statu
     );
     // Default dispositions and an empty mask for every signal, glibc's 32
     // and 33 too (the harness starts init through posix_spawn, which leaves
-    // those two ignored).
+    // those two ignored). grep reads its own status: a waiting dash blocks
+    // every signal for a moment, so the shell's own would be a race.
     let signals = root.read("tmp/o2.sig");
     for field in ["SigBlk", "SigIgn"] {
         assert!(
