@@ -406,8 +406,24 @@ impl Graph {
     /// insserv's numbers: 1 for a script with no predecessor, else 1 + the
     /// largest predecessor's number, capped at 99 (two digits in link names).
     pub fn depths(&self) -> BTreeMap<String, u8> {
+        let depths = self.depths_with(|_, _| true, &[]);
+        self.names
+            .iter()
+            .cloned()
+            .zip(depths.into_iter().map(|d| d.min(99) as u8))
+            .collect()
+    }
+
+    /// Longest-path depths by node index (1 for a node with no counted
+    /// predecessor), counting only the edges `counts(predecessor, node)`
+    /// accepts, each node raised to at least `min_depth[node]` (if given).
+    pub fn depths_with(
+        &self,
+        counts: impl Fn(usize, usize) -> bool,
+        min_depth: &[u32],
+    ) -> Vec<u32> {
         let n = self.names.len();
-        let mut depth: Vec<Option<u8>> = vec![None; n];
+        let mut depth: Vec<Option<u32>> = vec![None; n];
         for root in 0..n {
             let mut stack = vec![root];
             while let Some(&v) = stack.last() {
@@ -415,29 +431,27 @@ impl Graph {
                     stack.pop();
                     continue;
                 }
-                let unknown: Vec<usize> = self.preds[v]
+                let counted: Vec<usize> = self.preds[v]
                     .iter()
                     .copied()
-                    .filter(|p| depth[*p].is_none())
+                    .filter(|&p| counts(p, v))
                     .collect();
-                if unknown.is_empty() {
-                    let max = self.preds[v]
-                        .iter()
-                        .filter_map(|p| depth[*p])
-                        .max()
-                        .unwrap_or(0);
-                    depth[v] = Some(max.saturating_add(1).min(99));
+                let pending: Vec<usize> = counted
+                    .iter()
+                    .copied()
+                    .filter(|&p| depth[p].is_none())
+                    .collect();
+                if pending.is_empty() {
+                    let below = counted.iter().filter_map(|&p| depth[p]).max().unwrap_or(0);
+                    let floor = min_depth.get(v).copied().unwrap_or(0);
+                    depth[v] = Some(below.saturating_add(1).max(floor));
                     stack.pop();
                 } else {
-                    stack.extend(unknown); // acyclic, so this terminates
+                    stack.extend(pending); // acyclic (checked by `build`), so this ends
                 }
             }
         }
-        self.names
-            .iter()
-            .cloned()
-            .zip(depth.into_iter().map(|d| d.unwrap_or(1)))
-            .collect()
+        depth.into_iter().map(|d| d.unwrap_or(1)).collect()
     }
 }
 

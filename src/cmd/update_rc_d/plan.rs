@@ -369,36 +369,7 @@ fn numbers(
 /// Longest-path depths where an edge counts only between scripts that share a
 /// level; `min_depth` raises a script's number (and so its successors').
 fn level_depths(graph: &Graph, levels: &[BTreeSet<char>], min_depth: &[u32]) -> Vec<u32> {
-    let n = graph.names().len();
-    let mut depth: Vec<Option<u32>> = vec![None; n];
-    for root in 0..n {
-        let mut stack = vec![root];
-        while let Some(&v) = stack.last() {
-            if depth[v].is_some() {
-                stack.pop();
-                continue;
-            }
-            let counted: Vec<usize> = graph
-                .predecessors(v)
-                .iter()
-                .copied()
-                .filter(|&p| !levels[p].is_disjoint(&levels[v]))
-                .collect();
-            let pending: Vec<usize> = counted
-                .iter()
-                .copied()
-                .filter(|&p| depth[p].is_none())
-                .collect();
-            if pending.is_empty() {
-                let below = counted.iter().filter_map(|&p| depth[p]).max().unwrap_or(0);
-                depth[v] = Some((below + 1).max(min_depth[v]));
-                stack.pop();
-            } else {
-                stack.extend(pending); // the graph is acyclic (built by graph::build)
-            }
-        }
-    }
-    depth.into_iter().map(|d| d.unwrap_or(1)).collect()
+    graph.depths_with(|p, v| !levels[p].is_disjoint(&levels[v]), min_depth)
 }
 
 #[cfg(test)]
