@@ -10,6 +10,7 @@
 //! power-off).
 
 mod common;
+use common::text;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Read;
@@ -110,10 +111,6 @@ fn run_in_root(root: &TestRoot, argv: &[&str]) -> Output {
     command_in_root(root, "", argv)
         .output()
         .expect("run in root")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn assert_requests(got: &[u8], want: &[u8], what: &str) {

@@ -7,6 +7,7 @@
 //! (`unshare --pid --fork --kill-child`), so a daemon an example starts cannot outlive it.
 
 mod common;
+use common::{describe, text};
 mod debian_pkg;
 
 use std::collections::BTreeMap;
@@ -69,19 +70,6 @@ fn sh_in_root(root: &TestRoot, env: &[&str], script: &str) -> Output {
 }
 
 const BASE_ENV: &[&str] = &["PATH=/usr/sbin:/sbin:/bin:/usr/bin"];
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn describe(out: &Output) -> String {
-    format!(
-        "status {:?}\n--- stdout\n{}--- stderr\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    )
-}
 
 /// A script that prints its environment (one `NAME=value` per line, sorted), its
 /// arguments and working directory, and exits with `$EXIT_WITH` or 42.

@@ -10,6 +10,7 @@
 //! remove, and S↔K renames followed by `insserv NAME` for enable/disable.
 
 mod common;
+use common::{describe, text};
 mod debian_pkg;
 
 use std::fs;
@@ -20,19 +21,6 @@ use std::process::{Command, Output};
 use tempfile::TempDir;
 
 const LEVELS: [char; 8] = ['0', '1', '2', '3', '4', '5', '6', 'S'];
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn describe(out: &Output) -> String {
-    format!(
-        "status {:?}\n--- stdout\n{}--- stderr\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    )
-}
 
 fn insserv_package() -> PathBuf {
     debian_pkg::unpacked("insserv")

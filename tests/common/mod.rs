@@ -571,3 +571,18 @@ pub fn poll_until<T>(timeout: Duration, mut done: impl FnMut() -> Option<T>) -> 
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Bytes a command printed, as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A command's status and output, for failure messages.
+pub fn describe(out: &std::process::Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}--- stderr\n{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    )
+}
