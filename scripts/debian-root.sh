@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds (once) a Debian bookworm minbase root with sysvinit, sysv-rc, initscripts, cron and
-# openssh-server, for the VM test that boots a real distribution (tests/vm_debian.rs).
+# Builds (once) a Debian bookworm minbase root with sysvinit, sysv-rc, initscripts, cron,
+# openssh-server and nginx, for the VM test that boots a real distribution (tests/vm_debian.rs).
 #
 #   scripts/debian-root.sh CACHE_DIR
 #
@@ -25,9 +25,10 @@ set -euo pipefail
 
 SUITE=bookworm
 # sysvinit-core brings Debian's /etc/inittab and /sbin/init; sysv-rc, insserv and startpar
-# run /etc/init.d/rc; initscripts holds the rcS.d and rc0.d/rc6.d scripts; cron and
-# openssh-server are daemons with LSB init scripts; procps gives `ps`.
-PACKAGES=sysvinit-core,sysv-rc,initscripts,insserv,startpar,cron,openssh-server,procps
+# run /etc/init.d/rc; initscripts holds the rcS.d and rc0.d/rc6.d scripts; cron,
+# openssh-server and nginx are daemons with LSB init scripts (nginx's master forks workers,
+# which the supervision tests need); procps gives `ps`.
+PACKAGES=sysvinit-core,sysv-rc,initscripts,insserv,startpar,cron,openssh-server,nginx,procps
 # The disk the VM boots from (tests/common/vm.rs attaches it as NVMe, which Debian's cloud
 # kernel has built in).
 ROOT_DEVICE=/dev/nvme0n1

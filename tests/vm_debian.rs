@@ -1,6 +1,6 @@
 //! A real distribution boots: a Debian bookworm minbase root made by debootstrap
 //! (`scripts/debian-root.sh`: sysvinit-core, sysv-rc, insserv, startpar, initscripts, cron,
-//! openssh-server), booted under QEMU from an NVMe disk with Debian's cloud kernel.
+//! openssh-server, nginx), booted under QEMU from an NVMe disk with Debian's cloud kernel.
 //!
 //! Debian's /etc/inittab, /etc/init.d/rc, startpar, insserv and init scripts are used as the
 //! packages ship them (`dpkg --verify` and a `cmp` of the inittab in the guest prove it). The
