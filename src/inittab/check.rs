@@ -2,7 +2,7 @@
 //! system (no FIFO, no signals, no utmp). A vinit extension.
 
 use super::load::{FileText, read_file};
-use super::{Diagnostic, Entry, default_level, load, parse};
+use super::{Diagnostic, Entry, default_level, load, omitted_message, parse};
 use std::path::Path;
 
 const DEFAULT_INITTAB: &str = "/etc/inittab";
@@ -35,6 +35,9 @@ pub fn check_main(args: Vec<String>) -> i32 {
     for diagnostic in &report.diagnostics {
         eprintln!("{diagnostic}");
     }
+    if let Some(message) = omitted_message(report.omitted) {
+        eprintln!("{message}");
+    }
     for error in &report.errors {
         eprintln!("{program}: {error}");
     }
@@ -52,6 +55,8 @@ pub fn check_main(args: Vec<String>) -> i32 {
 /// What a check found.
 struct Report {
     diagnostics: Vec<Diagnostic>,
+    /// Rejected lines beyond those in `diagnostics`.
+    omitted: usize,
     /// Unreadable files.
     errors: Vec<String>,
     /// Things init accepts but that are probably not meant (they do not fail
@@ -94,6 +99,7 @@ fn check_system(root: &Path) -> Report {
     Report {
         warnings: warnings(&loaded.entries),
         diagnostics: loaded.diagnostics,
+        omitted: loaded.omitted,
         errors,
         summary,
     }
@@ -113,6 +119,7 @@ fn check_file(path: &Path) -> Report {
         summary: format!("{}: OK, {} entries", path.display(), parsed.entries.len()),
         warnings: warnings(&parsed.entries),
         diagnostics: parsed.diagnostics,
+        omitted: parsed.omitted,
         errors,
     }
 }

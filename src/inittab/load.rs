@@ -1,16 +1,25 @@
 //! Reading the whole configuration: `/etc/inittab`, the default sulogin
 //! entry, then `/etc/inittab.d/*.tab` — in sysvinit 3.06's order.
 
-use super::parse::{Collector, Piece, c_string, is_comment_or_blank, leading_blanks, pieces};
+use super::parse::{
+    Collector, Piece, PieceReader, c_string, is_comment_or_blank, leading_blanks, too_large,
+};
 use super::{Diagnostic, Entry, kernel_console_entries};
 use std::ffi::OsString;
 use std::fs;
-use std::io::{self, Read};
+use std::io::{self, BufReader, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 /// The single-user program of the default `~~:S:wait:` entry.
 pub const SULOGIN: &str = "/sbin/sulogin";
+
+/// The most bytes init reads from one configuration file: 4 MiB, more than
+/// a thousand times a typical inittab (sysvinit has no limit). A larger
+/// file is not read at all, as if it could not be read: init says so, with
+/// its name, and keeps its last good configuration. Reading is streamed, so
+/// even a file at the limit is never held in memory whole.
+pub const MAX_FILE_BYTES: u64 = 4 << 20;
 
 /// Everything [`load`] found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -19,8 +28,15 @@ pub struct Loaded {
     /// entry if added, then one per `inittab.d` file. (sysvinit's list puts
     /// power-type entries first: see [`super::start_order`].)
     pub entries: Vec<Entry>,
-    /// Rejected lines, in reading order.
+    /// Rejected lines, in reading order (at most
+    /// [`super::MAX_DIAGNOSTICS`]).
     pub diagnostics: Vec<Diagnostic>,
+    /// Rejected lines beyond those, only counted.
+    pub omitted: usize,
+    /// How many of `entries` were read from the files (`/etc/inittab`,
+    /// `inittab.d`): not the default sulogin entry, not the kernel console
+    /// gettys. vinit's PID 1 does not apply a re-read that found none.
+    pub entries_read: usize,
     /// sysvinit's informational messages, in order: `No inittab file found`,
     /// `No inittab.d directory found`, `Reading: /etc/inittab.d/NAME`,
     /// `added agetty on NAME with id ID`.
@@ -84,43 +100,91 @@ pub(crate) enum FileText {
     Text(Vec<u8>),
 }
 
-pub(crate) fn read_file(path: &Path) -> FileText {
+/// Why a configuration file is not read (see [`FileText`]).
+enum Unreadable {
+    Missing(io::Error),
+    OpenFailed(io::Error),
+    ReadFailed(io::Error),
+}
+
+/// Opens a configuration file as init may read it: a regular file of at
+/// most [`MAX_FILE_BYTES`] (as far as its size says: reading checks again).
+fn open_config(path: &Path) -> Result<fs::File, Unreadable> {
     let not_found = |error: &io::Error| error.kind() == io::ErrorKind::NotFound;
     match fs::metadata(path) {
-        Err(error) if not_found(&error) => return FileText::Missing(error),
-        Err(error) => return FileText::OpenFailed(error),
+        Err(error) if not_found(&error) => return Err(Unreadable::Missing(error)),
+        Err(error) => return Err(Unreadable::OpenFailed(error)),
         Ok(metadata) if !metadata.is_file() => {
-            return FileText::ReadFailed(io::Error::other("not a regular file"));
+            return Err(Unreadable::ReadFailed(io::Error::other(
+                "not a regular file",
+            )));
+        }
+        Ok(metadata) if metadata.len() > MAX_FILE_BYTES => {
+            return Err(Unreadable::ReadFailed(too_large(MAX_FILE_BYTES)));
         }
         Ok(_) => {}
     }
-    let mut file = match fs::File::open(path) {
+    match fs::File::open(path) {
+        Ok(file) => Ok(file),
+        Err(error) if not_found(&error) => Err(Unreadable::Missing(error)),
+        Err(error) => Err(Unreadable::OpenFailed(error)),
+    }
+}
+
+/// The whole text of a configuration file, at most [`MAX_FILE_BYTES`].
+pub(crate) fn read_file(path: &Path) -> FileText {
+    let file = match open_config(path) {
         Ok(file) => file,
-        Err(error) if not_found(&error) => return FileText::Missing(error),
-        Err(error) => return FileText::OpenFailed(error),
+        Err(Unreadable::Missing(error)) => return FileText::Missing(error),
+        Err(Unreadable::OpenFailed(error)) => return FileText::OpenFailed(error),
+        Err(Unreadable::ReadFailed(error)) => return FileText::ReadFailed(error),
     };
     let mut text = Vec::new();
-    match file.read_to_end(&mut text) {
+    match file.take(MAX_FILE_BYTES + 1).read_to_end(&mut text) {
+        Ok(_) if text.len() as u64 > MAX_FILE_BYTES => {
+            FileText::ReadFailed(too_large(MAX_FILE_BYTES))
+        }
         Ok(_) => FileText::Text(text),
         Err(error) => FileText::ReadFailed(error),
     }
+}
+
+/// Parses an opened configuration file into `collector`, streamed. A file
+/// that cannot be read to its end (an I/O error, more than
+/// [`MAX_FILE_BYTES`]) leaves nothing behind, as if it were empty.
+fn parse_file(
+    collector: &mut Collector,
+    file: fs::File,
+    path: &Path,
+    first_line: usize,
+) -> io::Result<usize> {
+    let mark = collector.mark();
+    let read = collector.read_from(BufReader::new(file), path, first_line, MAX_FILE_BYTES);
+    if read.is_err() {
+        collector.rollback(mark);
+    }
+    read
 }
 
 /// The piece sysvinit takes from an `inittab.d` file: the first one that is
 /// not a comment or blank line. If all are, sysvinit parses the last one
 /// again (it counts a line and is skipped as a comment). A chosen piece with
 /// nothing left after its blanks makes sysvinit skip the file (`strlen(p) ==
-/// 0`), as does an empty file.
-fn first_tab_piece(text: &[u8]) -> Option<Piece<'_>> {
+/// 0`), as does an empty file. Returns the piece's bytes, line and column
+/// base.
+fn first_tab_piece(file: fs::File) -> io::Result<Option<(Vec<u8>, usize, usize)>> {
+    let mut pieces = PieceReader::new(BufReader::new(file), MAX_FILE_BYTES);
     let mut last = None;
-    for piece in pieces(text) {
+    while let Some(piece) = pieces.next_piece()? {
         if !is_comment_or_blank(piece.bytes) {
             let content = c_string(piece.bytes);
-            return (leading_blanks(content) < content.len()).then_some(piece);
+            let chosen = (leading_blanks(content) < content.len())
+                .then(|| (piece.bytes.to_vec(), piece.line, piece.column_base));
+            return Ok(chosen);
         }
-        last = Some(piece);
+        last = Some((piece.bytes.to_vec(), piece.line, piece.column_base));
     }
-    last
+    Ok(last)
 }
 
 /// The `.tab` names sysvinit accepts: ending in `.tab`, at least 5 bytes.
@@ -150,19 +214,19 @@ pub fn load(root: &Path) -> Loaded {
     let inittab = root.join("etc/inittab");
     let tab_dir = root.join("etc/inittab.d");
 
-    let text = match read_file(&inittab) {
-        FileText::Text(text) => Some(text),
-        FileText::Missing(_) => {
+    let file = match open_config(&inittab) {
+        Ok(file) => Some(file),
+        Err(Unreadable::Missing(_)) => {
             loader.inittab_missing = true;
             loader.notice("No inittab file found".to_string());
             None
         }
-        FileText::OpenFailed(error) => {
+        Err(Unreadable::OpenFailed(error)) => {
             loader.notice("No inittab file found".to_string());
             loader.read_failed(&inittab, &error);
             None
         }
-        FileText::ReadFailed(error) => {
+        Err(Unreadable::ReadFailed(error)) => {
             loader.read_failed(&inittab, &error);
             None
         }
@@ -184,8 +248,14 @@ pub fn load(root: &Path) -> Loaded {
         }
     };
 
+    let mut sysv_line = 0;
+    if let Some(file) = file {
+        match parse_file(&mut loader.collector, file, &inittab, 1) {
+            Ok(last_line) => sysv_line = last_line,
+            Err(error) => loader.read_failed(&inittab, &error),
+        }
+    }
     let collector = &mut loader.collector;
-    let mut sysv_line = collector.read_all(text.as_deref().unwrap_or_default(), &inittab, 1);
 
     if !collector.entries.iter().any(|entry| entry.runs_in(b'S')) {
         sysv_line = sysv_line.saturating_add(1);
@@ -205,21 +275,36 @@ pub fn load(root: &Path) -> Loaded {
             "Reading: /etc/inittab.d/{}",
             name.to_string_lossy()
         ));
-        let text = match read_file(&path) {
-            FileText::Text(text) => text,
-            FileText::Missing(_) => continue,
-            FileText::OpenFailed(error) | FileText::ReadFailed(error) => {
+        let file = match open_config(&path) {
+            Ok(file) => file,
+            Err(Unreadable::Missing(_)) => continue,
+            Err(Unreadable::OpenFailed(error) | Unreadable::ReadFailed(error)) => {
                 loader.read_failed(&path, &error);
                 continue;
             }
         };
-        let Some(piece) = first_tab_piece(&text) else {
-            continue;
+        let (bytes, line, column_base) = match first_tab_piece(file) {
+            Ok(Some(chosen)) => chosen,
+            Ok(None) => continue,
+            Err(error) => {
+                loader.read_failed(&path, &error);
+                continue;
+            }
+        };
+        let piece = Piece {
+            bytes: &bytes,
+            line,
+            column_base,
         };
         sysv_line = sysv_line.saturating_add(1);
         loader.collector.record(&piece, &path, sysv_line);
     }
 
+    let entries_read = loader
+        .collector
+        .entries
+        .len()
+        .saturating_sub(usize::from(loader.sulogin_added));
     // sysvinit's check_kernel_console() runs at the end of every read.
     let cmdline_path = root.join("proc/cmdline");
     if let FileText::Text(cmdline) = read_file(&cmdline_path) {
@@ -230,9 +315,14 @@ pub fn load(root: &Path) -> Loaded {
         }
     }
 
+    if let Some(message) = loader.collector.omitted_message() {
+        loader.collector.log.push(message);
+    }
     Loaded {
         entries: loader.collector.entries,
         diagnostics: loader.collector.diagnostics,
+        omitted: loader.collector.omitted,
+        entries_read,
         notices: loader.notices,
         log: loader.collector.log,
         sulogin_added: loader.sulogin_added,

@@ -28,8 +28,8 @@ mod parse;
 pub use autocon::kernel_console_entries;
 pub use check::check_main;
 pub use exec::{ExecPlan, INITSCRIPT, plan_exec, shell_fallback};
-pub use load::{Loaded, SULOGIN, load};
-pub use parse::{LINE_BUFFER, Parsed, parse};
+pub use load::{Loaded, MAX_FILE_BYTES, SULOGIN, load};
+pub use parse::{LINE_BUFFER, MAX_DIAGNOSTICS, Parsed, omitted_message, parse};
 
 use std::borrow::Cow;
 use std::fmt;

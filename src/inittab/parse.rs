@@ -1,4 +1,5 @@
-//! The line parser: sysvinit 3.06's `read_inittab` loop body, in nom.
+//! The line parser: sysvinit 3.06's `read_inittab` loop body, fields split
+//! with nom.
 //!
 //! sysvinit reads with `fgets(buf, 256, fp)`, so a physical line longer than
 //! 255 bytes arrives as several pieces, each parsed as a line of its own, and
@@ -15,14 +16,19 @@
 //! next `:`, the process at `\n`. A field without its terminator runs to the
 //! end of the piece (newline included, which counts in the length checks,
 //! exactly as in C), and the fields after it are missing.
+//!
+//! [`PieceReader`] reads a stream as `fgets` does, in time linear in its
+//! length and holding one piece at a time; a caller reading a file gives it
+//! a size limit (see [`super::MAX_FILE_BYTES`]). At most
+//! [`MAX_DIAGNOSTICS`] rejected lines are kept per read.
 
 use super::{Action, Diagnostic, Entry, Location};
 use nom::IResult;
-use nom::branch::alt;
-use nom::bytes::complete::{tag, take_till, take_while_m_n};
+use nom::bytes::complete::take_till;
 use nom::character::complete::char;
-use nom::combinator::{opt, recognize};
-use nom::sequence::pair;
+use nom::combinator::opt;
+use std::collections::HashSet;
+use std::io::{self, BufRead};
 use std::path::Path;
 
 /// sysvinit's line buffer: `fgets` returns at most 255 bytes at a time.
@@ -35,6 +41,11 @@ const RUNLEVELS_MAX: usize = 11;
 const PROCESS_MAX: usize = 127;
 const ACTION_MAX: usize = 32;
 
+/// At most this many rejected lines are kept (and logged) per read; the
+/// rest are only counted ([`Parsed::omitted`]). A file of junk would
+/// otherwise cost PID 1 memory and console time for every line of it.
+pub const MAX_DIAGNOSTICS: usize = 100;
+
 /// The result of parsing one file's text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Parsed {
@@ -43,6 +54,8 @@ pub struct Parsed {
     /// sysvinit's counter value of the last piece read (`first_line - 1`
     /// for empty text), so the next file continues at `last_line + 1`.
     pub last_line: usize,
+    /// Rejected lines beyond the first [`MAX_DIAGNOSTICS`], not kept.
+    pub omitted: usize,
 }
 
 /// Parses the text of one inittab file. `first_line` is sysvinit's counter
@@ -50,11 +63,16 @@ pub struct Parsed {
 /// checked within `text`.
 pub fn parse(text: &[u8], file: &Path, first_line: usize) -> Parsed {
     let mut collector = Collector::default();
-    let last_line = collector.read_all(text, file, first_line);
+    // Reading from memory cannot fail, and the text is in memory already:
+    // no size limit.
+    let last_line = collector
+        .read_from(text, file, first_line, u64::MAX)
+        .unwrap_or(first_line.saturating_sub(1));
     Parsed {
         entries: collector.entries,
         diagnostics: collector.diagnostics,
         last_line,
+        omitted: collector.omitted,
     }
 }
 
@@ -68,39 +86,90 @@ pub(crate) struct Piece<'a> {
     pub column_base: usize,
 }
 
-/// nom: one `fgets(buf, 256)` worth of input — up to and including the first
-/// newline, at most 255 bytes.
-fn fgets_piece(input: &[u8]) -> IResult<&[u8], &[u8]> {
-    alt((
-        recognize(pair(
-            take_while_m_n(0, PIECE_MAX - 1, |b| b != b'\n'),
-            tag(&b"\n"[..]),
-        )),
-        take_while_m_n(1, PIECE_MAX, |b| b != b'\n'),
-    ))(input)
+/// sysvinit's `fgets(buf, 256, fp)` loop over a byte stream: pieces of at
+/// most 255 bytes, each up to and including a newline. Reading is linear,
+/// as `fgets` is: each byte is looked at once, and only one piece is held
+/// besides the reader's own buffer, whatever the size of the input. More
+/// than `limit` bytes in all is an error ([`too_large`]).
+pub(crate) struct PieceReader<R> {
+    reader: R,
+    piece: Vec<u8>,
+    /// Position of the next piece.
+    line: usize,
+    column_base: usize,
+    read: u64,
+    limit: u64,
 }
 
-/// The pieces `fgets` would return for `text`, with their physical position.
-pub(crate) fn pieces(text: &[u8]) -> impl Iterator<Item = Piece<'_>> {
-    let mut rest = text;
-    let mut line = 1usize;
-    let mut column_base = 0usize;
-    std::iter::from_fn(move || {
-        let (after, bytes) = fgets_piece(rest).ok()?;
-        rest = after;
-        let piece = Piece {
-            bytes,
+impl<R: BufRead> PieceReader<R> {
+    pub fn new(reader: R, limit: u64) -> PieceReader<R> {
+        PieceReader {
+            reader,
+            piece: Vec::with_capacity(PIECE_MAX),
+            line: 1,
+            column_base: 0,
+            read: 0,
+            limit,
+        }
+    }
+
+    /// The next piece, `None` at the end of the input.
+    pub fn next_piece(&mut self) -> io::Result<Option<Piece<'_>>> {
+        self.piece.clear();
+        while self.piece.len() < PIECE_MAX {
+            let available = match self.reader.fill_buf() {
+                Ok(bytes) => bytes,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(error),
+            };
+            let room = PIECE_MAX - self.piece.len();
+            let window = available.get(..room).unwrap_or(available);
+            if window.is_empty() {
+                break;
+            }
+            let (taken, ended) = match window.iter().position(|&b| b == b'\n') {
+                Some(newline) => (newline + 1, true),
+                None => (window.len(), false),
+            };
+            self.piece
+                .extend_from_slice(window.get(..taken).unwrap_or(window));
+            self.reader.consume(taken);
+            self.read = self.read.saturating_add(taken as u64);
+            if self.read > self.limit {
+                return Err(too_large(self.limit));
+            }
+            if ended {
+                break;
+            }
+        }
+        if self.piece.is_empty() {
+            return Ok(None);
+        }
+        let (line, column_base) = (self.line, self.column_base);
+        if self.piece.last() == Some(&b'\n') {
+            self.line = self.line.saturating_add(1);
+            self.column_base = 0;
+        } else {
+            self.column_base = self.column_base.saturating_add(self.piece.len());
+        }
+        Ok(Some(Piece {
+            bytes: &self.piece,
             line,
             column_base,
-        };
-        if bytes.last() == Some(&b'\n') {
-            line = line.saturating_add(1);
-            column_base = 0;
-        } else {
-            column_base = column_base.saturating_add(bytes.len());
-        }
-        Some(piece)
-    })
+        }))
+    }
+}
+
+/// The error for input longer than `limit` bytes.
+pub(crate) fn too_large(limit: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::FileTooLarge,
+        format!(
+            "larger than {} bytes ({} MiB), the most init reads of a configuration file",
+            limit,
+            limit >> 20
+        ),
+    )
 }
 
 /// The bytes C string functions see: everything before the first NUL.
@@ -194,6 +263,11 @@ fn split_fields(line: &[u8]) -> Fields<'_> {
     }
 }
 
+/// `… and N more rejected lines not shown`, for `omitted` > 0.
+pub fn omitted_message(omitted: usize) -> Option<String> {
+    (omitted > 0).then(|| format!("... and {omitted} more rejected line(s), not shown"))
+}
+
 fn lossy(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -208,29 +282,90 @@ pub(crate) struct Collector {
     /// What sysvinit logs: each diagnostic's `/etc/inittab[N]: …` text, plus
     /// whatever the caller adds in between (notices).
     pub log: Vec<String>,
-    /// Raw id bytes of `entries`, for byte-exact duplicate detection.
-    ids: Vec<Vec<u8>>,
+    /// Rejected lines beyond the first [`MAX_DIAGNOSTICS`].
+    pub omitted: usize,
+    /// The raw id of each entry of `entries` ([`id_key`]), in order…
+    ids: Vec<u64>,
+    /// …and as a set, for byte-exact duplicate detection in constant time.
+    id_set: HashSet<u64>,
+}
+
+/// How far a [`Collector`] had got, to undo a file that could not be read
+/// to its end.
+pub(crate) struct Mark {
+    entries: usize,
+    diagnostics: usize,
+    log: usize,
+    omitted: usize,
+}
+
+/// An accepted id (1–4 bytes, as validated) as a number: its bytes and
+/// its length.
+fn id_key(id: &[u8]) -> u64 {
+    let mut key = [0u8; 8];
+    for (slot, byte) in key.iter_mut().zip(id.iter().take(ID_MAX)) {
+        *slot = *byte;
+    }
+    key[7] = u8::try_from(id.len()).unwrap_or(u8::MAX);
+    u64::from_le_bytes(key)
 }
 
 impl Collector {
-    /// Parses every piece of `text`; returns sysvinit's counter value of
-    /// the last piece.
-    pub fn read_all(&mut self, text: &[u8], file: &Path, first_line: usize) -> usize {
+    /// Parses every piece read from `reader`, at most `limit` bytes of it;
+    /// returns sysvinit's counter value of the last piece. On an error the
+    /// pieces read so far stay recorded (see [`Collector::mark`]).
+    pub fn read_from(
+        &mut self,
+        reader: impl BufRead,
+        file: &Path,
+        first_line: usize,
+        limit: u64,
+    ) -> io::Result<usize> {
+        let mut pieces = PieceReader::new(reader, limit);
         let mut sysv_line = first_line.saturating_sub(1);
-        for (index, piece) in pieces(text).enumerate() {
-            sysv_line = first_line.saturating_add(index);
+        while let Some(piece) = pieces.next_piece()? {
+            sysv_line = sysv_line.saturating_add(1);
             self.record(&piece, file, sysv_line);
         }
-        sysv_line
+        Ok(sysv_line)
+    }
+
+    pub fn mark(&self) -> Mark {
+        Mark {
+            entries: self.entries.len(),
+            diagnostics: self.diagnostics.len(),
+            log: self.log.len(),
+            omitted: self.omitted,
+        }
+    }
+
+    /// Forgets everything recorded since `mark`.
+    pub fn rollback(&mut self, mark: Mark) {
+        for key in self.ids.drain(mark.entries.min(self.ids.len())..) {
+            self.id_set.remove(&key);
+        }
+        self.entries.truncate(mark.entries);
+        self.diagnostics.truncate(mark.diagnostics);
+        self.log.truncate(mark.log);
+        self.omitted = mark.omitted;
     }
 
     /// sysvinit's loop body for one piece that has been counted as line
     /// `sysv_line`: skip comments, split, validate, add.
     pub fn record(&mut self, piece: &Piece<'_>, file: &Path, sysv_line: usize) {
         if let Err(diagnostic) = self.accept(piece, file, sysv_line) {
-            self.log.push(diagnostic.sysvinit_text());
-            self.diagnostics.push(diagnostic);
+            if self.diagnostics.len() < MAX_DIAGNOSTICS {
+                self.log.push(diagnostic.sysvinit_text());
+                self.diagnostics.push(diagnostic);
+            } else {
+                self.omitted = self.omitted.saturating_add(1);
+            }
         }
+    }
+
+    /// The line that says how many rejected lines were not kept, if any.
+    pub fn omitted_message(&self) -> Option<String> {
+        omitted_message(self.omitted)
     }
 
     /// Adds the piece's entry, or says why it is rejected.
@@ -279,13 +414,14 @@ impl Collector {
             ));
         };
         let id = fields.id.bytes;
-        if id != b"~~" && self.ids.iter().any(|known| known == id) {
+        let key = id_key(id);
+        if id != b"~~" && !self.id_set.insert(key) {
             return Err(diagnostic(
                 format!("duplicate ID field \"{}\"", lossy(id)),
                 fields.id.offset,
             ));
         }
-        self.ids.push(id.to_vec());
+        self.ids.push(key);
         self.entries.push(Entry {
             id: lossy(id),
             runlevels: lossy(runlevels.bytes),

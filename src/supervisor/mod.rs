@@ -596,15 +596,21 @@ impl Supervisor {
     /// may keep running, and start killing what must go (SPEC §3.4).
     ///
     /// Deliberate difference: once a configuration is running, a new one
-    /// with any rejected line (or one that cannot be read) is not applied;
-    /// every problem is logged as `FILE:LINE:COL: message` and the last good
-    /// entries stay in force (the kill rules still apply to them, e.g. for a
-    /// level change). sysvinit applies the valid lines, which can silently
-    /// drop a getty or the rc entry because of one typo.
+    /// with any rejected line, one that cannot be read (or is larger than
+    /// [`inittab::MAX_FILE_BYTES`]) and one without a single entry is not
+    /// applied; every problem is logged as `FILE:LINE:COL: message` and the
+    /// last good entries stay in force (the kill rules still apply to them,
+    /// e.g. for a level change). sysvinit applies the valid lines, which can
+    /// silently drop a getty or the rc entry because of one typo, and an
+    /// empty file (truncated by a full disk, or caught half-written by an
+    /// editor) stops every process it started.
     fn reread(&mut self, fx: &mut dyn Effects, now: Duration) {
         let loaded = fx.load_inittab();
-        let rejected =
-            loaded.read_error.is_some() || !loaded.diagnostics.is_empty() || loaded.inittab_missing;
+        let empty = loaded.entries_read == 0;
+        let rejected = loaded.read_error.is_some()
+            || !loaded.diagnostics.is_empty()
+            || loaded.inittab_missing
+            || empty;
         let keep = self.configured && rejected;
         // At boot sysvinit's own lines (`/etc/inittab[N]: …`); when keeping
         // the old configuration, the notices and then each rejected line
@@ -619,6 +625,12 @@ impl Supervisor {
         let entries: Vec<Entry> = if keep {
             for diagnostic in &loaded.diagnostics {
                 fx.log(Dest::Both, &diagnostic.to_string());
+            }
+            if let Some(message) = inittab::omitted_message(loaded.omitted) {
+                fx.log(Dest::Both, &message);
+            }
+            if empty && loaded.read_error.is_none() && !loaded.inittab_missing {
+                fx.log(Dest::Both, "no entries in /etc/inittab or /etc/inittab.d");
             }
             fx.log(
                 Dest::Both,

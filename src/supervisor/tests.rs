@@ -877,3 +877,62 @@ fn reexec_keeps_respawn_counters_and_a_disabled_entry_stays_disabled() {
         "re-enabled 5 minutes after it was disabled"
     );
 }
+
+#[test]
+fn reload_of_an_empty_inittab_keeps_the_running_configuration() {
+    let (mut sup, mut fx) = booted("id:2:initdefault:\na:2:respawn:/bin/a\n");
+    fx.take();
+    // Empty, then only comments and blank lines: both have no entries.
+    for text in ["", "# nothing here\n\n   \n"] {
+        fx.set_inittab(text);
+        sup.handle(level_request(b'Q', 3), &mut fx, secs(0));
+        assert_eq!(
+            fx.take(),
+            [
+                "S: Re-reading inittab",
+                "load",
+                NO_TABD,
+                "CS: no entries in /etc/inittab or /etc/inittab.d",
+                "CS: configuration not applied: keeping the previous one",
+                "title init [2]",
+                "runlevel-file 2",
+            ]
+        );
+    }
+    // A level change too: `a` is killed for leaving the level, not for
+    // leaving the configuration, and level 2 brings it back.
+    sup.handle(level_request(b'3', 3), &mut fx, secs(1));
+    let log = fx.take();
+    assert!(log.contains(&"kill -100 SIGTERM".to_string()), "{log:?}");
+    sup.child_exited(100, 0, &mut fx, secs(1));
+    fx.take();
+    sup.handle(level_request(b'2', 3), &mut fx, secs(2));
+    let log = fx.take();
+    assert!(
+        log.contains(&"CS: configuration not applied: keeping the previous one".to_string())
+            && log.contains(&"spawn a 101".to_string()),
+        "{log:?}"
+    );
+    // The previous one stays in force until a file with entries comes.
+    sup.child_exited(101, 0, &mut fx, secs(3));
+    assert_eq!(fx.take(), ["utmp dead a 101", "spawn a 102"]);
+    fx.set_inittab("id:2:initdefault:\nb:2:respawn:/bin/b\n");
+    sup.handle(Event::Reload, &mut fx, secs(4));
+    let log = fx.take();
+    assert!(log.contains(&"kill -102 SIGTERM".to_string()), "{log:?}");
+}
+
+#[test]
+fn an_empty_inittab_at_boot_is_applied_as_before() {
+    let mut fx = Fake::new("");
+    fx.answers.push_back(b'S');
+    let mut sup = Supervisor::new(BootOptions::default());
+    sup.boot(&mut fx, T0);
+    let log = fx.take();
+    assert!(
+        !log.iter().any(|line| line.contains("not applied")),
+        "{log:?}"
+    );
+    // The default sulogin entry runs in S.
+    assert!(log.contains(&"spawn ~~ 100".to_string()), "{log:?}");
+}

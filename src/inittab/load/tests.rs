@@ -383,3 +383,63 @@ fn tab_file_quirks_observed_from_sysvinit() {
         ]
     );
 }
+
+#[test]
+fn an_inittab_larger_than_the_limit_is_not_read() {
+    // A sparse 1 GiB file: refused from its size, without reading it.
+    let dir = root(None, Some(&[("a.tab", "a:2:wait:/a\n")]));
+    let inittab = dir.path().join("etc/inittab");
+    let file = fs::File::create(&inittab).expect("inittab");
+    file.set_len(1 << 30).expect("sparse file");
+    let loaded = load(dir.path());
+    let error = loaded.read_error.clone().expect("read error");
+    assert_eq!(
+        error,
+        format!(
+            "cannot read {}: larger than 4194304 bytes (4 MiB), the most init reads of a configuration file",
+            inittab.display()
+        )
+    );
+    assert!(!loaded.is_clean() && !loaded.inittab_missing);
+    // Nothing of it is used: as for an unreadable file, the default sulogin
+    // entry is added and inittab.d is read.
+    assert_eq!(ids(&loaded), ["~~", "a"]);
+    assert!(loaded.diagnostics.is_empty());
+
+    // Exactly the limit is read: a long comment line, then an entry.
+    let mut text = vec![b'#'; MAX_FILE_BYTES as usize - 11];
+    text.extend_from_slice(b"\nb:2:once:\n");
+    fs::write(&inittab, text).expect("inittab");
+    let loaded = load(dir.path());
+    assert!(loaded.read_error.is_none(), "{:?}", loaded.read_error);
+    assert_eq!(ids(&loaded), ["b", "~~", "a"]);
+    // One byte more is not.
+    fs::OpenOptions::new()
+        .append(true)
+        .open(&inittab)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, b"\n"))
+        .expect("append");
+    assert!(load(dir.path()).read_error.is_some());
+    // The same limit for an inittab.d file.
+    let tab = dir.path().join("etc/inittab.d/big.tab");
+    fs::File::create(&tab)
+        .and_then(|file| file.set_len(MAX_FILE_BYTES + 1))
+        .expect("big tab file");
+    fs::write(&inittab, "b:2:once:\n").expect("inittab");
+    let loaded = load(dir.path());
+    let error = loaded.read_error.clone().expect("read error");
+    assert!(error.contains("big.tab: larger than"), "{error}");
+    assert_eq!(ids(&loaded), ["b", "~~", "a"]);
+}
+
+#[test]
+fn a_junk_inittab_keeps_only_the_first_diagnostics() {
+    let dir = root(Some(&"junk\n".repeat(1000)), None);
+    let loaded = load(dir.path());
+    assert_eq!(loaded.diagnostics.len(), crate::inittab::MAX_DIAGNOSTICS);
+    assert_eq!(loaded.omitted, 900);
+    assert_eq!(
+        loaded.log.last().map(String::as_str),
+        Some("... and 900 more rejected line(s), not shown")
+    );
+}

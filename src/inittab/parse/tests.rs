@@ -423,3 +423,83 @@ fn the_shipped_example_is_valid() {
         crate::inittab::DefaultLevel::Level(b'2')
     );
 }
+
+#[test]
+fn megabytes_without_a_newline_are_read_piece_by_piece() {
+    // 4 MiB of NUL bytes: 16,449 pieces of 255 bytes (the last one short),
+    // each an empty C string, so a missing id. Only the first
+    // MAX_DIAGNOSTICS are kept; the others are counted.
+    let zeros = vec![0u8; 4 << 20];
+    let parsed = parse_text(&zeros);
+    let pieces = zeros.len().div_ceil(PIECE_MAX);
+    assert_eq!(parsed.last_line, pieces);
+    assert!(parsed.entries.is_empty());
+    assert_eq!(parsed.diagnostics.len(), MAX_DIAGNOSTICS);
+    assert_eq!(parsed.omitted, pieces - MAX_DIAGNOSTICS);
+    let last = parsed.diagnostics.last().expect("a diagnostic");
+    assert_eq!(last.message, "missing action field");
+    // All on physical line 1; the 100th piece starts at byte 99 * 255.
+    assert_eq!((last.line, last.column), (1, 99 * PIECE_MAX + 1));
+    assert_eq!(
+        omitted_message(parsed.omitted).as_deref(),
+        Some("... and 16349 more rejected line(s), not shown")
+    );
+    // The same bytes followed by a good line: the line is still found.
+    let mut text = vec![b'x'; 3 << 20];
+    text.extend_from_slice(b"\nok:2:once:/bin/true\n");
+    let parsed = parse_text(&text);
+    assert_eq!(parsed.entries.len(), 1);
+    assert_eq!(parsed.entries[0].location.line, 2);
+}
+
+#[test]
+fn many_distinct_ids_are_all_checked_for_duplicates() {
+    let mut text = String::new();
+    for i in 0..20_000 {
+        text.push_str(&format!("{i:x}:2:off:\n"));
+    }
+    text.push_str("1f:3:off:\n");
+    let parsed = parse_text(text.as_bytes());
+    assert_eq!(parsed.entries.len(), 20_000);
+    let [duplicate] = parsed.diagnostics.as_slice() else {
+        panic!("{:?}", parsed.diagnostics);
+    };
+    assert_eq!(duplicate.message, "duplicate ID field \"1f\"");
+    // "~~" may repeat; ids differing only in length or case do not clash.
+    let parsed = parse_text(b"~~:S:off:\n~~:S:off:\na:2:off:\nA:2:off:\naa:2:off:\na\0:2:off:\n");
+    assert_eq!(parsed.entries.len(), 5, "{:?}", parsed.diagnostics);
+}
+
+#[test]
+fn a_reader_stops_at_its_limit_and_a_collector_can_forget_a_file() {
+    let mut collector = Collector::default();
+    let file = Path::new("/etc/inittab");
+    let last = collector
+        .read_from(&b"a:2:off:\nbad\n"[..], file, 1, 100)
+        .expect("within the limit");
+    assert_eq!(last, 2);
+    let mark = collector.mark();
+    let error = collector
+        .read_from(&b"b:2:off:\nbad again\nc:2:off:\n"[..], file, 3, 12)
+        .expect_err("over the limit");
+    assert_eq!(error.kind(), std::io::ErrorKind::FileTooLarge);
+    assert!(
+        error.to_string().starts_with("larger than 12 bytes"),
+        "{error}"
+    );
+    // The pieces before the limit were recorded; a rollback forgets them,
+    // ids included.
+    assert_eq!(collector.entries.len(), 2);
+    collector.rollback(mark);
+    assert_eq!(collector.entries.len(), 1);
+    assert_eq!(collector.diagnostics.len(), 1);
+    collector
+        .read_from(&b"b:2:off:\n"[..], file, 3, 100)
+        .expect("read");
+    assert_eq!(collector.entries.len(), 2);
+    assert!(
+        collector.diagnostics.len() == 1,
+        "{:?}",
+        collector.diagnostics
+    );
+}
