@@ -5,10 +5,12 @@
 //! [`Request::env_changes`] is init's reading of SETENV data, and [`send`] is
 //! the writing side of telinit (open with a timeout, write whole requests).
 
+use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Write};
 use std::os::fd::AsFd;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -72,13 +74,14 @@ impl fmt::Display for Bogus {
 
 impl std::error::Error for Bogus {}
 
-/// One variable change carried by a SETENV request.
+/// One variable change carried by a SETENV request, as bytes: names and
+/// values need not be UTF-8 (init passes them on unchanged).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EnvChange {
     /// `NAME=VALUE`: set or replace.
-    Set(String, String),
+    Set(OsString, OsString),
     /// `NAME` without `=`: remove.
-    Unset(String),
+    Unset(OsString),
 }
 
 impl Request {
@@ -155,7 +158,11 @@ impl Request {
     /// sysvinit's `initcmd_setenv` reads them: NUL-terminated strings up to
     /// an empty one or the end of the data (a last string without its NUL
     /// is dropped); only names starting with `INIT_` count, the rest are
-    /// silently ignored. Bytes that are not UTF-8 are replaced (U+FFFD).
+    /// silently ignored. The bytes are kept as they are, UTF-8 or not.
+    ///
+    /// The 368-byte data area bounds what one request carries: at most 366
+    /// bytes for one `NAME=VALUE` (telinit's own check), and
+    /// [`crate::supervisor::MAX_EXTRA_VARS`] bounds how many init keeps.
     pub fn env_changes(&self) -> Vec<EnvChange> {
         let mut changes = Vec::new();
         let mut rest = &self.data[..];
@@ -168,10 +175,13 @@ impl Request {
             if !entry.starts_with(b"INIT_") {
                 continue;
             }
-            let entry = String::from_utf8_lossy(entry);
-            changes.push(match entry.split_once('=') {
-                Some((name, value)) => EnvChange::Set(name.to_string(), value.to_string()),
-                None => EnvChange::Unset(entry.into_owned()),
+            let bytes = |bytes: &[u8]| OsStr::from_bytes(bytes).to_os_string();
+            changes.push(match entry.iter().position(|&b| b == b'=') {
+                Some(equals) => EnvChange::Set(
+                    bytes(entry.get(..equals).unwrap_or_default()),
+                    bytes(entry.get(equals + 1..).unwrap_or_default()),
+                ),
+                None => EnvChange::Unset(bytes(entry)),
             });
         }
         changes
@@ -483,9 +493,16 @@ mod tests {
             r.env_changes(),
             vec![set("INIT_V", &"v".repeat(DATA_LEN - 8))]
         );
-        // Not UTF-8: still delivered, lossily.
-        let r = with_data(b"INIT_U=\xff\0");
-        assert_eq!(r.env_changes(), vec![set("INIT_U", "\u{fffd}")]);
+        // Not UTF-8: delivered byte for byte, in names and values.
+        let r = with_data(b"INIT_U=\xff\xfe\x80=\0INIT_\xc3\0\0");
+        let os = |bytes: &[u8]| OsStr::from_bytes(bytes).to_os_string();
+        assert_eq!(
+            r.env_changes(),
+            vec![
+                EnvChange::Set(os(b"INIT_U"), os(b"\xff\xfe\x80=")),
+                EnvChange::Unset(os(b"INIT_\xc3")),
+            ]
+        );
     }
 
     #[test]

@@ -15,9 +15,11 @@ pub mod power;
 mod spawn;
 pub mod state;
 
+use std::ffi::OsString;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
+use std::os::unix::ffi::OsStrExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::time::Duration;
@@ -34,6 +36,7 @@ use crate::initctl::FIFO_PATH;
 use crate::inittab::{self, Loaded};
 use crate::supervisor::{
     BootOptions, DEFAULT_PATH, Effects, Event, ExtraEnv, Record, SpawnRequest, Supervisor,
+    join_var, split_var, var_name,
 };
 use crate::sys::process::{exit_now, fork, reset_signal_dispositions};
 use crate::utmp::{self, Recorder};
@@ -83,7 +86,7 @@ pub fn main(args: Vec<String>) -> i32 {
         console,
         recorder: Recorder::default(),
         base_env: std::env::vars_os()
-            .map(|(name, value)| format!("{}={}", name.to_string_lossy(), value.to_string_lossy()))
+            .map(|(name, value)| join_var(&name, &value))
             .collect(),
         fifo: Fifo::new(Path::new(FIFO_PATH), Some(FIFO_FD)),
     };
@@ -155,13 +158,12 @@ const RECOVERY_INTERVAL_SECS: u64 = 60;
 
 /// Removes the recovery mark from init's environment (children must not
 /// see it) and returns its time.
-fn take_recovery_mark(env: &mut Vec<String>) -> Option<u64> {
-    let prefix = format!("{RECOVERY_MARK}=");
+fn take_recovery_mark(env: &mut Vec<OsString>) -> Option<u64> {
     let mark = env
         .iter()
-        .find_map(|var| var.strip_prefix(&prefix))
-        .and_then(|secs| secs.parse().ok());
-    env.retain(|var| !var.starts_with(&prefix));
+        .find_map(|var| split_var(var).filter(|(name, _)| *name == RECOVERY_MARK.as_bytes()))
+        .and_then(|(_, secs)| std::str::from_utf8(secs).ok()?.parse().ok());
+    env.retain(|var| var_name(var) != RECOVERY_MARK.as_bytes());
     mark
 }
 
@@ -204,8 +206,9 @@ struct System {
     console: Console,
     logger: Logger,
     recorder: Recorder,
-    /// init's own environment, as children inherit it.
-    base_env: Vec<String>,
+    /// init's own environment, as children inherit it: `NAME=VALUE`, any
+    /// bytes, as the kernel or the previous init passed it.
+    base_env: Vec<OsString>,
     fifo: Fifo,
 }
 
@@ -232,9 +235,9 @@ impl System {
         }
         reset_console(&self.console);
         let _ = setsid();
-        set_var(&mut self.base_env, "PATH", DEFAULT_PATH);
+        set_var(&mut self.base_env, format!("PATH={DEFAULT_PATH}").into());
         if args.autoboot {
-            set_var(&mut self.base_env, "AUTOBOOT", "YES");
+            set_var(&mut self.base_env, "AUTOBOOT=YES".into());
         }
         mount_sysfs();
         let _ = self.recorder.reset_utmp();
@@ -253,13 +256,15 @@ impl System {
         self.set_title(&format!("init [{}]", state.runlevel));
         self.logger
             .log(Dest::Console, &format!("version {} reloading", version()));
-        if !self.base_env.iter().any(|var| var.starts_with("PATH=")) {
-            set_var(&mut self.base_env, "PATH", DEFAULT_PATH);
+        if !self.base_env.iter().any(|var| var_name(var) == b"PATH") {
+            set_var(&mut self.base_env, format!("PATH={DEFAULT_PATH}").into());
         }
         // The old init passed its INIT_* variables in our environment.
-        let extra = ExtraEnv::from_environment(self.base_env.iter().map(String::as_str));
-        self.base_env
-            .retain(|var| !var.starts_with("INIT_") || var.starts_with("INIT_VERSION="));
+        let extra = ExtraEnv::from_environment(self.base_env.iter().map(OsString::as_os_str));
+        self.base_env.retain(|var| {
+            let name = var_name(var);
+            !name.starts_with(b"INIT_") || name == b"INIT_VERSION"
+        });
         Supervisor::restore(state, extra)
     }
 
@@ -305,13 +310,12 @@ fn reset_console(console: &Console) {
     let _ = tcflush(&tty, FlushArg::TCIFLUSH);
 }
 
-/// Sets `NAME=value` in an environment list, replacing an existing one.
-fn set_var(env: &mut Vec<String>, name: &str, value: &str) {
-    let prefix = format!("{name}=");
-    let var = format!("{prefix}{value}");
+/// Sets `var` (`NAME=value`) in an environment list, replacing a variable
+/// of the same name.
+fn set_var(env: &mut Vec<OsString>, var: OsString) {
     match env
         .iter_mut()
-        .find(|existing| existing.starts_with(&prefix))
+        .find(|existing| var_name(existing) == var_name(&var))
     {
         Some(existing) => *existing = var,
         None => env.push(var),
@@ -374,7 +378,7 @@ impl Effects for System {
     /// sysvinit's `re_exec`: the state goes through a pipe on fd 11
     /// (written by a forked child, as it may exceed the pipe buffer), the
     /// `INIT_*` variables through the environment of the exec.
-    fn reexec(&mut self, state: &SavedState, extra_env: &[String]) {
+    fn reexec(&mut self, state: &SavedState, extra_env: &[OsString]) {
         let mut state = state.clone();
         let owed = self.recorder.owes_records();
         state.wrote_utmp_boot = !owed;
@@ -397,14 +401,15 @@ impl Effects for System {
         drop(pipe);
         let mut env = self.base_env.clone();
         for var in extra_env {
-            if let Some((name, value)) = var.split_once('=') {
-                set_var(&mut env, name, value);
-            }
+            set_var(&mut env, var.clone());
         }
-        let c = |s: &str| std::ffi::CString::new(s).ok();
-        let argv: Vec<_> = [INIT_PATH, "--init"].into_iter().filter_map(c).collect();
-        let env: Vec<_> = env.iter().filter_map(|var| c(var)).collect();
-        if let Some(program) = c(INIT_PATH) {
+        let c = |s: &[u8]| std::ffi::CString::new(s).ok();
+        let argv: Vec<_> = [INIT_PATH, "--init"]
+            .into_iter()
+            .filter_map(|arg| c(arg.as_bytes()))
+            .collect();
+        let env: Vec<_> = env.iter().filter_map(|var| c(var.as_bytes())).collect();
+        if let Some(program) = c(INIT_PATH.as_bytes()) {
             self.fifo.release();
             let _ = execve(&program, &argv, &env);
         }
@@ -439,7 +444,7 @@ impl Init {
             let _ = catch_unwind(AssertUnwindSafe(|| {
                 let state = self.supervisor.snapshot();
                 let mut env = self.supervisor.extra_env().vars().to_vec();
-                env.push(format!("{RECOVERY_MARK}={now_secs}"));
+                env.push(format!("{RECOVERY_MARK}={now_secs}").into());
                 self.system.reexec(&state, &env);
             }));
         }
@@ -615,8 +620,8 @@ mod tests {
 
     #[test]
     fn recovery_mark_is_taken_out_of_the_environment() {
-        let mut env: Vec<String> = ["HOME=/", "VINIT_PANIC_REEXEC=1234", "TERM=linux"]
-            .map(String::from)
+        let mut env: Vec<OsString> = ["HOME=/", "VINIT_PANIC_REEXEC=1234", "TERM=linux"]
+            .map(OsString::from)
             .to_vec();
         assert_eq!(take_recovery_mark(&mut env), Some(1234));
         assert_eq!(env, ["HOME=/", "TERM=linux"]);

@@ -2,11 +2,11 @@
 //! signals, start a session, put the console on fds 0–2, write the
 //! INIT_PROCESS record, exec the planned argv with the built environment.
 
-use std::ffi::CString;
+use std::ffi::{CString, OsStr, OsString};
 use std::fs::File;
 use std::os::fd::{AsFd, AsRawFd, IntoRawFd};
+use std::os::unix::ffi::OsStrExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
 
 use nix::errno::Errno;
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
@@ -15,7 +15,7 @@ use nix::unistd::{AccessFlags, ForkResult, Pid, access, dup2, execve, getpid, se
 
 use crate::inittab::{self, INITSCRIPT};
 use crate::pid1::console::{Console, DEV_NULL, Dest, Logger};
-use crate::supervisor::{SpawnRequest, child_environment};
+use crate::supervisor::{SpawnRequest, child_environment, split_var};
 use crate::sys::console::set_controlling_tty;
 use crate::sys::process::{exit_now, fork, reset_signal_dispositions};
 use crate::sys::spawn::reset_all_signals;
@@ -26,8 +26,8 @@ pub struct SpawnContext<'a> {
     pub console: &'a Console,
     pub logger: &'a Logger,
     pub recorder: &'a Recorder,
-    /// init's own environment (`PATH` already set).
-    pub base_env: &'a [String],
+    /// init's own environment (`PATH` already set), `NAME=VALUE` bytes.
+    pub base_env: &'a [OsString],
 }
 
 /// Everything the child uses, prepared before `fork`.
@@ -38,16 +38,17 @@ struct Prepared {
     fallback: Vec<CString>,
     env: Vec<CString>,
     /// The child's `PATH`, for the `execvp` search.
-    path: String,
+    path: Vec<u8>,
     controlling_tty: bool,
 }
 
-fn c_strings(strings: &[String]) -> Vec<CString> {
+fn c_strings<S: AsRef<OsStr>>(strings: &[S]) -> Vec<CString> {
     // A NUL cannot come from an inittab line (the parser stops at one), nor
-    // from the environment; drop such a string rather than fail.
+    // from the environment or a SETENV request (split at NULs); drop such a
+    // string rather than fail.
     strings
         .iter()
-        .filter_map(|s| CString::new(s.as_bytes()).ok())
+        .filter_map(|s| CString::new(s.as_ref().as_bytes()).ok())
         .collect()
 }
 
@@ -55,13 +56,15 @@ fn c_strings(strings: &[String]) -> Vec<CString> {
 pub fn spawn(request: &SpawnRequest<'_>, ctx: &SpawnContext<'_>) -> Option<i32> {
     let initscript = access(INITSCRIPT, AccessFlags::R_OK).is_ok();
     let plan = inittab::plan_exec(request.entry, initscript, request.level);
-    let console = ctx.console.device().to_string_lossy().into_owned();
-    let env = child_environment(ctx.base_env, request.extra_env, request.levels, &console);
+    let console = ctx.console.device().as_os_str();
+    let env = child_environment(ctx.base_env, request.extra_env, request.levels, console);
     let path = env
         .iter()
-        .find_map(|var| var.strip_prefix("PATH="))
-        .unwrap_or(crate::supervisor::DEFAULT_PATH)
-        .to_string();
+        .find_map(|var| split_var(var).filter(|(name, _)| *name == b"PATH"))
+        .map_or(crate::supervisor::DEFAULT_PATH.as_bytes(), |(_, value)| {
+            value
+        })
+        .to_vec();
     let prepared = Prepared {
         id: request.entry.id.clone(),
         utmp: plan.utmp,
@@ -212,7 +215,7 @@ fn wait_for(child: Pid) {
 /// child's environment before calling `execvp`). Returns only on failure:
 /// `ENOEXEC` as soon as a found file is not executable as a program, else
 /// `EACCES` if some candidate was not accessible, else the last error.
-fn exec_search(argv: &[CString], env: &[CString], path: &str) -> Errno {
+fn exec_search(argv: &[CString], env: &[CString], path: &[u8]) -> Errno {
     let Some(program) = argv.first() else {
         return Errno::ENOENT;
     };
@@ -224,9 +227,9 @@ fn exec_search(argv: &[CString], env: &[CString], path: &str) -> Errno {
         return execve(program, argv, env).err().unwrap_or(Errno::ENOENT);
     }
     let mut result = Errno::ENOENT;
-    for dir in path.split(':') {
-        let dir = if dir.is_empty() { "." } else { dir };
-        let mut full = Path::new(dir).as_os_str().as_encoded_bytes().to_vec();
+    for dir in path.split(|&b| b == b':') {
+        let dir: &[u8] = if dir.is_empty() { b"." } else { dir };
+        let mut full = dir.to_vec();
         full.push(b'/');
         full.extend_from_slice(name);
         let Ok(full) = CString::new(full) else {

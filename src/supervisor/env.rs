@@ -1,6 +1,9 @@
 //! The environment of spawned children (SPEC §1.9) and the `INIT_*`
 //! variables set through initctl SETENV requests (SPEC §4.4).
 
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+
 use crate::initctl::EnvChange;
 
 /// sysvinit's `NR_EXTRA_ENV`: at most this many `INIT_*` variables.
@@ -18,10 +21,12 @@ pub const SHELL: &str = "/bin/sh";
 /// sysvinit's default `PATH` (its init(8) page has the order wrong).
 pub const DEFAULT_PATH: &str = "/sbin:/usr/sbin:/bin:/usr/bin";
 
-/// The `INIT_*` variables set with `telinit -e`, as `NAME=VALUE` strings.
+/// The `INIT_*` variables set with `telinit -e`, as `NAME=VALUE` byte
+/// strings: like sysvinit, init passes on whatever bytes a request carried,
+/// UTF-8 or not.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExtraEnv {
-    vars: Vec<String>,
+    vars: Vec<OsString>,
 }
 
 impl ExtraEnv {
@@ -31,21 +36,21 @@ impl ExtraEnv {
     /// starting with `INIT_` are ignored.
     pub fn apply(&mut self, change: &EnvChange) {
         let name = match change {
-            EnvChange::Set(name, _) | EnvChange::Unset(name) => name,
+            EnvChange::Set(name, _) | EnvChange::Unset(name) => name.as_bytes(),
         };
-        if !name.starts_with("INIT_") {
+        if !name.starts_with(b"INIT_") {
             return;
         }
         self.vars.retain(|var| var_name(var) != name);
         if let EnvChange::Set(name, value) = change
             && self.vars.len() < MAX_EXTRA_VARS
         {
-            self.vars.push(format!("{name}={value}"));
+            self.vars.push(join_var(name, value));
         }
     }
 
     /// The variables, `NAME=VALUE`, in the order they were set.
-    pub fn vars(&self) -> &[String] {
+    pub fn vars(&self) -> &[OsString] {
         &self.vars
     }
 
@@ -53,21 +58,42 @@ impl ExtraEnv {
     /// environment (sysvinit passes them that way): take them back as
     /// extra variables so a later `telinit -e INIT_X` can still unset them.
     /// `INIT_VERSION` is ours to set, not an extra.
-    pub fn from_environment<'a>(env: impl IntoIterator<Item = &'a str>) -> ExtraEnv {
+    pub fn from_environment<'a>(env: impl IntoIterator<Item = &'a OsStr>) -> ExtraEnv {
         let mut extra = ExtraEnv::default();
         for var in env {
-            if let Some((name, value)) = var.split_once('=')
-                && name != "INIT_VERSION"
+            if let Some((name, value)) = split_var(var)
+                && name != b"INIT_VERSION"
             {
-                extra.apply(&EnvChange::Set(name.to_string(), value.to_string()));
+                extra.apply(&EnvChange::Set(os(name), os(value)));
             }
         }
         extra
     }
 }
 
-fn var_name(var: &str) -> &str {
-    var.split_once('=').map_or(var, |(name, _)| name)
+fn os(bytes: &[u8]) -> OsString {
+    OsStr::from_bytes(bytes).to_os_string()
+}
+
+/// `NAME=VALUE` from its two parts.
+pub fn join_var(name: &OsStr, value: &OsStr) -> OsString {
+    let mut var = OsString::with_capacity(name.len() + 1 + value.len());
+    var.push(name);
+    var.push("=");
+    var.push(value);
+    var
+}
+
+/// `NAME` and `VALUE` of `NAME=VALUE`; `None` without `=`.
+pub fn split_var(var: &OsStr) -> Option<(&[u8], &[u8])> {
+    let bytes = var.as_bytes();
+    let equals = bytes.iter().position(|&b| b == b'=')?;
+    Some((bytes.get(..equals)?, bytes.get(equals + 1..)?))
+}
+
+/// The name of `NAME=VALUE` (all of it without `=`).
+pub fn var_name(var: &OsStr) -> &[u8] {
+    split_var(var).map_or(var.as_bytes(), |(name, _)| name)
 }
 
 /// What a child's environment is built from, besides init's own.
@@ -84,20 +110,20 @@ pub struct ChildLevels {
 /// `PREVLEVEL`, `CONSOLE` and `INIT_VERSION`. A later variable replaces an
 /// earlier one of the same name (sysvinit appends duplicates, and a
 /// program's `getenv` would then see the first; replacing gives children
-/// the value init meant).
+/// the value init meant). Bytes pass unchanged.
 pub fn child_environment(
-    base: &[String],
+    base: &[OsString],
     extra: &ExtraEnv,
     levels: ChildLevels,
-    console: &str,
-) -> Vec<String> {
-    let mut env: Vec<String> = Vec::with_capacity(base.len() + extra.vars.len() + 5);
+    console: &OsStr,
+) -> Vec<OsString> {
+    let mut env: Vec<OsString> = Vec::with_capacity(base.len() + extra.vars.len() + 5);
     let fixed = [
-        format!("SHELL={SHELL}"),
-        format!("RUNLEVEL={}", char::from(levels.this)),
-        format!("PREVLEVEL={}", char::from(levels.prev)),
-        format!("CONSOLE={console}"),
-        format!("INIT_VERSION={INIT_VERSION}"),
+        OsString::from(format!("SHELL={SHELL}")),
+        OsString::from(format!("RUNLEVEL={}", char::from(levels.this))),
+        OsString::from(format!("PREVLEVEL={}", char::from(levels.prev))),
+        join_var(OsStr::new("CONSOLE"), console),
+        OsString::from(format!("INIT_VERSION={INIT_VERSION}")),
     ];
     for var in base.iter().chain(extra.vars.iter()).chain(fixed.iter()) {
         let name = var_name(var);
@@ -114,7 +140,7 @@ mod tests {
     use super::*;
 
     fn set(name: &str, value: &str) -> EnvChange {
-        EnvChange::Set(name.to_string(), value.to_string())
+        EnvChange::Set(name.into(), value.into())
     }
 
     #[test]
@@ -137,11 +163,11 @@ mod tests {
             extra.apply(&set(&format!("INIT_V{i}"), "x"));
         }
         assert_eq!(extra.vars().len(), MAX_EXTRA_VARS);
-        assert!(extra.vars().contains(&"INIT_V15=x".to_string()));
-        assert!(!extra.vars().contains(&"INIT_V16=x".to_string()));
+        assert!(extra.vars().contains(&"INIT_V15=x".into()));
+        assert!(!extra.vars().contains(&"INIT_V16=x".into()));
         // Replacing an existing one still works when full.
         extra.apply(&set("INIT_V3", "y"));
-        assert!(extra.vars().contains(&"INIT_V3=y".to_string()));
+        assert!(extra.vars().contains(&"INIT_V3=y".into()));
         assert_eq!(extra.vars().len(), MAX_EXTRA_VARS);
     }
 
@@ -153,19 +179,19 @@ mod tests {
             "INIT_VERSION=sysvinit-3.06",
             "HOME=/",
         ];
-        let extra = ExtraEnv::from_environment(env);
+        let extra = ExtraEnv::from_environment(env.map(OsStr::new));
         assert_eq!(extra.vars(), ["INIT_HALT=HALT"]);
     }
 
     #[test]
     fn child_environment_follows_the_spec_table() {
-        let base: Vec<String> = [
+        let base: Vec<OsString> = [
             "HOME=/",
             "TERM=linux",
             "PATH=/sbin:/usr/sbin:/bin:/usr/bin",
             "RUNLEVEL=9",
         ]
-        .map(String::from)
+        .map(OsString::from)
         .to_vec();
         let mut extra = ExtraEnv::default();
         extra.apply(&set("INIT_HALT", "POWEROFF"));
@@ -176,7 +202,7 @@ mod tests {
                 this: b'5',
                 prev: b'3',
             },
-            "/dev/console",
+            OsStr::new("/dev/console"),
         );
         assert_eq!(
             env,

@@ -20,12 +20,14 @@ mod slot;
 mod tests;
 
 use std::collections::VecDeque;
+use std::ffi::OsString;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
 pub use env::{
-    ChildLevels, DEFAULT_PATH, ExtraEnv, INIT_VERSION, MAX_EXTRA_VARS, child_environment,
+    ChildLevels, DEFAULT_PATH, ExtraEnv, INIT_VERSION, MAX_EXTRA_VARS, child_environment, join_var,
+    split_var, var_name,
 };
 use slot::{Limit, Slot};
 
@@ -72,8 +74,8 @@ pub trait Effects {
     /// typed (`S` if there is no console).
     fn ask_runlevel(&mut self) -> u8;
     /// Re-executes `/sbin/init`, handing over `state` and the `INIT_*`
-    /// variables. Returns only if that failed.
-    fn reexec(&mut self, state: &SavedState, extra_env: &[String]);
+    /// variables (`NAME=VALUE`, any bytes). Returns only if that failed.
+    fn reexec(&mut self, state: &SavedState, extra_env: &[OsString]);
 }
 
 /// A utmp/wtmp record to write (SPEC §5.2).

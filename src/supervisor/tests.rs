@@ -13,7 +13,7 @@ struct Fake {
     next_pid: i32,
     log: Vec<String>,
     /// Requests of the spawns, as (id, pid, controlling tty, env levels, extra env).
-    spawns: Vec<(String, i32, bool, ChildLevels, Vec<String>)>,
+    spawns: Vec<(String, i32, bool, ChildLevels, Vec<OsString>)>,
     answers: VecDeque<u8>,
     fork_fails: bool,
     /// The `level` of each spawn request.
@@ -133,7 +133,7 @@ impl Effects for Fake {
         self.answers.pop_front().unwrap_or(b'S')
     }
 
-    fn reexec(&mut self, state: &SavedState, extra_env: &[String]) {
+    fn reexec(&mut self, state: &SavedState, extra_env: &[OsString]) {
         self.log.push(format!(
             "reexec {} entries, env {extra_env:?}",
             state.entries.len()
@@ -791,7 +791,10 @@ fn reexec_hands_over_state_that_restores_supervision() {
     let state = sup.snapshot();
     let text = crate::pid1::state::serialize(&state);
     let parsed = crate::pid1::state::parse(text.as_bytes()).expect("parses");
-    let mut restored = Supervisor::restore(&parsed, ExtraEnv::from_environment(["INIT_X=1"]));
+    let mut restored = Supervisor::restore(
+        &parsed,
+        ExtraEnv::from_environment([std::ffi::OsStr::new("INIT_X=1")]),
+    );
     restored.resume(&mut fx, secs(1));
     // Nothing restarted: `r` still runs, `o` already ran, ctrlaltdel disarmed.
     assert_eq!(fx.take(), Vec::<String>::new());
@@ -935,4 +938,32 @@ fn an_empty_inittab_at_boot_is_applied_as_before() {
     );
     // The default sulogin entry runs in S.
     assert!(log.contains(&"spawn ~~ 100".to_string()), "{log:?}");
+}
+
+#[test]
+fn setenv_bytes_reach_children_unchanged_and_stay_bounded() {
+    use std::os::unix::ffi::OsStrExt;
+    let (mut sup, mut fx) = booted("id:2:initdefault:\nr:2:respawn:/bin/r\n");
+    // Not UTF-8, as a raw request may carry: passed on byte for byte.
+    let mut raw = Request::setenv(&[]).expect("fits");
+    let data = b"INIT_RAW=\xff\xfe a\x80b\0INIT_\xe9T\xe9=\xc3\0\0";
+    raw.data[..data.len()].copy_from_slice(data);
+    sup.handle(Event::Request(Box::new(raw)), &mut fx, secs(0));
+    // Twenty more variables in full requests: at most 16 are kept in all,
+    // each at most what the 368-byte data area holds.
+    for batch in 0..4 {
+        let names: Vec<String> = (0..5)
+            .map(|i| format!("INIT_V{}={}", batch * 5 + i, "v".repeat(60)))
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let set = Request::setenv(&names).expect("fits");
+        sup.handle(Event::Request(Box::new(set)), &mut fx, secs(0));
+    }
+    sup.child_exited(100, 0, &mut fx, secs(0));
+    let env = &fx.spawns.last().expect("spawn").4;
+    assert_eq!(env.len(), MAX_EXTRA_VARS);
+    assert_eq!(env[0].as_bytes(), b"INIT_RAW=\xff\xfe a\x80b");
+    assert_eq!(env[1].as_bytes(), b"INIT_\xe9T\xe9=\xc3");
+    assert!(env.iter().all(|var| var.len() <= initctl::DATA_LEN - 2));
+    assert_eq!(sup.extra_env().vars(), env.as_slice());
 }
