@@ -420,14 +420,110 @@ impl Recorder {
                     tv_sec,
                     tv_usec,
                 };
-                let written = utmpx::put_utmp(&self.utmp, &fields, ut_type == DEAD_PROCESS);
                 if ut_type == DEAD_PROCESS {
-                    old_line = written;
+                    let path = Path::new(std::ffi::OsStr::from_bytes(self.utmp.as_bytes()));
+                    old_line = match replace_process_record(path, &fields) {
+                        Some(line) => line,
+                        None => utmpx::put_utmp(&self.utmp, &fields, true),
+                    };
+                } else {
+                    utmpx::put_utmp(&self.utmp, &fields, false);
                 }
             }
             Log::Wtmp => append_wtmp(&self.wtmp, ut_type, pid, id, user, line),
         }
         old_line
+    }
+}
+
+/// Records read at a time by [`replace_process_record`] (about 64 KiB).
+const SCAN_RECORDS: usize = 170;
+
+/// The bytes of a C string field: up to its first NUL.
+fn c_field(field: &[u8]) -> &[u8] {
+    field.split(|&b| b == 0).next().unwrap_or_default()
+}
+
+/// `fields` as the 384 bytes of a record (SPEC §5.1 offsets), strings
+/// truncated and NUL-padded as [`utmpx`] copies them.
+fn encode_record(fields: &Fields, line: &[u8]) -> [u8; RECORD_LEN] {
+    let mut record = [0u8; RECORD_LEN];
+    let mut put = |at: usize, len: usize, bytes: &[u8]| {
+        if let Some(field) = record.get_mut(at..at + len) {
+            for (slot, byte) in field.iter_mut().zip(bytes) {
+                *slot = *byte;
+            }
+        }
+    };
+    put(0, 2, &fields.ut_type.to_ne_bytes());
+    put(4, 4, &fields.pid.to_ne_bytes());
+    put(8, utmpx::LINE_LEN, c_field(line));
+    put(40, 4, c_field(fields.id));
+    put(44, 32, c_field(fields.user));
+    put(76, 256, c_field(fields.host));
+    put(340, 4, &fields.tv_sec.to_ne_bytes());
+    put(344, 4, &fields.tv_usec.to_ne_bytes());
+    record
+}
+
+/// Does what `getutxid` + `pututxline` do for a DEAD_PROCESS record whose
+/// id has a record already (the entry's INIT_PROCESS, or what a getty or
+/// login made of it): replaces the first INIT/LOGIN/USER/DEAD_PROCESS
+/// record with that id, keeping its `ut_line`, which is returned. glibc
+/// reads utmp one record per system call, twice here, so with thousands of
+/// entries every process that ended cost PID 1 about a millisecond; this
+/// reads the file in 64 KiB blocks, under the same `fcntl` write lock glibc
+/// takes. `None` (nothing written) when the file is locked by someone else
+/// or has no such record: the caller then uses glibc, which waits for the
+/// lock and appends.
+fn replace_process_record(utmp: &Path, fields: &Fields) -> Option<[u8; utmpx::LINE_LEN]> {
+    use nix::fcntl::{FcntlArg, fcntl};
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::FileExt;
+
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_CLOEXEC)
+        .open(utmp)
+        .ok()?;
+    let lock = libc::flock {
+        l_type: libc::F_WRLCK as i16,
+        l_whence: libc::SEEK_SET as i16,
+        l_start: 0,
+        l_len: 0,
+        l_pid: 0,
+    };
+    // Released when `file` is closed.
+    fcntl(file.as_raw_fd(), FcntlArg::F_SETLK(&lock)).ok()?;
+    let id = c_field(fields.id);
+    let mut block = vec![0u8; SCAN_RECORDS * RECORD_LEN];
+    let mut offset = 0u64;
+    loop {
+        let read = file.read_at(&mut block, offset).ok()?;
+        let whole = read - read % RECORD_LEN;
+        let records = block.get(..whole)?.chunks_exact(RECORD_LEN);
+        for (index, record) in records.enumerate() {
+            let Ok(record): Result<&[u8; RECORD_LEN], _> = record.try_into() else {
+                return None;
+            };
+            let ut_type = i16::from_ne_bytes([record[0], record[1]]);
+            let process = matches!(
+                ut_type,
+                INIT_PROCESS | LOGIN_PROCESS | USER_PROCESS | DEAD_PROCESS
+            );
+            if process && c_field(&record[40..44]) == id {
+                let mut line = [0u8; utmpx::LINE_LEN];
+                line.copy_from_slice(&record[8..8 + utmpx::LINE_LEN]);
+                let at = offset + (index * RECORD_LEN) as u64;
+                file.write_all_at(&encode_record(fields, &line), at).ok()?;
+                return Some(line);
+            }
+        }
+        if whole < block.len() {
+            return None;
+        }
+        offset += whole as u64;
     }
 }
 
@@ -620,6 +716,64 @@ mod tests {
                 row(INIT_PROCESS, 102, "1", "", ""),
             ]
         );
+    }
+
+    /// The block-reading replacement writes exactly what glibc's
+    /// `getutxid` + `pututxline` write, wherever the record is; without a
+    /// record for the id it leaves the appending to glibc.
+    #[test]
+    fn dead_record_replacement_matches_glibc_byte_for_byte() {
+        let f = files(false);
+        let c_path = |path: &Path| CString::new(path.as_os_str().as_bytes()).unwrap();
+        let record = |ut_type, pid, id: &'static [u8], user: &'static [u8], line| Fields {
+            ut_type,
+            pid,
+            id,
+            user,
+            line,
+            host: b"",
+            tv_sec: 1_700_000_000,
+            tv_usec: 5,
+        };
+        // More records than one block holds; ids as the scale test has them.
+        let ids: Vec<String> = (0..400).map(|i| i.to_string()).collect();
+        for (i, id) in ids.iter().enumerate() {
+            let id: &'static [u8] = Box::leak(id.clone().into_bytes().into_boxed_slice());
+            utmpx::put_utmp(
+                &c_path(&f.utmp),
+                &record(INIT_PROCESS, i as i32, id, b"", b""),
+                false,
+            );
+        }
+        utmpx::put_utmp(
+            &c_path(&f.utmp),
+            &record(LOGIN_PROCESS, 399, b"399", b"LOGIN", b"ttyS9"),
+            false,
+        );
+        let copy = f.utmp.with_extension("glibc");
+        for (id, pid) in [(&b"3"[..], 3), (b"250", 250), (b"399", 399), (b"3", 3)] {
+            let dead = record(DEAD_PROCESS, pid, id, b"", b"");
+            std::fs::copy(&f.utmp, &copy).unwrap();
+            let line = replace_process_record(&f.utmp, &dead).expect("a record with this id");
+            let glibc_line = utmpx::put_utmp(&c_path(&copy), &dead, true);
+            assert_eq!(line, glibc_line);
+            let (ours, theirs) = (
+                std::fs::read(&f.utmp).unwrap(),
+                std::fs::read(&copy).unwrap(),
+            );
+            let differ = ours.iter().zip(&theirs).position(|(a, b)| a != b);
+            assert!(
+                differ.is_none() && ours.len() == theirs.len(),
+                "id {id:?}: first difference at byte {differ:?}, lengths {} and {}",
+                ours.len(),
+                theirs.len()
+            );
+        }
+        assert_eq!(&summary(&f.utmp)[399].4, "ttyS9");
+        let unknown = record(DEAD_PROCESS, 9, b"zz", b"", b"");
+        let before = std::fs::read(&f.utmp).unwrap();
+        assert_eq!(replace_process_record(&f.utmp, &unknown), None);
+        assert_eq!(std::fs::read(&f.utmp).unwrap(), before);
     }
 
     #[test]

@@ -243,12 +243,13 @@ impl Entry {
 
 /// The entries in the order sysvinit keeps its list: power-type entries
 /// (`power*`, `ctrlaltdel`) moved to the front in their relative file order,
-/// then all others in file order (SPEC §1.5).
-pub fn start_order(entries: &[Entry]) -> Vec<&Entry> {
-    let (power, rest): (Vec<&Entry>, Vec<&Entry>) = entries
-        .iter()
+/// then all others in file order (SPEC §1.5). Moves them: no copy.
+pub fn start_order(entries: Vec<Entry>) -> Vec<Entry> {
+    let (mut power, rest): (Vec<Entry>, Vec<Entry>) = entries
+        .into_iter()
         .partition(|entry| entry.action.is_power_type());
-    power.into_iter().chain(rest).collect()
+    power.extend(rest);
+    power
 }
 
 /// What the first `initdefault` entry says (SPEC §1.5).

@@ -128,7 +128,8 @@ fn start_order_moves_power_entries_to_the_front() {
     let all = entries(
         "a:2:wait:/x\nb::powerfail:/x\nc:2:respawn:/x\nd::ctrlaltdel:/x\ne::kbrequest:/x\n",
     );
-    let ids: Vec<&str> = start_order(&all).iter().map(|e| e.id.as_str()).collect();
+    let ordered = start_order(all);
+    let ids: Vec<&str> = ordered.iter().map(|e| e.id.as_str()).collect();
     assert_eq!(ids, ["b", "d", "a", "c", "e"]);
 }
 

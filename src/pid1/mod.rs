@@ -327,6 +327,10 @@ impl Effects for System {
         inittab::load(Path::new("/"))
     }
 
+    fn release_memory(&mut self) {
+        crate::sys::release_free_memory();
+    }
+
     fn spawn(&mut self, request: &SpawnRequest<'_>) -> Option<i32> {
         spawn::spawn(
             request,

@@ -73,6 +73,9 @@ pub trait Effects {
     /// Prompts `Enter runlevel: ` on the console until a valid level is
     /// typed (`S` if there is no console).
     fn ask_runlevel(&mut self) -> u8;
+    /// The configuration was read and replaced: memory freed by the old
+    /// one may go back to the system.
+    fn release_memory(&mut self);
     /// Re-executes `/sbin/init`, handing over `state` and the `INIT_*`
     /// variables (`NAME=VALUE`, any bytes). Returns only if that failed.
     fn reexec(&mut self, state: &SavedState, extra_env: &[OsString]);
@@ -643,24 +646,35 @@ impl Supervisor {
             loaded.entries
         };
         self.configured = true;
-        let mut fresh: Vec<Slot> = inittab::start_order(&entries)
+        let mut fresh: Vec<Slot> = inittab::start_order(entries)
             .into_iter()
-            .cloned()
             .map(Slot::new)
             .collect();
-        // Each new entry takes over at most one old one (ids are unique
-        // except `~~`).
+        // Each new entry takes over at most one old one, the first in list
+        // order not yet taken with the same id (ids are unique except `~~`).
+        // Found by binary search over the new entries sorted by id (stable,
+        // so list order among equal ids), not a scan of all of them for
+        // each old one: 10,000 entries would be 50 million comparisons.
+        let mut by_id: Vec<usize> = (0..fresh.len()).collect();
+        by_id.sort_by(|&a, &b| slot_id(&fresh, a).cmp(slot_id(&fresh, b)));
         let mut taken = vec![false; fresh.len()];
         let mut dying = Vec::new();
         let level = self.runlevel;
         for old in self.slots.drain(..) {
-            let matched = fresh
-                .iter_mut()
-                .zip(taken.iter_mut())
-                .find(|(new, taken)| !**taken && new.entry.id == old.entry.id);
+            let id = old.entry.id.as_str();
+            let first = by_id.partition_point(|&index| slot_id(&fresh, index) < id);
+            let matched = by_id
+                .get(first..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|&&index| slot_id(&fresh, index) == id)
+                .find(|&&index| taken.get(index) == Some(&false))
+                .copied();
             let out_of_level =
                 !old.is_boot() && !old.entry.runs_in(level) && (level == b'S' || !old.demand);
-            if let Some((new, taken)) = matched {
+            if let Some(index) = matched
+                && let (Some(new), Some(taken)) = (fresh.get_mut(index), taken.get_mut(index))
+            {
                 *taken = true;
                 if new.entry.action == old.entry.action && !out_of_level {
                     new.carry_over(&old);
@@ -677,6 +691,7 @@ impl Supervisor {
             }
         }
         self.slots = fresh;
+        fx.release_memory();
         if !dying.is_empty() {
             fx.log(
                 Dest::Console,
@@ -971,6 +986,11 @@ impl Supervisor {
             }
         }
     }
+}
+
+/// The id of `slots[index]` (empty for an index out of range).
+fn slot_id(slots: &[Slot], index: usize) -> &str {
+    slots.get(index).map_or("", |slot| slot.entry.id.as_str())
 }
 
 /// Where built-in entries (emergency sulogin, the power-off entry) "come

@@ -71,6 +71,8 @@ impl Effects for Fake {
         inittab::load(self.root.path())
     }
 
+    fn release_memory(&mut self) {}
+
     fn spawn(&mut self, request: &SpawnRequest<'_>) -> Option<i32> {
         if self.fork_fails {
             return None;
