@@ -11,11 +11,11 @@ DESTDIR ?=
 CARGO   ?= cargo
 BIN     ?= target/release/vinit
 
-SBIN_LINKS := init telinit runlevel rc shutdown halt reboot poweroff
+SBIN_LINKS := init telinit runlevel rc shutdown halt reboot poweroff vinit
 USR_SBIN_LINKS := service update-rc.d
 
 # Debian packages the namespace and VM tests need, and the programs that tell they are there.
-TEST_DEBS := qemu-system-x86 busybox-static cpio debootstrap e2fsprogs
+TEST_DEBS := qemu-system-x86 busybox-static cpio debootstrap e2fsprogs chromium fonts-dejavu-core
 # apt-get needs root; a developer who is not root gets sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -9,6 +9,7 @@ pub mod service;
 pub mod shutdown;
 pub mod telinit;
 pub mod update_rc_d;
+pub mod vinit;
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -29,7 +30,8 @@ pub const COMMANDS: &[&str] = &[
 ];
 
 /// Runs the command named by `argv[0]` (a leading `-`, as login shells and
-/// sysvinit's halt allow, is ignored), or by `argv[1]` when called as `vinit`.
+/// sysvinit's halt allow, is ignored); called as `vinit`, runs a `vinit`
+/// subcommand or the command named by `argv[1]`.
 pub fn dispatch(argv: Vec<OsString>) -> i32 {
     let args: Vec<String> = argv
         .into_iter()
@@ -54,17 +56,8 @@ pub fn dispatch(argv: Vec<OsString>) -> i32 {
         "update-rc.d" => update_rc_d::main(args),
         "shutdown" => shutdown::main(args),
         "halt" | "reboot" | "poweroff" => halt::main(args),
-        _ => match args.get(1) {
-            Some(sub) if COMMANDS.contains(&sub.as_str()) => {
-                dispatch(args.into_iter().skip(1).map(OsString::from).collect())
-            }
-            _ => {
-                eprintln!(
-                    "vinit: a SysV-compatible init. Call it as one of: {}",
-                    COMMANDS.join(", ")
-                );
-                1
-            }
-        },
+        // `vinit` (or any other name): the operator's command, which also
+        // runs the classic commands by name (`vinit telinit 3`).
+        _ => vinit::main(args),
     }
 }

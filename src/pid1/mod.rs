@@ -14,6 +14,7 @@ mod fifo;
 pub mod power;
 mod spawn;
 pub mod state;
+mod status;
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -44,6 +45,7 @@ use console::{Console, DEV_NULL, DEV_TTY0, Dest, Logger};
 use fifo::{FIFO_FD, Fifo, OpenProblem, Received, Watch};
 use power::read_powerstatus;
 use state::SavedState;
+use status::StatusWriter;
 
 /// What re-exec runs (sysvinit's `myname` default).
 const INIT_PATH: &str = "/sbin/init";
@@ -117,6 +119,7 @@ pub fn main(args: Vec<String>) -> i32 {
         system,
         signals,
         watch: Watch::new(Path::new(FIFO_PATH)),
+        status: StatusWriter::new(),
     };
     // Open /run/initctl before the first entry starts, so that a `telinit`
     // from a boot script, or right after "Entering runlevel", finds it.
@@ -427,6 +430,8 @@ struct Init {
     signals: Option<SignalFd>,
     /// Wakes us when the FIFO is removed or hidden by a mount.
     watch: Watch,
+    /// `/run/vinit/status`, for `vinit status` and `telinit --wait`.
+    status: StatusWriter,
 }
 
 impl Init {
@@ -464,6 +469,8 @@ impl Init {
         if accepting && let Some(OpenProblem::NotAFifo(message)) = self.system.fifo.ensure_open() {
             self.system.logger.log(Dest::Both, &message);
         }
+        // What the last pass (or the boot) changed, before sleeping.
+        self.status.update(&self.supervisor);
         self.wait(accepting);
         let signals = self.read_signals();
         self.handle_signals(&signals);

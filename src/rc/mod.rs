@@ -14,6 +14,7 @@ pub mod graph;
 pub mod insserv_conf;
 pub mod lsb;
 pub mod output;
+pub mod record;
 pub mod run;
 pub mod select;
 
@@ -86,12 +87,12 @@ pub fn cmdline_wants_sequential(cmdline: &str) -> bool {
 }
 
 /// The `rc<level>.d` directory under `root`.
-fn rc_dir(root: &Path, level: &str) -> PathBuf {
+pub fn rc_dir(root: &Path, level: &str) -> PathBuf {
     root.join(format!("etc/rc{level}.d"))
 }
 
 /// The parsable links of a directory, in name (glob) order.
-fn list_links(dir: &Path) -> Option<Vec<Link>> {
+pub fn list_links(dir: &Path) -> Option<Vec<Link>> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .ok()?
         .filter_map(|e| e.ok())
@@ -101,9 +102,9 @@ fn list_links(dir: &Path) -> Option<Vec<Link>> {
     Some(names.iter().filter_map(|n| Link::parse(n)).collect())
 }
 
-/// Every script of `/etc/init.d` that could be a dependency. A bad header is
-/// reported and the script treated as header-less.
-fn read_scripts(dir: &Path, out: &mut Output) -> Vec<Script> {
+/// The names in `/etc/init.d` that are init scripts (not rc itself, README,
+/// skeleton, dot files or package-manager leftovers), sorted.
+pub fn script_names(dir: &Path) -> Vec<String> {
     const NOT_SCRIPTS: &[&str] = &["rc", "rcS", "README", "skeleton", "functions"];
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map(|entries| {
@@ -120,6 +121,12 @@ fn read_scripts(dir: &Path, out: &mut Output) -> Vec<Script> {
         .unwrap_or_default();
     names.sort();
     names
+}
+
+/// Every script of `/etc/init.d` that could be a dependency. A bad header is
+/// reported and the script treated as header-less.
+fn read_scripts(dir: &Path, out: &mut Output) -> Vec<Script> {
+    script_names(dir)
         .into_iter()
         .map(|name| match Script::read(&dir.join(&name)) {
             Ok(script) => script,
@@ -195,6 +202,7 @@ pub fn execute(config: &Config) -> i32 {
     let mut failed = 0;
     for phase in select::plan(&config.level, &config.previous, &links) {
         let tasks = tasks_for(&phase, config, &scripts, &facilities, &mut out);
+        out.begin_phase(&tasks);
         let results = run::run(&tasks, &settings, &mut out);
         failed += results.iter().filter(|r| r.class.is_failure()).count();
     }

@@ -24,7 +24,7 @@ use super::run::{Class, Events, Finished, Outcome, Task, describe};
 use super::select::Action;
 
 /// Record column names, the record's first line.
-pub const RECORD_HEADER: &str = "#level\tprevious\tscript\taction\tlink\tstart_monotonic_ns\tend_monotonic_ns\tstart_wall\tend_wall\tstatus\tresult";
+pub const RECORD_HEADER: &str = "#level\tprevious\tscript\taction\tlink\tstart_monotonic_ns\tend_monotonic_ns\tstart_wall\tend_wall\tstatus\tresult\tafter";
 
 const PENDING_LIMIT: usize = 4 << 20;
 
@@ -109,6 +109,8 @@ pub struct Output {
     level: String,
     previous: String,
     timeout: Option<Duration>,
+    /// The names of the current phase's tasks, by index (for `after`).
+    phase: Vec<String>,
 }
 
 impl Output {
@@ -134,7 +136,14 @@ impl Output {
             level: level.to_string(),
             previous: previous.to_string(),
             timeout,
+            phase: Vec::new(),
         }
+    }
+
+    /// The tasks about to run, so that each record line can name the
+    /// scripts it waited for.
+    pub fn begin_phase(&mut self, tasks: &[Task]) {
+        self.phase = tasks.iter().map(|task| task.name.clone()).collect();
     }
 
     /// Writes to the boot log only.
@@ -162,6 +171,7 @@ impl Output {
             "-",
             "-",
             "skipped",
+            "-",
         ]);
     }
 
@@ -239,10 +249,28 @@ impl Events for Output {
             wall(&result.ended.wall),
             status,
             result.class.as_str().to_string(),
+            after_field(&task.after, &self.phase),
         ];
         let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
         self.record_line(&fields);
         self.record.try_open();
+    }
+}
+
+/// The `after` column: the names of the scripts a task waited for, comma
+/// separated, in name order; `-` for none.
+fn after_field(after: &[usize], phase: &[String]) -> String {
+    let mut names: Vec<&str> = after
+        .iter()
+        .filter_map(|&i| phase.get(i))
+        .map(String::as_str)
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.is_empty() {
+        "-".to_string()
+    } else {
+        names.join(",")
     }
 }
 
@@ -307,6 +335,14 @@ mod tests {
             ),
             "[warn] Starting x: not installed."
         );
+    }
+
+    #[test]
+    fn after_names_the_scripts_waited_for() {
+        let phase = ["mountall", "cron", "rsyslog"].map(String::from);
+        assert_eq!(after_field(&[2, 0], &phase), "mountall,rsyslog");
+        assert_eq!(after_field(&[], &phase), "-");
+        assert_eq!(after_field(&[9], &phase), "-");
     }
 
     #[test]

@@ -16,6 +16,7 @@
 
 mod env;
 mod slot;
+mod status;
 #[cfg(test)]
 mod tests;
 

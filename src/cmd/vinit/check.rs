@@ -1,0 +1,393 @@
+//! `vinit check [--root DIR]`: the whole boot configuration in one run, as
+//! a list of independent passes (inittab, rc links, LSB headers, the
+//! dependency graph, stopping on the way down). Each pass reads what it
+//! needs under the root and returns its problems; adding a check is adding
+//! a pass to [`PASSES`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use super::{Parsed, parse_options};
+use crate::rc::graph::{self, Direction, GraphError, Script};
+use crate::rc::insserv_conf::Facilities;
+use crate::rc::select::{Link, LinkKind};
+use crate::rc::{list_links, lsb, rc_dir, script_names};
+
+pub const USAGE: &str = "\
+Usage: vinit check [--root DIR]
+
+Checks the boot configuration in one run and prints each problem as
+FILE:LINE: message (FILE: message where no line applies):
+  inittab   /etc/inittab and /etc/inittab.d lines init would reject
+  links     dangling or non-executable /etc/rcN.d links
+  headers   init scripts with a missing or malformed LSB header
+  graph     dependency loops, required facilities nothing provides
+  shutdown  scripts started in a level but not stopped in 0 or 6 where
+            their header's Default-Stop asks for it
+
+  --root DIR   check the configuration under DIR instead of /
+  --help       this text
+
+Exit status: 0 no problem, 1 problems found, 2 usage error.
+";
+
+/// One problem: where (a file, with a line when there is one) and what.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Problem {
+    pub file: String,
+    /// 1-based; 0 when no line applies.
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            0 => write!(f, "{}: {}", self.file, self.message),
+            line => write!(f, "{}:{line}: {}", self.file, self.message),
+        }
+    }
+}
+
+fn problem(file: &Path, line: usize, message: impl Into<String>) -> Problem {
+    Problem {
+        file: file.display().to_string(),
+        line,
+        message: message.into(),
+    }
+}
+
+/// A named check over the configuration under a root.
+pub struct Pass {
+    pub name: &'static str,
+    pub run: fn(&Config) -> Vec<Problem>,
+}
+
+pub const PASSES: &[Pass] = &[
+    Pass {
+        name: "inittab",
+        run: inittab_pass,
+    },
+    Pass {
+        name: "links",
+        run: links_pass,
+    },
+    Pass {
+        name: "headers",
+        run: headers_pass,
+    },
+    Pass {
+        name: "graph",
+        run: graph_pass,
+    },
+    Pass {
+        name: "shutdown",
+        run: shutdown_pass,
+    },
+];
+
+/// The rc levels whose directories are looked at.
+const LEVELS: [&str; 8] = ["S", "0", "1", "2", "3", "4", "5", "6"];
+
+/// What the passes share, read once: the scripts and their headers, the
+/// links of every level, the facilities.
+pub struct Config {
+    pub root: PathBuf,
+    /// The scripts of /etc/init.d; a header that cannot be parsed counts as
+    /// none here (the headers pass reports it).
+    pub scripts: Vec<Script>,
+    pub header_errors: Vec<lsb::LsbError>,
+    /// Level → its links (levels without a directory are absent).
+    pub links: BTreeMap<&'static str, Vec<Link>>,
+    pub facilities: Facilities,
+    pub facility_warnings: Vec<String>,
+}
+
+impl Config {
+    pub fn read(root: &Path) -> Config {
+        let init_d = root.join("etc/init.d");
+        let mut scripts = Vec::new();
+        let mut header_errors = Vec::new();
+        for name in script_names(&init_d) {
+            match Script::read(&init_d.join(&name)) {
+                Ok(script) => scripts.push(script),
+                Err(e) => {
+                    header_errors.push(e);
+                    scripts.push(Script { name, header: None });
+                }
+            }
+        }
+        let links = LEVELS
+            .into_iter()
+            .filter_map(|level| Some((level, list_links(&rc_dir(root, level))?)))
+            .collect();
+        let (facilities, facility_warnings) = Facilities::load(root);
+        Config {
+            root: root.to_path_buf(),
+            scripts,
+            header_errors,
+            links,
+            facilities,
+            facility_warnings,
+        }
+    }
+
+    fn script_path(&self, name: &str) -> PathBuf {
+        self.root.join("etc/init.d").join(name)
+    }
+
+    /// The scripts a level starts.
+    fn started_in(&self, level: &str) -> BTreeSet<String> {
+        self.links
+            .get(level)
+            .into_iter()
+            .flatten()
+            .filter(|l| l.kind == LinkKind::Start)
+            .map(|l| l.name.clone())
+            .collect()
+    }
+}
+
+/// The inittab pass alone (`telinit q` runs it before asking init to reload).
+pub fn inittab_problems(root: &Path) -> Vec<Problem> {
+    let loaded = crate::inittab::load(root);
+    let mut problems: Vec<Problem> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| {
+            problem(
+                &d.file,
+                d.line,
+                format!("column {}: {}", d.column, d.message),
+            )
+        })
+        .collect();
+    if let Some(error) = loaded.read_error {
+        problems.push(Problem {
+            file: root.join("etc/inittab").display().to_string(),
+            line: 0,
+            message: error,
+        });
+    }
+    problems
+}
+
+fn inittab_pass(config: &Config) -> Vec<Problem> {
+    inittab_problems(&config.root)
+}
+
+fn links_pass(config: &Config) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for (level, links) in &config.links {
+        let dir = rc_dir(&config.root, level);
+        for link in links {
+            let path = dir.join(&link.file_name);
+            let Ok(target) = std::fs::read_link(&path) else {
+                // A plain file in rcN.d runs like a link to itself.
+                if let Ok(meta) = std::fs::metadata(&path)
+                    && meta.permissions().mode() & 0o111 == 0
+                {
+                    problems.push(problem(&path, 0, "not executable"));
+                }
+                continue;
+            };
+            match std::fs::metadata(&path) {
+                Err(_) => problems.push(problem(
+                    &path,
+                    0,
+                    format!("dangling link to {}", target.display()),
+                )),
+                Ok(meta) if !meta.is_file() => problems.push(problem(
+                    &path,
+                    0,
+                    format!("links to {}, which is not a file", target.display()),
+                )),
+                Ok(meta) if meta.permissions().mode() & 0o111 == 0 => problems.push(problem(
+                    &path,
+                    0,
+                    format!("links to {}, which is not executable", target.display()),
+                )),
+                Ok(_) => {}
+            }
+        }
+    }
+    problems
+}
+
+fn headers_pass(config: &Config) -> Vec<Problem> {
+    let mut problems: Vec<Problem> = config
+        .header_errors
+        .iter()
+        .map(|e| problem(&e.file, e.line, e.message.clone()))
+        .collect();
+    let broken: BTreeSet<&Path> = config
+        .header_errors
+        .iter()
+        .map(|e| e.file.as_path())
+        .collect();
+    for script in &config.scripts {
+        let path = config.script_path(&script.name);
+        if script.header.is_none() && !broken.contains(path.as_path()) {
+            problems.push(problem(
+                &path,
+                0,
+                "no LSB header (### BEGIN INIT INFO … ### END INIT INFO)",
+            ));
+        }
+    }
+    for warning in &config.facility_warnings {
+        problems.push(Problem {
+            file: String::new(),
+            line: 0,
+            message: warning.clone(),
+        });
+    }
+    problems
+}
+
+fn graph_problem(config: &Config, level: &str, error: &GraphError) -> Problem {
+    let script = match error {
+        GraphError::MissingRequired { script, .. } => script.clone(),
+        GraphError::Loop { cycle, .. } => cycle.first().cloned().unwrap_or_default(),
+    };
+    let path = config.script_path(&script);
+    problem(
+        &path,
+        0,
+        format!("{error} (in {})", rc_dir(Path::new("/"), level).display()),
+    )
+}
+
+fn graph_pass(config: &Config) -> Vec<Problem> {
+    let mut found = BTreeSet::new();
+    for level in config.links.keys() {
+        for (direction, kind) in [
+            (Direction::Start, LinkKind::Start),
+            (Direction::Stop, LinkKind::Kill),
+        ] {
+            let set: BTreeSet<String> = config.links[level]
+                .iter()
+                .filter(|l| l.kind == kind)
+                .map(|l| l.name.clone())
+                .filter(|name| config.scripts.iter().any(|s| &s.name == name))
+                .collect();
+            // Each script alone, for every missing facility; then the whole
+            // set, for loops.
+            for name in &set {
+                let one = BTreeSet::from([name.clone()]);
+                if let Err(e @ GraphError::MissingRequired { .. }) =
+                    graph::build(&config.scripts, &config.facilities, &one, direction)
+                {
+                    found.insert(graph_problem(config, level, &e));
+                }
+            }
+            if let Err(e @ GraphError::Loop { .. }) =
+                graph::build(&config.scripts, &config.facilities, &set, direction)
+            {
+                found.insert(graph_problem(config, level, &e));
+            }
+        }
+    }
+    found.into_iter().collect()
+}
+
+/// The 1-based line of a script where `keyword` (e.g. `Default-Stop:`) is.
+fn keyword_line(path: &Path, keyword: &str) -> usize {
+    std::fs::read(path)
+        .map(|bytes| {
+            String::from_utf8_lossy(&bytes)
+                .lines()
+                .position(|l| l.contains(keyword))
+                .map_or(0, |i| i + 1)
+        })
+        .unwrap_or(0)
+}
+
+fn shutdown_pass(config: &Config) -> Vec<Problem> {
+    let started: BTreeSet<String> = ["S", "1", "2", "3", "4", "5"]
+        .into_iter()
+        .flat_map(|level| config.started_in(level))
+        .collect();
+    let mut problems = Vec::new();
+    for script in &config.scripts {
+        let Some(header) = &script.header else {
+            continue;
+        };
+        if !started.contains(&script.name) {
+            continue;
+        }
+        for level in ["0", "6"] {
+            if !header.default_stop.iter().any(|l| l == level) {
+                continue;
+            }
+            let Some(links) = config.links.get(level) else {
+                continue;
+            };
+            let stopped = links
+                .iter()
+                .any(|l| l.kind == LinkKind::Kill && l.name == script.name);
+            if !stopped {
+                let path = config.script_path(&script.name);
+                problems.push(problem(
+                    &path,
+                    keyword_line(&path, "Default-Stop:"),
+                    format!(
+                        "Default-Stop lists {level}, but {} has no K link for it: it is started and never stopped on the way to runlevel {level}",
+                        rc_dir(Path::new("/"), level).display()
+                    ),
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// Every pass's problems, in pass order.
+pub fn run_passes(root: &Path) -> Vec<(&'static str, Vec<Problem>)> {
+    let config = Config::read(root);
+    PASSES
+        .iter()
+        .map(|pass| (pass.name, (pass.run)(&config)))
+        .collect()
+}
+
+pub fn main(args: &[String]) -> i32 {
+    let mut root = PathBuf::from("/");
+    match parse_options(args, USAGE, &["root"], |name, value| match name {
+        "root" => {
+            root = PathBuf::from(value.unwrap_or("/"));
+            Ok(())
+        }
+        _ => Err(format!("unknown option '--{name}'")),
+    }) {
+        Parsed::Exit(code) => return code,
+        Parsed::Run(()) => {}
+    }
+    if !root.is_dir() {
+        eprintln!("vinit check: {}: not a directory", root.display());
+        return 2;
+    }
+    let results = run_passes(&root);
+    let total: usize = results.iter().map(|(_, p)| p.len()).sum();
+    for (_, problems) in &results {
+        for p in problems {
+            println!("{p}");
+        }
+    }
+    let summary: Vec<String> = results
+        .iter()
+        .map(|(name, p)| format!("{name} {}", p.len()))
+        .collect();
+    if total == 0 {
+        println!("vinit check: no problems ({})", summary.join(", "));
+        0
+    } else {
+        println!(
+            "vinit check: {total} problem{} ({})",
+            if total == 1 { "" } else { "s" },
+            summary.join(", ")
+        );
+        1
+    }
+}

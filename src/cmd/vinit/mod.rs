@@ -1,0 +1,195 @@
+//! `vinit`, the operator's command: what init is doing (`status`), which
+//! scripts made a level change slow (`blame`, `plot`), whether the
+//! configuration is sound (`check`). Called as `vinit NAME …` with the name
+//! of a classic command (`vinit telinit 3`), it runs that command, as
+//! before.
+//!
+//! Each subcommand is a file with `pub fn main(args: &[String]) -> i32`
+//! (`args[0]` is the subcommand's name) and a `USAGE` text; adding one is
+//! a line in [`SUBCOMMANDS`].
+
+pub mod blame;
+pub mod check;
+pub mod plot;
+pub mod status;
+pub mod table;
+
+use std::io::IsTerminal;
+
+/// A `vinit` subcommand.
+struct Subcommand {
+    name: &'static str,
+    summary: &'static str,
+    main: fn(&[String]) -> i32,
+}
+
+const SUBCOMMANDS: &[Subcommand] = &[
+    Subcommand {
+        name: "status",
+        summary: "what init is running: levels, inittab entries, the last rc runs",
+        main: status::main,
+    },
+    Subcommand {
+        name: "blame",
+        summary: "the scripts of the boot and of each level change, slowest first",
+        main: blame::main,
+    },
+    Subcommand {
+        name: "plot",
+        summary: "the boot's scripts on a time line, as SVG on standard output",
+        main: plot::main,
+    },
+    Subcommand {
+        name: "check",
+        summary: "check inittab, the rc links and the init scripts' headers",
+        main: check::main,
+    },
+];
+
+/// Exit status when PID 1 is not vinit (`status`, `telinit --wait`).
+pub const EXIT_NOT_VINIT: i32 = 3;
+
+/// `vinit 0.1.0`.
+pub fn version_line() -> String {
+    format!("vinit {}", env!("CARGO_PKG_VERSION"))
+}
+
+fn usage() -> String {
+    let mut text = format!(
+        "{}: a SysV-compatible init system\n\n\
+         Usage: vinit COMMAND [OPTIONS]\n       vinit --help | --version\n\nCommands:\n",
+        version_line()
+    );
+    let width = SUBCOMMANDS.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    for sub in SUBCOMMANDS {
+        text.push_str(&format!("  {:width$}  {}\n", sub.name, sub.summary));
+    }
+    text.push_str(&format!(
+        "\nvinit NAME ARGS... runs the classic command NAME, one of:\n  {}\n\n\
+         'vinit COMMAND --help' describes a command; see vinit(8).\n",
+        super::COMMANDS.join(" ")
+    ));
+    text
+}
+
+/// `vinit …` (`args[0]` is `vinit`).
+pub fn main(args: Vec<String>) -> i32 {
+    let Some(first) = args.get(1) else {
+        eprint!("{}", usage());
+        return 2;
+    };
+    match first.as_str() {
+        "--help" | "-h" | "help" => {
+            print!("{}", usage());
+            0
+        }
+        "--version" | "-V" => {
+            println!("{}", version_line());
+            0
+        }
+        name => {
+            if let Some(sub) = SUBCOMMANDS.iter().find(|s| s.name == name) {
+                (sub.main)(&args[1..])
+            } else if super::COMMANDS.contains(&name) {
+                super::dispatch(args.into_iter().skip(1).map(Into::into).collect())
+            } else {
+                eprintln!("vinit: unknown command '{name}'\n");
+                eprint!("{}", usage());
+                2
+            }
+        }
+    }
+}
+
+/// What a subcommand's options parser found.
+pub enum Parsed<T> {
+    Run(T),
+    /// Exit at once with this status (after `--help` or a usage error).
+    Exit(i32),
+}
+
+/// Parses `--name`, `--name VALUE` and `--name=VALUE` options, with
+/// `--help` printing `usage`. `takes_value` lists the options that take a
+/// value; `on_option` gets each one (`None` value for flags) and says
+/// whether it was known.
+pub fn parse_options(
+    args: &[String],
+    usage: &str,
+    takes_value: &[&str],
+    mut on_option: impl FnMut(&str, Option<&str>) -> Result<(), String>,
+) -> Parsed<()> {
+    let command = args.first().map(String::as_str).unwrap_or("vinit");
+    let fail = |message: String| {
+        eprintln!("vinit {command}: {message}");
+        eprint!("{usage}");
+        Parsed::Exit(2)
+    };
+    let mut words = args.iter().skip(1);
+    while let Some(word) = words.next() {
+        if word == "--help" || word == "-h" {
+            print!("{usage}");
+            return Parsed::Exit(0);
+        }
+        let Some(option) = word.strip_prefix("--") else {
+            return fail(format!("unexpected argument '{word}'"));
+        };
+        let (name, attached) = match option.split_once('=') {
+            Some((name, value)) => (name, Some(value)),
+            None => (option, None),
+        };
+        let value = if takes_value.contains(&name) {
+            match attached.or_else(|| words.next().map(String::as_str)) {
+                Some(value) => Some(value),
+                None => return fail(format!("option '--{name}' needs a value")),
+            }
+        } else if attached.is_some() {
+            return fail(format!("option '--{name}' takes no value"));
+        } else {
+            None
+        };
+        if let Err(message) = on_option(name, value) {
+            return fail(message);
+        }
+    }
+    Parsed::Run(())
+}
+
+/// Colour only on a terminal, and never when `NO_COLOR` is set to
+/// something (no-color.org).
+pub fn use_colour() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+/// The SGR colours the human output uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Colour {
+    Green,
+    Red,
+    Yellow,
+    Dim,
+    Bold,
+}
+
+/// `text` in `colour` when `on`, else as is.
+pub fn paint(text: &str, colour: Colour, on: bool) -> String {
+    if !on {
+        return text.to_string();
+    }
+    let code = match colour {
+        Colour::Green => "32",
+        Colour::Red => "31",
+        Colour::Yellow => "33",
+        Colour::Dim => "2",
+        Colour::Bold => "1",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+/// `1.234 s` (ms precision) for a duration in ns.
+pub fn seconds(ns: u64) -> String {
+    format!(
+        "{}.{:03} s",
+        ns / 1_000_000_000,
+        ns % 1_000_000_000 / 1_000_000
+    )
+}

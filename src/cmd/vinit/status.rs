@@ -1,0 +1,471 @@
+//! `vinit status [--json]`: the levels, the boot time, a pending shutdown,
+//! every inittab entry's state (from the status file PID 1 writes, see
+//! [`crate::status`]) and the last rc run of every script (from rc's run
+//! records). Gathering ([`gather`]) is apart from rendering ([`render`],
+//! [`to_json`]), which are pure.
+
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset, Local, TimeZone};
+use serde_json::{Value, json};
+
+use super::table::{Cell, Table};
+use super::{Colour, EXIT_NOT_VINIT, Parsed, paint, parse_options, seconds, use_colour};
+use crate::rc::record::{self, Line, RECORD_DIR, Run};
+use crate::status::{EntryState, InitStatus, STATUS_PATH, decode, describe_wait_status};
+
+pub const USAGE: &str = "\
+Usage: vinit status [--json]
+
+Shows the current and previous runlevel, when init started, a pending
+shutdown, every inittab entry (state, PID, respawns, last exit status) and
+the last rc run of every script.
+
+  --json    machine-readable output (schema vinit-status/1, see vinit(8))
+  --help    this text
+
+Exit status: 0, or 3 when PID 1 is not vinit.
+";
+
+/// The `schema` value of the JSON output.
+pub const JSON_SCHEMA: &str = "vinit-status/1";
+
+/// Why the limiter disables an entry (sysvinit's only reason).
+pub const LIMITER_REASON: &str = "respawning too fast: 10 starts within 120 s";
+
+/// A `shutdown` waiting for its time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingShutdown {
+    pub pid: i32,
+    /// Its command line.
+    pub command: String,
+    /// From `/run/nologin` once written (the last 5 minutes):
+    /// `The system is going down on …`.
+    pub notice: Option<String>,
+}
+
+/// Everything `vinit status` shows.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub init: InitStatus<'static>,
+    /// When PID 1 started (the boot, for a real init).
+    pub booted: Option<DateTime<FixedOffset>>,
+    pub now: DateTime<FixedOffset>,
+    /// CLOCK_MONOTONIC now, in seconds (the limiter's clock).
+    pub now_monotonic_s: u64,
+    pub shutdown: Option<PendingShutdown>,
+    /// rc's run records, oldest first.
+    pub runs: Vec<Run>,
+}
+
+/// Why there is no status to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unavailable {
+    /// PID 1 is not vinit (or not this boot's): exit 3.
+    NotVinit(String),
+    /// The file is there but unreadable or damaged.
+    Broken(String),
+}
+
+impl Unavailable {
+    /// Prints the one-line reason, returns the exit status.
+    pub fn report(&self, command: &str) -> i32 {
+        match self {
+            Unavailable::NotVinit(why) => {
+                eprintln!("{command}: {why}");
+                EXIT_NOT_VINIT
+            }
+            Unavailable::Broken(why) => {
+                eprintln!("{command}: {why}");
+                1
+            }
+        }
+    }
+}
+
+/// What PID 1 is, for the message when it is not vinit.
+fn pid1_program() -> String {
+    std::fs::read_link("/proc/1/exe")
+        .map(|p| p.display().to_string())
+        .or_else(|_| std::fs::read_to_string("/proc/1/comm").map(|c| c.trim().to_string()))
+        .unwrap_or_else(|_| "unknown".to_string())
+}
+
+/// The running init's status file, if PID 1 is vinit: the file must exist,
+/// have been written by PID 1, and by the PID 1 running now (its start time
+/// matches; a re-exec keeps it).
+pub fn read_init_status() -> Result<InitStatus<'static>, Unavailable> {
+    let text = match std::fs::read_to_string(STATUS_PATH) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Unavailable::NotVinit(format!(
+                "init (PID 1, {}) is not vinit: no {STATUS_PATH}",
+                pid1_program()
+            )));
+        }
+        Err(e) => {
+            return Err(Unavailable::Broken(format!(
+                "cannot read {STATUS_PATH}: {e}"
+            )));
+        }
+    };
+    let status = decode(&text).map_err(|e| Unavailable::Broken(format!("{STATUS_PATH}: {e}")))?;
+    let pid1_start = std::fs::read_to_string("/proc/1/stat")
+        .ok()
+        .and_then(|stat| crate::status::start_ticks_of(&stat));
+    if status.pid != 1 || pid1_start.is_some_and(|ticks| ticks != status.start_ticks) {
+        return Err(Unavailable::NotVinit(format!(
+            "init (PID 1, {}) is not vinit: {STATUS_PATH} was written by another process",
+            pid1_program()
+        )));
+    }
+    Ok(status)
+}
+
+fn clock_ticks_per_second() -> u64 {
+    nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .and_then(|t| u64::try_from(t).ok())
+        .filter(|t| *t > 0)
+        .unwrap_or(100)
+}
+
+/// When PID 1 started: the kernel's boot time (`btime` of `/proc/stat`)
+/// plus its start ticks.
+fn init_start_time(start_ticks: u64) -> Option<DateTime<FixedOffset>> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let btime: i64 = stat
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()?;
+    let ticks = clock_ticks_per_second();
+    let secs = btime + i64::try_from(start_ticks / ticks).ok()?;
+    Local
+        .timestamp_opt(secs, 0)
+        .single()
+        .map(|t| t.fixed_offset())
+}
+
+/// `shutdown`'s PID file names a live process.
+fn pending_shutdown() -> Option<PendingShutdown> {
+    let text = std::fs::read_to_string("/var/run/shutdown.pid").ok()?;
+    let pid: i32 = text.split_whitespace().next()?.parse().ok()?;
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let command = cmdline
+        .split(|b| *b == 0)
+        .filter(|w| !w.is_empty())
+        .map(|w| String::from_utf8_lossy(w).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let notice = std::fs::read_to_string("/run/nologin").ok().and_then(|t| {
+        t.lines()
+            .map(|l| l.trim_matches(['\r', '\n', ' ']))
+            .find(|l| l.starts_with("The system is going down"))
+            .map(str::to_string)
+    });
+    Some(PendingShutdown {
+        pid,
+        command,
+        notice,
+    })
+}
+
+fn monotonic_seconds() -> u64 {
+    nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC)
+        .map(|t| u64::try_from(t.tv_sec()).unwrap_or(0))
+        .unwrap_or(0)
+}
+
+/// Reads everything the report needs.
+pub fn gather() -> Result<Report, Unavailable> {
+    let init = read_init_status()?;
+    let (runs, _) = record::read_dir(Path::new(RECORD_DIR));
+    Ok(Report {
+        booted: init_start_time(init.start_ticks),
+        now: Local::now().fixed_offset(),
+        now_monotonic_s: monotonic_seconds(),
+        shutdown: pending_shutdown(),
+        runs,
+        init,
+    })
+}
+
+pub fn main(args: &[String]) -> i32 {
+    let mut json_output = false;
+    match parse_options(args, USAGE, &[], |name, _| match name {
+        "json" => {
+            json_output = true;
+            Ok(())
+        }
+        _ => Err(format!("unknown option '--{name}'")),
+    }) {
+        Parsed::Exit(code) => return code,
+        Parsed::Run(()) => {}
+    }
+    let report = match gather() {
+        Ok(report) => report,
+        Err(why) => return why.report("vinit status"),
+    };
+    if json_output {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&to_json(&report)).unwrap_or_default()
+        );
+    } else {
+        print!("{}", render(&report, use_colour()));
+    }
+    0
+}
+
+/// The last line of every script over all runs (the latest run wins), by name.
+pub fn last_runs(runs: &[Run]) -> Vec<&Line> {
+    let mut last: std::collections::BTreeMap<&str, &Line> = std::collections::BTreeMap::new();
+    for line in runs.iter().flat_map(|r| &r.lines) {
+        last.insert(line.script.as_str(), line);
+    }
+    last.into_values().collect()
+}
+
+/// A monotonic second as wall time, by its distance from now.
+fn wall_of(report: &Report, monotonic_s: u64) -> DateTime<FixedOffset> {
+    let ahead = i64::try_from(monotonic_s).unwrap_or(i64::MAX)
+        - i64::try_from(report.now_monotonic_s).unwrap_or(i64::MAX);
+    report.now + chrono::Duration::seconds(ahead)
+}
+
+fn level_name(level: char) -> String {
+    match level {
+        '#' => "sysinit (#)".to_string(),
+        '*' => "boot (*)".to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn uptime_text(seconds: i64) -> String {
+    let (days, hours, minutes) = (seconds / 86400, seconds % 86400 / 3600, seconds % 3600 / 60);
+    match (days, hours) {
+        (0, 0) => format!("{minutes} min"),
+        (0, _) => format!("{hours} h {minutes} min"),
+        _ => format!("{days} d {hours} h {minutes} min"),
+    }
+}
+
+fn state_colour(state: EntryState) -> Option<Colour> {
+    match state {
+        EntryState::Running => Some(Colour::Green),
+        EntryState::Waiting => Some(Colour::Yellow),
+        EntryState::Disabled => Some(Colour::Red),
+        EntryState::Done => None,
+        EntryState::NotInLevel | EntryState::Off => Some(Colour::Dim),
+    }
+}
+
+pub fn result_colour(result: &str) -> Option<Colour> {
+    match result {
+        "ok" => Some(Colour::Green),
+        "failed" | "timeout" => Some(Colour::Red),
+        _ => Some(Colour::Yellow),
+    }
+}
+
+fn cell(text: impl Into<String>, colour: Option<Colour>) -> Cell {
+    match colour {
+        Some(c) => Cell::coloured(text, c),
+        None => Cell::plain(text),
+    }
+}
+
+/// The human output.
+pub fn render(report: &Report, colour: bool) -> String {
+    let init = &report.init;
+    let mut out = String::new();
+    let label = |name: &str| paint(&format!("{name:<10}"), Colour::Bold, colour);
+    out.push_str(&format!(
+        "{}{} (previous {}){}\n",
+        label("Runlevel"),
+        level_name(init.runlevel),
+        init.previous,
+        if init.changing {
+            ", changing: stopping the old level's processes"
+        } else {
+            ""
+        }
+    ));
+    if let Some(booted) = report.booted {
+        out.push_str(&format!(
+            "{}{}, up {}\n",
+            label("Booted"),
+            booted.format("%Y-%m-%d %H:%M:%S"),
+            uptime_text((report.now - booted).num_seconds().max(0))
+        ));
+    }
+    let shutdown = match &report.shutdown {
+        None => "none pending".to_string(),
+        Some(s) => {
+            let mut text = format!("pending: {} (pid {})", s.command, s.pid);
+            if let Some(notice) = &s.notice {
+                text.push_str(&format!("; {notice}"));
+            }
+            text
+        }
+    };
+    out.push_str(&format!("{}{shutdown}\n\n", label("Shutdown")));
+
+    let mut entries = Table::new(
+        &[
+            "ID",
+            "LEVELS",
+            "ACTION",
+            "STATE",
+            "PID",
+            "RESPAWNS",
+            "LAST EXIT",
+            "PROCESS",
+        ],
+        &[false, false, false, false, true, true, false, false],
+    );
+    let mut any_disabled = false;
+    for entry in &init.entries {
+        let state = match entry.disabled_until {
+            Some(until) if entry.state == EntryState::Disabled => {
+                any_disabled = true;
+                format!(
+                    "disabled until {}",
+                    wall_of(report, until).format("%H:%M:%S")
+                )
+            }
+            _ => entry.state.name().to_string(),
+        };
+        let shows_pid = matches!(entry.state, EntryState::Running);
+        entries.push(vec![
+            Cell::plain(entry.id.as_ref()),
+            Cell::plain(if entry.levels.is_empty() {
+                "-"
+            } else {
+                entry.levels.as_ref()
+            }),
+            Cell::plain(entry.action.as_ref()),
+            cell(state, state_colour(entry.state)),
+            Cell::plain(if shows_pid {
+                entry.pid.to_string()
+            } else {
+                "-".to_string()
+            }),
+            Cell::plain(entry.respawns.to_string()),
+            Cell::plain(
+                entry
+                    .last_status
+                    .map_or("-".to_string(), describe_wait_status),
+            ),
+            Cell::plain(entry.process.as_ref()),
+        ]);
+    }
+    out.push_str(&entries.render(colour));
+    if any_disabled {
+        out.push_str(&format!(
+            "disabled: {LIMITER_REASON}; init tries again at the time shown\n"
+        ));
+    }
+
+    let lines = last_runs(&report.runs);
+    out.push('\n');
+    if lines.is_empty() {
+        out.push_str("No rc run recorded in /run/vinit/rc.\n");
+        return out;
+    }
+    out.push_str(&paint("Last rc run of each script", Colour::Bold, colour));
+    out.push('\n');
+    let mut scripts = Table::new(
+        &[
+            "SCRIPT", "LEVEL", "ACTION", "RESULT", "EXIT", "DURATION", "STARTED",
+        ],
+        &[false, false, false, false, false, true, false],
+    );
+    for line in lines {
+        scripts.push(vec![
+            Cell::plain(&line.script),
+            Cell::plain(format!("{} -> {}", line.previous, line.level)),
+            Cell::plain(&line.action),
+            cell(&line.result, result_colour(&line.result)),
+            Cell::plain(&line.status),
+            Cell::plain(line.duration_ns().map_or("-".to_string(), seconds)),
+            Cell::plain(
+                DateTime::parse_from_rfc3339(&line.start_wall)
+                    .map(|t| t.format("%H:%M:%S").to_string())
+                    .unwrap_or_else(|_| "-".to_string()),
+            ),
+        ]);
+    }
+    out.push_str(&scripts.render(colour));
+    out
+}
+
+/// `{"code": N}` or `{"signal": N, "core_dumped": bool}` for a wait status.
+fn exit_json(status: i32) -> Value {
+    if status & 0x7f == 0 {
+        json!({ "code": (status >> 8) & 0xff })
+    } else {
+        json!({ "signal": status & 0x7f, "core_dumped": status & 0x80 != 0 })
+    }
+}
+
+/// An rc record line as JSON (shared with `blame --json`).
+pub fn line_json(line: &Line) -> Value {
+    json!({
+        "script": line.script,
+        "action": line.action,
+        "level": line.level,
+        "previous": line.previous,
+        "result": line.result,
+        "exit_status": line.status,
+        "duration_ms": line.duration_ns().map(|ns| ns / 1_000_000),
+        "started": (line.start_wall != "-").then_some(&line.start_wall),
+        "after": line.after,
+    })
+}
+
+/// The `--json` output, schema [`JSON_SCHEMA`] (documented in vinit.8).
+pub fn to_json(report: &Report) -> Value {
+    let init = &report.init;
+    let entries: Vec<Value> = init
+        .entries
+        .iter()
+        .map(|entry| {
+            let disabled = entry.state == EntryState::Disabled;
+            json!({
+                "id": entry.id,
+                "levels": entry.levels,
+                "action": entry.action,
+                "state": entry.state.name(),
+                "pid": (entry.state == EntryState::Running).then_some(entry.pid),
+                "respawns": entry.respawns,
+                "last_exit": entry.last_status.map(exit_json),
+                "disabled_until": entry
+                    .disabled_until
+                    .filter(|_| disabled)
+                    .map(|until| wall_of(report, until).to_rfc3339()),
+                "disabled_reason": disabled.then_some(LIMITER_REASON),
+                "file": (!entry.file.is_empty()).then_some(&entry.file),
+                "line": (entry.line > 0).then_some(entry.line),
+                "process": entry.process,
+            })
+        })
+        .collect();
+    json!({
+        "schema": JSON_SCHEMA,
+        "runlevel": init.runlevel.to_string(),
+        "previous": init.previous.to_string(),
+        "changing": init.changing,
+        "booted": report.booted.map(|t| t.to_rfc3339()),
+        "shutdown": report.shutdown.as_ref().map(|s| json!({
+            "pid": s.pid,
+            "command": s.command,
+            "notice": s.notice,
+        })),
+        "entries": entries,
+        "scripts": last_runs(&report.runs).into_iter().map(line_json).collect::<Vec<_>>(),
+    })
+}
