@@ -67,7 +67,11 @@ fn text(out: &[u8]) -> String {
 
 fn status_json(pid1: &Pid1) -> Value {
     let out = pid1.run(&["/sbin/vinit", "status", "--json"]);
-    assert!(out.status.success(), "vinit status --json: {}", describe(&out));
+    assert!(
+        out.status.success(),
+        "vinit status --json: {}",
+        describe(&out)
+    );
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(&out.stdout)))
 }
@@ -140,7 +144,10 @@ fn status_across_a_level_change_and_a_reexec() {
     let human = text(&out.stdout);
     assert!(human.starts_with("Runlevel  2 (previous N)\n"), "{human}");
     assert!(human.contains("Shutdown  none pending\n"), "{human}");
-    assert!(!human.contains('\x1b'), "colour without a terminal: {human}");
+    assert!(
+        !human.contains('\x1b'),
+        "colour without a terminal: {human}"
+    );
     let t1_line = human
         .lines()
         .find(|l| l.starts_with("t1 "))
@@ -162,10 +169,16 @@ fn status_across_a_level_change_and_a_reexec() {
         said.contains("runlevel 3 reached") && said.contains("1 script failed"),
         "{said}"
     );
-    assert!(said.contains("  start broken: exit status 1 after "), "{said}");
+    assert!(
+        said.contains("  start broken: exit status 1 after "),
+        "{said}"
+    );
     assert!(!said.contains("late"), "{said}");
     let status = status_json(&pid1);
-    assert_eq!((&status["runlevel"], &status["previous"]), (&"3".into(), &"2".into()));
+    assert_eq!(
+        (&status["runlevel"], &status["previous"]),
+        (&"3".into(), &"2".into())
+    );
     assert_eq!(entry(&status, "l3")["state"], "done");
     assert_eq!(entry(&status, "ff")["state"], "not-in-level");
     let t3 = entry(&status, "t3");
@@ -184,7 +197,10 @@ fn status_across_a_level_change_and_a_reexec() {
     })
     .expect("the re-executed init rewrites the status file");
     let after = status_json(&pid1);
-    assert_eq!((&after["runlevel"], &after["previous"]), (&"3".into(), &"2".into()));
+    assert_eq!(
+        (&after["runlevel"], &after["previous"]),
+        (&"3".into(), &"2".into())
+    );
     assert_eq!(entry(&after, "t1")["pid"], t1_pid);
     assert_eq!(entry(&after, "t3")["pid"], t3_pid);
     assert_eq!(entry(&after, "t3")["state"], "running");
@@ -203,7 +219,11 @@ fn telinit_wait_exits_0_when_done_and_2_on_timeout() {
     });
     let out = telinit(&pid1, &["--wait", "4"]);
     assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
-    assert!(text(&out.stdout).contains("runlevel 4 reached"), "{}", describe(&out));
+    assert!(
+        text(&out.stdout).contains("runlevel 4 reached"),
+        "{}",
+        describe(&out)
+    );
     // Level 5's wait entry never ends.
     let out = telinit(&pid1, &["--wait", "--timeout=1", "5"]);
     assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
@@ -216,7 +236,8 @@ fn telinit_wait_exits_0_when_done_and_2_on_timeout() {
     let out = telinit(&pid1, &["9"]);
     assert!(out.status.success(), "{}", describe(&out));
     assert!(
-        text(&out.stderr).contains("warning: no entry of /etc/inittab or /etc/inittab.d runs in runlevel 9"),
+        text(&out.stderr)
+            .contains("warning: no entry of /etc/inittab or /etc/inittab.d runs in runlevel 9"),
         "{}",
         describe(&out)
     );
@@ -249,5 +270,9 @@ fn status_says_so_when_pid1_is_not_vinit() {
     std::fs::remove_file(root.join("run/vinit/status")).unwrap();
     let out = pid1.run(&["/sbin/vinit", "status", "--json"]);
     assert_eq!(out.status.code(), Some(3), "{}", describe(&out));
-    assert!(text(&out.stderr).contains("no /run/vinit/status"), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("no /run/vinit/status"),
+        "{}",
+        describe(&out)
+    );
 }

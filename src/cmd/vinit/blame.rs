@@ -137,7 +137,9 @@ pub fn render(runs: &[Run], colour: bool) -> String {
                 },
             ]);
         }
-        out.push_str(&table.render(colour));
+        if !table.is_empty() {
+            out.push_str(&table.render(colour));
+        }
     }
     out.push_str("\n* on the critical path\n");
     out

@@ -38,14 +38,18 @@ pub struct Problem {
     pub file: String,
     /// 1-based; 0 when no line applies.
     pub line: usize,
+    /// 1-based; 0 when none applies.
+    pub column: usize,
     pub message: String,
 }
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.line {
-            0 => write!(f, "{}: {}", self.file, self.message),
-            line => write!(f, "{}:{line}: {}", self.file, self.message),
+        match (self.line, self.column) {
+            _ if self.file.is_empty() => write!(f, "{}", self.message),
+            (0, _) => write!(f, "{}: {}", self.file, self.message),
+            (line, 0) => write!(f, "{}:{line}: {}", self.file, self.message),
+            (line, column) => write!(f, "{}:{line}:{column}: {}", self.file, self.message),
         }
     }
 }
@@ -54,6 +58,7 @@ fn problem(file: &Path, line: usize, message: impl Into<String>) -> Problem {
     Problem {
         file: file.display().to_string(),
         line,
+        column: 0,
         message: message.into(),
     }
 }
@@ -155,20 +160,13 @@ pub fn inittab_problems(root: &Path) -> Vec<Problem> {
     let mut problems: Vec<Problem> = loaded
         .diagnostics
         .iter()
-        .map(|d| {
-            problem(
-                &d.file,
-                d.line,
-                format!("column {}: {}", d.column, d.message),
-            )
+        .map(|d| Problem {
+            column: d.column,
+            ..problem(&d.file, d.line, d.message.clone())
         })
         .collect();
     if let Some(error) = loaded.read_error {
-        problems.push(Problem {
-            file: root.join("etc/inittab").display().to_string(),
-            line: 0,
-            message: error,
-        });
+        problems.push(problem(&root.join("etc/inittab"), 0, error));
     }
     problems
 }
@@ -237,11 +235,8 @@ fn headers_pass(config: &Config) -> Vec<Problem> {
         }
     }
     for warning in &config.facility_warnings {
-        problems.push(Problem {
-            file: String::new(),
-            line: 0,
-            message: warning.clone(),
-        });
+        // Already "FILE:LINE: message".
+        problems.push(problem(Path::new(""), 0, warning.clone()));
     }
     problems
 }
@@ -272,18 +267,20 @@ fn graph_pass(config: &Config) -> Vec<Problem> {
                 .map(|l| l.name.clone())
                 .filter(|name| config.scripts.iter().any(|s| &s.name == name))
                 .collect();
-            // Each script alone, for every missing facility; then the whole
-            // set, for loops.
+            // Each script alone, for every missing facility; then the
+            // others together, for loops.
+            let mut orderable = set.clone();
             for name in &set {
                 let one = BTreeSet::from([name.clone()]);
                 if let Err(e @ GraphError::MissingRequired { .. }) =
                     graph::build(&config.scripts, &config.facilities, &one, direction)
                 {
                     found.insert(graph_problem(config, level, &e));
+                    orderable.remove(name);
                 }
             }
             if let Err(e @ GraphError::Loop { .. }) =
-                graph::build(&config.scripts, &config.facilities, &set, direction)
+                graph::build(&config.scripts, &config.facilities, &orderable, direction)
             {
                 found.insert(graph_problem(config, level, &e));
             }

@@ -1,0 +1,447 @@
+//! Snapshot tests of `vinit status` and `vinit blame` human output (fixed
+//! inputs, expected text), schema tests of their `--json`, and `vinit
+//! check` over a tree with one problem of each kind.
+
+mod common;
+
+use std::process::Command;
+
+use chrono::{DateTime, FixedOffset};
+use serde_json::Value;
+use vinit::cmd::vinit::status::{PendingShutdown, Report, render, to_json};
+use vinit::cmd::vinit::{blame, status};
+use vinit::rc::record::{Run, parse};
+use vinit::status::decode;
+
+const STATUS_FILE: &str = "vinit-status 1
+pid 1
+start-ticks 120
+runlevel 2
+previous N
+changing no
+entry\tid\t2\tinitdefault\toff\t0\t0\t-\t-\t/etc/inittab:1\t
+entry\tsi\t\tsysinit\tdone\t12\t0\t0\t-\t/etc/inittab:2\t/etc/init.d/rcS
+entry\tl2\t2\twait\tdone\t40\t0\t0\t-\t/etc/inittab:4\t/etc/init.d/rc 2
+entry\t1\t2345\trespawn\trunning\t412\t1\t-\t-\t/etc/inittab:9\t/sbin/getty 38400 tty1
+entry\tS0\t2345\trespawn\tdisabled\t530\t10\t256\t1300\t/etc/inittab.d/serial.tab:1\t/sbin/getty -L ttyS9
+entry\tl3\t3\twait\tnot-in-level\t0\t0\t-\t-\t/etc/inittab:5\t/etc/init.d/rc 3
+";
+
+const HEADER: &str = "#level\tprevious\tscript\taction\tlink\tstart_monotonic_ns\tend_monotonic_ns\tstart_wall\tend_wall\tstatus\tresult\tafter";
+
+fn boot_record() -> Run {
+    let lines = [
+        "2\tN\tmountall\tstart\t/etc/rc2.d/S01mountall\t1000000000\t1400000000\t2026-11-30T10:00:01.000000000+00:00\t2026-11-30T10:00:01.400000000+00:00\t0\tok\t-",
+        "2\tN\tnetworking\tstart\t/etc/rc2.d/S02networking\t1401000000\t3100000000\t2026-11-30T10:00:01.401000000+00:00\t2026-11-30T10:00:03.100000000+00:00\t0\tok\tmountall",
+        "2\tN\tcron\tstart\t/etc/rc2.d/S02cron\t1402000000\t1452000000\t2026-11-30T10:00:01.402000000+00:00\t2026-11-30T10:00:01.452000000+00:00\t1\tfailed\tmountall",
+        "2\tN\tnfs\tstart\t/etc/rc2.d/S03nfs\t3101000000\t3300000000\t2026-11-30T10:00:03.101000000+00:00\t2026-11-30T10:00:03.300000000+00:00\t0\tok\tcron,networking",
+        "2\tN\tgone\tstart\t/etc/rc2.d/S03gone\t-\t-\t-\t-\t-\tskipped\t-",
+    ];
+    parse(
+        "20261130T100001.000000000-N-2.tsv",
+        &format!("{HEADER}\n{}\n", lines.join("\n")),
+    )
+    .unwrap()
+}
+
+fn time(text: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(text).unwrap()
+}
+
+fn report() -> Report {
+    Report {
+        init: decode(STATUS_FILE).unwrap(),
+        booted: Some(time("2026-11-30T10:00:00+00:00")),
+        now: time("2026-11-30T12:03:20+00:00"),
+        now_monotonic_s: 1000,
+        shutdown: Some(PendingShutdown {
+            pid: 777,
+            command: "shutdown -r +5".to_string(),
+            notice: None,
+        }),
+        runs: vec![boot_record()],
+    }
+}
+
+#[test]
+fn status_human_snapshot() {
+    assert_eq!(
+        render(&report(), false),
+        "\
+Runlevel  2 (previous N)
+Booted    2026-11-30 10:00:00, up 2 h 3 min
+Shutdown  pending: shutdown -r +5 (pid 777)
+
+ID  LEVELS  ACTION       STATE                    PID  RESPAWNS  LAST EXIT  PROCESS
+id  2       initdefault  off                        -         0  -
+si  -       sysinit      done                       -         0  exit 0     /etc/init.d/rcS
+l2  2       wait         done                       -         0  exit 0     /etc/init.d/rc 2
+1   2345    respawn      running                  412         1  -          /sbin/getty 38400 tty1
+S0  2345    respawn      disabled until 12:08:20    -        10  exit 1     /sbin/getty -L ttyS9
+l3  3       wait         not-in-level               -         0  -          /etc/init.d/rc 3
+disabled: respawning too fast: 10 starts within 120 s; init tries again at the time shown
+
+Last rc run of each script
+SCRIPT      LEVEL   ACTION  RESULT   EXIT  DURATION  STARTED
+cron        N -> 2  start   failed   1      0.050 s  10:00:01
+gone        N -> 2  start   skipped  -            -  -
+mountall    N -> 2  start   ok       0      0.400 s  10:00:01
+networking  N -> 2  start   ok       0      1.699 s  10:00:01
+nfs         N -> 2  start   ok       0      0.199 s  10:00:03
+"
+    );
+}
+
+#[test]
+fn status_colours_only_when_asked() {
+    let coloured = render(&report(), true);
+    assert!(coloured.contains("\x1b[32mrunning\x1b[0m"), "{coloured}");
+    assert!(coloured.contains("\x1b[31mfailed\x1b[0m"), "{coloured}");
+    // Colour never shifts the columns: without escapes it is the plain text.
+    let stripped = regex_free_strip(&coloured);
+    assert_eq!(stripped, render(&report(), false));
+}
+
+/// Removes `ESC [ … m` sequences.
+fn regex_free_strip(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for d in chars.by_ref() {
+                if d == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn blame_human_snapshot() {
+    let later = parse("20261130T110000.000000000-2-3.tsv", &format!("{HEADER}\n")).unwrap();
+    assert_eq!(
+        blame::render(&[boot_record(), later], false),
+        "\
+Runlevel 2 (from N, boot) at 2026-11-30 10:00:01: 5 scripts, 2.300 s, 1 failed
+   DURATION  SCRIPT      ACTION  RESULT
+*   1.699 s  networking  start   ok
+*   0.400 s  mountall    start   ok
+*   0.199 s  nfs         start   ok
+    0.050 s  cron        start   failed (1)
+          -  gone        start   skipped
+
+Runlevel 3 (from 2): 0 scripts
+
+* on the critical path
+"
+    );
+}
+
+/// The type of each key, `null` allowed where noted: the schema pinned.
+fn assert_shape(value: &Value, shape: &[(&str, &str)]) {
+    let object = value
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {value}"));
+    let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    let mut expected: Vec<&str> = shape.iter().map(|(k, _)| *k).collect();
+    expected.sort_unstable();
+    assert_eq!(keys, expected, "keys of {value}");
+    for (key, kind) in shape {
+        let v = &object[*key];
+        let ok = kind.split('|').any(|k| match k {
+            "string" => v.is_string(),
+            "number" => v.is_number(),
+            "bool" => v.is_boolean(),
+            "array" => v.is_array(),
+            "object" => v.is_object(),
+            "null" => v.is_null(),
+            other => panic!("unknown kind {other}"),
+        });
+        assert!(ok, "{key} should be {kind}: {v}");
+    }
+}
+
+const LINE_SHAPE: &[(&str, &str)] = &[
+    ("script", "string"),
+    ("action", "string"),
+    ("level", "string"),
+    ("previous", "string"),
+    ("result", "string"),
+    ("exit_status", "string"),
+    ("duration_ms", "number|null"),
+    ("started", "string|null"),
+    ("after", "array"),
+];
+
+#[test]
+fn status_json_schema() {
+    let json = to_json(&report());
+    assert_shape(
+        &json,
+        &[
+            ("schema", "string"),
+            ("runlevel", "string"),
+            ("previous", "string"),
+            ("changing", "bool"),
+            ("booted", "string|null"),
+            ("shutdown", "object|null"),
+            ("entries", "array"),
+            ("scripts", "array"),
+        ],
+    );
+    assert_eq!(json["schema"], status::JSON_SCHEMA);
+    assert_eq!(json["schema"], "vinit-status/1");
+    assert_shape(
+        &json["shutdown"],
+        &[
+            ("pid", "number"),
+            ("command", "string"),
+            ("notice", "string|null"),
+        ],
+    );
+    let entries = json["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 6);
+    for entry in entries {
+        assert_shape(
+            entry,
+            &[
+                ("id", "string"),
+                ("levels", "string"),
+                ("action", "string"),
+                ("state", "string"),
+                ("pid", "number|null"),
+                ("respawns", "number"),
+                ("last_exit", "object|null"),
+                ("disabled_until", "string|null"),
+                ("disabled_reason", "string|null"),
+                ("file", "string|null"),
+                ("line", "number|null"),
+                ("process", "string"),
+            ],
+        );
+        let state = entry["state"].as_str().unwrap();
+        assert!(
+            [
+                "running",
+                "waiting",
+                "done",
+                "disabled",
+                "not-in-level",
+                "off"
+            ]
+            .contains(&state),
+            "{state}"
+        );
+    }
+    let getty = &entries[3];
+    assert_eq!(
+        (&getty["state"], &getty["pid"]),
+        (&"running".into(), &412.into())
+    );
+    let disabled = &entries[4];
+    assert_eq!(disabled["disabled_until"], "2026-11-30T12:08:20+00:00");
+    assert_eq!(disabled["last_exit"], serde_json::json!({ "code": 1 }));
+    assert_eq!(disabled["file"], "/etc/inittab.d/serial.tab");
+    for script in json["scripts"].as_array().unwrap() {
+        assert_shape(script, LINE_SHAPE);
+    }
+    assert_eq!(
+        json["scripts"][4]["after"],
+        serde_json::json!(["cron", "networking"])
+    );
+}
+
+#[test]
+fn blame_json_schema() {
+    let json = blame::to_json(&[boot_record()]);
+    assert_shape(&json, &[("schema", "string"), ("runs", "array")]);
+    assert_eq!(json["schema"], "vinit-blame/1");
+    let run = &json["runs"][0];
+    assert_shape(
+        run,
+        &[
+            ("record", "string"),
+            ("level", "string"),
+            ("previous", "string"),
+            ("boot", "bool"),
+            ("duration_ms", "number|null"),
+            ("scripts", "array"),
+        ],
+    );
+    let mut shape = LINE_SHAPE.to_vec();
+    shape.push(("critical", "bool"));
+    let scripts = run["scripts"].as_array().unwrap();
+    for script in scripts {
+        assert_shape(script, &shape);
+    }
+    let critical: Vec<&str> = scripts
+        .iter()
+        .filter(|s| s["critical"] == true)
+        .map(|s| s["script"].as_str().unwrap())
+        .collect();
+    assert_eq!(critical, ["networking", "mountall", "nfs"]);
+}
+
+fn lsb(provides: &str, requires: &str, stop: &str) -> String {
+    format!(
+        "#!/bin/sh\n### BEGIN INIT INFO\n# Provides: {provides}\n# Required-Start: {requires}\n\
+         # Required-Stop:\n# Default-Start: 2 3 4 5\n# Default-Stop: {stop}\n\
+         ### END INIT INFO\nexit 0\n"
+    )
+}
+
+#[test]
+fn check_reports_each_kind_of_problem_with_its_place() {
+    let root = tempfile::tempdir().unwrap();
+    let at = |rel: &str| root.path().join(rel);
+    let write = |rel: &str, text: &str, mode: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::create_dir_all(at(rel).parent().unwrap()).unwrap();
+        std::fs::write(at(rel), text).unwrap();
+        std::fs::set_permissions(at(rel), std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    let link = |target: &str, rel: &str| {
+        std::fs::create_dir_all(at(rel).parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(target, at(rel)).unwrap();
+    };
+    write(
+        "etc/inittab",
+        "id:2:initdefault:\nl2:2:wait:/etc/init.d/rc 2\nxx:2:bogus:/bin/true\n",
+        0o644,
+    );
+    std::fs::create_dir_all(at("etc/inittab.d")).unwrap();
+    write("etc/init.d/good", &lsb("good", "", "0 6"), 0o755);
+    write("etc/init.d/needy", &lsb("needy", "nosuch", ""), 0o755);
+    write("etc/init.d/loopa", &lsb("loopa", "loopb", ""), 0o755);
+    write("etc/init.d/loopb", &lsb("loopb", "loopa", ""), 0o755);
+    write("etc/init.d/plain", "#!/bin/sh\nexit 0\n", 0o755);
+    write(
+        "etc/init.d/half",
+        "#!/bin/sh\n### BEGIN INIT INFO\n# Provides: half\nexit 0\n",
+        0o755,
+    );
+    write("etc/init.d/noexec", &lsb("noexec", "", ""), 0o644);
+    for name in ["good", "needy", "loopa", "loopb", "plain", "noexec"] {
+        link(
+            &format!("../init.d/{name}"),
+            &format!("etc/rc2.d/S01{name}"),
+        );
+    }
+    link("../init.d/missing", "etc/rc2.d/S01missing");
+    link("../init.d/good", "etc/rc6.d/K01good");
+    std::fs::create_dir_all(at("etc/rc0.d")).unwrap();
+
+    let out = Command::new(common::vinit_bin())
+        .args(["check", "--root"])
+        .arg(root.path())
+        .output()
+        .unwrap();
+    let r = root.path().display().to_string();
+    let expected = format!(
+        "\
+{r}/etc/inittab:3:6: bogus: unknown action field
+{r}/etc/rc2.d/S01missing: dangling link to ../init.d/missing
+{r}/etc/rc2.d/S01noexec: links to ../init.d/noexec, which is not executable
+{r}/etc/init.d/half:4: missing \"### END INIT INFO\" (header begun at line 2)
+{r}/etc/init.d/plain: no LSB header (### BEGIN INIT INFO … ### END INIT INFO)
+{r}/etc/init.d/loopa: There is a loop between service loopa and loopb if started (in /etc/rc2.d)
+{r}/etc/init.d/needy: service nosuch has to be enabled to use service needy (in /etc/rc2.d)
+{r}/etc/init.d/good:7: Default-Stop lists 0, but /etc/rc0.d has no K link for it: it is started and never stopped on the way to runlevel 0
+vinit check: 8 problems (inittab 1, links 2, headers 2, graph 2, shutdown 1)
+"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        expected,
+        "{}",
+        common::describe(&out)
+    );
+    assert_eq!(out.status.code(), Some(1));
+
+    // A clean tree passes.
+    let clean = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(clean.path().join("etc/inittab.d")).unwrap();
+    std::fs::write(clean.path().join("etc/inittab"), "id:2:initdefault:\n").unwrap();
+    let out = Command::new(common::vinit_bin())
+        .args(["check", "--root"])
+        .arg(clean.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", common::describe(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "vinit check: no problems (inittab 0, links 0, headers 0, graph 0, shutdown 0)\n"
+    );
+}
+
+#[test]
+fn every_subcommand_has_help_and_vinit_its_version() {
+    for sub in ["status", "blame", "plot", "check"] {
+        let out = Command::new(common::vinit_bin())
+            .args([sub, "--help"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{sub}: {}",
+            common::describe(&out)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).starts_with(&format!("Usage: vinit {sub}")),
+            "{}",
+            common::describe(&out)
+        );
+    }
+    let out = Command::new(common::vinit_bin())
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("vinit {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let out = Command::new(common::vinit_bin())
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        help.starts_with(&format!("vinit {}", env!("CARGO_PKG_VERSION"))),
+        "{help}"
+    );
+    for sub in ["status", "blame", "plot", "check", "telinit"] {
+        assert!(help.contains(sub), "{help}");
+    }
+    let out = Command::new(common::vinit_bin())
+        .arg("frobnicate")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = Command::new(common::vinit_bin())
+        .args(["status", "--bogus"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn telinit_help() {
+    let out = Command::new(common::vinit_bin())
+        .args(["telinit", "--help"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", common::describe(&out));
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.starts_with("Usage: telinit {-e VAR[=VAL]"), "{help}");
+    assert!(
+        help.contains("--wait") && help.contains("--timeout"),
+        "{help}"
+    );
+}
