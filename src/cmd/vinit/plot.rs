@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::rc::record::{self, Line, RECORD_DIR, Run, critical_path};
 
 pub const USAGE: &str = "\
-Usage: vinit plot [--level LEVEL] > boot.svg
+Usage: vinit plot [--level LEVEL | --record FILE...] > boot.svg
 
 Draws the boot's scripts (the rc runs entered from N: rcS, then the default
 level) as SVG on standard output: one bar per script on a time axis in
@@ -17,6 +17,8 @@ seconds, coloured by result, labelled with the script's name and duration,
 with its dependencies drawn as grey arrows and the critical path outlined.
 
   --level LEVEL   the last run into LEVEL instead of the boot
+  --record FILE   draw this run record (a copy from /run/vinit/rc) instead;
+                  may be given more than once
   --help          this text
 ";
 
@@ -39,21 +41,48 @@ pub fn result_colour(result: &str) -> &'static str {
 
 pub fn main(args: &[String]) -> i32 {
     let mut level: Option<String> = None;
-    match super::parse_options(args, USAGE, &["level"], |name, value| match name {
-        "level" => {
-            level = value.map(|v| v.to_ascii_uppercase());
-            Ok(())
-        }
-        _ => Err(format!("unknown option '--{name}'")),
-    }) {
+    let mut files: Vec<String> = Vec::new();
+    match super::parse_options(
+        args,
+        USAGE,
+        &["level", "record"],
+        |name, value| match name {
+            "level" => {
+                level = value.map(|v| v.to_ascii_uppercase());
+                Ok(())
+            }
+            "record" => {
+                files.extend(value.map(str::to_string));
+                Ok(())
+            }
+            _ => Err(format!("unknown option '--{name}'")),
+        },
+    ) {
         super::Parsed::Exit(code) => return code,
         super::Parsed::Run(()) => {}
     }
-    let (runs, problems) = record::read_dir(Path::new(RECORD_DIR));
-    for problem in problems {
-        eprintln!("vinit plot: {problem}");
-    }
-    let chosen = select(runs, level.as_deref());
+    let chosen = if files.is_empty() {
+        let (runs, problems) = record::read_dir(Path::new(RECORD_DIR));
+        for problem in problems {
+            eprintln!("vinit plot: {problem}");
+        }
+        select(runs, level.as_deref())
+    } else {
+        let mut runs = Vec::new();
+        for file in &files {
+            let parsed = std::fs::read_to_string(file)
+                .map_err(|e| format!("{file}: {e}"))
+                .and_then(|text| record::parse(file, &text));
+            match parsed {
+                Ok(run) => runs.push(run),
+                Err(e) => {
+                    eprintln!("vinit plot: {e}");
+                    return 1;
+                }
+            }
+        }
+        runs
+    };
     if chosen.iter().all(|r| r.span_ns().is_none()) {
         eprintln!(
             "vinit plot: no rc run {} recorded in {RECORD_DIR}",
@@ -134,6 +163,19 @@ impl Geometry {
             order.sort_by_key(|&i| (run.lines[i].start_ns.is_none(), run.lines[i].start_ns));
             rows.extend(order.into_iter().map(|i| (r, Some(i))));
         }
+        // The widest "1.234 s not-configured" after a bar.
+        let longest_note = runs
+            .iter()
+            .flat_map(|r| &r.lines)
+            .map(|l| {
+                9 + if l.result == "ok" {
+                    0
+                } else {
+                    l.result.len() + 1
+                }
+            })
+            .max()
+            .unwrap_or(9);
         let row_height = 22.0;
         let top = 78.0;
         Geometry {
@@ -144,7 +186,7 @@ impl Geometry {
             bar_height: 14.0,
             origin_ns,
             // Room for the last bar's duration label.
-            width: left + PLOT_WIDTH + 90.0,
+            width: left + PLOT_WIDTH + 16.0 + longest_note as f64 * CHAR_WIDTH,
             height: top + rows.len() as f64 * row_height + 50.0,
             rows,
         }
@@ -211,7 +253,7 @@ pub fn svg(runs: &[Run]) -> String {
     );
     let _ = writeln!(
         out,
-        r##"<defs><marker id="arrow" viewBox="0 0 6 6" refX="6" refY="3" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0 L6,3 L0,6 z" fill="#8a8a8a"/></marker></defs>"##
+        r##"<defs><marker id="arrow" viewBox="0 0 6 6" refX="6" refY="3" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0 L6,3 L0,6 z" fill="#6f8fc0"/></marker></defs>"##
     );
     let _ = writeln!(
         out,
@@ -253,7 +295,7 @@ pub fn svg(runs: &[Run]) -> String {
     x += 19.0 + 13.0 * CHAR_WIDTH + 18.0;
     let _ = writeln!(
         out,
-        r##"<line x1="{x:.1}" y1="43" x2="{:.1}" y2="43" stroke="#8a8a8a" marker-end="url(#arrow)"/><text x="{:.1}" y="47">waits for</text>"##,
+        r##"<line x1="{x:.1}" y1="43" x2="{:.1}" y2="43" stroke="#6f8fc0" marker-end="url(#arrow)"/><text x="{:.1}" y="47">waits for</text>"##,
         x + 24.0,
         x + 30.0
     );
@@ -297,7 +339,7 @@ pub fn svg(runs: &[Run]) -> String {
                 if let Some((dx, dy, dw, dh)) = found.and_then(|d| bars[r][d]) {
                     let _ = writeln!(
                         out,
-                        r##"<path d="M{:.1},{:.1} C{:.1},{:.1} {:.1},{:.1} {x:.1},{:.1}" fill="none" stroke="#8a8a8a" stroke-opacity="0.7" marker-end="url(#arrow)"/>"##,
+                        r##"<path d="M{:.1},{:.1} C{:.1},{:.1} {:.1},{:.1} {x:.1},{:.1}" fill="none" stroke="#6f8fc0" stroke-opacity="0.7" marker-end="url(#arrow)"/>"##,
                         dx + dw,
                         dy + dh / 2.0,
                         dx + dw + 12.0,
@@ -370,7 +412,7 @@ pub fn svg(runs: &[Run]) -> String {
                 };
                 let _ = writeln!(
                     out,
-                    r##"<text x="{:.1}" y="{:.1}" fill="#333333">{}{}</text>"##,
+                    r##"<text x="{:.1}" y="{:.1}" fill="#333333" stroke="#ffffff" stroke-width="3" paint-order="stroke">{}{}</text>"##,
                     x + w + 5.0,
                     middle + 4.0,
                     super::seconds(line_data.duration_ns().unwrap_or(0)),
