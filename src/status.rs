@@ -63,7 +63,7 @@ impl EntryState {
 
 /// One inittab entry as init sees it. Borrowed when PID 1 writes (no
 /// allocation per entry), owned when read back.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntryStatus<'a> {
     pub id: Cow<'a, str>,
     /// The runlevels field as written.

@@ -328,6 +328,30 @@ fn vm_boots_to_the_default_level() {
             ));
         }
     }
+
+    // The operator's view of the same boot.
+    let status = vm.ok("vinit status");
+    let getty_runs = status
+        .lines()
+        .any(|l| l.starts_with("co ") && l.contains(" running "));
+    if !status.starts_with("Runlevel  2 (previous N)") || !getty_runs {
+        vm.fail(&format!("vinit status:\n{status}"));
+    }
+    let blame = vm.ok("vinit blame");
+    for name in STARTED_IN_S.iter().chain(STARTED_IN_2345) {
+        if !blame.lines().any(|l| l.contains(&format!(" {name} "))) {
+            vm.fail(&format!("{name} missing in vinit blame:\n{blame}"));
+        }
+    }
+    let svg = vm.ok("vinit plot");
+    if !svg.starts_with("<svg") || !svg.trim_end().ends_with("</svg>") {
+        vm.fail(&format!("vinit plot:\n{svg}"));
+    }
+    // Kept to look at (the README's picture comes from here).
+    let kept = common::work_dir("vm-captures");
+    let _ = std::fs::write(kept.join("status.txt"), &status);
+    let _ = std::fs::write(kept.join("blame.txt"), &blame);
+    let _ = std::fs::write(kept.join("boot.svg"), &svg);
 }
 
 /// Scenario 2: `telinit 1`, then `telinit 2`: init switches, rc 1 stops and rc 2 starts the

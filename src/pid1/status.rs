@@ -6,7 +6,7 @@
 //! reader.
 
 use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
+use std::hash::Hasher;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -17,7 +17,9 @@ use crate::supervisor::Supervisor;
 pub struct StatusWriter {
     path: PathBuf,
     pid: i32,
-    start_ticks: u64,
+    /// Read from `/proc/self/stat` once `/proc` is there (at boot it may be
+    /// mounted only by the first scripts); 0 in the file until then.
+    start_ticks: Option<u64>,
     /// The hash of what was last written (or last failed to be written:
     /// the next change tries again).
     last: Option<u64>,
@@ -28,13 +30,20 @@ impl StatusWriter {
         StatusWriter {
             path: PathBuf::from(STATUS_PATH),
             pid: std::process::id() as i32,
-            start_ticks: own_start_ticks().unwrap_or(0),
+            start_ticks: own_start_ticks(),
             last: None,
         }
     }
 
     /// Writes the file if the supervisor's view changed since the last write.
     pub fn update(&mut self, supervisor: &Supervisor) {
+        if self.start_ticks.is_none() {
+            self.start_ticks = own_start_ticks();
+            if self.start_ticks.is_some() {
+                // Say it even if nothing else changed.
+                self.last = None;
+            }
+        }
         let fingerprint = fingerprint(supervisor);
         if self.last == Some(fingerprint) {
             return;
@@ -42,7 +51,7 @@ impl StatusWriter {
         self.last = Some(fingerprint);
         let status = InitStatus {
             pid: self.pid,
-            start_ticks: self.start_ticks,
+            start_ticks: self.start_ticks.unwrap_or(0),
             runlevel: char::from(supervisor.runlevel()),
             previous: char::from(supervisor.previous_level()),
             changing: supervisor.is_changing_level(),
@@ -54,12 +63,7 @@ impl StatusWriter {
 
 fn fingerprint(supervisor: &Supervisor) -> u64 {
     let mut hasher = DefaultHasher::new();
-    supervisor.runlevel().hash(&mut hasher);
-    supervisor.previous_level().hash(&mut hasher);
-    supervisor.is_changing_level().hash(&mut hasher);
-    for entry in supervisor.entry_statuses() {
-        entry.hash(&mut hasher);
-    }
+    supervisor.hash_status(&mut hasher);
     hasher.finish()
 }
 
@@ -91,6 +95,87 @@ fn own_start_ticks() -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pid1::state::{EntryFlags, SavedEntry, SavedState};
+    use crate::supervisor::ExtraEnv;
+
+    fn supervisor(entries: usize, changed_pid: i32) -> Supervisor {
+        let entries = (0..entries)
+            .map(|i| SavedEntry {
+                id: format!("{i:x}"),
+                runlevels: "2345".into(),
+                flags: EntryFlags {
+                    running: true,
+                    executed: true,
+                    ..EntryFlags::default()
+                },
+                pid: if i == 1 { changed_pid } else { 1000 + i as i32 },
+                action: "respawn".into(),
+                process: format!("/sbin/getty 38400 tty{i}"),
+                ..SavedEntry::default()
+            })
+            .collect();
+        let state = SavedState {
+            version: String::new(),
+            runlevel: '2',
+            thislevel: '2',
+            prevlevel: 'N',
+            pending_signals: 0,
+            wrote_wtmp_boot: true,
+            wrote_utmp_boot: true,
+            sleep_time: 3,
+            did_boot: true,
+            entries,
+        };
+        Supervisor::restore(&state, ExtraEnv::default())
+    }
+
+    #[test]
+    fn one_changed_entry_in_ten_thousand_changes_the_fingerprint() {
+        let a = supervisor(10_000, 5);
+        let started = std::time::Instant::now();
+        let first = fingerprint(&a);
+        let took = started.elapsed();
+        assert_eq!(first, fingerprint(&a));
+        let b = supervisor(10_000, 6);
+        assert_ne!(first, fingerprint(&b));
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = StatusWriter {
+            path: dir.path().join("status"),
+            pid: 1,
+            start_ticks: Some(1),
+            last: None,
+        };
+        let started = std::time::Instant::now();
+        writer.update(&b);
+        eprintln!(
+            "10,000 entries: fingerprint {took:?}, encode and write {:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_pass_that_changed_nothing_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = StatusWriter {
+            path: dir.path().join("status"),
+            pid: 1,
+            start_ticks: Some(42),
+            last: None,
+        };
+        let one = supervisor(3, 5);
+        writer.update(&one);
+        let text = std::fs::read_to_string(&writer.path).unwrap();
+        let status = crate::status::decode(&text).unwrap();
+        assert_eq!(
+            (status.pid, status.start_ticks, status.entries.len()),
+            (1, 42, 3)
+        );
+        std::fs::remove_file(&writer.path).unwrap();
+        writer.update(&one);
+        assert!(!writer.path.exists());
+        writer.update(&supervisor(3, 6));
+        assert!(writer.path.exists());
+    }
 
     #[test]
     fn writes_whole_files_by_rename() {

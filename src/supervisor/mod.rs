@@ -196,6 +196,9 @@ pub struct Supervisor {
     deferred: VecDeque<Event>,
     fork_retry_at: Option<Duration>,
     last_runlevel_file: Option<u8>,
+    /// Counts the times `slots` was replaced by a re-read (for the status
+    /// file: entries' texts change only then).
+    generation: u64,
 }
 
 impl Supervisor {
@@ -218,6 +221,7 @@ impl Supervisor {
             deferred: VecDeque::new(),
             fork_retry_at: None,
             last_runlevel_file: None,
+            generation: 0,
         }
     }
 
@@ -693,6 +697,7 @@ impl Supervisor {
         }
         self.slots = fresh;
         fx.release_memory();
+        self.generation = self.generation.wrapping_add(1);
         if !dying.is_empty() {
             fx.log(
                 Dest::Console,

@@ -3,6 +3,7 @@
 //! allocation per entry.
 
 use std::borrow::Cow;
+use std::hash::{Hash, Hasher};
 
 use super::Supervisor;
 use super::slot::{FAILING_SECS, Slot};
@@ -18,6 +19,30 @@ impl Supervisor {
     /// A level change is still killing the old level's processes.
     pub fn is_changing_level(&self) -> bool {
         self.kill.is_some()
+    }
+
+    /// Feeds `hasher` with everything [`Supervisor::entry_statuses`] shows
+    /// that can change between re-reads (the entries' texts change only
+    /// with one, which is counted): cheap enough for every pass.
+    pub fn hash_status(&self, hasher: &mut impl Hasher) {
+        (
+            self.generation,
+            self.runlevel,
+            self.prevlevel,
+            self.kill.is_some(),
+        )
+            .hash(hasher);
+        for slot in &self.slots {
+            (
+                self.entry_state(slot),
+                slot.pid,
+                slot.count,
+                slot.exit_status,
+                slot.executed,
+                slot.window_start,
+            )
+                .hash(hasher);
+        }
     }
 
     /// Every entry as the status file shows it, in sysvinit's list order.
@@ -69,5 +94,96 @@ impl Supervisor {
         } else {
             EntryState::Waiting
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pid1::state::{EntryFlags, RespawnCounter, SavedEntry, SavedState};
+    use crate::supervisor::ExtraEnv;
+
+    fn saved(id: &str, levels: &str, action: &str, flags: EntryFlags, pid: i32) -> SavedEntry {
+        SavedEntry {
+            id: id.into(),
+            runlevels: levels.into(),
+            flags,
+            pid,
+            action: action.into(),
+            process: format!("/bin/{id}"),
+            ..SavedEntry::default()
+        }
+    }
+
+    fn in_level_2(entries: Vec<SavedEntry>) -> Supervisor {
+        let state = SavedState {
+            version: String::new(),
+            runlevel: '2',
+            thislevel: '2',
+            prevlevel: 'N',
+            pending_signals: 0,
+            wrote_wtmp_boot: true,
+            wrote_utmp_boot: true,
+            sleep_time: 3,
+            did_boot: true,
+            entries,
+        };
+        Supervisor::restore(&state, ExtraEnv::default())
+    }
+
+    #[test]
+    fn each_state_from_the_slots_flags() {
+        let running = EntryFlags {
+            running: true,
+            executed: true,
+            ..EntryFlags::default()
+        };
+        let ran = EntryFlags {
+            executed: true,
+            ..EntryFlags::default()
+        };
+        let mut failing = saved("ff", "2", "respawn", ran, 40);
+        failing.respawn = Some(RespawnCounter {
+            count: 10,
+            window_start: Some(500),
+            failing: true,
+        });
+        failing.exit_status = 1 << 8;
+        let supervisor = in_level_2(vec![
+            saved("id", "2", "initdefault", EntryFlags::default(), 0),
+            saved("si", "#", "sysinit", EntryFlags::default(), 0),
+            saved("l2", "2", "wait", ran, 30),
+            saved("t1", "23", "respawn", running, 31),
+            saved("t3", "3", "respawn", EntryFlags::default(), 0),
+            saved("o2", "2", "once", EntryFlags::default(), 0),
+            saved("pf", "", "powerwait", ran, 0),
+            failing,
+        ]);
+        let states: Vec<(String, &str, Option<i32>, Option<u64>)> = supervisor
+            .entry_statuses()
+            .map(|e| {
+                (
+                    e.id.into_owned(),
+                    e.state.name(),
+                    e.last_status,
+                    e.disabled_until,
+                )
+            })
+            .collect();
+        let expected = [
+            ("id", "off", None, None),
+            ("si", "done", None, None),
+            ("l2", "done", Some(0), None),
+            ("t1", "running", None, None),
+            ("t3", "not-in-level", None, None),
+            ("o2", "waiting", None, None),
+            ("pf", "waiting", None, None),
+            ("ff", "disabled", Some(256), Some(801)),
+        ];
+        let expected: Vec<_> = expected
+            .into_iter()
+            .map(|(id, state, last, until)| (id.to_string(), state, last, until))
+            .collect();
+        assert_eq!(states, expected);
     }
 }

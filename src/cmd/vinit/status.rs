@@ -113,7 +113,14 @@ pub fn read_init_status() -> Result<InitStatus<'static>, Unavailable> {
     let pid1_start = std::fs::read_to_string("/proc/1/stat")
         .ok()
         .and_then(|stat| crate::status::start_ticks_of(&stat));
-    if status.pid != 1 || pid1_start.is_some_and(|ticks| ticks != status.start_ticks) {
+    // start-ticks 0: init could not read /proc yet when it last wrote; then
+    // PID 1 must at least be this program.
+    let same_start = match (status.start_ticks, pid1_start) {
+        (0, _) => is_this_program(),
+        (written, Some(running)) => written == running,
+        (_, None) => true,
+    };
+    if status.pid != 1 || !same_start {
         return Err(Unavailable::NotVinit(format!(
             "init (PID 1, {}) is not vinit: {STATUS_PATH} was written by another process",
             pid1_program()
@@ -129,6 +136,18 @@ fn clock_ticks_per_second() -> u64 {
         .and_then(|t| u64::try_from(t).ok())
         .filter(|t| *t > 0)
         .unwrap_or(100)
+}
+
+/// PID 1 runs the same file as this process (true when that cannot be told).
+fn is_this_program() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (
+        std::fs::metadata("/proc/1/exe"),
+        std::fs::metadata("/proc/self/exe"),
+    ) {
+        (Ok(pid1), Ok(me)) => (pid1.dev(), pid1.ino()) == (me.dev(), me.ino()),
+        _ => true,
+    }
 }
 
 /// When PID 1 started: the kernel's boot time (`btime` of `/proc/stat`)
