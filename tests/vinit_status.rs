@@ -242,6 +242,16 @@ fn telinit_wait_exits_0_when_done_and_2_on_timeout() {
         describe(&out)
     );
     pid1.wait_console("Switching to runlevel: 9", WAIT).unwrap();
+    // Before `q`, telinit shows what init will reject.
+    root.write("etc/inittab", format!("{INITTAB}zz:2:sometimes:/bin/true\n"));
+    let out = telinit(&pid1, &["q"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(
+        text(&out.stderr),
+        "telinit: /etc/inittab:11:6: sometimes: unknown action field\n\
+         telinit: init will keep its last good configuration\n"
+    );
+    pid1.wait_console("keeping the previous one", WAIT).unwrap();
 }
 
 #[test]

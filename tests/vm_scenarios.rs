@@ -329,15 +329,19 @@ fn vm_boots_to_the_default_level() {
         }
     }
 
-    // The operator's view of the same boot.
-    let status = vm.ok("vinit status");
+    // The operator's view of the same boot (the serial console is a terminal: colour,
+    // unless NO_COLOR says no).
+    if !vm.ok("vinit status").contains("\x1b[32mrunning\x1b[0m") {
+        vm.fail("vinit status is not coloured on a terminal");
+    }
+    let status = vm.ok("NO_COLOR=1 vinit status");
     let getty_runs = status
         .lines()
         .any(|l| l.starts_with("co ") && l.contains(" running "));
     if !status.starts_with("Runlevel  2 (previous N)") || !getty_runs {
         vm.fail(&format!("vinit status:\n{status}"));
     }
-    let blame = vm.ok("vinit blame");
+    let blame = vm.ok("NO_COLOR=1 vinit blame");
     for name in STARTED_IN_S.iter().chain(STARTED_IN_2345) {
         if !blame.lines().any(|l| l.contains(&format!(" {name} "))) {
             vm.fail(&format!("{name} missing in vinit blame:\n{blame}"));

@@ -130,7 +130,9 @@ pub struct Geometry {
     pub rows: Vec<(usize, Option<usize>)>,
 }
 
+/// Average advance of DejaVu Sans at 12 px, regular and bold (generous).
 const CHAR_WIDTH: f64 = 7.2;
+const BOLD_CHAR_WIDTH: f64 = 8.2;
 const PLOT_WIDTH: f64 = 900.0;
 const MIN_BAR: f64 = 2.0;
 
@@ -155,7 +157,8 @@ impl Geometry {
             .map(|l| l.script.chars().count())
             .max()
             .unwrap_or(8);
-        let left = 20.0 + (longest_name as f64 * CHAR_WIDTH).max(80.0) + 12.0;
+        // Names on the critical path are bold, and bold glyphs are wider.
+        let left = 20.0 + (longest_name as f64 * BOLD_CHAR_WIDTH).max(80.0) + 12.0;
         let mut rows = Vec::new();
         for (r, run) in runs.iter().enumerate() {
             rows.push((r, None));
