@@ -248,7 +248,7 @@ fn telinit_wait_exits_0_when_done_and_2_on_timeout() {
     assert!(out.status.success(), "{}", describe(&out));
     assert_eq!(
         text(&out.stderr),
-        "telinit: /etc/inittab:11:6: sometimes: unknown action field\n\
+        "telinit: /etc/inittab:10:6: sometimes: unknown action field\n\
          telinit: init will keep its last good configuration\n"
     );
     pid1.wait_console("keeping the previous one", WAIT).unwrap();
