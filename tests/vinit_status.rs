@@ -243,7 +243,10 @@ fn telinit_wait_exits_0_when_done_and_2_on_timeout() {
     );
     pid1.wait_console("Switching to runlevel: 9", WAIT).unwrap();
     // Before `q`, telinit shows what init will reject.
-    root.write("etc/inittab", format!("{INITTAB}zz:2:sometimes:/bin/true\n"));
+    root.write(
+        "etc/inittab",
+        format!("{INITTAB}zz:2:sometimes:/bin/true\n"),
+    );
     let out = telinit(&pid1, &["q"]);
     assert!(out.status.success(), "{}", describe(&out));
     assert_eq!(

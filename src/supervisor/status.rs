@@ -47,25 +47,31 @@ impl Supervisor {
 
     /// Every entry as the status file shows it, in sysvinit's list order.
     pub fn entry_statuses(&self) -> impl Iterator<Item = EntryStatus<'_>> {
-        self.slots.iter().map(|slot| EntryStatus {
-            id: Cow::Borrowed(&slot.entry.id),
-            levels: Cow::Borrowed(&slot.entry.runlevels),
-            action: Cow::Borrowed(slot.entry.action.name()),
-            state: self.entry_state(slot),
-            pid: slot.pid,
-            respawns: slot.count,
-            last_status: (slot.executed && !slot.running && slot.pid != 0)
-                .then_some(slot.exit_status),
-            disabled_until: slot
-                .failing
-                .then(|| slot.window_start.unwrap_or(0) + FAILING_SECS + 1),
-            file: if slot.entry.location.line == 0 {
-                Cow::Borrowed("")
-            } else {
-                slot.entry.location.file.to_string_lossy()
-            },
-            line: slot.entry.location.line,
-            process: Cow::Borrowed(&slot.entry.process),
+        self.slots.iter().map(|slot| {
+            let state = self.entry_state(slot);
+            // A done entry has exited (a boot entry's PID is forgotten when
+            // the level starts, its status is not); another only if it ran.
+            let exited =
+                state == EntryState::Done || (slot.executed && !slot.running && slot.pid != 0);
+            EntryStatus {
+                id: Cow::Borrowed(&slot.entry.id),
+                levels: Cow::Borrowed(&slot.entry.runlevels),
+                action: Cow::Borrowed(slot.entry.action.name()),
+                state,
+                pid: slot.pid,
+                respawns: slot.count,
+                last_status: exited.then_some(slot.exit_status),
+                disabled_until: slot
+                    .failing
+                    .then(|| slot.window_start.unwrap_or(0) + FAILING_SECS + 1),
+                file: if slot.entry.location.line == 0 {
+                    Cow::Borrowed("")
+                } else {
+                    slot.entry.location.file.to_string_lossy()
+                },
+                line: slot.entry.location.line,
+                process: Cow::Borrowed(&slot.entry.process),
+            }
         })
     }
 
@@ -172,7 +178,7 @@ mod tests {
             .collect();
         let expected = [
             ("id", "off", None, None),
-            ("si", "done", None, None),
+            ("si", "done", Some(0), None),
             ("l2", "done", Some(0), None),
             ("t1", "running", None, None),
             ("t3", "not-in-level", None, None),
