@@ -161,6 +161,34 @@ fn status_across_a_level_change_and_a_reexec() {
         "{human}"
     );
 
+    // A pending shutdown: its process and command line.
+    let mut pending = pid1
+        .command(&["/sbin/shutdown", "-r", "+10", "maintenance"])
+        .spawn()
+        .expect("start shutdown in the namespace");
+    let status = status_until(&pid1, "the pending shutdown", |s| s["shutdown"].is_object());
+    assert_eq!(
+        status["shutdown"]["command"], "/sbin/shutdown -r +10 maintenance",
+        "{status:#}"
+    );
+    let shutdown_pid = status["shutdown"]["pid"].as_i64().expect("a pid");
+    assert_eq!(
+        root.read("run/shutdown.pid").trim(),
+        shutdown_pid.to_string()
+    );
+    let out = pid1.run(&["/sbin/vinit", "status"]);
+    assert!(
+        text(&out.stdout).contains(&format!(
+            "Shutdown  pending: /sbin/shutdown -r +10 maintenance (pid {shutdown_pid})\n"
+        )),
+        "{}",
+        describe(&out)
+    );
+    let cancel = pid1.run(&["/sbin/shutdown", "-c"]);
+    assert!(cancel.status.success(), "{}", describe(&cancel));
+    let _ = pending.wait();
+    status_until(&pid1, "no pending shutdown", |s| s["shutdown"].is_null());
+
     // To level 3 and wait: broken fails, so --wait exits 1 and names it.
     let out = telinit(&pid1, &["--wait", "--timeout", "25", "3"]);
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));

@@ -452,6 +452,29 @@ mod tests {
     }
 
     #[test]
+    fn the_boot_or_the_last_run_into_a_level() {
+        let header = "#level\tprevious\tscript\taction\tresult\n";
+        let runs: Vec<Run> = [
+            "1-N-S.tsv",
+            "2-N-2.tsv",
+            "3-2-3.tsv",
+            "4-3-2.tsv",
+            "5-2-3.tsv",
+        ]
+        .iter()
+        .map(|name| record::parse(name, header).unwrap())
+        .collect();
+        let names =
+            |chosen: Vec<Run>| -> Vec<String> { chosen.into_iter().map(|r| r.name).collect() };
+        assert_eq!(
+            names(select(runs.clone(), None)),
+            ["1-N-S.tsv", "2-N-2.tsv"]
+        );
+        assert_eq!(names(select(runs.clone(), Some("3"))), ["5-2-3.tsv"]);
+        assert!(select(runs, Some("4")).is_empty());
+    }
+
+    #[test]
     fn names_are_escaped() {
         assert_eq!(escape("a<b>&\""), "a&lt;b&gt;&amp;&quot;");
     }
