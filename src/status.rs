@@ -95,6 +95,10 @@ pub struct InitStatus<'a> {
     /// field 22): a reader compares it with PID 1's to know the file is the
     /// running init's. A re-exec keeps it.
     pub start_ticks: u64,
+    /// The writer's program (`/proc/self/exe`), empty when not known: a
+    /// reader compares it with PID 1's, which tells when a re-exec handed
+    /// PID 1 to another init (sysvinit) that keeps no such file.
+    pub exe: Cow<'a, str>,
     /// sysvinit's `runlevel`: `#` (sysinit), `*` (boot), `S`, `0`–`9`.
     pub runlevel: char,
     /// `PREVLEVEL` as children see it (`N` at boot).
@@ -127,6 +131,9 @@ pub fn encode(status: &InitStatus<'_>) -> String {
     let _ = writeln!(text, "{MAGIC}");
     let _ = writeln!(text, "pid {}", status.pid);
     let _ = writeln!(text, "start-ticks {}", status.start_ticks);
+    if !status.exe.is_empty() {
+        let _ = writeln!(text, "exe {}", clean(&status.exe));
+    }
     let _ = writeln!(text, "runlevel {}", status.runlevel);
     let _ = writeln!(text, "previous {}", status.previous);
     let _ = writeln!(
@@ -192,6 +199,7 @@ pub fn decode(text: &str) -> Result<InitStatus<'static>, DecodeError> {
     let mut status = InitStatus {
         pid: 0,
         start_ticks: 0,
+        exe: Cow::Borrowed(""),
         runlevel: '?',
         previous: '?',
         changing: false,
@@ -213,6 +221,7 @@ pub fn decode(text: &str) -> Result<InitStatus<'static>, DecodeError> {
                 have_pid = true;
             }
             "start-ticks" => status.start_ticks = value.parse().map_err(|_| bad("start-ticks"))?,
+            "exe" => status.exe = Cow::Owned(value.to_string()),
             "runlevel" => {
                 status.runlevel = single_char(value).ok_or_else(|| bad("runlevel"))?;
                 have_level = true;
@@ -292,6 +301,13 @@ pub fn describe_wait_status(status: i32) -> String {
     }
 }
 
+/// A `/proc/PID/exe` link's target without the ` (deleted)` the kernel adds
+/// once the file was replaced (a package upgrade before `telinit u`).
+pub fn program_path(link: &std::path::Path) -> String {
+    let text = link.to_string_lossy();
+    text.strip_suffix(" (deleted)").unwrap_or(&text).to_string()
+}
+
 /// The start time in a `/proc/PID/stat` text. The command name (field 2)
 /// may hold spaces and parentheses, so fields are counted after its last `)`.
 pub fn start_ticks_of(stat: &str) -> Option<u64> {
@@ -315,6 +331,7 @@ mod tests {
         InitStatus {
             pid: 1,
             start_ticks: 42,
+            exe: "/lib/vinit/vinit".into(),
             runlevel: '2',
             previous: 'N',
             changing: false,
@@ -354,7 +371,7 @@ mod tests {
         let text = encode(&sample());
         assert_eq!(
             text,
-            "vinit-status 1\npid 1\nstart-ticks 42\nrunlevel 2\nprevious N\nchanging no\n\
+            "vinit-status 1\npid 1\nstart-ticks 42\nexe /lib/vinit/vinit\nrunlevel 2\nprevious N\nchanging no\n\
              entry\tl2\t2\twait\tdone\t0\t0\t0\t-\t/etc/inittab:3\t/etc/init.d/rc 2\n\
              entry\tt1\t2345\trespawn\tdisabled\t77\t10\t256\t1234\t-\t/bin/false with a tab\n"
         );
@@ -384,6 +401,16 @@ mod tests {
         // Unknown keys of a later writer are skipped.
         let extra = encode(&sample()).replace("changing no\n", "changing no\nfuture 7\n");
         assert!(decode(&extra).is_ok());
+    }
+
+    #[test]
+    fn program_paths_lose_the_deleted_mark() {
+        use std::path::Path;
+        assert_eq!(
+            program_path(Path::new("/usr/lib/vinit/vinit (deleted)")),
+            "/usr/lib/vinit/vinit"
+        );
+        assert_eq!(program_path(Path::new("/usr/sbin/init")), "/usr/sbin/init");
     }
 
     #[test]

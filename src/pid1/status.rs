@@ -11,7 +11,7 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use crate::status::{InitStatus, STATUS_PATH, encode, start_ticks_of};
+use crate::status::{InitStatus, STATUS_PATH, encode, program_path, start_ticks_of};
 use crate::supervisor::Supervisor;
 
 pub struct StatusWriter {
@@ -20,6 +20,8 @@ pub struct StatusWriter {
     /// Read from `/proc/self/stat` once `/proc` is there (at boot it may be
     /// mounted only by the first scripts); 0 in the file until then.
     start_ticks: Option<u64>,
+    /// `/proc/self/exe`, read with `start_ticks`; empty until then.
+    exe: String,
     /// The hash of what was last written (or last failed to be written:
     /// the next change tries again).
     last: Option<u64>,
@@ -31,6 +33,7 @@ impl StatusWriter {
             path: PathBuf::from(STATUS_PATH),
             pid: std::process::id() as i32,
             start_ticks: own_start_ticks(),
+            exe: own_program(),
             last: None,
         }
     }
@@ -40,6 +43,7 @@ impl StatusWriter {
         if self.start_ticks.is_none() {
             self.start_ticks = own_start_ticks();
             if self.start_ticks.is_some() {
+                self.exe = own_program();
                 // Say it even if nothing else changed.
                 self.last = None;
             }
@@ -52,6 +56,7 @@ impl StatusWriter {
         let status = InitStatus {
             pid: self.pid,
             start_ticks: self.start_ticks.unwrap_or(0),
+            exe: std::borrow::Cow::Borrowed(&self.exe),
             runlevel: char::from(supervisor.runlevel()),
             previous: char::from(supervisor.previous_level()),
             changing: supervisor.is_changing_level(),
@@ -83,6 +88,13 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.write_all(bytes)?;
     drop(file);
     std::fs::rename(&temporary, path)
+}
+
+/// This program's path, empty while `/proc` is not mounted.
+fn own_program() -> String {
+    std::fs::read_link("/proc/self/exe")
+        .map(|link| program_path(&link))
+        .unwrap_or_default()
 }
 
 /// Field 22 of `/proc/self/stat`: when this process started, in clock ticks
@@ -143,6 +155,7 @@ mod tests {
             path: dir.path().join("status"),
             pid: 1,
             start_ticks: Some(1),
+            exe: String::new(),
             last: None,
         };
         let started = std::time::Instant::now();
@@ -160,6 +173,7 @@ mod tests {
             path: dir.path().join("status"),
             pid: 1,
             start_ticks: Some(42),
+            exe: "/lib/vinit/vinit".into(),
             last: None,
         };
         let one = supervisor(3, 5);

@@ -120,7 +120,13 @@ pub fn read_init_status() -> Result<InitStatus<'static>, Unavailable> {
         (written, Some(running)) => written == running,
         (_, None) => true,
     };
-    if status.pid != 1 || !same_start {
+    // After `telinit u` PID 1 may run another init (sysvinit), which
+    // keeps the start time but not this file.
+    let pid1_exe = std::fs::read_link("/proc/1/exe")
+        .ok()
+        .map(|link| crate::status::program_path(&link));
+    let same_program = status.exe.is_empty() || pid1_exe.is_none_or(|exe| exe == status.exe);
+    if status.pid != 1 || !same_start || !same_program {
         return Err(Unavailable::NotVinit(format!(
             "init (PID 1, {}) is not vinit: {STATUS_PATH} was written by another process",
             pid1_program()
