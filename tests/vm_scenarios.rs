@@ -351,6 +351,10 @@ fn vm_boots_to_the_default_level() {
     if !svg.starts_with("<svg") || !svg.trim_end().ends_with("</svg>") {
         vm.fail(&format!("vinit plot:\n{svg}"));
     }
+    let check = vm.ok("vinit check");
+    if !check.starts_with("vinit check: no problems") {
+        vm.fail(&format!("vinit check on the demo's configuration:\n{check}"));
+    }
     // Kept to look at (the README's picture comes from here).
     let kept = common::work_dir("vm-captures");
     let _ = std::fs::write(kept.join("status.txt"), &status);
