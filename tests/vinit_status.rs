@@ -5,6 +5,8 @@
 //! Timeouts are safety nets; each step waits for what proves it happened.
 
 mod common;
+#[path = "support/debian.rs"]
+mod debian;
 
 use std::process::Output;
 use std::time::Duration;
@@ -313,6 +315,44 @@ fn status_says_so_when_pid1_is_not_vinit() {
     assert_eq!(out.status.code(), Some(3), "{}", describe(&out));
     assert!(
         text(&out.stderr).contains("no /run/vinit/status"),
+        "{}",
+        describe(&out)
+    );
+}
+
+/// After `telinit u` hands PID 1 to Debian's sysvinit (the same process, so the same
+/// start time), the status file left behind is not taken for the running init's.
+#[test]
+fn status_says_so_after_handing_over_to_sysvinit() {
+    let root = TestRoot::new();
+    root.write(
+        "etc/inittab",
+        "id:2:initdefault:\nt1:2:respawn:/bin/sleep 1001\n",
+    );
+    root.mkdir("etc/inittab.d");
+    let sysvinit = debian::real("init");
+    root.write_exec("debian/sbin/init", std::fs::read(&sysvinit).unwrap());
+    debian::copy_libraries(root.path(), &sysvinit);
+    let pid1 = root.boot(&[]);
+    pid1.wait_console("Entering runlevel: 2", WAIT).unwrap();
+    status_until(&pid1, "t1 running", |s| {
+        entry(s, "t1")["state"] == "running"
+    });
+
+    // As a package upgrade would: a new /sbin/init renamed over the old link.
+    std::fs::copy(root.join("debian/sbin/init"), root.join("sbin/init.new")).unwrap();
+    std::fs::rename(root.join("sbin/init.new"), root.join("sbin/init")).unwrap();
+    assert!(telinit(&pid1, &["u"]).status.success());
+    let exe = |pid: i32| std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+    poll_until(WAIT, || {
+        (exe(pid1.host_pid()) == root.join("sbin/init")).then_some(())
+    })
+    .unwrap_or_else(|| panic!("PID 1 did not become sysvinit:\n{}", pid1.console()));
+    let out = pid1.run(&["/sbin/vinit", "status"]);
+    assert_eq!(out.status.code(), Some(3), "{}", describe(&out));
+    assert!(
+        text(&out.stderr)
+            .contains("is not vinit: /run/vinit/status was written by another process"),
         "{}",
         describe(&out)
     );

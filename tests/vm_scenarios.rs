@@ -353,7 +353,9 @@ fn vm_boots_to_the_default_level() {
     }
     let check = vm.ok("vinit check");
     if !check.starts_with("vinit check: no problems") {
-        vm.fail(&format!("vinit check on the demo's configuration:\n{check}"));
+        vm.fail(&format!(
+            "vinit check on the demo's configuration:\n{check}"
+        ));
     }
     // Kept to look at (the README's picture comes from here).
     let kept = common::work_dir("vm-captures");
