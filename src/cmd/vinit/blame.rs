@@ -20,6 +20,8 @@ critical path: the chain of dependencies that decided when the run ended.
   --level LEVEL   only the runs into LEVEL (S, 0-9)
   --json          machine-readable output (schema vinit-blame/1, see vinit(8))
   --help          this text
+
+Exit status: 0, or 1 when there is no run record to show.
 ";
 
 pub const JSON_SCHEMA: &str = "vinit-blame/1";

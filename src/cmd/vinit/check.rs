@@ -18,7 +18,7 @@ pub const USAGE: &str = "\
 Usage: vinit check [--root DIR]
 
 Checks the boot configuration in one run and prints each problem as
-FILE:LINE: message (FILE: message where no line applies):
+FILE:LINE:COLUMN: message (fewer fields where they do not apply):
   inittab   /etc/inittab and /etc/inittab.d lines init would reject
   links     dangling or non-executable /etc/rcN.d links
   headers   init scripts with a missing or malformed LSB header

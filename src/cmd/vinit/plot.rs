@@ -14,12 +14,14 @@ Usage: vinit plot [--level LEVEL | --record FILE...] > boot.svg
 Draws the boot's scripts (the rc runs entered from N: rcS, then the default
 level) as SVG on standard output: one bar per script on a time axis in
 seconds, coloured by result, labelled with the script's name and duration,
-with its dependencies drawn as grey arrows and the critical path outlined.
+with its dependencies drawn as blue arrows and the critical path outlined.
 
   --level LEVEL   the last run into LEVEL instead of the boot
   --record FILE   draw this run record (a copy from /run/vinit/rc) instead;
                   may be given more than once
   --help          this text
+
+Exit status: 0, or 1 when there is no run record to draw.
 ";
 
 /// Bar colours by result, also used in the legend.
