@@ -12,6 +12,7 @@ pub mod initctl;
 pub mod inittab;
 pub mod pid1;
 pub mod rc;
+pub mod supervise;
 pub mod supervisor;
 pub mod sys;
 pub mod utmp;
