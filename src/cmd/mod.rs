@@ -7,6 +7,7 @@ pub mod rc;
 pub mod runlevel;
 pub mod service;
 pub mod shutdown;
+pub mod supervise;
 pub mod telinit;
 pub mod update_rc_d;
 
@@ -54,6 +55,14 @@ pub fn dispatch(argv: Vec<OsString>) -> i32 {
         "update-rc.d" => update_rc_d::main(args),
         "shutdown" => shutdown::main(args),
         "halt" | "reboot" | "poweroff" => halt::main(args),
+        "vinit"
+            if matches!(
+                args.get(1).map(String::as_str),
+                Some("supervise" | "unsupervise")
+            ) =>
+        {
+            supervise::main(args.into_iter().skip(1).collect())
+        }
         _ => match args.get(1) {
             Some(sub) if COMMANDS.contains(&sub.as_str()) => {
                 dispatch(args.into_iter().skip(1).map(OsString::from).collect())

@@ -195,8 +195,9 @@ mod tests {
 
     #[test]
     fn bad_lines_are_reported_with_their_number() {
-        let problems = parse("restart=sometimes\n# ok\nlimit=0/10\nfoo=1\npidfile=x.pid\njunk\ndelay=-1\n")
-            .expect_err("rejected");
+        let problems =
+            parse("restart=sometimes\n# ok\nlimit=0/10\nfoo=1\npidfile=x.pid\njunk\ndelay=-1\n")
+                .expect_err("rejected");
         let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, [1, 3, 4, 5, 6, 7]);
         assert_eq!(

@@ -10,6 +10,7 @@
 //! supervise.d(5) the rules as users see them.
 
 pub mod config;
+pub mod files;
 pub mod pidfile;
 pub mod state;
 
@@ -75,13 +76,9 @@ impl Death {
     pub fn is_failure(self) -> bool {
         match self {
             Death::Exited(code) => code != 0,
-            Death::Signaled { signal, .. } => ![
-                libc::SIGTERM,
-                libc::SIGINT,
-                libc::SIGQUIT,
-                libc::SIGHUP,
-            ]
-            .contains(&signal),
+            Death::Signaled { signal, .. } => {
+                ![libc::SIGTERM, libc::SIGINT, libc::SIGQUIT, libc::SIGHUP].contains(&signal)
+            }
         }
     }
 

@@ -33,20 +33,17 @@ fn the_failure_rule() {
     ] {
         assert!(Death::from_status(failure).is_failure(), "{failure:#x}");
     }
-    for stop in [
-        libc::SIGTERM,
-        libc::SIGINT,
-        libc::SIGQUIT,
-        libc::SIGHUP,
-        0,
-    ] {
+    for stop in [libc::SIGTERM, libc::SIGINT, libc::SIGQUIT, libc::SIGHUP, 0] {
         assert!(!Death::from_status(stop).is_failure(), "{stop:#x}");
     }
     assert_eq!(
         Death::from_status(SEGV).describe(),
         "killed by SIGSEGV (core dumped)"
     );
-    assert_eq!(Death::from_status(3 << 8).describe(), "exited with status 3");
+    assert_eq!(
+        Death::from_status(3 << 8).describe(),
+        "exited with status 3"
+    );
 }
 
 #[test]
@@ -59,8 +56,9 @@ fn a_crash_is_restarted_after_the_delay() {
     assert_eq!(
         verdict,
         Verdict::Restart {
-            message: "service web (pid 100) killed by SIGSEGV (core dumped): restarting it (restart 1)"
-                .to_string(),
+            message:
+                "service web (pid 100) killed by SIGSEGV (core dumped): restarting it (restart 1)"
+                    .to_string(),
             group: Some(100),
         }
     );
@@ -202,7 +200,10 @@ fn old_restarts_leave_the_window() {
         let pid = 100 + round as i32;
         tracker.seen("web", pid);
         let verdict = tracker.died("web", pid, SEGV, false, secs(at), 0);
-        assert!(matches!(verdict, Verdict::Restart { .. }), "{at}: {verdict:?}");
+        assert!(
+            matches!(verdict, Verdict::Restart { .. }),
+            "{at}: {verdict:?}"
+        );
         tracker.restart_started("web", Some(9), secs(at));
         tracker.restart_finished(9, 0, secs(at), 0);
     }
