@@ -179,7 +179,7 @@ pub fn check(root: &Path) -> Vec<String> {
 /// The table of `vinit supervise --list`.
 pub fn list(root: &Path) -> String {
     let configs = files::read_configs(root);
-    let saved = std::fs::read_to_string(under(root, STATE_FILE))
+    let mut saved = std::fs::read_to_string(under(root, STATE_FILE))
         .map(|text| state::parse(&text).0)
         .unwrap_or_default();
     let mut rows = vec![[
@@ -193,6 +193,11 @@ pub fn list(root: &Path) -> String {
         let config = file.parsed.clone().unwrap_or_default();
         let pid = files::read_pid(root, &files::pidfile_of(root, name, &config))
             .filter(|&pid| files::is_alive(pid));
+        // A daemon started again since it stopped is supervised again,
+        // whether or not init has looked at its pid file yet.
+        if let Some(pid) = pid {
+            saved.seen(name, pid);
+        }
         let service = saved.services.get(name);
         let state = match service.map(|service| &service.phase) {
             None => "not yet known to init",

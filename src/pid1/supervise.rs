@@ -165,8 +165,7 @@ impl Supervision {
                 sys.log(
                     Dest::Both,
                     &format!(
-                        "service {name}: restart script (pid {child}) still running after {} s, killing it",
-                        crate::supervise::RESTART_TIMEOUT.as_secs()
+                        "service {name}: restart script (pid {child}) still running after the rc timeout, killing it"
                     ),
                 );
             }
@@ -176,9 +175,27 @@ impl Supervision {
         }
         for name in due {
             let child = self.spawn_restart(&name, sys);
-            self.tracker.restart_started(&name, child, now);
+            let timeout = self.rc_timeout(sys);
+            self.tracker.restart_started(&name, child, now, timeout);
         }
         self.save();
+    }
+
+    /// rc's per-script timeout, from where rc reads it (init's own
+    /// environment, then `/etc/default/vinit-rc`); `None` for no timeout.
+    fn rc_timeout(&self, sys: &System) -> Option<Duration> {
+        const NAME: &str = "VINIT_RC_TIMEOUT";
+        let from_env =
+            env_value(&sys.base_env, NAME).map(|value| String::from_utf8_lossy(value).into_owned());
+        let value = from_env.or_else(|| {
+            crate::rc::read_defaults(&files::under(&self.root, "/etc/default/vinit-rc"))
+                .remove(NAME)
+        });
+        match value.map(|value| value.trim().parse::<u64>()) {
+            Some(Ok(0)) => None,
+            Some(Ok(secs)) => Some(Duration::from_secs(secs)),
+            None | Some(Err(_)) => Some(crate::rc::DEFAULT_TIMEOUT),
+        }
     }
 
     fn act(&mut self, verdict: Verdict, sys: &mut System) {

@@ -28,8 +28,6 @@ pub const STATE_FILE: &str = "/run/vinit/supervise/state";
 /// The signal `vinit supervise` sends init after changing a file:
 /// SIGRTMIN+5 (sysvinit ignores it; vinit checks PID 1 is vinit first).
 pub const RELOAD_SIGNAL_OFFSET: i32 = 5;
-/// How long a restart script may run (rc's default per-script timeout).
-pub const RESTART_TIMEOUT: Duration = crate::rc::DEFAULT_TIMEOUT;
 /// A restart whose fork failed is tried again after this long.
 pub const FORK_RETRY: Duration = Duration::from_secs(5);
 
@@ -108,10 +106,10 @@ pub enum Phase {
     /// Failed; restart once `at` has come.
     Waiting { at: Duration },
     /// Init's restart script `child` runs; killed if still running at
-    /// `deadline`.
+    /// `deadline` (rc's timeout; `None` if rc has none).
     Restarting {
         child: i32,
-        deadline: Duration,
+        deadline: Option<Duration>,
         killed: bool,
     },
     /// Too many restarts: left down until re-armed (`pid` as in `Stopped`).
@@ -284,13 +282,19 @@ impl Tracker {
     }
 
     /// The restart script of `name` runs as `child` (`None`: fork failed,
-    /// try again later).
-    pub fn restart_started(&mut self, name: &str, child: Option<i32>, now: Duration) {
+    /// try again later), to be killed after `timeout` (rc's).
+    pub fn restart_started(
+        &mut self,
+        name: &str,
+        child: Option<i32>,
+        now: Duration,
+        timeout: Option<Duration>,
+    ) {
         if let Some(service) = self.services.get_mut(name) {
             service.phase = match child {
                 Some(child) => Phase::Restarting {
                     child,
-                    deadline: now + RESTART_TIMEOUT,
+                    deadline: timeout.map(|timeout| now + timeout),
                     killed: false,
                 },
                 None => Phase::Waiting {
@@ -330,10 +334,7 @@ impl Tracker {
             return Verdict::Ignore;
         }
         let cause = if killed {
-            format!(
-                "restart script did not finish within {} s",
-                RESTART_TIMEOUT.as_secs()
-            )
+            "restart script hung, killed after the rc timeout".to_string()
         } else {
             format!("restart script {}", death.describe())
         };
@@ -355,7 +356,7 @@ impl Tracker {
                 killed,
             } = &mut service.phase
                 && !*killed
-                && *deadline <= now
+                && deadline.is_some_and(|deadline| deadline <= now)
             {
                 *killed = true;
                 overdue.push(*child);
@@ -374,7 +375,7 @@ impl Tracker {
                     deadline,
                     killed: false,
                     ..
-                } => Some(deadline),
+                } => deadline,
                 _ => None,
             })
             .min()

@@ -7,7 +7,7 @@
 //! a re-exec), except `failed`, wall-clock seconds since the epoch:
 //!
 //! ```text
-//! service	nginx	phase=waiting:81234	pid=812	restarts=1	recent=81234	failed=1764590000	cause=killed by SIGSEGV
+//! service<TAB>nginx<TAB>phase=waiting:81234<TAB>pid=812<TAB>restarts=1<TAB>recent=81234<TAB>failed=1764590000<TAB>cause=killed by SIGSEGV
 //! ```
 //!
 //! Settings are not stored: they are read again from the files.
@@ -43,7 +43,7 @@ fn phase_text(phase: &Phase) -> String {
             killed,
         } => format!(
             "restarting:{child}:{}:{}",
-            millis(*deadline),
+            deadline.map_or_else(|| "-".to_string(), |at| millis(at).to_string()),
             u8::from(*killed)
         ),
     }
@@ -70,7 +70,10 @@ fn parse_phase(text: &str) -> Option<Phase> {
         },
         "restarting" => Phase::Restarting {
             child: parts.next()?.parse().ok()?,
-            deadline: from_millis(parts.next()?)?,
+            deadline: match parts.next()? {
+                "-" => None,
+                at => Some(from_millis(at)?),
+            },
             killed: parts.next()? == "1",
         },
         _ => return None,
@@ -198,7 +201,7 @@ mod tests {
             },
             Phase::Restarting {
                 child: 42,
-                deadline: Duration::from_secs(300),
+                deadline: Some(Duration::from_secs(300)),
                 killed: true,
             },
         ];

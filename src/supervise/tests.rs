@@ -3,6 +3,7 @@ use super::*;
 const SEGV: i32 = libc::SIGSEGV | 0x80;
 const KILL: i32 = libc::SIGKILL;
 const TERM: i32 = libc::SIGTERM;
+const TIMEOUT: Duration = Duration::from_secs(300);
 
 fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
@@ -65,9 +66,9 @@ fn a_crash_is_restarted_after_the_delay() {
     assert_eq!(tracker.next_deadline(), Some(secs(12)));
     assert!(tracker.due(secs(11)).is_empty());
     assert_eq!(tracker.due(secs(12)), ["web"]);
-    tracker.restart_started("web", Some(555), secs(12));
+    tracker.restart_started("web", Some(555), secs(12), Some(TIMEOUT));
     assert_eq!(tracker.restarting(555), Some("web"));
-    assert_eq!(tracker.next_deadline(), Some(secs(12) + RESTART_TIMEOUT));
+    assert_eq!(tracker.next_deadline(), Some(secs(12) + TIMEOUT));
     // The daemon's death while its restart runs is the restart's business.
     assert_eq!(
         tracker.died("web", 100, SEGV, false, secs(12), 0),
@@ -159,7 +160,7 @@ fn a_crash_loop_is_given_up_and_re_armed() {
         let verdict = tracker.died("web", pid, SEGV, false, secs(round), 0);
         assert!(matches!(verdict, Verdict::Restart { .. }), "{verdict:?}");
         let child = 1000 + round as i32;
-        tracker.restart_started("web", Some(child), secs(round));
+        tracker.restart_started("web", Some(child), secs(round), Some(TIMEOUT));
         tracker.restart_finished(child, 0, secs(round), 0);
         pid += 1;
         tracker.seen("web", pid);
@@ -204,7 +205,7 @@ fn old_restarts_leave_the_window() {
             matches!(verdict, Verdict::Restart { .. }),
             "{at}: {verdict:?}"
         );
-        tracker.restart_started("web", Some(9), secs(at));
+        tracker.restart_started("web", Some(9), secs(at), Some(TIMEOUT));
         tracker.restart_finished(9, 0, secs(at), 0);
     }
 }
@@ -213,26 +214,23 @@ fn old_restarts_leave_the_window() {
 fn a_hanging_or_failing_restart_is_a_failure() {
     let mut tracker = tracker(Config::default());
     tracker.died("web", 100, SEGV, false, secs(0), 0);
-    tracker.restart_started("web", Some(50), secs(0));
-    assert!(tracker.overdue(RESTART_TIMEOUT - secs(1)).is_empty());
-    assert_eq!(tracker.overdue(RESTART_TIMEOUT), [50]);
+    tracker.restart_started("web", Some(50), secs(0), Some(TIMEOUT));
+    assert!(tracker.overdue(TIMEOUT - secs(1)).is_empty());
+    assert_eq!(tracker.overdue(TIMEOUT), [50]);
     // Killed once only, and no longer a deadline.
-    assert!(tracker.overdue(RESTART_TIMEOUT * 2).is_empty());
+    assert!(tracker.overdue(TIMEOUT * 2).is_empty());
     assert_eq!(tracker.next_deadline(), None);
-    let verdict = tracker.restart_finished(50, KILL, RESTART_TIMEOUT, 7);
+    let verdict = tracker.restart_finished(50, KILL, TIMEOUT, 7);
     assert_eq!(
         verdict,
         Verdict::Restart {
-            message: format!(
-                "service web restart script did not finish within {} s: restarting it (restart 2)",
-                RESTART_TIMEOUT.as_secs()
-            ),
+            message: "service web restart script hung, killed after the rc timeout: restarting it (restart 2)".to_string(),
             group: None,
         }
     );
-    tracker.restart_started("web", Some(51), RESTART_TIMEOUT);
+    tracker.restart_started("web", Some(51), TIMEOUT, Some(TIMEOUT));
     assert!(matches!(
-        tracker.restart_finished(51, 1 << 8, RESTART_TIMEOUT, 8),
+        tracker.restart_finished(51, 1 << 8, TIMEOUT, 8),
         Verdict::Restart { .. }
     ));
     assert_eq!(
@@ -242,8 +240,12 @@ fn a_hanging_or_failing_restart_is_a_failure() {
             cause: "restart script exited with status 1".to_string()
         })
     );
+    // rc without a timeout: the script may run for ever.
+    tracker.restart_started("web", Some(52), secs(999), None);
+    assert_eq!(tracker.next_deadline(), None);
+    assert!(tracker.overdue(secs(1_000_000)).is_empty());
     // A failed fork is retried later.
-    tracker.restart_started("web", None, secs(1000));
+    tracker.restart_started("web", None, secs(1000), Some(TIMEOUT));
     assert_eq!(tracker.next_deadline(), Some(secs(1000) + FORK_RETRY));
 }
 
