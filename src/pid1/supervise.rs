@@ -280,14 +280,16 @@ impl Supervision {
         }
     }
 
-    /// Writes the state file if it changed.
+    /// Writes the state file if it changed, or is not there any more (a
+    /// tmpfs mounted on /run at boot hides the one written before).
     fn save(&mut self) {
         let text = state::serialize(&self.tracker);
-        if text == self.written {
+        let path = files::under(&self.root, STATE_FILE);
+        if text == self.written && path.exists() {
             return;
         }
         let _ = std::fs::create_dir_all(files::under(&self.root, RUN_DIR));
-        if files::write_atomic(&files::under(&self.root, STATE_FILE), &text).is_ok() {
+        if files::write_atomic(&path, &text).is_ok() {
             self.written = text;
         }
     }
