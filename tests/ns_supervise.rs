@@ -173,6 +173,14 @@ fn crashes_by_segv_and_kill_are_restarted() {
     let reforked = daemon_pid(&pid1, &root, "dfd", Some(forked));
     assert_ne!(reforked, forked);
 
+    // A broken file is reported with its line, and the last good
+    // settings stay in force.
+    root.write("etc/vinit/supervise.d/sleepd", "# broken\ndelay=soon\n");
+    run_ok(&pid1, &["/lib/vinit/vinit", "supervise", "--reload"]);
+    expect(
+        &pid1,
+        "INIT: /etc/vinit/supervise.d/sleepd:2: delay must be a number of seconds, not \"soon\"",
+    );
     // Supervised again after the restart: a second crash, a second restart.
     run_ok(&pid1, &["kill", "-SEGV", &second.to_string()]);
     expect(&pid1, "restarting it (restart 2)");

@@ -97,9 +97,16 @@ fn unsupervise(root: &Path, name: &str) -> i32 {
         return 2;
     }
     let path = settings_path(root, name);
-    if let Err(error) = std::fs::remove_file(&path) {
-        eprintln!("vinit unsupervise: {}: {error}", path.display());
-        return 1;
+    match std::fs::remove_file(&path) {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("vinit unsupervise: {name} is not supervised");
+            return 1;
+        }
+        Err(error) => {
+            eprintln!("vinit unsupervise: {}: {error}", path.display());
+            return 1;
+        }
     }
     let _ = files::write_mark(root, name, &[]);
     tell_init();
@@ -314,5 +321,6 @@ mod tests {
         );
         assert_eq!(unsupervise(root, "web"), 0);
         assert_eq!(supervised(root, "web"), None);
+        assert_eq!(unsupervise(root, "web"), 1);
     }
 }
