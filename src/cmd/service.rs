@@ -102,9 +102,9 @@ pub fn main(args: Vec<String>) -> i32 {
             service = Some(word);
             let script = script_path(word);
             if is_executable(&script) {
-                let supervised = super::supervise::supervised(Path::new("/"), word);
+                let supervised = crate::supervise::files::supervised(Path::new("/"), word);
                 if let Some(config) = &supervised {
-                    super::supervise::mark_stop(Path::new("/"), word, config);
+                    crate::supervise::files::mark_stop(Path::new("/"), word, config);
                 }
                 // Debian ignores stop's status and exits with start's.
                 run_and_wait(&me, &script, &["stop"]);
@@ -135,7 +135,7 @@ pub fn main(args: Vec<String>) -> i32 {
     let mut argv: Vec<&str> = action.unwrap_or_default().split(is_ifs).collect();
     argv.extend(options.split(is_ifs));
     argv.retain(|word| !word.is_empty());
-    if let Some(config) = super::supervise::supervised(Path::new("/"), name) {
+    if let Some(config) = crate::supervise::files::supervised(Path::new("/"), name) {
         return run_supervised(&me, &script, name, &config, &argv);
     }
     exec_script(&me, &script, &argv)
@@ -153,7 +153,7 @@ fn run_supervised(
     argv: &[&str],
 ) -> i32 {
     if !matches!(argv.first(), Some(&("start" | "status"))) {
-        super::supervise::mark_stop(Path::new("/"), name, config);
+        crate::supervise::files::mark_stop(Path::new("/"), name, config);
     }
     let status = run_and_wait(me, script, argv);
     after_supervised(name);
@@ -161,7 +161,7 @@ fn run_supervised(
 }
 
 fn after_supervised(name: &str) {
-    super::supervise::unmark_alive(Path::new("/"), name);
+    crate::supervise::files::unmark_alive(Path::new("/"), name);
     super::supervise::tell_init();
 }
 

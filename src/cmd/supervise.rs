@@ -1,7 +1,6 @@
 //! `vinit supervise NAME [--pidfile PATH]`, `vinit unsupervise NAME`,
 //! `vinit supervise --list`, `vinit supervise --reload`: the files of
-//! supervise.d(5), and telling init about them. Also what `service` does
-//! around a supervised service's script (stop marks), and [`check`].
+//! supervise.d(5), and telling init about them; [`check`] for the files.
 
 use std::path::{Path, PathBuf};
 
@@ -123,47 +122,6 @@ pub fn tell_init() {
     if is_vinit {
         let signal = libc::SIGRTMIN() + RELOAD_SIGNAL_OFFSET;
         let _ = crate::sys::process::send_signal_number(1, signal);
-    }
-}
-
-/// The settings of `name` if it is supervised.
-pub fn supervised(root: &Path, name: &str) -> Option<Config> {
-    if !valid_name(name) {
-        return None;
-    }
-    let text = std::fs::read_to_string(settings_path(root, name)).ok()?;
-    // A file init rejected still means "supervised": with the defaults.
-    Some(config::parse(&text).unwrap_or_default())
-}
-
-/// Before `service` runs an action that may stop a supervised daemon:
-/// writes its stop mark naming the running daemon. Returns the PIDs marked.
-pub fn mark_stop(root: &Path, name: &str, config: &Config) -> Vec<i32> {
-    let pidfile = files::pidfile_of(root, name, config);
-    let pids: Vec<i32> = files::read_pid(root, &pidfile)
-        .filter(|&pid| files::is_alive(pid))
-        .into_iter()
-        .collect();
-    if !pids.is_empty() {
-        let mut marked = files::read_mark(root, name);
-        marked.extend(&pids);
-        let _ = files::write_mark(root, name, &marked);
-    }
-    pids
-}
-
-/// After the action: daemons that are still alive were not stopped (a
-/// `reload`), so their marks go; a dead one's mark stays until init reaps
-/// it and removes it.
-pub fn unmark_alive(root: &Path, name: &str) {
-    let marked = files::read_mark(root, name);
-    let dead: Vec<i32> = marked
-        .iter()
-        .copied()
-        .filter(|&pid| !files::is_alive(pid))
-        .collect();
-    if dead != marked {
-        let _ = files::write_mark(root, name, &dead);
     }
 }
 
@@ -310,7 +268,7 @@ mod tests {
         // Rewriting keeps the settings.
         assert_eq!(supervise(root, "web", None), 0);
         assert_eq!(
-            supervised(root, "web").and_then(|config| config.pidfile),
+            files::supervised(root, "web").and_then(|config| config.pidfile),
             Some(PathBuf::from("/run/web/web.pid"))
         );
         let table = list(root);
@@ -320,7 +278,7 @@ mod tests {
             "{table}"
         );
         assert_eq!(unsupervise(root, "web"), 0);
-        assert_eq!(supervised(root, "web"), None);
+        assert_eq!(files::supervised(root, "web"), None);
         assert_eq!(unsupervise(root, "web"), 1);
     }
 }

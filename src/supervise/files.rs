@@ -146,6 +146,42 @@ pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::rename(&temporary, path)
 }
 
+/// The settings of `name` if it is supervised.
+pub fn supervised(root: &Path, name: &str) -> Option<Config> {
+    if !valid_name(name) {
+        return None;
+    }
+    let text = std::fs::read_to_string(under(root, &format!("{CONFIG_DIR}/{name}"))).ok()?;
+    // A file init rejected still means "supervised": with the defaults.
+    Some(config::parse(&text).unwrap_or_default())
+}
+
+/// Before `service` or rc runs an action that may stop a supervised daemon:
+/// writes its stop mark naming the running daemon.
+pub fn mark_stop(root: &Path, name: &str, config: &Config) {
+    let pidfile = pidfile_of(root, name, config);
+    if let Some(pid) = read_pid(root, &pidfile).filter(|&pid| is_alive(pid)) {
+        let mut marked = read_mark(root, name);
+        marked.push(pid);
+        let _ = write_mark(root, name, &marked);
+    }
+}
+
+/// After the action: daemons that are still alive were not stopped (a
+/// `reload`), so their marks go; a dead one's mark stays until init reaps
+/// it and removes it.
+pub fn unmark_alive(root: &Path, name: &str) {
+    let marked = read_mark(root, name);
+    let dead: Vec<i32> = marked
+        .iter()
+        .copied()
+        .filter(|&pid| !is_alive(pid))
+        .collect();
+    if dead != marked {
+        let _ = write_mark(root, name, &dead);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +217,40 @@ mod tests {
         write_mark(root, "web", &[]).expect("unmark");
         assert!(read_mark(root, "web").is_empty());
         write_mark(root, "web", &[]).expect("unmark twice");
+    }
+
+    #[test]
+    fn stop_marks_name_the_running_daemon() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let root = root.path();
+        std::fs::create_dir_all(under(root, CONFIG_DIR)).expect("mkdir");
+        std::fs::write(
+            under(root, &format!("{CONFIG_DIR}/web")),
+            "pidfile=/run/w.pid\n",
+        )
+        .expect("settings");
+        let config = supervised(root, "web").expect("supervised");
+        assert_eq!(supervised(root, "db"), None);
+        // This test process plays the daemon.
+        let me = std::process::id() as i32;
+        write_atomic(&under(root, "/run/w.pid"), &format!("{me}\n")).expect("pid file");
+        mark_stop(root, "web", &config);
+        assert_eq!(read_mark(root, "web"), [me]);
+        // Still alive after the action (a reload): the mark goes.
+        unmark_alive(root, "web");
+        assert!(read_mark(root, "web").is_empty());
+        // A dead daemon is not marked, and a dead one's mark stays.
+        let mut child = std::process::Command::new("true")
+            .spawn()
+            .expect("spawn true");
+        let dead = child.id() as i32;
+        child.wait().expect("wait");
+        write_atomic(&under(root, "/run/w.pid"), &format!("{dead}\n")).expect("pid file");
+        mark_stop(root, "web", &config);
+        assert!(read_mark(root, "web").is_empty());
+        write_mark(root, "web", &[dead]).expect("mark");
+        unmark_alive(root, "web");
+        assert_eq!(read_mark(root, "web"), [dead]);
     }
 
     #[test]
