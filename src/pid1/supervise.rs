@@ -137,6 +137,8 @@ impl Supervision {
             self.refresh(sys);
         }
         let Some(name) = self.pids.remove(&pid) else {
+            // The refresh may have seen daemons start.
+            self.save();
             return;
         };
         let mark = files::read_mark(&self.root, &name);
