@@ -13,6 +13,7 @@ pub mod inittab;
 pub mod pid1;
 pub mod rc;
 pub mod status;
+pub mod supervise;
 pub mod supervisor;
 pub mod sys;
 pub mod utmp;

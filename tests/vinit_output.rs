@@ -335,6 +335,12 @@ fn check_reports_each_kind_of_problem_with_its_place() {
     link("../init.d/missing", "etc/rc2.d/S01missing");
     link("../init.d/good", "etc/rc6.d/K01good");
     std::fs::create_dir_all(at("etc/rc0.d")).unwrap();
+    write(
+        "etc/vinit/supervise.d/good",
+        "# comment\nrestart=sometimes\n",
+        0o644,
+    );
+    write("etc/vinit/supervise.d/gone", "", 0o644);
 
     let out = Command::new(common::vinit_bin())
         .args(["check", "--root"])
@@ -352,7 +358,9 @@ fn check_reports_each_kind_of_problem_with_its_place() {
 {r}/etc/init.d/loopa: There is a loop between service loopa and loopb if started (in /etc/rc2.d)
 {r}/etc/init.d/needy: service nosuch has to be enabled to use service needy (in /etc/rc2.d)
 {r}/etc/init.d/good:7: Default-Stop lists 0, but /etc/rc0.d has no K link for it: it is started and never stopped on the way to runlevel 0
-vinit check: 8 problems (inittab 1, links 2, headers 2, graph 2, shutdown 1)
+{r}/etc/vinit/supervise.d/gone: no /etc/init.d/gone to supervise
+{r}/etc/vinit/supervise.d/good:2: restart must be on-failure or always, not \"sometimes\"
+vinit check: 10 problems (inittab 1, links 2, headers 2, graph 2, shutdown 1, supervise 2)
 "
     );
     assert_eq!(
@@ -375,7 +383,7 @@ vinit check: 8 problems (inittab 1, links 2, headers 2, graph 2, shutdown 1)
     assert_eq!(out.status.code(), Some(0), "{}", common::describe(&out));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "vinit check: no problems (inittab 0, links 0, headers 0, graph 0, shutdown 0)\n"
+        "vinit check: no problems (inittab 0, links 0, headers 0, graph 0, shutdown 0, supervise 0)\n"
     );
 }
 

@@ -86,11 +86,15 @@ fn entry<'a>(status: &'a Value, id: &str) -> &'a Value {
 }
 
 /// Polls `vinit status --json` until `done` says yes.
+/// Polls `vinit status --json` until `done`. Until init's first pass has
+/// written /run/vinit/status (a moment after "Entering runlevel"), status
+/// fails, and is asked again.
 fn status_until(pid1: &Pid1, what: &str, done: impl Fn(&Value) -> bool) -> Value {
     let mut last = Value::Null;
     poll_until(WAIT, || {
-        last = status_json(pid1);
-        done(&last).then_some(())
+        let out = pid1.run(&["/sbin/vinit", "status", "--json"]);
+        last = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        (out.status.success() && done(&last)).then_some(())
     })
     .unwrap_or_else(|| panic!("status never showed {what}:\n{last:#}\n{}", pid1.console()));
     last

@@ -7,6 +7,7 @@ pub mod rc;
 pub mod runlevel;
 pub mod service;
 pub mod shutdown;
+pub mod supervise;
 pub mod telinit;
 pub mod update_rc_d;
 pub mod vinit;

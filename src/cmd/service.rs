@@ -102,9 +102,17 @@ pub fn main(args: Vec<String>) -> i32 {
             service = Some(word);
             let script = script_path(word);
             if is_executable(&script) {
+                let supervised = crate::supervise::files::supervised(Path::new("/"), word);
+                if let Some(config) = &supervised {
+                    crate::supervise::files::mark_stop(Path::new("/"), word, config);
+                }
                 // Debian ignores stop's status and exits with start's.
                 run_and_wait(&me, &script, &["stop"]);
-                return run_and_wait(&me, &script, &["start"]);
+                let status = run_and_wait(&me, &script, &["start"]);
+                if supervised.is_some() {
+                    after_supervised(word);
+                }
+                return status;
             }
         } else if unset(service) {
             service = Some(word);
@@ -127,7 +135,34 @@ pub fn main(args: Vec<String>) -> i32 {
     let mut argv: Vec<&str> = action.unwrap_or_default().split(is_ifs).collect();
     argv.extend(options.split(is_ifs));
     argv.retain(|word| !word.is_empty());
+    if let Some(config) = crate::supervise::files::supervised(Path::new("/"), name) {
+        return run_supervised(&me, &script, name, &config, &argv);
+    }
     exec_script(&me, &script, &argv)
+}
+
+/// A supervised service's script runs as a child rather than by `exec`:
+/// any action but `start` and `status` first marks the running daemon as
+/// stopped on purpose (see supervise.d(5)); afterwards init is told to
+/// look at the pid files again.
+fn run_supervised(
+    me: &str,
+    script: &Path,
+    name: &str,
+    config: &crate::supervise::Config,
+    argv: &[&str],
+) -> i32 {
+    if !matches!(argv.first(), Some(&("start" | "status"))) {
+        crate::supervise::files::mark_stop(Path::new("/"), name, config);
+    }
+    let status = run_and_wait(me, script, argv);
+    after_supervised(name);
+    status
+}
+
+fn after_supervised(name: &str) {
+    crate::supervise::files::unmark_alive(Path::new("/"), name);
+    super::supervise::tell_init();
 }
 
 fn script_path(name: &str) -> PathBuf {

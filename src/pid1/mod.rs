@@ -15,6 +15,7 @@ pub mod power;
 mod spawn;
 pub mod state;
 mod status;
+mod supervise;
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -114,12 +115,14 @@ pub fn main(args: Vec<String>) -> i32 {
         }
         None => system.boot(&init_args),
     };
+    let supervision = supervise::Supervision::start(restored, supervisor.runlevel(), &mut system);
     let mut init = Init {
         supervisor,
         system,
         signals,
         watch: Watch::new(Path::new(FIFO_PATH)),
         status: StatusWriter::new(),
+        supervision,
     };
     // Open /run/initctl before the first entry starts, so that a `telinit`
     // from a boot script, or right after "Entering runlevel", finds it.
@@ -432,6 +435,8 @@ struct Init {
     watch: Watch,
     /// `/run/vinit/status`, for `vinit status` and `telinit --wait`.
     status: StatusWriter,
+    /// Supervised services (`/etc/vinit/supervise.d`).
+    supervision: supervise::Supervision,
 }
 
 impl Init {
@@ -480,11 +485,20 @@ impl Init {
             }
         }
         self.supervisor.tick(&mut self.system, now());
+        self.observe_level();
+        self.supervision.tick(&mut self.system, now());
     }
 
     /// Sleeps until a signal, a request or the policy's next deadline.
     fn wait(&mut self, accepting: bool) {
-        let timeout = match (self.supervisor.next_deadline(), &self.signals) {
+        let deadline = [
+            self.supervisor.next_deadline(),
+            self.supervision.next_deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        let timeout = match (deadline, &self.signals) {
             (Some(deadline), _) => {
                 let left = deadline.saturating_sub(now());
                 // Round up, so the deadline has passed when we wake.
@@ -568,12 +582,22 @@ impl Init {
                 self.event(Event::Continue);
             } else if signal == libc::SIGRTMIN() + 3 || signal == libc::SIGRTMIN() + 4 {
                 self.event(Event::PowerOff);
+            } else if signal == libc::SIGRTMIN() + crate::supervise::RELOAD_SIGNAL_OFFSET {
+                self.supervision.reload(&mut self.system);
             }
         }
     }
 
     fn event(&mut self, event: Event) {
         self.supervisor.handle(event, &mut self.system, now());
+        self.observe_level();
+    }
+
+    /// Tells supervision when a level change has begun: its rc is forked
+    /// but cannot have stopped anything yet (deaths are reaped later).
+    fn observe_level(&mut self) {
+        self.supervision
+            .observe_level(self.supervisor.runlevel(), &mut self.system);
     }
 
     /// Reaps every child that has exited, known or orphaned, so no zombie
@@ -585,6 +609,13 @@ impl Init {
                 Ok(status) => {
                     if let Some(pid) = status.pid() {
                         self.supervisor.child_exited(
+                            pid.as_raw(),
+                            raw_wait_status(status),
+                            &mut self.system,
+                            now(),
+                        );
+                        self.observe_level();
+                        self.supervision.reaped(
                             pid.as_raw(),
                             raw_wait_status(status),
                             &mut self.system,

@@ -203,7 +203,11 @@ pub fn execute(config: &Config) -> i32 {
     for phase in select::plan(&config.level, &config.previous, &links) {
         let tasks = tasks_for(&phase, config, &scripts, &facilities, &mut out);
         out.begin_phase(&tasks);
+        let stopping = mark_supervised_stops(root, &tasks);
         let results = run::run(&tasks, &settings, &mut out);
+        for name in stopping {
+            crate::supervise::files::unmark_alive(root, &name);
+        }
         failed += results.iter().filter(|r| r.class.is_failure()).count();
     }
     if failed > 0 {
@@ -212,6 +216,23 @@ pub fn execute(config: &Config) -> i32 {
     } else {
         0
     }
+}
+
+/// Marks the daemons of the supervised services this phase stops, so
+/// that init takes their deaths for stops (see supervise.d(5)); returns
+/// their names. (init also disarms them when a level change begins: this
+/// covers rc run by hand.)
+fn mark_supervised_stops(root: &Path, tasks: &[Task]) -> Vec<String> {
+    use crate::supervise::files;
+    tasks
+        .iter()
+        .filter(|task| task.action == Action::Stop)
+        .filter_map(|task| {
+            let config = files::supervised(root, &task.name)?;
+            files::mark_stop(root, &task.name, &config);
+            Some(task.name.clone())
+        })
+        .collect()
 }
 
 /// The runnable tasks of a phase with their ordering; links that cannot run

@@ -35,3 +35,14 @@ pub fn exit_now(code: i32) -> ! {
     // SAFETY: `_exit` has no preconditions.
     unsafe { libc::_exit(code) }
 }
+
+/// `kill(pid, signal)` for any signal number, real-time ones included
+/// (nix's `Signal` has no real-time signals).
+pub fn send_signal_number(pid: i32, signal: i32) -> std::io::Result<()> {
+    // SAFETY: kill(2) takes plain integers and touches no memory of ours.
+    if unsafe { libc::kill(pid, signal) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}

@@ -7,12 +7,14 @@
 //! - [`ns`]: our init as PID 1 of a PID + mount namespace, chrooted, console on a pty.
 //! - [`vm`]: our init as PID 1 of a QEMU VM running Debian's cloud kernel.
 //! - [`demo`]: the `make demo` VM and its scripted tour.
+//! - [`debian`]: the Debian root of the VM tests, copies with our install, a root shell.
 //!
 //! Everything here needs root (namespaces, chroot, mknod), as the tests run under `make test`.
 
 // Each test crate includes this module and uses only part of it.
 #![allow(dead_code)]
 
+pub mod debian;
 pub mod demo;
 pub mod ns;
 pub mod vm;

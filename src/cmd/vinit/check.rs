@@ -1,6 +1,6 @@
 //! `vinit check [--root DIR]`: the whole boot configuration in one run, as
 //! a list of independent passes (inittab, rc links, LSB headers, the
-//! dependency graph, stopping on the way down). Each pass reads what it
+//! dependency graph, stopping on the way down, supervise.d). Each pass reads what it
 //! needs under the root and returns its problems; adding a check is adding
 //! a pass to [`PASSES`].
 
@@ -25,6 +25,8 @@ FILE:LINE:COLUMN: message (fewer fields where they do not apply):
   graph     dependency loops, required facilities nothing provides
   shutdown  scripts started in a level but not stopped in 0 or 6 where
             their header's Default-Stop asks for it
+  supervise /etc/vinit/supervise.d files init would reject, and files
+            naming a service without an init script (supervise.d(5))
 
   --root DIR   check the configuration under DIR instead of /
   --help       this text
@@ -89,6 +91,10 @@ pub const PASSES: &[Pass] = &[
     Pass {
         name: "shutdown",
         run: shutdown_pass,
+    },
+    Pass {
+        name: "supervise",
+        run: supervise_pass,
     },
 ];
 
@@ -299,6 +305,30 @@ fn keyword_line(path: &Path, keyword: &str) -> usize {
                 .map_or(0, |i| i + 1)
         })
         .unwrap_or(0)
+}
+
+/// The settings files of supervised services (supervise.d(5)): each
+/// rejected line, and settings for a service without an init script.
+fn supervise_pass(config: &Config) -> Vec<Problem> {
+    use crate::supervise::files::{read_configs, under};
+    let mut problems = Vec::new();
+    for (name, file) in read_configs(&config.root) {
+        if let Err(rejected) = &file.parsed {
+            problems.extend(
+                rejected
+                    .iter()
+                    .map(|bad| problem(&file.path, bad.line, bad.message.clone())),
+            );
+        }
+        if !under(&config.root, &format!("/etc/init.d/{name}")).is_file() {
+            problems.push(problem(
+                &file.path,
+                0,
+                format!("no /etc/init.d/{name} to supervise"),
+            ));
+        }
+    }
+    problems
 }
 
 fn shutdown_pass(config: &Config) -> Vec<Problem> {

@@ -1,6 +1,7 @@
 //! `vinit`, the operator's command: what init is doing (`status`), which
 //! scripts made a level change slow (`blame`, `plot`), whether the
-//! configuration is sound (`check`). Called as `vinit NAME …` with the name
+//! configuration is sound (`check`), which services it supervises
+//! (`supervise`, `unsupervise`). Called as `vinit NAME …` with the name
 //! of a classic command (`vinit telinit 3`), it runs that command, as
 //! before.
 //!
@@ -43,6 +44,16 @@ const SUBCOMMANDS: &[Subcommand] = &[
         name: "check",
         summary: "check inittab, the rc links and the init scripts' headers",
         main: check::main,
+    },
+    Subcommand {
+        name: "supervise",
+        summary: "supervise a service of /etc/init.d (--list: the supervised services)",
+        main: |args| super::supervise::main(args.to_vec()),
+    },
+    Subcommand {
+        name: "unsupervise",
+        summary: "stop supervising a service",
+        main: |args| super::supervise::main(args.to_vec()),
     },
 ];
 

@@ -1,0 +1,261 @@
+//! The files of supervision, read and written the same way by init and by
+//! the commands (`vinit supervise`, `service`): the settings directory,
+//! pid files, stop marks, the state file. The only I/O of this module.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use super::config::{self, Config, Problem};
+use super::{CONFIG_DIR, pidfile, stop_mark, valid_name};
+
+/// One file of `/etc/vinit/supervise.d`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    /// Its modification time, to notice a rewrite.
+    pub stamp: Option<SystemTime>,
+    pub parsed: Result<Config, Vec<Problem>>,
+}
+
+/// `root` + an absolute path.
+pub fn under(root: &Path, path: &str) -> PathBuf {
+    root.join(path.trim_start_matches('/'))
+}
+
+/// The modification time of the settings directory (it changes when
+/// `vinit supervise` adds, replaces or removes a file).
+pub fn dir_stamp(root: &Path) -> Option<SystemTime> {
+    std::fs::metadata(under(root, CONFIG_DIR))
+        .and_then(|meta| meta.modified())
+        .ok()
+}
+
+/// Every file of the settings directory by service name (names that
+/// cannot be services, such as editor backups `.x.swp`, are skipped).
+pub fn read_configs(root: &Path) -> BTreeMap<String, ConfigFile> {
+    let dir = under(root, CONFIG_DIR);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return BTreeMap::new();
+    };
+    let mut files = BTreeMap::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !valid_name(&name) || name.ends_with('~') || !entry.path().is_file() {
+            continue;
+        }
+        let path = entry.path();
+        let stamp = entry.metadata().and_then(|meta| meta.modified()).ok();
+        let parsed = match std::fs::read(&path) {
+            Ok(bytes) => config::parse(&String::from_utf8_lossy(&bytes)),
+            Err(error) => Err(vec![Problem {
+                line: 0,
+                message: format!("cannot read: {error}"),
+            }]),
+        };
+        files.insert(
+            name,
+            ConfigFile {
+                path,
+                stamp,
+                parsed,
+            },
+        );
+    }
+    files
+}
+
+/// `FILE:LINE: message` for each problem of a file.
+pub fn problem_lines(file: &ConfigFile) -> Vec<String> {
+    match &file.parsed {
+        Ok(_) => Vec::new(),
+        Err(problems) => problems
+            .iter()
+            .map(|problem| format!("{}:{problem}", file.path.display()))
+            .collect(),
+    }
+}
+
+/// The pid file of service `name`: the configured one, else found from
+/// its init script (see [`pidfile::discover`]).
+pub fn pidfile_of(root: &Path, name: &str, config: &Config) -> PathBuf {
+    if let Some(path) = &config.pidfile {
+        return path.clone();
+    }
+    let script = std::fs::read(under(root, &format!("/etc/init.d/{name}"))).unwrap_or_default();
+    pidfile::discover(name, &String::from_utf8_lossy(&script))
+}
+
+/// The PID a pid file holds (its first word), if it is one.
+pub fn read_pid(root: &Path, pidfile: &Path) -> Option<i32> {
+    let text = std::fs::read(under(root, &pidfile.to_string_lossy())).ok()?;
+    String::from_utf8_lossy(&text)
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+        .filter(|&pid: &i32| pid > 1)
+}
+
+/// Whether `pid` is a process that has not died (a zombie has).
+pub fn is_alive(pid: i32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // `pid (comm) S ...`: the state follows the last `)`.
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .is_some_and(|state| state != "Z" && state != "X")
+}
+
+/// The PIDs a stop mark names.
+pub fn read_mark(root: &Path, name: &str) -> Vec<i32> {
+    std::fs::read_to_string(under(root, &stop_mark(name)))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|pid| pid.parse().ok())
+        .collect()
+}
+
+/// Writes the stop mark of `name` naming `pids`, or removes it if there
+/// are none.
+pub fn write_mark(root: &Path, name: &str, pids: &[i32]) -> std::io::Result<()> {
+    let path = under(root, &stop_mark(name));
+    if pids.is_empty() {
+        return match std::fs::remove_file(&path) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
+            _ => Ok(()),
+        };
+    }
+    let text: Vec<String> = pids.iter().map(i32::to_string).collect();
+    write_atomic(&path, &format!("{}\n", text.join(" ")))
+}
+
+/// Writes a file through a temporary one and a rename, so that a reader
+/// sees the old text or the new one, never a part.
+pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let file_name = path.file_name().unwrap_or_default().to_string_lossy();
+    let temporary = path.with_file_name(format!(".{file_name}.new"));
+    let mut file = std::fs::File::create(&temporary)?;
+    file.write_all(text.as_bytes())?;
+    drop(file);
+    std::fs::rename(&temporary, path)
+}
+
+/// The settings of `name` if it is supervised.
+pub fn supervised(root: &Path, name: &str) -> Option<Config> {
+    if !valid_name(name) {
+        return None;
+    }
+    let text = std::fs::read_to_string(under(root, &format!("{CONFIG_DIR}/{name}"))).ok()?;
+    // A file init rejected still means "supervised": with the defaults.
+    Some(config::parse(&text).unwrap_or_default())
+}
+
+/// Before `service` or rc runs an action that may stop a supervised daemon:
+/// writes its stop mark naming the running daemon.
+pub fn mark_stop(root: &Path, name: &str, config: &Config) {
+    let pidfile = pidfile_of(root, name, config);
+    if let Some(pid) = read_pid(root, &pidfile).filter(|&pid| is_alive(pid)) {
+        let mut marked = read_mark(root, name);
+        marked.push(pid);
+        let _ = write_mark(root, name, &marked);
+    }
+}
+
+/// After the action: daemons that are still alive were not stopped (a
+/// `reload`), so their marks go; a dead one's mark stays until init reaps
+/// it and removes it.
+pub fn unmark_alive(root: &Path, name: &str) {
+    let marked = read_mark(root, name);
+    let dead: Vec<i32> = marked
+        .iter()
+        .copied()
+        .filter(|&pid| !is_alive(pid))
+        .collect();
+    if dead != marked {
+        let _ = write_mark(root, name, &dead);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configs_marks_and_pid_files() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let root = root.path();
+        let dir = under(root, CONFIG_DIR);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join("web"), "delay=1\n").expect("write");
+        std::fs::write(dir.join("bad"), "\nrestart=never\n").expect("write");
+        std::fs::write(dir.join(".web.swp"), "junk").expect("write");
+        let files = read_configs(root);
+        assert_eq!(files.keys().collect::<Vec<_>>(), ["bad", "web"]);
+        assert_eq!(
+            problem_lines(&files["bad"]),
+            [format!(
+                "{}:2: restart must be on-failure or always, not \"never\"",
+                dir.join("bad").display()
+            )]
+        );
+        let web = files["web"].parsed.clone().expect("good file");
+        // No init script: the default pid file.
+        assert_eq!(pidfile_of(root, "web", &web), PathBuf::from("/run/web.pid"));
+        write_atomic(&under(root, "/run/web.pid"), "1234\n").expect("pid file");
+        assert_eq!(read_pid(root, Path::new("/run/web.pid")), Some(1234));
+        write_atomic(&under(root, "/run/web.pid"), "1\n").expect("pid file");
+        assert_eq!(read_pid(root, Path::new("/run/web.pid")), None);
+
+        write_mark(root, "web", &[5, 6]).expect("mark");
+        assert_eq!(read_mark(root, "web"), [5, 6]);
+        write_mark(root, "web", &[]).expect("unmark");
+        assert!(read_mark(root, "web").is_empty());
+        write_mark(root, "web", &[]).expect("unmark twice");
+    }
+
+    #[test]
+    fn stop_marks_name_the_running_daemon() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let root = root.path();
+        std::fs::create_dir_all(under(root, CONFIG_DIR)).expect("mkdir");
+        std::fs::write(
+            under(root, &format!("{CONFIG_DIR}/web")),
+            "pidfile=/run/w.pid\n",
+        )
+        .expect("settings");
+        let config = supervised(root, "web").expect("supervised");
+        assert_eq!(supervised(root, "db"), None);
+        // This test process plays the daemon.
+        let me = std::process::id() as i32;
+        write_atomic(&under(root, "/run/w.pid"), &format!("{me}\n")).expect("pid file");
+        mark_stop(root, "web", &config);
+        assert_eq!(read_mark(root, "web"), [me]);
+        // Still alive after the action (a reload): the mark goes.
+        unmark_alive(root, "web");
+        assert!(read_mark(root, "web").is_empty());
+        // A dead daemon is not marked, and a dead one's mark stays.
+        let mut child = std::process::Command::new("true")
+            .spawn()
+            .expect("spawn true");
+        let dead = child.id() as i32;
+        child.wait().expect("wait");
+        write_atomic(&under(root, "/run/w.pid"), &format!("{dead}\n")).expect("pid file");
+        mark_stop(root, "web", &config);
+        assert!(read_mark(root, "web").is_empty());
+        write_mark(root, "web", &[dead]).expect("mark");
+        unmark_alive(root, "web");
+        assert_eq!(read_mark(root, "web"), [dead]);
+    }
+
+    #[test]
+    fn liveness() {
+        assert!(is_alive(std::process::id() as i32));
+        assert!(!is_alive(i32::MAX));
+    }
+}

@@ -1,0 +1,187 @@
+//! Where an init script's daemon writes its pid: found from the script's
+//! text, without running it. In order: a `PIDFILE=` assignment; the path
+//! given to `--pidfile` (or to `-p` of start-stop-daemon and the LSB
+//! functions `start_daemon`, `killproc`, `pidofproc`, `status_of_proc`),
+//! with `$VAR`/`${VAR}` taken from the script's own plain assignments;
+//! else `/run/NAME.pid`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Commands whose `-p` option names the pid file.
+const P_OPTION_COMMANDS: [&str; 5] = [
+    "start-stop-daemon",
+    "start_daemon",
+    "killproc",
+    "pidofproc",
+    "status_of_proc",
+];
+
+/// The pid file of service `name` whose init script is `script`.
+pub fn discover(name: &str, script: &str) -> PathBuf {
+    let vars = assignments(script);
+    if let Some(path) = vars.get("PIDFILE").filter(|path| path.starts_with('/')) {
+        return PathBuf::from(path);
+    }
+    script
+        .lines()
+        .filter_map(|line| option_value(code_of(line), &vars))
+        .next()
+        .unwrap_or_else(|| PathBuf::from(format!("/run/{name}.pid")))
+}
+
+/// A line without its comment (a `#` at the start of a word).
+fn code_of(line: &str) -> &str {
+    let mut previous = ' ';
+    for (index, c) in line.char_indices() {
+        if c == '#' && previous.is_whitespace() {
+            return &line[..index];
+        }
+        previous = c;
+    }
+    line
+}
+
+/// Shell words, quotes dropped (enough for option values in init scripts).
+fn words(code: &str) -> Vec<String> {
+    code.split_whitespace()
+        .map(|word| word.replace(['"', '\''], ""))
+        .collect()
+}
+
+/// The pid file named by an option on this line, if it expands to an
+/// absolute path.
+fn option_value(code: &str, vars: &BTreeMap<String, String>) -> Option<PathBuf> {
+    let words = words(code);
+    let mut p_allowed = false;
+    let mut found = None;
+    for (index, word) in words.iter().enumerate() {
+        if P_OPTION_COMMANDS.contains(&word.as_str()) {
+            p_allowed = true;
+        }
+        let value = if let Some(value) = word.strip_prefix("--pidfile=") {
+            Some(value.to_string())
+        } else if word == "--pidfile" || (word == "-p" && p_allowed) {
+            words.get(index + 1).cloned()
+        } else {
+            None
+        };
+        if let Some(path) = value.and_then(|value| expand(&value, vars)) {
+            found = Some(path);
+            break;
+        }
+    }
+    found
+        .filter(|path| path.starts_with('/'))
+        .map(PathBuf::from)
+}
+
+/// `NAME=value` lines whose value is literal after expanding earlier ones
+/// (`$(...)` and backquotes are not run: such values are skipped). A later
+/// literal assignment wins, as it would when the script runs top to bottom.
+fn assignments(script: &str) -> BTreeMap<String, String> {
+    let mut vars = BTreeMap::new();
+    for line in script.lines() {
+        let code = code_of(line).trim();
+        let code = code.strip_prefix("export ").unwrap_or(code).trim_start();
+        let Some((name, value)) = code.split_once('=') else {
+            continue;
+        };
+        let is_name = !name.is_empty()
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        // One word only: `A=1 command` sets A for that command alone.
+        if !is_name || value.contains(['`', '(', ' ', '\t', ';']) {
+            continue;
+        }
+        if let Some(value) = expand(&value.replace(['"', '\''], ""), &vars) {
+            vars.insert(name.to_string(), value);
+        }
+    }
+    vars
+}
+
+/// Expands `$VAR` and `${VAR}`; `None` if a variable is unknown or the
+/// text uses another expansion.
+fn expand(text: &str, vars: &BTreeMap<String, String>) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(dollar) = rest.find('$') {
+        out.push_str(&rest[..dollar]);
+        let after = &rest[dollar + 1..];
+        let (name, tail) = if let Some(braced) = after.strip_prefix('{') {
+            let end = braced.find('}')?;
+            (&braced[..end], &braced[end + 1..])
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            (&after[..end], &after[end..])
+        };
+        out.push_str(vars.get(name)?);
+        rest = tail;
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> String {
+        let path = format!("{}/tests/fixtures/initd/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    #[test]
+    fn debian_scripts() {
+        // A PIDFILE= assignment.
+        assert_eq!(
+            discover("cron", &fixture("cron")),
+            PathBuf::from("/var/run/crond.pid")
+        );
+        // A literal --pidfile path.
+        assert_eq!(
+            discover("ssh", &fixture("ssh")),
+            PathBuf::from("/run/sshd.pid")
+        );
+        // `--pidfile $PID`, PID first set by `$(...)` then literally.
+        assert_eq!(
+            discover("nginx", &fixture("nginx")),
+            PathBuf::from("/run/nginx.pid")
+        );
+    }
+
+    #[test]
+    fn variables_options_and_the_default() {
+        let script = "NAME=foo\nRUNDIR=/run/$NAME\n# --pidfile /wrong\nstart-stop-daemon --start -p \"${RUNDIR}/$NAME.pid\" --exec /bin/foo\n";
+        assert_eq!(discover("foo", script), PathBuf::from("/run/foo/foo.pid"));
+        assert_eq!(
+            discover("x", "daemon --pidfile=/var/run/x/x.pid\n"),
+            PathBuf::from("/var/run/x/x.pid")
+        );
+        // `-p` of other commands is not a pid file; an unknown variable is skipped.
+        assert_eq!(
+            discover("bar", "mkdir -p /run/bar\nkillproc -p $UNSET /bin/bar\n"),
+            PathBuf::from("/run/bar.pid")
+        );
+        // `PIDFILE=` wins over options; a relative value does not count.
+        assert_eq!(
+            discover("baz", "PIDFILE=/run/b.pid\nx --pidfile /run/other.pid\n"),
+            PathBuf::from("/run/b.pid")
+        );
+        assert_eq!(
+            discover("baz", "PIDFILE=b.pid\n"),
+            PathBuf::from("/run/baz.pid")
+        );
+    }
+
+    #[test]
+    fn expansion() {
+        let vars: BTreeMap<String, String> = [("A".to_string(), "x".to_string())].into();
+        assert_eq!(expand("/$A/${A}.pid", &vars).as_deref(), Some("/x/x.pid"));
+        assert_eq!(expand("/$B", &vars), None);
+        assert_eq!(expand("${A", &vars), None);
+    }
+}

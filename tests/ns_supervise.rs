@@ -1,0 +1,387 @@
+//! Supervised services with our `init` as PID 1 of a PID namespace: small
+//! LSB scripts whose daemons detach through `start-stop-daemon --background
+//! --make-pidfile` (the host's, copied into the root) or a double fork,
+//! crashed by hand or by themselves. Timeouts are safety nets only: every
+//! step waits for the console line, pid file or state that proves it, and
+//! "nothing was restarted" is read from init's own state once the death
+//! has been accounted for.
+
+mod common;
+
+use std::time::Duration;
+
+use common::ns::{Pid1, TestRoot};
+use common::poll_until;
+use vinit::supervise::state;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+const INITTAB: &str = "\
+id:2:initdefault:
+l1:1:wait:/sbin/rc 1
+l2:2:wait:/sbin/rc 2
+";
+
+/// An LSB script for a daemon started by start-stop-daemon, which makes
+/// its pid file; `stop` sends `stop_signal`.
+fn ssd_script(name: &str, daemon: &str, stop_signal: &str) -> String {
+    format!(
+        r#"#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          {name}
+# Required-Start:
+# Required-Stop:
+# Default-Start:     2 3 4 5
+# Default-Stop:      0 1 6
+# Short-Description: {name}, a test daemon
+### END INIT INFO
+PIDFILE=/run/{name}.pid
+case "$1" in
+start) start-stop-daemon --start --quiet --background --make-pidfile --pidfile $PIDFILE --startas {daemon} ;;
+stop) start-stop-daemon --stop --quiet --signal {stop_signal} --retry 5 --pidfile $PIDFILE --remove-pidfile ;;
+restart) "$0" stop; "$0" start ;;
+*) echo "Usage: $0 {{start|stop|restart}}" >&2; exit 3 ;;
+esac
+"#
+    )
+}
+
+/// A daemon that double-forks by itself and writes its own pid file.
+const DOUBLE_FORK_SCRIPT: &str = r#"#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          dfd
+# Required-Start:
+# Required-Stop:
+# Default-Start:     2 3 4 5
+# Default-Stop:      0 1 6
+# Short-Description: a double-forking test daemon
+### END INIT INFO
+case "$1" in
+start) ( setsid sh -c 'echo $$ >/run/dfd.pid; exec sleep 100000' </dev/null >/dev/null 2>&1 & ) ;;
+stop) [ -f /run/dfd.pid ] && kill "$(cat /run/dfd.pid)"; rm -f /run/dfd.pid ;;
+restart) "$0" stop; "$0" start ;;
+*) echo "Usage: $0 {start|stop|restart}" >&2; exit 3 ;;
+esac
+"#;
+
+/// A root with start-stop-daemon, the test daemons and their scripts,
+/// enabled in levels 2–5; `supervised` get a supervise.d file with `settings`.
+fn root_with(services: &[(&str, String)], supervised: &[(&str, &str)]) -> TestRoot {
+    let root = TestRoot::new();
+    // dpkg's, not BusyBox's applet (which comes first in PATH).
+    root.install_host_program("/usr/sbin/start-stop-daemon");
+    root.symlink("/usr/sbin/start-stop-daemon", "sbin/start-stop-daemon");
+    root.write("etc/inittab", INITTAB);
+    root.write_exec("usr/sbin/sleepd", "#!/bin/sh\nexec sleep 100000\n");
+    root.write_exec("usr/sbin/crashd", "#!/bin/sh\nsleep 1\nkill -SEGV $$\n");
+    for (name, script) in services {
+        root.write_exec(&format!("etc/init.d/{name}"), script);
+        root.enable_service(name);
+    }
+    for (name, settings) in supervised {
+        root.write(&format!("etc/vinit/supervise.d/{name}"), settings);
+    }
+    root
+}
+
+fn expect(pid1: &Pid1, needle: &str) -> String {
+    pid1.wait_console(needle, WAIT)
+        .unwrap_or_else(|transcript| panic!("console never showed {needle:?}:\n{transcript}"))
+}
+
+fn run_ok(pid1: &Pid1, argv: &[&str]) -> String {
+    let output = pid1.run(argv);
+    assert!(
+        output.status.success(),
+        "{argv:?} failed: {}\nconsole:\n{}",
+        common::describe(&output),
+        pid1.console()
+    );
+    common::text(&output.stdout)
+}
+
+fn alive(pid1: &Pid1, pid: i32) -> bool {
+    // busybox kill -0 inside the namespace; a zombie counts as dead.
+    pid1.run(&["kill", "-0", &pid.to_string()]).status.success()
+        && !pid1
+            .run(&["grep", "-q", "^State:.Z", &format!("/proc/{pid}/status")])
+            .status
+            .success()
+}
+
+/// The live daemon named by `/run/NAME.pid`, once it is not `old`.
+fn daemon_pid(pid1: &Pid1, root: &TestRoot, name: &str, old: Option<i32>) -> i32 {
+    poll_until(WAIT, || {
+        let text = std::fs::read_to_string(root.join(&format!("run/{name}.pid"))).ok()?;
+        let pid: i32 = text.trim().parse().ok()?;
+        (Some(pid) != old && alive(pid1, pid)).then_some(pid)
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "no live {name} other than {old:?}; console:\n{}",
+            pid1.console()
+        )
+    })
+}
+
+/// The phase init's state file gives `name`, once `done` accepts it.
+fn wait_phase(root: &TestRoot, name: &str, done: impl Fn(&str) -> bool) -> String {
+    let phase = || {
+        let text = std::fs::read_to_string(root.join("run/vinit/supervise/state")).ok()?;
+        let (tracker, _) = state::parse(&text);
+        Some(tracker.services.get(name)?.phase.name().to_string())
+    };
+    poll_until(WAIT, || phase().filter(|phase| done(phase)))
+        .unwrap_or_else(|| panic!("{name} never left {:?}", phase()))
+}
+
+fn restarts(root: &TestRoot, name: &str) -> u32 {
+    let text = root.read("run/vinit/supervise/state");
+    state::parse(&text).0.services[name].restarts
+}
+
+#[test]
+fn crashes_by_segv_and_kill_are_restarted() {
+    let root = root_with(
+        &[
+            ("sleepd", ssd_script("sleepd", "/usr/sbin/sleepd", "TERM")),
+            ("dfd", DOUBLE_FORK_SCRIPT.to_string()),
+        ],
+        &[("sleepd", "")],
+    );
+    let pid1 = root.boot(&[]);
+    let first = daemon_pid(&pid1, &root, "sleepd", None);
+    // The command writes the file and tells init.
+    let said = run_ok(&pid1, &["/lib/vinit/vinit", "supervise", "dfd"]);
+    assert_eq!(said, "supervising dfd (pid file /run/dfd.pid)\n");
+    assert_eq!(root.read("etc/vinit/supervise.d/dfd"), "");
+    let forked = daemon_pid(&pid1, &root, "dfd", None);
+
+    run_ok(&pid1, &["kill", "-SEGV", &first.to_string()]);
+    expect(
+        &pid1,
+        &format!("INIT: service sleepd (pid {first}) killed by SIGSEGV"),
+    );
+    expect(&pid1, "restarting it (restart 1)");
+    let second = daemon_pid(&pid1, &root, "sleepd", Some(first));
+
+    run_ok(&pid1, &["kill", "-KILL", &forked.to_string()]);
+    expect(
+        &pid1,
+        &format!("INIT: service dfd (pid {forked}) killed by SIGKILL: restarting it (restart 1)"),
+    );
+    let reforked = daemon_pid(&pid1, &root, "dfd", Some(forked));
+    assert_ne!(reforked, forked);
+
+    // A broken file is reported with its line, and the last good
+    // settings stay in force.
+    root.write("etc/vinit/supervise.d/sleepd", "# broken\ndelay=soon\n");
+    run_ok(&pid1, &["/lib/vinit/vinit", "supervise", "--reload"]);
+    expect(
+        &pid1,
+        "INIT: /etc/vinit/supervise.d/sleepd:2: delay must be a number of seconds, not \"soon\"",
+    );
+    // Supervised again after the restart: a second crash, a second restart.
+    run_ok(&pid1, &["kill", "-SEGV", &second.to_string()]);
+    expect(&pid1, "restarting it (restart 2)");
+    daemon_pid(&pid1, &root, "sleepd", Some(second));
+
+    let list = run_ok(&pid1, &["/lib/vinit/vinit", "supervise", "--list"]);
+    let sleepd = list
+        .lines()
+        .find(|line| line.starts_with("sleepd"))
+        .unwrap_or_else(|| panic!("no sleepd in\n{list}"));
+    assert!(
+        sleepd.contains("supervised")
+            && sleepd.contains("  2  ")
+            && sleepd.contains("killed by SIGSEGV"),
+        "{list}"
+    );
+}
+
+#[test]
+fn intended_stops_stay_down_until_started_again() {
+    let root = root_with(
+        &[
+            ("sleepd", ssd_script("sleepd", "/usr/sbin/sleepd", "TERM")),
+            (
+                "killstop",
+                ssd_script("killstop", "/usr/sbin/sleepd", "KILL"),
+            ),
+            ("dfd", DOUBLE_FORK_SCRIPT.to_string()),
+        ],
+        &[("sleepd", ""), ("killstop", ""), ("dfd", "")],
+    );
+    let pid1 = root.boot(&[]);
+    let sleepd = daemon_pid(&pid1, &root, "sleepd", None);
+    let killstop = daemon_pid(&pid1, &root, "killstop", None);
+    daemon_pid(&pid1, &root, "dfd", None);
+
+    // Through service: its stop sends KILL, but service marked the stop.
+    run_ok(&pid1, &["service", "killstop", "stop"]);
+    assert_eq!(
+        wait_phase(&root, "killstop", |p| p != "watching"),
+        "stopped"
+    );
+    // invoke-rc.d style: the script called directly; TERM is a stop.
+    run_ok(&pid1, &["/etc/init.d/sleepd", "stop"]);
+    assert_eq!(wait_phase(&root, "sleepd", |p| p != "watching"), "stopped");
+    run_ok(&pid1, &["/etc/init.d/dfd", "stop"]);
+    assert_eq!(wait_phase(&root, "dfd", |p| p != "watching"), "stopped");
+    assert!(
+        !pid1.console().contains("INIT: service"),
+        "{}",
+        pid1.console()
+    );
+    assert!(!alive(&pid1, sleepd) && !alive(&pid1, killstop));
+
+    // Started again by hand: supervised again.
+    run_ok(&pid1, &["service", "killstop", "start"]);
+    let again = daemon_pid(&pid1, &root, "killstop", Some(killstop));
+    run_ok(&pid1, &["/etc/init.d/sleepd", "start"]);
+    let sleepd_again = daemon_pid(&pid1, &root, "sleepd", Some(sleepd));
+    run_ok(&pid1, &["kill", "-SEGV", &again.to_string()]);
+    expect(
+        &pid1,
+        &format!("INIT: service killstop (pid {again}) killed by SIGSEGV"),
+    );
+    daemon_pid(&pid1, &root, "killstop", Some(again));
+    run_ok(&pid1, &["kill", "-ABRT", &sleepd_again.to_string()]);
+    expect(
+        &pid1,
+        &format!("INIT: service sleepd (pid {sleepd_again}) killed by SIGABRT"),
+    );
+    daemon_pid(&pid1, &root, "sleepd", Some(sleepd_again));
+}
+
+#[test]
+fn a_level_change_that_stops_a_service_disarms_it() {
+    // `barrier` keeps running in level 1 (no K link in rc1.d).
+    let barrier = ssd_script("barrier", "/usr/sbin/sleepd", "TERM")
+        .replace("Default-Stop:      0 1 6", "Default-Stop:      0 6");
+    let root = root_with(
+        &[
+            (
+                "killstop",
+                ssd_script("killstop", "/usr/sbin/sleepd", "KILL"),
+            ),
+            ("barrier", barrier),
+        ],
+        &[("killstop", ""), ("barrier", "")],
+    );
+    let pid1 = root.boot(&[]);
+    let first = daemon_pid(&pid1, &root, "killstop", None);
+    let barrier = daemon_pid(&pid1, &root, "barrier", None);
+    // rc 1 runs K01killstop, whose stop sends KILL: disarmed beforehand.
+    run_ok(&pid1, &["/sbin/telinit", "1"]);
+    poll_until(WAIT, || (!alive(&pid1, first)).then_some(()))
+        .unwrap_or_else(|| panic!("rc 1 did not stop killstop:\n{}", pid1.console()));
+    // A crash after that one is judged after it: once it is reported,
+    // killstop's death has been judged too.
+    run_ok(&pid1, &["kill", "-SEGV", &barrier.to_string()]);
+    expect(
+        &pid1,
+        &format!("INIT: service barrier (pid {barrier}) killed by SIGSEGV"),
+    );
+    assert_eq!(wait_phase(&root, "killstop", |_| true), "stopped");
+    assert!(
+        !pid1.console().contains("service killstop"),
+        "{}",
+        pid1.console()
+    );
+    // Back to 2: rc starts it, and it is supervised again.
+    run_ok(&pid1, &["/sbin/telinit", "2"]);
+    let second = daemon_pid(&pid1, &root, "killstop", Some(first));
+    let list = run_ok(&pid1, &["/lib/vinit/vinit", "supervise", "--list"]);
+    let row: Vec<&str> = list
+        .lines()
+        .find(|line| line.starts_with("killstop"))
+        .map(|line| line.split_whitespace().take(3).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        row,
+        ["killstop", &second.to_string(), "supervised"],
+        "{list}"
+    );
+    run_ok(&pid1, &["kill", "-BUS", &second.to_string()]);
+    expect(
+        &pid1,
+        &format!("INIT: service killstop (pid {second}) killed by SIGBUS"),
+    );
+    daemon_pid(&pid1, &root, "killstop", Some(second));
+}
+
+#[test]
+fn a_crash_loop_is_given_up_after_the_limit() {
+    let root = root_with(
+        &[("crashd", ssd_script("crashd", "/usr/sbin/crashd", "TERM"))],
+        &[("crashd", "limit=3/600\n")],
+    );
+    let pid1 = root.boot(&[]);
+    for restart in 1..=3 {
+        expect(&pid1, &format!("restarting it (restart {restart})"));
+    }
+    expect(
+        &pid1,
+        "3 restarts within 600 s, giving up; \
+         re-arm with 'vinit supervise crashd' or 'service crashd start'",
+    );
+    assert_eq!(wait_phase(&root, "crashd", |p| p == "given-up"), "given-up");
+    let list = run_ok(&pid1, &["/lib/vinit/vinit", "supervise", "--list"]);
+    assert!(list.contains("given up"), "{list}");
+    // Re-armed by rewriting its file; started again, it crashes again.
+    run_ok(&pid1, &["/lib/vinit/vinit", "supervise", "crashd"]);
+    assert_eq!(wait_phase(&root, "crashd", |p| p == "watching"), "watching");
+    run_ok(&pid1, &["service", "crashd", "start"]);
+    expect(&pid1, "restarting it (restart 4)");
+}
+
+#[test]
+fn a_hanging_restart_script_is_killed_after_the_rc_timeout() {
+    let mut script = ssd_script("hangd", "/usr/sbin/sleepd", "TERM");
+    script = script.replace(
+        "restart) \"$0\" stop; \"$0\" start ;;",
+        "restart) echo hangd restart hangs; exec sleep 100000 ;;",
+    );
+    let root = root_with(&[("hangd", script)], &[("hangd", "limit=2/600\n")]);
+    root.write("etc/default/vinit-rc", "VINIT_RC_TIMEOUT=2\n");
+    let pid1 = root.boot(&[]);
+    let first = daemon_pid(&pid1, &root, "hangd", None);
+    run_ok(&pid1, &["kill", "-SEGV", &first.to_string()]);
+    expect(&pid1, "restarting it (restart 1)");
+    expect(&pid1, "hangd restart hangs");
+    expect(&pid1, "still running after the rc timeout, killing it");
+    expect(
+        &pid1,
+        "INIT: service hangd restart script hung, killed after the rc timeout: restarting it (restart 2)",
+    );
+    expect(&pid1, "still running after the rc timeout, killing it");
+    expect(&pid1, "giving up");
+    // PID 1 kept working all along: a level request is still answered.
+    run_ok(&pid1, &["/sbin/telinit", "1"]);
+    assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "2 1\n");
+}
+
+#[test]
+fn supervision_survives_telinit_u() {
+    let root = root_with(
+        &[("sleepd", ssd_script("sleepd", "/usr/sbin/sleepd", "TERM"))],
+        &[("sleepd", "")],
+    );
+    let pid1 = root.boot(&[]);
+    let first = daemon_pid(&pid1, &root, "sleepd", None);
+    run_ok(&pid1, &["kill", "-SEGV", &first.to_string()]);
+    expect(&pid1, "restarting it (restart 1)");
+    let second = daemon_pid(&pid1, &root, "sleepd", Some(first));
+    run_ok(&pid1, &["/sbin/telinit", "u"]);
+    expect(&pid1, "reloading");
+    assert_eq!(restarts(&root, "sleepd"), 1);
+    run_ok(&pid1, &["kill", "-KILL", &second.to_string()]);
+    expect(
+        &pid1,
+        &format!(
+            "INIT: service sleepd (pid {second}) killed by SIGKILL: restarting it (restart 2)"
+        ),
+    );
+    daemon_pid(&pid1, &root, "sleepd", Some(second));
+}

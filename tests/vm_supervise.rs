@@ -1,0 +1,154 @@
+//! Supervised services on a real distribution: the Debian bookworm root of `vm_debian`
+//! with our init, rc and service installed, nginx and cron supervised through empty
+//! /etc/vinit/supervise.d files, their Debian init scripts unchanged.
+//!
+//! A SIGSEGV to nginx's master and a SIGKILL to cron bring them back with new pids (nginx's
+//! orphaned workers must let go of port 80 for that); `service nginx stop` and
+//! `invoke-rc.d cron stop` leave them stopped; nginx started again by hand is supervised
+//! again; `poweroff` restarts nothing on the way down.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::Path;
+use std::time::Instant;
+
+use common::debian::{
+    BOOT_TIMEOUT, COMMAND_TIMEOUT, POWEROFF_TIMEOUT, PROMPT, RootCopy, Shell, debian_root,
+    install_vinit,
+};
+use common::vm::Vm;
+
+const NGINX_PID: &str = "/run/nginx.pid";
+const CRON_PID: &str = "/var/run/crond.pid";
+
+/// Our rc (Debian's /etc/init.d/rcS execs /etc/init.d/rc) and service, besides init.
+fn install_rc_and_service(root: &Path) {
+    for (link, target) in [
+        ("etc/init.d/rc", "/lib/vinit/vinit"),
+        ("usr/sbin/service", "../../lib/vinit/vinit"),
+    ] {
+        let path = root.join(link);
+        fs::remove_file(&path).unwrap_or_else(|e| panic!("remove Debian's /{link}: {e}"));
+        symlink(target, &path).unwrap_or_else(|e| panic!("link /{link}: {e}"));
+    }
+    fs::create_dir_all(root.join("etc/vinit/supervise.d")).expect("mkdir supervise.d");
+    for name in ["nginx", "cron"] {
+        fs::write(root.join("etc/vinit/supervise.d").join(name), "").expect("supervise.d file");
+    }
+}
+
+/// The pid a pid file names once it is a live process other than `old` (the guest polls
+/// once a second; the bound is a safety net).
+fn live_pid(shell: &mut Shell, pidfile: &str, old: &str) -> String {
+    let output = shell.ok(&format!(
+        "for i in $(seq 120); do p=$(cat {pidfile} 2>/dev/null); \
+         [ -n \"$p\" ] && [ \"$p\" != '{old}' ] && kill -0 \"$p\" 2>/dev/null && break; \
+         p=; sleep 1; done; echo \"$p\""
+    ));
+    // init's console lines may land in the middle of the output.
+    let pid = output.lines().last().unwrap_or_default().to_string();
+    assert!(
+        !pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit()),
+        "{pidfile}: no live pid other than {old:?}: {pid:?}"
+    );
+    pid
+}
+
+/// The phase init's state file gives `name`, once it is not "watching".
+fn judged(shell: &mut Shell, name: &str) -> String {
+    // awk's '\t' is typed as two characters: a real tab would ask bash to complete.
+    let output = shell.ok(&format!(
+        "for i in $(seq 120); do \
+         s=$(awk -F'\\t' '$2 == \"{name}\" {{ sub(/phase=/, \"\", $3); sub(/:.*/, \"\", $3); print $3 }}' \
+         /run/vinit/supervise/state); [ \"$s\" != watching ] && break; sleep 1; done; echo \"$s\""
+    ));
+    output.lines().last().unwrap_or_default().to_string()
+}
+
+#[test]
+fn vm_supervise_nginx_and_cron() {
+    let started = Instant::now();
+    let root = RootCopy::of(&debian_root());
+    install_vinit(&root.path());
+    install_rc_and_service(&root.path());
+    let vm = Vm::boot_root_dir(&root.path(), "");
+    let check = |r: Result<String, String>| r.unwrap_or_else(|e| panic!("{e}"));
+    check(vm.expect("vinit-debian login: ", BOOT_TIMEOUT));
+    vm.send_line("root");
+    check(vm.expect(PROMPT, COMMAND_TIMEOUT));
+    eprintln!("logged in after {:.1?}", started.elapsed());
+    let mut shell = Shell::new(&vm);
+
+    let nginx = live_pid(&mut shell, NGINX_PID, "");
+    let cron = live_pid(&mut shell, CRON_PID, "");
+    let workers = shell.ok("pgrep -P $(cat /run/nginx.pid) | wc -l");
+    assert_ne!(workers, "0", "nginx has workers");
+
+    // Crashes: both come back with new pids, nginx serving again on port 80.
+    shell.ok(&format!("kill -SEGV {nginx}"));
+    let nginx2 = live_pid(&mut shell, NGINX_PID, &nginx);
+    shell.ok(&format!("kill -KILL {cron}"));
+    let cron2 = live_pid(&mut shell, CRON_PID, &cron);
+    // The old workers are gone: the new master could bind the port.
+    assert_eq!(
+        shell.ok(&format!("pgrep -P 1 -x nginx | grep -vx {nginx2} | wc -l")),
+        "0",
+        "orphaned nginx workers left"
+    );
+    let list = shell.ok("/lib/vinit/vinit supervise --list");
+    eprintln!("vinit supervise --list:\n{list}");
+    for (name, pid, cause) in [
+        ("nginx", &nginx2, "killed by SIGSEGV"),
+        ("cron", &cron2, "killed by SIGKILL"),
+    ] {
+        let row = list
+            .lines()
+            .find(|line| line.starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} in\n{list}"));
+        let fields: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(fields[..4], [name, pid, "supervised", "1"], "{list}");
+        assert!(row.contains(cause), "{list}");
+    }
+
+    // Stops on purpose stay stopped.
+    shell.ok("service nginx stop");
+    assert_eq!(judged(&mut shell, "nginx"), "stopped");
+    shell.ok("invoke-rc.d cron stop");
+    assert_eq!(judged(&mut shell, "cron"), "stopped");
+    shell.ok("! pidof nginx cron");
+
+    // Started again by hand: supervised again.
+    shell.ok("service nginx start");
+    let nginx3 = live_pid(&mut shell, NGINX_PID, &nginx2);
+    shell.ok(&format!("kill -SEGV {nginx3}"));
+    let nginx4 = live_pid(&mut shell, NGINX_PID, &nginx3);
+    assert_ne!(nginx4, nginx3);
+
+    let transcript = vm.transcript();
+    for line in [
+        format!("INIT: service nginx (pid {nginx}) killed by SIGSEGV"),
+        format!("INIT: service cron (pid {cron}) killed by SIGKILL: restarting it (restart 1)"),
+        format!("INIT: service nginx (pid {nginx3}) killed by SIGSEGV"),
+    ] {
+        assert!(transcript.contains(&line), "no {line:?} in\n{transcript}");
+    }
+    let cron_stop = format!("INIT: service cron (pid {cron2})");
+    assert!(!transcript.contains(&cron_stop), "{transcript}");
+
+    vm.send_line("poweroff");
+    check(vm.expect("reboot: Power down", POWEROFF_TIMEOUT));
+    let exit = vm.wait_exit(POWEROFF_TIMEOUT);
+    assert!(exit.is_some_and(|s| s.success()), "QEMU exit: {exit:?}");
+    let transcript = vm.transcript();
+    let after_poweroff = transcript.rsplit_once("poweroff").map_or("", |(_, t)| t);
+    assert!(
+        !after_poweroff.contains("INIT: service"),
+        "something was restarted on the way down:\n{after_poweroff}"
+    );
+    eprintln!(
+        "done after {:.1?}\ntranscript:\n{transcript}",
+        started.elapsed()
+    );
+}
