@@ -5,9 +5,14 @@
 
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, TimeZone};
+
+use super::vinit::table::{Cell, Table};
+use super::vinit::{Colour, use_colour};
 use crate::supervise::config::{self, Config};
 use crate::supervise::files::{self, under};
-use crate::supervise::{CONFIG_DIR, Phase, RELOAD_SIGNAL_OFFSET, STATE_FILE, state, valid_name};
+use crate::supervise::overview::{ServiceState, ServiceView};
+use crate::supervise::{CONFIG_DIR, RELOAD_SIGNAL_OFFSET, valid_name};
 
 const USAGE: &str = "\
 Usage: vinit supervise NAME [--pidfile PATH]
@@ -25,7 +30,7 @@ pub fn main(args: Vec<String>) -> i32 {
             0
         }
         ("supervise", ["--list"]) => {
-            print!("{}", list(root));
+            print!("{}", list(root, use_colour()));
             0
         }
         ("supervise", ["--reload"]) => {
@@ -126,85 +131,92 @@ pub fn tell_init() {
     }
 }
 
-/// The table of `vinit supervise --list`.
-pub fn list(root: &Path) -> String {
-    let configs = files::read_configs(root);
-    let mut saved = std::fs::read_to_string(under(root, STATE_FILE))
-        .map(|text| state::parse(&text).0)
-        .unwrap_or_default();
-    let mut rows = vec![[
-        "SERVICE".to_string(),
-        "PID".to_string(),
-        "STATE".to_string(),
-        "RESTARTS".to_string(),
-        "LAST FAILURE".to_string(),
-    ]];
-    for (name, file) in &configs {
-        let config = file.parsed.clone().unwrap_or_default();
-        let pid = files::read_pid(root, &files::pidfile_of(root, name, &config))
-            .filter(|&pid| files::is_alive(pid));
-        // A daemon started again since it stopped is supervised again,
-        // whether or not init has looked at its pid file yet.
-        if let Some(pid) = pid {
-            saved.seen(name, pid);
-        }
-        let service = saved.services.get(name);
-        let state = match service.map(|service| &service.phase) {
-            None => "not yet known to init",
-            Some(_) if saved.shutting_down => "shutting down",
-            Some(Phase::Watching) => "supervised",
-            Some(Phase::Stopped { .. }) => "stopped",
-            Some(Phase::Waiting { .. } | Phase::Restarting { .. }) => "restarting",
-            Some(Phase::GivenUp { .. }) => "given up",
-        };
-        let state = if file.parsed.is_err() {
-            format!("{state} (file has errors)")
-        } else {
-            state.to_string()
-        };
-        let failure = service
-            .and_then(|service| service.last_failure.as_ref())
-            .map_or_else(
-                || "-".to_string(),
-                |failure| format!("{} {}", local_time(failure.at), failure.cause),
-            );
-        rows.push([
-            name.clone(),
-            pid.map_or_else(|| "-".to_string(), |pid| pid.to_string()),
-            state,
-            service.map_or(0, |service| service.restarts).to_string(),
-            failure,
-        ]);
-    }
-    if configs.is_empty() {
+/// `vinit supervise --list`.
+pub fn list(root: &Path, colour: bool) -> String {
+    let services = files::read_overview(root);
+    if services.is_empty() {
         return format!("no supervised services ({CONFIG_DIR} is empty)\n");
     }
-    let widths: Vec<usize> = (0..4)
-        .map(|column| rows.iter().map(|row| row[column].len()).max().unwrap_or(0))
-        .collect();
-    let mut text = String::new();
-    for row in &rows {
-        for (cell, width) in row.iter().zip(&widths) {
-            text.push_str(&format!("{cell:<width$}  "));
+    services_table(&services, &chrono::Local, colour)
+}
+
+fn state_colour(state: ServiceState) -> Option<Colour> {
+    match state {
+        ServiceState::Supervised => Some(Colour::Green),
+        ServiceState::Restarting | ServiceState::ShuttingDown => Some(Colour::Yellow),
+        ServiceState::GivenUp => Some(Colour::Red),
+        ServiceState::Stopped | ServiceState::Unknown => Some(Colour::Dim),
+    }
+}
+
+/// The supervised services as a table (`--list`, and a section of `vinit
+/// status`), failure times in the time zone `zone`, then a line on what
+/// to do for each mark that appears.
+pub fn services_table<Zone: TimeZone>(services: &[ServiceView], zone: &Zone, colour: bool) -> String
+where
+    Zone::Offset: std::fmt::Display,
+{
+    let mut table = Table::new(
+        &["SERVICE", "PID", "STATE", "RESTARTS", "LAST FAILURE"],
+        &[false, true, false, true, false],
+    );
+    for service in services {
+        let mut state = service.state.describe().to_string();
+        if service.settings_rejected {
+            state.push('*');
         }
-        text.push_str(&row[4]);
-        text.push('\n');
+        let failure = service.last_failure.as_ref().map_or_else(
+            || "-".to_string(),
+            |failure| format!("{} {}", failure_time(failure.at, zone), failure.cause),
+        );
+        let state = match state_colour(service.state) {
+            Some(c) => Cell::coloured(state, c),
+            None => Cell::plain(state),
+        };
+        table.push(vec![
+            Cell::plain(&service.name),
+            Cell::plain(
+                service
+                    .pid
+                    .map_or_else(|| "-".to_string(), |pid| pid.to_string()),
+            ),
+            state,
+            Cell::plain(service.restarts.to_string()),
+            Cell::plain(failure),
+        ]);
+    }
+    let mut text = table.render(colour);
+    if services.iter().any(|s| s.state == ServiceState::GivenUp) {
+        text.push_str(
+            "given up: too many restarts within its limit; re-arm with \
+             'vinit supervise NAME' or 'service NAME start'\n",
+        );
+    }
+    if services.iter().any(|s| s.settings_rejected) {
+        text.push_str(&format!(
+            "*: its file in {CONFIG_DIR} has errors ('vinit check' lists them); \
+             init keeps the last good settings\n"
+        ));
     }
     text
 }
 
-fn local_time(secs: u64) -> String {
-    i64::try_from(secs)
-        .ok()
-        .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0))
-        .map_or_else(
-            || "?".to_string(),
-            |time| {
-                time.with_timezone(&chrono::Local)
-                    .format("%Y-%m-%d %H:%M:%S")
-                    .to_string()
-            },
-        )
+/// A failure's wall-clock second in the time zone `zone`.
+fn failure_time<Zone: TimeZone>(secs: u64, zone: &Zone) -> String
+where
+    Zone::Offset: std::fmt::Display,
+{
+    failure_datetime(secs, zone).map_or_else(
+        || "?".to_string(),
+        |time| time.format("%Y-%m-%d %H:%M:%S").to_string(),
+    )
+}
+
+/// A failure's wall-clock second (seconds since the epoch) as a time in
+/// the zone `zone`.
+pub fn failure_datetime<Zone: TimeZone>(secs: u64, zone: &Zone) -> Option<DateTime<Zone>> {
+    let time = DateTime::from_timestamp(i64::try_from(secs).ok()?, 0)?;
+    Some(time.with_timezone(zone))
 }
 
 #[cfg(test)]
@@ -230,14 +242,18 @@ mod tests {
             files::supervised(root, "web").and_then(|config| config.pidfile),
             Some(PathBuf::from("/run/web/web.pid"))
         );
-        let table = list(root);
-        assert!(table.starts_with("SERVICE  PID  STATE"), "{table}");
-        assert!(
-            table.contains("web      -    not yet known to init  0"),
-            "{table}"
+        let table = list(root, false);
+        assert_eq!(
+            table,
+            "SERVICE  PID  STATE                  RESTARTS  LAST FAILURE\n\
+             web        -  not yet known to init         0  -\n"
         );
         assert_eq!(unsupervise(root, "web"), 0);
         assert_eq!(files::supervised(root, "web"), None);
         assert_eq!(unsupervise(root, "web"), 1);
+        assert_eq!(
+            list(root, false),
+            "no supervised services (/etc/vinit/supervise.d is empty)\n"
+        );
     }
 }

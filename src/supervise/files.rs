@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use super::config::{self, Config, Problem};
-use super::{CONFIG_DIR, pidfile, stop_mark, valid_name};
+use super::overview::{ServiceView, overview};
+use super::{CONFIG_DIR, STATE_FILE, pidfile, state, stop_mark, valid_name};
 
 /// One file of `/etc/vinit/supervise.d`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,6 +147,26 @@ pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::rename(&temporary, path)
 }
 
+/// Each supervised service as `vinit supervise --list` and `vinit status`
+/// show it: its settings file, init's state file (missing: init has not
+/// written it yet; lines it cannot read are skipped) and its live daemon.
+pub fn read_overview(root: &Path) -> Vec<ServiceView> {
+    let configs = read_configs(root);
+    let saved = std::fs::read_to_string(under(root, STATE_FILE))
+        .map(|text| state::parse(&text).0)
+        .unwrap_or_default();
+    let running: BTreeMap<String, i32> = configs
+        .iter()
+        .filter_map(|(name, file)| {
+            let config = file.parsed.clone().unwrap_or_default();
+            let pid =
+                read_pid(root, &pidfile_of(root, name, &config)).filter(|&pid| is_alive(pid))?;
+            Some((name.clone(), pid))
+        })
+        .collect();
+    overview(&configs, saved, &running)
+}
+
 /// The settings of `name` if it is supervised.
 pub fn supervised(root: &Path, name: &str) -> Option<Config> {
     if !valid_name(name) {
@@ -251,6 +272,39 @@ mod tests {
         write_mark(root, "web", &[dead]).expect("mark");
         unmark_alive(root, "web");
         assert_eq!(read_mark(root, "web"), [dead]);
+    }
+
+    #[test]
+    fn overview_from_the_files() {
+        use crate::supervise::overview::ServiceState;
+        let root = tempfile::tempdir().expect("tempdir");
+        let root = root.path();
+        assert!(read_overview(root).is_empty());
+        let dir = under(root, CONFIG_DIR);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join("web"), "pidfile=/run/w.pid\n").expect("settings");
+        std::fs::write(dir.join("db"), "").expect("settings");
+        // This test process plays web's daemon; db's pid file is stale.
+        let me = std::process::id() as i32;
+        write_atomic(&under(root, "/run/w.pid"), &format!("{me}\n")).expect("pid file");
+        write_atomic(&under(root, "/run/db.pid"), &format!("{}\n", i32::MAX)).expect("pid file");
+        write_atomic(
+            &under(root, STATE_FILE),
+            "service\tweb\tphase=watching\tpid=9\trestarts=3\trecent=\tfailed=5\tcause=killed by SIGKILL\n\
+             service\tdb\tphase=stopped:8\tpid=8\trestarts=0\trecent=\n",
+        )
+        .expect("state");
+        let rows = read_overview(root);
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].pid, rows[0].state), (None, ServiceState::Stopped));
+        assert_eq!(
+            (rows[1].pid, rows[1].state, rows[1].restarts),
+            (Some(me), ServiceState::Supervised, 3)
+        );
+        assert_eq!(
+            rows[1].last_failure.as_ref().map(|f| f.cause.as_str()),
+            Some("killed by SIGKILL")
+        );
     }
 
     #[test]

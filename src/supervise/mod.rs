@@ -11,6 +11,7 @@
 
 pub mod config;
 pub mod files;
+pub mod overview;
 pub mod pidfile;
 pub mod state;
 
@@ -128,7 +129,7 @@ impl Phase {
     }
 }
 
-/// The last failure, for `vinit supervise --list`.
+/// The last failure, for `vinit supervise --list` and `vinit status`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     /// Wall-clock time, seconds since the epoch.
