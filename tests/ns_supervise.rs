@@ -197,6 +197,23 @@ fn crashes_by_segv_and_kill_are_restarted() {
             && sleepd.contains("killed by SIGSEGV"),
         "{list}"
     );
+    // `vinit status` shows the same, from the same files.
+    let status: serde_json::Value =
+        serde_json::from_str(&run_ok(&pid1, &["/lib/vinit/vinit", "status", "--json"]))
+            .expect("vinit status --json is JSON");
+    let services = status["services"].as_array().cloned().unwrap_or_default();
+    let sleepd = services
+        .iter()
+        .find(|service| service["name"] == "sleepd")
+        .unwrap_or_else(|| panic!("no sleepd in {status:#}"));
+    assert!(
+        sleepd["state"] == "supervised"
+            && sleepd["restarts"].as_u64() >= Some(1)
+            && sleepd["last_failure"]["cause"]
+                .as_str()
+                .is_some_and(|cause| cause.starts_with("killed by SIGSEGV")),
+        "{status:#}"
+    );
 }
 
 #[test]

@@ -12,6 +12,9 @@ use vinit::cmd::vinit::status::{PendingShutdown, Report, render, to_json};
 use vinit::cmd::vinit::{blame, status};
 use vinit::rc::record::{Run, parse};
 use vinit::status::decode;
+use vinit::supervise::files::ConfigFile;
+use vinit::supervise::overview::{ServiceView, overview};
+use vinit::supervise::{config, state};
 
 const STATUS_FILE: &str = "vinit-status 1
 pid 1
@@ -26,6 +29,41 @@ entry\t1\t2345\trespawn\trunning\t412\t1\t-\t-\t/etc/inittab:9\t/sbin/getty 3840
 entry\tS0\t2345\trespawn\tdisabled\t530\t10\t256\t1300\t/etc/inittab.d/serial.tab:1\t/sbin/getty -L ttyS9
 entry\tl3\t3\twait\tnot-in-level\t0\t0\t-\t-\t/etc/inittab:5\t/etc/init.d/rc 3
 ";
+
+/// init's supervision state file: cron crashed and came back, nginx crash
+/// looped and was given up, web was stopped on purpose, mail restarts.
+const SUPERVISE_STATE: &str = "# vinit supervision state (written by init)
+service\tcron\tphase=watching\tpid=732\trestarts=1\trecent=7000\tfailed=1796039882\tcause=killed by SIGKILL
+service\tmail\tphase=waiting:9000\tpid=-\trestarts=1\trecent=8000\tfailed=1796040107\tcause=killed by SIGSEGV (core dumped)
+service\tnginx\tphase=given-up:815\tpid=815\trestarts=10\trecent=1,2,3,4,5,6,7,8,9,10\tfailed=1796040107\tcause=exited with status 1
+service\tweb\tphase=stopped:640\tpid=640\trestarts=0\trecent=
+";
+
+/// The settings files (mail's has an error) and init's state, with the
+/// daemons found running.
+fn supervised() -> Vec<ServiceView> {
+    let settings = [
+        ("cron", ""),
+        ("mail", "delay=soon\n"),
+        ("nginx", "limit=10/120\n"),
+        ("web", ""),
+    ];
+    let files = settings
+        .iter()
+        .map(|(name, text)| {
+            let file = ConfigFile {
+                path: format!("/etc/vinit/supervise.d/{name}").into(),
+                stamp: None,
+                parsed: config::parse(text),
+            };
+            (name.to_string(), file)
+        })
+        .collect();
+    let (saved, problems) = state::parse(SUPERVISE_STATE);
+    assert!(problems.is_empty(), "{problems:?}");
+    let running = [("cron".to_string(), 732)].into();
+    overview(&files, saved, &running)
+}
 
 const HEADER: &str = "#level\tprevious\tscript\taction\tlink\tstart_monotonic_ns\tend_monotonic_ns\tstart_wall\tend_wall\tstatus\tresult\tafter";
 
@@ -59,6 +97,7 @@ fn report() -> Report {
             command: "shutdown -r +5".to_string(),
             notice: None,
         }),
+        services: supervised(),
         runs: vec![boot_record()],
     }
 }
@@ -81,6 +120,15 @@ S0  2345    respawn      disabled until 12:08:20    -        10  exit 1     /sbi
 l3  3       wait         not-in-level               -         0  -          /etc/init.d/rc 3
 disabled: respawning too fast: 10 starts within 120 s; init tries again at the time shown
 
+Supervised services
+SERVICE  PID  STATE        RESTARTS  LAST FAILURE
+cron     732  supervised          1  2026-11-30 11:58:02 killed by SIGKILL
+mail       -  restarting*         1  2026-11-30 12:01:47 killed by SIGSEGV (core dumped)
+nginx      -  given up           10  2026-11-30 12:01:47 exited with status 1
+web        -  stopped             0  -
+given up: too many restarts within its limit; re-arm with 'vinit supervise NAME' or 'service NAME start'
+*: its file in /etc/vinit/supervise.d has errors ('vinit check' lists them); init keeps the last good settings
+
 Last rc run of each script
 SCRIPT      LEVEL   ACTION  RESULT   EXIT  DURATION  STARTED
 cron        N -> 2  start   failed   1      0.050 s  10:00:01
@@ -97,9 +145,24 @@ fn status_colours_only_when_asked() {
     let coloured = render(&report(), true);
     assert!(coloured.contains("\x1b[32mrunning\x1b[0m"), "{coloured}");
     assert!(coloured.contains("\x1b[31mfailed\x1b[0m"), "{coloured}");
+    assert!(coloured.contains("\x1b[31mgiven up\x1b[0m"), "{coloured}");
     // Colour never shifts the columns: without escapes it is the plain text.
     let stripped = regex_free_strip(&coloured);
     assert_eq!(stripped, render(&report(), false));
+}
+
+#[test]
+fn status_without_supervised_services_says_so_in_one_line() {
+    let mut report = report();
+    report.services.clear();
+    let text = render(&report, false);
+    assert!(
+        text.contains(
+            "\n\nNo supervised services (/etc/vinit/supervise.d is empty).\n\nLast rc run of each script\n"
+        ),
+        "{text}"
+    );
+    assert_eq!(to_json(&report)["services"], serde_json::json!([]));
 }
 
 /// Removes `ESC [ … m` sequences.
@@ -191,6 +254,7 @@ fn status_json_schema() {
             ("booted", "string|null"),
             ("shutdown", "object|null"),
             ("entries", "array"),
+            ("services", "array"),
             ("scripts", "array"),
         ],
     );
@@ -247,6 +311,60 @@ fn status_json_schema() {
     assert_eq!(disabled["disabled_until"], "2026-11-30T12:08:20+00:00");
     assert_eq!(disabled["last_exit"], serde_json::json!({ "code": 1 }));
     assert_eq!(disabled["file"], "/etc/inittab.d/serial.tab");
+    let services = json["services"].as_array().unwrap();
+    assert_eq!(services.len(), 4);
+    for service in services {
+        assert_shape(
+            service,
+            &[
+                ("name", "string"),
+                ("pid", "number|null"),
+                ("state", "string"),
+                ("restarts", "number"),
+                ("last_failure", "object|null"),
+                ("settings_rejected", "bool"),
+            ],
+        );
+        let state = service["state"].as_str().unwrap();
+        assert!(
+            [
+                "supervised",
+                "stopped",
+                "restarting",
+                "given-up",
+                "shutting-down",
+                "unknown"
+            ]
+            .contains(&state),
+            "{state}"
+        );
+        if !service["last_failure"].is_null() {
+            assert_shape(
+                &service["last_failure"],
+                &[("time", "string"), ("cause", "string")],
+            );
+        }
+    }
+    assert_eq!(
+        services[0],
+        serde_json::json!({
+            "name": "cron",
+            "pid": 732,
+            "state": "supervised",
+            "restarts": 1,
+            "last_failure": {"time": "2026-11-30T11:58:02+00:00", "cause": "killed by SIGKILL"},
+            "settings_rejected": false,
+        })
+    );
+    assert_eq!(
+        (&services[1]["state"], &services[1]["settings_rejected"]),
+        (&"restarting".into(), &true.into())
+    );
+    assert_eq!(
+        (&services[2]["state"], &services[2]["restarts"]),
+        (&"given-up".into(), &10.into())
+    );
+    assert_eq!(services[3]["last_failure"], Value::Null);
     for script in json["scripts"].as_array().unwrap() {
         assert_shape(script, LINE_SHAPE);
     }

@@ -1,6 +1,7 @@
 //! `vinit status [--json]`: the levels, the boot time, a pending shutdown,
 //! every inittab entry's state (from the status file PID 1 writes, see
-//! [`crate::status`]) and the last rc run of every script (from rc's run
+//! [`crate::status`]), the supervised services (as `vinit supervise
+//! --list` shows them) and the last rc run of every script (from rc's run
 //! records). Gathering ([`gather`]) is apart from rendering ([`render`],
 //! [`to_json`]), which are pure.
 
@@ -11,15 +12,20 @@ use serde_json::{Value, json};
 
 use super::table::{Cell, Table};
 use super::{Colour, EXIT_NOT_VINIT, Parsed, paint, parse_options, seconds, use_colour};
+use crate::cmd::supervise::{failure_datetime, services_table};
 use crate::rc::record::{self, Line, RECORD_DIR, Run};
 use crate::status::{EntryState, InitStatus, STATUS_PATH, decode, describe_wait_status};
+use crate::supervise::CONFIG_DIR;
+use crate::supervise::files::read_overview;
+use crate::supervise::overview::ServiceView;
 
 pub const USAGE: &str = "\
 Usage: vinit status [--json]
 
 Shows the current and previous runlevel, when init started, a pending
-shutdown, every inittab entry (state, PID, respawns, last exit status) and
-the last rc run of every script.
+shutdown, every inittab entry (state, PID, respawns, last exit status),
+every supervised service (PID, state, restarts, last failure) and the
+last rc run of every script.
 
   --json    machine-readable output (schema vinit-status/1, see vinit(8))
   --help    this text
@@ -54,6 +60,8 @@ pub struct Report {
     /// CLOCK_MONOTONIC now, in seconds (the limiter's clock).
     pub now_monotonic_s: u64,
     pub shutdown: Option<PendingShutdown>,
+    /// The supervised services, by name.
+    pub services: Vec<ServiceView>,
     /// rc's run records, oldest first.
     pub runs: Vec<Run>,
 }
@@ -213,6 +221,7 @@ pub fn gather() -> Result<Report, Unavailable> {
         now: Local::now().fixed_offset(),
         now_monotonic_s: monotonic_seconds(),
         shutdown: pending_shutdown(),
+        services: read_overview(Path::new("/")),
         runs,
         init,
     })
@@ -395,6 +404,21 @@ pub fn render(report: &Report, colour: bool) -> String {
         ));
     }
 
+    out.push('\n');
+    if report.services.is_empty() {
+        out.push_str(&format!(
+            "No supervised services ({CONFIG_DIR} is empty).\n"
+        ));
+    } else {
+        out.push_str(&paint("Supervised services", Colour::Bold, colour));
+        out.push('\n');
+        out.push_str(&services_table(
+            &report.services,
+            report.now.offset(),
+            colour,
+        ));
+    }
+
     let lines = last_runs(&report.runs);
     out.push('\n');
     if lines.is_empty() {
@@ -491,6 +515,18 @@ pub fn to_json(report: &Report) -> Value {
             "notice": s.notice,
         })),
         "entries": entries,
+        "services": report.services.iter().map(|service| json!({
+            "name": service.name,
+            "pid": service.pid,
+            "state": service.state.name(),
+            "restarts": service.restarts,
+            "last_failure": service.last_failure.as_ref().map(|failure| json!({
+                "time": failure_datetime(failure.at, report.now.offset())
+                    .map(|time| time.to_rfc3339()),
+                "cause": failure.cause,
+            })),
+            "settings_rejected": service.settings_rejected,
+        })).collect::<Vec<_>>(),
         "scripts": last_runs(&report.runs).into_iter().map(line_json).collect::<Vec<_>>(),
     })
 }
