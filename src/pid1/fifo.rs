@@ -320,13 +320,19 @@ fn open_fifo(path: &Path) -> std::io::Result<File> {
 /// tens of microseconds (console and kernel log), so logging every packet
 /// of a junk flood would starve the valid requests behind it.
 pub const BOGUS_REPORT_INTERVAL: Duration = Duration::from_secs(1);
+/// How many pieces of junk per interval are logged one by one, as sysvinit
+/// does, before the rest is only counted.
+pub const BOGUS_REPORT_BURST: u32 = 5;
 
-/// Rate limit for `got bogus initrequest`: the first piece of junk is
-/// logged at once, the rest within [`BOGUS_REPORT_INTERVAL`] only counted
-/// and summed up when the interval ends. Pure: time is passed in.
+/// Rate limit for `got bogus initrequest`: the first
+/// [`BOGUS_REPORT_BURST`] pieces of junk in an interval are logged as
+/// sysvinit logs them, the rest counted and summed up when the interval
+/// ends (one line per interval while a flood lasts). Pure: time is passed
+/// in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BogusReport {
-    quiet_until: Option<Duration>,
+    interval_end: Option<Duration>,
+    logged: u32,
     dropped: u64,
     bytes: u64,
 }
@@ -334,27 +340,49 @@ pub struct BogusReport {
 impl BogusReport {
     /// `bytes` of junk were dropped at `now`: the message to log, if any.
     pub fn junk(&mut self, bytes: usize, now: Duration) -> Option<String> {
-        if self.quiet_until.is_some_and(|until| now < until) {
-            self.dropped = self.dropped.saturating_add(1);
-            self.bytes = self.bytes.saturating_add(bytes as u64);
-            return None;
+        let mut summary = None;
+        if self.interval_end.is_none_or(|end| now >= end) {
+            summary = self.summary();
+            self.interval_end = Some(now + BOGUS_REPORT_INTERVAL);
+            // A flood going on stays summed up; after a quiet interval,
+            // junk is logged piece by piece again.
+            self.logged = if summary.is_some() {
+                BOGUS_REPORT_BURST
+            } else {
+                0
+            };
         }
-        let summary = self.flush(now);
-        self.quiet_until = Some(now + BOGUS_REPORT_INTERVAL);
-        Some(match summary {
-            Some(summary) => format!("{summary}; got bogus initrequest"),
-            None => "got bogus initrequest".to_string(),
-        })
+        if self.logged < BOGUS_REPORT_BURST {
+            self.logged += 1;
+            return Some(match summary {
+                Some(summary) => format!("{summary}; got bogus initrequest"),
+                None => "got bogus initrequest".to_string(),
+            });
+        }
+        self.dropped = self.dropped.saturating_add(1);
+        self.bytes = self.bytes.saturating_add(bytes as u64);
+        summary
     }
 
     /// When [`BogusReport::flush`] has a count to log.
     pub fn deadline(&self) -> Option<Duration> {
-        self.quiet_until.filter(|_| self.dropped > 0)
+        self.interval_end.filter(|_| self.dropped > 0)
     }
 
     /// Once the interval is over: how much was dropped without a message.
     pub fn flush(&mut self, now: Duration) -> Option<String> {
-        if self.dropped == 0 || self.quiet_until.is_some_and(|until| now < until) {
+        if self.interval_end.is_some_and(|end| now < end) {
+            return None;
+        }
+        let summary = self.summary()?;
+        // Still limited: a flood gets one line per interval.
+        self.interval_end = Some(now + BOGUS_REPORT_INTERVAL);
+        self.logged = BOGUS_REPORT_BURST;
+        Some(summary)
+    }
+
+    fn summary(&mut self) -> Option<String> {
+        if self.dropped == 0 {
             return None;
         }
         let message = format!(
@@ -363,8 +391,6 @@ impl BogusReport {
         );
         self.dropped = 0;
         self.bytes = 0;
-        // Still limited: a flood gets one line per interval.
-        self.quiet_until = Some(now + BOGUS_REPORT_INTERVAL);
         Some(message)
     }
 }
@@ -676,16 +702,17 @@ mod tests {
     }
 
     #[test]
-    fn bogus_report_logs_the_first_and_then_a_count_per_interval() {
+    fn bogus_report_logs_a_few_and_then_a_count_per_interval() {
         let second = |s: f64| Duration::from_secs_f64(s);
+        let plain = Some("got bogus initrequest".to_string());
         let mut report = BogusReport::default();
-        assert_eq!(
-            report.junk(5, second(10.0)).as_deref(),
-            Some("got bogus initrequest")
-        );
+        // A few, as sysvinit logs them.
+        for i in 0..BOGUS_REPORT_BURST {
+            assert_eq!(report.junk(5, second(10.0 + f64::from(i) * 0.01)), plain);
+        }
         assert_eq!(report.deadline(), None, "nothing to sum up yet");
         for i in 0..1000 {
-            assert_eq!(report.junk(384, second(10.0 + f64::from(i) * 0.0005)), None);
+            assert_eq!(report.junk(384, second(10.1 + f64::from(i) * 0.0005)), None);
         }
         assert_eq!(report.deadline(), Some(second(11.0)));
         assert_eq!(report.flush(second(10.9)), None);
@@ -694,19 +721,20 @@ mod tests {
             Some("got bogus initrequest: 1000 more dropped (384000 bytes) without a message")
         );
         assert_eq!(report.flush(second(11.5)), None);
-        // Still within the new interval: counted.
+        // The flood goes on: counted, one summary per interval.
         assert_eq!(report.junk(1, second(11.5)), None);
-        // Junk after the interval with a count not yet flushed: both.
         assert_eq!(
-            report.junk(2, second(13.0)).as_deref(),
-            Some(
-                "got bogus initrequest: 1 more dropped (1 bytes) without a message; \
-                 got bogus initrequest"
-            )
+            report.junk(2, second(12.5)).as_deref(),
+            Some("got bogus initrequest: 1 more dropped (1 bytes) without a message")
         );
+        assert_eq!(report.junk(2, second(12.6)), None);
         assert_eq!(
-            report.junk(2, second(20.0)).as_deref(),
-            Some("got bogus initrequest")
+            report.flush(second(13.5)).as_deref(),
+            Some("got bogus initrequest: 2 more dropped (4 bytes) without a message")
         );
+        // After a quiet interval, piece by piece again.
+        assert_eq!(report.junk(2, second(20.0)), plain);
+        assert_eq!(report.junk(2, second(20.1)), plain);
+        assert_eq!(report.deadline(), None);
     }
 }
