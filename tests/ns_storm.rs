@@ -384,7 +384,25 @@ fn junk_flood(init: Init) {
         .sum();
     let sent = Instant::now();
     run_ok(&pid1, &["/sbin/telinit", "5"]);
-    expect(&pid1, "INIT: Switching to runlevel: 5");
+    let switched = "INIT: Switching to runlevel: 5";
+    if init == Init::Debian
+        && let Err(transcript) = pid1.wait_console(switched, Duration::from_secs(30))
+    {
+        // sysvinit reads 384 bytes at a time: after junk of other lengths
+        // its reads no longer start where requests start.
+        let bogus = transcript.matches("got bogus initrequest").count();
+        report(
+            "junk-flood",
+            init,
+            before,
+            usage(&pid1),
+            &format!(", telinit 5 not honoured within 30 s after the junk, {bogus} bogus messages"),
+        );
+        return;
+    }
+    if init == Init::Ours {
+        expect(&pid1, switched);
+    }
     let honoured_after = sent.elapsed();
     let env = expect(&pid1, "END-OF-ENV");
     let seen = env

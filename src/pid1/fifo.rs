@@ -147,7 +147,10 @@ impl Fifo {
                 "{} {problem}, and no fifo can be made: {error}",
                 self.path.display()
             ),
-            (None, Err(error)) => format!("cannot make fifo {}: {error}", self.path.display()),
+            // Nothing there and nothing can be made (a read-only root
+            // before /run is mounted): quiet, as sysvinit is; the watch
+            // wakes init when that changes.
+            (None, Err(_)) => return None,
         };
         if self.reported.as_ref() == Some(&message) {
             return None;
@@ -699,6 +702,11 @@ mod tests {
         );
         assert!(fifo.fd().is_none());
         assert_eq!(fifo.ensure_open(), None, "not again on every pass");
+
+        // Nowhere to make one (no /run yet): quiet.
+        let mut fifo = Fifo::new(&dir.path().join("missing/initctl"), None);
+        assert_eq!(fifo.ensure_open(), None);
+        assert!(fifo.fd().is_none());
     }
 
     #[test]
