@@ -727,6 +727,7 @@ fn inject_fault(root: &TestRoot, pid: i32) {
 }
 
 /// The PID of `pid` inside the namespace (the last of its `NSpid` line).
+#[cfg(feature = "fault-injection")]
 fn namespace_pid(host_pid: i32) -> i32 {
     std::fs::read_to_string(format!("/proc/{host_pid}/status"))
         .ok()
