@@ -775,7 +775,11 @@ fn a_panic_in_the_main_loop_is_recovered_by_reexec() {
             .iter()
             .any(|r| r.ut_type == vinit::utmp::DEAD_PROCESS && r.id == "a" && r.pid == victim);
         assert!(dead, "no DEAD_PROCESS record for {victim}");
-        assert_eq!(running(&pid1, "sleep 1001").len(), 1);
+        // Respawned once (its shell has exec'd sleep once it is seen).
+        let respawned = poll_until(WAIT, || {
+            (running(&pid1, "sleep 1001").len() == 1).then_some(())
+        });
+        assert!(respawned.is_some(), "{:?}", processes(&pid1));
         assert_eq!(zombies(&pid1), 0);
         run_ok(&pid1, &["/sbin/telinit", "3"]);
         expect(&pid1, "INIT: Switching to runlevel: 3");
