@@ -60,7 +60,7 @@ test-deps:
 # Doc tests first, so that the runner's closing summary is nextest's, over every other test.
 test: test-deps
 	$(CARGO) test --locked --doc
-	$(CARGO) nextest run --locked --no-fail-fast
+	$(CARGO) nextest run --locked --no-fail-fast --features fault-injection
 
 # The demo is an example program built on the VM test harness (examples/demo.rs).
 demo: test-deps

@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -30,6 +30,11 @@ pub const CMD_POWEROK: i32 = 4;
 pub const CMD_BSD: i32 = 5;
 pub const CMD_SETENV: i32 = 6;
 pub const CMD_UNSETENV: i32 = 7;
+/// Test builds only (`--features fault-injection`): makes init's main loop
+/// panic, to test its recovery. Any other build answers `got unimplemented
+/// initrequest.`
+#[cfg(feature = "fault-injection")]
+pub const CMD_FAULT: i32 = 0x4641_554c;
 
 /// The FIFO init reads and telinit writes.
 pub const FIFO_PATH: &str = "/run/initctl";
@@ -188,6 +193,106 @@ impl Request {
     }
 }
 
+/// Cuts the FIFO's byte stream into requests (init's side).
+///
+/// The FIFO is a byte stream: a write of 384 bytes is atomic (below
+/// `PIPE_BUF`), but junk of any length may come before or between requests.
+/// sysvinit reads 384 bytes at a time and drops each read that is not a
+/// request, so one stray byte makes it drop the request after it too. The
+/// framer instead re-synchronises on the magic number: bytes before the next
+/// magic are dropped as junk, and the request that starts there is kept.
+///
+/// The reader asks for exactly what completes the current packet
+/// ([`Framer::space`]), so the framer never holds more than one packet and
+/// nothing behind a request is read before that request is handled (a
+/// `telinit u` leaves the requests after it in the pipe for the new image).
+/// A read that returns less than was asked for has emptied the pipe: since a
+/// request is written atomically, a partial packet left then can only be
+/// junk, and it is dropped at once rather than joined to the next write.
+/// Pure: no I/O; never panics, whatever the bytes.
+#[derive(Debug, Clone)]
+pub struct Framer {
+    buffer: [u8; REQUEST_LEN],
+    len: usize,
+}
+
+/// What one read gave: at most one request, and how much junk it dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Framed {
+    pub request: Option<Request>,
+    /// Bytes dropped as junk (0: none).
+    pub junk: usize,
+}
+
+impl Default for Framer {
+    fn default() -> Framer {
+        Framer::new()
+    }
+}
+
+impl Framer {
+    pub fn new() -> Framer {
+        Framer {
+            buffer: [0; REQUEST_LEN],
+            len: 0,
+        }
+    }
+
+    /// Where the next read must go: exactly the bytes that complete the
+    /// current packet (never empty).
+    pub fn space(&mut self) -> &mut [u8] {
+        self.buffer.get_mut(self.len..).unwrap_or_default()
+    }
+
+    /// `read` put `n` bytes into [`Framer::space`]. A short read (fewer than
+    /// the space) means the pipe is empty now.
+    pub fn filled(&mut self, n: usize) -> Framed {
+        let wanted = REQUEST_LEN - self.len;
+        let n = n.min(wanted);
+        self.len += n;
+        if n < wanted {
+            return Framed {
+                request: None,
+                junk: self.drained(),
+            };
+        }
+        if self.buffer.starts_with(&MAGIC.to_ne_bytes()) {
+            self.len = 0;
+            return Framed {
+                request: Request::decode(&self.buffer).ok(),
+                junk: 0,
+            };
+        }
+        let junk = next_magic(&self.buffer);
+        self.buffer.copy_within(junk.., 0);
+        self.len = REQUEST_LEN - junk;
+        Framed {
+            request: None,
+            junk,
+        }
+    }
+
+    /// The pipe is empty (`EAGAIN`): a partial packet is junk. Returns how
+    /// many bytes were dropped.
+    pub fn drained(&mut self) -> usize {
+        std::mem::take(&mut self.len)
+    }
+}
+
+/// Where the magic number could start after offset 0: its first full
+/// occurrence, or a tail that is its beginning; the buffer's length if
+/// neither.
+fn next_magic(buffer: &[u8]) -> usize {
+    let magic = MAGIC.to_ne_bytes();
+    (1..buffer.len())
+        .find(|&start| {
+            let rest = buffer.get(start..).unwrap_or_default();
+            let n = rest.len().min(magic.len());
+            rest.get(..n) == magic.get(..n)
+        })
+        .unwrap_or(buffer.len())
+}
+
 /// Why a request could not be delivered.
 #[derive(Debug)]
 pub enum SendError {
@@ -195,6 +300,9 @@ pub enum SendError {
     Timeout { fifo: String },
     /// Opening or writing failed.
     Io { fifo: String, errno: Errno },
+    /// The path names something else than a FIFO (a regular file put in
+    /// its place): nothing is written into it.
+    NotAFifo { fifo: String },
 }
 
 impl fmt::Display for SendError {
@@ -205,6 +313,7 @@ impl fmt::Display for SendError {
                 write!(f, "timeout opening/writing control channel {fifo}")
             }
             SendError::Io { fifo, errno } => write!(f, "{fifo}: {}", errno.desc()),
+            SendError::NotAFifo { fifo } => write!(f, "{fifo} is not a fifo"),
         }
     }
 }
@@ -247,6 +356,11 @@ pub fn send(fifo: &Path, requests: &[Request]) -> Result<(), SendError> {
             Err(e) => return Err(io_error(e)),
         }
     };
+    // A regular file (or a device) put in the FIFO's place would take the
+    // request without anyone reading it, or be overwritten by it.
+    if !file.metadata().map_err(io_error)?.file_type().is_fifo() {
+        return Err(SendError::NotAFifo { fifo: name });
+    }
 
     for request in requests {
         let bytes = request.encode();
@@ -423,6 +537,143 @@ mod tests {
         assert_eq!(Request::decode(&[0xff; REQUEST_LEN]), Err(Bogus));
     }
 
+    /// Feeds `stream` to a framer as a pipe holding it would give it (each
+    /// read gets what it asks for, or the rest), then reports the pipe empty.
+    fn frame_stream(stream: &[u8]) -> (Vec<Request>, usize) {
+        let mut framer = Framer::new();
+        let (mut requests, mut junk) = (Vec::new(), 0);
+        let mut rest = stream;
+        while !rest.is_empty() {
+            let space = framer.space();
+            assert!(!space.is_empty(), "the framer always wants bytes");
+            let n = space.len().min(rest.len());
+            space[..n].copy_from_slice(&rest[..n]);
+            rest = &rest[n..];
+            let framed = framer.filled(n);
+            requests.extend(framed.request);
+            junk += framed.junk;
+        }
+        junk += framer.drained();
+        (requests, junk)
+    }
+
+    #[test]
+    fn framer_reads_back_to_back_requests_one_at_a_time() {
+        let mut stream = Request::runlevel(b'u', 3).encode().to_vec();
+        stream.extend(Request::runlevel(b'5', 3).encode());
+        let mut framer = Framer::new();
+        assert_eq!(framer.space().len(), REQUEST_LEN);
+        framer.space().copy_from_slice(&stream[..REQUEST_LEN]);
+        let first = framer.filled(REQUEST_LEN);
+        assert_eq!(first.request, Some(Request::runlevel(b'u', 3)));
+        assert_eq!(first.junk, 0);
+        // Nothing of the second request has been taken out of the pipe.
+        assert_eq!(framer.space().len(), REQUEST_LEN);
+        assert_eq!(
+            frame_stream(&stream),
+            (
+                vec![Request::runlevel(b'u', 3), Request::runlevel(b'5', 3)],
+                0
+            )
+        );
+    }
+
+    #[test]
+    fn framer_resynchronises_on_the_magic_after_junk() {
+        let requests = [
+            Request::runlevel(b'3', 3),
+            Request::setenv(&["INIT_A=1"]).expect("fits"),
+            Request::runlevel(b'q', 0),
+        ];
+        // Junk of awkward lengths, with no magic byte in it, and a lone
+        // first magic byte right before a request.
+        let junk: [&[u8]; 3] = [b"x", &[0x69], &[7u8; 1000]];
+        let mut stream = Vec::new();
+        for (junk, request) in junk.iter().zip(&requests) {
+            stream.extend_from_slice(junk);
+            stream.extend(request.encode());
+        }
+        stream.extend_from_slice(b"trailing");
+        let junk_len = 1 + 1 + 1000 + 8;
+        assert_eq!(frame_stream(&stream), (requests.to_vec(), junk_len));
+    }
+
+    #[test]
+    fn framer_drops_a_short_read_at_once() {
+        let mut framer = Framer::new();
+        framer.space()[..5].copy_from_slice(b"short");
+        assert_eq!(
+            framer.filled(5),
+            Framed {
+                request: None,
+                junk: 5
+            }
+        );
+        // A request written after it is read whole.
+        let request = Request::runlevel(b'2', 3);
+        framer.space().copy_from_slice(&request.encode());
+        assert_eq!(framer.filled(REQUEST_LEN).request, Some(request));
+        // A wrong magic is 384 bytes of junk; the pipe running dry drops a
+        // kept tail too.
+        let mut wrong = Request::runlevel(b'3', 3).encode();
+        wrong[0] ^= 0xff;
+        wrong[REQUEST_LEN - 1] = 0x69;
+        framer.space().copy_from_slice(&wrong);
+        assert_eq!(framer.filled(REQUEST_LEN).junk, REQUEST_LEN - 1);
+        assert_eq!(framer.space().len(), REQUEST_LEN - 1);
+        assert_eq!(framer.drained(), 1);
+        assert_eq!(framer.space().len(), REQUEST_LEN);
+    }
+
+    #[test]
+    fn framer_never_panics_and_accounts_for_every_byte() {
+        // xorshift: reproducible junk without a dependency.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let magic = MAGIC.to_ne_bytes();
+        for round in 0..200 {
+            let mut stream = Vec::new();
+            let mut valid = Vec::new();
+            while stream.len() < 20_000 {
+                match next() % 4 {
+                    0 => {
+                        let request = Request::runlevel(b'0' + (next() % 10) as u8, 3);
+                        stream.extend(request.encode());
+                        valid.push(request);
+                    }
+                    // Random bytes, now and then with the magic's first bytes.
+                    1 => stream.extend_from_slice(&magic[..(next() % 4) as usize]),
+                    _ => {
+                        let len = (next() % 700) as usize;
+                        stream.extend((0..len).map(|_| next() as u8));
+                    }
+                }
+            }
+            let (got, junk) = frame_stream(&stream);
+            assert_eq!(
+                got.len() * REQUEST_LEN + junk,
+                stream.len(),
+                "round {round}"
+            );
+            // Junk without a full magic in it never costs a request.
+            if !stream_has_stray_magic(&stream, &valid) {
+                assert_eq!(got, valid, "round {round}");
+            }
+        }
+    }
+
+    /// Whether the random junk happens to hold a full magic number (more
+    /// occurrences than requests).
+    fn stream_has_stray_magic(stream: &[u8], valid: &[Request]) -> bool {
+        let magic = MAGIC.to_ne_bytes();
+        stream.windows(4).filter(|w| *w == magic).count() != valid.len()
+    }
+
     #[test]
     fn unknown_commands_decode_as_is() {
         let mut r = Request::runlevel(b'3', 3);
@@ -530,6 +781,19 @@ mod tests {
         send(&fifo, &requests).unwrap();
         let bytes = reader.join().unwrap();
         assert_eq!(bytes, vector("shutdown-H-h-t0-now.bin"));
+    }
+
+    #[test]
+    fn send_refuses_a_regular_file_in_the_fifos_place() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("initctl");
+        std::fs::write(&path, b"keep").expect("file");
+        let error = send(&path, &[Request::runlevel(b'3', 3)]).expect_err("not a fifo");
+        assert_eq!(
+            error.to_string(),
+            format!("{} is not a fifo", path.display())
+        );
+        assert_eq!(std::fs::read(&path).expect("read"), b"keep");
     }
 
     #[test]

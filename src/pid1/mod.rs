@@ -43,7 +43,7 @@ use crate::supervisor::{
 use crate::sys::process::{exit_now, fork, reset_signal_dispositions};
 use crate::utmp::{self, Recorder};
 use console::{Console, DEV_NULL, DEV_TTY0, Dest, Logger};
-use fifo::{FIFO_FD, Fifo, OpenProblem, Received, Watch};
+use fifo::{BogusReport, FIFO_FD, Fifo, Received, Watch};
 use power::read_powerstatus;
 use state::SavedState;
 use status::StatusWriter;
@@ -123,11 +123,12 @@ pub fn main(args: Vec<String>) -> i32 {
         watch: Watch::new(Path::new(FIFO_PATH)),
         status: StatusWriter::new(),
         supervision,
+        bogus: BogusReport::default(),
     };
     // Open /run/initctl before the first entry starts, so that a `telinit`
     // from a boot script, or right after "Entering runlevel", finds it.
     // (A /run mounted later is noticed by `watch`, and the FIFO recreated.)
-    if let Some(OpenProblem::NotAFifo(message)) = init.system.fifo.ensure_open() {
+    if let Some(message) = init.system.fifo.ensure_open() {
         init.system.logger.log(Dest::Both, &message);
     }
     let start = catch_unwind(AssertUnwindSafe(|| {
@@ -420,8 +421,9 @@ impl Effects for System {
             .collect();
         let env: Vec<_> = env.iter().filter_map(|var| c(var.as_bytes())).collect();
         if let Some(program) = c(INIT_PATH.as_bytes()) {
-            self.fifo.release();
+            self.fifo.hand_over();
             let _ = execve(&program, &argv, &env);
+            self.fifo.keep_private();
         }
         state::close_state_fd();
     }
@@ -431,13 +433,18 @@ struct Init {
     supervisor: Supervisor,
     system: System,
     signals: Option<SignalFd>,
-    /// Wakes us when the FIFO is removed or hidden by a mount.
+    /// Wakes us when the FIFO is removed, replaced or hidden by a mount.
     watch: Watch,
     /// `/run/vinit/status`, for `vinit status` and `telinit --wait`.
     status: StatusWriter,
     /// Supervised services (`/etc/vinit/supervise.d`).
     supervision: supervise::Supervision,
+    bogus: BogusReport,
 }
+
+/// At most this many things are read from the FIFO in one pass, so that a
+/// flood of it cannot keep init from reaping and handling signals.
+const FIFO_READS_PER_PASS: usize = 256;
 
 impl Init {
     /// After a panic in a pass: re-execute `/sbin/init` with the current
@@ -471,7 +478,7 @@ impl Init {
     /// One turn of the event loop.
     fn pass(&mut self) {
         let accepting = self.supervisor.accepts_requests();
-        if accepting && let Some(OpenProblem::NotAFifo(message)) = self.system.fifo.ensure_open() {
+        if accepting && let Some(message) = self.system.fifo.ensure_open() {
             self.system.logger.log(Dest::Both, &message);
         }
         // What the last pass (or the boot) changed, before sleeping.
@@ -479,14 +486,29 @@ impl Init {
         self.wait(accepting);
         let signals = self.read_signals();
         self.handle_signals(&signals);
-        if self.supervisor.accepts_requests() {
-            for received in self.system.fifo.read_all() {
-                self.received(received);
-            }
+        self.read_requests();
+        if let Some(message) = self.bogus.flush(now()) {
+            self.system.logger.log(Dest::Both, &message);
         }
         self.supervisor.tick(&mut self.system, now());
         self.observe_level();
         self.supervision.tick(&mut self.system, now());
+    }
+
+    /// Handles what the FIFO holds, one request at a time: a request that
+    /// re-executes init leaves those behind it in the FIFO for the new
+    /// image, and one that stops the supervisor (a level change's kill
+    /// rounds, SIGTSTP) leaves them there until it accepts requests again.
+    fn read_requests(&mut self) {
+        for _ in 0..FIFO_READS_PER_PASS {
+            if !self.supervisor.accepts_requests() {
+                break;
+            }
+            let Some(received) = self.system.fifo.read_one() else {
+                break;
+            };
+            self.received(received);
+        }
     }
 
     /// Sleeps until a signal, a request or the policy's next deadline.
@@ -494,6 +516,7 @@ impl Init {
         let deadline = [
             self.supervisor.next_deadline(),
             self.supervision.next_deadline(),
+            self.bogus.deadline(),
         ]
         .into_iter()
         .flatten()
@@ -549,7 +572,9 @@ impl Init {
 
     /// In sysvinit's order: PWR, INT, WINCH, CHLD (and reaping on every
     /// pass), HUP, USR1/USR2; then TSTP/CONT and the container stop
-    /// signals. Everything else (TERM, QUIT, ALRM, …) is dropped.
+    /// signals: SIGRTMIN+3/+4, and SIGTERM when init is PID 1 of a
+    /// container (see [`in_a_container`]). Everything else (SIGTERM on the
+    /// host, QUIT, ALRM, …) is dropped.
     fn handle_signals(&mut self, signals: &[i32]) {
         let has = |signal: Signal| signals.contains(&(signal as i32));
         if has(Signal::SIGPWR) {
@@ -580,7 +605,10 @@ impl Init {
                 self.event(Event::Stop);
             } else if signal == Signal::SIGCONT as i32 {
                 self.event(Event::Continue);
-            } else if signal == libc::SIGRTMIN() + 3 || signal == libc::SIGRTMIN() + 4 {
+            } else if signal == libc::SIGRTMIN() + 3
+                || signal == libc::SIGRTMIN() + 4
+                || (signal == Signal::SIGTERM as i32 && in_a_container())
+            {
                 self.event(Event::PowerOff);
             } else if signal == libc::SIGRTMIN() + crate::supervise::RELOAD_SIGNAL_OFFSET {
                 self.supervision.reload(&mut self.system);
@@ -632,19 +660,68 @@ impl Init {
     fn received(&mut self, received: Received) {
         match received {
             Received::Request(request) => {
+                #[cfg(feature = "fault-injection")]
+                inject_fault(&request);
                 // sysvinit looks for the console again on every request.
                 let console = Console::select();
                 self.system.logger.set_console(console.clone());
                 self.system.console = console;
                 self.event(Event::Request(request));
             }
-            Received::Bogus => self.system.logger.log(Dest::Both, "got bogus initrequest"),
+            Received::Junk(bytes) => {
+                if let Some(message) = self.bogus.junk(bytes, now()) {
+                    self.system.logger.log(Dest::Both, &message);
+                }
+            }
             Received::ReadError => self
                 .system
                 .logger
                 .log(Dest::Both, "error reading initrequest"),
         }
     }
+}
+
+/// The inode number of the initial PID namespace (the kernel's
+/// `PROC_PID_INIT_INO`), fixed since Linux 3.8.
+const INITIAL_PID_NAMESPACE_INODE: u64 = 0xEFFF_FFFC;
+
+/// Whether init is PID 1 of a PID namespace other than the host's (a
+/// container). There `docker stop` and other managers send SIGTERM and
+/// expect it to stop the container, which sysvinit ignores (so the manager
+/// kills it after a grace period). Looked at when SIGTERM comes, not at
+/// start: the host's `/proc` may be mounted only by a boot script. Without
+/// `/proc`, the answer is no, and SIGTERM is ignored as sysvinit does.
+fn in_a_container() -> bool {
+    nix::unistd::getpid().as_raw() == 1
+        && std::fs::read_link("/proc/self/ns/pid")
+            .ok()
+            .and_then(|link| pid_namespace_inode(&link.to_string_lossy()))
+            .is_some_and(|inode| inode != INITIAL_PID_NAMESPACE_INODE)
+}
+
+/// The inode in a `/proc/PID/ns/pid` link's text, `pid:[4026531836]`.
+fn pid_namespace_inode(link: &str) -> Option<u64> {
+    link.strip_prefix("pid:[")?.strip_suffix(']')?.parse().ok()
+}
+
+/// Test builds only (the `fault-injection` feature): an initctl request
+/// whose command is [`crate::initctl::CMD_FAULT`] makes the main loop panic,
+/// so the tests can see init recover. If its runlevel field holds a PID,
+/// that process is killed first and left unreaped, so that it exits during
+/// the recovery's re-exec.
+#[cfg(feature = "fault-injection")]
+fn inject_fault(request: &crate::initctl::Request) {
+    use nix::sys::wait::{Id, waitid};
+    if request.cmd != crate::initctl::CMD_FAULT {
+        return;
+    }
+    if request.runlevel > 1 {
+        let pid = Pid::from_raw(request.runlevel);
+        if nix::sys::signal::kill(pid, Signal::SIGKILL).is_ok() {
+            let _ = waitid(Id::Pid(pid), WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT);
+        }
+    }
+    panic!("fault injection: initctl request {:#x}", request.cmd);
 }
 
 /// The C `wait` status word for a reaped child.
@@ -668,6 +745,19 @@ mod tests {
         assert_eq!(take_recovery_mark(&mut env), Some(1234));
         assert_eq!(env, ["HOME=/", "TERM=linux"]);
         assert_eq!(take_recovery_mark(&mut env), None);
+    }
+
+    #[test]
+    fn pid_namespace_links() {
+        assert_eq!(
+            pid_namespace_inode("pid:[4026531836]"),
+            Some(INITIAL_PID_NAMESPACE_INODE)
+        );
+        assert_eq!(pid_namespace_inode("pid:[4026532179]"), Some(4026532179));
+        assert_eq!(pid_namespace_inode("net:[4026531840]"), None);
+        assert_eq!(pid_namespace_inode("pid:[]"), None);
+        // This test process is not PID 1.
+        assert!(!in_a_container());
     }
 
     #[test]

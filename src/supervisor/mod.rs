@@ -46,9 +46,12 @@ pub const DEFAULT_SLEEP_TIME: u32 = 3;
 /// we wait up to 1 s but go on as soon as all are reaped, so a loaded
 /// machine does not get spurious messages.
 pub const KILL_GRACE: Duration = Duration::from_secs(1);
-/// sysvinit retries a failed `fork` after sleeping; we retry after this
-/// long without blocking.
-pub const FORK_RETRY: Duration = Duration::from_secs(5);
+/// After a failed `fork`, the first retry comes this much later, and each
+/// further failure doubles the wait up to [`FORK_RETRY_MAX`] (sysvinit
+/// blocks and retries every 5 s). A failed fork is not a start: it does not
+/// count toward the respawn limiter.
+pub const FORK_RETRY_FIRST: Duration = Duration::from_millis(100);
+pub const FORK_RETRY_MAX: Duration = Duration::from_secs(2);
 /// The program sysvinit runs in single-user mode by default.
 pub const SULOGIN: &str = "/sbin/sulogin";
 /// What sysvinit 3.10+ runs when a container manager asks it to stop.
@@ -194,7 +197,10 @@ pub struct Supervisor {
     emergency_pid: Option<i32>,
     /// Events that arrived while stopped or killing, in order.
     deferred: VecDeque<Event>,
+    /// While forks fail: nothing is started before this time.
     fork_retry_at: Option<Duration>,
+    /// The wait after the next failed fork (zero: the last one worked).
+    fork_backoff: Duration,
     last_runlevel_file: Option<u8>,
     /// Counts the times `slots` was replaced by a re-read (for the status
     /// file: entries' texts change only then).
@@ -220,6 +226,7 @@ impl Supervisor {
             emergency_pid: None,
             deferred: VecDeque::new(),
             fork_retry_at: None,
+            fork_backoff: Duration::ZERO,
             last_runlevel_file: None,
             generation: 0,
         }
@@ -374,6 +381,9 @@ impl Supervisor {
         if pid <= 0 {
             return;
         }
+        // A process fewer: if forks were failing (a PID limit), they may
+        // work now; try at once rather than at the end of the backoff.
+        self.fork_retry_at = None;
         if self.emergency_pid == Some(pid) {
             self.emergency_pid = None;
             self.start_boot(fx, now);
@@ -775,9 +785,10 @@ impl Supervisor {
     /// One pass of sysvinit's main loop, repeated while the boot phases
     /// move on: boot transitions, failing-entry check, start entries.
     fn run(&mut self, fx: &mut dyn Effects, now: Duration) {
-        if self.blocked() {
+        if self.blocked() || self.fork_retry_at.is_some_and(|at| now < at) {
             return;
         }
+        self.fork_retry_at = None;
         // sysvinit's loop handles events, starts entries, and only then
         // looks at the boot transitions (so a respawning entry is running
         // again before "nothing left to run" is considered). Each transition
@@ -785,7 +796,8 @@ impl Supervisor {
         // guards against a fork that keeps failing.
         self.start_pass(fx, now);
         for _ in 0..16 {
-            if self.blocked() || !self.boot_transitions(fx) {
+            // A fork that failed leaves the phase unfinished: no transition.
+            if self.blocked() || self.fork_retry_at.is_some() || !self.boot_transitions(fx) {
                 break;
             }
             self.start_pass(fx, now);
@@ -916,7 +928,11 @@ impl Supervisor {
             let wanted = slot.entry.runs_in(level) || (slot.demand && !b"#*Ss".contains(&level));
             if wanted {
                 self.startup(index, fx, now);
-                if self.slots.get(index).is_some_and(|slot| slot.waiting) {
+                // Nothing after an entry that could not be forked starts
+                // before it (file order, and a `wait` entry first).
+                if self.fork_retry_at.is_some()
+                    || self.slots.get(index).is_some_and(|slot| slot.waiting)
+                {
                     break;
                 }
             } else {
@@ -962,6 +978,7 @@ impl Supervisor {
             return;
         };
         slot.executed = true;
+        let counted = (slot.count, slot.window_start);
         if slot.entry.action.respawns() && slot.count_start(now) == Limit::TooFast {
             fx.log(
                 Dest::Both,
@@ -982,13 +999,22 @@ impl Supervisor {
             extra_env: &self.extra_env,
         };
         match fx.spawn(&request) {
-            Some(pid) => slot.pid = pid,
+            Some(pid) => {
+                slot.pid = pid;
+                self.fork_backoff = Duration::ZERO;
+            }
             None => {
-                fx.log(Dest::Both, "cannot fork, retry..");
+                // Not a start: the limiter forgets it.
+                (slot.count, slot.window_start) = counted;
                 slot.running = false;
                 slot.waiting = false;
                 slot.executed = false;
-                self.fork_retry_at = Some(now + FORK_RETRY);
+                // Once per shortage, not on every retry.
+                if self.fork_backoff.is_zero() {
+                    fx.log(Dest::Both, "cannot fork, retry..");
+                }
+                self.fork_backoff = (self.fork_backoff * 2).clamp(FORK_RETRY_FIRST, FORK_RETRY_MAX);
+                self.fork_retry_at = Some(now + self.fork_backoff);
             }
         }
     }

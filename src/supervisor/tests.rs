@@ -763,10 +763,89 @@ fn fork_failure_is_retried_later() {
     fx.fork_fails = true;
     sup.child_exited(100, 0, &mut fx, secs(0));
     assert!(fx.take().contains(&"CS: cannot fork, retry..".to_string()));
-    assert_eq!(sup.next_deadline(), Some(secs(0) + FORK_RETRY));
+    assert_eq!(sup.next_deadline(), Some(secs(0) + FORK_RETRY_FIRST));
     fx.fork_fails = false;
-    sup.tick(&mut fx, secs(0) + FORK_RETRY);
+    sup.tick(&mut fx, secs(0) + FORK_RETRY_FIRST);
     assert_eq!(fx.spawn_count("r"), 2);
+    assert_eq!(sup.next_deadline(), None);
+}
+
+/// A minute-long PID shortage: the retries back off, are logged once, do
+/// not count as starts (the entry is not disabled), and the entry is back
+/// as soon as a fork works.
+#[test]
+fn failed_forks_are_not_starts_and_back_off() {
+    let (mut sup, mut fx) = booted("id:2:initdefault:\nr:2:respawn:/bin/r\nl:2:respawn:/bin/l\n");
+    assert_eq!(fx.spawn_count("r"), 1);
+    fx.take();
+    fx.fork_fails = true;
+    let r = fx.pid_of("r");
+    sup.child_exited(r, 0, &mut fx, secs(1));
+    assert_eq!(
+        fx.take(),
+        [
+            format!("utmp dead r {r}"),
+            "CS: cannot fork, retry..".into()
+        ]
+    );
+    let mut now = secs(1);
+    let mut waits = Vec::new();
+    let mut attempts = 0;
+    while now < secs(61) {
+        let deadline = sup.next_deadline().expect("a retry is due");
+        waits.push(deadline - now);
+        now = deadline;
+        sup.tick(&mut fx, now);
+        attempts += 1;
+        // Events in between (a SIGHUP, a request) do not fork before the
+        // retry is due.
+        sup.handle(Event::CtrlAltDel, &mut fx, now);
+    }
+    assert!(attempts > 20, "retried {attempts} times in a minute");
+    assert_eq!(waits[..4], [100, 200, 400, 800].map(Duration::from_millis));
+    assert!(waits.iter().all(|wait| *wait <= FORK_RETRY_MAX));
+    assert_eq!(fx.take(), Vec::<String>::new(), "logged once per shortage");
+    // Forks work again: the next retry starts the entry, not disabled.
+    fx.fork_fails = false;
+    sup.tick(&mut fx, sup.next_deadline().expect("retry"));
+    assert_eq!(fx.take(), [format!("spawn r {}", fx.next_pid - 1)]);
+    // A process that exits during a shortage makes the retry immediate.
+    fx.fork_fails = true;
+    let r = fx.pid_of("r");
+    sup.child_exited(r, 0, &mut fx, now);
+    assert_eq!(
+        fx.take(),
+        [
+            format!("utmp dead r {r}"),
+            "CS: cannot fork, retry..".into()
+        ]
+    );
+    fx.fork_fails = false;
+    sup.child_exited(999, 0, &mut fx, now);
+    assert_eq!(fx.take(), [format!("spawn r {}", fx.next_pid - 1)]);
+    // And only real starts count: nine more exits within the window are
+    // still allowed (two starts so far after the boot's).
+    for _ in 0..7 {
+        sup.child_exited(fx.pid_of("r"), 0, &mut fx, now);
+    }
+    assert!(
+        !fx.take().iter().any(|line| line.contains("too fast")),
+        "failed forks were counted"
+    );
+}
+
+/// A `wait` entry that cannot be forked holds back what comes after it.
+#[test]
+fn nothing_starts_past_an_entry_that_could_not_be_forked() {
+    let mut fx = Fake::new("id:2:initdefault:\nsi::sysinit:/bin/si\nl2:2:wait:/bin/rc\n");
+    fx.fork_fails = true;
+    let mut sup = Supervisor::new(BootOptions::default());
+    sup.boot(&mut fx, T0);
+    assert_eq!(sup.runlevel(), b'#', "sysinit not skipped");
+    fx.fork_fails = false;
+    sup.tick(&mut fx, sup.next_deadline().expect("retry"));
+    assert_eq!(fx.spawn_count("si"), 1);
+    assert_eq!(fx.spawn_count("l2"), 0);
 }
 
 #[test]
