@@ -1,5 +1,5 @@
 //! The `/run/initctl` wire format: sysvinit's 384-byte `struct init_request`
-//! (SPEC §4.4), native endianness, as the real `telinit` and `shutdown` write it.
+//! (docs/compatibility.md §4.4), native endianness, as the real `telinit` and `shutdown` write it.
 //!
 //! [`Request::encode`]/[`Request::decode`] are the byte layout,
 //! [`Request::env_changes`] is init's reading of SETENV data, and [`send`] is
@@ -72,7 +72,7 @@ pub struct Bogus;
 
 impl fmt::Display for Bogus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // init's console message for such a read (SPEC §4.5).
+        // init's console message for such a read (docs/compatibility.md §4.5).
         f.write_str("got bogus initrequest")
     }
 }

@@ -1,4 +1,4 @@
-//! utmp/wtmp records (SPEC §5) and `/run/runlevel`.
+//! utmp/wtmp records (docs/compatibility.md §5) and `/run/runlevel`.
 //!
 //! [`Recorder`] is what PID 1 writes with, following sysvinit's `utmp.c`:
 //! each record goes to utmp (glibc `pututxline`, replacing) and to wtmp
@@ -26,7 +26,7 @@ use crate::sys::utmpx::{self, Fields};
 
 pub const UTMP_PATH: &str = "/var/run/utmp";
 pub const WTMP_PATH: &str = "/var/log/wtmp";
-/// The current runlevel as one byte (SPEC §5.4).
+/// The current runlevel as one byte (docs/compatibility.md §5.4).
 pub const RUNLEVEL_PATH: &str = "/var/run/runlevel";
 
 /// Size of one glibc x86-64 `struct utmp` record.
@@ -43,7 +43,7 @@ pub const USER_PROCESS: i16 = 7;
 pub const DEAD_PROCESS: i16 = 8;
 pub const ACCOUNTING: i16 = 9;
 
-/// One record as read from a file (SPEC §5.1 offsets). Strings stop at the
+/// One record as read from a file (docs/compatibility.md §5.1 offsets). Strings stop at the
 /// first NUL; bytes that are not UTF-8 are replaced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
@@ -331,7 +331,7 @@ impl Recorder {
     }
 
     /// What must survive a re-exec (`telinit u`), for the state handed over
-    /// on fd 11 (SPEC §3.7).
+    /// on fd 11 (docs/compatibility.md §3.7).
     pub fn state(&self) -> RecorderState {
         RecorderState {
             wrote_wtmp_boot: !self.owed.wtmp_boot,
@@ -444,7 +444,7 @@ fn c_field(field: &[u8]) -> &[u8] {
     field.split(|&b| b == 0).next().unwrap_or_default()
 }
 
-/// `fields` as the 384 bytes of a record (SPEC §5.1 offsets), strings
+/// `fields` as the 384 bytes of a record (docs/compatibility.md §5.1 offsets), strings
 /// truncated and NUL-padded as [`utmpx`] copies them.
 fn encode_record(fields: &Fields, line: &[u8]) -> [u8; RECORD_LEN] {
     let mut record = [0u8; RECORD_LEN];

@@ -1,4 +1,4 @@
-//! The console's terminal settings after boot (SPEC §1.10 "console_stty"):
+//! The console's terminal settings after boot (docs/compatibility.md §1.10 "console_stty"):
 //! ours must equal what Debian's real sysvinit 3.06 leaves, compared as
 //! `stty -a` prints them in a sysinit child. Both inits run as PID 1 of a
 //! PID namespace (see `common::ns`), never on the host.

@@ -1,4 +1,4 @@
-//! Our PID 1 against Debian's real sysvinit 3.06 (SPEC §13.1, §13.3, §13.7, §13.10):
+//! Our PID 1 against Debian's real sysvinit 3.06 (docs/compatibility.md §13.1, §13.3, §13.7, §13.10):
 //! Debian's real `telinit` drives our init; the same inittab and script of events run
 //! against Debian's real `/sbin/init` and ours, each as PID 1 of its own namespace, must
 //! give the same console lines, utmp/wtmp records, child environments, `/run/runlevel`,
@@ -10,7 +10,7 @@
 //! they link. Every init here runs only as PID 1 of a namespace (`common::ns`).
 //!
 //! Each scenario runs against both inits: the `debian_*` tests check that the test's
-//! expectations are sysvinit's (and SPEC's); the others hold our init to them, most by
+//! expectations are sysvinit's (as docs/compatibility.md states them); the others hold our init to them, most by
 //! comparing a whole run of each (`*_matches_debian`).
 //!
 //! What is compared, and why not more: init's messages through a syslog socket in the
@@ -396,12 +396,12 @@ struct Logs {
 }
 
 impl Logs {
-    /// The console lines that are not also in the system log (SPEC's "C" messages), and
+    /// The console lines that are not also in the system log (the "C" messages of docs/compatibility.md §1.10), and
     /// not the boot or reload banner, which names the init and its version.
     ///
     /// Console lines that also went to syslog are compared there, because the console may
     /// lose them: sysvinit resets the console's termios, ending with `tcflush(TCIOFLUSH)`
-    /// (SPEC §1.10), when it enters S and in the intermediate process of each waited boot
+    /// (docs/compatibility.md §1.10), when it enters S and in the intermediate process of each waited boot
     /// or single-user entry, and whatever the pty master had not read by then is gone (as
     /// on a real serial console). The lines kept here are written far from such a flush in
     /// these scenarios.
@@ -447,7 +447,7 @@ fn utmpdump(path: &Path) -> Vec<String> {
 }
 
 /// Drops the second DEAD_PROCESS record, with PID 0, that sysvinit writes into wtmp after
-/// the first for an entry it kills on a re-read (SPEC §5.2 "quirks": the SIGCHLD path and
+/// the first for an entry it kills on a re-read (docs/compatibility.md §5.2 "quirks": the SIGCHLD path and
 /// the kill loop of read_inittab both record the death). Peers do not depend on it and
 /// our init writes one record per death: a deliberate difference.
 fn without_second_dead_records(records: &[String]) -> Vec<String> {
@@ -516,7 +516,7 @@ s1:S:wait:/etc/probe s1 /etc/hold single
 r1:23:respawn:/etc/probe r1 /bin/sleep 1000
 ";
 
-/// SPEC §13.1: Debian's real telinit drives the init: `-e`, a level, `q`, `a`, `-t 7 s`
+/// docs/compatibility.md §13.1: Debian's real telinit drives the init: `-e`, a level, `q`, `a`, `-t 7 s`
 /// and back to a level, each checked by its effect.
 fn real_telinit_drives(init: Init) {
     let b = Booted::boot(init, TELINIT_INITTAB);
@@ -603,10 +603,10 @@ fn real_telinit_drives(init: Init) {
 }
 
 /// Logged (console and syslog) each time init reads inittab, as the roots have no
-/// `/etc/inittab.d` (SPEC §1.6).
+/// `/etc/inittab.d` (docs/compatibility.md §1.6).
 const NO_INITTAB_D: &str = "<30>init: No inittab.d directory found";
 
-/// SPEC §3.6: `telinit a` runs the demand entry without a level change; sysvinit reads
+/// docs/compatibility.md §3.6: `telinit a` runs the demand entry without a level change; sysvinit reads
 /// inittab twice for it (once in read_level before marking the demand entries, then
 /// again as for every request in fifo_new_level), which shows as two
 /// `No inittab.d directory found` lines.
@@ -673,7 +673,7 @@ s1:S:wait:/etc/probe s1 /etc/hold single
 r1:235:respawn:/etc/probe r1 /bin/sleep 1000
 ";
 
-/// SPEC §13.3: boot, `telinit 3`, `telinit 5`, `telinit q` after editing inittab, SIGHUP
+/// docs/compatibility.md §13.3: boot, `telinit 3`, `telinit 5`, `telinit q` after editing inittab, SIGHUP
 /// after editing it again, `telinit S` and back by ending single user; returns what was
 /// seen. The waits follow the records each step must leave in wtmp.
 fn differential_run(init: Init) -> Observed {
@@ -741,7 +741,7 @@ fn differential_run(init: Init) -> Observed {
     }
 }
 
-/// SPEC §13.3: the same inittab and events against Debian's real init and ours.
+/// docs/compatibility.md §13.3: the same inittab and events against Debian's real init and ours.
 #[test]
 fn differential_run_matches_debian() {
     assert_same(differential_run(Init::Ours), differential_run(Init::Debian));
@@ -770,7 +770,7 @@ fn assert_same(ours: Observed, theirs: Observed) {
     assert_eq!(ours.wtmp, without_second_dead_records(&theirs.wtmp), "wtmp");
 }
 
-/// The differential run against Debian's init alone, checked against SPEC, so that the
+/// The differential run against Debian's init alone, checked against docs/compatibility.md, so that the
 /// comparison above compares something known to be right.
 #[test]
 fn debian_differential_run_is_as_spec_says() {
@@ -838,7 +838,7 @@ fn debian_differential_run_is_as_spec_says() {
         };
         assert_eq!(ids.lines().next(), Some(expected), "{file}");
     }
-    // During sysinit and bootwait (SPEC §4.2, §5.4).
+    // During sysinit and bootwait (docs/compatibility.md §4.2, §5.4).
     let seen_by = |file: &str| theirs.probes[file].lines().skip(1).collect::<Vec<_>>();
     assert_eq!(
         seen_by("si.0.ids"),
@@ -872,7 +872,7 @@ fn count_records(b: &Booted, ut_type: i16, id: &str) -> usize {
 
 const TOO_FAST: &str = r#"INIT: Id "f1" respawning too fast: disabled for 5 minutes"#;
 
-/// SPEC §13.7: a `/bin/false` respawn entry runs 10 times, then the 11th start is refused
+/// docs/compatibility.md §13.7: a `/bin/false` respawn entry runs 10 times, then the 11th start is refused
 /// with sysvinit's message; `telinit q` clears the limit and it runs 10 times more.
 /// Returns wtmp as utmpdump shows it.
 fn respawn_limiter(init: Init) -> Vec<String> {
@@ -972,14 +972,14 @@ fn still_supervising(b: &Booted, level: &str, respawns: usize) {
     assert_ne!(utmp_pid(b, "r1"), pid, "r1 respawned");
 }
 
-/// SPEC §13.10: boot `from`, hand over to `to` with `telinit u`, and on to `back` if given.
+/// docs/compatibility.md §13.10: boot `from`, hand over to `to` with `telinit u`, and on to `back` if given.
 /// Returns what was seen, to compare with Debian's own re-exec.
 fn takeover(from: Init, to: Init, back: Option<Init>) -> Observed {
     let b = Booted::boot(from, HANDOVER_INITTAB);
     b.wait_done("l3", 0);
     b.wait_file("tmp/probe/r1.0.env");
     assert_eq!(pid1_exe(&b), exe_of(&b, from));
-    // INIT_* variables travel in the environment of the exec (SPEC §3.7).
+    // INIT_* variables travel in the environment of the exec (docs/compatibility.md §3.7).
     b.telinit(&["-e", "INIT_KEPT=yes"]);
 
     hand_over(&b, to);
@@ -1102,7 +1102,7 @@ st:3:respawn:/etc/probe st /etc/stubborn
 l4:4:wait:/etc/probe l4
 ";
 
-/// SPEC §1.2, §3.4, §4.6, §13.8, §13.9: inittab errors, SIGINT (ctrlaltdel), SIGWINCH
+/// docs/compatibility.md §1.2, §3.4, §4.6, §13.8, §13.9: inittab errors, SIGINT (ctrlaltdel), SIGWINCH
 /// (kbrequest), SIGPWR with `/run/powerstatus` = O, L and none, a level change that
 /// needs the KILL round (`telinit -t 1 4` with a TERM-ignoring entry), and a level with
 /// nothing to run (`telinit 7`), then `telinit q`.
@@ -1256,7 +1256,7 @@ fn rejected_reread(init: Init) -> Booted {
     b
 }
 
-/// sysvinit applies the valid lines of an inittab with errors (SPEC §1.2).
+/// sysvinit applies the valid lines of an inittab with errors (docs/compatibility.md §1.2).
 #[test]
 fn debian_applies_valid_lines_of_a_bad_inittab() {
     let b = rejected_reread(Init::Debian);
@@ -1354,7 +1354,7 @@ fn ours_hands_over_a_wait_entry_to_debian() {
     hand_over_during_wait(Init::Ours, Init::Debian);
 }
 
-/// SPEC §3.2 (5), §12.9: booting with `S` on the command line goes to single user and
+/// docs/compatibility.md §3.2 (5), §12.9: booting with `S` on the command line goes to single user and
 /// skips bootwait entries until single user ends; then the default level is entered
 /// through the boot phase.
 fn single_user_boot_run(init: Init) -> Observed {
@@ -1480,7 +1480,7 @@ fn request(cmd: i32, level: u8) -> [u8; initctl::REQUEST_LEN] {
     request.encode()
 }
 
-/// SPEC §3.3, §4.4, §4.5: requests telinit never sends, written to the FIFO: a bad level
+/// docs/compatibility.md §3.3, §4.4, §4.5: requests telinit never sends, written to the FIFO: a bad level
 /// (logged, inittab re-read anyway), the current level (ignored completely), unknown and
 /// unimplemented commands, a short packet and a wrong magic; then `telinit q`.
 fn fifo_requests_run(init: Init) -> Vec<String> {
@@ -1541,7 +1541,7 @@ fn debian_fifo_requests_are_as_spec_says() {
     );
 }
 
-/// SPEC §3.7: `telinit u` outside levels S0-6 is ignored (here in 7): the init keeps
+/// docs/compatibility.md §3.7: `telinit u` outside levels S0-6 is ignored (here in 7): the init keeps
 /// running its own binary. Returns the syslog.
 fn reexec_ignored_in_level_7(from: Init, to: Init) -> Vec<String> {
     let b = Booted::boot(from, "id:3:initdefault:\nl3:3:wait:/etc/probe l3\n");
@@ -1573,7 +1573,7 @@ fn reexec_in_level_7_is_ignored_like_debian() {
     );
 }
 
-/// SPEC §4.4 SETENV: at most 16 `INIT_*` variables; a name without `=` removes one (and
+/// docs/compatibility.md §4.4 SETENV: at most 16 `INIT_*` variables; a name without `=` removes one (and
 /// frees its place); `INIT_VERSION` from telinit against init's own. Returns l4's
 /// environment.
 fn setenv_run(init: Init) -> String {
@@ -1627,7 +1627,7 @@ fn debian_setenv_limits_are_as_spec_says() {
     );
 }
 
-/// SPEC §4.4: the power requests a UPS daemon writes to the FIFO arm the same entries
+/// docs/compatibility.md §4.4: the power requests a UPS daemon writes to the FIFO arm the same entries
 /// as SIGPWR with `/run/powerstatus` (powerfail + powerwait, powerokwait, powerfailnow).
 fn power_requests_run(init: Init) -> Observed {
     let b = Booted::boot(

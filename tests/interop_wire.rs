@@ -1,6 +1,6 @@
 //! Interop of the wire contracts with Debian's real sysvinit 3.06 binaries
 //! (fetched by `tests/support/debian-sysvinit.sh`, never installed) and with
-//! the host's coreutils `who` and util-linux `last` (SPEC §4, §5, §13).
+//! the host's coreutils `who` and util-linux `last` (docs/compatibility.md §4, §5, §13).
 //!
 //! Anything that touches `/run` runs in a private mount namespace with a
 //! temp dir bind-mounted over `/run`, so the host's `/run/initctl` and
@@ -403,7 +403,7 @@ fn last_reads_our_wtmp() {
     assert!(order.windows(2).all(|w| w[0] < w[1]), "order in:\n{out}");
 }
 
-/// utmpdump (util-linux) sees the fields of SPEC §5.2 in our records.
+/// utmpdump (util-linux) sees the fields of docs/compatibility.md §5.2 in our records.
 #[test]
 fn utmpdump_shows_our_fields() {
     let dir = tempfile::tempdir().unwrap();
@@ -534,7 +534,7 @@ fn timeless(path: &Path) -> Vec<utmp::Record> {
         .collect()
 }
 
-/// SPEC §13.2: our telinit drives the real init (SETENV filtering and a
+/// docs/compatibility.md §13.2: our telinit drives the real init (SETENV filtering and a
 /// level change), both runlevels read its utmp alike, and our Recorder,
 /// replaying the events the real init logged in wtmp, produces the same
 /// utmp and wtmp records (times aside).

@@ -1,4 +1,4 @@
-//! `service` (SPEC §9) run for real inside a chroot of a harness root with busybox, against
+//! `service` (docs/compatibility.md §9) run for real inside a chroot of a harness root with busybox, against
 //! the `rc.d/` examples and small recording scripts; and side by side with Debian's own
 //! `/usr/sbin/service` (init-system-helpers, fetched with `apt-get download`, never
 //! installed) on the same scripts.
@@ -258,7 +258,7 @@ fn usage_help_and_version() {
 }
 
 /// The same invocations through Debian's script and ours give the same output and status
-/// (the version string aside: ours prints SPEC's bookworm text).
+/// (the version string aside: ours prints bookworm's text, docs/compatibility.md §9).
 #[test]
 fn same_results_as_debians_service() {
     let root = root_with_examples();

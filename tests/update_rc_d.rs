@@ -1,4 +1,4 @@
-//! `update-rc.d` (SPEC §8.5) against Debian's real insserv 1.24 (fetched with
+//! `update-rc.d` (docs/compatibility.md §8.5) against Debian's real insserv 1.24 (fetched with
 //! `apt-get download insserv`, run from the target dir with `-p`/`-c` on a scratch
 //! tree, never installed): the same operations on two copies of the same
 //! `/etc/init.d` must leave the same `/etc/rc?.d` links. Ours runs on the copies
@@ -224,7 +224,7 @@ fn spec_example_gives_insservs_links() {
     ] {
         same_as_insserv(&ours, &theirs, &[name, "defaults"]);
     }
-    // SPEC §8.4, observed with the real insserv.
+    // docs/compatibility.md §8.4, observed with the real insserv.
     assert_eq!(
         ours.names('S'),
         "S01hostname.sh S01mountkernfs.sh S02mountall.sh S03networking"

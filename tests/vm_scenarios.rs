@@ -396,7 +396,7 @@ fn vm_telinit_1_and_back_to_2() {
     vm.expect("INIT: Sending processes configured via /etc/inittab the TERM signal");
     let level2 = vm.login();
     // startpar's `-M start` selection from 1 to 2: every script with an S link in rc2.d
-    // and none in rc1.d (SPEC 8.3), i.e. all of them.
+    // and none in rc1.d (docs/compatibility.md §8.3), i.e. all of them.
     vm.rc_lines(&level2, "Starting", STARTED_IN_2345);
     vm.runlevel_is("1 2");
     vm.status_is("service exampled status", 0);
@@ -508,7 +508,7 @@ fn vm_single_boots_to_sulogin_then_default_level() {
     let boot = vm.sulogin();
     vm.rc_lines(&boot, "Starting", STARTED_IN_S);
     // Booting into S writes no utmp level record: `runlevel` reads /var/run/runlevel
-    // (SPEC 5.4, 5.5).
+    // (docs/compatibility.md §5.4, §5.5).
     vm.runlevel_is("N S");
     // rc 2 has not run.
     vm.status_is("service exampled status", 3);
@@ -518,7 +518,7 @@ fn vm_single_boots_to_sulogin_then_default_level() {
     let level2 = vm.login();
     vm.rc_lines(&level2, "Starting", STARTED_IN_2345);
     // The boot entries had not run, so single-user mode ends through the boot phase `*`
-    // and the level record says N, as sysvinit's boot_transitions() writes it (SPEC 3.2).
+    // and the level record says N, as sysvinit's boot_transitions() writes it (docs/compatibility.md §3.2).
     vm.runlevel_is("N 2");
 }
 

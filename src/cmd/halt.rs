@@ -1,4 +1,4 @@
-//! `halt`, `reboot`, `poweroff` (SPEC §7.2), as sysvinit 3.06's `halt.c`:
+//! `halt`, `reboot`, `poweroff` (docs/compatibility.md §7.2), as sysvinit 3.06's `halt.c`:
 //! outside runlevels 0 and 6 they ask `shutdown` to do the work; in them (or
 //! with `-f`) they write the wtmp `shutdown` record, sync and call
 //! `reboot(2)`.
@@ -109,7 +109,7 @@ fn parse_options(prog: &str, args: &[String]) -> Option<Options> {
     Some(o)
 }
 
-/// The current runlevel as halt finds it (SPEC §5.6): `$RUNLEVEL` if init
+/// The current runlevel as halt finds it (docs/compatibility.md §5.6): `$RUNLEVEL` if init
 /// started us (`INIT_VERSION` set), else utmp's RUN_LVL, else
 /// `/var/run/runlevel`.
 fn current_level(prog: &str) -> Option<u8> {
@@ -194,7 +194,7 @@ pub fn main(args: Vec<String>) -> i32 {
 }
 
 /// `-i`: every network interface down except loopback, traffic shapers
-/// first (SPEC §7.2). Aliases (`eth0:1`) are not separate interfaces in
+/// first (docs/compatibility.md §7.2). Aliases (`eth0:1`) are not separate interfaces in
 /// `/sys/class/net`.
 fn all_interfaces_down() {
     let mut names: Vec<String> = fs::read_dir("/sys/class/net")
@@ -232,7 +232,7 @@ fn reboot_system(mode: Mode) -> i32 {
     0
 }
 
-/// `shutdown -n` (SPEC §7.3): take the system down without init.
+/// `shutdown -n` (docs/compatibility.md §7.3): take the system down without init.
 pub(crate) fn fast_down(halt: bool, sleep_time: Option<&str>) -> i32 {
     // Don't keep files open on filesystems about to be unmounted.
     if let Ok(null) = fs::OpenOptions::new()

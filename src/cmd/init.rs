@@ -1,4 +1,4 @@
-//! `init`: PID 1 (SPEC §4.1, §4.2). Outside PID 1 and without `-i`/`--init`
+//! `init`: PID 1 (docs/compatibility.md §4.1, §4.2). Outside PID 1 and without `-i`/`--init`
 //! it is telinit, whatever its name; `--check [FILE]` checks an inittab.
 
 use super::telinit;

@@ -1,4 +1,4 @@
-//! `runlevel [utmp]`: print the previous and current runlevel (SPEC §5.5).
+//! `runlevel [utmp]`: print the previous and current runlevel (docs/compatibility.md §5.5).
 
 use std::path::Path;
 

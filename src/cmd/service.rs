@@ -1,5 +1,5 @@
 //! `service`: run an `/etc/init.d` script in a predictable environment
-//! (SPEC §9; Debian init-system-helpers 1.65.2 `/usr/sbin/service`).
+//! (docs/compatibility.md §9; Debian init-system-helpers 1.65.2 `/usr/sbin/service`).
 //!
 //! The argument loop is a literal port of Debian's shell script, quirks
 //! included: `--help`/`--version` are honoured anywhere on the line,

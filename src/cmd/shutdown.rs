@@ -1,8 +1,8 @@
-//! `shutdown [-akrhPHfFncqQ] [-t sec] time [warning message]` (SPEC §7.1),
+//! `shutdown [-akrhPHfFncqQ] [-t sec] time [warning message]` (docs/compatibility.md §7.1),
 //! following sysvinit 3.06's `shutdown.c` with Debian's `/run/nologin`:
 //! count down with wall warnings, then ask init for level 0, 1 or 6 by
 //! setting `INIT_HALT` over `/run/initctl` and exec'ing `/sbin/init LEVEL`
-//! (which acts as telinit). `-n` goes down without init (SPEC §7.3).
+//! (which acts as telinit). `-n` goes down without init (docs/compatibility.md §7.3).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};

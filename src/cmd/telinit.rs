@@ -1,5 +1,5 @@
 //! `telinit`: ask init for a runlevel change or environment change through
-//! `/run/initctl` (SPEC §4.1, §4.3).
+//! `/run/initctl` (docs/compatibility.md §4.1, §4.3).
 //!
 //! sysvinit has one binary for both roles; [`preamble`] is the part of its
 //! `main` common to both (`--version`, umask, superuser check) and

@@ -1,5 +1,5 @@
 //! `init.autocon=1` on the kernel command line: sysvinit 3.06's
-//! `check_kernel_console()`, run at the end of every inittab read (SPEC §6).
+//! `check_kernel_console()`, run at the end of every inittab read (docs/compatibility.md §6).
 
 use super::parse::c_string;
 use super::{Action, Entry, Location};

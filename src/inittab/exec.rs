@@ -1,5 +1,5 @@
 //! The process-field planner: what sysvinit 3.06's `spawn()` executes for an
-//! entry (SPEC §1.7, §1.8). Pure: the caller says whether
+//! entry (docs/compatibility.md §1.7, §1.8). Pure: the caller says whether
 //! `/etc/initscript` is readable and what the current runlevel is.
 
 use super::Entry;
@@ -28,7 +28,7 @@ pub struct ExecPlan {
     pub utmp: bool,
 }
 
-/// sysvinit's `spawn()` argv (SPEC §1.7):
+/// sysvinit's `spawn()` argv (docs/compatibility.md §1.7):
 /// 1. a leading `+` is removed (and turns off utmp records);
 /// 2. if `initscript_present` and `current_level` is not `S`:
 ///    `/bin/sh /etc/initscript <id> <runlevels> <action> <process>` (with `@`

@@ -47,7 +47,7 @@ pub struct Loaded {
     /// The default `~~:S:wait:/sbin/sulogin` entry was added (no entry of
     /// `/etc/inittab` runs in `S`).
     pub sulogin_added: bool,
-    /// `/etc/inittab` does not exist (legal: init then prompts, SPEC §6).
+    /// `/etc/inittab` does not exist (legal: init then prompts, docs/compatibility.md §6).
     pub inittab_missing: bool,
     /// The first file that exists but could not be read, naming the file and
     /// the OS error. sysvinit skips such files silently (an unreadable
@@ -193,7 +193,7 @@ fn is_tab_name(name: &[u8]) -> bool {
 }
 
 /// Reads `root/etc/inittab` and `root/etc/inittab.d` like sysvinit 3.06's
-/// `read_inittab` (SPEC §1.1, §1.6, §3.8):
+/// `read_inittab` (docs/compatibility.md §1.1, §1.6, §3.8):
 ///
 /// 1. `/etc/inittab`, every piece counted as a line;
 /// 2. if no entry so far has `S` in its effective runlevels (uppercase only;

@@ -1,5 +1,5 @@
 //! `/etc/inittab` and `/etc/inittab.d/*.tab`: the data model and the parser
-//! (nom), with sysvinit 3.06's validation rules (SPEC §1).
+//! (nom), with sysvinit 3.06's validation rules (docs/compatibility.md §1).
 //!
 //! * [`parse`] turns the bytes of one file into entries and diagnostics,
 //!   exactly as sysvinit's `read_inittab` would (256-byte `fgets` pieces,
@@ -36,7 +36,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// The fifteen sysvinit actions, in sysvinit's internal numbering (used by the
-/// re-exec state protocol, SPEC §1.5 and §3.7).
+/// re-exec state protocol, docs/compatibility.md §1.5 and §3.7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
     Respawn = 1,
@@ -113,7 +113,7 @@ impl Action {
             .find(|action| *action as i32 == number)
     }
 
-    /// sysvinit's internal number (SPEC §1.5).
+    /// sysvinit's internal number (docs/compatibility.md §1.5).
     pub fn number(self) -> i32 {
         self as i32
     }
@@ -147,7 +147,7 @@ impl Action {
         )
     }
 
-    /// Restarted whenever it exits (rate-limited, SPEC §2).
+    /// Restarted whenever it exits (rate-limited, docs/compatibility.md §2).
     pub fn respawns(self) -> bool {
         matches!(self, Action::Respawn | Action::Ondemand)
     }
@@ -203,7 +203,7 @@ pub const SYSINIT_LEVEL: u8 = b'#';
 pub const BOOT_LEVEL: u8 = b'*';
 
 impl Entry {
-    /// The runlevels string sysvinit stores for the entry (SPEC §1.4):
+    /// The runlevels string sysvinit stores for the entry (docs/compatibility.md §1.4):
     /// `sysinit` → `#`, `boot`/`bootwait` → `*`, an empty field →
     /// `0123456789` (`S0123456789` for power types), otherwise the field as
     /// written. A lowercase `s` is kept as is and so never matches `S`
@@ -228,7 +228,7 @@ impl Entry {
     }
 
     /// Whether `telinit a|b|c` (`letter`, either case) marks the entry as
-    /// demand-activated (SPEC §3.6: both cases are searched).
+    /// demand-activated (docs/compatibility.md §3.6: both cases are searched).
     pub fn demand_marked_by(&self, letter: u8) -> bool {
         let levels = self.effective_runlevels();
         let bytes = levels.as_bytes();
@@ -243,7 +243,7 @@ impl Entry {
 
 /// The entries in the order sysvinit keeps its list: power-type entries
 /// (`power*`, `ctrlaltdel`) moved to the front in their relative file order,
-/// then all others in file order (SPEC §1.5). Moves them: no copy.
+/// then all others in file order (docs/compatibility.md §1.5). Moves them: no copy.
 pub fn start_order(entries: Vec<Entry>) -> Vec<Entry> {
     let (mut power, rest): (Vec<Entry>, Vec<Entry>) = entries
         .into_iter()
@@ -252,7 +252,7 @@ pub fn start_order(entries: Vec<Entry>) -> Vec<Entry> {
     power
 }
 
-/// What the first `initdefault` entry says (SPEC §1.5).
+/// What the first `initdefault` entry says (docs/compatibility.md §1.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DefaultLevel {
     /// No `initdefault` entry, or one whose field yields no usable character:

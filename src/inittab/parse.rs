@@ -35,7 +35,7 @@ use std::path::Path;
 pub const LINE_BUFFER: usize = 256;
 const PIECE_MAX: usize = LINE_BUFFER - 1;
 
-/// sysvinit's field limits (SPEC §1.2).
+/// sysvinit's field limits (docs/compatibility.md §1.2).
 const ID_MAX: usize = 4;
 const RUNLEVELS_MAX: usize = 11;
 const PROCESS_MAX: usize = 127;
@@ -438,7 +438,7 @@ impl Collector {
 }
 
 /// sysvinit's syntax checks, in its order; a later failing check overwrites
-/// an earlier one (SPEC §1.2). Returns the message and the 0-based offset
+/// an earlier one (docs/compatibility.md §1.2). Returns the message and the 0-based offset
 /// (in `line`) of the field it concerns.
 fn validate(fields: &Fields<'_>, line: &[u8]) -> Option<(String, usize)> {
     // Where a missing field was expected: the end of the text, before the

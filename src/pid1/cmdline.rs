@@ -1,4 +1,4 @@
-//! init's own arguments (SPEC §4.2). (The `/proc/cmdline` parts are with
+//! init's own arguments (docs/compatibility.md §4.2). (The `/proc/cmdline` parts are with
 //! their users: `init.autocon=1` in `inittab::kernel_console_entries`,
 //! `concurrency=none` in `rc`.)
 
@@ -10,9 +10,9 @@ pub struct InitArgs {
     pub default_level: Option<char>,
     /// `-a`/`auto`: children get `AUTOBOOT=YES`.
     pub autoboot: bool,
-    /// `-b`/`emergency`: run sulogin before the boot (SPEC §3.8).
+    /// `-b`/`emergency`: run sulogin before the boot (docs/compatibility.md §3.8).
     pub emergency: bool,
-    /// `-i`/`--init` was given: act as init even if not PID 1 (SPEC §4.1).
+    /// `-i`/`--init` was given: act as init even if not PID 1 (docs/compatibility.md §4.1).
     pub init_flag: bool,
 }
 

@@ -1,4 +1,4 @@
-//! The console and init's log (SPEC §1.10): which device is the console, how
+//! The console and init's log (docs/compatibility.md §1.10): which device is the console, how
 //! it is opened, the termios reset ("console_stty"), and `initlog`, which
 //! writes `"\rINIT: " + msg + "\r\n"` to the console and/or the system log.
 //!
@@ -121,7 +121,7 @@ impl Console {
         }
     }
 
-    /// Resets the console's terminal settings ("console_stty", SPEC §1.10).
+    /// Resets the console's terminal settings ("console_stty", docs/compatibility.md §1.10).
     pub fn stty(&self) -> io::Result<()> {
         let console = self.open()?;
         let mut tty = termios::tcgetattr(&console)?;
@@ -186,7 +186,7 @@ pub(crate) fn sane_termios(tty: &mut termios::Termios) {
         | LocalFlags::ECHOKE;
 }
 
-/// Where a log message goes; SPEC marks each message C, S or CS.
+/// Where a log message goes; docs/compatibility.md §1.10 marks each message C, S or CS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dest {
     /// C: the console only.

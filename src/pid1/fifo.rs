@@ -1,4 +1,4 @@
-//! `/run/initctl` on init's side (SPEC §4.5): created if missing, replaced
+//! `/run/initctl` on init's side (docs/compatibility.md §4.5): created if missing, replaced
 //! if something else takes its place, kept on fd 10 (also across a
 //! re-exec), read as a stream of 384-byte requests.
 

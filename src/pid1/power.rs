@@ -1,4 +1,4 @@
-//! What a SIGPWR means (SPEC §4.6): a UPS daemon writes one letter to
+//! What a SIGPWR means (docs/compatibility.md §4.6): a UPS daemon writes one letter to
 //! `/var/run/powerstatus` and signals init, which reads and deletes it.
 
 use std::fs::File;

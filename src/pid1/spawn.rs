@@ -1,4 +1,4 @@
-//! Starting an inittab entry (SPEC §1.7–§1.9): fork; in the child reset
+//! Starting an inittab entry (docs/compatibility.md §1.7–§1.9): fork; in the child reset
 //! signals, start a session, put the console on fds 0–2, write the
 //! INIT_PROCESS record, exec the planned argv with the built environment.
 
@@ -147,7 +147,7 @@ fn onto_stdio(file: File) {
     }
 }
 
-/// Boot-phase waited entries (SPEC §1.9): the console becomes the
+/// Boot-phase waited entries (docs/compatibility.md §1.9): the console becomes the
 /// controlling tty of a new session; an intermediate process waits for the
 /// real child and takes the tty back from whatever is left in the
 /// foreground. Returns in the real child (`None`), or an exit code if the

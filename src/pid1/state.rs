@@ -1,4 +1,4 @@
-//! The re-exec state (SPEC §3.7): the text an old init hands to the new one
+//! The re-exec state (docs/compatibility.md §3.7): the text an old init hands to the new one
 //! through a pipe on fd 11 (after the 8-byte signature `12567362`) when
 //! `telinit u` makes it re-execute itself. The format is sysvinit's, so vinit
 //! can take over from a running sysvinit and hand back to it.
@@ -94,7 +94,7 @@ pub struct SavedEntry {
     pub respawn: Option<RespawnCounter>,
 }
 
-/// An entry's respawn limiter (SPEC §2), as `VRC<count>:<start>:<failing>`.
+/// An entry's respawn limiter (docs/compatibility.md §2), as `VRC<count>:<start>:<failing>`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RespawnCounter {
     pub count: u32,

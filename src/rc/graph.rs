@@ -1,5 +1,5 @@
 //! Start and stop dependency graphs of init scripts, and insserv's numbering
-//! (SPEC §8.4).
+//! (docs/compatibility.md §8.4).
 //!
 //! An edge `a → b` means "a must finish before b begins".
 //! * Start: `Required-Start`/`Should-Start: d` on `s` gives `d → s`;
@@ -534,7 +534,7 @@ pub(crate) mod tests {
         v.join(" ")
     }
 
-    /// The headers behind SPEC §8.4's observed insserv example (also in
+    /// The headers behind docs/compatibility.md §8.4's observed insserv example (also in
     /// tests/fixtures/rc/insserv-example/).
     pub(crate) fn insserv_example() -> Vec<Script> {
         let dir =

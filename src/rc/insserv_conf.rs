@@ -1,5 +1,5 @@
 //! System facilities (`$local_fs`, `$network`…) from `/etc/insserv.conf` and
-//! `/etc/insserv.conf.d/*` (SPEC §8.4).
+//! `/etc/insserv.conf.d/*` (docs/compatibility.md §8.4).
 //!
 //! Each line is `$facility member…` or `<interactive> script…`; a member is a
 //! script name (`Provides`), `+name` for an optional member, or another

@@ -1,4 +1,4 @@
-//! LSB init-script headers (`### BEGIN INIT INFO` … `### END INIT INFO`, SPEC §8.4).
+//! LSB init-script headers (`### BEGIN INIT INFO` … `### END INIT INFO`, docs/compatibility.md §8.4).
 //!
 //! Keywords are matched case-insensitively and may carry an `X-<vendor>-`
 //! prefix, as insserv allows (`# X-UnitedLinux-Should-Start:` is

@@ -1,4 +1,4 @@
-//! The rc runner: LSB headers, the dependency graph, selection and the parallel scheduler (SPEC §8).
+//! The rc runner: LSB headers, the dependency graph, selection and the parallel scheduler (docs/compatibility.md §8).
 //!
 //! * [`lsb`]: `### BEGIN INIT INFO` header parser.
 //! * [`insserv_conf`]: system facilities from `/etc/insserv.conf{,.d}`.

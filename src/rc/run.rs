@@ -77,7 +77,7 @@ pub enum Outcome {
     SpawnFailed(String),
 }
 
-/// LSB result classes (SPEC §8.3, §10).
+/// LSB result classes (docs/compatibility.md §8.3, §10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Class {
     Ok,

@@ -1,4 +1,4 @@
-//! Which scripts `rc LEVEL` runs, with which action (SPEC §8.2–8.3).
+//! Which scripts `rc LEVEL` runs, with which action (docs/compatibility.md §8.2–8.3).
 //!
 //! This follows Debian's parallel ("makefile") mode, i.e. startpar's `-M`
 //! selection, on going from level P (`N` at boot) to level L:

@@ -1,5 +1,5 @@
-//! The environment of spawned children (SPEC §1.9) and the `INIT_*`
-//! variables set through initctl SETENV requests (SPEC §4.4).
+//! The environment of spawned children (docs/compatibility.md §1.9) and the `INIT_*`
+//! variables set through initctl SETENV requests (docs/compatibility.md §4.4).
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;

@@ -1,6 +1,6 @@
 //! PID 1 policy: what to run, keep or kill, for each event. No I/O here.
 //!
-//! [`Supervisor`] is sysvinit 3.06's `init.c` state machine (SPEC §1.5, §2,
+//! [`Supervisor`] is sysvinit 3.06's `init.c` state machine (docs/compatibility.md §1.5, §2,
 //! §3, §4.4–§4.7) with the I/O taken out: events come in as method calls
 //! (a child exited, an initctl request or a signal arrived, time passed) and
 //! every decision goes out through the [`Effects`] trait (spawn an entry,
@@ -70,9 +70,9 @@ pub trait Effects {
     fn record(&mut self, record: Record);
     /// The process title (`init boot`, `init [2]`).
     fn set_title(&mut self, title: &str);
-    /// `/var/run/runlevel` (SPEC §5.4).
+    /// `/var/run/runlevel` (docs/compatibility.md §5.4).
     fn write_runlevel_file(&mut self, level: u8);
-    /// Resets the console's terminal settings (SPEC §1.10).
+    /// Resets the console's terminal settings (docs/compatibility.md §1.10).
     fn console_stty(&mut self);
     /// Prompts `Enter runlevel: ` on the console until a valid level is
     /// typed (`S` if there is no console).
@@ -85,7 +85,7 @@ pub trait Effects {
     fn reexec(&mut self, state: &SavedState, extra_env: &[OsString]);
 }
 
-/// A utmp/wtmp record to write (SPEC §5.2).
+/// A utmp/wtmp record to write (docs/compatibility.md §5.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {
     /// BOOT_TIME, at the end of sysinit.
@@ -108,7 +108,7 @@ pub struct SpawnRequest<'a> {
     /// `RUNLEVEL`/`PREVLEVEL` for the child's environment.
     pub levels: ChildLevels,
     /// Waited-for entries in `#`, `*` and `S` get the console as their
-    /// controlling tty (SPEC §1.9).
+    /// controlling tty (docs/compatibility.md §1.9).
     pub controlling_tty: bool,
     pub extra_env: &'a ExtraEnv,
 }
@@ -135,7 +135,7 @@ pub enum Event {
     PowerOff,
 }
 
-/// How init was started (SPEC §4.2).
+/// How init was started (docs/compatibility.md §4.2).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BootOptions {
     /// A level from the command line, overriding initdefault.
@@ -492,7 +492,7 @@ impl Supervisor {
         }
     }
 
-    /// sysvinit's `fifo_new_level` + `read_level` (SPEC §3.3).
+    /// sysvinit's `fifo_new_level` + `read_level` (docs/compatibility.md §3.3).
     fn new_level(&mut self, requested: i32, fx: &mut dyn Effects, now: Duration) {
         if requested == i32::from(self.runlevel) {
             return;
@@ -563,7 +563,7 @@ impl Supervisor {
         self.write_runlevel_file(fx, true);
     }
 
-    /// sysvinit's `re_exec` (SPEC §3.7): only from `S` and `0`–`6`.
+    /// sysvinit's `re_exec` (docs/compatibility.md §3.7): only from `S` and `0`–`6`.
     fn reexec(&mut self, fx: &mut dyn Effects) {
         if !b"S0123456".contains(&self.runlevel) {
             return;
@@ -613,7 +613,7 @@ impl Supervisor {
     }
 
     /// sysvinit's `read_inittab`: read the configuration, carry over what
-    /// may keep running, and start killing what must go (SPEC §3.4).
+    /// may keep running, and start killing what must go (docs/compatibility.md §3.4).
     ///
     /// Deliberate difference: once a configuration is running, a new one
     /// with any rejected line, one that cannot be read (or is larger than
@@ -817,7 +817,7 @@ impl Supervisor {
             .any(|slot| slot.running && !slot.is_boot())
     }
 
-    /// sysvinit's `boot_transitions` (SPEC §3.2). True if the phase moved.
+    /// sysvinit's `boot_transitions` (docs/compatibility.md §3.2). True if the phase moved.
     fn boot_transitions(&mut self, fx: &mut dyn Effects) -> bool {
         if self.something_to_wait_for() {
             return false;

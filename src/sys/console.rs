@@ -5,7 +5,7 @@ use std::os::fd::{AsFd, AsRawFd};
 
 /// `ioctl(fd, TIOCSCTTY, steal)`: make the terminal the caller's controlling
 /// tty; with `steal` it is taken away from another session (root only), as
-/// sysvinit does for boot-phase waited children (SPEC §1.9).
+/// sysvinit does for boot-phase waited children (docs/compatibility.md §1.9).
 pub fn set_controlling_tty(fd: impl AsFd, steal: bool) -> io::Result<()> {
     // SAFETY: TIOCSCTTY takes an int by value; the fd is borrowed and open.
     let rc = unsafe {

@@ -1,6 +1,6 @@
 //! The process title: init shows `init boot`, then `init [3]` in `ps`, by
 //! overwriting its argv strings in place, never beyond their original size
-//! (SPEC §4.2). Debian's invoke-rc.d greps `ps -fp 1` for `init boot`.
+//! (docs/compatibility.md §4.2). Debian's invoke-rc.d greps `ps -fp 1` for `init boot`.
 //!
 //! The argv area is found from the `argv` glibc passes to `.init_array`
 //! functions (as Rust's std itself captures it), so it works before `/proc`

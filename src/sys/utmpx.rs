@@ -1,6 +1,6 @@
 //! glibc's utmpx functions (`utmpxname`, `setutxent`, `getutxid`,
 //! `pututxline`, `endutxent`, `updwtmpx`), the way sysvinit's `utmp.c` calls
-//! them. glibc's `pututxline` gives the replacement rules of SPEC §5.2 and
+//! them. glibc's `pututxline` gives the replacement rules of docs/compatibility.md §5.2 and
 //! `updwtmpx` the locked, partial-record-repairing append to wtmp.
 //!
 //! glibc keeps the selected file and an open descriptor in global state, so

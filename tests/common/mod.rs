@@ -1,4 +1,4 @@
-//! Test harness shared by the integration tests (API: /work/notes/HARNESS_API.md).
+//! Test harness shared by the integration tests: staging our install, throw-away roots, the console pump, host tools.
 //!
 //! - [`stage`]: our binary installed with the Makefile's recipe, once per test process.
 //! - [`Tree`]: a root file system in a directory (busybox-static, our install, /etc, /dev...),

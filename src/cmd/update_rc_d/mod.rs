@@ -1,5 +1,5 @@
 //! `update-rc.d`: install and remove the `/etc/rc?.d` links of an init script
-//! (SPEC §8.5; Debian init-system-helpers 1.65.2 with insserv 1.24).
+//! (docs/compatibility.md §8.5; Debian init-system-helpers 1.65.2 with insserv 1.24).
 //!
 //! The command line, messages and exit codes are those of Debian's Perl
 //! script; the link numbering is insserv's, computed in [`plan`] from the LSB

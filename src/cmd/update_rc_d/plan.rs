@@ -1,4 +1,4 @@
-//! What insserv would make of the runlevel links (SPEC §8.4, insserv 1.24 as
+//! What insserv would make of the runlevel links (docs/compatibility.md §8.4, insserv 1.24 as
 //! Debian bookworm ships it), computed in memory so that `update-rc.d` can
 //! refuse a bad header before touching the disk.
 //!

@@ -1,4 +1,4 @@
-//! Tests of the process-field planner (SPEC §1.7, §1.8). Cases marked
+//! Tests of the process-field planner (docs/compatibility.md §1.7, §1.8). Cases marked
 //! (observed) were run with Debian's sysvinit 3.06 as PID 1 of a PID
 //! namespace: `/bin/echo FROM-a #x` printed `FROM-a ` (an empty last
 //! argument), `@+x` logged `cannot execute "+x"`, 16 words printed 14,

@@ -1,5 +1,5 @@
 //! Tests of `load`: inittab, the default sulogin entry and inittab.d
-//! (SPEC §1.1, §1.6, §3.8, §6).
+//! (docs/compatibility.md §1.1, §1.6, §3.8, §6).
 
 use super::*;
 use crate::inittab::Action;
@@ -132,7 +132,7 @@ fn inittab_d_is_read_sorted_with_the_first_line_of_each_file() {
 #[test]
 fn the_sulogin_decision_is_made_before_inittab_d() {
     // sysvinit 3.06 considers the default entry when /etc/inittab ends, so
-    // an S entry from inittab.d does not suppress it (SPEC §1.6 order).
+    // an S entry from inittab.d does not suppress it (docs/compatibility.md §1.6 order).
     let dir = root(
         Some("l2:2:wait:/x\n"),
         Some(&[("s.tab", "su:S:wait:/sbin/sulogin\n")]),

@@ -1,4 +1,4 @@
-//! Tests of the line parser against sysvinit 3.06's rules (SPEC §1.1, §1.2).
+//! Tests of the line parser against sysvinit 3.06's rules (docs/compatibility.md §1.1, §1.2).
 
 use super::*;
 use crate::inittab::{Action, plan_exec, shell_fallback};
@@ -84,7 +84,7 @@ fn missing_field_messages_and_columns() {
 
 #[test]
 fn a_line_without_colons_reports_a_too_long_id() {
-    // SPEC §1.2 (observed): the whole line, newline included, is the id.
+    // docs/compatibility.md §1.2 (observed): the whole line, newline included, is the id.
     assert_eq!(
         rejected("bad line without colons\n"),
         ("id field too long (max 4 characters)".into(), 1)
