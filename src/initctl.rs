@@ -5,6 +5,19 @@
 //! [`Request::env_changes`] is init's reading of SETENV data, and [`send`] is
 //! the writing side of telinit (open with a timeout, write whole requests).
 
+// PID 1 never panics on outside input: no unwrap, expect, panic or
+// unchecked indexing here (tests aside).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::string_slice
+    )
+)]
+
 use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::fs::File;
@@ -114,7 +127,10 @@ impl Request {
             if end + 2 > DATA_LEN {
                 return Err(DataTooLarge);
             }
-            data[used..end].copy_from_slice(bytes);
+            let Some(slot) = data.get_mut(used..end) else {
+                return Err(DataTooLarge);
+            };
+            slot.copy_from_slice(bytes);
             // data[end] is already the NUL.
             used = end + 1;
         }
@@ -142,19 +158,17 @@ impl Request {
     pub fn decode(bytes: &[u8]) -> Result<Request, Bogus> {
         let bytes: &[u8; REQUEST_LEN] = bytes.try_into().map_err(|_| Bogus)?;
         let int_at = |offset: usize| {
-            let mut word = [0u8; 4];
-            word.copy_from_slice(&bytes[offset..offset + 4]);
-            i32::from_ne_bytes(word)
+            let word = bytes.get(offset..).and_then(<[u8]>::first_chunk);
+            word.map(|word| i32::from_ne_bytes(*word)).ok_or(Bogus)
         };
-        if int_at(0) as u32 != MAGIC {
+        if int_at(0)? as u32 != MAGIC {
             return Err(Bogus);
         }
-        let mut data = [0u8; DATA_LEN];
-        data.copy_from_slice(&bytes[REQUEST_LEN - DATA_LEN..]);
+        let data = *bytes.last_chunk::<DATA_LEN>().ok_or(Bogus)?;
         Ok(Request {
-            cmd: int_at(4),
-            runlevel: int_at(8),
-            sleeptime: int_at(12),
+            cmd: int_at(4)?,
+            runlevel: int_at(8)?,
+            sleeptime: int_at(12)?,
             data,
         })
     }
@@ -170,10 +184,11 @@ impl Request {
     /// [`crate::supervisor::MAX_EXTRA_VARS`] bounds how many init keeps.
     pub fn env_changes(&self) -> Vec<EnvChange> {
         let mut changes = Vec::new();
-        let mut rest = &self.data[..];
-        while let Some(nul) = rest.iter().position(|&b| b == 0) {
-            let entry = &rest[..nul];
-            rest = &rest[nul + 1..];
+        for piece in self.data.split_inclusive(|&b| b == 0) {
+            // Only the last piece can lack its NUL; it is dropped.
+            let Some((0, entry)) = piece.split_last() else {
+                break;
+            };
             if entry.is_empty() {
                 break;
             }
