@@ -169,7 +169,9 @@ pub(crate) fn sane_termios(tty: &mut termios::Termios) {
         (Cc::VEOL2, disabled),
     ];
     for (index, value) in chars {
-        tty.control_chars[index as usize] = value;
+        if let Some(slot) = tty.control_chars.get_mut(index as usize) {
+            *slot = value;
+        }
     }
 
     let utf8 = tty.input_flags & InputFlags::IUTF8;
@@ -307,14 +309,7 @@ fn send_syslog(
 
 /// The longest prefix of `s` of at most `max` bytes ending on a char boundary.
 fn truncate(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
+    s.get(..s.floor_char_boundary(max)).unwrap_or_default()
 }
 
 #[cfg(test)]

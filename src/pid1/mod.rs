@@ -8,6 +8,19 @@
 //! deadline (a kill grace period, a disabled respawn entry): an idle init
 //! sleeps until something happens.
 
+// PID 1 never panics on outside input: no unwrap, expect, panic or
+// unchecked indexing here (tests aside).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::string_slice
+    )
+)]
+
 pub mod cmdline;
 pub mod console;
 mod fifo;
@@ -710,6 +723,10 @@ fn pid_namespace_inode(link: &str) -> Option<u64> {
 /// that process is killed first and left unreaped, so that it exits during
 /// the recovery's re-exec.
 #[cfg(feature = "fault-injection")]
+#[allow(
+    clippy::panic,
+    reason = "test builds only: the panic is what the recovery tests need"
+)]
 fn inject_fault(request: &crate::initctl::Request) {
     use nix::sys::wait::{Id, waitid};
     if request.cmd != crate::initctl::CMD_FAULT {

@@ -194,9 +194,9 @@ enum Tag {
     RespawnCounter,
 }
 
-fn tag(line: &str) -> Option<(Tag, &str)> {
-    let name = line.get(..3)?;
-    let rest = &line[3..];
+/// A state line's tag, its 3-character name and the value after it.
+fn tag(line: &str) -> Option<(Tag, &str, &str)> {
+    let (name, rest) = line.split_at_checked(3)?;
     let tag = match name {
         "VER" => Tag::Version,
         "END" => Tag::End,
@@ -220,14 +220,15 @@ fn tag(line: &str) -> Option<(Tag, &str)> {
         "VRC" => Tag::RespawnCounter,
         _ => return None,
     };
-    Some((tag, rest))
+    Some((tag, name, rest))
 }
 
 /// `%d`/`%u` as fscanf reads them: leading blanks, optional sign, digits.
 fn number<T: std::str::FromStr>(value: &str) -> Option<T> {
     let value = value.trim_start();
     let sign_len = usize::from(value.starts_with(['-', '+']));
-    let digits = value[sign_len..]
+    let digits = value
+        .get(sign_len..)?
         .bytes()
         .take_while(u8::is_ascii_digit)
         .count();
@@ -250,7 +251,7 @@ pub fn parse(text: &[u8]) -> Result<SavedState, StateError> {
     };
 
     match lines.next().and_then(|(_, l)| tag(l)) {
-        Some((Tag::Version, version)) => state.version = version.to_string(),
+        Some((Tag::Version, _, version)) => state.version = version.to_string(),
         _ => return Err(fail(1, "does not start with VER".into(), state)),
     }
 
@@ -258,7 +259,7 @@ pub fn parse(text: &[u8]) -> Result<SavedState, StateError> {
     let mut last_line = 1;
     for (number_of_line, line) in lines {
         last_line = number_of_line;
-        let Some((tag, value)) = tag(line) else {
+        let Some((tag, name, value)) = tag(line) else {
             // Unknown tags are skipped, in and out of records, as sysvinit does.
             continue;
         };
@@ -286,7 +287,7 @@ pub fn parse(text: &[u8]) -> Result<SavedState, StateError> {
                     let id = entry.id.clone();
                     return Err(fail(
                         number_of_line,
-                        format!("unexpected {:?} inside the record of {id:?}", &line[..3]),
+                        format!("unexpected {name:?} inside the record of {id:?}"),
                         state,
                     ));
                 }
@@ -322,7 +323,7 @@ pub fn parse(text: &[u8]) -> Result<SavedState, StateError> {
             _ => {
                 return Err(fail(
                     number_of_line,
-                    format!("unexpected {:?} outside a record", &line[..3]),
+                    format!("unexpected {name:?} outside a record"),
                     state,
                 ));
             }
