@@ -14,6 +14,19 @@
 //! children and queues other events, and says through
 //! [`Supervisor::next_deadline`] when it wants to be woken.
 
+// PID 1 never panics on outside input: no unwrap, expect, panic or
+// unchecked indexing here (tests aside).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::string_slice
+    )
+)]
+
 mod env;
 mod slot;
 mod status;
@@ -360,7 +373,11 @@ impl Supervisor {
     /// When [`Supervisor::tick`] must be called next, if ever.
     pub fn next_deadline(&self) -> Option<Duration> {
         let failing = self.slots.iter().filter(|slot| slot.failing).map(|slot| {
-            Duration::from_secs(slot.window_start.unwrap_or(0) + slot::FAILING_SECS + 1)
+            Duration::from_secs(
+                slot.window_start
+                    .unwrap_or(0)
+                    .saturating_add(slot::FAILING_SECS + 1),
+            )
         });
         let kill = self.kill.as_ref().map(|kill| kill.deadline);
         failing.chain(kill).chain(self.fork_retry_at).min()
@@ -719,7 +736,7 @@ impl Supervisor {
             self.kill = Some(KillPhase {
                 dying,
                 round: KillRound::Term,
-                deadline: now + Duration::from_secs(u64::from(self.sleep_time)),
+                deadline: now.saturating_add(Duration::from_secs(u64::from(self.sleep_time))),
             });
             self.advance_kill(fx, now);
         }

@@ -85,7 +85,7 @@ impl Slot {
     pub fn count_start(&mut self, now: Duration) -> Limit {
         let t = now.as_secs();
         match self.window_start {
-            Some(start) if start + RESPAWN_WINDOW_SECS > t => {
+            Some(start) if start.saturating_add(RESPAWN_WINDOW_SECS) > t => {
                 self.count = self.count.saturating_add(1);
             }
             _ => {
@@ -110,11 +110,11 @@ impl Slot {
             return None;
         }
         let since = self.window_start.unwrap_or(0);
-        if since + FAILING_SECS < now.as_secs() {
+        if since.saturating_add(FAILING_SECS) < now.as_secs() {
             self.clear_failure();
             None
         } else {
-            Some(Duration::from_secs(since + FAILING_SECS + 1))
+            Some(Duration::from_secs(since.saturating_add(FAILING_SECS + 1)))
         }
     }
 

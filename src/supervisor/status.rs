@@ -61,9 +61,11 @@ impl Supervisor {
                 pid: slot.pid,
                 respawns: slot.count,
                 last_status: exited.then_some(slot.exit_status),
-                disabled_until: slot
-                    .failing
-                    .then(|| slot.window_start.unwrap_or(0) + FAILING_SECS + 1),
+                disabled_until: slot.failing.then(|| {
+                    slot.window_start
+                        .unwrap_or(0)
+                        .saturating_add(FAILING_SECS + 1)
+                }),
                 file: if slot.entry.location.line == 0 {
                     Cow::Borrowed("")
                 } else {

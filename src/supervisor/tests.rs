@@ -893,6 +893,36 @@ fn reexec_hands_over_state_that_restores_supervision() {
 }
 
 #[test]
+fn restored_respawn_counters_at_their_limits_do_not_overflow() {
+    let (sup, mut fx) = booted("id:2:initdefault:\nr:2:respawn:/bin/r\n");
+    fx.take();
+    let mut state = sup.snapshot();
+    for entry in &mut state.entries {
+        entry.respawn = Some(crate::pid1::state::RespawnCounter {
+            count: u32::MAX,
+            window_start: Some(u64::MAX),
+            failing: false,
+        });
+    }
+    let mut restored = Supervisor::restore(&state, ExtraEnv::from_environment([]));
+    restored.resume(&mut fx, secs(1));
+    assert_eq!(fx.take(), Vec::<String>::new());
+    // The window never ends, so the next start is one too many.
+    restored.child_exited(100, 0, &mut fx, secs(2));
+    assert_eq!(
+        fx.take(),
+        [
+            "utmp dead r 100",
+            "CS: Id \"r\" respawning too fast: disabled for 5 minutes",
+            "CS: no more processes left in this runlevel",
+        ]
+    );
+    assert_eq!(restored.next_deadline(), Some(secs(2 + 301)));
+    restored.tick(&mut fx, secs(2 + 301));
+    assert_eq!(fx.take(), ["spawn r 101"]);
+}
+
+#[test]
 fn reexec_is_ignored_outside_s_and_0_to_6() {
     let (mut sup, mut fx) = booted("id:8:initdefault:\n");
     fx.take();
