@@ -19,6 +19,19 @@
 //! blank detection) work on the raw bytes as sysvinit does; the stored
 //! strings are converted lossily (invalid sequences become U+FFFD).
 
+// PID 1 never panics on outside input: no unwrap, expect, panic or
+// unchecked indexing here (tests aside).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::string_slice
+    )
+)]
+
 mod autocon;
 mod check;
 mod exec;
