@@ -295,11 +295,11 @@ impl Tracker {
             service.phase = match child {
                 Some(child) => Phase::Restarting {
                     child,
-                    deadline: timeout.map(|timeout| now + timeout),
+                    deadline: timeout.map(|timeout| now.saturating_add(timeout)),
                     killed: false,
                 },
                 None => Phase::Waiting {
-                    at: now + FORK_RETRY,
+                    at: now.saturating_add(FORK_RETRY),
                 },
             };
         }
@@ -428,9 +428,9 @@ fn failed(
         };
     }
     service.recent.push_back(now);
-    service.restarts += 1;
+    service.restarts = service.restarts.saturating_add(1);
     service.phase = Phase::Waiting {
-        at: now + service.config.delay,
+        at: now.saturating_add(service.config.delay),
     };
     Verdict::Restart {
         message: format!(

@@ -48,6 +48,18 @@ fn the_failure_rule() {
 }
 
 #[test]
+fn an_unrepresentable_rc_timeout_is_no_deadline_overflow() {
+    // VINIT_RC_TIMEOUT comes from a file; u64::MAX seconds must not panic.
+    let mut tracker = tracker(Config::default());
+    tracker.died("web", 100, SEGV, false, secs(10), 1000);
+    let due = tracker.next_deadline().expect("restart pending");
+    assert_eq!(tracker.due(due), ["web"]);
+    tracker.restart_started("web", Some(555), due, Some(Duration::MAX));
+    assert_eq!(tracker.next_deadline(), Some(Duration::MAX));
+    assert!(tracker.overdue(due + secs(1_000_000)).is_empty());
+}
+
+#[test]
 fn a_crash_is_restarted_after_the_delay() {
     let mut tracker = tracker(Config {
         delay: secs(2),
