@@ -316,7 +316,10 @@ impl Scheduler<'_> {
                 let deadline = if task.interactive {
                     None
                 } else {
-                    self.settings.timeout.map(|t| Instant::now() + t)
+                    // A timeout too far away to represent is none.
+                    self.settings
+                        .timeout
+                        .and_then(|t| Instant::now().checked_add(t))
                 };
                 self.states[i] = State::Running(Box::new(Running {
                     pid,
