@@ -594,7 +594,10 @@ fn run(args: &[String]) -> Result<std::convert::Infallible, Exit> {
     };
 
     if minutes > 0 {
-        let target = SystemTime::now() + Duration::from_secs(60 * minutes.unsigned_abs());
+        // A time too far away for the clock is as bad as an unparsable one.
+        let Some(target) = minutes_from_now(minutes) else {
+            return Err(usage());
+        };
         if minutes < 15 && !needs_warning(minutes, o.quiet) {
             wall(&warning_text(&message, &state, minutes));
         }
@@ -625,9 +628,15 @@ fn run(args: &[String]) -> Result<std::convert::Infallible, Exit> {
     go_down(&o, &message, &state, signals)
 }
 
+/// The wall-clock time `minutes` from now, if the clock can hold it.
+fn minutes_from_now(minutes: i64) -> Option<SystemTime> {
+    let seconds = minutes.unsigned_abs().checked_mul(60)?;
+    SystemTime::now().checked_add(Duration::from_secs(seconds))
+}
+
 /// `/run/nologin`: when the system goes down, then the message.
 fn write_nologin(message: &str, minutes: i64) {
-    let at = SystemTime::now() + Duration::from_secs(60 * minutes.unsigned_abs());
+    let at = minutes_from_now(minutes).unwrap_or_else(SystemTime::now);
     // ctime() ends with a newline, which sysvinit keeps before "\r\n".
     let text = format!("\rThe system is going down on {}\n\r\n{message}", ctime(at));
     let _ = fs::write(NOLOGIN, text);
