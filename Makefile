@@ -5,21 +5,25 @@
 #   make test      every test (unit, namespace, VM); installs what it needs first
 #   make install DESTDIR=D    build, then install the binary, its classic names and the man pages
 #   make install-files DESTDIR=D BIN=path    install an already built binary
+#   make deb       build, then package the install as target/deb/vinit_<version>_<arch>.deb
+#                  (`make deb BIN=path DEB_DIR=D`: package an already built binary into D)
 
 PREFIX  ?= /usr
 DESTDIR ?=
 CARGO   ?= cargo
 BIN     ?= target/release/vinit
+DEB_DIR ?= target/deb
+VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' Cargo.toml | head -n 1)
 
 SBIN_LINKS := init telinit runlevel rc shutdown halt reboot poweroff vinit
 USR_SBIN_LINKS := service update-rc.d
 
 # Debian packages the namespace and VM tests need, and the programs that tell they are there.
-TEST_DEBS := qemu-system-x86 busybox-static cpio debootstrap e2fsprogs chromium fonts-dejavu-core
+TEST_DEBS := qemu-system-x86 busybox-static cpio debootstrap e2fsprogs chromium fonts-dejavu-core mandoc
 # apt-get needs root; a developer who is not root gets sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build install install-files install-man test test-deps demo bench lint
+.PHONY: all build install install-files install-man deb test test-deps demo bench lint
 all: build
 
 build:
@@ -39,6 +43,15 @@ install-files:
 	install -m 0755 $(BIN) $(DESTDIR)/lib/vinit/vinit
 	for n in $(SBIN_LINKS); do ln -sf ../lib/vinit/vinit $(DESTDIR)/sbin/$$n; done
 	for n in $(USR_SBIN_LINKS); do ln -sf ../../lib/vinit/vinit $(DESTDIR)$(PREFIX)/sbin/$$n; done
+
+# The package is made from the same install tree (packaging/build-deb). A BIN given on the
+# command line is packaged as it is, without a build (the tests do that: a nested cargo
+# build would wait on their target directory's lock).
+deb: $(if $(filter command line,$(origin BIN)),,build)
+	rm -rf $(DEB_DIR)/root
+	$(MAKE) install-files DESTDIR=$(DEB_DIR)/root PREFIX=/usr BIN=$(BIN)
+	$(MAKE) install-man DESTDIR=$(DEB_DIR)/root PREFIX=/usr
+	packaging/build-deb $(DEB_DIR)/root $(VERSION) $(DEB_DIR)
 
 # Installs only what is missing. The apt lists are refreshed whenever apt-get has to run,
 # and also when there are none at all, because the VM tests resolve and download the

@@ -25,7 +25,8 @@ fn main() -> ExitCode {
             println!(
                 "vinit demo: Debian's cloud kernel under QEMU (TCG), vinit as PID 1.\n\
                  Log in as root (no password); try `runlevel`, `telinit 3`, \
-                 `service --status-all`.\n\
+                 `service --status-all`,\n\
+                 `telinit 1 &` (single-user mode; `telinit 2 &` from there goes back).\n\
                  Leave with `poweroff`, or Ctrl-A X (Ctrl-A C: QEMU monitor).\n"
             );
             let status =

@@ -28,4 +28,17 @@ fn vm_demo_tour() {
     }
     let text = String::from_utf8_lossy(&transcript);
     assert!(text.contains("INIT: Switching to runlevel: 0"), "{text}");
+    // init's first line on a line of its own, not after the firmware's "Booting from ROM..".
+    assert!(text.contains("\nINIT: version"), "{text}");
+    for noise in [
+        "No inittab.d directory found",
+        "Cannot set tty process group",
+    ] {
+        assert!(!text.contains(noise), "{noise:?} in the tour:\n{text}");
+    }
+    // Every service of the demo that runs says so to `service --status-all`.
+    assert!(
+        !text.contains("[ - ]"),
+        "a service shown as stopped:\n{text}"
+    );
 }

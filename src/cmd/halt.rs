@@ -38,18 +38,31 @@ fn program_name(argv0: Option<&String>) -> String {
     argv0.rsplit('/').next().unwrap_or(argv0).to_string()
 }
 
-fn usage(prog: &str) -> i32 {
+/// What the usage says of `-h`: sysvinit's line, to the byte, where the usage answers a
+/// bad command line (tools and tests compare it); vinit's, which ignores `-h` (halt(8)),
+/// where `--help` asks for it.
+const SYSVINIT_H_LINE: &str = "put harddisks in standby mode.";
+const VINIT_H_LINE: &str = "ignored (the kernel flushes and stops the disks).";
+
+fn usage_text(prog: &str, h_line: &str) -> String {
     let p_flag = if prog == "halt" { " [-p]" } else { "" };
-    eprintln!("usage: {prog} [-n] [-w] [-d] [-f] [-h] [-i]{p_flag}");
-    eprintln!("\t-n: don't sync before halting the system");
-    eprintln!("\t-w: only write a wtmp reboot record and exit.");
-    eprintln!("\t-d: don't write a wtmp record.");
-    eprintln!("\t-f: force halt/reboot, don't call shutdown.");
-    eprintln!("\t-h: put harddisks in standby mode.");
-    eprintln!("\t-i: shut down all network interfaces.");
+    let mut text = format!(
+        "usage: {prog} [-n] [-w] [-d] [-f] [-h] [-i]{p_flag}\n\
+         \t-n: don't sync before halting the system\n\
+         \t-w: only write a wtmp reboot record and exit.\n\
+         \t-d: don't write a wtmp record.\n\
+         \t-f: force halt/reboot, don't call shutdown.\n\
+         \t-h: {h_line}\n\
+         \t-i: shut down all network interfaces.\n"
+    );
     if prog == "halt" {
-        eprintln!("\t-p: power down the system (if possible, otherwise halt).");
+        text.push_str("\t-p: power down the system (if possible, otherwise halt).\n");
     }
+    text
+}
+
+fn usage(prog: &str) -> i32 {
+    eprint!("{}", usage_text(prog, SYSVINIT_H_LINE));
     1
 }
 
@@ -154,6 +167,18 @@ pub fn main(args: Vec<String>) -> i32 {
     let rest = args.get(1..).unwrap_or_default();
     if rest.first().map(String::as_str) == Some("--final") {
         return final_step(&prog, rest.get(1..).unwrap_or_default());
+    }
+    match rest {
+        [only] if only == "--help" => {
+            print!("{}", usage_text(&prog, VINIT_H_LINE));
+            println!("\t--final: the last step of runlevels 0 and 6 (see halt(8)).");
+            return 0;
+        }
+        [only] if only == "--version" => {
+            println!("{prog} (vinit) {}", env!("CARGO_PKG_VERSION"));
+            return 0;
+        }
+        _ => {}
     }
     let Some(o) = parse_options(&prog, rest) else {
         return usage(&prog);

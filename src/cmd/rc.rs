@@ -49,7 +49,29 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(o)
 }
 
+const HELP: &str = "\
+Runs the init scripts of /etc/rc<LEVEL>.d as Debian's /etc/init.d/rc does, in parallel,
+in the order of their LSB headers' dependencies.
+
+  LEVEL               0-9 or S (default: $RUNLEVEL); the previous level is $PREVLEVEL
+  -j, --jobs N        scripts at a time (VINIT_RC_JOBS)
+  -t, --timeout SEC   seconds a script may run, 0 for no limit (VINIT_RC_TIMEOUT)
+  --root DIR          run the scripts of DIR/etc (VINIT_ROOT)
+Settings also come from /etc/default/vinit-rc. See rc(8).
+";
+
 pub fn main(args: Vec<String>) -> i32 {
+    match args.get(1..) {
+        Some([only]) if only == "--help" => {
+            print!("{USAGE}\n{HELP}");
+            return 0;
+        }
+        Some([only]) if only == "--version" => {
+            println!("rc (vinit) {}", env!("CARGO_PKG_VERSION"));
+            return 0;
+        }
+        _ => {}
+    }
     let options = match parse(args.get(1..).unwrap_or(&[])) {
         Ok(o) => o,
         Err(e) => {

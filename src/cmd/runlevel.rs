@@ -7,8 +7,22 @@ use crate::utmp::{RUNLEVEL_PATH, UTMP_PATH, read_runlevel, read_runlevel_file};
 /// The first RUN_LVL record of the utmp file (the argument, else
 /// `/var/run/utmp`) as `"<prev> <cur>"` with a previous of 0 shown as `N`;
 /// else `N <c>` from `/var/run/runlevel`; else `unknown` and exit 1.
-/// Further arguments are ignored, as sysvinit's `runlevel` ignores them.
+/// Further arguments are ignored, as sysvinit's `runlevel` ignores them;
+/// `--help` or `--version` alone prints the usage or the version.
 pub fn main(args: Vec<String>) -> i32 {
+    match args.get(1..) {
+        Some([only]) if only == "--help" => {
+            println!("Usage: runlevel [UTMP]");
+            println!("Prints the previous and the current runlevel (N: none), e.g. \"N 2\",");
+            println!("from UTMP (default {UTMP_PATH}), else from {RUNLEVEL_PATH}.");
+            return 0;
+        }
+        Some([only]) if only == "--version" => {
+            println!("runlevel (vinit) {}", env!("CARGO_PKG_VERSION"));
+            return 0;
+        }
+        _ => {}
+    }
     let utmp = args.get(1).map_or(Path::new(UTMP_PATH), Path::new);
     match answer(utmp, Path::new(RUNLEVEL_PATH)) {
         Some(text) => {

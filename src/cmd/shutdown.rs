@@ -500,6 +500,18 @@ fn cancelled() -> ! {
 }
 
 pub fn main(args: Vec<String>) -> i32 {
+    // Any user may ask; the usage is otherwise sysvinit's answer to a bad command line.
+    match args.get(1..) {
+        Some([only]) if only == "--help" => {
+            print!("{USAGE}");
+            return 0;
+        }
+        Some([only]) if only == "--version" => {
+            println!("shutdown (vinit) {}", env!("CARGO_PKG_VERSION"));
+            return 0;
+        }
+        _ => {}
+    }
     match run(&args) {
         Ok(never) => match never {},
         Err(Exit(code)) => code,

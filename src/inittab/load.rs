@@ -84,7 +84,11 @@ impl Loader {
 
     fn read_failed(&mut self, path: &Path, error: &io::Error) {
         if self.read_error.is_none() {
-            self.read_error = Some(format!("cannot read {}: {error}", path.display()));
+            self.read_error = Some(format!(
+                "cannot read {}: {}",
+                path.display(),
+                os_message(error)
+            ));
         }
     }
 }
@@ -98,6 +102,15 @@ pub(crate) enum FileText {
     /// sysvinit would block on — an I/O error).
     ReadFailed(io::Error),
     Text(Vec<u8>),
+}
+
+/// The system's message for an I/O error, as C's `strerror` gives it ("No
+/// such file or directory"), without the "(os error 2)" Rust's `Display` adds.
+pub(crate) fn os_message(error: &io::Error) -> String {
+    match error.raw_os_error() {
+        Some(code) => nix::errno::Errno::from_raw(code).desc().to_string(),
+        None => error.to_string(),
+    }
 }
 
 /// Why a configuration file is not read (see [`FileText`]).

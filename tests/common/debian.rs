@@ -100,6 +100,20 @@ pub fn install_vinit(root: &Path) {
     }
 }
 
+/// Boots `root` and logs in as root on the serial console, where Debian's getty runs in
+/// runlevels 2 and 3 (after `l2`, Debian's `rc 2`, is done).
+pub fn boot_and_log_in(root: &Path) -> Vm {
+    let started = Instant::now();
+    let vm = Vm::boot_root_dir(root, "");
+    let check = |r: Result<String, String>| r.unwrap_or_else(|e| panic!("{e}"));
+    check(vm.expect("Entering runlevel: 2", BOOT_TIMEOUT));
+    check(vm.expect("vinit-debian login: ", BOOT_TIMEOUT));
+    eprintln!("login prompt after {:.1?}", started.elapsed());
+    vm.send_line("root");
+    check(vm.expect(PROMPT, COMMAND_TIMEOUT));
+    vm
+}
+
 /// Runs commands in the root shell on the serial console.
 pub struct Shell<'a> {
     vm: &'a Vm,

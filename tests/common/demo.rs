@@ -40,7 +40,40 @@ start)
 	[ -e /dev/pts/ptmx ] || mount -t devpts devpts /dev/pts
 	hostname -F /etc/hostname
 	;;
-stop|restart|force-reload|status) ;;
+stop|restart|force-reload) ;;
+status)
+	# `service --status-all` counts a script as running on exit 0 with some output.
+	if [ -e /proc/self ] && [ -e /sys/kernel ]; then
+		echo "/proc and /sys are mounted"
+	else
+		echo "/proc or /sys is not mounted"
+		exit 3
+	fi
+	;;
+*) echo "Usage: $0 {start|status}" >&2; exit 3 ;;
+esac
+"#;
+
+/// Debian's way into single-user mode, as an rc1.d script of the demo's own: runlevel 1
+/// stops the services, then this script asks init for `S`, where the inittab's
+/// `~~:S:wait:/sbin/sulogin` (BusyBox's) gives root a shell on the console. Leaving that
+/// shell, or `telinit 2` from it, goes back to multi-user mode.
+const SINGLE_SCRIPT: &str = r#"#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          single
+# Required-Start:    $local_fs $all
+# Required-Stop:
+# Default-Start:     1
+# Default-Stop:
+# Short-Description: vinit demo: switch from runlevel 1 to single-user mode (S)
+### END INIT INFO
+case "$1" in
+start)
+	echo "Will now switch to single-user mode."
+	exec telinit S
+	;;
+stop|restart|force-reload) ;;
+# No status: a switch, not a service (`service --status-all` shows [ ? ]).
 *) echo "Usage: $0 start" >&2; exit 3 ;;
 esac
 "#;
@@ -49,11 +82,15 @@ esac
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The demo's root: [`Initramfs::new`] (example inittab and init scripts), the example
-/// services and a script mounting /proc and /sys enabled, root without a password (BusyBox login lets an empty one in), and a
+/// services, a script mounting /proc and /sys and one for single-user mode enabled, an
+/// empty /etc/inittab.d, root without a password (BusyBox login lets an empty one in), and a
 /// prompt the tour can wait for.
 pub fn initramfs() -> Initramfs {
     let initramfs = Initramfs::new();
-    initramfs.write("etc/passwd", "root::0:0:root:/root:/bin/sh\n");
+    // The empty password in /etc/shadow: BusyBox's login lets root in without asking, and
+    // its sulogin (single-user mode) finds no password entry without a shadow file.
+    initramfs.write("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
+    initramfs.write("etc/shadow", "root::0:0:99999:7:::\n");
     initramfs.write("etc/hostname", "vinit-demo\n");
     initramfs.write(
         "etc/issue",
@@ -63,8 +100,13 @@ pub fn initramfs() -> Initramfs {
         "etc/profile",
         format!("export PATH=/sbin:/usr/sbin:/bin:/usr/bin\nexport PS1='{PROMPT}'\n"),
     );
+    // init reads /etc/inittab.d at every reload; without it each says "No inittab.d
+    // directory found".
+    initramfs.mkdir("etc/inittab.d");
     initramfs.write_exec("etc/init.d/mountkernfs", KERNFS_SCRIPT);
     initramfs.enable_service("mountkernfs");
+    initramfs.write_exec("etc/init.d/single", SINGLE_SCRIPT);
+    initramfs.enable_service("single");
     for service in SERVICES {
         initramfs.enable_service(service);
     }
@@ -148,8 +190,29 @@ pub fn tour(out: &mut dyn Write) -> Result<(), String> {
         show(&format!("\n### {}\n", step.says));
         run_at_prompt(&vm, step.types, step.expects, &mut show)?;
     }
+    show(
+        "\n### Single-user mode: rc 1 stops the services, its `single` script asks init for S, \
+         where sulogin gives root a shell (`&`: the session of this shell ends with the level)\n",
+    );
+    // In the background (as `telinit 2` and `poweroff` below): leaving the level ends this
+    // shell's session, and a shell still waiting for a foreground command when that
+    // happens finds its terminal gone ("Cannot set tty process group") and lives on; at
+    // its prompt it gets the hang-up and ends.
+    vm.send_line("telinit 1 &");
+    // Neither the script's line nor init's "Going single user" is sure to show: rc, which
+    // prints the first, is stopped as init leaves level 1, and init flushes the console's
+    // unsent output as it enters S (sysvinit's console_stty does the same).
+    show(&vm.expect("sulogin: starting shell", STEP_TIMEOUT)?);
+    show(&vm.expect(PROMPT, STEP_TIMEOUT)?);
+    run_at_prompt(&vm, "runlevel", "1 S", &mut show)?;
+    show("\n### Back to multi-user mode: runlevel 2 starts the services and the getty again\n");
+    vm.send_line("telinit 2 &");
+    show(&vm.expect("login: ", STEP_TIMEOUT)?);
+    vm.send_line("root");
+    show(&vm.expect(PROMPT, STEP_TIMEOUT)?);
+    run_at_prompt(&vm, "runlevel", "S 2", &mut show)?;
     show("\n### Power off: shutdown through runlevel 0\n");
-    vm.send_line("poweroff");
+    vm.send_line("poweroff &");
     show(&vm.expect("reboot: Power down", STEP_TIMEOUT)?);
     show("\n");
     match vm.wait_exit(STEP_TIMEOUT) {
@@ -162,13 +225,22 @@ pub fn tour(out: &mut dyn Write) -> Result<(), String> {
 }
 
 /// Console text without carriage returns and terminal escape sequences (the firmware's
-/// `ESC c` would clear the reader's terminal).
+/// `ESC c` would clear the reader's terminal). A carriage return that starts a new text
+/// over an unfinished line (init's `\rINIT: ` after the firmware's `Booting from ROM..`,
+/// or over a prompt) becomes a line break, so that neither line hides the other.
 fn printable(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
+    let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '\r' => {}
+            '\r' => {
+                let overwrites = chars
+                    .peek()
+                    .is_some_and(|next| !matches!(next, '\r' | '\n'));
+                if overwrites && !out.is_empty() && !out.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
             '\u{1b}' => {
                 if chars.next() == Some('[') {
                     // A control sequence ends with a byte in @..~.

@@ -76,9 +76,15 @@ fn run(root: &Path, mut words: &[String]) -> Result<(), Exit> {
             force = true;
             continue;
         }
-        // Perl's /^-h|--help$/: starts with -h, or ends with --help.
+        // Perl's /^-h|--help$/: starts with -h, or ends with --help. Debian's exits 1 with
+        // the usage on stderr; asked for, the usage goes to stdout with status 0.
         if word.starts_with("-h") || word.ends_with("--help") {
-            return Err(usage(None));
+            print!("{USAGE}");
+            return Err(Exit(0));
+        }
+        if word == "--version" {
+            println!("update-rc.d (vinit) {}", env!("CARGO_PKG_VERSION"));
+            return Err(Exit(0));
         }
         return Err(usage(Some("unknown option")));
     }

@@ -72,7 +72,7 @@ fn the_system_check_reads_inittab_d_and_reports_the_default_sulogin() {
     assert_eq!(
         report.summary,
         format!(
-            "{}: OK, 3 entries (with 1 file(s) from /etc/inittab.d), default ~~:S:wait:/sbin/sulogin added",
+            "{}: OK, 3 entries (with 1 file from /etc/inittab.d), default ~~:S:wait:/sbin/sulogin added",
             dir.path().join("etc/inittab").display()
         )
     );
@@ -88,19 +88,128 @@ fn the_system_check_reads_inittab_d_and_reports_the_default_sulogin() {
     );
 }
 
-#[test]
-fn suspicious_but_valid_lines_give_warnings() {
+/// The warnings of `text` checked as a file of its own, as `LINE:COL: message`.
+fn warnings_of(text: &str) -> Vec<String> {
     let dir = tempfile::tempdir().expect("temp dir");
-    let file = write(
-        dir.path(),
-        "t",
-        "id:x:initdefault:\nsu:s:wait:/sbin/sulogin\nsi:2:sysinit:/x\n",
-    );
+    let file = write(dir.path(), "t", text);
     let report = check_file(Path::new(&file));
-    assert!(report.diagnostics.is_empty());
-    assert_eq!(report.warnings.len(), 3, "{:?}", report.warnings);
-    assert_eq!(report.warnings[0], "Initdefault level 'X' is invalid");
-    assert!(report.warnings[1].contains(":2: lowercase 's'"));
-    assert!(report.warnings[2].contains(":3: the runlevels field of a sysinit entry is ignored"));
-    assert_eq!(check(&["init", "--check", &file]), 0);
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+    assert_eq!(
+        check(&["init", "--check", &file]),
+        0,
+        "warnings do not fail"
+    );
+    report
+        .warnings
+        .iter()
+        .map(|w| {
+            assert_eq!(w.file, Path::new(&file));
+            format!("{}:{}: {}", w.line, w.column, w.message)
+        })
+        .collect()
+}
+
+#[test]
+fn suspicious_but_valid_lines_give_warnings_at_their_field() {
+    assert_eq!(
+        warnings_of("id:x:initdefault:\nsu:s:wait:/sbin/sulogin\n  si:2:sysinit:/x\n"),
+        [
+            "1:4: Initdefault level 'X' is invalid",
+            "2:4: lowercase 's' in the runlevels field never matches single-user mode; write 'S'",
+            "3:6: the runlevels field of a sysinit entry is ignored",
+        ]
+    );
+}
+
+#[test]
+fn a_missing_initdefault_is_a_warning_at_the_top_of_the_file() {
+    assert_eq!(
+        warnings_of("l2:2:wait:/sbin/rc 2\n"),
+        [
+            "1:1: no initdefault entry: at boot init asks for the runlevel on the console \
+          (\"Enter runlevel:\") and waits for an answer"
+        ]
+    );
+}
+
+#[test]
+fn a_default_level_of_0_or_6_is_a_warning() {
+    assert_eq!(
+        warnings_of("id:0:initdefault:\n"),
+        ["1:4: the default runlevel is 0: the machine halts right after every boot"]
+    );
+    assert_eq!(
+        warnings_of("id:6:initdefault:\n"),
+        ["1:4: the default runlevel is 6: the machine reboots over and over"]
+    );
+    assert!(warnings_of("id:2:initdefault:\n").is_empty());
+}
+
+#[test]
+fn unknown_runlevels_and_empty_processes_are_warnings() {
+    assert_eq!(
+        warnings_of(
+            "id:2:initdefault:\nx:23z:respawn:/bin/x\ny:2:once:\nz:2:once:+ \nd:A:ondemand:/d\n"
+        ),
+        [
+            "2:5: unknown runlevel 'z' in the runlevels field: no level matches it \
+             (levels are 0-9 and S, ondemand letters A-C)",
+            "3:10: empty process field: the entry has no program to run",
+            "4:10: empty process field: the entry has no program to run",
+        ]
+    );
+}
+
+#[test]
+fn crlf_line_endings_are_a_warning_at_the_first_carriage_return() {
+    assert_eq!(
+        warnings_of("# comment\r\nid:2:initdefault:\r\nl2:2:wait:/sbin/rc 2\r\n"),
+        [
+            "1:10: CRLF line ending (the first of 3 in this file): init reads the carriage \
+          return as part of the last field; convert the file to LF line endings"
+        ]
+    );
+    assert_eq!(
+        warnings_of("id:2:initdefault:\nl2:2:wait:/sbin/rc 2\r\n"),
+        [
+            "2:21: CRLF line ending: init reads the carriage return as part of the last field; \
+          convert the file to LF line endings"
+        ]
+    );
+}
+
+#[test]
+fn warnings_in_inittab_d_name_their_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::create_dir_all(dir.path().join("etc/inittab.d")).expect("dirs");
+    write(dir.path(), "etc/inittab", "id:2:initdefault:\n");
+    write(dir.path(), "etc/inittab.d/x.tab", "# x\nx:2q:respawn:/x\n");
+    let report = check_system(dir.path());
+    let shown: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [format!(
+            "{}:2:4: warning: unknown runlevel 'q' in the runlevels field: no level matches it \
+             (levels are 0-9 and S, ondemand letters A-C)",
+            dir.path().join("etc/inittab.d/x.tab").display()
+        )]
+    );
+}
+
+#[test]
+fn field_columns_follow_the_blanks_and_colons() {
+    assert_eq!(field_columns(Some(b"id:2:initdefault:")), [1, 4, 6, 18]);
+    assert_eq!(
+        field_columns(Some(b"\t l2:2:wait:/sbin/rc 2")),
+        [3, 6, 8, 13]
+    );
+    assert_eq!(field_columns(None), [1; 4]);
+    assert_eq!(field_columns(Some(&[b'x'; 300])), [1; 4]);
+}
+
+#[test]
+fn one_entry_is_one_entry() {
+    assert_eq!(count(1), "1 entry");
+    assert_eq!(count(0), "0 entries");
+    assert_eq!(count(2), "2 entries");
 }
