@@ -5,9 +5,9 @@
 //!
 //! * `bench ns`: vinit's `init`, Debian's sysvinit `init` and BusyBox `init` in turn as
 //!   PID 1 of a namespace with the same small inittab: PID 1's memory once it is idle
-//!   (VmRSS, RssFile, RssAnon), the time to reap 2,000 orphans that exit at
-//!   once, and the `telinit` round trip (request written to `/run/initctl` → RUN_LVL record
-//!   in utmp), for the inits that have them.
+//!   (VmRSS, RssFile, RssAnon), the time to reap 2,000 orphans that exit at once (best
+//!   of three), and the `telinit` round trip (request written to `/run/initctl` →
+//!   RUN_LVL record in utmp), for the inits that have them.
 //! * `bench vm BOOTS`: the Debian root of the VM tests booted BOOTS times with sysvinit +
 //!   startpar and BOOTS times with vinit's init + rc, alternating: seconds of uptime when
 //!   the serial getty starts (after `rc 2` ends), and for vinit the scripts' own critical
@@ -41,6 +41,7 @@ use vinit::utmp;
 /// runlevels, skips `initdefault` with a message and runs the `sysinit` entry.
 const INITTAB: &str = "id:2:initdefault:\nsi::sysinit:/bin/true\n";
 const ORPHANS: usize = 2000;
+const ORPHAN_ROUNDS: usize = 3;
 const ROUND_TRIPS: usize = 20;
 /// Safety nets only.
 const TIMEOUT: Duration = Duration::from_secs(120);
@@ -133,7 +134,12 @@ fn bench_namespace(init: Init) {
         figure(key, name, kb);
     }
 
-    let (seconds, cpu_ms) = reap_orphans(&pid1);
+    // The best of a few storms: other work on the machine only ever adds time.
+    let (seconds, cpu_ms) = (0..ORPHAN_ROUNDS)
+        .map(|_| reap_orphans(&pid1))
+        .fold((f64::MAX, f64::MAX), |(s, c), (s2, c2)| {
+            (s.min(s2), c.min(c2))
+        });
     figure(
         "orphans_per_s",
         name,

@@ -5,7 +5,7 @@
 #   1. PID 1 of a namespace (examples/bench.rs, on the test harness): vinit's
 #      init, Debian's sysvinit init and BusyBox init with the same small
 #      inittab: VmRSS and its anonymous (private) part once idle; 2,000
-#      orphans exiting at once (reaped per second, PID 1's CPU time); the
+#      orphans exiting at once (best of 3: reaped per second, PID 1's CPU); the
 #      telinit round trip (request to /run/initctl -> RUN_LVL record in utmp,
 #      median of 20). And the size of the binary.
 #   2. The rc runner on generated script trees (`rc --root TREE 2`):
