@@ -28,7 +28,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use common::debian_root::{RootCopy, debian_root, install_vinit};
+use common::debian::{PROMPT, RootCopy, debian_root, install_vinit};
 use common::ns::{Pid1, TestRoot, is_fifo};
 use common::poll_until;
 use common::vm::Vm;
@@ -285,8 +285,6 @@ fn bench_vm(boots: usize) {
         eprintln!("boot {n}: vinit init+rc {up:.2} s (scripts' critical path {critical:.2} s)");
     }
 }
-
-const PROMPT: &str = "root@vinit-debian:~# ";
 
 /// Boots `root`, logs in on the serial console and returns the uptime (s) at which init
 /// started the serial getty, which the inittab starts once `rc 2` has ended; with
