@@ -3,6 +3,7 @@
 #   make demo      boot vinit as PID 1 of a QEMU VM, console on this terminal
 #                  (`make demo TOUR=1`: a scripted tour that prints its transcript and exits)
 #   make test      every test (unit, namespace, VM); installs what it needs first
+#   make bench     the benchmark table (README.md); `make fuzz-smoke`: each fuzz target briefly
 #   make install DESTDIR=D    build, then install the binary, its classic names and the man pages
 #   make install-files DESTDIR=D BIN=path    install an already built binary
 #   make deb       build, then package the install as target/deb/vinit_<version>_<arch>.deb
@@ -23,7 +24,7 @@ TEST_DEBS := qemu-system-x86 busybox-static cpio debootstrap e2fsprogs chromium 
 # apt-get needs root; a developer who is not root gets sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build install install-files install-man deb test test-deps demo bench lint
+.PHONY: all build install install-files install-man deb test test-deps demo bench fuzz-smoke lint
 all: build
 
 build:
@@ -80,9 +81,16 @@ demo: test-deps
 	$(CARGO) build --release --locked --bins --examples
 	target/release/examples/demo $(if $(TOUR),--tour)
 
-# Benchmarks are added by scripts/bench.sh when there are any.
-bench:
-	@if [ -x scripts/bench.sh ]; then scripts/bench.sh; else echo "make: no benchmarks yet (scripts/bench.sh)"; fi
+# One table of every figure beside its baseline and target (scripts/bench.sh;
+# BENCH_VM=0 skips the Debian VM boots, the slow part).
+bench: test-deps
+	scripts/bench.sh
+
+# Each fuzz target for FUZZ_SECONDS (fuzz/README.md); installs cargo-fuzz and the
+# nightly toolchain when missing.
+FUZZ_SECONDS ?= 25
+fuzz-smoke:
+	fuzz/run.sh --time $(FUZZ_SECONDS)
 
 lint:
 	$(CARGO) fmt --all -- --check

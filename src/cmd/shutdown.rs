@@ -144,6 +144,54 @@ fn parse_options(argv0: &str, args: &[String]) -> Result<Options, Exit> {
     Ok(o)
 }
 
+/// The words of the warning message: the operands after the time (all of
+/// them with `-c` or `-g TIME`).
+fn message_words(o: &Options) -> &[String] {
+    let time_in_operands = !o.cancel && o.when.is_none();
+    o.operands
+        .get(usize::from(time_in_operands)..)
+        .unwrap_or_default()
+}
+
+/// The time: `-g TIME` or the first operand, cut to sysvinit's 63 bytes.
+fn time_operand(o: &Options) -> Option<String> {
+    match (&o.when, o.operands.first()) {
+        (Some(when), _) => Some(when.clone()),
+        (None, Some(when)) => Some(when.chars().take(63).collect()),
+        (None, None) => None,
+    }
+}
+
+/// What a command line asks for, read as `shutdown` reads it but without
+/// acting on it (for tests and the fuzz targets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The level init is asked for.
+    pub level: char,
+    /// Minutes until shutdown; `None` for `-c`, or for a time that
+    /// `shutdown` refuses with its usage.
+    pub minutes: Option<i64>,
+    /// The warning message as broadcast (`\r\n`-terminated, or empty).
+    pub message: String,
+}
+
+/// Reads `args` (`argv[0]` first) as `shutdown` does at `now_minutes`
+/// (local minutes since midnight). `Err` carries the exit status of an
+/// option error, whose message is printed as `shutdown` prints it.
+pub fn read_command_line(args: &[String], now_minutes: i64) -> Result<Plan, i32> {
+    let argv0 = args.first().map(String::as_str).unwrap_or("shutdown");
+    let o = parse_options(argv0, args.get(1..).unwrap_or_default()).map_err(|Exit(code)| code)?;
+    let minutes = match time_operand(&o) {
+        Some(when) if !o.cancel => minutes_until(&when, now_minutes),
+        _ => None,
+    };
+    Ok(Plan {
+        level: o.level,
+        minutes,
+        message: build_message(message_words(&o)),
+    })
+}
+
 /// The warning message: words joined by spaces (each followed by one),
 /// stopping before the 256-byte buffer would overflow, then `\r\n`.
 fn build_message(words: &[String]) -> String {
@@ -192,8 +240,12 @@ fn minutes_until(time: &str, now_minutes: i64) -> Option<i64> {
     let relative = time.starts_with('+');
     if !time.contains(':') {
         let minutes = time.strip_prefix('+').unwrap_or(time);
-        // atoi, but an empty or sign-only number is refused.
-        return leading_int(minutes, usize::MAX).map(|(m, _)| m);
+        // atoi, but an empty or sign-only number is refused, and so is one
+        // beyond C's int (where atoi's result is undefined), which would
+        // overflow the countdown's deadline.
+        return leading_int(minutes, usize::MAX)
+            .map(|(m, _)| m)
+            .filter(|&m| m <= i64::from(i32::MAX));
     }
     // sscanf("%d:%2d")
     let (hours, used) = leading_int(time, usize::MAX)?;
@@ -536,12 +588,7 @@ fn run(args: &[String]) -> Result<std::convert::Infallible, Exit> {
     }
 
     let pid = pending_pid();
-    let time_in_operands = !o.cancel && o.when.is_none();
-    let words = o
-        .operands
-        .get(usize::from(time_in_operands)..)
-        .unwrap_or_default();
-    let message = build_message(words);
+    let message = build_message(message_words(&o));
 
     if o.cancel {
         if pid <= 0 {
@@ -559,10 +606,8 @@ fn run(args: &[String]) -> Result<std::convert::Infallible, Exit> {
         return Err(Exit(0));
     }
 
-    let when = match (&o.when, o.operands.first()) {
-        (Some(when), _) => when.clone(),
-        (None, Some(when)) => when.chars().take(63).collect(),
-        (None, None) => return Err(usage()),
+    let Some(when) = time_operand(&o) else {
+        return Err(usage());
     };
     if pid > 0 && kill(Pid::from_raw(pid), None).is_ok() {
         eprint!("\rshutdown: already running.\r\n");
@@ -798,9 +843,21 @@ mod tests {
             ":30",
             "1:",
             "12 :00",
+            "2147483648",
+            "+9223372036854775807",
         ] {
             assert_eq!(minutes_until(bad, noon), None, "{bad:?}");
         }
+        assert_eq!(minutes_until("+2147483647", noon), Some(2147483647));
+    }
+
+    /// Found by the shutdown_args fuzz target: a number of minutes too large
+    /// for the countdown's deadline (60 × minutes seconds overflowed).
+    #[test]
+    fn huge_minutes_are_a_bad_time() {
+        let args = args("shutdown 333333533333335555");
+        let plan = read_command_line(&args, 208).ok().unwrap();
+        assert_eq!(plan.minutes, None);
     }
 
     #[test]

@@ -1,0 +1,45 @@
+//! The inittab line parser on any bytes: never panics, every diagnostic
+//! points inside the text, and an accepted line written back out as
+//! `id:runlevels:action:process` parses to the same entry.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use std::path::Path;
+use vinit::inittab::parse;
+
+fuzz_target!(|data: &[u8]| {
+    let file = Path::new("/etc/inittab");
+    let parsed = parse(data, file, 1);
+    let physical_lines = data.split(|&b| b == b'\n').count();
+    for diagnostic in &parsed.diagnostics {
+        assert!(diagnostic.line >= 1 && diagnostic.line <= physical_lines);
+        assert!(diagnostic.column >= 1);
+        assert!(diagnostic.sysv_line >= 1 && diagnostic.sysv_line <= parsed.last_line);
+    }
+    for entry in &parsed.entries {
+        assert!(entry.location.line >= 1 && entry.location.line <= physical_lines);
+        // Lossily converted fields (U+FFFD) may not survive being written
+        // back out within the byte limits; only exact text is compared.
+        let fields = [&entry.id, &entry.runlevels, &entry.process];
+        if fields.iter().any(|f| f.contains('\u{FFFD}')) {
+            continue;
+        }
+        let line = format!(
+            "{}:{}:{}:{}\n",
+            entry.id, entry.runlevels, entry.action, entry.process
+        );
+        let again = parse(line.as_bytes(), file, 1);
+        assert!(
+            again.diagnostics.is_empty(),
+            "{line:?}: {:?}",
+            again.diagnostics
+        );
+        let [same] = again.entries.as_slice() else {
+            panic!("{line:?} gave {} entries", again.entries.len());
+        };
+        assert_eq!(
+            (&same.id, &same.runlevels, same.action, &same.process),
+            (&entry.id, &entry.runlevels, entry.action, &entry.process)
+        );
+    }
+});
