@@ -115,15 +115,23 @@ fn check_reads_up_to_the_size_limit_and_refuses_more() {
         (file, common::text(&output.stderr))
     };
     let (file, stderr) = check("z4.tab", 4 << 20);
+    // 100 rejected lines, the count of the others, then the file-wide warning
+    // that there is no initdefault.
     let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 101, "{stderr}");
+    assert_eq!(lines.len(), 102, "{stderr}");
     assert_eq!(
         lines.first().copied(),
         Some(format!("{}:1:1: missing action field", file.display()).as_str())
     );
     assert_eq!(
-        lines.last().copied(),
+        lines.get(100).copied(),
         Some("... and 16349 more rejected line(s), not shown")
+    );
+    assert!(
+        lines
+            .get(101)
+            .is_some_and(|line| line.contains("warning: no initdefault entry")),
+        "{stderr}"
     );
     for (name, size) in [("z8.tab", 8 << 20), ("sparse.tab", 1 << 30)] {
         let (file, stderr) = check(name, size);
