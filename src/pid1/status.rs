@@ -107,8 +107,7 @@ fn own_start_ticks() -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pid1::state::{EntryFlags, SavedEntry, SavedState};
-    use crate::supervisor::ExtraEnv;
+    use crate::pid1::state::{EntryFlags, SavedEntry};
 
     fn supervisor(entries: usize, changed_pid: i32) -> Supervisor {
         let entries = (0..entries)
@@ -126,19 +125,7 @@ mod tests {
                 ..SavedEntry::default()
             })
             .collect();
-        let state = SavedState {
-            version: String::new(),
-            runlevel: '2',
-            thislevel: '2',
-            prevlevel: 'N',
-            pending_signals: 0,
-            wrote_wtmp_boot: true,
-            wrote_utmp_boot: true,
-            sleep_time: 3,
-            did_boot: true,
-            entries,
-        };
-        Supervisor::restore(&state, ExtraEnv::default())
+        Supervisor::restored_in_level_2(entries)
     }
 
     #[test]

@@ -278,6 +278,25 @@ impl Supervisor {
         self.run(fx, now);
     }
 
+    /// A supervisor that took over `entries` in runlevel 2 (from N), as after
+    /// a `telinit u`: the fixture of tests that need slots in given states.
+    #[cfg(test)]
+    pub(crate) fn restored_in_level_2(entries: Vec<SavedEntry>) -> Supervisor {
+        let state = SavedState {
+            version: String::new(),
+            runlevel: '2',
+            thislevel: '2',
+            prevlevel: 'N',
+            pending_signals: 0,
+            wrote_wtmp_boot: true,
+            wrote_utmp_boot: true,
+            sleep_time: 3,
+            did_boot: true,
+            entries,
+        };
+        Supervisor::restore(&state, ExtraEnv::default())
+    }
+
     /// Continues after a re-exec from the state the old init handed over
     /// (ours or sysvinit's): no boot actions, the inittab is not re-read.
     pub fn restore(state: &SavedState, extra_env: ExtraEnv) -> Supervisor {

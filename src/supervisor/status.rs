@@ -108,8 +108,7 @@ impl Supervisor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pid1::state::{EntryFlags, RespawnCounter, SavedEntry, SavedState};
-    use crate::supervisor::ExtraEnv;
+    use crate::pid1::state::{EntryFlags, RespawnCounter, SavedEntry};
 
     fn saved(id: &str, levels: &str, action: &str, flags: EntryFlags, pid: i32) -> SavedEntry {
         SavedEntry {
@@ -121,22 +120,6 @@ mod tests {
             process: format!("/bin/{id}"),
             ..SavedEntry::default()
         }
-    }
-
-    fn in_level_2(entries: Vec<SavedEntry>) -> Supervisor {
-        let state = SavedState {
-            version: String::new(),
-            runlevel: '2',
-            thislevel: '2',
-            prevlevel: 'N',
-            pending_signals: 0,
-            wrote_wtmp_boot: true,
-            wrote_utmp_boot: true,
-            sleep_time: 3,
-            did_boot: true,
-            entries,
-        };
-        Supervisor::restore(&state, ExtraEnv::default())
     }
 
     #[test]
@@ -157,7 +140,7 @@ mod tests {
             failing: true,
         });
         failing.exit_status = 1 << 8;
-        let supervisor = in_level_2(vec![
+        let supervisor = Supervisor::restored_in_level_2(vec![
             saved("id", "2", "initdefault", EntryFlags::default(), 0),
             saved("si", "#", "sysinit", EntryFlags::default(), 0),
             saved("l2", "2", "wait", ran, 30),
