@@ -29,17 +29,12 @@ l2:2:wait:/bin/echo LEVEL-2-UP
 pf::powerwait:/sbin/shutdown -h now
 ";
 
-fn expect(pid1: &Pid1, needle: &str) -> String {
-    pid1.wait_console(needle, WAIT)
-        .unwrap_or_else(|transcript| panic!("console never showed {needle:?}:\n{transcript}"))
-}
-
 fn booted() -> (TestRoot, Pid1) {
     let root = TestRoot::new();
     root.write("etc/inittab", INITTAB);
     let pid1 = root.boot(&[]);
-    expect(&pid1, "LEVEL-2-UP");
-    expect(&pid1, "INIT: no more processes left in this runlevel");
+    pid1.expect_console("LEVEL-2-UP", WAIT);
+    pid1.expect_console("INIT: no more processes left in this runlevel", WAIT);
     (root, pid1)
 }
 
@@ -55,8 +50,8 @@ fn send(pid1: &Pid1, signal: i32) {
 
 /// The namespace goes through level 0 and ends by `reboot(2)`.
 fn powers_off(pid1: &Pid1, init_halt: &str) {
-    expect(pid1, "INIT: Switching to runlevel: 0");
-    expect(pid1, &format!("LEVEL-0-REACHED INIT_HALT={init_halt}"));
+    pid1.expect_console("INIT: Switching to runlevel: 0", WAIT);
+    pid1.expect_console(&format!("LEVEL-0-REACHED INIT_HALT={init_halt}"), WAIT);
     let status = pid1.wait_exit(WAIT).expect("the container ends");
     assert_eq!(
         status.signal(),
@@ -109,13 +104,13 @@ fn debian_init_ignores_sigterm_and_stops_on_sigpwr() {
     debian::copy_libraries(root.path(), &real);
     root.write("etc/inittab", INITTAB);
     let pid1 = root.boot_program(&["/debian/sbin/init"]);
-    expect(&pid1, "LEVEL-2-UP");
+    pid1.expect_console("LEVEL-2-UP", WAIT);
     pid1.signal(Signal::SIGTERM);
     // Still there, and still serving requests, after a round trip through
     // its FIFO.
     let output = pid1.run(&["/sbin/telinit", "3"]);
     assert!(output.status.success(), "{output:?}");
-    expect(&pid1, "INIT: Switching to runlevel: 3");
+    pid1.expect_console("INIT: Switching to runlevel: 3", WAIT);
     assert!(pid1.wait_exit(Duration::from_millis(500)).is_none());
     assert!(!pid1.console().contains("LEVEL-0-REACHED"));
     pid1.signal(Signal::SIGPWR);

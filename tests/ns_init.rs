@@ -12,23 +12,6 @@ use nix::sys::signal::Signal;
 
 const WAIT: Duration = Duration::from_secs(30);
 
-fn expect(pid1: &Pid1, needle: &str) -> String {
-    pid1.wait_console(needle, WAIT)
-        .unwrap_or_else(|transcript| panic!("console never showed {needle:?}:\n{transcript}"))
-}
-
-fn run_ok(pid1: &Pid1, argv: &[&str]) -> String {
-    let output = pid1.run(argv);
-    assert!(
-        output.status.success(),
-        "{argv:?} failed: {}{}\nconsole:\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr),
-        pid1.console()
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
 #[test]
 fn boots_to_initdefault_with_the_sysvinit_environment() {
     let root = TestRoot::new();
@@ -47,11 +30,11 @@ o2:2:once:/bin/sh -c 'cat /proc/$$/stat > /tmp/o2.stat; env > /tmp/env.txt; echo
     stale[0] = vinit::utmp::USER_PROCESS as u8;
     root.write("run/utmp", &stale);
     let pid1 = root.boot(&[]);
-    expect(&pid1, "booting");
-    expect(&pid1, "SYSINIT RUNLEVEL=S PREVLEVEL=N");
-    expect(&pid1, "INIT: Entering runlevel: 2");
-    expect(&pid1, "ONCE-DONE");
-    assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "N 2\n");
+    pid1.expect_console("booting", WAIT);
+    pid1.expect_console("SYSINIT RUNLEVEL=S PREVLEVEL=N", WAIT);
+    pid1.expect_console("INIT: Entering runlevel: 2", WAIT);
+    pid1.expect_console("ONCE-DONE", WAIT);
+    assert_eq!(pid1.run_ok(&["/sbin/runlevel"]), "N 2\n");
     assert_eq!(root.read("run/runlevel"), "2");
     let utmp = vinit::utmp::Record::read_all(&root.join("run/utmp")).expect("utmp");
     assert!(
@@ -118,7 +101,7 @@ o2:2:once:/bin/sh -c 'cat /proc/$$/stat > /tmp/o2.stat; env > /tmp/env.txt; echo
         .expect("pid");
     assert_eq!(o2, [1, o2_pid, o2_pid, 0]);
     // The process title that invoke-rc.d looks for.
-    let ps = run_ok(&pid1, &["/bin/cat", "/proc/1/cmdline"]);
+    let ps = pid1.run_ok(&["/bin/cat", "/proc/1/cmdline"]);
     assert_eq!(ps.trim_end_matches('\0'), "init [2]");
 }
 
@@ -140,10 +123,10 @@ fn respawn_limiter_disables_after_ten_runs_until_telinit_q() {
     );
     let pid1 = root.boot(&[]);
     let too_fast = "INIT: Id \"f1\" respawning too fast: disabled for 5 minutes";
-    expect(&pid1, too_fast);
+    pid1.expect_console(too_fast, WAIT);
     assert_eq!(starts_in_wtmp(&root, "f1"), 10);
-    run_ok(&pid1, &["/sbin/telinit", "q"]);
-    expect(&pid1, too_fast);
+    pid1.run_ok(&["/sbin/telinit", "q"]);
+    pid1.expect_console(too_fast, WAIT);
     assert_eq!(starts_in_wtmp(&root, "f1"), 20);
 }
 
@@ -159,21 +142,21 @@ l3:3:wait:/bin/echo LEVEL-3-RUNS
 ",
     );
     let pid1 = root.boot(&[]);
-    expect(&pid1, "STUBBORN-UP");
-    run_ok(&pid1, &["/sbin/telinit", "-t", "1", "3"]);
-    expect(&pid1, "INIT: Switching to runlevel: 3");
-    expect(
-        &pid1,
+    pid1.expect_console("STUBBORN-UP", WAIT);
+    pid1.run_ok(&["/sbin/telinit", "-t", "1", "3"]);
+    pid1.expect_console("INIT: Switching to runlevel: 3", WAIT);
+    pid1.expect_console(
         "INIT: Sending processes configured via /etc/inittab the TERM signal",
+        WAIT,
     );
-    expect(
-        &pid1,
+    pid1.expect_console(
         "INIT: Sending processes configured via /etc/inittab the KILL signal",
+        WAIT,
     );
-    let transcript = expect(&pid1, "LEVEL-3-RUNS");
+    let transcript = pid1.expect_console("LEVEL-3-RUNS", WAIT);
     assert!(!transcript.contains("seems to hang"), "{transcript}");
-    assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "2 3\n");
-    let ps = run_ok(&pid1, &["/bin/ps", "-o", "args"]);
+    assert_eq!(pid1.run_ok(&["/sbin/runlevel"]), "2 3\n");
+    let ps = pid1.run_ok(&["/bin/ps", "-o", "args"]);
     assert!(!ps.contains("trap"), "the stubborn shell survived:\n{ps}");
 }
 
@@ -210,7 +193,7 @@ fn a_thousand_orphans_are_reaped() {
     );
     root.write("etc/inittab", "id:2:initdefault:\nz:2:once:/bin/orphans\n");
     let pid1 = root.boot(&[]);
-    expect(&pid1, "FORKED-ALL");
+    pid1.expect_console("FORKED-ALL", WAIT);
     let clean = common::poll_until(WAIT, || zombies(&pid1).is_empty().then_some(()));
     assert!(clean.is_some(), "zombies left: {:?}", zombies(&pid1));
 }
@@ -241,7 +224,7 @@ kb::kbrequest:/bin/echo KBREQUEST-RAN
 ",
     );
     let pid1 = root.boot(&[]);
-    expect(&pid1, "INIT: Entering runlevel: 2");
+    pid1.expect_console("INIT: Entering runlevel: 2", WAIT);
     for (status, ran) in [
         ("O", "POWEROK-RAN"),
         ("L", "POWERFAILNOW-RAN"),
@@ -249,21 +232,21 @@ kb::kbrequest:/bin/echo KBREQUEST-RAN
     ] {
         root.write("run/powerstatus", status);
         pid1.signal(Signal::SIGPWR);
-        expect(&pid1, ran);
+        pid1.expect_console(ran, WAIT);
         wait_file(&root, "run/powerstatus", |text| text.is_none());
     }
     // No status file: a power failure.
     pid1.signal(Signal::SIGPWR);
-    expect(&pid1, "POWERWAIT-RAN");
+    pid1.expect_console("POWERWAIT-RAN", WAIT);
     pid1.signal(Signal::SIGINT);
-    expect(&pid1, "CTRLALTDEL-RAN");
+    pid1.expect_console("CTRLALTDEL-RAN", WAIT);
     pid1.signal(Signal::SIGWINCH);
-    expect(&pid1, "KBREQUEST-RAN");
+    pid1.expect_console("KBREQUEST-RAN", WAIT);
     // SIGQUIT is ignored, as by sysvinit. (SIGTERM powers off a
     // container's init: tests/ns_container.rs.)
     pid1.signal(Signal::SIGQUIT);
-    run_ok(&pid1, &["/sbin/telinit", "5"]);
-    expect(&pid1, "INIT: Switching to runlevel: 5");
+    pid1.run_ok(&["/sbin/telinit", "5"]);
+    pid1.expect_console("INIT: Switching to runlevel: 5", WAIT);
     assert!(pid1.wait_exit(Duration::from_millis(200)).is_none());
 }
 
@@ -273,7 +256,7 @@ fn bogus_fifo_packets_are_reported_and_harmless() {
     let root = TestRoot::new();
     root.write("etc/inittab", "id:2:initdefault:\n");
     let pid1 = root.boot(&[]);
-    expect(&pid1, "INIT: Entering runlevel: 2");
+    pid1.expect_console("INIT: Entering runlevel: 2", WAIT);
     let fifo = common::poll_until(WAIT, || {
         common::ns::is_fifo(&root, "run/initctl").then_some(())
     });
@@ -286,18 +269,18 @@ fn bogus_fifo_packets_are_reported_and_harmless() {
         fifo.write_all(bytes).expect("write the FIFO");
     };
     send(b"short");
-    expect(&pid1, "INIT: got bogus initrequest");
+    pid1.expect_console("INIT: got bogus initrequest", WAIT);
     let mut wrong_magic = vinit::initctl::Request::runlevel(b'3', 3).encode();
     wrong_magic[0] ^= 0xff;
     send(&wrong_magic);
-    expect(&pid1, "INIT: got bogus initrequest");
+    pid1.expect_console("INIT: got bogus initrequest", WAIT);
     let mut unknown = vinit::initctl::Request::runlevel(b'3', 3);
     unknown.cmd = 9;
     send(&unknown.encode());
-    expect(&pid1, "INIT: got unimplemented initrequest.");
-    run_ok(&pid1, &["/sbin/telinit", "3"]);
-    expect(&pid1, "INIT: Switching to runlevel: 3");
-    assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "2 3\n");
+    pid1.expect_console("INIT: got unimplemented initrequest.", WAIT);
+    pid1.run_ok(&["/sbin/telinit", "3"]);
+    pid1.expect_console("INIT: Switching to runlevel: 3", WAIT);
+    assert_eq!(pid1.run_ok(&["/sbin/runlevel"]), "2 3\n");
 }
 
 #[test]
@@ -308,24 +291,24 @@ fn sighup_with_a_broken_inittab_keeps_the_running_configuration() {
         "id:2:initdefault:\na:2:respawn:/bin/sh -c 'echo $$ > /tmp/a.pid; echo A-UP; exec sleep 1000'\n",
     );
     let pid1 = root.boot(&[]);
-    expect(&pid1, "A-UP");
+    pid1.expect_console("A-UP", WAIT);
     root.write(
         "etc/inittab",
         "id:2:initdefault:\nb:2:respawn:/bin/echo B-UP\nbad line\n",
     );
     pid1.signal(Signal::SIGHUP);
-    expect(
-        &pid1,
+    pid1.expect_console(
         "INIT: /etc/inittab:3:1: id field too long (max 4 characters)",
+        WAIT,
     );
-    expect(
-        &pid1,
+    pid1.expect_console(
         "INIT: configuration not applied: keeping the previous one",
+        WAIT,
     );
     // `a` is still supervised: killed, it comes back.
     let pid = root.read("tmp/a.pid");
-    run_ok(&pid1, &["/bin/kill", pid.trim()]);
-    let transcript = expect(&pid1, "A-UP");
+    pid1.run_ok(&["/bin/kill", pid.trim()]);
+    let transcript = pid1.expect_console("A-UP", WAIT);
     assert!(!transcript.contains("B-UP"), "{transcript}");
 }
 
@@ -337,16 +320,16 @@ fn reexec_keeps_supervising_children_started_before_it() {
         "id:2:initdefault:\nr:2:respawn:/bin/sh -c 'echo $$ > /tmp/r.pid; echo R-UP $INIT_X; exec sleep 1000'\n",
     );
     let pid1 = root.boot(&[]);
-    expect(&pid1, "R-UP");
-    run_ok(&pid1, &["/sbin/telinit", "-e", "INIT_X=kept"]);
-    run_ok(&pid1, &["/sbin/telinit", "u"]);
-    expect(&pid1, "reloading");
+    pid1.expect_console("R-UP", WAIT);
+    pid1.run_ok(&["/sbin/telinit", "-e", "INIT_X=kept"]);
+    pid1.run_ok(&["/sbin/telinit", "u"]);
+    pid1.expect_console("reloading", WAIT);
     let old = root.read("tmp/r.pid");
-    run_ok(&pid1, &["/bin/kill", old.trim()]);
-    expect(&pid1, "R-UP kept");
+    pid1.run_ok(&["/bin/kill", old.trim()]);
+    pid1.expect_console("R-UP kept", WAIT);
     wait_file(&root, "tmp/r.pid", |text| text.is_some_and(|t| t != old));
-    assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "N 2\n");
-    let title = run_ok(&pid1, &["/bin/cat", "/proc/1/cmdline"]);
+    assert_eq!(pid1.run_ok(&["/sbin/runlevel"]), "N 2\n");
+    let title = pid1.run_ok(&["/bin/cat", "/proc/1/cmdline"]);
     assert_eq!(title.trim_end_matches('\0'), "init [2]");
 }
 
@@ -360,16 +343,16 @@ fn reexec_keeps_a_disabled_respawn_entry_disabled() {
         "id:2:initdefault:\nf1:2:respawn:/bin/false\nkb::kbrequest:/bin/sh -c 'env > /tmp/kb.env; echo KB-DONE'\n",
     );
     let pid1 = root.boot(&[]);
-    expect(
-        &pid1,
+    pid1.expect_console(
         "INIT: Id \"f1\" respawning too fast: disabled for 5 minutes",
+        WAIT,
     );
-    run_ok(&pid1, &["/sbin/telinit", "u"]);
-    expect(&pid1, "reloading");
+    pid1.run_ok(&["/sbin/telinit", "u"]);
+    pid1.expect_console("reloading", WAIT);
     // The new init's first pass (which would restart f1 if its limiter had
     // been lost) runs before it handles the SIGWINCH, so KB-DONE marks it done.
     pid1.signal(nix::sys::signal::Signal::SIGWINCH);
-    expect(&pid1, "KB-DONE");
+    pid1.expect_console("KB-DONE", WAIT);
     assert_eq!(starts_in_wtmp(&root, "f1"), 10);
     let child_env = root.read("tmp/kb.env");
     assert!(child_env.contains("RUNLEVEL=2"), "{child_env}");
@@ -389,7 +372,7 @@ fn sysfs_is_mounted_before_sysinit() {
         "id:2:initdefault:\nsi::sysinit:/bin/sh -c 'grep \" /sys sysfs \" /proc/mounts > /tmp/sys.mount; echo SI-DONE'\n",
     );
     let pid1 = root.boot(&[]);
-    expect(&pid1, "SI-DONE");
+    pid1.expect_console("SI-DONE", WAIT);
     let mounts = root.read("tmp/sys.mount");
     assert!(mounts.starts_with("sysfs /sys sysfs "), "{mounts:?}");
 }
@@ -398,12 +381,12 @@ fn sysfs_is_mounted_before_sysinit() {
 fn missing_inittab_asks_for_the_runlevel_on_the_console() {
     let root = TestRoot::new();
     let pid1 = root.boot(&[]);
-    expect(&pid1, "INIT: No inittab file found");
-    expect(&pid1, "Enter runlevel: ");
+    pid1.expect_console("INIT: No inittab file found", WAIT);
+    pid1.expect_console("Enter runlevel: ", WAIT);
     pid1.type_console("4\n");
-    expect(&pid1, "INIT: Entering runlevel: 4");
-    expect(&pid1, "INIT: no more processes left in this runlevel");
-    assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "N 4\n");
+    pid1.expect_console("INIT: Entering runlevel: 4", WAIT);
+    pid1.expect_console("INIT: no more processes left in this runlevel", WAIT);
+    assert_eq!(pid1.run_ok(&["/sbin/runlevel"]), "N 4\n");
 }
 
 #[test]
@@ -412,7 +395,7 @@ fn container_stop_signal_runs_shutdown() {
     root.write("etc/inittab", "id:2:initdefault:\n");
     root.write_exec("sbin/shutdown", "#!/bin/sh\necho SHUTDOWN-CALLED \"$@\"\n");
     let pid1 = root.boot(&[]);
-    expect(&pid1, "INIT: Entering runlevel: 2");
+    pid1.expect_console("INIT: Entering runlevel: 2", WAIT);
     // nix has no real-time signals: send SIGRTMIN+4 with kill(1).
     let status = std::process::Command::new(common::host_tool("kill"))
         .arg(format!("-{}", libc::SIGRTMIN() + 4))
@@ -420,7 +403,7 @@ fn container_stop_signal_runs_shutdown() {
         .status()
         .expect("run kill");
     assert!(status.success());
-    expect(&pid1, "SHUTDOWN-CALLED -hP now");
+    pid1.expect_console("SHUTDOWN-CALLED -hP now", WAIT);
     // SIGRTMIN+3 does the same; the entry runs again.
     let status = std::process::Command::new(common::host_tool("kill"))
         .arg(format!("-{}", libc::SIGRTMIN() + 3))
@@ -428,7 +411,7 @@ fn container_stop_signal_runs_shutdown() {
         .status()
         .expect("run kill");
     assert!(status.success());
-    expect(&pid1, "SHUTDOWN-CALLED -hP now");
+    pid1.expect_console("SHUTDOWN-CALLED -hP now", WAIT);
 }
 
 #[test]
@@ -436,7 +419,7 @@ fn fifo_is_recreated_reopened_and_closed_on_demand() {
     let root = TestRoot::new();
     root.write("etc/inittab", "id:2:initdefault:\n");
     let pid1 = root.boot(&[]);
-    expect(&pid1, "INIT: no more processes left in this runlevel");
+    pid1.expect_console("INIT: no more processes left in this runlevel", WAIT);
     // The FIFO as the namespace sees it (mounts included).
     let fifo_in_ns = format!("/proc/{}/root/run/initctl", pid1.host_pid());
     let is_fifo = || {
@@ -446,16 +429,16 @@ fn fifo_is_recreated_reopened_and_closed_on_demand() {
     let reappears = || common::poll_until(WAIT, || is_fifo().then_some(())).is_some();
 
     // Removed while init is idle: recreated without any other event.
-    run_ok(&pid1, &["/bin/rm", "/run/initctl"]);
+    pid1.run_ok(&["/bin/rm", "/run/initctl"]);
     assert!(reappears(), "/run/initctl was not recreated");
-    run_ok(&pid1, &["/sbin/telinit", "3"]);
-    expect(&pid1, "INIT: Switching to runlevel: 3");
+    pid1.run_ok(&["/sbin/telinit", "3"]);
+    pid1.expect_console("INIT: Switching to runlevel: 3", WAIT);
 
     // Hidden by a tmpfs mounted over /run: made again in the new /run.
-    run_ok(&pid1, &["/bin/mount", "-t", "tmpfs", "tmpfs", "/run"]);
+    pid1.run_ok(&["/bin/mount", "-t", "tmpfs", "tmpfs", "/run"]);
     assert!(reappears(), "/run/initctl not made on the new /run");
-    run_ok(&pid1, &["/sbin/telinit", "4"]);
-    expect(&pid1, "INIT: Switching to runlevel: 4");
+    pid1.run_ok(&["/sbin/telinit", "4"]);
+    pid1.expect_console("INIT: Switching to runlevel: 4", WAIT);
 
     // SIGUSR2 closes it (telinit times out), SIGUSR1 opens it again.
     pid1.signal(Signal::SIGUSR2);
@@ -470,8 +453,8 @@ fn fifo_is_recreated_reopened_and_closed_on_demand() {
         "{refused:?}"
     );
     pid1.signal(Signal::SIGUSR1);
-    run_ok(&pid1, &["/sbin/telinit", "5"]);
-    expect(&pid1, "INIT: Switching to runlevel: 5");
+    pid1.run_ok(&["/sbin/telinit", "5"]);
+    pid1.expect_console("INIT: Switching to runlevel: 5", WAIT);
 }
 
 /// A stand-in for sulogin that reports how it was run and ends at once.
@@ -487,9 +470,9 @@ fn emergency_shell_runs_before_the_boot() {
         "id:2:initdefault:\nsi::sysinit:/bin/echo SYSINIT-RAN\n",
     );
     let pid1 = root.boot(&["emergency"]);
-    expect(&pid1, "SULOGIN RUNLEVEL=S PREVLEVEL=N");
-    expect(&pid1, "SYSINIT-RAN");
-    expect(&pid1, "INIT: Entering runlevel: 2");
+    pid1.expect_console("SULOGIN RUNLEVEL=S PREVLEVEL=N", WAIT);
+    pid1.expect_console("SYSINIT-RAN", WAIT);
+    pid1.expect_console("INIT: Entering runlevel: 2", WAIT);
 }
 
 #[test]
@@ -506,18 +489,18 @@ bw::bootwait:/bin/echo BOOTWAIT-RAN
     );
     let pid1 = root.boot(&["single"]);
     // Single-user first; the boot entries only when it ends.
-    let transcript = expect(&pid1, "SULOGIN RUNLEVEL=S PREVLEVEL=N --force");
+    let transcript = pid1.expect_console("SULOGIN RUNLEVEL=S PREVLEVEL=N --force", WAIT);
     assert!(!transcript.contains("BOOTWAIT-RAN"), "{transcript}");
-    expect(&pid1, "BOOTWAIT-RAN");
-    expect(&pid1, "INIT: Entering runlevel: 2");
-    assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "N 2\n");
+    pid1.expect_console("BOOTWAIT-RAN", WAIT);
+    pid1.expect_console("INIT: Entering runlevel: 2", WAIT);
+    assert_eq!(pid1.run_ok(&["/sbin/runlevel"]), "N 2\n");
 
-    run_ok(&pid1, &["/sbin/telinit", "S"]);
-    expect(&pid1, "INIT: Going single user");
-    expect(&pid1, "SULOGIN RUNLEVEL=S PREVLEVEL=2 --force");
+    pid1.run_ok(&["/sbin/telinit", "S"]);
+    pid1.expect_console("INIT: Going single user", WAIT);
+    pid1.expect_console("SULOGIN RUNLEVEL=S PREVLEVEL=2 --force", WAIT);
     // sulogin ended: back to the default level, from S.
-    expect(&pid1, "INIT: Entering runlevel: 2");
-    assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "S 2\n");
+    pid1.expect_console("INIT: Entering runlevel: 2", WAIT);
+    assert_eq!(pid1.run_ok(&["/sbin/runlevel"]), "S 2\n");
 }
 
 #[test]
@@ -528,15 +511,15 @@ fn sigtstp_holds_requests_until_sigcont() {
         "id:2:initdefault:\nl3:3:wait:/bin/echo LEVEL-3-RUNS\n",
     );
     let pid1 = root.boot(&[]);
-    expect(&pid1, "INIT: Entering runlevel: 2");
+    pid1.expect_console("INIT: Entering runlevel: 2", WAIT);
     pid1.signal(Signal::SIGTSTP);
     // Once stopped, a request waits in the FIFO.
-    run_ok(&pid1, &["/sbin/telinit", "3"]);
-    assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "N 2\n");
+    pid1.run_ok(&["/sbin/telinit", "3"]);
+    assert_eq!(pid1.run_ok(&["/sbin/runlevel"]), "N 2\n");
     pid1.signal(Signal::SIGCONT);
-    expect(&pid1, "INIT: Switching to runlevel: 3");
-    expect(&pid1, "LEVEL-3-RUNS");
-    assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "2 3\n");
+    pid1.expect_console("INIT: Switching to runlevel: 3", WAIT);
+    pid1.expect_console("LEVEL-3-RUNS", WAIT);
+    assert_eq!(pid1.run_ok(&["/sbin/runlevel"]), "2 3\n");
 }
 
 #[test]
@@ -544,7 +527,7 @@ fn an_idle_init_does_not_wake_up() {
     let root = TestRoot::new();
     root.write("etc/inittab", "id:2:initdefault:\n");
     let pid1 = root.boot(&[]);
-    expect(&pid1, "INIT: no more processes left in this runlevel");
+    pid1.expect_console("INIT: no more processes left in this runlevel", WAIT);
     // Each return from poll() is a voluntary context switch.
     let switches = || -> u64 {
         std::fs::read_to_string(format!("/proc/{}/status", pid1.host_pid()))
@@ -564,8 +547,8 @@ fn an_idle_init_does_not_wake_up() {
         after - before
     );
     // The counter does see wake-ups: a request is one.
-    run_ok(&pid1, &["/sbin/telinit", "5"]);
-    expect(&pid1, "INIT: Switching to runlevel: 5");
+    pid1.run_ok(&["/sbin/telinit", "5"]);
+    pid1.expect_console("INIT: Switching to runlevel: 5", WAIT);
     // (Counted when it goes back to sleep, which may be a moment later.)
     let counted = common::poll_until(WAIT, || (switches() > after).then_some(()));
     assert!(counted.is_some(), "a request did not count as a wake-up");
@@ -587,9 +570,9 @@ p:2:wait:env
     let pid1 = root.boot(&["auto", "2"]);
     // A script without #! runs through /bin/sh; PATH lookup uses the
     // child's PATH; a missing program is reported.
-    expect(&pid1, "NOSHEBANG-RAN 2");
-    expect(&pid1, "INIT: cannot execute \"/bin/does-not-exist\"");
-    expect(&pid1, "AUTOBOOT=YES");
+    pid1.expect_console("NOSHEBANG-RAN 2", WAIT);
+    pid1.expect_console("INIT: cannot execute \"/bin/does-not-exist\"", WAIT);
+    pid1.expect_console("AUTOBOOT=YES", WAIT);
 
     // With /etc/initscript, every entry runs through it (outside S).
     root.write(
@@ -600,7 +583,7 @@ p:2:wait:env
         "etc/inittab",
         "id:2:initdefault:\no3:3:once:/bin/echo VIA-INITSCRIPT\n",
     );
-    run_ok(&pid1, &["/sbin/telinit", "3"]);
-    expect(&pid1, "INITSCRIPT o3|3|once|/bin/echo VIA-INITSCRIPT");
-    expect(&pid1, "VIA-INITSCRIPT");
+    pid1.run_ok(&["/sbin/telinit", "3"]);
+    pid1.expect_console("INITSCRIPT o3|3|once|/bin/echo VIA-INITSCRIPT", WAIT);
+    pid1.expect_console("VIA-INITSCRIPT", WAIT);
 }

@@ -11,22 +11,6 @@ use common::ns::{Pid1, TestRoot};
 
 const WAIT: Duration = Duration::from_secs(60);
 
-fn expect(pid1: &Pid1, needle: &str) -> String {
-    pid1.wait_console(needle, WAIT)
-        .unwrap_or_else(|transcript| panic!("console never showed {needle:?}:\n{transcript}"))
-}
-
-fn run_ok(pid1: &Pid1, argv: &[&str]) -> String {
-    let output = pid1.run(argv);
-    assert!(
-        output.status.success(),
-        "{argv:?} failed: {}\nconsole:\n{}",
-        common::describe(&output),
-        pid1.console()
-    );
-    common::text(&output.stdout)
-}
-
 /// A field of PID 1's `/proc/PID/status` in kB (e.g. `VmRSS`).
 fn status_kb(pid1: &Pid1, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{}/status", pid1.host_pid()))
@@ -85,7 +69,7 @@ fn wait_sleepers(pid1: &Pid1, arg: &str, count: usize) {
 /// every handled request rewrites `/run/runlevel`, which is removed first.
 fn telinit_and_wait(pid1: &Pid1, root: &TestRoot, request: &str) {
     let _ = std::fs::remove_file(root.join("run/runlevel"));
-    run_ok(pid1, &["/sbin/telinit", request]);
+    pid1.run_ok(&["/sbin/telinit", request]);
     let done = common::poll_until(WAIT, || root.join("run/runlevel").exists().then_some(()));
     assert!(done.is_some(), "telinit {request} was never handled");
 }
@@ -155,34 +139,31 @@ fn reload_of_an_oversized_inittab_keeps_the_configuration() {
         "id:2:initdefault:\nr:2:respawn:/bin/sh -c 'echo $$ > /tmp/r.pid; exec sleep 99993'\n",
     );
     let pid1 = root.boot(&[]);
-    expect(&pid1, "Entering runlevel: 2");
+    pid1.expect_console("Entering runlevel: 2", WAIT);
     wait_sleepers(&pid1, "99993", 1);
     let pid = root.read("tmp/r.pid");
     std::fs::File::create(root.join("etc/inittab"))
         .and_then(|file| file.set_len(1 << 30))
         .expect("sparse inittab");
     telinit_and_wait(&pid1, &root, "q");
-    expect(
-        &pid1,
-        "INIT: cannot read /etc/inittab: larger than 4194304 bytes (4 MiB), the most init reads of a configuration file",
-    );
-    expect(
-        &pid1,
+    pid1.expect_console("INIT: cannot read /etc/inittab: larger than 4194304 bytes (4 MiB), the most init reads of a configuration file", WAIT);
+    pid1.expect_console(
         "INIT: configuration not applied: keeping the previous one",
+        WAIT,
     );
     // A level change re-reads it too, still without harm.
     telinit_and_wait(&pid1, &root, "4");
-    expect(
-        &pid1,
+    pid1.expect_console(
         "INIT: configuration not applied: keeping the previous one",
+        WAIT,
     );
     telinit_and_wait(&pid1, &root, "2");
-    expect(
-        &pid1,
+    pid1.expect_console(
         "INIT: configuration not applied: keeping the previous one",
+        WAIT,
     );
     wait_sleepers(&pid1, "99993", 1);
-    assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "4 2\n");
+    assert_eq!(pid1.run_ok(&["/sbin/runlevel"]), "4 2\n");
     // The entry was stopped by leaving level 2 and started again, from the
     // configuration kept.
     assert_ne!(root.read("tmp/r.pid"), pid);
@@ -198,15 +179,15 @@ fn reload_of_an_empty_inittab_keeps_the_configuration() {
         "id:2:initdefault:\nr:2:respawn:/bin/sh -c 'echo $$ > /tmp/r.pid; exec sleep 99994'\n",
     );
     let pid1 = root.boot(&[]);
-    expect(&pid1, "Entering runlevel: 2");
+    pid1.expect_console("Entering runlevel: 2", WAIT);
     wait_sleepers(&pid1, "99994", 1);
     let pid = root.read("tmp/r.pid");
     root.write("etc/inittab", "");
     telinit_and_wait(&pid1, &root, "q");
-    expect(&pid1, "INIT: no entries in /etc/inittab or /etc/inittab.d");
-    expect(
-        &pid1,
+    pid1.expect_console("INIT: no entries in /etc/inittab or /etc/inittab.d", WAIT);
+    pid1.expect_console(
         "INIT: configuration not applied: keeping the previous one",
+        WAIT,
     );
     // A later request is handled after the reload: the entry still runs,
     // the same process.
@@ -235,7 +216,7 @@ e4:4:once:/bin/cp /proc/self/environ /tmp/env4
 ",
     );
     let pid1 = root.boot(&[]);
-    expect(&pid1, "Entering runlevel: 2");
+    pid1.expect_console("Entering runlevel: 2", WAIT);
     let fifo_ready = common::poll_until(WAIT, || {
         common::ns::is_fifo(&root, "run/initctl").then_some(())
     });
@@ -260,8 +241,8 @@ e4:4:once:/bin/cp /proc/self/environ /tmp/env4
         env.unwrap_or_else(|| panic!("{rel} never written; console:\n{}", pid1.console()))
     };
     let env3 = wait_env("tmp/env3");
-    run_ok(&pid1, &["/sbin/telinit", "u"]);
-    expect(&pid1, "reloading");
+    pid1.run_ok(&["/sbin/telinit", "u"]);
+    pid1.expect_console("reloading", WAIT);
     telinit_and_wait(&pid1, &root, "4");
     let env4 = wait_env("tmp/env4");
     for env in [&env3, &env4] {
@@ -303,7 +284,7 @@ fn reloads_of_a_large_inittab_keep_memory_flat() {
     }
     root.write("etc/inittab", inittab);
     let pid1 = root.boot(&[]);
-    expect(&pid1, "Entering runlevel: 2");
+    pid1.expect_console("Entering runlevel: 2", WAIT);
     wait_sleepers(&pid1, "99995", 1);
     let after_boot = status_kb(&pid1, "VmRSS");
     let mut after_reloads = Vec::new();
@@ -328,7 +309,7 @@ fn scale_measurement() {
     let root = TestRoot::new();
     root.write("etc/inittab", large_inittab());
     let pid1 = root.boot(&[]);
-    expect(&pid1, "Entering runlevel: 2");
+    pid1.expect_console("Entering runlevel: 2", WAIT);
     wait_sleepers(&pid1, "99991", 2000);
     let ticks_per_second = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
         .ok()

@@ -26,27 +26,11 @@ const WAIT: Duration = Duration::from_secs(30);
 /// An unprivileged user for the refusals (no account needed).
 const USER: u32 = 1000;
 
-fn expect(pid1: &Pid1, needle: &str) -> String {
-    pid1.wait_console(needle, WAIT)
-        .unwrap_or_else(|transcript| panic!("console never showed {needle:?}:\n{transcript}"))
-}
-
-fn run_ok(pid1: &Pid1, argv: &[&str]) -> String {
-    let output = pid1.run(argv);
-    assert!(
-        output.status.success(),
-        "{argv:?}: {}\nconsole:\n{}",
-        common::describe(&output),
-        pid1.console()
-    );
-    common::text(&output.stdout)
-}
-
 fn booted(inittab: &str) -> (TestRoot, Pid1) {
     let root = TestRoot::new();
     root.write("etc/inittab", inittab);
     let pid1 = root.boot(&[]);
-    expect(&pid1, "INIT: Entering runlevel: 2");
+    pid1.expect_console("INIT: Entering runlevel: 2", WAIT);
     let fifo = poll_until(WAIT, || is_fifo(&root, "run/initctl").then_some(()));
     assert!(fifo.is_some(), "no /run/initctl");
     (root, pid1)
@@ -81,9 +65,9 @@ fn anything_put_in_the_fifos_place_is_replaced() {
     let replaced = |what: &str, put: &dyn Fn()| {
         put();
         std::fs::rename(&staged, &fifo).expect("rename over /run/initctl");
-        expect(
-            &pid1,
+        pid1.expect_console(
             &format!("INIT: /run/initctl {what}: replaced by a new fifo"),
+            WAIT,
         );
         // (Its inode number may be the old one's, freed just before.)
         let (_, uid, mode) = fifo_identity(&root);
@@ -114,17 +98,17 @@ fn anything_put_in_the_fifos_place_is_replaced() {
     });
     // init's own FIFO made writable for all (no rename: a chmod).
     std::fs::set_permissions(&fifo, std::fs::Permissions::from_mode(0o622)).expect("chmod");
-    expect(
-        &pid1,
+    pid1.expect_console(
         "INIT: /run/initctl has mode 0622: replaced by a new fifo",
+        WAIT,
     );
     assert_eq!(fifo_identity(&root).2, 0o600);
 
     // The new FIFO serves requests, and each replacement was logged once.
-    run_ok(&pid1, &["/sbin/telinit", "3"]);
-    expect(&pid1, "INIT: Switching to runlevel: 3");
-    run_ok(&pid1, &["/sbin/telinit", "4"]);
-    expect(&pid1, "INIT: Switching to runlevel: 4");
+    pid1.run_ok(&["/sbin/telinit", "3"]);
+    pid1.expect_console("INIT: Switching to runlevel: 3", WAIT);
+    pid1.run_ok(&["/sbin/telinit", "4"]);
+    pid1.expect_console("INIT: Switching to runlevel: 4", WAIT);
     let console = pid1.console();
     assert_eq!(
         console.matches("replaced by a new fifo").count(),
@@ -180,7 +164,7 @@ fn telinit_shutdown_and_halt_refuse_other_users() {
         common::describe(&output)
     );
     // Nothing happened: still in level 2, init alive.
-    assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "N 2\n");
+    assert_eq!(pid1.run_ok(&["/sbin/runlevel"]), "N 2\n");
     assert!(pid1.wait_exit(Duration::from_millis(200)).is_none());
     assert!(!pid1.console().contains("Switching to runlevel"));
     drop(root);
@@ -196,10 +180,7 @@ fn fifo_data_never_reaches_a_shell() {
          m3:3:wait:/bin/echo FIRST;/bin/touch /tmp/after-semicolon\n",
     );
     let value = "$(touch /tmp/pwned-subst);`touch /tmp/pwned-backquote`|touch /tmp/pwned-pipe";
-    run_ok(
-        &pid1,
-        &["/sbin/telinit", "-e", &format!("INIT_EVIL={value}")],
-    );
+    pid1.run_ok(&["/sbin/telinit", "-e", &format!("INIT_EVIL={value}")]);
     // telinit checks its argument; a request written by hand is not.
     std::fs::OpenOptions::new()
         .write(true)
@@ -209,11 +190,11 @@ fn fifo_data_never_reaches_a_shell() {
             fifo.write_all(&vinit::initctl::Request::runlevel(b';', 3).encode())
         })
         .expect("write a request");
-    expect(&pid1, "INIT: bad runlevel: ;");
-    run_ok(&pid1, &["/sbin/telinit", "3"]);
-    expect(&pid1, "INIT: Switching to runlevel: 3");
+    pid1.expect_console("INIT: bad runlevel: ;", WAIT);
+    pid1.run_ok(&["/sbin/telinit", "3"]);
+    pid1.expect_console("INIT: Switching to runlevel: 3", WAIT);
     // env's last line, and the wait entry done (which starts nothing after).
-    expect(&pid1, "INIT_VERSION=");
+    pid1.expect_console("INIT_VERSION=", WAIT);
     let console = poll_until(WAIT, || {
         let console = pid1.console();
         console.contains("\nFIRST\r\n").then_some(console)

@@ -40,22 +40,6 @@ enum Init {
     Debian,
 }
 
-fn expect(pid1: &Pid1, needle: &str) -> String {
-    pid1.wait_console(needle, WAIT)
-        .unwrap_or_else(|transcript| panic!("console never showed {needle:?}:\n{transcript}"))
-}
-
-fn run_ok(pid1: &Pid1, argv: &[&str]) -> String {
-    let output = pid1.run(argv);
-    assert!(
-        output.status.success(),
-        "{argv:?}: {}\nconsole:\n{}",
-        common::describe(&output),
-        pid1.console()
-    );
-    common::text(&output.stdout)
-}
-
 /// A root with `inittab`, and `init` as PID 1 of a namespace in it, once
 /// its FIFO is there. For Debian's, `/sbin/init` is its binary (renamed
 /// over ours, so `telinit u` re-executes it); the other tools are ours.
@@ -175,7 +159,7 @@ const LEVEL_2: &str = "id:2:initdefault:\nl2:2:wait:/bin/echo LEVEL-2-UP\n";
 /// at once), and no zombie once they have ended.
 fn ten_thousand_orphans(init: Init) {
     let (root, pid1) = boot(init, LEVEL_2);
-    expect(&pid1, "LEVEL-2-UP");
+    pid1.expect_console("LEVEL-2-UP", WAIT);
     root.write_exec(
         "bin/orphans",
         "#!/bin/sh\nb=0\nwhile [ $b -lt 100 ]; do\n\
@@ -183,7 +167,7 @@ fn ten_thousand_orphans(init: Init) {
          b=$((b+1))\ndone\n",
     );
     let before = usage(&pid1);
-    run_ok(&pid1, &["/bin/orphans"]);
+    pid1.run_ok(&["/bin/orphans"]);
     let started = Instant::now();
     let clean = poll_until(WAIT, || {
         let left = processes(&pid1)
@@ -221,22 +205,19 @@ fn storm_ten_thousand_orphans_debian_reference() {
 fn two_thousand_live_orphans(init: Init) {
     const COUNT: usize = 2000;
     let (root, pid1) = boot(init, LEVEL_2);
-    expect(&pid1, "LEVEL-2-UP");
+    pid1.expect_console("LEVEL-2-UP", WAIT);
     nix::unistd::mkfifo(
         &root.join("tmp/go"),
         nix::sys::stat::Mode::from_bits_truncate(0o600),
     )
     .expect("mkfifo");
-    run_ok(
-        &pid1,
-        &[
-            "/bin/sh",
-            "-c",
-            &format!(
-                "i=0; while [ $i -lt {COUNT} ]; do cat /tmp/go >/dev/null 2>&1 & i=$((i+1)); done"
-            ),
-        ],
-    );
+    pid1.run_ok(&[
+        "/bin/sh",
+        "-c",
+        &format!(
+            "i=0; while [ $i -lt {COUNT} ]; do cat /tmp/go >/dev/null 2>&1 & i=$((i+1)); done"
+        ),
+    ]);
     let all_waiting = poll_until(WAIT, || {
         (running(&pid1, "cat /tmp/go").len() == COUNT).then_some(())
     });
@@ -352,7 +333,7 @@ fn junk_flood(init: Init) {
     let inittab = "id:2:initdefault:\nl2:2:wait:/bin/echo LEVEL-2-UP\n\
                    e5:5:wait:/bin/sh -c 'env | grep ^INIT_W | sort | tr \"\\n\" \" \"; echo END-OF-ENV'\n";
     let (root, pid1) = boot(init, inittab);
-    expect(&pid1, "LEVEL-2-UP");
+    pid1.expect_console("LEVEL-2-UP", WAIT);
     let before = usage(&pid1);
     let writers: Vec<_> = (0..2u64)
         .map(|writer| {
@@ -383,7 +364,7 @@ fn junk_flood(init: Init) {
         .map(|writer| writer.join().expect("writer"))
         .sum();
     let sent = Instant::now();
-    run_ok(&pid1, &["/sbin/telinit", "5"]);
+    pid1.run_ok(&["/sbin/telinit", "5"]);
     let switched = "INIT: Switching to runlevel: 5";
     if init == Init::Debian
         && let Err(transcript) = pid1.wait_console(switched, Duration::from_secs(30))
@@ -401,10 +382,10 @@ fn junk_flood(init: Init) {
         return;
     }
     if init == Init::Ours {
-        expect(&pid1, switched);
+        pid1.expect_console(switched, WAIT);
     }
     let honoured_after = sent.elapsed();
-    let env = expect(&pid1, "END-OF-ENV");
+    let env = pid1.expect_console("END-OF-ENV", WAIT);
     let seen = env
         .rsplit("Switching to runlevel: 5")
         .next()
@@ -470,8 +451,8 @@ fn sighup_storm(init: Init) {
     };
     // Let the storm begin, then change level in the middle of it.
     std::thread::sleep(Duration::from_millis(50));
-    run_ok(&pid1, &["/sbin/telinit", "3"]);
-    expect(&pid1, "INIT: Switching to runlevel: 3");
+    pid1.run_ok(&["/sbin/telinit", "3"]);
+    pid1.expect_console("INIT: Switching to runlevel: 3", WAIT);
     let mut worst: BTreeMap<&str, usize> = BTreeMap::new();
     let settled = poll_until(WAIT, || {
         let counts = [
@@ -494,7 +475,7 @@ fn sighup_storm(init: Init) {
         pid1.console()
     );
     // Still so once the storm is over and init has handled it all.
-    run_ok(&pid1, &["/sbin/telinit", "q"]);
+    pid1.run_ok(&["/sbin/telinit", "q"]);
     std::thread::sleep(Duration::from_millis(300));
     let after: Vec<usize> = ["/bin/sleep 10001", "/bin/sleep 10002", "/bin/sleep 10003"]
         .iter()
@@ -532,7 +513,7 @@ fn storm_sighup_during_a_level_change_debian_reference() {
 /// lost with it: the reference run reports what it did.
 fn request_behind_reexec_in_one_write(init: Init) {
     let (root, pid1) = boot(init, "id:3:initdefault:\nl3:3:wait:/bin/echo LEVEL-3-UP\n");
-    expect(&pid1, "LEVEL-3-UP");
+    pid1.expect_console("LEVEL-3-UP", WAIT);
     let mut both = Request::runlevel(b'u', 3).encode().to_vec();
     both.extend(Request::runlevel(b'5', 3).encode());
     std::fs::OpenOptions::new()
@@ -540,19 +521,19 @@ fn request_behind_reexec_in_one_write(init: Init) {
         .open(root.join("run/initctl"))
         .and_then(|mut fifo| fifo.write_all(&both))
         .expect("write both requests");
-    expect(&pid1, "reloading");
+    pid1.expect_console("reloading", WAIT);
     if init == Init::Ours {
-        expect(&pid1, "INIT: Switching to runlevel: 5");
-        assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "3 5\n");
+        pid1.expect_console("INIT: Switching to runlevel: 5", WAIT);
+        assert_eq!(pid1.run_ok(&["/sbin/runlevel"]), "3 5\n");
         return;
     }
     // A request after the re-exec shows where the reference ended.
     std::thread::sleep(Duration::from_millis(500));
-    run_ok(&pid1, &["/sbin/telinit", "4"]);
-    expect(&pid1, "INIT: Switching to runlevel: 4");
+    pid1.run_ok(&["/sbin/telinit", "4"]);
+    pid1.expect_console("INIT: Switching to runlevel: 4", WAIT);
     eprintln!(
         "reference [{init:?}]: after `u` and `5` in one write, runlevel says {}",
-        run_ok(&pid1, &["/sbin/runlevel"]).trim()
+        pid1.run_ok(&["/sbin/runlevel"]).trim()
     );
 }
 
@@ -570,23 +551,20 @@ fn a_request_written_with_telinit_u_debian_reference() {
 /// reference run counts what Debian's sysvinit lost.
 fn request_right_after_reexec(init: Init) {
     let (_root, pid1) = boot(init, "id:3:initdefault:\nl3:3:wait:/bin/echo LEVEL-3-UP\n");
-    expect(&pid1, "LEVEL-3-UP");
+    pid1.expect_console("LEVEL-3-UP", WAIT);
     let mut lost = 0;
     let mut level = '3';
     for _ in 0..10 {
         let next = if level == '3' { '5' } else { '3' };
-        run_ok(
-            &pid1,
-            &[
-                "/bin/sh",
-                "-c",
-                &format!("/sbin/telinit u; /sbin/telinit {next}"),
-            ],
-        );
-        expect(&pid1, "reloading");
+        pid1.run_ok(&[
+            "/bin/sh",
+            "-c",
+            &format!("/sbin/telinit u; /sbin/telinit {next}"),
+        ]);
+        pid1.expect_console("reloading", WAIT);
         let switched = format!("INIT: Switching to runlevel: {next}");
         if init == Init::Ours {
-            expect(&pid1, &switched);
+            pid1.expect_console(&switched, WAIT);
             level = next;
             continue;
         }
@@ -598,7 +576,7 @@ fn request_right_after_reexec(init: Init) {
         }
     }
     if init == Init::Ours {
-        assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "5 3\n");
+        assert_eq!(pid1.run_ok(&["/sbin/runlevel"]), "5 3\n");
     } else {
         eprintln!(
             "reference [{init:?}]: {lost} of 10 requests right after `telinit u` lost (ended in {level})"
@@ -691,19 +669,19 @@ fn a_fork_shortage_does_not_disable_a_respawn_entry() {
         Init::Ours,
         "id:2:initdefault:\ng:2:respawn:/bin/sh -c 'echo GETTY-UP; exec sleep 1000'\n",
     );
-    expect(&pid1, "GETTY-UP");
+    pid1.expect_console("GETTY-UP", WAIT);
     // Only init in the cgroup, and room for nothing more.
     cgroup.set_max("1");
     cgroup.enter(pid1.host_pid());
     let getty = running(&pid1, "sleep 1000");
     assert_eq!(getty.len(), 1, "{:?}", processes(&pid1));
     kill(Pid::from_raw(getty[0]), Signal::SIGKILL).expect("kill the getty");
-    expect(&pid1, "INIT: cannot fork, retry..");
+    pid1.expect_console("INIT: cannot fork, retry..", WAIT);
     // More failed forks than the limiter's ten starts.
     let refused = poll_until(WAIT, || (cgroup.refused() > 10).then_some(()));
     assert!(refused.is_some(), "only {} forks refused", cgroup.refused());
     cgroup.set_max("max");
-    expect(&pid1, "GETTY-UP");
+    pid1.expect_console("GETTY-UP", WAIT);
     let console = pid1.console();
     assert!(!console.contains("respawning too fast"), "{console}");
     assert_eq!(console.matches("cannot fork").count(), 1, "{console}");
@@ -758,18 +736,18 @@ fn a_panic_in_the_main_loop_is_recovered_by_reexec() {
             Init::Ours,
             "id:2:initdefault:\na:2:respawn:/bin/sh -c 'echo A-UP; exec sleep 1001'\n",
         );
-        expect(&pid1, "A-UP");
+        pid1.expect_console("A-UP", WAIT);
         let victim = poll_until(WAIT, || running(&pid1, "sleep 1001").first().copied())
             .expect("a's process");
         let victim = namespace_pid(victim);
         inject_fault(&root, victim);
-        expect(&pid1, "INIT: PANIC: ");
-        expect(
-            &pid1,
+        pid1.expect_console("INIT: PANIC: ", WAIT);
+        pid1.expect_console(
             "INIT: internal error: re-executing /sbin/init with the current state",
+            WAIT,
         );
-        expect(&pid1, "reloading");
-        expect(&pid1, "A-UP");
+        pid1.expect_console("reloading", WAIT);
+        pid1.expect_console("A-UP", WAIT);
         let dead = vinit::utmp::Record::read_all(&root.join("var/log/wtmp"))
             .expect("wtmp")
             .iter()
@@ -781,8 +759,8 @@ fn a_panic_in_the_main_loop_is_recovered_by_reexec() {
         });
         assert!(respawned.is_some(), "{:?}", processes(&pid1));
         assert_eq!(zombies(&pid1), 0);
-        run_ok(&pid1, &["/sbin/telinit", "3"]);
-        expect(&pid1, "INIT: Switching to runlevel: 3");
+        pid1.run_ok(&["/sbin/telinit", "3"]);
+        pid1.expect_console("INIT: Switching to runlevel: 3", WAIT);
     }
 }
 
@@ -831,7 +809,7 @@ fn a_hundred_reexecs_under_load_lose_no_child_and_start_no_duplicate() {
         })
     };
     for _ in 0..100 {
-        run_ok(&pid1, &["/sbin/telinit", "u"]);
+        pid1.run_ok(&["/sbin/telinit", "u"]);
     }
     let reloads = poll_until(WAIT, || {
         (pid1.console().matches("reloading").count() >= 100).then_some(())

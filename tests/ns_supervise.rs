@@ -84,22 +84,6 @@ fn root_with(services: &[(&str, String)], supervised: &[(&str, &str)]) -> TestRo
     root
 }
 
-fn expect(pid1: &Pid1, needle: &str) -> String {
-    pid1.wait_console(needle, WAIT)
-        .unwrap_or_else(|transcript| panic!("console never showed {needle:?}:\n{transcript}"))
-}
-
-fn run_ok(pid1: &Pid1, argv: &[&str]) -> String {
-    let output = pid1.run(argv);
-    assert!(
-        output.status.success(),
-        "{argv:?} failed: {}\nconsole:\n{}",
-        common::describe(&output),
-        pid1.console()
-    );
-    common::text(&output.stdout)
-}
-
 fn alive(pid1: &Pid1, pid: i32) -> bool {
     // busybox kill -0 inside the namespace; a zombie counts as dead.
     pid1.run(&["kill", "-0", &pid.to_string()]).status.success()
@@ -152,23 +136,23 @@ fn crashes_by_segv_and_kill_are_restarted() {
     let pid1 = root.boot(&[]);
     let first = daemon_pid(&pid1, &root, "sleepd", None);
     // The command writes the file and tells init.
-    let said = run_ok(&pid1, &["/lib/vinit/vinit", "supervise", "dfd"]);
+    let said = pid1.run_ok(&["/lib/vinit/vinit", "supervise", "dfd"]);
     assert_eq!(said, "supervising dfd (pid file /run/dfd.pid)\n");
     assert_eq!(root.read("etc/vinit/supervise.d/dfd"), "");
     let forked = daemon_pid(&pid1, &root, "dfd", None);
 
-    run_ok(&pid1, &["kill", "-SEGV", &first.to_string()]);
-    expect(
-        &pid1,
+    pid1.run_ok(&["kill", "-SEGV", &first.to_string()]);
+    pid1.expect_console(
         &format!("INIT: service sleepd (pid {first}) killed by SIGSEGV"),
+        WAIT,
     );
-    expect(&pid1, "restarting it (restart 1)");
+    pid1.expect_console("restarting it (restart 1)", WAIT);
     let second = daemon_pid(&pid1, &root, "sleepd", Some(first));
 
-    run_ok(&pid1, &["kill", "-KILL", &forked.to_string()]);
-    expect(
-        &pid1,
+    pid1.run_ok(&["kill", "-KILL", &forked.to_string()]);
+    pid1.expect_console(
         &format!("INIT: service dfd (pid {forked}) killed by SIGKILL: restarting it (restart 1)"),
+        WAIT,
     );
     let reforked = daemon_pid(&pid1, &root, "dfd", Some(forked));
     assert_ne!(reforked, forked);
@@ -176,17 +160,17 @@ fn crashes_by_segv_and_kill_are_restarted() {
     // A broken file is reported with its line, and the last good
     // settings stay in force.
     root.write("etc/vinit/supervise.d/sleepd", "# broken\ndelay=soon\n");
-    run_ok(&pid1, &["/lib/vinit/vinit", "supervise", "--reload"]);
-    expect(
-        &pid1,
+    pid1.run_ok(&["/lib/vinit/vinit", "supervise", "--reload"]);
+    pid1.expect_console(
         "INIT: /etc/vinit/supervise.d/sleepd:2: delay must be a number of seconds, not \"soon\"",
+        WAIT,
     );
     // Supervised again after the restart: a second crash, a second restart.
-    run_ok(&pid1, &["kill", "-SEGV", &second.to_string()]);
-    expect(&pid1, "restarting it (restart 2)");
+    pid1.run_ok(&["kill", "-SEGV", &second.to_string()]);
+    pid1.expect_console("restarting it (restart 2)", WAIT);
     daemon_pid(&pid1, &root, "sleepd", Some(second));
 
-    let list = run_ok(&pid1, &["/lib/vinit/vinit", "supervise", "--list"]);
+    let list = pid1.run_ok(&["/lib/vinit/vinit", "supervise", "--list"]);
     let sleepd = list
         .lines()
         .find(|line| line.starts_with("sleepd"))
@@ -199,7 +183,7 @@ fn crashes_by_segv_and_kill_are_restarted() {
     );
     // `vinit status` shows the same, from the same files.
     let status: serde_json::Value =
-        serde_json::from_str(&run_ok(&pid1, &["/lib/vinit/vinit", "status", "--json"]))
+        serde_json::from_str(&pid1.run_ok(&["/lib/vinit/vinit", "status", "--json"]))
             .expect("vinit status --json is JSON");
     let services = status["services"].as_array().cloned().unwrap_or_default();
     let sleepd = services
@@ -235,15 +219,15 @@ fn intended_stops_stay_down_until_started_again() {
     daemon_pid(&pid1, &root, "dfd", None);
 
     // Through service: its stop sends KILL, but service marked the stop.
-    run_ok(&pid1, &["service", "killstop", "stop"]);
+    pid1.run_ok(&["service", "killstop", "stop"]);
     assert_eq!(
         wait_phase(&root, "killstop", |p| p != "watching"),
         "stopped"
     );
     // invoke-rc.d style: the script called directly; TERM is a stop.
-    run_ok(&pid1, &["/etc/init.d/sleepd", "stop"]);
+    pid1.run_ok(&["/etc/init.d/sleepd", "stop"]);
     assert_eq!(wait_phase(&root, "sleepd", |p| p != "watching"), "stopped");
-    run_ok(&pid1, &["/etc/init.d/dfd", "stop"]);
+    pid1.run_ok(&["/etc/init.d/dfd", "stop"]);
     assert_eq!(wait_phase(&root, "dfd", |p| p != "watching"), "stopped");
     assert!(
         !pid1.console().contains("INIT: service"),
@@ -253,20 +237,20 @@ fn intended_stops_stay_down_until_started_again() {
     assert!(!alive(&pid1, sleepd) && !alive(&pid1, killstop));
 
     // Started again by hand: supervised again.
-    run_ok(&pid1, &["service", "killstop", "start"]);
+    pid1.run_ok(&["service", "killstop", "start"]);
     let again = daemon_pid(&pid1, &root, "killstop", Some(killstop));
-    run_ok(&pid1, &["/etc/init.d/sleepd", "start"]);
+    pid1.run_ok(&["/etc/init.d/sleepd", "start"]);
     let sleepd_again = daemon_pid(&pid1, &root, "sleepd", Some(sleepd));
-    run_ok(&pid1, &["kill", "-SEGV", &again.to_string()]);
-    expect(
-        &pid1,
+    pid1.run_ok(&["kill", "-SEGV", &again.to_string()]);
+    pid1.expect_console(
         &format!("INIT: service killstop (pid {again}) killed by SIGSEGV"),
+        WAIT,
     );
     daemon_pid(&pid1, &root, "killstop", Some(again));
-    run_ok(&pid1, &["kill", "-ABRT", &sleepd_again.to_string()]);
-    expect(
-        &pid1,
+    pid1.run_ok(&["kill", "-ABRT", &sleepd_again.to_string()]);
+    pid1.expect_console(
         &format!("INIT: service sleepd (pid {sleepd_again}) killed by SIGABRT"),
+        WAIT,
     );
     daemon_pid(&pid1, &root, "sleepd", Some(sleepd_again));
 }
@@ -290,15 +274,15 @@ fn a_level_change_that_stops_a_service_disarms_it() {
     let first = daemon_pid(&pid1, &root, "killstop", None);
     let barrier = daemon_pid(&pid1, &root, "barrier", None);
     // rc 1 runs K01killstop, whose stop sends KILL: disarmed beforehand.
-    run_ok(&pid1, &["/sbin/telinit", "1"]);
+    pid1.run_ok(&["/sbin/telinit", "1"]);
     poll_until(WAIT, || (!alive(&pid1, first)).then_some(()))
         .unwrap_or_else(|| panic!("rc 1 did not stop killstop:\n{}", pid1.console()));
     // A crash after that one is judged after it: once it is reported,
     // killstop's death has been judged too.
-    run_ok(&pid1, &["kill", "-SEGV", &barrier.to_string()]);
-    expect(
-        &pid1,
+    pid1.run_ok(&["kill", "-SEGV", &barrier.to_string()]);
+    pid1.expect_console(
         &format!("INIT: service barrier (pid {barrier}) killed by SIGSEGV"),
+        WAIT,
     );
     assert_eq!(wait_phase(&root, "killstop", |_| true), "stopped");
     assert!(
@@ -307,9 +291,9 @@ fn a_level_change_that_stops_a_service_disarms_it() {
         pid1.console()
     );
     // Back to 2: rc starts it, and it is supervised again.
-    run_ok(&pid1, &["/sbin/telinit", "2"]);
+    pid1.run_ok(&["/sbin/telinit", "2"]);
     let second = daemon_pid(&pid1, &root, "killstop", Some(first));
-    let list = run_ok(&pid1, &["/lib/vinit/vinit", "supervise", "--list"]);
+    let list = pid1.run_ok(&["/lib/vinit/vinit", "supervise", "--list"]);
     let row: Vec<&str> = list
         .lines()
         .find(|line| line.starts_with("killstop"))
@@ -320,10 +304,10 @@ fn a_level_change_that_stops_a_service_disarms_it() {
         ["killstop", &second.to_string(), "supervised"],
         "{list}"
     );
-    run_ok(&pid1, &["kill", "-BUS", &second.to_string()]);
-    expect(
-        &pid1,
+    pid1.run_ok(&["kill", "-BUS", &second.to_string()]);
+    pid1.expect_console(
         &format!("INIT: service killstop (pid {second}) killed by SIGBUS"),
+        WAIT,
     );
     daemon_pid(&pid1, &root, "killstop", Some(second));
 }
@@ -336,21 +320,21 @@ fn a_crash_loop_is_given_up_after_the_limit() {
     );
     let pid1 = root.boot(&[]);
     for restart in 1..=3 {
-        expect(&pid1, &format!("restarting it (restart {restart})"));
+        pid1.expect_console(&format!("restarting it (restart {restart})"), WAIT);
     }
-    expect(
-        &pid1,
+    pid1.expect_console(
         "3 restarts within 600 s, giving up; \
          re-arm with 'vinit supervise crashd' or 'service crashd start'",
+        WAIT,
     );
     assert_eq!(wait_phase(&root, "crashd", |p| p == "given-up"), "given-up");
-    let list = run_ok(&pid1, &["/lib/vinit/vinit", "supervise", "--list"]);
+    let list = pid1.run_ok(&["/lib/vinit/vinit", "supervise", "--list"]);
     assert!(list.contains("given up"), "{list}");
     // Re-armed by rewriting its file; started again, it crashes again.
-    run_ok(&pid1, &["/lib/vinit/vinit", "supervise", "crashd"]);
+    pid1.run_ok(&["/lib/vinit/vinit", "supervise", "crashd"]);
     assert_eq!(wait_phase(&root, "crashd", |p| p == "watching"), "watching");
-    run_ok(&pid1, &["service", "crashd", "start"]);
-    expect(&pid1, "restarting it (restart 4)");
+    pid1.run_ok(&["service", "crashd", "start"]);
+    pid1.expect_console("restarting it (restart 4)", WAIT);
 }
 
 #[test]
@@ -364,19 +348,16 @@ fn a_hanging_restart_script_is_killed_after_the_rc_timeout() {
     root.write("etc/default/vinit-rc", "VINIT_RC_TIMEOUT=2\n");
     let pid1 = root.boot(&[]);
     let first = daemon_pid(&pid1, &root, "hangd", None);
-    run_ok(&pid1, &["kill", "-SEGV", &first.to_string()]);
-    expect(&pid1, "restarting it (restart 1)");
-    expect(&pid1, "hangd restart hangs");
-    expect(&pid1, "still running after the rc timeout, killing it");
-    expect(
-        &pid1,
-        "INIT: service hangd restart script hung, killed after the rc timeout: restarting it (restart 2)",
-    );
-    expect(&pid1, "still running after the rc timeout, killing it");
-    expect(&pid1, "giving up");
+    pid1.run_ok(&["kill", "-SEGV", &first.to_string()]);
+    pid1.expect_console("restarting it (restart 1)", WAIT);
+    pid1.expect_console("hangd restart hangs", WAIT);
+    pid1.expect_console("still running after the rc timeout, killing it", WAIT);
+    pid1.expect_console("INIT: service hangd restart script hung, killed after the rc timeout: restarting it (restart 2)", WAIT);
+    pid1.expect_console("still running after the rc timeout, killing it", WAIT);
+    pid1.expect_console("giving up", WAIT);
     // PID 1 kept working all along: a level request is still answered.
-    run_ok(&pid1, &["/sbin/telinit", "1"]);
-    assert_eq!(run_ok(&pid1, &["/sbin/runlevel"]), "2 1\n");
+    pid1.run_ok(&["/sbin/telinit", "1"]);
+    assert_eq!(pid1.run_ok(&["/sbin/runlevel"]), "2 1\n");
 }
 
 #[test]
@@ -387,18 +368,18 @@ fn supervision_survives_telinit_u() {
     );
     let pid1 = root.boot(&[]);
     let first = daemon_pid(&pid1, &root, "sleepd", None);
-    run_ok(&pid1, &["kill", "-SEGV", &first.to_string()]);
-    expect(&pid1, "restarting it (restart 1)");
+    pid1.run_ok(&["kill", "-SEGV", &first.to_string()]);
+    pid1.expect_console("restarting it (restart 1)", WAIT);
     let second = daemon_pid(&pid1, &root, "sleepd", Some(first));
-    run_ok(&pid1, &["/sbin/telinit", "u"]);
-    expect(&pid1, "reloading");
+    pid1.run_ok(&["/sbin/telinit", "u"]);
+    pid1.expect_console("reloading", WAIT);
     assert_eq!(restarts(&root, "sleepd"), 1);
-    run_ok(&pid1, &["kill", "-KILL", &second.to_string()]);
-    expect(
-        &pid1,
+    pid1.run_ok(&["kill", "-KILL", &second.to_string()]);
+    pid1.expect_console(
         &format!(
             "INIT: service sleepd (pid {second}) killed by SIGKILL: restarting it (restart 2)"
         ),
+        WAIT,
     );
     daemon_pid(&pid1, &root, "sleepd", Some(second));
 }

@@ -197,6 +197,13 @@ impl Pid1 {
         self.console.wait_for(needle, timeout)
     }
 
+    /// Like [`Pid1::wait_console`], failing the test with the transcript when `needle`
+    /// does not come.
+    pub fn expect_console(&self, needle: &str, timeout: Duration) -> String {
+        self.wait_console(needle, timeout)
+            .unwrap_or_else(|transcript| panic!("console never showed {needle:?}:\n{transcript}"))
+    }
+
     /// Types on the console (the pty master), e.g. `b"3\n"` at `Enter runlevel:`.
     pub fn type_console(&self, bytes: impl AsRef<[u8]>) {
         (&*self.master)
@@ -223,6 +230,19 @@ impl Pid1 {
         self.command(argv)
             .output()
             .unwrap_or_else(|e| panic!("run {argv:?} in the namespace: {e}"))
+    }
+
+    /// Runs a command inside the namespace and root, failing the test (with its output and
+    /// the console) unless it succeeds; returns its standard output.
+    pub fn run_ok(&self, argv: &[&str]) -> String {
+        let output = self.run(argv);
+        assert!(
+            output.status.success(),
+            "{argv:?} failed: {}\nconsole:\n{}",
+            super::describe(&output),
+            self.console()
+        );
+        super::text(&output.stdout)
     }
 
     /// PID 1's PID as the host sees it.
