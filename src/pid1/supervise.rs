@@ -134,6 +134,13 @@ impl Supervision {
             return;
         }
         if !self.pids.contains_key(&pid) {
+            // Most reaped PIDs are orphans of no service: with nothing
+            // supervised, reading pid files for each would be wasted work
+            // on PID 1's reaping path (an orphan storm reaps thousands).
+            self.read_settings(sys, false);
+            if self.tracker.services.is_empty() {
+                return;
+            }
             self.refresh(sys);
         }
         let Some(name) = self.pids.remove(&pid) else {
