@@ -13,6 +13,7 @@ pub mod cmd;
 pub mod getopt;
 pub mod initctl;
 pub mod inittab;
+pub mod logging;
 pub mod pid1;
 pub mod rc;
 pub mod status;

@@ -47,6 +47,10 @@ pub fn dispatch(argv: Vec<OsString>) -> i32 {
                 .unwrap_or_default()
         })
         .unwrap_or_default();
+    // PID 1 logs as sysvinit does; every other caller gets the tools' debug log.
+    if name != "init" || std::process::id() != 1 {
+        crate::logging::init_tool_logging(&name);
+    }
     match name.as_str() {
         "init" | "telinit" => init::main(args),
         "runlevel" => runlevel::main(args),
