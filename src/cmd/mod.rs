@@ -47,8 +47,15 @@ pub fn dispatch(argv: Vec<OsString>) -> i32 {
                 .unwrap_or_default()
         })
         .unwrap_or_default();
-    // PID 1 logs as sysvinit does; every other caller gets the tools' debug log.
-    if name != "init" || std::process::id() != 1 {
+    // PID 1 (or `init --init`) installs its own `log` backend, the console
+    // and syslog as sysvinit's (`pid1::console`); every other caller gets
+    // the tools' debug log. `vinit NAME …` comes back here as NAME.
+    let runs_init = name == "init" && telinit::is_init_role(&args);
+    let redispatched = !COMMANDS.contains(&name.as_str())
+        && args
+            .get(1)
+            .is_some_and(|first| COMMANDS.contains(&first.as_str()));
+    if !runs_init && !redispatched {
         crate::logging::init_tool_logging(&name);
     }
     match name.as_str() {

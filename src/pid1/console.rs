@@ -2,6 +2,22 @@
 //! it is opened, the termios reset ("console_stty"), and `initlog`, which
 //! writes `"\rINIT: " + msg + "\r\n"` to the console and/or the system log.
 //!
+//! `initlog` is PID 1's backend of the `log` facade: [`install_logger`]
+//! makes a [`Logger`] the process's logger, and PID 1's code logs with the
+//! `log` macros. The record's *target* says where the message goes, as
+//! sysvinit's `L_CO`/`L_SY`/`L_VB` flags do (a [`Dest`]; see [`to`]):
+//!
+//! ```text
+//! log::info!(target: to::CONSOLE, "version {v} booting");      // console
+//! log::info!(target: to::SYSLOG, "Re-reading inittab");        // syslog
+//! log::info!(target: to::BOTH, "Switching to runlevel: {l}");  // both
+//! ```
+//!
+//! The level does not change the output (sysvinit sends every message with
+//! `LOG_INFO`); records at `debug` or `trace`, or with any other target,
+//! are dropped, so debug lines in code PID 1 shares with the tools never
+//! reach its console.
+//!
 //! Nothing here panics or fails loudly: a machine without a console (or
 //! without a syslog daemon, as during boot) just loses the message.
 
@@ -12,9 +28,11 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::thread::sleep;
 use std::time::Duration;
 
+use log::{Level, Log, Metadata, Record};
 use nix::fcntl::{FcntlArg, OFlag, fcntl};
 use nix::sys::termios::{
     self, ControlFlags, InputFlags, LocalFlags, OutputFlags, SetArg, SpecialCharacterIndices as Cc,
@@ -215,18 +233,75 @@ pub enum Severity {
     Info = 6,
 }
 
+/// The `log` targets that carry a [`Dest`] (module doc).
+pub mod to {
+    /// [`Dest::Console`](super::Dest::Console): the console only.
+    pub const CONSOLE: &str = "initlog::console";
+    /// [`Dest::Syslog`](super::Dest::Syslog): the system log only.
+    pub const SYSLOG: &str = "initlog::syslog";
+    /// [`Dest::Both`](super::Dest::Both): the console and the system log.
+    pub const BOTH: &str = "initlog::both";
+}
+
+/// The `log` target for messages to `dest`.
+pub fn target(dest: Dest) -> &'static str {
+    match dest {
+        Dest::Console => to::CONSOLE,
+        Dest::Syslog => to::SYSLOG,
+        Dest::Both => to::BOTH,
+    }
+}
+
+/// The destination a `log` target names; `None` for any other target.
+fn dest_of(target: &str) -> Option<Dest> {
+    match target {
+        to::CONSOLE => Some(Dest::Console),
+        to::SYSLOG => Some(Dest::Syslog),
+        to::BOTH => Some(Dest::Both),
+        _ => None,
+    }
+}
+
 /// init's `initlog`: messages to the console, the system log, or both.
-#[derive(Debug, Clone)]
+///
+/// `log::Log` asks for `Sync`, so the console, which init selects again on
+/// every initctl request, sits in a `Mutex`. PID 1 is single-threaded: the
+/// lock is never contended, and it is free whenever init forks, so a child
+/// that logs before its exec finds it unlocked. It is held only to copy
+/// the console's path, never while writing, so a panic while a message is
+/// written leaves it usable for the panic hook's own message.
+#[derive(Debug)]
 pub struct Logger {
-    console: Console,
+    console: Mutex<Console>,
     syslog_socket: PathBuf,
     kmsg: PathBuf,
+}
+
+/// The logger [`install_logger`] installed.
+static INSTALLED: OnceLock<Logger> = OnceLock::new();
+
+/// Makes a [`Logger`] writing to `console` the process's `log` backend.
+/// Called once, first thing, by PID 1 (`cmd::dispatch` installs the tools'
+/// logger only in other processes).
+pub fn install_logger(console: Console) {
+    let logger = INSTALLED.get_or_init(|| Logger::new(console));
+    if log::set_logger(logger).is_ok() {
+        log::set_max_level(log::LevelFilter::Info);
+    }
+}
+
+/// Switches the installed logger to another console (after
+/// [`Console::select`] ran again).
+pub fn set_logger_console(console: Console) {
+    if let Some(logger) = INSTALLED.get() {
+        logger.set_console(console);
+    }
 }
 
 impl Logger {
     pub fn new(console: Console) -> Logger {
         Logger {
-            console,
+            console: Mutex::new(console),
             syslog_socket: PathBuf::from(SYSLOG_SOCKET),
             kmsg: PathBuf::from(KMSG),
         }
@@ -236,19 +311,25 @@ impl Logger {
     #[cfg(test)]
     pub fn with_syslog_paths(console: Console, syslog_socket: &Path, kmsg: &Path) -> Logger {
         Logger {
-            console,
+            console: Mutex::new(console),
             syslog_socket: syslog_socket.to_path_buf(),
             kmsg: kmsg.to_path_buf(),
         }
     }
 
-    /// Switches to another console (after [`Console::select`] ran again).
-    pub fn set_console(&mut self, console: Console) {
-        self.console = console;
+    fn set_console(&self, console: Console) {
+        *self.console.lock().unwrap_or_else(PoisonError::into_inner) = console;
     }
 
-    /// Logs `msg` (truncated to 255 bytes, as sysvinit's buffer does).
-    pub fn log(&self, dest: Dest, msg: &str) {
+    fn console(&self) -> Console {
+        self.console
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Writes `msg` (truncated to 255 bytes, as sysvinit's buffer does).
+    fn write(&self, dest: Dest, msg: &str) {
         let msg = truncate(msg, MAX_MESSAGE);
         if matches!(dest, Dest::Syslog | Dest::Both) {
             send_syslog(
@@ -261,9 +342,30 @@ impl Logger {
             );
         }
         if matches!(dest, Dest::Console | Dest::Both) {
-            self.console.print(&format!("\rINIT: {msg}\r\n"));
+            self.console().print(&format!("\rINIT: {msg}\r\n"));
         }
     }
+}
+
+impl Log for Logger {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        metadata.level() <= Level::Info && dest_of(metadata.target()).is_some()
+    }
+
+    fn log(&self, record: &Record<'_>) {
+        if !self.enabled(record.metadata()) {
+            return;
+        }
+        let Some(dest) = dest_of(record.target()) else {
+            return;
+        };
+        match record.args().as_str() {
+            Some(text) => self.write(dest, text),
+            None => self.write(dest, &record.args().to_string()),
+        }
+    }
+
+    fn flush(&self) {}
 }
 
 pub const SYSLOG_SOCKET: &str = "/dev/log";
@@ -317,6 +419,17 @@ mod tests {
     use super::*;
     use std::os::fd::AsFd;
 
+    /// What `log::log!(target: target, level, "{text}")` hands the backend.
+    fn emit(logger: &Logger, target: &str, level: Level, text: &str) {
+        logger.log(
+            &Record::builder()
+                .target(target)
+                .level(level)
+                .args(format_args!("{text}"))
+                .build(),
+        );
+    }
+
     #[test]
     fn selection_prefers_openable_console_variable() {
         let dir = tempfile::tempdir().unwrap();
@@ -345,7 +458,7 @@ mod tests {
             &dir.path().join("no-socket"),
             &dir.path().join("no-kmsg-dir/kmsg"),
         );
-        logger.log(Dest::Both, "nobody hears this");
+        emit(&logger, to::BOTH, Level::Info, "nobody hears this");
     }
 
     #[test]
@@ -360,9 +473,17 @@ mod tests {
             &dir.path().join("no-socket"),
             &kmsg,
         );
-        logger.log(Dest::Console, "version 3.06 booting");
-        logger.log(Dest::Syslog, "only in the log");
-        logger.log(Dest::Both, "Switching to runlevel: 3");
+        emit(&logger, to::CONSOLE, Level::Info, "version 3.06 booting");
+        emit(&logger, to::SYSLOG, Level::Info, "only in the log");
+        emit(
+            &logger,
+            target(Dest::Both),
+            Level::Error,
+            "Switching to runlevel: 3",
+        );
+        // Not init's messages: debug lines, other targets.
+        emit(&logger, to::BOTH, Level::Debug, "a debug line");
+        emit(&logger, "vinit::rc::run", Level::Info, "a tool's line");
         let on_console = std::fs::read_to_string(&console_file).unwrap();
         assert_eq!(
             on_console,
@@ -372,6 +493,32 @@ mod tests {
         assert_eq!(
             in_kmsg,
             "<30>init: only in the log\n<30>init: Switching to runlevel: 3\n"
+        );
+    }
+
+    #[test]
+    fn a_console_selected_again_gets_the_next_messages() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = dir.path().join("first");
+        let second = dir.path().join("second");
+        std::fs::write(&first, b"").unwrap();
+        std::fs::write(&second, b"").unwrap();
+        let logger = Logger::with_syslog_paths(
+            Console::at(&first),
+            &dir.path().join("no-socket"),
+            &dir.path().join("no-kmsg-dir/kmsg"),
+        );
+        emit(&logger, to::CONSOLE, Level::Info, "before");
+        logger.set_console(Console::at(&second));
+        let long = format!("after {}", "x".repeat(300));
+        emit(&logger, to::CONSOLE, Level::Info, &long);
+        assert_eq!(
+            std::fs::read_to_string(&first).unwrap(),
+            "\rINIT: before\r\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&second).unwrap(),
+            format!("\rINIT: {}\r\n", &long[..MAX_MESSAGE])
         );
     }
 

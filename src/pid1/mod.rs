@@ -55,7 +55,7 @@ use crate::supervisor::{
 };
 use crate::sys::process::{exit_now, fork, reset_signal_dispositions};
 use crate::utmp::{self, Recorder};
-use console::{Console, DEV_NULL, DEV_TTY0, Dest, Logger};
+use console::{Console, DEV_NULL, DEV_TTY0, Dest, to};
 use fifo::{BogusReport, FIFO_FD, Fifo, Received, Watch};
 use power::read_powerstatus;
 use state::SavedState;
@@ -97,8 +97,8 @@ pub fn main(args: Vec<String>) -> i32 {
     let signals = block_signals();
     let inherited = state::read_inherited_state();
     let console = Console::select();
+    console::install_logger(console.clone());
     let mut system = System {
-        logger: Logger::new(console.clone()),
         console,
         recorder: Recorder::default(),
         base_env: std::env::vars_os()
@@ -114,12 +114,11 @@ pub fn main(args: Vec<String>) -> i32 {
     let supervisor = match inherited {
         Some(result) => {
             let state = result.unwrap_or_else(|error| {
-                system.logger.log(
-                    Dest::Console,
-                    &format!(
-                        "re-exec state damaged at line {}: {}",
-                        error.line, error.reason
-                    ),
+                log::info!(
+                    target: to::CONSOLE,
+                    "re-exec state damaged at line {}: {}",
+                    error.line,
+                    error.reason
                 );
                 *error.partial
             });
@@ -142,7 +141,7 @@ pub fn main(args: Vec<String>) -> i32 {
     // from a boot script, or right after "Entering runlevel", finds it.
     // (A /run mounted later is noticed by `watch`, and the FIFO recreated.)
     if let Some(message) = init.system.fifo.ensure_open() {
-        init.system.logger.log(Dest::Both, &message);
+        log::info!(target: to::BOTH, "{message}");
     }
     let start = catch_unwind(AssertUnwindSafe(|| {
         if restored {
@@ -195,7 +194,7 @@ fn may_recover(last_recovery: Option<u64>, now_secs: u64) -> bool {
 /// Logs panics on the console (PID 1's stderr is /dev/null).
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        Logger::new(Console::select()).log(Dest::Both, &format!("PANIC: {info}"));
+        log::error!(target: to::BOTH, "PANIC: {info}");
     }));
 }
 
@@ -224,7 +223,6 @@ fn block_signals() -> Option<SignalFd> {
 /// The outside world of the policy.
 struct System {
     console: Console,
-    logger: Logger,
     recorder: Recorder,
     /// init's own environment, as children inherit it: `NAME=VALUE`, any
     /// bytes, as the kernel or the previous init passed it.
@@ -261,8 +259,7 @@ impl System {
         }
         mount_sysfs();
         let _ = self.recorder.reset_utmp();
-        self.logger
-            .log(Dest::Console, &format!("version {} booting", version()));
+        log::info!(target: to::CONSOLE, "version {} booting", version());
         self.set_title("init boot");
         Supervisor::new(BootOptions {
             level: args.default_level.and_then(|c| u8::try_from(c).ok()),
@@ -274,8 +271,7 @@ impl System {
     fn reload(&mut self, state: &SavedState) -> Supervisor {
         // The title first: whoever sees "reloading" may look at it at once.
         self.set_title(&format!("init [{}]", state.runlevel));
-        self.logger
-            .log(Dest::Console, &format!("version {} reloading", version()));
+        log::info!(target: to::CONSOLE, "version {} reloading", version());
         if !self.base_env.iter().any(|var| var_name(var) == b"PATH") {
             set_var(&mut self.base_env, format!("PATH={DEFAULT_PATH}").into());
         }
@@ -356,7 +352,6 @@ impl Effects for System {
             request,
             &spawn::SpawnContext {
                 console: &self.console,
-                logger: &self.logger,
                 recorder: &self.recorder,
                 base_env: &self.base_env,
             },
@@ -371,7 +366,7 @@ impl Effects for System {
     }
 
     fn log(&mut self, dest: Dest, message: &str) {
-        self.logger.log(dest, message);
+        log::info!(target: console::target(dest), "{message}");
     }
 
     fn record(&mut self, record: Record) {
@@ -470,9 +465,9 @@ impl Init {
         // of a running system: only recover by re-exec in a real level.
         let in_a_level = b"S0123456789".contains(&self.supervisor.runlevel());
         if in_a_level && may_recover(last_recovery, now_secs) {
-            self.system.logger.log(
-                Dest::Both,
-                "internal error: re-executing /sbin/init with the current state",
+            log::error!(
+                target: to::BOTH,
+                "internal error: re-executing /sbin/init with the current state"
             );
             // Returns only if the re-exec failed (or panicked).
             let _ = catch_unwind(AssertUnwindSafe(|| {
@@ -482,9 +477,9 @@ impl Init {
                 self.system.reexec(&state, &env);
             }));
         }
-        self.system.logger.log(
-            Dest::Both,
-            "internal error: continuing with the current state",
+        log::error!(
+            target: to::BOTH,
+            "internal error: continuing with the current state"
         );
     }
 
@@ -492,7 +487,7 @@ impl Init {
     fn pass(&mut self) {
         let accepting = self.supervisor.accepts_requests();
         if accepting && let Some(message) = self.system.fifo.ensure_open() {
-            self.system.logger.log(Dest::Both, &message);
+            log::info!(target: to::BOTH, "{message}");
         }
         // What the last pass (or the boot) changed, before sleeping.
         self.status.update(&self.supervisor);
@@ -501,7 +496,7 @@ impl Init {
         self.handle_signals(&signals);
         self.read_requests();
         if let Some(message) = self.bogus.flush(now()) {
-            self.system.logger.log(Dest::Both, &message);
+            log::info!(target: to::BOTH, "{message}");
         }
         self.supervisor.tick(&mut self.system, now());
         self.observe_level();
@@ -593,7 +588,7 @@ impl Init {
         if has(Signal::SIGPWR) {
             let status = read_powerstatus();
             if let Some(warning) = &status.warning {
-                self.system.logger.log(Dest::Both, warning);
+                log::info!(target: to::BOTH, "{warning}");
             }
             self.event(Event::Power(status.event));
         }
@@ -677,19 +672,16 @@ impl Init {
                 inject_fault(&request);
                 // sysvinit looks for the console again on every request.
                 let console = Console::select();
-                self.system.logger.set_console(console.clone());
+                console::set_logger_console(console.clone());
                 self.system.console = console;
                 self.event(Event::Request(request));
             }
             Received::Junk(bytes) => {
                 if let Some(message) = self.bogus.junk(bytes, now()) {
-                    self.system.logger.log(Dest::Both, &message);
+                    log::info!(target: to::BOTH, "{message}");
                 }
             }
-            Received::ReadError => self
-                .system
-                .logger
-                .log(Dest::Both, "error reading initrequest"),
+            Received::ReadError => log::info!(target: to::BOTH, "error reading initrequest"),
         }
     }
 }

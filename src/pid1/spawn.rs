@@ -14,7 +14,7 @@ use nix::sys::wait::waitpid;
 use nix::unistd::{AccessFlags, ForkResult, Pid, access, dup2, execve, getpid, setsid, tcgetpgrp};
 
 use crate::inittab::{self, INITSCRIPT};
-use crate::pid1::console::{Console, DEV_NULL, Dest, Logger};
+use crate::pid1::console::{Console, DEV_NULL, to};
 use crate::supervisor::{SpawnRequest, child_environment, split_var};
 use crate::sys::console::set_controlling_tty;
 use crate::sys::process::{exit_now, fork, reset_signal_dispositions};
@@ -24,7 +24,6 @@ use crate::utmp::Recorder;
 /// What a child needs from PID 1 besides the request.
 pub struct SpawnContext<'a> {
     pub console: &'a Console,
-    pub logger: &'a Logger,
     pub recorder: &'a Recorder,
     /// init's own environment (`PATH` already set), `NAME=VALUE` bytes.
     pub base_env: &'a [OsString],
@@ -102,9 +101,10 @@ fn child(prepared: &Prepared, ctx: &SpawnContext<'_>) -> i32 {
         let console = match ctx.console.open() {
             Ok(file) => Some(file),
             Err(error) => {
-                ctx.logger.log(
-                    Dest::Both,
-                    &format!("open({}): {error}", ctx.console.device().display()),
+                log::info!(
+                    target: to::BOTH,
+                    "open({}): {error}",
+                    ctx.console.device().display()
                 );
                 File::options().read(true).write(true).open(DEV_NULL).ok()
             }
@@ -125,8 +125,7 @@ fn child(prepared: &Prepared, ctx: &SpawnContext<'_>) -> i32 {
         .first()
         .map(|word| word.to_string_lossy().into_owned())
         .unwrap_or_default();
-    ctx.logger
-        .log(Dest::Both, &format!("cannot execute \"{word0}\""));
+    log::info!(target: to::BOTH, "cannot execute \"{word0}\"");
     if prepared.utmp {
         ctx.recorder.clone().dead_process(&prepared.id, pid);
     }
@@ -172,8 +171,7 @@ fn console_session(ctx: &SpawnContext<'_>) -> Option<i32> {
             Some(0)
         }
         Err(error) => {
-            ctx.logger
-                .log(Dest::Both, &format!("cannot fork: {}", error.desc()));
+            log::info!(target: to::BOTH, "cannot fork: {}", error.desc());
             Some(1)
         }
     }

@@ -21,7 +21,7 @@ use nix::sys::signal::{Signal, killpg};
 use nix::unistd::{ForkResult, Pid, execve, setsid};
 
 use super::System;
-use super::console::{DEV_NULL, Dest};
+use super::console::{DEV_NULL, Dest, to};
 use crate::cmd::service::SCRUBBED_VARIABLES;
 use crate::supervise::files::{self, ConfigFile};
 use crate::supervise::{Config, RUN_DIR, STATE_FILE, Tracker, Verdict, state};
@@ -360,9 +360,9 @@ impl Supervision {
                 exit_now(127)
             }
             Err(_) => {
-                sys.logger.log(
-                    Dest::Both,
-                    &format!("service {name}: cannot fork its restart, retrying"),
+                log::info!(
+                    target: to::BOTH,
+                    "service {name}: cannot fork its restart, retrying"
                 );
                 None
             }
