@@ -80,28 +80,62 @@ pub fn main(args: Vec<String>) -> i32 {
         }
     };
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let level_given = options.level.is_some();
     let Some(level) = options.level.or_else(|| env("RUNLEVEL")) else {
         eprintln!("{USAGE}");
         return 1;
     };
-    let previous = env("PREVLEVEL").unwrap_or_else(|| "N".to_string());
+    let previous = env("PREVLEVEL");
+    log::debug!(
+        "level {level} ({}), previous {} ({})",
+        if level_given {
+            "from the command line"
+        } else {
+            "from $RUNLEVEL"
+        },
+        previous.as_deref().unwrap_or("N"),
+        if previous.is_some() {
+            "from $PREVLEVEL"
+        } else {
+            "$PREVLEVEL unset: a boot"
+        }
+    );
+    let previous = previous.unwrap_or_else(|| "N".to_string());
     let root = PathBuf::from(
         options
             .root
             .or_else(|| env("VINIT_ROOT"))
             .unwrap_or_else(|| "/".into()),
     );
-    let defaults = rc::read_defaults(&root.join("etc/default/vinit-rc"));
+    log::debug!("root {}", root.display());
+    let defaults_file = root.join("etc/default/vinit-rc");
+    let defaults = rc::read_defaults(&defaults_file);
+    log::debug!("{}: {} setting(s)", defaults_file.display(), defaults.len());
+    // The value of a setting, with where it came from.
     let setting = |option: Option<String>, name: &str| {
         option
-            .or_else(|| env(name))
-            .or_else(|| defaults.get(name).cloned())
+            .map(|value| (value, "the command line".to_string()))
+            .or_else(|| env(name).map(|value| (value, format!("{name} in the environment"))))
+            .or_else(|| {
+                defaults
+                    .get(name)
+                    .map(|value| (value.clone(), format!("{name} in /etc/default/vinit-rc")))
+            })
     };
 
     let jobs = match setting(options.jobs, "VINIT_RC_JOBS") {
-        None => rc::default_jobs(),
-        Some(v) => match v.trim().parse::<usize>() {
-            Ok(n) if n > 0 => n,
+        None => {
+            log::debug!(
+                "jobs {} (the default: 4 per CPU, at least 8)",
+                rc::default_jobs()
+            );
+            rc::default_jobs()
+        }
+        Some((v, from)) => match v.trim().parse::<usize>() {
+            Ok(n) if n > 0 => {
+                log::debug!("jobs {n} (from {from})");
+                n
+            }
             _ => {
                 eprintln!("rc: ignoring jobs value \"{v}\" (want a number above 0)");
                 rc::default_jobs()
@@ -109,10 +143,22 @@ pub fn main(args: Vec<String>) -> i32 {
         },
     };
     let timeout = match setting(options.timeout, "VINIT_RC_TIMEOUT") {
-        None => Some(rc::DEFAULT_TIMEOUT),
-        Some(v) => match v.trim().parse::<u64>() {
-            Ok(0) => None,
-            Ok(s) => Some(Duration::from_secs(s)),
+        None => {
+            log::debug!(
+                "timeout {} s per script (the default)",
+                rc::DEFAULT_TIMEOUT.as_secs()
+            );
+            Some(rc::DEFAULT_TIMEOUT)
+        }
+        Some((v, from)) => match v.trim().parse::<u64>() {
+            Ok(0) => {
+                log::debug!("no timeout (0 from {from})");
+                None
+            }
+            Ok(s) => {
+                log::debug!("timeout {s} s per script (from {from})");
+                Some(Duration::from_secs(s))
+            }
             Err(_) => {
                 eprintln!("rc: ignoring timeout value \"{v}\" (want seconds, 0 for none)");
                 Some(rc::DEFAULT_TIMEOUT)
@@ -120,6 +166,12 @@ pub fn main(args: Vec<String>) -> i32 {
         },
     };
     let cmdline = std::fs::read_to_string(root.join("proc/cmdline")).unwrap_or_default();
+    let sequential = rc::cmdline_wants_sequential(&cmdline);
+    if sequential {
+        log::debug!(
+            "one script at a time, in link order: concurrency=none on the kernel command line"
+        );
+    }
 
     // sysv-rc's environment for the scripts: fixed PATH, the levels, and
     // what init passed for the console.
@@ -147,7 +199,7 @@ pub fn main(args: Vec<String>) -> i32 {
         level,
         previous,
         jobs,
-        sequential: rc::cmdline_wants_sequential(&cmdline),
+        sequential,
         timeout,
         env: script_env,
     })

@@ -73,12 +73,16 @@ impl Facilities {
         let mut f = Facilities::default();
         let main = root.join("etc/insserv.conf");
         match std::fs::read(&main) {
-            Ok(bytes) => f.parse_into(
-                &String::from_utf8_lossy(&bytes),
-                &main.display().to_string(),
-                &mut warnings,
-            ),
+            Ok(bytes) => {
+                log::debug!("facilities from {}", main.display());
+                f.parse_into(
+                    &String::from_utf8_lossy(&bytes),
+                    &main.display().to_string(),
+                    &mut warnings,
+                )
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                log::debug!("no {}: Debian's default facilities", main.display());
                 f.parse_into(DEBIAN_DEFAULTS, "<built-in insserv.conf>", &mut warnings)
             }
             Err(e) => warnings.push(format!("{}: {e}", main.display())),
@@ -88,13 +92,20 @@ impl Facilities {
             Ok(entries) => entries
                 .filter_map(|e| e.ok())
                 .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| !skipped_config_name(n))
+                .filter(|n| {
+                    let skipped = skipped_config_name(n);
+                    if skipped {
+                        log::debug!("{}/{n} skipped: insserv does not read it", dir.display());
+                    }
+                    !skipped
+                })
                 .collect(),
             Err(_) => Vec::new(),
         };
         names.sort();
         for name in names {
             let path = dir.join(&name);
+            log::debug!("facilities from {}", path.display());
             match std::fs::read(&path) {
                 Ok(bytes) => f.parse_into(
                     &String::from_utf8_lossy(&bytes),
@@ -104,6 +115,18 @@ impl Facilities {
                 Err(e) => warnings.push(format!("{}: {e}", path.display())),
             }
         }
+        let or_none = |names: Vec<&str>| {
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(" ")
+            }
+        };
+        log::debug!(
+            "facilities defined: {}; interactive: {}",
+            or_none(f.facilities.keys().map(String::as_str).collect()),
+            or_none(f.interactive.iter().map(String::as_str).collect())
+        );
         (f, warnings)
     }
 

@@ -192,7 +192,11 @@ pub fn read(path: &Path) -> Result<Option<LsbHeader>, LsbError> {
         line: 0,
         message: format!("cannot read: {e}"),
     })?;
-    parse(&String::from_utf8_lossy(&bytes), path)
+    let header = parse(&String::from_utf8_lossy(&bytes), path);
+    if let Ok(None) = header {
+        log::debug!("{}: no LSB header", path.display());
+    }
+    header
 }
 
 #[cfg(test)]

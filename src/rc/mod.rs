@@ -126,7 +126,7 @@ pub fn script_names(dir: &Path) -> Vec<String> {
 /// Every script of `/etc/init.d` that could be a dependency. A bad header is
 /// reported and the script treated as header-less.
 fn read_scripts(dir: &Path, out: &mut Output) -> Vec<Script> {
-    script_names(dir)
+    let scripts: Vec<Script> = script_names(dir)
         .into_iter()
         .map(|name| match Script::read(&dir.join(&name)) {
             Ok(script) => script,
@@ -135,7 +135,28 @@ fn read_scripts(dir: &Path, out: &mut Output) -> Vec<Script> {
                 Script { name, header: None }
             }
         })
-        .collect()
+        .collect();
+    let headerless: Vec<&str> = scripts
+        .iter()
+        .filter(|script| script.header.is_none())
+        .map(|script| script.name.as_str())
+        .collect();
+    log::debug!(
+        "{}: {} script(s); without an LSB header (ordered by link number): {}",
+        dir.display(),
+        scripts.len(),
+        names_or_none(&headerless)
+    );
+    scripts
+}
+
+/// `a b c`, or `none`, for the debug log.
+fn names_or_none(names: &[&str]) -> String {
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(" ")
+    }
 }
 
 /// As Debian's rc (`stty onlcr`): a console left without NL -> CR-NL
@@ -159,8 +180,17 @@ pub fn execute(config: &Config) -> i32 {
     set_onlcr();
     let root = &config.root;
     let Some(here) = list_links(&rc_dir(root, &config.level)) else {
+        log::debug!(
+            "no {}: nothing to run",
+            rc_dir(root, &config.level).display()
+        );
         return 0; // Like Debian: nothing happens without /etc/rc<level>.d.
     };
+    log::debug!(
+        "{}: {} link(s)",
+        rc_dir(root, &config.level).display(),
+        here.len()
+    );
     let mut out = Output::new(
         &root.join("var/log/vinit/rc.log"),
         &root.join("run/vinit/rc"),
@@ -183,6 +213,11 @@ pub fn execute(config: &Config) -> i32 {
     if config.previous != "N"
         && let Some(before) = list_links(&rc_dir(root, &config.previous))
     {
+        log::debug!(
+            "{}: {} link(s), of the previous level",
+            rc_dir(root, &config.previous).display(),
+            before.len()
+        );
         links.insert(config.previous.clone(), before);
     }
     let scripts = read_scripts(&root.join("etc/init.d"), &mut out);
@@ -199,9 +234,29 @@ pub fn execute(config: &Config) -> i32 {
         timeout: config.timeout,
         env: config.env.clone(),
     };
+    log::debug!(
+        "{}, timeout {}",
+        if settings.jobs == 1 {
+            "one script at a time".to_string()
+        } else {
+            format!("up to {} scripts at once", settings.jobs)
+        },
+        settings.timeout.map_or("none".to_string(), |t| format!(
+            "{} s per script",
+            t.as_secs()
+        ))
+    );
     let mut failed = 0;
     for phase in select::plan(&config.level, &config.previous, &links) {
         let tasks = tasks_for(&phase, config, &scripts, &facilities, &mut out);
+        for (number, wave) in waves(&tasks).iter().enumerate() {
+            log::debug!(
+                "{} phase, wave {}: {}",
+                phase.action.as_str(),
+                number + 1,
+                wave.join(" ")
+            );
+        }
         out.begin_phase(&tasks);
         let stopping = mark_supervised_stops(root, &tasks);
         let results = run::run(&tasks, &settings, &mut out);
@@ -210,6 +265,7 @@ pub fn execute(config: &Config) -> i32 {
         }
         failed += results.iter().filter(|r| r.class.is_failure()).count();
     }
+    log::debug!("done: {failed} script(s) failed");
     if failed > 0 {
         out.note(&format!("{failed} script(s) failed"));
         1
@@ -279,8 +335,17 @@ fn tasks_for(
         ));
     }
     let order = if config.sequential {
+        log::debug!(
+            "{} phase: in link order (sequential)",
+            phase.action.as_str()
+        );
         Err(None)
     } else {
+        log::debug!(
+            "{} phase: ordered by the LSB headers' {} dependencies",
+            phase.action.as_str(),
+            phase.action.as_str()
+        );
         dependencies(&jobs, scripts, facilities, phase.action).map_err(Some)
     };
     let after = match order {
@@ -294,13 +359,69 @@ fn tasks_for(
                 .collect()
         }
     };
-    jobs.into_iter()
+    let tasks: Vec<Task> = jobs
+        .into_iter()
         .zip(after)
         .map(|((_, mut task), after)| {
             task.after = after;
             task
         })
-        .collect()
+        .collect();
+    for task in &tasks {
+        let waits_for: Vec<&str> = task
+            .after
+            .iter()
+            .filter_map(|&i| tasks.get(i))
+            .map(|other| other.name.as_str())
+            .collect();
+        log::debug!(
+            "{} {}: after {}",
+            task.name,
+            task.action.as_str(),
+            names_or_none(&waits_for)
+        );
+    }
+    tasks
+}
+
+/// The tasks' names in waves, for the debug log: a task is in the wave
+/// after the last of those it waits for, so each wave could start when the
+/// one before has finished, were there no limit on concurrency. Tasks that
+/// wait on themselves or on a loop (which the scheduler releases last) make
+/// the last wave.
+fn waves(tasks: &[Task]) -> Vec<Vec<&str>> {
+    let mut wave_of: Vec<Option<usize>> = vec![None; tasks.len()];
+    loop {
+        let mut placed = false;
+        for (i, task) in tasks.iter().enumerate() {
+            if wave_of.get(i).is_some_and(Option::is_some) {
+                continue;
+            }
+            let before: Option<Vec<usize>> = task
+                .after
+                .iter()
+                .filter(|&&d| d != i && d < tasks.len())
+                .map(|&d| wave_of.get(d).copied().flatten())
+                .collect();
+            if let Some(before) = before {
+                wave_of[i] = Some(before.iter().max().map_or(0, |last| last + 1));
+                placed = true;
+            }
+        }
+        if !placed {
+            break;
+        }
+    }
+    let last = wave_of.iter().flatten().max().map_or(0, |last| last + 1);
+    let mut waves: Vec<Vec<&str>> = Vec::new();
+    for (task, wave) in tasks.iter().zip(&wave_of) {
+        let wave = wave.unwrap_or(last);
+        if waves.len() <= wave {
+            waves.resize(wave + 1, Vec::new());
+        }
+        waves[wave].push(task.name.as_str());
+    }
+    waves
 }
 
 /// For each job, the indexes of the jobs that must finish first: the LSB
@@ -363,6 +484,47 @@ fn dependencies(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn task(name: &str, after: &[usize]) -> Task {
+        Task {
+            name: name.to_string(),
+            program: PathBuf::from("/etc/init.d").join(name),
+            argv0: format!("/etc/rc2.d/S01{name}"),
+            action: Action::Start,
+            interactive: false,
+            after: after.to_vec(),
+        }
+    }
+
+    #[test]
+    fn waves_follow_the_dependencies() {
+        let tasks = [
+            task("mountall", &[]),
+            task("rsyslog", &[0]),
+            task("hostname", &[]),
+            task("cron", &[1, 2]),
+            task("ssh", &[1]),
+        ];
+        assert_eq!(
+            waves(&tasks),
+            [
+                vec!["mountall", "hostname"],
+                vec!["rsyslog"],
+                vec!["cron", "ssh"]
+            ]
+        );
+    }
+
+    #[test]
+    fn tasks_in_a_loop_make_the_last_wave() {
+        let tasks = [
+            task("a", &[1]),
+            task("b", &[0]),
+            task("c", &[]),
+            task("d", &[3, 9]),
+        ];
+        assert_eq!(waves(&tasks), [vec!["c", "d"], vec!["a", "b"]]);
+    }
 
     #[test]
     fn defaults_file_and_cmdline() {

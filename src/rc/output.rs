@@ -47,6 +47,12 @@ impl LazyFile {
             link_last,
         };
         f.try_open();
+        if f.file.is_none() {
+            log::debug!(
+                "{}: cannot be opened yet, held in memory until it can",
+                f.path.display()
+            );
+        }
         f
     }
 
@@ -78,6 +84,11 @@ impl LazyFile {
         else {
             return;
         };
+        log::debug!(
+            "{}: writing ({} byte(s) held before)",
+            self.path.display(),
+            self.pending.len()
+        );
         let _ = f.write_all(&std::mem::take(&mut self.pending));
         self.file = Some(f);
         if self.link_last

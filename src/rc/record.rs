@@ -163,6 +163,12 @@ pub fn read_dir(dir: &Path) -> (Vec<Run>, Vec<String>) {
             Err(e) => problems.push(format!("{name}: {e}")),
         }
     }
+    log::debug!(
+        "{}: {} run record(s), {} unreadable",
+        dir.display(),
+        runs.len(),
+        problems.len()
+    );
     (runs, problems)
 }
 

@@ -266,6 +266,12 @@ impl Scheduler<'_> {
         // Defensive: with nothing running and nothing ready, the graph must
         // have a loop; release the first waiting task rather than hang.
         if ready.is_empty() && self.running().next().is_none() {
+            if let Some(&first) = waiting.first() {
+                log::debug!(
+                    "{}: no script is ready and none runs (a dependency loop): starting it anyway",
+                    self.tasks[first].name
+                );
+            }
             return waiting.into_iter().take(1).collect();
         }
         ready
@@ -321,6 +327,18 @@ impl Scheduler<'_> {
                         .timeout
                         .and_then(|t| Instant::now().checked_add(t))
                 };
+                log::debug!(
+                    "started {} {} (pid {pid}, {} running, at most {}){}",
+                    task.argv0,
+                    task.action.as_str(),
+                    self.running().count() + 1,
+                    self.settings.jobs.max(1),
+                    if task.interactive {
+                        ": interactive, so alone and without a timeout"
+                    } else {
+                        ""
+                    }
+                );
                 self.states[i] = State::Running(Box::new(Running {
                     pid,
                     capture,
@@ -333,6 +351,7 @@ impl Scheduler<'_> {
                 }));
             }
             Err(e) => {
+                log::debug!("{} {}: cannot start: {e}", task.argv0, task.action.as_str());
                 let outcome = Outcome::SpawnFailed(e.to_string());
                 let result = Finished {
                     class: classify(&outcome, task.action),
@@ -478,17 +497,36 @@ impl Scheduler<'_> {
             ended: Stamp::now(),
             output: std::mem::take(&mut r.output),
         };
+        log::debug!(
+            "{} {} (pid {}): {} ({}), after {:.3} s",
+            task.name,
+            task.action.as_str(),
+            r.pid,
+            describe(&result.outcome, self.settings.timeout),
+            result.class.as_str(),
+            result
+                .ended
+                .monotonic_ns
+                .saturating_sub(result.started.monotonic_ns) as f64
+                / 1e9
+        );
         events.finished(task, &result);
         self.results[i] = Some(result);
     }
 
     fn enforce_deadlines(&mut self) {
         let now = Instant::now();
-        for state in &mut self.states {
+        for (task, state) in self.tasks.iter().zip(&mut self.states) {
             if let State::Running(r) = state
                 && !r.timed_out
                 && r.deadline.is_some_and(|d| d <= now)
             {
+                log::debug!(
+                    "{} {}: still running at its timeout: SIGKILL to its process group {}",
+                    task.name,
+                    task.action.as_str(),
+                    r.pid
+                );
                 r.timed_out = true;
                 // The group may already be gone; the reap reports the exit.
                 let _ = killpg(r.pid, Signal::SIGKILL);

@@ -109,12 +109,31 @@ pub fn plan(level: &str, previous: &str, links: &BTreeMap<String, Vec<Link>>) ->
             .map(|l| l.name.clone())
             .collect()
     };
-    let pick = |kind: LinkKind, exclude: &BTreeSet<String>, action: Action| -> Phase {
+    // `why` says, for the debug log, which of startpar's rules applies.
+    let pick = |kind: LinkKind, exclude: &BTreeSet<String>, action: Action, why: &str| -> Phase {
         let mut seen = BTreeSet::new();
-        let jobs = here
+        let jobs: Vec<Job> = here
             .iter()
-            .filter(|l| l.kind == kind && !exclude.contains(&l.name))
-            .filter(|l| seen.insert(l.name.clone()))
+            .filter(|l| l.kind == kind)
+            .filter(|l| {
+                let already = exclude.contains(&l.name);
+                if already {
+                    log::debug!(
+                        "{} not run: rc{previous}.d has {} for {} too",
+                        l.file_name,
+                        a_link(kind),
+                        l.name
+                    );
+                }
+                !already
+            })
+            .filter(|l| {
+                let first = seen.insert(l.name.clone());
+                if !first {
+                    log::debug!("{} not run: {} has an earlier link", l.file_name, l.name);
+                }
+                first
+            })
             .map(|l| Job {
                 name: l.name.clone(),
                 level: level.to_string(),
@@ -122,6 +141,16 @@ pub fn plan(level: &str, previous: &str, links: &BTreeMap<String, Vec<Link>>) ->
                 action,
             })
             .collect();
+        let links: Vec<&str> = jobs.iter().map(|j| j.link.file_name.as_str()).collect();
+        log::debug!(
+            "{} phase ({why}): {}",
+            action.as_str(),
+            if links.is_empty() {
+                "nothing".to_string()
+            } else {
+                links.join(" ")
+            }
+        );
         Phase { action, jobs }
     };
 
@@ -132,21 +161,49 @@ pub fn plan(level: &str, previous: &str, links: &BTreeMap<String, Vec<Link>>) ->
             LinkKind::Kill,
             &names_in(before, LinkKind::Kill),
             Action::Stop,
+            &if previous == "N" {
+                format!("every K link of rc{level}.d")
+            } else {
+                format!("K links of rc{level}.d without a K link in rc{previous}.d")
+            },
         ));
     }
     phases.push(if level == "S" {
-        pick(LinkKind::Start, &BTreeSet::new(), Action::Start)
+        pick(
+            LinkKind::Start,
+            &BTreeSet::new(),
+            Action::Start,
+            "every S link of rcS.d",
+        )
     } else if halting {
-        pick(LinkKind::Start, &BTreeSet::new(), Action::Stop)
+        pick(
+            LinkKind::Start,
+            &BTreeSet::new(),
+            Action::Stop,
+            &format!("every S link of rc{level}.d, run with stop on halt and reboot"),
+        )
     } else {
         pick(
             LinkKind::Start,
             &names_in(before, LinkKind::Start),
             Action::Start,
+            &if previous == "N" {
+                format!("every S link of rc{level}.d: no previous level")
+            } else {
+                format!("S links of rc{level}.d without an S link in rc{previous}.d")
+            },
         )
     });
     phases.retain(|p| !p.jobs.is_empty());
     phases
+}
+
+/// `an S link` or `a K link`, for the debug log.
+fn a_link(kind: LinkKind) -> &'static str {
+    match kind {
+        LinkKind::Start => "an S link",
+        LinkKind::Kill => "a K link",
+    }
 }
 
 #[cfg(test)]
