@@ -102,6 +102,10 @@ pub fn main(args: Vec<String>) -> i32 {
             service = Some(word);
             let script = script_path(word);
             if is_executable(&script) {
+                log::debug!(
+                    "--full-restart: {} stop, then start (the status is start's)",
+                    script.display()
+                );
                 let supervised = crate::supervise::files::supervised(Path::new("/"), word);
                 if let Some(config) = &supervised {
                     crate::supervise::files::mark_stop(Path::new("/"), word, config);
@@ -127,6 +131,7 @@ pub fn main(args: Vec<String>) -> i32 {
     let name = service.unwrap_or_default();
     let script = script_path(name);
     if !is_executable(&script) {
+        log::debug!("{}: not executable or missing", script.display());
         eprintln!("{name}: unrecognized service");
         return 1;
     }
@@ -136,8 +141,12 @@ pub fn main(args: Vec<String>) -> i32 {
     argv.extend(options.split(is_ifs));
     argv.retain(|word| !word.is_empty());
     if let Some(config) = crate::supervise::files::supervised(Path::new("/"), name) {
+        log::debug!(
+            "{name} is supervised by init: the script runs as a child, then init rereads its pid files"
+        );
         return run_supervised(&me, &script, name, &config, &argv);
     }
+    log::debug!("{name} is not supervised: the script replaces service (exec), no invoke-rc.d");
     exec_script(&me, &script, &argv)
 }
 
@@ -153,6 +162,7 @@ fn run_supervised(
     argv: &[&str],
 ) -> i32 {
     if !matches!(argv.first(), Some(&("start" | "status"))) {
+        log::debug!("{name}: its daemon is marked as stopped on purpose before the script runs");
         crate::supervise::files::mark_stop(Path::new("/"), name, config);
     }
     let status = run_and_wait(me, script, argv);
@@ -183,8 +193,36 @@ where
 {
     let mut command = Command::new(program);
     command.args(args).env_clear();
+    let mut passed = Vec::new();
+    let mut empty = Vec::new();
     for name in SCRUBBED_VARIABLES {
-        command.env(name, std::env::var_os(name).unwrap_or_default());
+        let value = std::env::var_os(name).unwrap_or_default();
+        if value.is_empty() {
+            empty.push(name);
+        } else {
+            passed.push(format!("{name}={}", value.to_string_lossy()));
+        }
+        command.env(name, value);
+    }
+    if log::log_enabled!(log::Level::Debug) {
+        let words: Vec<String> = std::iter::once(program.as_os_str())
+            .chain(command.get_args())
+            .map(|word| word.to_string_lossy().into_owned())
+            .collect();
+        log::debug!("running {}", words.join(" "));
+        log::debug!(
+            "environment: {}; passed empty: {}; nothing else",
+            if passed.is_empty() {
+                "none".to_string()
+            } else {
+                passed.join(" ")
+            },
+            if empty.is_empty() {
+                "none".to_string()
+            } else {
+                empty.join(" ")
+            }
+        );
     }
     command
 }
@@ -199,6 +237,10 @@ fn with_shell_fallback<T>(
 ) -> io::Result<T> {
     match run(&mut scrubbed_command(script, args)) {
         Err(e) if e.raw_os_error() == Some(libc::ENOEXEC) => {
+            log::debug!(
+                "{}: not a program the kernel runs (no #! line): given to /bin/sh",
+                script.display()
+            );
             let words = std::iter::once(script.as_os_str()).chain(args.iter().map(OsStr::new));
             run(&mut scrubbed_command(Path::new("/bin/sh"), words))
         }
@@ -268,10 +310,19 @@ fn status_all(me: &str) {
     names.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
     for name in names {
         let script = script_path(&name);
-        if is_skipped_for_status_all(&name) || !is_executable(&script) {
+        if is_skipped_for_status_all(&name) {
+            log::debug!("--status-all: {name} skipped, as Debian's service skips it");
+            continue;
+        }
+        if !is_executable(&script) {
+            log::debug!("--status-all: {name} skipped: not executable");
             continue;
         }
         let (status, output) = capture_status(&script);
+        log::debug!(
+            "--status-all: {name} status: exit status {status}, {} byte(s) of output",
+            output.len()
+        );
         let line = status_all_line(&name, status, &output);
         // Flush each line so stdout and stderr lines interleave as they happen.
         let written = match line {
