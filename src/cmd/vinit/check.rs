@@ -129,11 +129,17 @@ impl Config {
                 }
             }
         }
-        let links = LEVELS
+        let links: BTreeMap<&'static str, Vec<Link>> = LEVELS
             .into_iter()
             .filter_map(|level| Some((level, list_links(&rc_dir(root, level))?)))
             .collect();
         let (facilities, facility_warnings) = Facilities::load(root);
+        log::debug!(
+            "{}: {} script(s); rc directories of levels {}",
+            init_d.display(),
+            scripts.len(),
+            links.keys().copied().collect::<Vec<_>>().join(" ")
+        );
         Config {
             root: root.to_path_buf(),
             scripts,
@@ -375,7 +381,11 @@ pub fn run_passes(root: &Path) -> Vec<(&'static str, Vec<Problem>)> {
     let config = Config::read(root);
     PASSES
         .iter()
-        .map(|pass| (pass.name, (pass.run)(&config)))
+        .map(|pass| {
+            let problems = (pass.run)(&config);
+            log::debug!("pass {}: {} problem(s)", pass.name, problems.len());
+            (pass.name, problems)
+        })
         .collect()
 }
 

@@ -72,6 +72,7 @@ pub fn main(args: &[String]) -> i32 {
     } else {
         let mut runs = Vec::new();
         for file in &files {
+            log::debug!("reading the run record {file}");
             let parsed = std::fs::read_to_string(file)
                 .map_err(|e| format!("{file}: {e}"))
                 .and_then(|text| record::parse(file, &text));

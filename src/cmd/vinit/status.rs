@@ -106,6 +106,7 @@ pub fn read_init_status() -> Result<InitStatus<'static>, Unavailable> {
     let text = match std::fs::read_to_string(STATUS_PATH) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            log::debug!("no {STATUS_PATH}: PID 1 is not vinit (vinit's init writes it)");
             return Err(Unavailable::NotVinit(format!(
                 "init (PID 1, {}) is not vinit: no {STATUS_PATH}",
                 pid1_program()
@@ -133,7 +134,37 @@ pub fn read_init_status() -> Result<InitStatus<'static>, Unavailable> {
     let pid1_exe = std::fs::read_link("/proc/1/exe")
         .ok()
         .map(|link| crate::status::program_path(&link));
-    let same_program = status.exe.is_empty() || pid1_exe.is_none_or(|exe| exe == status.exe);
+    let same_program =
+        status.exe.is_empty() || pid1_exe.as_ref().is_none_or(|exe| *exe == status.exe);
+    log::debug!(
+        "{STATUS_PATH}: written by PID {}, program {}, start ticks {}; PID 1 now: program {}, start ticks {}",
+        status.pid,
+        if status.exe.is_empty() {
+            "not named"
+        } else {
+            &status.exe
+        },
+        status.start_ticks,
+        pid1_exe.as_deref().unwrap_or("unknown"),
+        pid1_start.map_or("unknown".to_string(), |ticks| ticks.to_string())
+    );
+    log::debug!(
+        "PID 1 is {}vinit: {}",
+        if status.pid == 1 && same_start && same_program {
+            ""
+        } else {
+            "not "
+        },
+        if status.pid != 1 {
+            "the file was not written by PID 1"
+        } else if !same_start {
+            "PID 1 started after the file was written (another boot or another init)"
+        } else if !same_program {
+            "PID 1 runs another program now (replaced by telinit u)"
+        } else {
+            "the file was written by the PID 1 running now"
+        }
+    );
     if status.pid != 1 || !same_start || !same_program {
         return Err(Unavailable::NotVinit(format!(
             "init (PID 1, {}) is not vinit: {STATUS_PATH} was written by another process",
@@ -216,11 +247,18 @@ fn monotonic_seconds() -> u64 {
 pub fn gather() -> Result<Report, Unavailable> {
     let init = read_init_status()?;
     let (runs, _) = record::read_dir(Path::new(RECORD_DIR));
+    let shutdown = pending_shutdown();
+    log::debug!(
+        "pending shutdown (/var/run/shutdown.pid names a live process): {}",
+        shutdown
+            .as_ref()
+            .map_or("none".to_string(), |s| format!("PID {}", s.pid))
+    );
     Ok(Report {
         booted: init_start_time(init.start_ticks),
         now: Local::now().fixed_offset(),
         now_monotonic_s: monotonic_seconds(),
-        shutdown: pending_shutdown(),
+        shutdown,
         services: read_overview(Path::new("/")),
         runs,
         init,
