@@ -4,8 +4,9 @@
 //! makes a tool print what it decides and why to stderr, one
 //! `NAME: LEVEL: message` line each. The filter syntax is env_logger's
 //! (`debug`, `vinit::rc=debug`, …). Unset, nothing is printed and the
-//! tools' own messages are unchanged. PID 1 does not use this: its messages
-//! go to the console and the system log exactly as sysvinit's do.
+//! tools' own messages are unchanged. PID 1 (and `init --init`) does not use
+//! this: its `log` backend is `pid1::console`'s, which writes sysvinit's
+//! console and system-log lines and ignores the variable.
 
 use std::io::Write;
 
