@@ -299,7 +299,7 @@ pub fn set_logger_console(console: Console) {
 }
 
 impl Logger {
-    pub fn new(console: Console) -> Logger {
+    fn new(console: Console) -> Logger {
         Logger {
             console: Mutex::new(console),
             syslog_socket: PathBuf::from(SYSLOG_SOCKET),
@@ -353,12 +353,12 @@ impl Log for Logger {
     }
 
     fn log(&self, record: &Record<'_>) {
-        if !self.enabled(record.metadata()) {
-            return;
-        }
         let Some(dest) = dest_of(record.target()) else {
             return;
         };
+        if record.level() > Level::Info {
+            return;
+        }
         match record.args().as_str() {
             Some(text) => self.write(dest, text),
             None => self.write(dest, &record.args().to_string()),

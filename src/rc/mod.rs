@@ -249,13 +249,15 @@ pub fn execute(config: &Config) -> i32 {
     let mut failed = 0;
     for phase in select::plan(&config.level, &config.previous, &links) {
         let tasks = tasks_for(&phase, config, &scripts, &facilities, &mut out);
-        for (number, wave) in waves(&tasks).iter().enumerate() {
-            log::debug!(
-                "{} phase, wave {}: {}",
-                phase.action.as_str(),
-                number + 1,
-                wave.join(" ")
-            );
+        if log::log_enabled!(log::Level::Debug) {
+            for (number, wave) in waves(&tasks).iter().enumerate() {
+                log::debug!(
+                    "{} phase, wave {}: {}",
+                    phase.action.as_str(),
+                    number + 1,
+                    wave.join(" ")
+                );
+            }
         }
         out.begin_phase(&tasks);
         let stopping = mark_supervised_stops(root, &tasks);
@@ -367,19 +369,21 @@ fn tasks_for(
             task
         })
         .collect();
-    for task in &tasks {
-        let waits_for: Vec<&str> = task
-            .after
-            .iter()
-            .filter_map(|&i| tasks.get(i))
-            .map(|other| other.name.as_str())
-            .collect();
-        log::debug!(
-            "{} {}: after {}",
-            task.name,
-            task.action.as_str(),
-            names_or_none(&waits_for)
-        );
+    if log::log_enabled!(log::Level::Debug) {
+        for task in &tasks {
+            let waits_for: Vec<&str> = task
+                .after
+                .iter()
+                .filter_map(|&i| tasks.get(i))
+                .map(|other| other.name.as_str())
+                .collect();
+            log::debug!(
+                "{} {}: after {}",
+                task.name,
+                task.action.as_str(),
+                names_or_none(&waits_for)
+            );
+        }
     }
     tasks
 }
