@@ -103,10 +103,7 @@ fn root_for(init: Init) -> TestRoot {
     let root = TestRoot::new();
     root.write("etc/inittab", INITTAB);
     if init == Init::Sysvinit {
-        let real = debian_pkg::real("init");
-        fs::remove_file(root.join("sbin/init")).expect("remove our /sbin/init");
-        fs::copy(&real, root.join("sbin/init")).expect("copy Debian's init");
-        root.install_libraries(&real);
+        debian_pkg::install_real(&root, "init", "sbin/init");
     }
     root
 }

@@ -68,9 +68,7 @@ const REAL_RUNLEVEL: &str = "/debian/sbin/runlevel";
 fn root_with(init: Init, inittab: &str) -> TestRoot {
     let root = TestRoot::new();
     for name in ["init", "runlevel"] {
-        let real = debian_pkg::real(name);
-        root.write_exec(&format!("{DEBIAN_SBIN}/{name}"), read(&real));
-        root.install_libraries(&real);
+        debian_pkg::install_real(&root, name, &format!("{DEBIAN_SBIN}/{name}"));
     }
     root.symlink("init", &format!("{DEBIAN_SBIN}/telinit"));
     root.write("etc/inittab", inittab);

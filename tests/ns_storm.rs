@@ -47,14 +47,7 @@ fn boot(init: Init, inittab: &str) -> (TestRoot, Pid1) {
     let root = TestRoot::new();
     root.write("etc/inittab", inittab);
     if init == Init::Debian {
-        let real = debian_pkg::real("init");
-        root.write_exec(
-            "sbin/init.new",
-            std::fs::read(&real).expect("read Debian's init"),
-        );
-        std::fs::rename(root.join("sbin/init.new"), root.join("sbin/init"))
-            .expect("Debian's init as /sbin/init");
-        root.install_libraries(&real);
+        debian_pkg::install_real(&root, "init", "sbin/init");
     }
     let pid1 = root.boot_program(&["/sbin/init"]);
     let fifo = poll_until(WAIT, || is_fifo(&root, "run/initctl").then_some(()));

@@ -329,9 +329,7 @@ fn status_says_so_after_handing_over_to_sysvinit() {
         "id:2:initdefault:\nt1:2:respawn:/bin/sleep 1001\n",
     );
     root.mkdir("etc/inittab.d");
-    let sysvinit = debian_pkg::real("init");
-    root.write_exec("debian/sbin/init", std::fs::read(&sysvinit).unwrap());
-    root.install_libraries(&sysvinit);
+    debian_pkg::install_real(&root, "init", "debian/sbin/init");
     let pid1 = root.boot(&[]);
     pid1.wait_console("Entering runlevel: 2", WAIT).unwrap();
     status_until(&pid1, "t1 running", |s| {

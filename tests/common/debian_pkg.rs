@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use super::work_dir;
+use super::{Tree, work_dir};
 
 /// Debian's sysvinit binaries: `init`, `telinit`, `runlevel`, `shutdown`, `halt`…
 const SYSVINIT: &[&str] = &["sysvinit-core", "sysvinit-utils"];
@@ -54,8 +54,7 @@ pub fn sysvinit_root() -> &'static Path {
     ROOT.get_or_init(|| unpacked_together(SYSVINIT))
 }
 
-/// A real program from the sysvinit packages' `/sbin`, e.g. `real("telinit")` (a root
-/// gets its libraries with `Tree::install_libraries`).
+/// A real program from the sysvinit packages' `/sbin`, e.g. `real("telinit")`.
 pub fn real(name: &str) -> PathBuf {
     let path = sysvinit_root().join("sbin").join(name);
     assert!(
@@ -64,4 +63,20 @@ pub fn real(name: &str) -> PathBuf {
         path.display()
     );
     path
+}
+
+/// Puts Debian's `name` (see [`real`]) at `rel` in the root, with the libraries it links:
+/// a new file renamed over what is there, so a link such as `/sbin/init` is replaced, not
+/// written through, and a running program keeps its own.
+pub fn install_real(root: &Tree, name: &str, rel: &str) {
+    let real = real(name);
+    let new = format!("{rel}.new");
+    let _ = std::fs::remove_file(root.join(&new));
+    root.write_exec(
+        &new,
+        std::fs::read(&real).unwrap_or_else(|e| panic!("read {}: {e}", real.display())),
+    );
+    std::fs::rename(root.join(&new), root.join(rel))
+        .unwrap_or_else(|e| panic!("rename {new} over {rel}: {e}"));
+    root.install_libraries(&real);
 }
