@@ -7,7 +7,7 @@
 //! `FILE:LINE:COLUMN` of the field concerned (the columns come from the
 //! file's text, read again here).
 
-use super::load::{FileText, Source, os_message, read_file};
+use super::load::{Source, Unreadable, os_message, read_file};
 use super::{Action, DefaultLevel, Diagnostic, Entry, LINE_BUFFER, default_level, load, parse};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -98,8 +98,12 @@ pub fn check_system(source: &impl Source, root: &Path) -> Report {
 /// One file on its own (no `inittab.d`, no default sulogin entry).
 pub fn check_file(source: &impl Source, path: &Path) -> Report {
     let (text, errors) = match read_file(source, path) {
-        FileText::Text(text) => (text, Vec::new()),
-        FileText::Missing(error) | FileText::OpenFailed(error) | FileText::ReadFailed(error) => (
+        Ok(text) => (text, Vec::new()),
+        Err(
+            Unreadable::Missing(error)
+            | Unreadable::OpenFailed(error)
+            | Unreadable::ReadFailed(error),
+        ) => (
             Vec::new(),
             vec![format!(
                 "cannot read {}: {}",
@@ -145,7 +149,7 @@ impl Sources {
             if sources.files.contains_key(path) {
                 continue;
             }
-            if let FileText::Text(text) = read_file(source, path) {
+            if let Ok(text) = read_file(source, path) {
                 sources.files.insert(path.clone(), text);
             }
         }

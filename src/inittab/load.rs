@@ -118,14 +118,6 @@ pub enum Unreadable {
     ReadFailed(io::Error),
 }
 
-/// How reading a configuration file went.
-pub(crate) enum FileText {
-    Missing(io::Error),
-    OpenFailed(io::Error),
-    ReadFailed(io::Error),
-    Text(Vec<u8>),
-}
-
 /// The system's message for an I/O error, as C's `strerror` gives it ("No
 /// such file or directory"), without the "(os error 2)" Rust's `Display` adds.
 pub(crate) fn os_message(error: &io::Error) -> String {
@@ -136,20 +128,15 @@ pub(crate) fn os_message(error: &io::Error) -> String {
 }
 
 /// The whole text of a configuration file, at most [`MAX_FILE_BYTES`].
-pub(crate) fn read_file(source: &impl Source, path: &Path) -> FileText {
-    let file = match source.open(path, MAX_FILE_BYTES) {
-        Ok(file) => file,
-        Err(Unreadable::Missing(error)) => return FileText::Missing(error),
-        Err(Unreadable::OpenFailed(error)) => return FileText::OpenFailed(error),
-        Err(Unreadable::ReadFailed(error)) => return FileText::ReadFailed(error),
-    };
+pub(crate) fn read_file(source: &impl Source, path: &Path) -> Result<Vec<u8>, Unreadable> {
+    let file = source.open(path, MAX_FILE_BYTES)?;
     let mut text = Vec::new();
     match file.take(MAX_FILE_BYTES + 1).read_to_end(&mut text) {
         Ok(_) if text.len() as u64 > MAX_FILE_BYTES => {
-            FileText::ReadFailed(too_large(MAX_FILE_BYTES))
+            Err(Unreadable::ReadFailed(too_large(MAX_FILE_BYTES)))
         }
-        Ok(_) => FileText::Text(text),
-        Err(error) => FileText::ReadFailed(error),
+        Ok(_) => Ok(text),
+        Err(error) => Err(Unreadable::ReadFailed(error)),
     }
 }
 
@@ -310,7 +297,7 @@ pub fn load(source: &impl Source, root: &Path) -> Loaded {
         .saturating_sub(usize::from(loader.sulogin_added));
     // sysvinit's check_kernel_console() runs at the end of every read.
     let cmdline_path = root.join("proc/cmdline");
-    if let FileText::Text(cmdline) = read_file(source, &cmdline_path) {
+    if let Ok(cmdline) = read_file(source, &cmdline_path) {
         let consoles = kernel_console_entries(&cmdline, &cmdline_path, &loader.collector.entries);
         for (entry, message) in consoles {
             loader.notice(message);
