@@ -19,8 +19,7 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
-#[path = "../tests/support/debian.rs"]
-mod debian;
+use common::debian_pkg;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -31,6 +30,7 @@ use std::time::{Duration, Instant};
 use common::debian::{PROMPT, RootCopy, debian_root, install_vinit};
 use common::ns::{Pid1, TestRoot, is_fifo};
 use common::poll_until;
+use common::procfs;
 use common::vm::Vm;
 use vinit::initctl::{self, Request};
 use vinit::rc::graph::{self, Direction, Script};
@@ -103,10 +103,7 @@ fn root_for(init: Init) -> TestRoot {
     let root = TestRoot::new();
     root.write("etc/inittab", INITTAB);
     if init == Init::Sysvinit {
-        let real = debian::real("init");
-        fs::remove_file(root.join("sbin/init")).expect("remove our /sbin/init");
-        fs::copy(&real, root.join("sbin/init")).expect("copy Debian's init");
-        debian::copy_libraries(root.path(), &real);
+        debian_pkg::install_real(&root, "init", "sbin/init");
     }
     root
 }
@@ -159,17 +156,9 @@ fn bench_namespace(init: Init) {
 /// PID 1's memory in kB (/proc/PID/status): VmRSS, and of it RssFile (pages of the
 /// binary and its libraries) and RssAnon (heap, stack, written data: its private memory).
 fn memory(pid: i32) -> Vec<(&'static str, u64)> {
-    let status = fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
     ["VmRSS", "RssFile", "RssAnon"]
         .into_iter()
-        .map(|key| {
-            let kb = status
-                .lines()
-                .find_map(|line| line.strip_prefix(key)?.strip_prefix(':'))
-                .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-                .unwrap_or_else(|| panic!("no {key} for PID {pid}"));
-            (key, kb)
-        })
+        .map(|key| (key, procfs::status_field(pid, key)))
         .collect()
 }
 

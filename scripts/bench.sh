@@ -71,7 +71,7 @@ row "PID 1 private (RssAnon, kB)" "$anon" "sysvinit $sysv_anon, busybox $bb_anon
 row "  of VmRSS: file pages (RssFile, kB)" "$(get RssFile vinit)" \
 	"sysvinit $(get RssFile sysvinit), busybox $(get RssFile busybox)" "-" -
 size=$(stat -c %s "$bin")
-sysv_init=$(find target/debian/root -path '*sbin/init' -type f | head -n 1)
+sysv_init=$(find target/debian-pkg/sysvinit-core+sysvinit-utils/root -path '*sbin/init' -type f | head -n 1)
 row "binary size (bytes)" "$size" "sysvinit init $(stat -c %s "$sysv_init"), busybox $(stat -c %s /bin/busybox)" \
 	"- (what PID 1 maps: see VmRSS)" -
 orph=$(get orphans_per_s vinit) sysv_orph=$(get orphans_per_s sysvinit)

@@ -17,12 +17,11 @@ use std::io::Read;
 use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::ExitStatusExt;
-use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::ns::TestRoot;
-use common::{host_tool, poll_until, tied_to_test};
+use common::{host_tool, initctl_vector, poll_until, tied_to_test};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::stat::Mode;
 use nix::unistd::mkfifo;
@@ -31,13 +30,6 @@ use vinit::utmp::{RUN_LVL, Record};
 
 /// A safety net only; nothing here waits for it in the normal case.
 const TIMEOUT: Duration = Duration::from_secs(30);
-
-fn vector(name: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/vectors/initctl")
-        .join(name);
-    fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
 
 /// `/run/initctl` of a root as a FIFO the test reads (opened read-write, so
 /// it sees no end of file between the writers).
@@ -157,7 +149,7 @@ fn shutdown_now_sends_what_debians_shutdown_sends() {
             out.status,
             text(&out.stderr)
         );
-        assert_requests(&got, &vector(file), &format!("shutdown {args:?}"));
+        assert_requests(&got, &initctl_vector(file), &format!("shutdown {args:?}"));
         // The pid file is gone once init has been asked.
         assert!(!root.join("run/shutdown.pid").exists());
     }
@@ -212,7 +204,7 @@ fn pending_shutdown_nologin_refusal_and_cancel() {
     assert!(cancel.status.success(), "{}", text(&cancel.stderr));
     assert_requests(
         &fifo.read_until_quiet(Duration::from_millis(200)),
-        &vector("shutdown-c.bin"),
+        &initctl_vector("shutdown-c.bin"),
         "shutdown -c",
     );
     let status = pending.0.wait().expect("wait for the cancelled shutdown");
@@ -430,7 +422,7 @@ fn reboot_and_poweroff_outside_0_and_6_go_through_shutdown() {
     );
     assert_requests(
         &fifo.read_until_quiet(Duration::from_millis(200)),
-        &vector("shutdown-r-now.bin"),
+        &initctl_vector("shutdown-r-now.bin"),
         "reboot (soft)",
     );
 
@@ -685,8 +677,7 @@ fn vm_level_6_without_reboot_scripts_still_restarts() {
     assert!(status.success(), "{status:?}\n{}", vm.transcript());
 }
 
-#[path = "support/debian.rs"]
-mod debian;
+use common::debian_pkg;
 
 /// The wall header's date, which may differ by a second between two runs.
 fn without_wall_date(wall: &str) -> String {
@@ -706,7 +697,7 @@ fn same_messages_as_debians_shutdown_and_halt() {
     let root = TestRoot::new();
     root.mkdir("real");
     for name in ["shutdown", "halt"] {
-        fs::copy(debian::real(name), root.join(&format!("real/{name}"))).expect("copy");
+        fs::copy(debian_pkg::real(name), root.join(&format!("real/{name}"))).expect("copy");
     }
     root.symlink("halt", "real/reboot");
     root.symlink("halt", "real/poweroff");

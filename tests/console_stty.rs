@@ -4,8 +4,7 @@
 //! PID namespace (see `common::ns`), never on the host.
 
 mod common;
-#[path = "support/debian.rs"]
-mod debian;
+use common::debian_pkg;
 
 use std::time::Duration;
 
@@ -18,10 +17,7 @@ si::sysinit:/bin/sh -c 'stty -a </dev/console >/tmp/stty.new; mv /tmp/stty.new /
 fn console_settings_after_boot(debians_init: bool) -> String {
     let root = TestRoot::new();
     if debians_init {
-        let real = debian::real("init");
-        root.write_exec("sbin/init.real", std::fs::read(&real).expect("read init"));
-        std::fs::rename(root.join("sbin/init.real"), root.join("sbin/init")).expect("rename");
-        debian::copy_libraries(root.path(), &real);
+        debian_pkg::install_real(&root, "init", "sbin/init");
     }
     root.write("etc/inittab", INITTAB);
     let pid1 = root.boot(&[]);

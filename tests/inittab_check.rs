@@ -1,7 +1,11 @@
 //! `init --check`: the real binary validating inittab files.
 
+mod common;
+
 use std::fs;
 use std::process::{Command, Output};
+
+use common::text;
 
 fn check(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_vinit"))
@@ -10,10 +14,6 @@ fn check(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("run vinit")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]

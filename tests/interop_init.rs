@@ -5,7 +5,7 @@
 //! process titles and process groups; `telinit u` hands over from the real init to ours
 //! and back.
 //!
-//! The real binaries come from `tests/support/debian-sysvinit.sh` (never installed on the
+//! The real binaries come from `tests/common/debian_pkg.rs` (never installed on the
 //! host) and are copied into the namespace root under `/debian/sbin` with the libraries
 //! they link. Every init here runs only as PID 1 of a namespace (`common::ns`).
 //!
@@ -29,8 +29,7 @@
 //!   valid lines.
 
 mod common;
-#[path = "support/debian.rs"]
-mod debian;
+use common::debian_pkg;
 
 use std::collections::BTreeMap;
 use std::os::unix::net::UnixDatagram;
@@ -69,9 +68,7 @@ const REAL_RUNLEVEL: &str = "/debian/sbin/runlevel";
 fn root_with(init: Init, inittab: &str) -> TestRoot {
     let root = TestRoot::new();
     for name in ["init", "runlevel"] {
-        let real = debian::real(name);
-        root.write_exec(&format!("{DEBIAN_SBIN}/{name}"), read(&real));
-        debian::copy_libraries(root.path(), &real);
+        debian_pkg::install_real(&root, name, &format!("{DEBIAN_SBIN}/{name}"));
     }
     root.symlink("init", &format!("{DEBIAN_SBIN}/telinit"));
     root.write("etc/inittab", inittab);
@@ -90,7 +87,7 @@ fn set_sbin_init(root: &TestRoot, init: Init) {
     let _ = std::fs::remove_file(&new);
     match init {
         Init::Debian => {
-            root.write_exec("sbin/init.new", read(&debian::real("init")));
+            root.write_exec("sbin/init.new", read(&debian_pkg::real("init")));
         }
         Init::Ours => {
             std::os::unix::fs::symlink("../lib/vinit/vinit", &new).expect("symlink init.new")

@@ -1,5 +1,5 @@
 //! Interop of the wire contracts with Debian's real sysvinit 3.06 binaries
-//! (fetched by `tests/support/debian-sysvinit.sh`, never installed) and with
+//! (fetched by `tests/common/debian_pkg.rs`, never installed) and with
 //! the host's coreutils `who` and util-linux `last` (docs/compatibility.md §4, §5, §13).
 //!
 //! Anything that touches `/run` runs in a private mount namespace with a
@@ -17,9 +17,9 @@ use std::process::{Command, Output};
 use vinit::initctl::{self, Request};
 use vinit::utmp::{self, Recorder};
 
-#[path = "support/debian.rs"]
-mod debian;
-use debian::real;
+mod common;
+use common::debian_pkg::real;
+use common::{initctl_vector, text};
 
 fn ours() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_vinit"))
@@ -38,10 +38,6 @@ fn run_with_private_run(run_dir: &Path, program: &Path, argv0: &str, args: &[&st
         .args(args)
         .output()
         .expect("run unshare")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// What a command did: exit code, stdout, stderr, and the bytes it wrote
@@ -100,15 +96,6 @@ enum FifoSetup {
     Missing,
 }
 
-fn vector(name: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/vectors/initctl")
-            .join(name),
-    )
-    .unwrap()
-}
-
 /// (d) The real telinit and ours write byte-identical requests for the same
 /// command lines, matching the golden captures and our decoder.
 #[test]
@@ -162,7 +149,11 @@ fn telinit_requests_match_debian_byte_for_byte() {
             .collect();
         assert_eq!(&decoded, expected, "telinit {args:?}");
         if let Some(golden) = golden {
-            assert_eq!(theirs.fifo, vector(golden), "telinit {args:?} vs {golden}");
+            assert_eq!(
+                theirs.fifo,
+                initctl_vector(golden),
+                "telinit {args:?} vs {golden}"
+            );
         }
     }
 }

@@ -8,8 +8,7 @@
 //! DIFFERENCES). The reference run with Debian's init shows the difference.
 
 mod common;
-#[path = "support/debian.rs"]
-mod debian;
+use common::debian_pkg;
 
 use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;
@@ -96,12 +95,7 @@ fn docker_stop_sigterm_powers_off_a_containers_init() {
 #[test]
 fn debian_init_ignores_sigterm_and_stops_on_sigpwr() {
     let root = TestRoot::new();
-    let real = debian::real("init");
-    root.write_exec(
-        "debian/sbin/init",
-        std::fs::read(&real).expect("read Debian's init"),
-    );
-    debian::copy_libraries(root.path(), &real);
+    debian_pkg::install_real(&root, "init", "debian/sbin/init");
     root.write("etc/inittab", INITTAB);
     let pid1 = root.boot_program(&["/debian/sbin/init"]);
     pid1.expect_console("LEVEL-2-UP", WAIT);

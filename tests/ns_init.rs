@@ -7,7 +7,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::ns::{Pid1, TestRoot};
+use common::ns::TestRoot;
+use common::procfs;
 use nix::sys::signal::Signal;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -160,30 +161,6 @@ l3:3:wait:/bin/echo LEVEL-3-RUNS
     assert!(!ps.contains("trap"), "the stubborn shell survived:\n{ps}");
 }
 
-/// The status files of the namespace's processes, read from its /proc
-/// (through PID 1's root, which is in the namespace's mounts).
-fn process_states(pid1: &Pid1) -> Vec<String> {
-    let proc = format!("/proc/{}/root/proc", pid1.host_pid());
-    let entries = std::fs::read_dir(&proc).unwrap_or_else(|e| panic!("{proc}: {e}"));
-    entries
-        .flatten()
-        .filter(|entry| entry.file_name().to_string_lossy().parse::<u32>().is_ok())
-        .filter_map(|entry| std::fs::read_to_string(entry.path().join("status")).ok())
-        .collect()
-}
-
-fn zombies(pid1: &Pid1) -> Vec<String> {
-    let states = process_states(pid1);
-    assert!(
-        states.iter().any(|status| status.contains("\nPid:\t1\n")),
-        "not the namespace's /proc"
-    );
-    states
-        .into_iter()
-        .filter(|status| status.lines().any(|line| line.starts_with("State:\tZ")))
-        .collect()
-}
-
 #[test]
 fn a_thousand_orphans_are_reaped() {
     let root = TestRoot::new();
@@ -194,8 +171,9 @@ fn a_thousand_orphans_are_reaped() {
     root.write("etc/inittab", "id:2:initdefault:\nz:2:once:/bin/orphans\n");
     let pid1 = root.boot(&[]);
     pid1.expect_console("FORKED-ALL", WAIT);
-    let clean = common::poll_until(WAIT, || zombies(&pid1).is_empty().then_some(()));
-    assert!(clean.is_some(), "zombies left: {:?}", zombies(&pid1));
+    let zombies = || procfs::zombies(pid1.host_pid());
+    let clean = common::poll_until(WAIT, || zombies().is_empty().then_some(()));
+    assert!(clean.is_some(), "zombies left: {:?}", zombies());
 }
 
 /// Waits until `rel` (inside the root) satisfies `done` on its text (or its
@@ -529,14 +507,7 @@ fn an_idle_init_does_not_wake_up() {
     let pid1 = root.boot(&[]);
     pid1.expect_console("INIT: no more processes left in this runlevel", WAIT);
     // Each return from poll() is a voluntary context switch.
-    let switches = || -> u64 {
-        std::fs::read_to_string(format!("/proc/{}/status", pid1.host_pid()))
-            .expect("status of PID 1")
-            .lines()
-            .find_map(|line| line.strip_prefix("voluntary_ctxt_switches:"))
-            .and_then(|count| count.trim().parse().ok())
-            .expect("voluntary_ctxt_switches")
-    };
+    let switches = || procfs::status_field(pid1.host_pid(), "voluntary_ctxt_switches");
     let before = switches();
     // sysvinit would wake up at least once in 6 s (its 5 s FIFO timeout).
     std::thread::sleep(Duration::from_secs(6));

@@ -8,33 +8,9 @@ mod common;
 use std::time::Duration;
 
 use common::ns::{Pid1, TestRoot};
+use common::procfs;
 
 const WAIT: Duration = Duration::from_secs(60);
-
-/// A field of PID 1's `/proc/PID/status` in kB (e.g. `VmRSS`).
-fn status_kb(pid1: &Pid1, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", pid1.host_pid()))
-        .expect("PID 1's status");
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|value| value.split_whitespace().next()?.parse().ok())
-        .unwrap_or_else(|| panic!("no {field} in:\n{status}"))
-}
-
-/// PID 1's user + system CPU time so far, in clock ticks.
-fn cpu_ticks(pid1: &Pid1) -> u64 {
-    let stat =
-        std::fs::read_to_string(format!("/proc/{}/stat", pid1.host_pid())).expect("PID 1's stat");
-    let after_comm = stat.rsplit_once(')').expect("stat").1;
-    // Fields after the comm start at 3 (state); utime and stime are 14 and 15.
-    after_comm
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .map(|ticks| ticks.parse::<u64>().expect("ticks"))
-        .sum()
-}
 
 /// How many processes run `sleep <arg>` (`/bin/sleep` or `sleep`), read
 /// from the host: the namespace's processes are the host's too, and each
@@ -286,11 +262,11 @@ fn reloads_of_a_large_inittab_keep_memory_flat() {
     let pid1 = root.boot(&[]);
     pid1.expect_console("Entering runlevel: 2", WAIT);
     wait_sleepers(&pid1, "99995", 1);
-    let after_boot = status_kb(&pid1, "VmRSS");
+    let after_boot = procfs::status_field(pid1.host_pid(), "VmRSS");
     let mut after_reloads = Vec::new();
     for _ in 0..20 {
         telinit_and_wait(&pid1, &root, "q");
-        after_reloads.push(status_kb(&pid1, "VmRSS"));
+        after_reloads.push(procfs::status_field(pid1.host_pid(), "VmRSS"));
     }
     let last = after_reloads.last().copied().unwrap_or_default();
     assert!(
@@ -317,27 +293,30 @@ fn scale_measurement() {
         .unwrap_or(100) as f64;
     let ms = |ticks: u64| ticks as f64 * 1000.0 / ticks_per_second;
 
-    let rss_start = status_kb(&pid1, "VmRSS");
+    let rss_start = procfs::status_field(pid1.host_pid(), "VmRSS");
     let mut rss = Vec::new();
-    let cpu_before = cpu_ticks(&pid1);
+    let cpu_before = procfs::cpu_ticks(pid1.host_pid());
     for _ in 0..20 {
         telinit_and_wait(&pid1, &root, "q");
-        rss.push(status_kb(&pid1, "VmRSS"));
+        rss.push(procfs::status_field(pid1.host_pid(), "VmRSS"));
     }
-    let reload_ms = ms(cpu_ticks(&pid1) - cpu_before) / 20.0;
+    let reload_ms = ms(procfs::cpu_ticks(pid1.host_pid()) - cpu_before) / 20.0;
     println!("VmRSS after boot: {rss_start} kB; after each of 20 reloads (kB): {rss:?}");
     println!("CPU per reload of 10,000 lines: {reload_ms:.1} ms");
 
-    let cpu_before = cpu_ticks(&pid1);
+    let cpu_before = procfs::cpu_ticks(pid1.host_pid());
     telinit_and_wait(&pid1, &root, "3");
     wait_sleepers(&pid1, "99991", 0);
     // The kill round is over once init has reaped them all; one more
     // request is handled only after that.
     telinit_and_wait(&pid1, &root, "q");
-    let stop_ms = ms(cpu_ticks(&pid1) - cpu_before) - reload_ms * 2.0;
+    let stop_ms = ms(procfs::cpu_ticks(pid1.host_pid()) - cpu_before) - reload_ms * 2.0;
     println!(
         "CPU to stop 2,000 respawn entries: {stop_ms:.1} ms ({:.3} ms each, two reloads subtracted)",
         stop_ms / 2000.0
     );
-    println!("VmRSS at the end: {} kB", status_kb(&pid1, "VmRSS"));
+    println!(
+        "VmRSS at the end: {} kB",
+        procfs::status_field(pid1.host_pid(), "VmRSS")
+    );
 }

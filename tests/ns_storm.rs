@@ -2,7 +2,7 @@
 //! SIGHUP storms, requests queued behind a re-exec, a fork shortage, and
 //! (with `--features fault-injection`) recovery from a panic in the main
 //! loop. Each storm runs against our `init` and, as a reference in the same
-//! harness, Debian's real sysvinit 3.06 (`tests/support`), each as PID 1 of
+//! harness, Debian's real sysvinit 3.06 (`common::debian_pkg`), each as PID 1 of
 //! its own namespace (`common::ns`).
 //!
 //! Every storm reads init's VmRSS and CPU time before and after and prints
@@ -12,8 +12,7 @@
 //! fast.
 
 mod common;
-#[path = "support/debian.rs"]
-mod debian;
+use common::debian_pkg;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -24,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use common::ns::{Pid1, TestRoot, is_fifo};
 use common::poll_until;
+use common::procfs::{self, Process};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use vinit::initctl::Request;
@@ -47,14 +47,7 @@ fn boot(init: Init, inittab: &str) -> (TestRoot, Pid1) {
     let root = TestRoot::new();
     root.write("etc/inittab", inittab);
     if init == Init::Debian {
-        let real = debian::real("init");
-        root.write_exec(
-            "sbin/init.new",
-            std::fs::read(&real).expect("read Debian's init"),
-        );
-        std::fs::rename(root.join("sbin/init.new"), root.join("sbin/init"))
-            .expect("Debian's init as /sbin/init");
-        debian::copy_libraries(root.path(), &real);
+        debian_pkg::install_real(&root, "init", "sbin/init");
     }
     let pid1 = root.boot_program(&["/sbin/init"]);
     let fifo = poll_until(WAIT, || is_fifo(&root, "run/initctl").then_some(()));
@@ -71,26 +64,10 @@ struct Usage {
 
 fn usage(pid1: &Pid1) -> Usage {
     let pid = pid1.host_pid();
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
-    let rss_kb = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| value.split_whitespace().next()?.parse().ok())
-        .expect("VmRSS");
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
-    // After "(comm)": state is field 3, utime and stime fields 14 and 15.
-    let fields: Vec<u64> = stat
-        .rsplit_once(')')
-        .expect("stat")
-        .1
-        .split_whitespace()
-        .skip(1)
-        .map(|field| field.parse().unwrap_or(0))
-        .collect();
-    let ticks = fields[10] + fields[11];
-    // USER_HZ is 100 on Linux.
-    let cpu = Duration::from_millis(ticks * 10);
-    Usage { rss_kb, cpu }
+    Usage {
+        rss_kb: procfs::status_field(pid, "VmRSS"),
+        cpu: procfs::cpu_time(pid),
+    }
 }
 
 /// Prints a storm's figures, and holds ours to flat memory.
@@ -111,43 +88,20 @@ fn report(storm: &str, init: Init, before: Usage, after: Usage, extra: &str) {
     }
 }
 
-/// The namespace's processes: (PID as the host sees it, state letter,
-/// command line with spaces), from the host's /proc (the PIDs are for
-/// `kill` from here).
-fn processes(pid1: &Pid1) -> Vec<(i32, char, String)> {
-    let root = std::fs::read_link(format!("/proc/{}/root", pid1.host_pid())).expect("root");
-    std::fs::read_dir("/proc")
-        .expect("/proc")
-        .flatten()
-        .filter_map(|entry| {
-            let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
-            if std::fs::read_link(entry.path().join("root")).ok()? != root {
-                return None;
-            }
-            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
-            let state = stat.rsplit_once(')')?.1.trim_start().chars().next()?;
-            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
-            let cmdline = String::from_utf8_lossy(&cmdline)
-                .trim_end_matches('\0')
-                .replace('\0', " ");
-            Some((pid, state, cmdline))
-        })
-        .collect()
+fn processes(pid1: &Pid1) -> Vec<Process> {
+    procfs::namespace_processes(pid1.host_pid())
 }
 
 fn zombies(pid1: &Pid1) -> usize {
-    processes(pid1)
-        .iter()
-        .filter(|(_, state, _)| *state == 'Z')
-        .count()
+    procfs::zombies(pid1.host_pid()).len()
 }
 
 /// How many of the namespace's live processes run exactly `cmdline`.
 fn running(pid1: &Pid1, cmdline: &str) -> Vec<i32> {
     processes(pid1)
         .into_iter()
-        .filter(|(_, state, line)| *state != 'Z' && line == cmdline)
-        .map(|(pid, _, _)| pid)
+        .filter(|process| process.state != 'Z' && process.cmdline == cmdline)
+        .map(|process| process.pid)
         .collect()
 }
 
@@ -172,7 +126,7 @@ fn ten_thousand_orphans(init: Init) {
     let clean = poll_until(WAIT, || {
         let left = processes(&pid1)
             .iter()
-            .filter(|(_, state, line)| *state == 'Z' || line.starts_with("sleep"))
+            .filter(|process| process.state == 'Z' || process.cmdline.starts_with("sleep"))
             .count();
         (left == 0).then_some(())
     });
@@ -704,23 +658,6 @@ fn inject_fault(root: &TestRoot, pid: i32) {
         .expect("write the fault request");
 }
 
-/// The PID of `pid` inside the namespace (the last of its `NSpid` line).
-#[cfg(feature = "fault-injection")]
-fn namespace_pid(host_pid: i32) -> i32 {
-    std::fs::read_to_string(format!("/proc/{host_pid}/status"))
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix("NSpid:"))?
-                .split_whitespace()
-                .last()?
-                .parse()
-                .ok()
-        })
-        .expect("NSpid")
-}
-
 /// A panic in the main loop: init re-executes itself with its state, the
 /// child that died meanwhile is reaped, recorded and respawned, and init
 /// goes on serving requests.
@@ -739,7 +676,7 @@ fn a_panic_in_the_main_loop_is_recovered_by_reexec() {
         pid1.expect_console("A-UP", WAIT);
         let victim = poll_until(WAIT, || running(&pid1, "sleep 1001").first().copied())
             .expect("a's process");
-        let victim = namespace_pid(victim);
+        let victim = procfs::namespace_pid(victim).expect("NSpid");
         inject_fault(&root, victim);
         pid1.expect_console("INIT: PANIC: ", WAIT);
         pid1.expect_console(
@@ -796,7 +733,10 @@ fn a_hundred_reexecs_under_load_lose_no_child_and_start_no_duplicate() {
                 let n = turn % ENTRIES;
                 turn += 1;
                 if kills[n] < 8
-                    && let Some(pid) = find_host_pid(&root_link, &format!("/bin/sleep 2000{n}"))
+                    && let Some(pid) = procfs::processes_in(&root_link)
+                        .into_iter()
+                        .find(|process| process.cmdline == format!("/bin/sleep 2000{n}"))
+                        .map(|process| process.pid)
                     && !killed.contains(&pid)
                     && kill(Pid::from_raw(pid), Signal::SIGKILL).is_ok()
                 {
@@ -855,21 +795,4 @@ fn a_hundred_reexecs_under_load_lose_no_child_and_start_no_duplicate() {
         usage(&pid1),
         &format!(", {killed} children killed meanwhile"),
     );
-}
-
-fn find_host_pid(root: &std::path::Path, cmdline: &str) -> Option<i32> {
-    std::fs::read_dir("/proc")
-        .ok()?
-        .flatten()
-        .find_map(|entry| {
-            let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
-            if std::fs::read_link(entry.path().join("root")).ok()? != root {
-                return None;
-            }
-            let line = std::fs::read(entry.path().join("cmdline")).ok()?;
-            let line = String::from_utf8_lossy(&line)
-                .trim_end_matches('\0')
-                .replace('\0', " ");
-            (line == cmdline).then_some(pid)
-        })
 }

@@ -40,45 +40,14 @@
 //! Debian system has them.
 
 mod common;
-mod debian_pkg;
+use common::debian_pkg;
 
 use std::fs;
 use std::os::unix::process::ExitStatusExt;
-use std::path::Path;
 use std::process::Command;
 
 use common::ns::TestRoot;
 use common::{Tree, host_tool};
-
-/// Gives the root the shared libraries `ldd` lists for `program` (a path
-/// on the host) that it lacks, taken from the host.
-fn install_libraries(root: &Tree, program: &Path) {
-    let out = Command::new(host_tool("ldd"))
-        .arg(program)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    for line in text.lines() {
-        let Some(library) = line.rsplit("=> ").next().and_then(|p| p.split(" (").next()) else {
-            continue;
-        };
-        let library = library.trim();
-        let dest = root.join(library);
-        if library.starts_with('/') && !dest.exists() {
-            fs::create_dir_all(dest.parent().unwrap()).unwrap();
-            fs::copy(library, &dest).unwrap_or_else(|e| panic!("copy {library}: {e}"));
-        }
-    }
-}
-
-/// Copies a host program to the same path in the root (replacing a busybox
-/// link), with its libraries.
-fn install_host_program(root: &Tree, host: &str) {
-    let dest = root.join(host);
-    let _ = fs::remove_file(&dest);
-    fs::copy(host, &dest).unwrap_or_else(|e| panic!("copy {host}: {e}"));
-    install_libraries(root, Path::new(host));
-}
 
 /// `cp -a` of an unpacked package into the root (replacing busybox links
 /// where Debian has a real program, e.g. `/bin/pidof`).
@@ -135,13 +104,13 @@ fn rc_runs_debians_own_init_scripts() {
     for package in ["initscripts", "sysvinit-utils", "cron"] {
         copy_package(&root, package);
     }
-    install_libraries(&root, &root.join("usr/sbin/cron"));
-    install_host_program(&root, "/sbin/start-stop-daemon");
-    install_host_program(&root, "/bin/mountpoint");
+    root.install_libraries(&root.join("usr/sbin/cron"));
+    root.install_host_program("/sbin/start-stop-daemon");
+    root.install_host_program("/bin/mountpoint");
     // Debian's /bin/sh is dash. BusyBox's ash (built with
     // FEATURE_SH_STANDALONE) would run its own applets before searching PATH:
     // `halt` in Debian's halt script would be BusyBox's, not ours.
-    install_host_program(&root, "/bin/dash");
+    root.install_host_program("/bin/dash");
     root.symlink("dash", "bin/sh");
 
     // sysv-rc's /etc/init.d/rc{,S} -> /lib/init/rc{,S}, here vinit (rc.8).

@@ -7,8 +7,8 @@
 //! (`unshare --pid --fork --kill-child`), so a daemon an example starts cannot outlive it.
 
 mod common;
+use common::debian_pkg;
 use common::{describe, text};
-mod debian_pkg;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -10,8 +10,8 @@
 //! remove, and S↔K renames followed by `insserv NAME` for enable/disable.
 
 mod common;
+use common::debian_pkg;
 use common::{describe, text};
-mod debian_pkg;
 
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};

@@ -5,14 +5,13 @@
 //! Timeouts are safety nets; each step waits for what proves it happened.
 
 mod common;
-#[path = "support/debian.rs"]
-mod debian;
+use common::debian_pkg;
 
 use std::process::Output;
 use std::time::Duration;
 
 use common::ns::{Pid1, TestRoot};
-use common::{describe, poll_until};
+use common::{describe, poll_until, text};
 use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -61,10 +60,6 @@ fn root() -> TestRoot {
         }
     }
     root
-}
-
-fn text(out: &[u8]) -> String {
-    String::from_utf8_lossy(out).into_owned()
 }
 
 fn status_json(pid1: &Pid1) -> Value {
@@ -334,9 +329,7 @@ fn status_says_so_after_handing_over_to_sysvinit() {
         "id:2:initdefault:\nt1:2:respawn:/bin/sleep 1001\n",
     );
     root.mkdir("etc/inittab.d");
-    let sysvinit = debian::real("init");
-    root.write_exec("debian/sbin/init", std::fs::read(&sysvinit).unwrap());
-    debian::copy_libraries(root.path(), &sysvinit);
+    debian_pkg::install_real(&root, "init", "debian/sbin/init");
     let pid1 = root.boot(&[]);
     pid1.wait_console("Entering runlevel: 2", WAIT).unwrap();
     status_until(&pid1, "t1 running", |s| {

@@ -15,7 +15,7 @@
 //! leaves it out) is installed first, so the test shows that it stays satisfied throughout.
 
 mod common;
-mod debian_pkg;
+use common::debian_pkg;
 
 use std::fs;
 use std::path::{Path, PathBuf};

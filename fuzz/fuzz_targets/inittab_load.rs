@@ -1,4 +1,4 @@
-//! The whole configuration read (`inittab::load`) from a root holding the
+//! The whole configuration read (`inittab::load` on the real files) from a root holding the
 //! fuzzer's files: `/etc/inittab`, `/proc/cmdline` (init.autocon consoles)
 //! and up to eight `/etc/inittab.d/*.tab` files, the input split on 0xFF
 //! bytes in that order. Never panics, and ids stay unique apart from `~~`.
@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::PathBuf;
 use std::sync::OnceLock;
+use vinit::filesystem::FileSystem;
 use vinit::inittab::load;
 
 const TAB_FILES: usize = 8;
@@ -48,7 +49,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
-    let loaded = load(root);
+    let loaded = load(&FileSystem, root);
     let mut ids = HashSet::new();
     for entry in &loaded.entries {
         // Ids are checked as bytes (as sysvinit does) but stored lossily: two ids

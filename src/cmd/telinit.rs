@@ -183,7 +183,7 @@ pub fn telinit(args: &[String]) -> i32 {
         }
     }
     if let Some(target) = target {
-        let loaded = crate::inittab::load(Path::new("/"));
+        let loaded = crate::inittab::load(&crate::filesystem::FileSystem, Path::new("/"));
         if let Some(warning) = level_warning(&loaded, target) {
             eprintln!("{prog}: warning: {warning}");
         }

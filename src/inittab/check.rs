@@ -1,89 +1,41 @@
 //! `init --check [FILE]`: validate an inittab without touching the running
-//! system (no FIFO, no signals, no utmp). A vinit extension.
+//! system (no FIFO, no signals, no utmp). A vinit extension; `cmd::init`
+//! prints the [`Report`].
 //!
 //! Rejected lines are the parser's diagnostics. Warnings are for lines init
 //! accepts but that are probably not what was meant; each names
 //! `FILE:LINE:COLUMN` of the field concerned (the columns come from the
 //! file's text, read again here).
 
-use super::load::{FileText, os_message, read_file};
-use super::{
-    Action, DefaultLevel, Diagnostic, Entry, LINE_BUFFER, default_level, load, omitted_message,
-    parse,
-};
+use super::load::{Source, Unreadable, os_message, read_file};
+use super::{Action, DefaultLevel, Diagnostic, Entry, LINE_BUFFER, default_level, load, parse};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-const DEFAULT_INITTAB: &str = "/etc/inittab";
-
-/// Checks `FILE` (default `/etc/inittab`; for the default, `/etc/inittab.d`
-/// too, exactly as init would read them). Prints each rejected line as
-/// `FILE:LINE:COL: message` and each warning as `FILE:LINE:COL: warning:
-/// message` on stderr, and a one-line summary on stdout when no line is
-/// rejected. Exit status: 0 all lines valid, 1 a bad line or an unreadable
-/// file, 2 usage error.
-pub fn check_main(args: Vec<String>) -> i32 {
-    let program = args
-        .first()
-        .and_then(|name| Path::new(name).file_name())
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "init".to_string());
-    let files: Vec<&String> = args
-        .iter()
-        .skip(1)
-        .filter(|arg| *arg != "--check")
-        .collect();
-    let report = match files.as_slice() {
-        [] => check_system(Path::new("/")),
-        [file] if file.as_str() == DEFAULT_INITTAB => check_system(Path::new("/")),
-        [file] => check_file(Path::new(file.as_str())),
-        _ => {
-            eprintln!("Usage: {program} --check [FILE]");
-            return 2;
-        }
-    };
-    for diagnostic in &report.diagnostics {
-        eprintln!("{diagnostic}");
-    }
-    if let Some(message) = omitted_message(report.omitted) {
-        eprintln!("{message}");
-    }
-    for error in &report.errors {
-        eprintln!("{program}: {error}");
-    }
-    for warning in &report.warnings {
-        eprintln!("{warning}");
-    }
-    if report.diagnostics.is_empty() && report.errors.is_empty() {
-        println!("{}", report.summary);
-        0
-    } else {
-        1
-    }
-}
-
-/// What a check found.
-struct Report {
-    diagnostics: Vec<Diagnostic>,
+/// What a check found. Each rejected line prints as `FILE:LINE:COL:
+/// message`, each warning as `FILE:LINE:COL: warning: message`; the summary
+/// is for a check that rejected nothing.
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
     /// Rejected lines beyond those in `diagnostics`.
-    omitted: usize,
+    pub omitted: usize,
     /// Unreadable files.
-    errors: Vec<String>,
+    pub errors: Vec<String>,
     /// Things init accepts but that are probably not meant (they do not fail
     /// the check).
-    warnings: Vec<Warning>,
-    summary: String,
+    pub warnings: Vec<Warning>,
+    pub summary: String,
 }
 
 /// An accepted but suspicious line, or a missing `initdefault`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Warning {
-    file: PathBuf,
-    line: usize,
+pub struct Warning {
+    pub file: PathBuf,
+    pub line: usize,
     /// 1-based byte column.
-    column: usize,
-    message: String,
+    pub column: usize,
+    pub message: String,
 }
 
 impl fmt::Display for Warning {
@@ -99,9 +51,10 @@ impl fmt::Display for Warning {
     }
 }
 
-/// `/etc/inittab` plus `/etc/inittab.d` under `root`, read by [`load`].
-fn check_system(root: &Path) -> Report {
-    let loaded = load(root);
+/// `/etc/inittab` plus `/etc/inittab.d` under `root`, read by [`load`]
+/// exactly as init would read them.
+pub fn check_system(source: &impl Source, root: &Path) -> Report {
+    let loaded = load(source, root);
     let inittab = root.join("etc/inittab");
     let mut errors: Vec<String> = loaded.read_error.into_iter().collect();
     if loaded.inittab_missing {
@@ -128,6 +81,7 @@ fn check_system(root: &Path) -> Report {
         summary.push_str(&format!(", default ~~:S:wait:{} added", super::SULOGIN));
     }
     let sources = Sources::read(
+        source,
         std::iter::once(&inittab)
             .chain(loaded.entries.iter().map(|entry| &entry.location.file))
             .chain(loaded.diagnostics.iter().map(|diagnostic| &diagnostic.file)),
@@ -142,10 +96,14 @@ fn check_system(root: &Path) -> Report {
 }
 
 /// One file on its own (no `inittab.d`, no default sulogin entry).
-fn check_file(path: &Path) -> Report {
-    let (text, errors) = match read_file(path) {
-        FileText::Text(text) => (text, Vec::new()),
-        FileText::Missing(error) | FileText::OpenFailed(error) | FileText::ReadFailed(error) => (
+pub fn check_file(source: &impl Source, path: &Path) -> Report {
+    let (text, errors) = match read_file(source, path) {
+        Ok(text) => (text, Vec::new()),
+        Err(
+            Unreadable::Missing(error)
+            | Unreadable::OpenFailed(error)
+            | Unreadable::ReadFailed(error),
+        ) => (
             Vec::new(),
             vec![format!(
                 "cannot read {}: {}",
@@ -185,13 +143,13 @@ struct Sources {
 }
 
 impl Sources {
-    fn read<'a>(paths: impl Iterator<Item = &'a PathBuf>) -> Sources {
+    fn read<'a>(source: &impl Source, paths: impl Iterator<Item = &'a PathBuf>) -> Sources {
         let mut sources = Sources::default();
         for path in paths {
             if sources.files.contains_key(path) {
                 continue;
             }
-            if let FileText::Text(text) = read_file(path) {
+            if let Ok(text) = read_file(source, path) {
                 sources.files.insert(path.clone(), text);
             }
         }

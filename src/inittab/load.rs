@@ -6,7 +6,6 @@ use super::parse::{
 };
 use super::{Diagnostic, Entry, kernel_console_entries};
 use std::ffi::OsString;
-use std::fs;
 use std::io::{self, BufReader, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -93,15 +92,30 @@ impl Loader {
     }
 }
 
-/// How reading a configuration file went.
-pub(crate) enum FileText {
+/// Where [`load`] and `init --check` read the configuration: the file
+/// system for init and the commands (`crate::filesystem::FileSystem`). The
+/// reading itself — 255-byte `fgets` pieces, at most [`MAX_FILE_BYTES`] — is
+/// done here, on the reader the source opens.
+pub trait Source {
+    type File: Read;
+
+    /// Opens `path` as init may read it: a regular file of at most `limit`
+    /// bytes as far as its size says (reading checks again).
+    fn open(&self, path: &Path, limit: u64) -> Result<Self::File, Unreadable>;
+
+    /// The names in the directory `path`, in any order.
+    fn names(&self, path: &Path) -> io::Result<Vec<OsString>>;
+}
+
+/// Why a configuration file is not read.
+#[derive(Debug)]
+pub enum Unreadable {
     Missing(io::Error),
     /// `fopen` would fail: sysvinit logs "No inittab file found".
     OpenFailed(io::Error),
     /// Opened but not readable as a file (a directory, a FIFO — which
-    /// sysvinit would block on — an I/O error).
+    /// sysvinit would block on — one larger than the limit, an I/O error).
     ReadFailed(io::Error),
-    Text(Vec<u8>),
 }
 
 /// The system's message for an I/O error, as C's `strerror` gives it ("No
@@ -113,52 +127,16 @@ pub(crate) fn os_message(error: &io::Error) -> String {
     }
 }
 
-/// Why a configuration file is not read (see [`FileText`]).
-enum Unreadable {
-    Missing(io::Error),
-    OpenFailed(io::Error),
-    ReadFailed(io::Error),
-}
-
-/// Opens a configuration file as init may read it: a regular file of at
-/// most [`MAX_FILE_BYTES`] (as far as its size says: reading checks again).
-fn open_config(path: &Path) -> Result<fs::File, Unreadable> {
-    let not_found = |error: &io::Error| error.kind() == io::ErrorKind::NotFound;
-    match fs::metadata(path) {
-        Err(error) if not_found(&error) => return Err(Unreadable::Missing(error)),
-        Err(error) => return Err(Unreadable::OpenFailed(error)),
-        Ok(metadata) if !metadata.is_file() => {
-            return Err(Unreadable::ReadFailed(io::Error::other(
-                "not a regular file",
-            )));
-        }
-        Ok(metadata) if metadata.len() > MAX_FILE_BYTES => {
-            return Err(Unreadable::ReadFailed(too_large(MAX_FILE_BYTES)));
-        }
-        Ok(_) => {}
-    }
-    match fs::File::open(path) {
-        Ok(file) => Ok(file),
-        Err(error) if not_found(&error) => Err(Unreadable::Missing(error)),
-        Err(error) => Err(Unreadable::OpenFailed(error)),
-    }
-}
-
 /// The whole text of a configuration file, at most [`MAX_FILE_BYTES`].
-pub(crate) fn read_file(path: &Path) -> FileText {
-    let file = match open_config(path) {
-        Ok(file) => file,
-        Err(Unreadable::Missing(error)) => return FileText::Missing(error),
-        Err(Unreadable::OpenFailed(error)) => return FileText::OpenFailed(error),
-        Err(Unreadable::ReadFailed(error)) => return FileText::ReadFailed(error),
-    };
+pub(crate) fn read_file(source: &impl Source, path: &Path) -> Result<Vec<u8>, Unreadable> {
+    let file = source.open(path, MAX_FILE_BYTES)?;
     let mut text = Vec::new();
     match file.take(MAX_FILE_BYTES + 1).read_to_end(&mut text) {
         Ok(_) if text.len() as u64 > MAX_FILE_BYTES => {
-            FileText::ReadFailed(too_large(MAX_FILE_BYTES))
+            Err(Unreadable::ReadFailed(too_large(MAX_FILE_BYTES)))
         }
-        Ok(_) => FileText::Text(text),
-        Err(error) => FileText::ReadFailed(error),
+        Ok(_) => Ok(text),
+        Err(error) => Err(Unreadable::ReadFailed(error)),
     }
 }
 
@@ -167,7 +145,7 @@ pub(crate) fn read_file(path: &Path) -> FileText {
 /// [`MAX_FILE_BYTES`]) leaves nothing behind, as if it were empty.
 fn parse_file(
     collector: &mut Collector,
-    file: fs::File,
+    file: impl Read,
     path: &Path,
     first_line: usize,
 ) -> io::Result<usize> {
@@ -185,7 +163,7 @@ fn parse_file(
 /// nothing left after its blanks makes sysvinit skip the file (`strlen(p) ==
 /// 0`), as does an empty file. Returns the piece's bytes, line and column
 /// base.
-fn first_tab_piece(file: fs::File) -> io::Result<Option<(Vec<u8>, usize, usize)>> {
+fn first_tab_piece(file: impl Read) -> io::Result<Option<(Vec<u8>, usize, usize)>> {
     let mut pieces = PieceReader::new(BufReader::new(file), MAX_FILE_BYTES);
     let mut last = None;
     while let Some(piece) = pieces.next_piece()? {
@@ -205,7 +183,7 @@ fn is_tab_name(name: &[u8]) -> bool {
     name.len() >= 5 && name.ends_with(b".tab")
 }
 
-/// Reads `root/etc/inittab` and `root/etc/inittab.d` like sysvinit 3.06's
+/// Reads `root/etc/inittab` and `root/etc/inittab.d` from `source` like sysvinit 3.06's
 /// `read_inittab` (docs/compatibility.md §1.1, §1.6, §3.8):
 ///
 /// 1. `/etc/inittab`, every piece counted as a line;
@@ -222,12 +200,12 @@ fn is_tab_name(name: &[u8]) -> bool {
 /// Deliberate difference: sysvinit reads `inittab.d` in `readdir` order; we
 /// sort by file name (bytes) so the result does not depend on the file
 /// system. Non-regular files are not opened (sysvinit would block on a FIFO).
-pub fn load(root: &Path) -> Loaded {
+pub fn load(source: &impl Source, root: &Path) -> Loaded {
     let mut loader = Loader::default();
     let inittab = root.join("etc/inittab");
     let tab_dir = root.join("etc/inittab.d");
 
-    let file = match open_config(&inittab) {
+    let file = match source.open(&inittab, MAX_FILE_BYTES) {
         Ok(file) => Some(file),
         Err(Unreadable::Missing(_)) => {
             loader.inittab_missing = true;
@@ -245,11 +223,10 @@ pub fn load(root: &Path) -> Loaded {
         }
     };
     // sysvinit opens the directory before reading any line.
-    let tab_names = match fs::read_dir(&tab_dir) {
-        Ok(dir) => {
-            let mut names: Vec<OsString> = dir
-                .filter_map(Result::ok)
-                .map(|entry| entry.file_name())
+    let tab_names = match source.names(&tab_dir) {
+        Ok(names) => {
+            let mut names: Vec<OsString> = names
+                .into_iter()
                 .filter(|name| is_tab_name(name.as_bytes()))
                 .collect();
             names.sort();
@@ -288,7 +265,7 @@ pub fn load(root: &Path) -> Loaded {
             "Reading: /etc/inittab.d/{}",
             name.to_string_lossy()
         ));
-        let file = match open_config(&path) {
+        let file = match source.open(&path, MAX_FILE_BYTES) {
             Ok(file) => file,
             Err(Unreadable::Missing(_)) => continue,
             Err(Unreadable::OpenFailed(error) | Unreadable::ReadFailed(error)) => {
@@ -320,7 +297,7 @@ pub fn load(root: &Path) -> Loaded {
         .saturating_sub(usize::from(loader.sulogin_added));
     // sysvinit's check_kernel_console() runs at the end of every read.
     let cmdline_path = root.join("proc/cmdline");
-    if let FileText::Text(cmdline) = read_file(&cmdline_path) {
+    if let Ok(cmdline) = read_file(source, &cmdline_path) {
         let consoles = kernel_console_entries(&cmdline, &cmdline_path, &loader.collector.entries);
         for (entry, message) in consoles {
             loader.notice(message);

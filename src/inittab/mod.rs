@@ -4,16 +4,20 @@
 //! * [`parse`] turns the bytes of one file into entries and diagnostics,
 //!   exactly as sysvinit's `read_inittab` would (256-byte `fgets` pieces,
 //!   `strsep` field splitting, the "last failing check wins" validation).
-//! * [`load`] reads `/etc/inittab`, adds the default sulogin entry, reads
-//!   `/etc/inittab.d` (sorted: a deliberate difference, see `load.rs`) and
-//!   adds `init.autocon=1` console gettys ([`kernel_console_entries`]).
+//! * [`load`] reads `/etc/inittab` from a [`Source`], adds the default
+//!   sulogin entry, reads `/etc/inittab.d` (sorted: a deliberate difference,
+//!   see `load.rs`) and adds `init.autocon=1` console gettys
+//!   ([`kernel_console_entries`]).
 //! * [`Entry::effective_runlevels`], [`Entry::runs_in`] and [`default_level`]
 //!   answer the runlevel questions of the PID 1 policy.
 //! * [`plan_exec`] and [`shell_fallback`] turn a process field into an argv.
-//! * [`check_main`] is `init --check [FILE]`.
+//! * [`check_system`] and [`check_file`] are `init --check [FILE]`.
 //!
-//! Everything here is pure (no global state, no logging) and never panics on
-//! any input; `root` arguments let tests use a directory instead of `/`.
+//! Everything here is pure (no global state, no logging, no I/O of its own)
+//! and never panics on any input. Files are read through the [`Source`] the
+//! caller passes (`crate::filesystem::FileSystem` for the real ones), and
+//! the caller prints what it wants of the results; `root` arguments let
+//! tests use a directory instead of `/`.
 //!
 //! Non-UTF-8 bytes: all checks (field lengths, duplicate ids, comment and
 //! blank detection) work on the raw bytes as sysvinit does; the stored
@@ -39,9 +43,10 @@ mod load;
 mod parse;
 
 pub use autocon::kernel_console_entries;
-pub use check::check_main;
+pub use check::{Report, Warning, check_file, check_system};
 pub use exec::{ExecPlan, INITSCRIPT, plan_exec, shell_fallback};
-pub use load::{Loaded, MAX_FILE_BYTES, SULOGIN, load};
+pub use load::{Loaded, MAX_FILE_BYTES, SULOGIN, Source, Unreadable, load};
+pub(crate) use parse::too_large;
 pub use parse::{LINE_BUFFER, MAX_DIAGNOSTICS, Parsed, omitted_message, parse};
 
 use std::borrow::Cow;

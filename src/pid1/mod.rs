@@ -340,7 +340,7 @@ fn set_var(env: &mut Vec<OsString>, var: OsString) {
 
 impl Effects for System {
     fn load_inittab(&mut self) -> Loaded {
-        inittab::load(Path::new("/"))
+        inittab::load(&crate::filesystem::FileSystem, Path::new("/"))
     }
 
     fn release_memory(&mut self) {

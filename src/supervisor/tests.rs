@@ -68,7 +68,7 @@ impl Fake {
 impl Effects for Fake {
     fn load_inittab(&mut self) -> Loaded {
         self.log.push("load".into());
-        inittab::load(self.root.path())
+        inittab::load(&crate::filesystem::FileSystem, self.root.path())
     }
 
     fn release_memory(&mut self) {}

@@ -6,8 +6,11 @@
 //! - [`Console`]: a growing console transcript fed by a reader thread, with expect-style waits.
 //! - [`ns`]: our init as PID 1 of a PID + mount namespace, chrooted, console on a pty.
 //! - [`vm`]: our init as PID 1 of a QEMU VM running Debian's cloud kernel.
+//! - [`procfs`]: status fields, CPU time and the processes of a namespace, from the host's /proc.
 //! - [`demo`]: the `make demo` VM and its scripted tour.
 //! - [`debian`]: the Debian root of the VM tests, copies with our install, a root shell.
+//! - [`debian_pkg`]: Debian packages (sysvinit, sysv-rc, insserv…) fetched and unpacked, never
+//!   installed, as reference peers.
 //!
 //! Everything here needs root (namespaces, chroot, mknod), as the tests run under `make test`.
 
@@ -15,8 +18,10 @@
 #![allow(dead_code)]
 
 pub mod debian;
+pub mod debian_pkg;
 pub mod demo;
 pub mod ns;
+pub mod procfs;
 pub mod vm;
 
 use std::collections::HashMap;
@@ -61,6 +66,14 @@ pub fn work_dir(name: &str) -> PathBuf {
     let dir = target_dir().join(name);
     fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("mkdir {}: {e}", dir.display()));
     dir
+}
+
+/// A golden initctl request captured from Debian's tools (`tests/vectors/initctl/NAME`).
+pub fn initctl_vector(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/vectors/initctl")
+        .join(name);
+    fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Our install (`make install-files DESTDIR=<dir> BIN=<vinit_bin()>`), done once per test

@@ -168,7 +168,7 @@ impl Config {
 
 /// The inittab pass alone (`telinit q` runs it before asking init to reload).
 pub fn inittab_problems(root: &Path) -> Vec<Problem> {
-    let loaded = crate::inittab::load(root);
+    let loaded = crate::inittab::load(&crate::filesystem::FileSystem, root);
     let mut problems: Vec<Problem> = loaded
         .diagnostics
         .iter()

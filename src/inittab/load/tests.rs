@@ -2,9 +2,15 @@
 //! (docs/compatibility.md §1.1, §1.6, §3.8, §6).
 
 use super::*;
+use crate::filesystem::FileSystem;
 use crate::inittab::Action;
 use std::fs;
 use tempfile::TempDir;
+
+/// The configuration under `root`, from the real files.
+fn load(root: &Path) -> Loaded {
+    super::load(&FileSystem, root)
+}
 
 /// A root directory with `etc/inittab` (if given) and `etc/inittab.d` files.
 fn root(inittab: Option<&str>, tab_files: Option<&[(&str, &str)]>) -> TempDir {
