@@ -45,16 +45,12 @@ pub const RUNLEVEL_PATH: &str = "/var/run/runlevel";
 /// Size of one glibc x86-64 `struct utmp` record.
 pub const RECORD_LEN: usize = 384;
 
-pub const EMPTY: i16 = 0;
 pub const RUN_LVL: i16 = 1;
 pub const BOOT_TIME: i16 = 2;
-pub const NEW_TIME: i16 = 3;
-pub const OLD_TIME: i16 = 4;
 pub const INIT_PROCESS: i16 = 5;
 pub const LOGIN_PROCESS: i16 = 6;
 pub const USER_PROCESS: i16 = 7;
 pub const DEAD_PROCESS: i16 = 8;
-pub const ACCOUNTING: i16 = 9;
 
 /// One record as read from a file (docs/compatibility.md §5.1 offsets). Strings stop at the
 /// first NUL; bytes that are not UTF-8 are replaced.
@@ -221,21 +217,6 @@ impl Owed {
     }
 }
 
-/// The part of a [`Recorder`] that survives a re-exec, in the terms of
-/// sysvinit's state lines: `-WR`/`-WU` (boot record written to wtmp/utmp),
-/// `-LW`/`-LU` (runlevel record written; sysvinit never sends them, so a
-/// state without them means written) and `-TL`/`-PL` (this and previous
-/// level, used for a late RUN_LVL record).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RecorderState {
-    pub wrote_wtmp_boot: bool,
-    pub wrote_utmp_boot: bool,
-    pub wrote_wtmp_level: bool,
-    pub wrote_utmp_level: bool,
-    pub this_level: u8,
-    pub prev_level: u8,
-}
-
 /// PID 1's utmp/wtmp writer. Holds the file paths (as C strings, so writing
 /// allocates nothing and works in a forked child), which boot/runlevel
 /// records are still owed, and the current/previous level for a late
@@ -347,31 +328,6 @@ impl Recorder {
     /// True while a BOOT_TIME or RUN_LVL record is owed to either file.
     pub fn owes_records(&self) -> bool {
         self.owed != Owed::default()
-    }
-
-    /// What must survive a re-exec (`telinit u`), for the state handed over
-    /// on fd 11 (docs/compatibility.md §3.7).
-    pub fn state(&self) -> RecorderState {
-        RecorderState {
-            wrote_wtmp_boot: !self.owed.wtmp_boot,
-            wrote_utmp_boot: !self.owed.utmp_boot,
-            wrote_wtmp_level: !self.owed.wtmp_level,
-            wrote_utmp_level: !self.owed.utmp_level,
-            this_level: self.this_level,
-            prev_level: self.prev_level,
-        }
-    }
-
-    /// Takes over the state of the init that exec'd us.
-    pub fn restore(&mut self, state: RecorderState) {
-        self.owed = Owed {
-            wtmp_boot: !state.wrote_wtmp_boot,
-            utmp_boot: !state.wrote_utmp_boot,
-            wtmp_level: !state.wrote_wtmp_level,
-            utmp_level: !state.wrote_utmp_level,
-        };
-        self.this_level = state.this_level;
-        self.prev_level = state.prev_level;
     }
 
     /// sysvinit's `write_utmp_wtmp`: utmp first (learning the old line for
@@ -864,49 +820,6 @@ mod tests {
         assert_eq!(summary(&utmp)[2], row(DEAD_PROCESS, 42, "g1", "", ""));
         // The parent's late write appended them again to wtmp, as sysvinit does.
         assert_eq!(summary(&wtmp).len(), 6);
-    }
-
-    #[test]
-    fn state_survives_a_re_exec() {
-        let dir = tempfile::tempdir().unwrap();
-        let utmp = dir.path().join("utmp");
-        let wtmp = dir.path().join("wtmp");
-        let mut old = Recorder::new(&utmp, &wtmp);
-        assert_eq!(
-            old.state(),
-            RecorderState {
-                wrote_wtmp_boot: true,
-                wrote_utmp_boot: true,
-                wrote_wtmp_level: true,
-                wrote_utmp_level: true,
-                this_level: b'S',
-                prev_level: b'N',
-            }
-        );
-        // Nothing writable yet: both records owed.
-        old.boot();
-        old.runlevel(b'3', b'N');
-        let state = old.state();
-        assert!(!state.wrote_utmp_boot && !state.wrote_wtmp_level);
-        assert_eq!((state.this_level, state.prev_level), (b'3', b'N'));
-
-        let mut new = Recorder::new(&utmp, &wtmp);
-        new.restore(state);
-        assert_eq!(new.state(), state);
-        File::create(&utmp).unwrap();
-        new.dead_process("x", 9);
-        assert_eq!(
-            summary(&utmp),
-            vec![
-                row(RUN_LVL, 0x4E33, "~~", "runlevel", "~"),
-                row(BOOT_TIME, 0, "~~", "reboot", "~"),
-                row(DEAD_PROCESS, 9, "x", "", ""),
-            ]
-        );
-        // wtmp is still missing, so it is still owed both.
-        let state = new.state();
-        assert!(state.wrote_utmp_boot && state.wrote_utmp_level);
-        assert!(!state.wrote_wtmp_boot && !state.wrote_wtmp_level);
     }
 
     #[test]

@@ -53,8 +53,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::path::PathBuf;
 
-/// The fifteen sysvinit actions, in sysvinit's internal numbering (used by the
-/// re-exec state protocol, docs/compatibility.md §1.5 and §3.7).
+/// The fifteen sysvinit actions, numbered as in sysvinit's `init.h` (the
+/// re-exec state text names them, docs/compatibility.md §3.7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
     Respawn = 1,
@@ -122,18 +122,6 @@ impl Action {
             Action::Powerfailnow => "powerfailnow",
             Action::Kbrequest => "kbrequest",
         }
-    }
-
-    /// The action with sysvinit's internal number `number`.
-    pub fn from_number(number: i32) -> Option<Action> {
-        Action::ALL
-            .into_iter()
-            .find(|action| *action as i32 == number)
-    }
-
-    /// sysvinit's internal number (docs/compatibility.md §1.5).
-    pub fn number(self) -> i32 {
-        self as i32
     }
 
     /// sysvinit's `ISPOWER()`: the power actions and `ctrlaltdel`. These are
