@@ -9,7 +9,7 @@ use std::io::{self, Read, Write};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{Local, TimeZone, Timelike};
@@ -721,7 +721,7 @@ fn go_down(
 
     if o.without_init {
         signals.release();
-        return Err(Exit(crate::cmd::halt::fast_down(
+        return Err(Exit(crate::teardown::fast_down(
             o.level == '0',
             o.sleep_time.as_deref(),
         )));
@@ -746,26 +746,6 @@ fn go_down(
     set_init_halt(None);
     syslog(&tag, Facility::User, Severity::Notice, "shutdown failed");
     Err(Exit(1))
-}
-
-/// Runs a helper of `shutdown -n` with the clean environment sysvinit uses;
-/// its stderr is dropped when `quiet`.
-pub(crate) fn run_helper(quiet: bool, program: &str, args: &[&str]) {
-    let mut cmd = Command::new(program);
-    cmd.args(args).current_dir("/").env_clear().envs([
-        ("HOME", "/"),
-        ("PATH", "/sbin:/usr/sbin:/bin:/usr/bin"),
-        ("TERM", "dumb"),
-        ("SHELL", "/bin/sh"),
-    ]);
-    if quiet {
-        cmd.stderr(Stdio::null());
-    }
-    match cmd.status() {
-        Ok(_) => {}
-        Err(e) if !quiet => eprintln!("{program}: {e}"),
-        Err(_) => {}
-    }
 }
 
 #[cfg(test)]
