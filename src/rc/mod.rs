@@ -13,6 +13,7 @@
 pub mod graph;
 pub mod insserv_conf;
 pub mod lsb;
+pub mod numbering;
 pub mod output;
 pub mod record;
 pub mod run;

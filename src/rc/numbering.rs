@@ -24,8 +24,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::rc::graph::{self, Direction, Graph, GraphError, Script};
-use crate::rc::insserv_conf::Facilities;
+use super::graph::{self, Direction, Graph, GraphError, Script};
+use super::insserv_conf::Facilities;
 
 /// The link directories, in insserv's order: `rc0.d` … `rc6.d`, `rcS.d`.
 pub const LEVELS: [char; 8] = ['0', '1', '2', '3', '4', '5', '6', 'S'];
@@ -374,8 +374,8 @@ fn level_depths(graph: &Graph, levels: &[BTreeSet<char>], min_depth: &[u32]) -> 
 
 #[cfg(test)]
 mod tests {
+    use super::graph::tests::insserv_example;
     use super::*;
-    use crate::rc::graph::tests::insserv_example;
 
     fn hdr(name: &str, fields: &str) -> Script {
         let mut text = format!("#!/bin/sh\n### BEGIN INIT INFO\n# Provides: {name}\n");

@@ -2,15 +2,13 @@
 //! (docs/compatibility.md §8.5; Debian init-system-helpers 1.65.2 with insserv 1.24).
 //!
 //! The command line, messages and exit codes are those of Debian's Perl
-//! script; the link numbering is insserv's, computed in [`plan`] from the LSB
+//! script; the link numbering is insserv's, computed in [`crate::rc::numbering`] from the LSB
 //! headers of every script in `/etc/init.d` (there is no separate insserv).
 //! Everything is computed before anything is written, so a refused header
 //! (missing required service, dependency loop) changes nothing on disk.
 //!
 //! `DPKG_ROOT`, which Debian's script honours for its link globs, is honoured
 //! for every path here (scripts, links, insserv.conf).
-
-pub mod plan;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -20,7 +18,7 @@ use std::path::{Path, PathBuf};
 use crate::rc::graph::Script;
 use crate::rc::insserv_conf::Facilities;
 use crate::rc::lsb;
-use plan::{LEVELS, Link, Outcome, Request};
+use crate::rc::numbering::{self, LEVELS, Link, Outcome, Request};
 
 const USAGE: &str = "\
 usage: update-rc.d [-f] <basename> remove
@@ -243,7 +241,7 @@ impl System<'_> {
             Request::Renumber => None,
         };
         let scripts = self.scripts(arg, force)?;
-        match plan::resequence(&scripts, &self.facilities(), links, request, force) {
+        match numbering::resequence(&scripts, &self.facilities(), links, request, force) {
             Ok(outcome) => {
                 for w in &outcome.warnings {
                     eprintln!("update-rc.d: {w}");
