@@ -504,26 +504,10 @@ fn toggle(links: &BTreeSet<Link>, name: &str, action: &str, levels: &[char]) -> 
 }
 
 /// insserv's filter for `/etc/init.d` entries: executable regular files (or
-/// links to one elsewhere), minus documentation, helpers and leftovers.
+/// links to one elsewhere), minus documentation, helpers and leftovers
+/// ([`crate::rc::skipped`]).
 fn is_candidate_script(path: &Path, name: &str) -> bool {
-    const PREFIXES: [&str; 5] = ["README", "Makefile", "core", "skeleton", "powerfail"];
-    const SUFFIXES: [&str; 10] = [
-        ".dpkg-old",
-        ".dpkg-new",
-        ".dpkg-dist",
-        ".dpkg-tmp",
-        ".rpmsave",
-        ".rpmnew",
-        ".rpmorig",
-        ".swp",
-        ".bak",
-        "~",
-    ];
-    if name.starts_with(|c: char| "$.#%_+-\\*[]^:()~".contains(c))
-        || PREFIXES.iter().any(|p| name.starts_with(p))
-        || SUFFIXES.iter().any(|s| name.ends_with(s))
-        || ["rx", "rc", "rcS"].contains(&name)
-    {
+    if crate::rc::skipped::is_skipped_script(name) {
         return false;
     }
     let Ok(meta) = fs::symlink_metadata(path) else {
