@@ -30,6 +30,7 @@ pub enum Mode {
 /// sysvinit's final `reboot(2)` sequence. Returns (0) only if the kernel
 /// refused, after re-enabling init.
 pub fn reboot_system(mode: Mode) -> i32 {
+    log::debug!("reboot(2) for {mode:?}");
     if mode == Mode::Reboot {
         let _ = reboot(RebootMode::RB_AUTOBOOT);
     } else {
@@ -43,6 +44,7 @@ pub fn reboot_system(mode: Mode) -> i32 {
         let _ = reboot(RebootMode::RB_HALT_SYSTEM);
     }
     // Back from the kernel monitor, or reboot(2) was refused.
+    log::debug!("back from reboot(2): init continues");
     let _ = set_cad_enabled(false);
     let _ = kill(Pid::from_raw(1), Signal::SIGCONT);
     0
@@ -74,6 +76,7 @@ pub fn fast_down(halt: bool, sleep_time: Option<&str>) -> i32 {
     let seconds = sleep_time
         .and_then(|t| t.trim().parse::<u64>().ok())
         .unwrap_or(3);
+    log::debug!("{seconds} s between TERM and KILL");
     std::thread::sleep(Duration::from_secs(seconds));
     eprint!("shutdown: sending all processes the KILL signal.\r\n");
     let _ = kill(Pid::from_raw(-1), Signal::SIGKILL);
@@ -98,6 +101,7 @@ pub fn fast_down(halt: bool, sleep_time: Option<&str>) -> i32 {
 /// Runs a helper of `shutdown -n` with the clean environment sysvinit uses;
 /// its stderr is dropped when `quiet`.
 fn run_helper(quiet: bool, program: &str, args: &[&str]) {
+    log::debug!("running {program} {}", args.join(" "));
     let mut cmd = Command::new(program);
     cmd.args(args).current_dir("/").env_clear().envs([
         ("HOME", "/"),
@@ -246,7 +250,9 @@ fn make_read_only(path: &Path, scope: Scope) -> nix::Result<()> {
 
 fn take_filesystems_down(scope: Scope) {
     let mountinfo = fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-    for step in plan_unmounts(&mountinfo, scope) {
+    let steps = plan_unmounts(&mountinfo, scope);
+    log::debug!("unmount plan: {steps:?}");
+    for step in steps {
         match step {
             MountStep::Unmount(path) => match umount2(&path, MntFlags::empty()) {
                 Ok(()) => eprintln!("halt: unmounted {}", path.display()),
@@ -336,11 +342,25 @@ fn wait_for_others(limit: Duration) -> bool {
 pub fn final_teardown(mode: Mode) -> i32 {
     let _ = chdir("/");
     let scope = scope();
+    log::debug!(
+        "{mode:?} of a {}",
+        match scope {
+            Scope::Machine => "machine",
+            Scope::Container => "container: swap and shared mounts are the host's",
+        }
+    );
     write_shutdown_record(Path::new(utmp::WTMP_PATH));
 
     eprintln!("halt: sending all processes the TERM signal...");
     let _ = kill(Pid::from_raw(-1), Signal::SIGTERM);
-    if !wait_for_others(FINAL_GRACE) {
+    if wait_for_others(FINAL_GRACE) {
+        log::debug!("every other process is gone");
+    } else {
+        log::debug!(
+            "{} processes left after {} s",
+            other_processes().len(),
+            FINAL_GRACE.as_secs()
+        );
         eprintln!("halt: sending all processes the KILL signal...");
         let _ = kill(Pid::from_raw(-1), Signal::SIGKILL);
         wait_for_others(KILL_WAIT);

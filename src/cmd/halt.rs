@@ -142,6 +142,7 @@ fn exec_shutdown(o: &Options) -> i32 {
         args.extend(["-t", t]);
     }
     args.push("now");
+    log::debug!("running shutdown {}", args.join(" "));
     let mut last_error = None;
     for path in ["/sbin/shutdown", "/etc/shutdown", "/bin/shutdown"] {
         last_error = Some(Command::new(path).arg0("shutdown").args(&args).exec());
@@ -173,6 +174,27 @@ pub fn main(args: Vec<String>) -> i32 {
     let Some(o) = parse_options(&prog, rest) else {
         return usage(&prog);
     };
+    log::debug!(
+        "{:?}{}{}{}{}{}",
+        o.mode,
+        if o.sync { "" } else { ", no sync (-n)" },
+        if o.wtmp { "" } else { ", no wtmp record" },
+        if o.wtmp_only {
+            ", wtmp record only (-w)"
+        } else {
+            ""
+        },
+        if o.force {
+            ", without shutdown (-f)"
+        } else {
+            ""
+        },
+        if o.interfaces_down {
+            ", interfaces down (-i)"
+        } else {
+            ""
+        }
+    );
     if !geteuid().is_root() {
         eprintln!("{prog}: must be superuser.");
         return 1;
@@ -184,6 +206,10 @@ pub fn main(args: Vec<String>) -> i32 {
     if !o.force && !o.wtmp_only {
         let level = current_level(&prog);
         if level != Some(b'0') && level != Some(b'6') {
+            log::debug!(
+                "runlevel {}: not 0 or 6, so shutdown takes the system down",
+                level.map(char::from).unwrap_or('?')
+            );
             return exec_shutdown(&o);
         }
     }
@@ -246,7 +272,17 @@ fn final_step(prog: &str, args: &[String]) -> i32 {
     }
     let runlevel = std::env::var("RUNLEVEL").ok();
     let init_halt = std::env::var("INIT_HALT").ok();
-    let Some(mode) = final_mode(runlevel.as_deref(), init_halt.as_deref()) else {
+    let mode = final_mode(runlevel.as_deref(), init_halt.as_deref());
+    log::debug!(
+        "final step: RUNLEVEL={}, INIT_HALT={}: {}",
+        runlevel.as_deref().unwrap_or("(unset)"),
+        init_halt.as_deref().unwrap_or("(unset)"),
+        match mode {
+            Some(mode) => format!("{mode:?}"),
+            None => "not the end of runlevel 0 or 6".to_string(),
+        }
+    );
+    let Some(mode) = mode else {
         eprintln!(
             "{prog} --final: only init runs this, at runlevel 0 or 6 (RUNLEVEL={})",
             runlevel.as_deref().unwrap_or("")

@@ -92,7 +92,17 @@ fn run(root: &Path, mut words: &[String]) -> Result<(), Exit> {
     let system = System { root };
     // Debian adds -f when initscripts is not installed, so that a system
     // without mountkernfs.sh & co. does not fail on their facilities.
-    let force = force || !system.has_initscripts();
+    let implied_force = !force && !system.has_initscripts();
+    log::debug!(
+        "{action} {name} under {}{}",
+        root.display(),
+        match (force, implied_force) {
+            (true, _) => ", required services not checked (-f)",
+            (false, true) => ", required services not checked (-f implied: no mountkernfs.sh link)",
+            (false, false) => "",
+        }
+    );
+    let force = force || implied_force;
     match action.as_str() {
         "remove" => system.remove(name, force),
         "defaults" | "start" | "stop" => {
@@ -265,11 +275,13 @@ impl System<'_> {
         }
         let stale = current.live.difference(wanted).map(|l| self.link_path(l));
         for path in current.dangling.iter().cloned().chain(stale) {
+            log::debug!("removing {}", path.display());
             fs::remove_file(&path)
                 .map_err(|e| error(&format!("remove {}: {e}", path.display())))?;
         }
         for link in wanted.difference(&current.live) {
             let path = self.link_path(link);
+            log::debug!("adding {} -> ../init.d/{}", path.display(), link.script);
             symlink(format!("../init.d/{}", link.script), &path)
                 .map_err(|e| error(&format!("symlink {}: {e}", path.display())))?;
         }

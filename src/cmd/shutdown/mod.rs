@@ -480,6 +480,23 @@ fn run(args: &[String]) -> Result<std::convert::Infallible, Exit> {
     }
     let argv0 = args.first().map(String::as_str).unwrap_or("shutdown");
     let o = parse_options(argv0, args.get(1..).unwrap_or_default())?;
+    log::debug!(
+        "asked for runlevel {} ({}), INIT_HALT {}, time {}{}{}",
+        o.level,
+        new_state(o.level),
+        o.halt_type.unwrap_or("unset"),
+        time_operand(&o).as_deref().unwrap_or("not given"),
+        if o.warn_only {
+            ", warnings only (-k)"
+        } else {
+            ""
+        },
+        if o.without_init {
+            ", without init (-n)"
+        } else {
+            ""
+        }
+    );
 
     if o.use_allow_file && authorized_user_present() == Some(false) {
         if let Ok(mut console) = OpenOptions::new().write(true).open(CONSOLE) {
@@ -548,8 +565,15 @@ fn run(args: &[String]) -> Result<std::convert::Infallible, Exit> {
     let now = Local::now();
     let now_minutes = i64::from(now.hour()) * 60 + i64::from(now.minute());
     let Some(mut minutes) = minutes_until(&when, now_minutes) else {
+        log::debug!("time {when:?} is not now, +M, M, +H:MM or HH:MM");
         return Err(usage());
     };
+    log::debug!(
+        "time {when} read at {:02}:{:02}: going down in {minutes} minute{}",
+        now.hour(),
+        now.minute(),
+        if minutes == 1 { "" } else { "s" }
+    );
 
     if minutes > 0 {
         // A time too far away for the clock is as bad as an unparsable one.
@@ -621,6 +645,7 @@ fn go_down(
     syslog(&tag, Facility::User, Severity::Notice, what);
 
     if o.without_init {
+        log::debug!("-n: going down without init");
         signals.release();
         return Err(Exit(crate::teardown::fast_down(
             o.level == '0',
@@ -639,6 +664,15 @@ fn go_down(
     sync();
     set_init_halt(o.halt_type);
     signals.release();
+    log::debug!(
+        "setting INIT_HALT={} in init, then running {INIT}{} {}",
+        o.halt_type.unwrap_or("(unset)"),
+        o.sleep_time
+            .as_deref()
+            .map(|t| format!(" -t {t}"))
+            .unwrap_or_default(),
+        o.level
+    );
     let _ = init.exec();
 
     eprint!("\rshutdown: cannot execute {INIT}\r\n");
