@@ -1,10 +1,11 @@
-//! The end of runlevels 0 and 6, for `halt --final` and `shutdown -n`:
-//! every process gets TERM, then KILL; the filesystems are synced, swap is
-//! turned off, the filesystems are unmounted (or made read-only) and
-//! `reboot(2)` halts, powers off or reboots the machine.
+//! The end of runlevels 0 and 6, for `halt --final` ([`final_teardown`]) and
+//! `shutdown -n` ([`fast_down`]): every process gets TERM, then KILL; the
+//! filesystems are synced, swap is turned off, the filesystems are unmounted
+//! (or made read-only) and `reboot(2)` halts, powers off or reboots the
+//! machine ([`reboot_system`], which `halt`/`reboot`/`poweroff` also call in
+//! levels 0 and 6 or with `-f`).
 //!
-//! Only the last step of a level change or `shutdown -n` calls this: nothing
-//! here may run on a live system outside a PID namespace or a VM.
+//! Nothing here may run on a live system outside a PID namespace or a VM.
 
 use std::fs;
 use std::path::{Path, PathBuf};
