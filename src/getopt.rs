@@ -1,9 +1,22 @@
-//! A small POSIX `getopt(3)` for the classic commands, whose usage messages and
-//! exit codes must match sysvinit's to the letter (clap's would not).
+//! `getopt(3)` for the classic commands, whose usage messages and exit codes
+//! must match sysvinit's to the letter (clap's would not).
 //!
 //! Options are single letters; `spec` lists them, a letter followed by `:`
-//! takes an argument (`-t 5` or `-t5`). Parsing stops at the first non-option
-//! word or at `--`, as glibc's getopt does with `POSIXLY_CORRECT`.
+//! takes an argument (`-t 5` or `-t5`). `--` ends the options. Two modes, as
+//! glibc's getopt has them:
+//! * [`Mode::Posix`] (`POSIXLY_CORRECT`): parsing stops at the first word that is
+//!   not an option (`shutdown`, `halt`);
+//! * [`Mode::Gnu`] (glibc's default): options may follow operands, which are
+//!   collected in order (`telinit 3 -t 5`).
+
+/// Where parsing stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// At the first operand: it and every word after it are operands.
+    Posix,
+    /// Only at `--`: operands and options may come in any order.
+    Gnu,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Opt {
@@ -29,8 +42,16 @@ impl Parsed {
     }
 }
 
-/// Parses `args` (without `argv[0]`) against `spec`, e.g. `"t:e:"`.
+/// Parses `args` (without `argv[0]`) against `spec`, e.g. `"t:e:"`, in
+/// POSIX mode.
 pub fn parse(args: &[String], spec: &str) -> Parsed {
+    parse_in(Mode::Posix, args, spec)
+}
+
+/// Parses `args` (without `argv[0]`) against `spec` in `mode`. Every
+/// option is returned in order, errors included: a caller that stops at the
+/// first error sees what glibc's getopt loop would.
+pub fn parse_in(mode: Mode, args: &[String], spec: &str) -> Parsed {
     let takes_arg = |c: char| -> Option<bool> {
         let i = spec.find(c)?;
         Some(spec[i + c.len_utf8()..].starts_with(':'))
@@ -43,7 +64,10 @@ pub fn parse(args: &[String], spec: &str) -> Parsed {
         }
         let Some(letters) = word.strip_prefix('-').filter(|l| !l.is_empty()) else {
             parsed.operands.push(word.clone());
-            break;
+            match mode {
+                Mode::Posix => break,
+                Mode::Gnu => continue,
+            }
         };
         for (i, c) in letters.char_indices() {
             match takes_arg(c) {
@@ -107,5 +131,28 @@ mod tests {
         assert_eq!(p.operands, args("-h"));
         let p = parse(&args("- -r"), "r");
         assert_eq!(p.operands, args("- -r"));
+    }
+
+    #[test]
+    fn gnu_mode_takes_options_after_operands() {
+        let p = parse_in(Mode::Gnu, &args("3 -t 5 x -e A -- -t y"), "t:e:");
+        assert_eq!(
+            p.opts,
+            vec![
+                Opt::Flag('t', Some("5".into())),
+                Opt::Flag('e', Some("A".into())),
+            ]
+        );
+        assert_eq!(p.operands, args("3 x -t y"));
+        let p = parse_in(Mode::Gnu, &args("- -t -- 3"), "t:");
+        assert_eq!(p.opts, vec![Opt::Flag('t', Some("--".into()))]);
+        assert_eq!(p.operands, args("- 3"));
+        let p = parse_in(Mode::Gnu, &args("3 --version -t"), "t:");
+        assert_eq!(p.opts.first(), Some(&Opt::Unknown('-')));
+        assert_eq!(p.opts.last(), Some(&Opt::MissingArgument('t')));
+        // The same line in POSIX mode stops at the operand.
+        let p = parse(&args("3 --version -t"), "t:");
+        assert!(p.opts.is_empty());
+        assert_eq!(p.operands, args("3 --version -t"));
     }
 }

@@ -22,4 +22,5 @@ pub mod supervise;
 pub mod supervisor;
 #[allow(unsafe_code)]
 pub mod sys;
+pub mod teardown;
 pub mod utmp;

@@ -244,6 +244,50 @@ fn spec_example_gives_insservs_links() {
     assert!(!ours.path("run/systemd").exists());
 }
 
+/// Backups and package-manager leftovers in /etc/init.d (docs/compatibility.md §8.4) take no
+/// part in the ordering: each of these has a header that would push every boot script
+/// up by one if it were read.
+#[test]
+fn leftovers_in_init_d_are_skipped_as_insserv_skips_them() {
+    let (ours, theirs) = pair_with(&fixture_dir());
+    for (i, name) in [
+        "early.ucf-old",
+        "early.backup",
+        "early.bak",
+        "early.orig",
+        "early.org",
+        "early.old",
+        "early.new",
+        "early.save",
+        "early.swp",
+        "early.core",
+        "early.dpkg-tmp",
+        "early.rpmnew",
+        "early,v",
+        "early~",
+        "Makefile.early",
+        "powerfail.early",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let header = format!(
+            "#!/bin/sh\n### BEGIN INIT INFO\n# Provides: leftover{i}\n\
+             # Required-Start:\n# Required-Stop:\n# X-Start-Before: hostname.sh mountkernfs.sh\n\
+             # Default-Start: S\n# Default-Stop:\n### END INIT INFO\n"
+        );
+        ours.add_script(name, header.as_bytes());
+        theirs.add_script(name, header.as_bytes());
+    }
+    for name in ["mountkernfs.sh", "hostname.sh", "mountall.sh", "networking"] {
+        same_as_insserv(&ours, &theirs, &[name, "defaults"]);
+    }
+    assert_eq!(
+        ours.names('S'),
+        "S01hostname.sh S01mountkernfs.sh S02mountall.sh S03networking"
+    );
+}
+
 #[test]
 fn spec_example_in_name_order_with_automatic_force() {
     // mountall.sh comes before mountkernfs.sh, which it requires: Debian passes -f

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant, SystemTime};
 use nix::sys::stat::{Mode, umask};
 use nix::unistd::{Pid, chdir, geteuid, getpid};
 
+use crate::getopt::{self, Opt};
 use crate::initctl::{self, DEFAULT_SLEEPTIME, FIFO_PATH, Request};
 
 /// The version sysvinit's `--version` reports; peers compare it.
@@ -344,51 +345,34 @@ enum BadArgs {
     TooLarge,
 }
 
-/// Parses telinit's arguments the way glibc's `getopt(argc, argv, "t:e:")`
-/// does (GNU mode: options may follow operands, `--` ends options; the
-/// first error ends parsing) and builds the request. The project's
-/// `getopt` module is POSIX-mode only, hence this loop.
+/// Parses telinit's arguments as sysvinit's `getopt(argc, argv, "t:e:")`
+/// does, in glibc's GNU mode (options may follow operands, `--` ends
+/// options; the first error ends parsing), and builds the request.
 fn parse(args: &[String]) -> Result<Request, BadArgs> {
     let argv0 = args.first().map(String::as_str).unwrap_or("telinit");
+    let parsed = getopt::parse_in(getopt::Mode::Gnu, args.get(1..).unwrap_or_default(), "t:e:");
     let mut sleeptime = DEFAULT_SLEEPTIME;
     let mut env: Vec<&str> = Vec::new();
-    let mut operands: Vec<&str> = Vec::new();
-    let mut words = args.iter().skip(1);
-    while let Some(word) = words.next() {
-        if word == "--" {
-            operands.extend(words.by_ref().map(String::as_str));
-            break;
-        }
-        let Some(letters) = word.strip_prefix('-').filter(|l| !l.is_empty()) else {
-            operands.push(word);
-            continue;
-        };
-        // Both options take an argument, so a word holds exactly one option:
-        // its first letter, with the argument attached or in the next word.
-        let mut chars = letters.chars();
-        let letter = chars.next().unwrap_or('-');
-        if letter != 't' && letter != 'e' {
-            return Err(BadArgs::Usage(Some(format!(
-                "{argv0}: invalid option -- '{letter}'"
-            ))));
-        }
-        let attached = chars.as_str();
-        let value = if attached.is_empty() {
-            words.next().map(String::as_str).ok_or_else(|| {
-                BadArgs::Usage(Some(format!(
+    for opt in &parsed.opts {
+        match opt {
+            Opt::Flag('t', Some(value)) => sleeptime = atoi(value),
+            Opt::Flag(_, Some(value)) => {
+                env.push(value);
+                Request::setenv(&env).map_err(|_| BadArgs::TooLarge)?;
+            }
+            Opt::Flag(letter, None) | Opt::Unknown(letter) => {
+                return Err(BadArgs::Usage(Some(format!(
+                    "{argv0}: invalid option -- '{letter}'"
+                ))));
+            }
+            Opt::MissingArgument(letter) => {
+                return Err(BadArgs::Usage(Some(format!(
                     "{argv0}: option requires an argument -- '{letter}'"
-                )))
-            })?
-        } else {
-            attached
-        };
-        if letter == 't' {
-            sleeptime = atoi(value);
-        } else {
-            env.push(value);
-            Request::setenv(&env).map_err(|_| BadArgs::TooLarge)?;
+                ))));
+            }
         }
     }
+    let operands: Vec<&str> = parsed.operands.iter().map(String::as_str).collect();
     if !env.is_empty() {
         if !operands.is_empty() {
             return Err(BadArgs::Usage(None));

@@ -93,7 +93,7 @@ impl Facilities {
                 .filter_map(|e| e.ok())
                 .map(|e| e.file_name().to_string_lossy().into_owned())
                 .filter(|n| {
-                    let skipped = skipped_config_name(n);
+                    let skipped = super::skipped::is_leftover(n);
                     if skipped {
                         log::debug!("{}/{n} skipped: insserv does not read it", dir.display());
                     }
@@ -202,23 +202,6 @@ impl Facilities {
             }
         }
     }
-}
-
-/// Files in `insserv.conf.d` that insserv does not read.
-fn skipped_config_name(name: &str) -> bool {
-    name.starts_with('.')
-        || name.ends_with('~')
-        || [
-            ".dpkg-old",
-            ".dpkg-new",
-            ".dpkg-dist",
-            ".dpkg-tmp",
-            ".rpmsave",
-            ".rpmnew",
-            ".swp",
-        ]
-        .iter()
-        .any(|s| name.ends_with(s))
 }
 
 #[cfg(test)]

@@ -13,10 +13,12 @@
 pub mod graph;
 pub mod insserv_conf;
 pub mod lsb;
+pub mod numbering;
 pub mod output;
 pub mod record;
 pub mod run;
 pub mod select;
+pub mod skipped;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::PermissionsExt;
@@ -102,20 +104,15 @@ pub fn list_links(dir: &Path) -> Option<Vec<Link>> {
     Some(names.iter().filter_map(|n| Link::parse(n)).collect())
 }
 
-/// The names in `/etc/init.d` that are init scripts (not rc itself, README,
-/// skeleton, dot files or package-manager leftovers), sorted.
+/// The names in `/etc/init.d` that are init scripts, sorted: those insserv
+/// reads ([`skipped`]), less Red Hat's `functions` library.
 pub fn script_names(dir: &Path) -> Vec<String> {
-    const NOT_SCRIPTS: &[&str] = &["rc", "rcS", "README", "skeleton", "functions"];
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map(|entries| {
             entries
                 .filter_map(|e| e.ok())
                 .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| {
-                    !n.starts_with('.')
-                        && !n.contains(".dpkg-")
-                        && !NOT_SCRIPTS.contains(&n.as_str())
-                })
+                .filter(|n| !skipped::is_skipped_script(n) && n != "functions")
                 .collect()
         })
         .unwrap_or_default();

@@ -2,15 +2,13 @@
 //! (docs/compatibility.md §8.5; Debian init-system-helpers 1.65.2 with insserv 1.24).
 //!
 //! The command line, messages and exit codes are those of Debian's Perl
-//! script; the link numbering is insserv's, computed in [`plan`] from the LSB
+//! script; the link numbering is insserv's, computed in [`crate::rc::numbering`] from the LSB
 //! headers of every script in `/etc/init.d` (there is no separate insserv).
 //! Everything is computed before anything is written, so a refused header
 //! (missing required service, dependency loop) changes nothing on disk.
 //!
 //! `DPKG_ROOT`, which Debian's script honours for its link globs, is honoured
 //! for every path here (scripts, links, insserv.conf).
-
-pub mod plan;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -20,7 +18,7 @@ use std::path::{Path, PathBuf};
 use crate::rc::graph::Script;
 use crate::rc::insserv_conf::Facilities;
 use crate::rc::lsb;
-use plan::{LEVELS, Link, Outcome, Request};
+use crate::rc::numbering::{self, LEVELS, Link, Outcome, Request};
 
 const USAGE: &str = "\
 usage: update-rc.d [-f] <basename> remove
@@ -94,7 +92,17 @@ fn run(root: &Path, mut words: &[String]) -> Result<(), Exit> {
     let system = System { root };
     // Debian adds -f when initscripts is not installed, so that a system
     // without mountkernfs.sh & co. does not fail on their facilities.
-    let force = force || !system.has_initscripts();
+    let implied_force = !force && !system.has_initscripts();
+    log::debug!(
+        "{action} {name} under {}{}",
+        root.display(),
+        match (force, implied_force) {
+            (true, _) => ", required services not checked (-f)",
+            (false, true) => ", required services not checked (-f implied: no mountkernfs.sh link)",
+            (false, false) => "",
+        }
+    );
+    let force = force || implied_force;
     match action.as_str() {
         "remove" => system.remove(name, force),
         "defaults" | "start" | "stop" => {
@@ -243,7 +251,7 @@ impl System<'_> {
             Request::Renumber => None,
         };
         let scripts = self.scripts(arg, force)?;
-        match plan::resequence(&scripts, &self.facilities(), links, request, force) {
+        match numbering::resequence(&scripts, &self.facilities(), links, request, force) {
             Ok(outcome) => {
                 for w in &outcome.warnings {
                     eprintln!("update-rc.d: {w}");
@@ -267,11 +275,13 @@ impl System<'_> {
         }
         let stale = current.live.difference(wanted).map(|l| self.link_path(l));
         for path in current.dangling.iter().cloned().chain(stale) {
+            log::debug!("removing {}", path.display());
             fs::remove_file(&path)
                 .map_err(|e| error(&format!("remove {}: {e}", path.display())))?;
         }
         for link in wanted.difference(&current.live) {
             let path = self.link_path(link);
+            log::debug!("adding {} -> ../init.d/{}", path.display(), link.script);
             symlink(format!("../init.d/{}", link.script), &path)
                 .map_err(|e| error(&format!("symlink {}: {e}", path.display())))?;
         }
@@ -506,26 +516,10 @@ fn toggle(links: &BTreeSet<Link>, name: &str, action: &str, levels: &[char]) -> 
 }
 
 /// insserv's filter for `/etc/init.d` entries: executable regular files (or
-/// links to one elsewhere), minus documentation, helpers and leftovers.
+/// links to one elsewhere), minus documentation, helpers and leftovers
+/// ([`crate::rc::skipped`]).
 fn is_candidate_script(path: &Path, name: &str) -> bool {
-    const PREFIXES: [&str; 5] = ["README", "Makefile", "core", "skeleton", "powerfail"];
-    const SUFFIXES: [&str; 10] = [
-        ".dpkg-old",
-        ".dpkg-new",
-        ".dpkg-dist",
-        ".dpkg-tmp",
-        ".rpmsave",
-        ".rpmnew",
-        ".rpmorig",
-        ".swp",
-        ".bak",
-        "~",
-    ];
-    if name.starts_with(|c: char| "$.#%_+-\\*[]^:()~".contains(c))
-        || PREFIXES.iter().any(|p| name.starts_with(p))
-        || SUFFIXES.iter().any(|s| name.ends_with(s))
-        || ["rx", "rc", "rcS"].contains(&name)
-    {
+    if crate::rc::skipped::is_skipped_script(name) {
         return false;
     }
     let Ok(meta) = fs::symlink_metadata(path) else {

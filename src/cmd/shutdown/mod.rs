@@ -6,22 +6,26 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::process::Command;
+use std::time::{Duration, SystemTime};
 
-use chrono::{Local, TimeZone, Timelike};
+use chrono::{Local, Timelike};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, pthread_sigmask};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::stat::{Mode, umask};
-use nix::unistd::{Pid, User, chdir, geteuid, gethostname, getpid, getuid, isatty, setuid, sync};
+use nix::unistd::{Pid, chdir, geteuid, getpid, getuid, setuid, sync};
 
 use crate::getopt::{self, Opt};
 use crate::initctl::{self, FIFO_PATH, Request};
 use crate::pid1::console::{Facility, Severity, syslog};
 use crate::utmp::{self, Record, USER_PROCESS};
+
+mod wall;
+
+use wall::{ctime, wall};
 
 const PID_FILE: &str = "/var/run/shutdown.pid";
 /// Debian's path; upstream uses `/etc/nologin`.
@@ -304,109 +308,6 @@ fn warning_text(message: &str, state: &str, minutes: i64) -> String {
     text
 }
 
-/// `ctime(3)` without the newline.
-fn ctime(at: SystemTime) -> String {
-    let secs = at
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    match Local.timestamp_opt(i64::try_from(secs).unwrap_or(0), 0) {
-        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
-            t.format("%a %b %e %H:%M:%S %Y").to_string()
-        }
-        chrono::LocalResult::None => String::from(" "),
-    }
-}
-
-/// Who is sending: the user name of the real uid, `root`, or `uid N`.
-fn sender_name() -> String {
-    let uid = getuid();
-    match User::from_uid(uid) {
-        Ok(Some(user)) => user.name.chars().take(31).collect(),
-        _ if uid.is_root() => "root".into(),
-        _ => format!("uid {uid}"),
-    }
-}
-
-/// `(tty) ` for the terminal on stdin, or nothing.
-fn sender_tty() -> String {
-    match nix::unistd::ttyname(io::stdin()) {
-        Ok(path) => {
-            let path = path.to_string_lossy().into_owned();
-            let tty = path.strip_prefix("/dev/").unwrap_or(&path);
-            let tty = tty.strip_prefix('/').unwrap_or(tty);
-            format!("({}) ", tty.chars().take(32).collect::<String>())
-        }
-        Err(_) => String::new(),
-    }
-}
-
-/// Control characters other than tab, CR and LF shown as `^X`, as wall does.
-fn escape_for_terminal(text: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
-    for &b in text.as_bytes() {
-        if b"\t\r\n".contains(&b) || (32..=127).contains(&b) || b >= 160 {
-            out.push(b);
-        } else {
-            out.extend_from_slice(&[b'^', (b & 0x1f) + b'A' - 1]);
-        }
-    }
-    out
-}
-
-/// The terminal device of a utmp line, unless it tries to leave `/dev`.
-fn terminal_path(line: &str) -> Option<String> {
-    let path = if line.starts_with("/dev/") {
-        line.to_string()
-    } else {
-        format!("/dev/{line}")
-    };
-    (!path.contains("/../")).then_some(path)
-}
-
-/// Writes `text` to the terminal of every logged-in user (USER_PROCESS
-/// records of utmp), as sysvinit's `wall()`. Opens are non-blocking, so a
-/// stuck terminal cannot stop the shutdown.
-fn wall(text: &str) {
-    let hostname = gethostname()
-        .map(|h| h.to_string_lossy().into_owned())
-        .unwrap_or_else(|_| "[unknown]".into());
-    let header = format!(
-        "\r\nBroadcast message from {}@{} {}({}):\r\n\r\n",
-        sender_name(),
-        hostname,
-        sender_tty(),
-        ctime(SystemTime::now())
-    );
-    let body = escape_for_terminal(text);
-    let records = Record::read_all(Path::new(utmp::UTMP_PATH)).unwrap_or_default();
-    for record in records
-        .iter()
-        .filter(|r| r.ut_type == USER_PROCESS && !r.user.is_empty())
-    {
-        let Some(path) = terminal_path(&record.line) else {
-            continue;
-        };
-        let is_char_device = fs::metadata(&path)
-            .map(|m| m.file_type().is_char_device())
-            .unwrap_or(false);
-        if !is_char_device {
-            continue;
-        }
-        let Ok(mut tty) = OpenOptions::new()
-            .write(true)
-            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-            .open(&path)
-        else {
-            continue;
-        };
-        if isatty(std::os::fd::AsRawFd::as_raw_fd(&tty)).unwrap_or(false) {
-            let _ = tty.write_all(header.as_bytes());
-            let _ = tty.write_all(&body);
-        }
-    }
-}
-
 /// `init_setenv`: sets (`Some`) or unsets `INIT_HALT` in init, reporting a
 /// failure but carrying on, as sysvinit does.
 fn set_init_halt(value: Option<&str>) {
@@ -579,6 +480,23 @@ fn run(args: &[String]) -> Result<std::convert::Infallible, Exit> {
     }
     let argv0 = args.first().map(String::as_str).unwrap_or("shutdown");
     let o = parse_options(argv0, args.get(1..).unwrap_or_default())?;
+    log::debug!(
+        "asked for runlevel {} ({}), INIT_HALT {}, time {}{}{}",
+        o.level,
+        new_state(o.level),
+        o.halt_type.unwrap_or("unset"),
+        time_operand(&o).as_deref().unwrap_or("not given"),
+        if o.warn_only {
+            ", warnings only (-k)"
+        } else {
+            ""
+        },
+        if o.without_init {
+            ", without init (-n)"
+        } else {
+            ""
+        }
+    );
 
     if o.use_allow_file && authorized_user_present() == Some(false) {
         if let Ok(mut console) = OpenOptions::new().write(true).open(CONSOLE) {
@@ -647,8 +565,15 @@ fn run(args: &[String]) -> Result<std::convert::Infallible, Exit> {
     let now = Local::now();
     let now_minutes = i64::from(now.hour()) * 60 + i64::from(now.minute());
     let Some(mut minutes) = minutes_until(&when, now_minutes) else {
+        log::debug!("time {when:?} is not now, +M, M, +H:MM or HH:MM");
         return Err(usage());
     };
+    log::debug!(
+        "time {when} read at {:02}:{:02}: going down in {minutes} minute{}",
+        now.hour(),
+        now.minute(),
+        if minutes == 1 { "" } else { "s" }
+    );
 
     if minutes > 0 {
         // A time too far away for the clock is as bad as an unparsable one.
@@ -720,8 +645,9 @@ fn go_down(
     syslog(&tag, Facility::User, Severity::Notice, what);
 
     if o.without_init {
+        log::debug!("-n: going down without init");
         signals.release();
-        return Err(Exit(crate::cmd::halt::fast_down(
+        return Err(Exit(crate::teardown::fast_down(
             o.level == '0',
             o.sleep_time.as_deref(),
         )));
@@ -738,6 +664,15 @@ fn go_down(
     sync();
     set_init_halt(o.halt_type);
     signals.release();
+    log::debug!(
+        "setting INIT_HALT={} in init, then running {INIT}{} {}",
+        o.halt_type.unwrap_or("(unset)"),
+        o.sleep_time
+            .as_deref()
+            .map(|t| format!(" -t {t}"))
+            .unwrap_or_default(),
+        o.level
+    );
     let _ = init.exec();
 
     eprint!("\rshutdown: cannot execute {INIT}\r\n");
@@ -746,26 +681,6 @@ fn go_down(
     set_init_halt(None);
     syslog(&tag, Facility::User, Severity::Notice, "shutdown failed");
     Err(Exit(1))
-}
-
-/// Runs a helper of `shutdown -n` with the clean environment sysvinit uses;
-/// its stderr is dropped when `quiet`.
-pub(crate) fn run_helper(quiet: bool, program: &str, args: &[&str]) {
-    let mut cmd = Command::new(program);
-    cmd.args(args).current_dir("/").env_clear().envs([
-        ("HOME", "/"),
-        ("PATH", "/sbin:/usr/sbin:/bin:/usr/bin"),
-        ("TERM", "dumb"),
-        ("SHELL", "/bin/sh"),
-    ]);
-    if quiet {
-        cmd.stderr(Stdio::null());
-    }
-    match cmd.status() {
-        Ok(_) => {}
-        Err(e) if !quiet => eprintln!("{program}: {e}"),
-        Err(_) => {}
-    }
 }
 
 #[cfg(test)]
@@ -887,22 +802,5 @@ mod tests {
             "\rThe system is going DOWN to maintenance mode in 5 minutes!\r\n"
         );
         assert_eq!(new_state('s'), "to runlevel s");
-    }
-
-    #[test]
-    fn terminal_text_and_paths() {
-        assert_eq!(escape_for_terminal("a\tb\r\n\x07é"), b"a\tb\r\n^G\xc3\xa9");
-        assert_eq!(terminal_path("pts/3").as_deref(), Some("/dev/pts/3"));
-        assert_eq!(terminal_path("/dev/tty1").as_deref(), Some("/dev/tty1"));
-        assert_eq!(terminal_path("../../etc/passwd/../x"), None);
-        assert_eq!(terminal_path("pts/../../etc"), None);
-    }
-
-    #[test]
-    fn ctime_shape() {
-        let text = ctime(UNIX_EPOCH + Duration::from_secs(86_400 * 3));
-        // "Sun Jan  4 00:00:00 1970" in UTC; the zone may shift the day.
-        assert_eq!(text.len(), 24, "{text}");
-        assert!(text.ends_with("1970"), "{text}");
     }
 }

@@ -24,8 +24,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::rc::graph::{self, Direction, Graph, GraphError, Script};
-use crate::rc::insserv_conf::Facilities;
+use super::graph::{self, Direction, Graph, GraphError, Script};
+use super::insserv_conf::Facilities;
 
 /// The link directories, in insserv's order: `rc0.d` … `rc6.d`, `rcS.d`.
 pub const LEVELS: [char; 8] = ['0', '1', '2', '3', '4', '5', '6', 'S'];
@@ -183,6 +183,16 @@ pub fn resequence(
             lv.start = header_levels(&h.default_start);
             lv.stop = header_levels(&h.default_stop);
         }
+        log::debug!(
+            "{name}: start levels {}, stop levels {} ({})",
+            levels_text(&lv.start),
+            levels_text(&lv.stop),
+            match (enabled.contains(name), script.header.is_some()) {
+                (true, _) => "from its links",
+                (false, true) => "from Default-Start and Default-Stop",
+                (false, false) => "no LSB header: its links stay as they are",
+            }
+        );
         levels.insert(name, lv);
     }
 
@@ -226,6 +236,12 @@ pub fn resequence(
                 result.remove(old);
             }
             if !removing && (!existing.is_empty() || this) {
+                log::debug!(
+                    "rc{level}.d/{}: {} level {level} of {name}{}",
+                    wanted.file_name(),
+                    if kind == 'K' { "stop" } else { "start" },
+                    if this { "" } else { ", renumbered" }
+                );
                 result.insert(wanted);
             }
         }
@@ -363,7 +379,36 @@ fn numbers(
     if depth.iter().any(|d| *d > MAX_NUMBER) {
         return Err(Refusal::TooDeep);
     }
+    if log::log_enabled!(log::Level::Debug) {
+        log_numbers(&graph, &node_levels, &depth);
+    }
     Ok(graph.names().iter().cloned().zip(depth).collect())
+}
+
+/// Says for each script where its number comes from: the scripts before it
+/// (sharing a level) in the dependency graph of the LSB headers.
+fn log_numbers(graph: &Graph, levels: &[BTreeSet<char>], depth: &[u32]) {
+    let what = match graph.direction() {
+        Direction::Start => "start",
+        Direction::Stop => "stop",
+    };
+    for (i, name) in graph.names().iter().enumerate() {
+        let before: Vec<&str> = graph
+            .predecessors(i)
+            .iter()
+            .filter(|&&p| matches!((levels.get(p), levels.get(i)), (Some(a), Some(b)) if !a.is_disjoint(b)))
+            .filter_map(|&p| graph.names().get(p).map(String::as_str))
+            .collect();
+        let number = depth.get(i).copied().unwrap_or(0);
+        if before.is_empty() {
+            log::debug!("{name}: {what} number {number:02}, nothing before it in its levels");
+        } else {
+            log::debug!(
+                "{name}: {what} number {number:02}, after {}",
+                before.join(" ")
+            );
+        }
+    }
 }
 
 /// Longest-path depths where an edge counts only between scripts that share a
@@ -374,8 +419,8 @@ fn level_depths(graph: &Graph, levels: &[BTreeSet<char>], min_depth: &[u32]) -> 
 
 #[cfg(test)]
 mod tests {
+    use super::graph::tests::insserv_example;
     use super::*;
-    use crate::rc::graph::tests::insserv_example;
 
     fn hdr(name: &str, fields: &str) -> Script {
         let mut text = format!("#!/bin/sh\n### BEGIN INIT INFO\n# Provides: {name}\n");
