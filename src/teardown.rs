@@ -159,18 +159,14 @@ enum Scope {
     Container,
 }
 
-/// `NSpid:` in `/proc/self/status` lists one PID per nested namespace.
+/// A container when `/proc` says so, and also when there is no `/proc` to
+/// ask: then there is no mount table or swap list to act on either, and
+/// doing less can never touch the host's swap or superblocks.
 fn scope() -> Scope {
-    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let nested = status
-        .lines()
-        .find_map(|l| l.strip_prefix("NSpid:"))
-        .map(|pids| pids.split_whitespace().count() > 1)
-        .unwrap_or(false);
-    if nested {
-        Scope::Container
-    } else {
+    if crate::container::in_child_pid_namespace() == Some(false) {
         Scope::Machine
+    } else {
+        Scope::Container
     }
 }
 
