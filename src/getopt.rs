@@ -1,5 +1,6 @@
-//! `getopt(3)` for the classic commands, whose usage messages and exit codes
-//! must match sysvinit's to the letter (clap's would not).
+//! `getopt(3)` and `getopt_long(3)` for every command: the classic ones,
+//! whose usage messages and exit codes must match sysvinit's to the letter
+//! (clap's would not), and vinit's own (`rc`, `vinit SUBCOMMAND`).
 //!
 //! Options are single letters; `spec` lists them, a letter followed by `:`
 //! takes an argument (`-t 5` or `-t5`). `--` ends the options. Two modes, as
@@ -8,6 +9,10 @@
 //!   not an option (`shutdown`, `halt`);
 //! * [`Mode::Gnu`] (glibc's default): options may follow operands, which are
 //!   collected in order (`telinit 3 -t 5`).
+//!
+//! [`parse_long`] adds GNU long options ([`LongOpt`]): `--name`, and for one
+//! that takes a value `--name=VALUE` or `--name VALUE`. Without long options,
+//! `--name` is read as letters, as sysvinit's getopt strings read it.
 
 /// Where parsing stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +31,31 @@ pub enum Opt {
     Unknown(char),
     /// An option that needs an argument but was last on the line.
     MissingArgument(char),
+    /// A long option with no letter, with its value if it takes one.
+    Long(&'static str, Option<String>),
+    /// A long option that is not known, lacks its value or has one it does
+    /// not take.
+    BadLong(LongError),
+}
+
+/// A GNU long option. One with a `letter` is reported as that letter's
+/// [`Opt::Flag`], so `-j 3` and `--jobs=3` read the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LongOpt {
+    pub name: &'static str,
+    pub takes_value: bool,
+    pub letter: Option<char>,
+}
+
+/// What is wrong with a long option.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LongError {
+    /// `--NAME`, not among the long options.
+    Unknown(String),
+    /// `--NAME` takes a value and was last on the line.
+    MissingValue(&'static str),
+    /// `--NAME=VALUE` for an option that takes none.
+    UnexpectedValue(&'static str),
 }
 
 /// Parsed options in order, and the operands after them.
@@ -38,7 +68,12 @@ pub struct Parsed {
 impl Parsed {
     /// True if any option was unknown or lacked its argument.
     pub fn has_errors(&self) -> bool {
-        self.opts.iter().any(|o| !matches!(o, Opt::Flag(..)))
+        self.opts.iter().any(|o| {
+            matches!(
+                o,
+                Opt::Unknown(_) | Opt::MissingArgument(_) | Opt::BadLong(_)
+            )
+        })
     }
 }
 
@@ -52,6 +87,11 @@ pub fn parse(args: &[String], spec: &str) -> Parsed {
 /// option is returned in order, errors included: a caller that stops at the
 /// first error sees what glibc's getopt loop would.
 pub fn parse_in(mode: Mode, args: &[String], spec: &str) -> Parsed {
+    parse_long(mode, args, spec, &[])
+}
+
+/// [`parse_in`] with GNU long options as well.
+pub fn parse_long(mode: Mode, args: &[String], spec: &str, longs: &[LongOpt]) -> Parsed {
     let takes_arg = |c: char| -> Option<bool> {
         let i = spec.find(c)?;
         Some(spec[i + c.len_utf8()..].starts_with(':'))
@@ -61,6 +101,10 @@ pub fn parse_in(mode: Mode, args: &[String], spec: &str) -> Parsed {
     while let Some(word) = words.next() {
         if word == "--" {
             break;
+        }
+        if let Some(long) = word.strip_prefix("--").filter(|_| !longs.is_empty()) {
+            parsed.opts.push(long_option(long, longs, &mut words));
+            continue;
         }
         let Some(letters) = word.strip_prefix('-').filter(|l| !l.is_empty()) else {
             parsed.operands.push(word.clone());
@@ -91,6 +135,35 @@ pub fn parse_in(mode: Mode, args: &[String], spec: &str) -> Parsed {
     }
     parsed.operands.extend(words.cloned());
     parsed
+}
+
+/// One long option, `NAME` or `NAME=VALUE` after the `--`; a value it needs
+/// and lacks is the next word.
+fn long_option<'a>(
+    word: &str,
+    longs: &[LongOpt],
+    words: &mut impl Iterator<Item = &'a String>,
+) -> Opt {
+    let (name, attached) = match word.split_once('=') {
+        Some((name, value)) => (name, Some(value.to_string())),
+        None => (word, None),
+    };
+    let Some(long) = longs.iter().find(|l| l.name == name) else {
+        return Opt::BadLong(LongError::Unknown(name.to_string()));
+    };
+    let value = match (long.takes_value, attached) {
+        (true, Some(value)) => Some(value),
+        (true, None) => match words.next() {
+            Some(value) => Some(value.clone()),
+            None => return Opt::BadLong(LongError::MissingValue(long.name)),
+        },
+        (false, Some(_)) => return Opt::BadLong(LongError::UnexpectedValue(long.name)),
+        (false, None) => None,
+    };
+    match long.letter {
+        Some(letter) => Opt::Flag(letter, value),
+        None => Opt::Long(long.name, value),
+    }
 }
 
 #[cfg(test)]
@@ -154,5 +227,61 @@ mod tests {
         let p = parse(&args("3 --version -t"), "t:");
         assert!(p.opts.is_empty());
         assert_eq!(p.operands, args("3 --version -t"));
+    }
+
+    const LONGS: &[LongOpt] = &[
+        LongOpt {
+            name: "jobs",
+            takes_value: true,
+            letter: Some('j'),
+        },
+        LongOpt {
+            name: "root",
+            takes_value: true,
+            letter: None,
+        },
+        LongOpt {
+            name: "json",
+            takes_value: false,
+            letter: None,
+        },
+    ];
+
+    #[test]
+    fn long_options_with_and_without_letters() {
+        let p = parse_long(
+            Mode::Gnu,
+            &args("2 --jobs=3 --root /x -j4 --json"),
+            "j:",
+            LONGS,
+        );
+        assert_eq!(
+            p.opts,
+            vec![
+                Opt::Flag('j', Some("3".into())),
+                Opt::Long("root", Some("/x".into())),
+                Opt::Flag('j', Some("4".into())),
+                Opt::Long("json", None),
+            ]
+        );
+        assert_eq!(p.operands, args("2"));
+        // `--root=` gives an empty value; after `--` nothing is an option.
+        let p = parse_long(Mode::Gnu, &args("--root= -- --json"), "", LONGS);
+        assert_eq!(p.opts, vec![Opt::Long("root", Some(String::new()))]);
+        assert_eq!(p.operands, args("--json"));
+    }
+
+    #[test]
+    fn long_option_errors() {
+        let p = parse_long(Mode::Gnu, &args("--nope --json=1 --root"), "", LONGS);
+        assert_eq!(
+            p.opts,
+            vec![
+                Opt::BadLong(LongError::Unknown("nope".into())),
+                Opt::BadLong(LongError::UnexpectedValue("json")),
+                Opt::BadLong(LongError::MissingValue("root")),
+            ]
+        );
+        assert!(p.has_errors());
     }
 }

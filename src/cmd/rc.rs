@@ -9,6 +9,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::getopt::{self, LongError, LongOpt, Mode, Opt};
 use crate::rc::{self, Config};
 
 const USAGE: &str = "Usage: rc [-j jobs] [-t seconds] [--root dir] <runlevel>";
@@ -22,31 +23,56 @@ struct Options {
     level: Option<String>,
 }
 
+const LONG_OPTIONS: &[LongOpt] = &[
+    LongOpt {
+        name: "jobs",
+        takes_value: true,
+        letter: Some('j'),
+    },
+    LongOpt {
+        name: "timeout",
+        takes_value: true,
+        letter: Some('t'),
+    },
+    LongOpt {
+        name: "root",
+        takes_value: true,
+        letter: None,
+    },
+];
+
 fn parse(args: &[String]) -> Result<Options, String> {
+    let parsed = getopt::parse_long(Mode::Gnu, args, "j:t:", LONG_OPTIONS);
     let mut o = Options::default();
-    let mut words = args.iter();
-    while let Some(word) = words.next() {
-        let mut value_of = |name: &str| -> Result<String, String> {
-            words
-                .next()
-                .cloned()
-                .ok_or_else(|| format!("option {name} needs an argument"))
-        };
-        match word.as_str() {
-            "-j" | "--jobs" => o.jobs = Some(value_of(word)?),
-            "-t" | "--timeout" => o.timeout = Some(value_of(word)?),
-            "--root" => o.root = Some(value_of(word)?),
-            w if w.starts_with("--jobs=") => o.jobs = w.get(7..).map(String::from),
-            w if w.starts_with("--timeout=") => o.timeout = w.get(10..).map(String::from),
-            w if w.starts_with("--root=") => o.root = w.get(7..).map(String::from),
-            w if w.starts_with("-j") && w.len() > 2 => o.jobs = w.get(2..).map(String::from),
-            w if w.starts_with("-t") && w.len() > 2 => o.timeout = w.get(2..).map(String::from),
-            w if w.starts_with('-') && w.len() > 1 => return Err(format!("unknown option {w}")),
-            w if o.level.is_none() => o.level = Some(w.to_string()),
-            w => return Err(format!("unexpected argument {w}")),
+    for opt in parsed.opts {
+        match opt {
+            Opt::Flag('j', value) => o.jobs = value,
+            Opt::Flag('t', value) => o.timeout = value,
+            Opt::Long("root", value) => o.root = value,
+            Opt::Flag(letter, _) | Opt::Unknown(letter) => {
+                return Err(format!("unknown option -{letter}"));
+            }
+            Opt::MissingArgument(letter) => {
+                return Err(format!("option -{letter} needs an argument"));
+            }
+            Opt::Long(name, _) => return Err(format!("unknown option --{name}")),
+            Opt::BadLong(LongError::UnexpectedValue(name)) => {
+                return Err(format!("option --{name} takes no value"));
+            }
+            Opt::BadLong(LongError::MissingValue(name)) => {
+                return Err(format!("option --{name} needs an argument"));
+            }
+            Opt::BadLong(LongError::Unknown(name)) => {
+                return Err(format!("unknown option --{name}"));
+            }
         }
     }
-    Ok(o)
+    let mut operands = parsed.operands.into_iter();
+    o.level = operands.next();
+    match operands.next() {
+        Some(extra) => Err(format!("unexpected argument {extra}")),
+        None => Ok(o),
+    }
 }
 
 const HELP: &str = "\

@@ -370,6 +370,8 @@ fn parse(args: &[String]) -> Result<Request, BadArgs> {
                     "{argv0}: option requires an argument -- '{letter}'"
                 ))));
             }
+            // telinit has no long options.
+            Opt::Long(..) | Opt::BadLong(_) => {}
         }
     }
     let operands: Vec<&str> = parsed.operands.iter().map(String::as_str).collect();

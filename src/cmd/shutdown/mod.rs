@@ -139,6 +139,8 @@ fn parse_options(argv0: &str, args: &[String]) -> Result<Options, Exit> {
                 eprintln!("{argv0}: option requires an argument -- '{c}'");
                 return Err(usage());
             }
+            // shutdown has no long options.
+            Opt::Long(..) | Opt::BadLong(_) => {}
         }
     }
     if o.halt_type.is_some() && o.level != '0' {

@@ -1,6 +1,7 @@
 //! `vinit blame [--level L] [--json]`: the scripts of the boot and of each
 //! later level change, slowest first, the critical path marked.
 
+use crate::getopt::LongOpt;
 use std::path::Path;
 
 use serde_json::{Value, json};
@@ -29,17 +30,33 @@ pub const JSON_SCHEMA: &str = "vinit-blame/1";
 pub fn main(args: &[String]) -> i32 {
     let mut level: Option<String> = None;
     let mut json_output = false;
-    match parse_options(args, USAGE, &["level"], |name, value| match name {
-        "level" => {
-            level = value.map(|v| v.to_ascii_uppercase());
-            Ok(())
-        }
-        "json" => {
-            json_output = true;
-            Ok(())
-        }
-        _ => Err(format!("unknown option '--{name}'")),
-    }) {
+    match parse_options(
+        args,
+        USAGE,
+        &[
+            LongOpt {
+                name: "level",
+                takes_value: true,
+                letter: None,
+            },
+            LongOpt {
+                name: "json",
+                takes_value: false,
+                letter: None,
+            },
+        ],
+        |name, value| match name {
+            "level" => {
+                level = value.map(|v| v.to_ascii_uppercase());
+                Ok(())
+            }
+            "json" => {
+                json_output = true;
+                Ok(())
+            }
+            _ => Err(format!("unknown option '--{name}'")),
+        },
+    ) {
         Parsed::Exit(code) => return code,
         Parsed::Run(()) => {}
     }

@@ -4,6 +4,7 @@
 //! needs under the root and returns its problems; adding a check is adding
 //! a pass to [`PASSES`].
 
+use crate::getopt::LongOpt;
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -391,13 +392,22 @@ pub fn run_passes(root: &Path) -> Vec<(&'static str, Vec<Problem>)> {
 
 pub fn main(args: &[String]) -> i32 {
     let mut root = PathBuf::from("/");
-    match parse_options(args, USAGE, &["root"], |name, value| match name {
-        "root" => {
-            root = PathBuf::from(value.unwrap_or("/"));
-            Ok(())
-        }
-        _ => Err(format!("unknown option '--{name}'")),
-    }) {
+    match parse_options(
+        args,
+        USAGE,
+        &[LongOpt {
+            name: "root",
+            takes_value: true,
+            letter: None,
+        }],
+        |name, value| match name {
+            "root" => {
+                root = PathBuf::from(value.unwrap_or("/"));
+                Ok(())
+            }
+            _ => Err(format!("unknown option '--{name}'")),
+        },
+    ) {
         Parsed::Exit(code) => return code,
         Parsed::Run(()) => {}
     }

@@ -15,6 +15,7 @@ pub mod plot;
 pub mod status;
 pub mod table;
 
+use crate::getopt::{self, LongError, LongOpt, Mode, Opt};
 use std::io::IsTerminal;
 
 /// A `vinit` subcommand.
@@ -119,14 +120,14 @@ pub enum Parsed<T> {
     Exit(i32),
 }
 
-/// Parses `--name`, `--name VALUE` and `--name=VALUE` options, with
-/// `--help` printing `usage`. `takes_value` lists the options that take a
-/// value; `on_option` gets each one (`None` value for flags) and says
-/// whether it was known.
+/// Parses a subcommand's long `options` (`--name`, `--name VALUE`,
+/// `--name=VALUE`) with the shared getopt, `--help`/`-h` printing `usage`.
+/// `on_option` gets each option in order (`None` value for flags) and may
+/// refuse a value.
 pub fn parse_options(
     args: &[String],
     usage: &str,
-    takes_value: &[&str],
+    options: &[LongOpt],
     mut on_option: impl FnMut(&str, Option<&str>) -> Result<(), String>,
 ) -> Parsed<()> {
     let command = args.first().map(String::as_str).unwrap_or("vinit");
@@ -135,34 +136,39 @@ pub fn parse_options(
         eprint!("{usage}");
         Parsed::Exit(2)
     };
-    let mut words = args.iter().skip(1);
-    while let Some(word) = words.next() {
-        if word == "--help" || word == "-h" {
-            print!("{usage}");
-            return Parsed::Exit(0);
-        }
-        let Some(option) = word.strip_prefix("--") else {
-            return fail(format!("unexpected argument '{word}'"));
-        };
-        let (name, attached) = match option.split_once('=') {
-            Some((name, value)) => (name, Some(value)),
-            None => (option, None),
-        };
-        let value = if takes_value.contains(&name) {
-            match attached.or_else(|| words.next().map(String::as_str)) {
-                Some(value) => Some(value),
-                None => return fail(format!("option '--{name}' needs a value")),
+    let mut longs = options.to_vec();
+    longs.push(LongOpt {
+        name: "help",
+        takes_value: false,
+        letter: Some('h'),
+    });
+    let parsed = getopt::parse_long(Mode::Gnu, args.get(1..).unwrap_or_default(), "h", &longs);
+    for opt in parsed.opts {
+        let refused = match opt {
+            Opt::Flag('h', _) => {
+                print!("{usage}");
+                return Parsed::Exit(0);
             }
-        } else if attached.is_some() {
-            return fail(format!("option '--{name}' takes no value"));
-        } else {
-            None
+            Opt::Long(name, value) => on_option(name, value.as_deref()).err(),
+            Opt::Flag(letter, _) | Opt::Unknown(letter) | Opt::MissingArgument(letter) => {
+                Some(format!("unknown option '-{letter}'"))
+            }
+            Opt::BadLong(LongError::Unknown(name)) => Some(format!("unknown option '--{name}'")),
+            Opt::BadLong(LongError::MissingValue(name)) => {
+                Some(format!("option '--{name}' needs a value"))
+            }
+            Opt::BadLong(LongError::UnexpectedValue(name)) => {
+                Some(format!("option '--{name}' takes no value"))
+            }
         };
-        if let Err(message) = on_option(name, value) {
+        if let Some(message) = refused {
             return fail(message);
         }
     }
-    Parsed::Run(())
+    match parsed.operands.first() {
+        Some(word) => fail(format!("unexpected argument '{word}'")),
+        None => Parsed::Run(()),
+    }
 }
 
 /// Colour only on a terminal, and never when `NO_COLOR` is set to

@@ -3,6 +3,7 @@
 //! path. [`svg`] is pure; [`Geometry`] says where each bar is (the
 //! rendering test samples those places).
 
+use crate::getopt::LongOpt;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -47,7 +48,18 @@ pub fn main(args: &[String]) -> i32 {
     match super::parse_options(
         args,
         USAGE,
-        &["level", "record"],
+        &[
+            LongOpt {
+                name: "level",
+                takes_value: true,
+                letter: None,
+            },
+            LongOpt {
+                name: "record",
+                takes_value: true,
+                letter: None,
+            },
+        ],
         |name, value| match name {
             "level" => {
                 level = value.map(|v| v.to_ascii_uppercase());

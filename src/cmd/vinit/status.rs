@@ -5,6 +5,7 @@
 //! records). Gathering ([`gather`]) is apart from rendering ([`render`],
 //! [`to_json`]), which are pure.
 
+use crate::getopt::LongOpt;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, Local, TimeZone};
@@ -267,13 +268,22 @@ pub fn gather() -> Result<Report, Unavailable> {
 
 pub fn main(args: &[String]) -> i32 {
     let mut json_output = false;
-    match parse_options(args, USAGE, &[], |name, _| match name {
-        "json" => {
-            json_output = true;
-            Ok(())
-        }
-        _ => Err(format!("unknown option '--{name}'")),
-    }) {
+    match parse_options(
+        args,
+        USAGE,
+        &[LongOpt {
+            name: "json",
+            takes_value: false,
+            letter: None,
+        }],
+        |name, _| match name {
+            "json" => {
+                json_output = true;
+                Ok(())
+            }
+            _ => Err(format!("unknown option '--{name}'")),
+        },
+    ) {
         Parsed::Exit(code) => return code,
         Parsed::Run(()) => {}
     }
