@@ -11,7 +11,7 @@ const INITIAL_PID_NAMESPACE_INODE: u64 = 0xEFFF_FFFC;
 /// than the host's, `None` when `/proc` is not there to ask. (`NSpid:` in
 /// `/proc/self/status` cannot tell: a container's own `/proc` lists only
 /// the levels it can see, so it shows one PID there too.)
-pub fn in_child_pid_namespace() -> Option<bool> {
+pub(crate) fn in_child_pid_namespace() -> Option<bool> {
     let link = std::fs::read_link("/proc/self/ns/pid").ok()?;
     pid_namespace_inode(&link.to_string_lossy()).map(|inode| inode != INITIAL_PID_NAMESPACE_INODE)
 }

@@ -16,7 +16,7 @@
 
 /// Where parsing stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// At the first operand: it and every word after it are operands.
     Posix,
     /// Only at `--`: operands and options may come in any order.
@@ -24,7 +24,7 @@ pub enum Mode {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Opt {
+pub(crate) enum Opt {
     /// A flag, or an option with its argument.
     Flag(char, Option<String>),
     /// A letter not in `spec`.
@@ -41,7 +41,7 @@ pub enum Opt {
 /// A GNU long option. One with a `letter` is reported as that letter's
 /// [`Opt::Flag`], so `-j 3` and `--jobs=3` read the same.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LongOpt {
+pub(crate) struct LongOpt {
     pub name: &'static str,
     pub takes_value: bool,
     pub letter: Option<char>,
@@ -49,7 +49,7 @@ pub struct LongOpt {
 
 /// What is wrong with a long option.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LongError {
+pub(crate) enum LongError {
     /// `--NAME`, not among the long options.
     Unknown(String),
     /// `--NAME` takes a value and was last on the line.
@@ -60,38 +60,26 @@ pub enum LongError {
 
 /// Parsed options in order, and the operands after them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Parsed {
+pub(crate) struct Parsed {
     pub opts: Vec<Opt>,
     pub operands: Vec<String>,
 }
 
-impl Parsed {
-    /// True if any option was unknown or lacked its argument.
-    pub fn has_errors(&self) -> bool {
-        self.opts.iter().any(|o| {
-            matches!(
-                o,
-                Opt::Unknown(_) | Opt::MissingArgument(_) | Opt::BadLong(_)
-            )
-        })
-    }
-}
-
 /// Parses `args` (without `argv[0]`) against `spec`, e.g. `"t:e:"`, in
 /// POSIX mode.
-pub fn parse(args: &[String], spec: &str) -> Parsed {
+pub(crate) fn parse(args: &[String], spec: &str) -> Parsed {
     parse_in(Mode::Posix, args, spec)
 }
 
 /// Parses `args` (without `argv[0]`) against `spec` in `mode`. Every
 /// option is returned in order, errors included: a caller that stops at the
 /// first error sees what glibc's getopt loop would.
-pub fn parse_in(mode: Mode, args: &[String], spec: &str) -> Parsed {
+pub(crate) fn parse_in(mode: Mode, args: &[String], spec: &str) -> Parsed {
     parse_long(mode, args, spec, &[])
 }
 
 /// [`parse_in`] with GNU long options as well.
-pub fn parse_long(mode: Mode, args: &[String], spec: &str, longs: &[LongOpt]) -> Parsed {
+pub(crate) fn parse_long(mode: Mode, args: &[String], spec: &str, longs: &[LongOpt]) -> Parsed {
     let takes_arg = |c: char| -> Option<bool> {
         let i = spec.find(c)?;
         Some(spec[i + c.len_utf8()..].starts_with(':'))
@@ -187,14 +175,12 @@ mod tests {
             ]
         );
         assert_eq!(p.operands, args("now msg -x"));
-        assert!(!p.has_errors());
     }
 
     #[test]
     fn unknown_and_missing_argument() {
         let p = parse(&args("-z -t"), "t:");
         assert_eq!(p.opts, vec![Opt::Unknown('z'), Opt::MissingArgument('t')]);
-        assert!(p.has_errors());
     }
 
     #[test]
@@ -282,6 +268,5 @@ mod tests {
                 Opt::BadLong(LongError::MissingValue("root")),
             ]
         );
-        assert!(p.has_errors());
     }
 }

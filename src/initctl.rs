@@ -31,30 +31,28 @@ use std::time::{Duration, Instant};
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
-pub const MAGIC: u32 = 0x0309_1969;
+pub(crate) const MAGIC: u32 = 0x0309_1969;
 pub const REQUEST_LEN: usize = 384;
-pub const DATA_LEN: usize = 368;
+pub(crate) const DATA_LEN: usize = 368;
 
 pub const CMD_START: i32 = 0;
 pub const CMD_RUNLVL: i32 = 1;
 pub const CMD_POWERFAIL: i32 = 2;
 pub const CMD_POWERFAILNOW: i32 = 3;
 pub const CMD_POWEROK: i32 = 4;
-pub const CMD_BSD: i32 = 5;
-pub const CMD_SETENV: i32 = 6;
-pub const CMD_UNSETENV: i32 = 7;
+pub(crate) const CMD_SETENV: i32 = 6;
 /// Test builds only (`--features fault-injection`): makes init's main loop
 /// panic, to test its recovery. Any other build answers `got unimplemented
 /// initrequest.`
 #[cfg(feature = "fault-injection")]
-pub const CMD_FAULT: i32 = 0x4641_554c;
+pub(crate) const CMD_FAULT: i32 = 0x4641_554c;
 
 /// The FIFO init reads and telinit writes.
-pub const FIFO_PATH: &str = "/run/initctl";
+pub(crate) const FIFO_PATH: &str = "/run/initctl";
 /// telinit's `sleeptime` when no `-t` is given.
-pub const DEFAULT_SLEEPTIME: i32 = 3;
+pub(crate) const DEFAULT_SLEEPTIME: i32 = 3;
 /// How long telinit waits for the FIFO to accept a request (its `alarm(3)`).
-pub const SEND_TIMEOUT: Duration = Duration::from_secs(3);
+pub(crate) const SEND_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// One request, fields as on the wire (the magic is checked, not stored).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,7 +180,7 @@ impl Request {
     /// The 368-byte data area bounds what one request carries: at most 366
     /// bytes for one `NAME=VALUE` (telinit's own check), and
     /// [`crate::supervisor::MAX_EXTRA_VARS`] bounds how many init keeps.
-    pub fn env_changes(&self) -> Vec<EnvChange> {
+    pub(crate) fn env_changes(&self) -> Vec<EnvChange> {
         let mut changes = Vec::new();
         for piece in self.data.split_inclusive(|&b| b == 0) {
             // Only the last piece can lack its NUL; it is dropped.
@@ -226,14 +224,14 @@ impl Request {
 /// junk, and it is dropped at once rather than joined to the next write.
 /// Pure: no I/O; never panics, whatever the bytes.
 #[derive(Debug, Clone)]
-pub struct Framer {
+pub(crate) struct Framer {
     buffer: [u8; REQUEST_LEN],
     len: usize,
 }
 
 /// What one read gave: at most one request, and how much junk it dropped.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Framed {
+pub(crate) struct Framed {
     pub request: Option<Request>,
     /// Bytes dropped as junk (0: none).
     pub junk: usize,
@@ -246,7 +244,7 @@ impl Default for Framer {
 }
 
 impl Framer {
-    pub fn new() -> Framer {
+    pub(crate) fn new() -> Framer {
         Framer {
             buffer: [0; REQUEST_LEN],
             len: 0,
@@ -255,13 +253,13 @@ impl Framer {
 
     /// Where the next read must go: exactly the bytes that complete the
     /// current packet (never empty).
-    pub fn space(&mut self) -> &mut [u8] {
+    pub(crate) fn space(&mut self) -> &mut [u8] {
         self.buffer.get_mut(self.len..).unwrap_or_default()
     }
 
     /// `read` put `n` bytes into [`Framer::space`]. A short read (fewer than
     /// the space) means the pipe is empty now.
-    pub fn filled(&mut self, n: usize) -> Framed {
+    pub(crate) fn filled(&mut self, n: usize) -> Framed {
         let wanted = REQUEST_LEN - self.len;
         let n = n.min(wanted);
         self.len += n;
@@ -289,7 +287,7 @@ impl Framer {
 
     /// The pipe is empty (`EAGAIN`): a partial packet is junk. Returns how
     /// many bytes were dropped.
-    pub fn drained(&mut self) -> usize {
+    pub(crate) fn drained(&mut self) -> usize {
         std::mem::take(&mut self.len)
     }
 }

@@ -11,11 +11,11 @@
 use std::io::Write;
 
 /// The variable that selects what the tools log; `RUST_LOG` is the fallback.
-pub const ENV: &str = "VINIT_LOG";
+pub(crate) const ENV: &str = "VINIT_LOG";
 
 /// Sets up the logger of a command-line tool called `program`. Calling it
 /// twice is harmless: the second call is ignored.
-pub fn init_tool_logging(program: &str) {
+pub(crate) fn init_tool_logging(program: &str) {
     let spec = std::env::var(ENV)
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_default();

@@ -11,9 +11,9 @@ use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
 /// Where PID 1 keeps the file.
-pub const STATUS_PATH: &str = "/run/vinit/status";
+pub(crate) const STATUS_PATH: &str = "/run/vinit/status";
 /// The first line of the current format.
-pub const MAGIC: &str = "vinit-status 1";
+pub(crate) const MAGIC: &str = "vinit-status 1";
 
 /// What init's policy says about one entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -34,7 +34,7 @@ pub enum EntryState {
 }
 
 impl EntryState {
-    pub const ALL: [EntryState; 6] = [
+    pub(crate) const ALL: [EntryState; 6] = [
         EntryState::Running,
         EntryState::Waiting,
         EntryState::Done,
@@ -43,7 +43,7 @@ impl EntryState {
         EntryState::Off,
     ];
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             EntryState::Running => "running",
             EntryState::Waiting => "waiting",
@@ -54,7 +54,7 @@ impl EntryState {
         }
     }
 
-    pub fn from_name(name: &str) -> Option<EntryState> {
+    pub(crate) fn from_name(name: &str) -> Option<EntryState> {
         EntryState::ALL
             .into_iter()
             .find(|state| state.name() == name)
@@ -126,7 +126,7 @@ fn optional<T: fmt::Display>(value: Option<T>) -> String {
 }
 
 /// The file's text.
-pub fn encode(status: &InitStatus<'_>) -> String {
+pub(crate) fn encode(status: &InitStatus<'_>) -> String {
     let mut text = String::with_capacity(128 + status.entries.len() * 96);
     let _ = writeln!(text, "{MAGIC}");
     let _ = writeln!(text, "pid {}", status.pid);
@@ -290,7 +290,7 @@ fn decode_entry(fields: &str) -> Result<EntryStatus<'static>, String> {
 }
 
 /// `exit 0`, `exit 3`, `signal 9` (`signal 6, core dumped`) for a raw wait status.
-pub fn describe_wait_status(status: i32) -> String {
+pub(crate) fn describe_wait_status(status: i32) -> String {
     let signal = status & 0x7f;
     if signal == 0 {
         format!("exit {}", (status >> 8) & 0xff)
@@ -303,14 +303,14 @@ pub fn describe_wait_status(status: i32) -> String {
 
 /// A `/proc/PID/exe` link's target without the ` (deleted)` the kernel adds
 /// once the file was replaced (a package upgrade before `telinit u`).
-pub fn program_path(link: &std::path::Path) -> String {
+pub(crate) fn program_path(link: &std::path::Path) -> String {
     let text = link.to_string_lossy();
     text.strip_suffix(" (deleted)").unwrap_or(&text).to_string()
 }
 
 /// The start time in a `/proc/PID/stat` text. The command name (field 2)
 /// may hold spaces and parentheses, so fields are counted after its last `)`.
-pub fn start_ticks_of(stat: &str) -> Option<u64> {
+pub(crate) fn start_ticks_of(stat: &str) -> Option<u64> {
     let (_, after_name) = stat.rsplit_once(')')?;
     // Field 3 is the first after the name; field 22 is the 20th.
     after_name.split_whitespace().nth(19)?.parse().ok()

@@ -22,7 +22,7 @@ use crate::utmp::{self, write_shutdown_record};
 
 /// What `reboot(2)` is asked for in the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     Reboot,
     Halt,
     PowerOff,
@@ -30,7 +30,7 @@ pub enum Mode {
 
 /// sysvinit's final `reboot(2)` sequence. Returns (0) only if the kernel
 /// refused, after re-enabling init.
-pub fn reboot_system(mode: Mode) -> i32 {
+pub(crate) fn reboot_system(mode: Mode) -> i32 {
     log::debug!("reboot(2) for {mode:?}");
     if mode == Mode::Reboot {
         let _ = reboot(RebootMode::RB_AUTOBOOT);
@@ -52,7 +52,7 @@ pub fn reboot_system(mode: Mode) -> i32 {
 }
 
 /// `shutdown -n` (docs/compatibility.md §7.3): take the system down without init.
-pub fn fast_down(halt: bool, sleep_time: Option<&str>) -> i32 {
+pub(crate) fn fast_down(halt: bool, sleep_time: Option<&str>) -> i32 {
     // Don't keep files open on filesystems about to be unmounted.
     if let Ok(null) = fs::OpenOptions::new()
         .read(true)
@@ -336,7 +336,7 @@ fn wait_for_others(limit: Duration) -> bool {
 /// environment asked for `mode`: stops every other process, takes swap and
 /// the filesystems down and calls `reboot(2)`. Returns only if the kernel
 /// refused.
-pub fn final_teardown(mode: Mode) -> i32 {
+pub(crate) fn final_teardown(mode: Mode) -> i32 {
     let _ = chdir("/");
     let scope = scope();
     log::debug!(

@@ -37,10 +37,10 @@ use nix::unistd::{AccessFlags, access};
 
 use crate::sys::utmpx::{self, Fields};
 
-pub const UTMP_PATH: &str = "/var/run/utmp";
-pub const WTMP_PATH: &str = "/var/log/wtmp";
+pub(crate) const UTMP_PATH: &str = "/var/run/utmp";
+pub(crate) const WTMP_PATH: &str = "/var/log/wtmp";
 /// The current runlevel as one byte (docs/compatibility.md §5.4).
-pub const RUNLEVEL_PATH: &str = "/var/run/runlevel";
+pub(crate) const RUNLEVEL_PATH: &str = "/var/run/runlevel";
 
 /// Size of one glibc x86-64 `struct utmp` record.
 pub const RECORD_LEN: usize = 384;
@@ -48,7 +48,7 @@ pub const RECORD_LEN: usize = 384;
 pub const RUN_LVL: i16 = 1;
 pub const BOOT_TIME: i16 = 2;
 pub const INIT_PROCESS: i16 = 5;
-pub const LOGIN_PROCESS: i16 = 6;
+pub(crate) const LOGIN_PROCESS: i16 = 6;
 pub const USER_PROCESS: i16 = 7;
 pub const DEAD_PROCESS: i16 = 8;
 
@@ -69,7 +69,7 @@ pub struct Record {
 }
 
 impl Record {
-    pub fn parse(bytes: &[u8; RECORD_LEN]) -> Record {
+    pub(crate) fn parse(bytes: &[u8; RECORD_LEN]) -> Record {
         // The offsets are constants inside the record, so the `get`s always
         // succeed; they keep the reader panic-free by construction.
         let text = |from: usize, len: usize| {
@@ -311,7 +311,7 @@ impl Recorder {
     /// owed BOOT_TIME and RUN_LVL (current levels) are written to both files.
     /// (3.06 tests `wrote_wtmp_rlevel` twice; the intended utmp check is
     /// used here, as later releases do, so an emptied utmp gets its RUN_LVL.)
-    pub fn redo(&mut self) {
+    pub(crate) fn redo(&mut self) {
         let utmp = Path::new(std::ffi::OsStr::from_bytes(self.utmp.as_bytes()));
         if std::fs::metadata(utmp).map_or(true, |m| m.len() == 0) {
             self.owed.utmp_boot = true;
@@ -326,7 +326,7 @@ impl Recorder {
     }
 
     /// True while a BOOT_TIME or RUN_LVL record is owed to either file.
-    pub fn owes_records(&self) -> bool {
+    pub(crate) fn owes_records(&self) -> bool {
         self.owed != Owed::default()
     }
 

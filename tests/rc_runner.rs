@@ -645,31 +645,43 @@ fn rc_transitions_match_debian() {
     }
 }
 
-/// vinit's numbering (what update-rc.d uses) gives the links Debian's insserv made.
+/// vinit's numbering (what update-rc.d uses) gives the links Debian's insserv
+/// made: every link of the fixture, handed over numbered 01, comes back with
+/// insserv's number.
 #[test]
 fn rc_numbering_matches_debian_insserv() {
-    use vinit::rc::graph::{self, LevelSet, Script};
+    use std::collections::BTreeSet;
+    use vinit::rc::graph::Script;
     use vinit::rc::insserv_conf::Facilities;
+    use vinit::rc::numbering::{self, Link, Request};
     let t = transitions_tree();
     let scripts: Vec<Script> = fixture_lines(&transitions_fixture("layout"))
         .iter()
         .map(|(name, _)| Script::read(&t.path().join("etc/init.d").join(name)).unwrap())
         .collect();
-    let f = Facilities::debian_defaults();
-    let boot = graph::start_numbers(&scripts, &f, LevelSet::Boot).unwrap();
-    let levels = graph::start_numbers(&scripts, &f, LevelSet::Runlevels).unwrap();
-    let stop = graph::stop_numbers(&scripts, &f).unwrap();
+    let mut insserv = BTreeSet::new();
     for (dir, links) in fixture_lines(&transitions_fixture("links")) {
-        for link in links.split_whitespace() {
-            let (kind, number, name) = (&link[..1], link[1..3].parse::<u8>().unwrap(), &link[3..]);
-            let ours = match (kind, dir.as_str()) {
-                ("K", _) => stop.get(name),
-                (_, "rcS.d") => boot.get(name),
-                _ => levels.get(name),
-            };
-            assert_eq!(ours, Some(&number), "{dir}/{link}");
+        let level = dir.trim_start_matches("rc").chars().next().unwrap();
+        for name in links.split_whitespace() {
+            insserv.insert(Link::parse(level, name).unwrap());
         }
     }
+    let unnumbered: BTreeSet<Link> = insserv
+        .iter()
+        .map(|link| Link {
+            number: 1,
+            ..link.clone()
+        })
+        .collect();
+    let outcome = numbering::resequence(
+        &scripts,
+        &Facilities::debian_defaults(),
+        &unnumbered,
+        Request::Renumber,
+        false,
+    )
+    .unwrap();
+    assert_eq!(outcome.links, insserv, "{:?}", outcome.warnings);
 }
 
 /// Called as Debian's `/etc/init.d/rcS` (a link to vinit), rc runs level S

@@ -153,7 +153,7 @@ fn exec_shutdown(o: &Options) -> i32 {
     1
 }
 
-pub fn main(args: Vec<String>) -> i32 {
+pub(crate) fn main(args: Vec<String>) -> i32 {
     let prog = program_name(args.first());
     let rest = args.get(1..).unwrap_or_default();
     if rest.first().map(String::as_str) == Some("--final") {

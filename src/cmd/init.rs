@@ -35,7 +35,7 @@ Otherwise init is telinit(8): it sends a request to PID 1. LEVEL is one of:
 See init(8), telinit(8), inittab(5).
 ";
 
-pub fn main(args: Vec<String>) -> i32 {
+pub(crate) fn main(args: Vec<String>) -> i32 {
     let called_as_telinit = args
         .first()
         .and_then(|arg| Path::new(arg).file_name())

@@ -1,15 +1,15 @@
 //! Command front ends. Each submodule has `pub fn main(args: Vec<String>) -> i32`
 //! where `args[0]` is the name the command was called by.
 
-pub mod halt;
-pub mod init;
-pub mod rc;
-pub mod runlevel;
-pub mod service;
+pub(crate) mod halt;
+pub(crate) mod init;
+pub(crate) mod rc;
+pub(crate) mod runlevel;
+pub(crate) mod service;
 pub mod shutdown;
-pub mod supervise;
-pub mod telinit;
-pub mod update_rc_d;
+pub(crate) mod supervise;
+pub(crate) mod telinit;
+pub(crate) mod update_rc_d;
 pub mod vinit;
 
 use std::ffi::OsString;

@@ -86,7 +86,7 @@ in the order of their LSB headers' dependencies.
 Settings also come from /etc/default/vinit-rc. See rc(8).
 ";
 
-pub fn main(args: Vec<String>) -> i32 {
+pub(crate) fn main(args: Vec<String>) -> i32 {
     match args.get(1..) {
         Some([only]) if only == "--help" => {
             print!("{USAGE}\n{HELP}");

@@ -9,7 +9,7 @@ use crate::utmp::{RUNLEVEL_PATH, UTMP_PATH, read_runlevel, read_runlevel_file};
 /// else `N <c>` from `/var/run/runlevel`; else `unknown` and exit 1.
 /// Further arguments are ignored, as sysvinit's `runlevel` ignores them;
 /// `--help` or `--version` alone prints the usage or the version.
-pub fn main(args: Vec<String>) -> i32 {
+pub(crate) fn main(args: Vec<String>) -> i32 {
     match args.get(1..) {
         Some([only]) if only == "--help" => {
             println!("Usage: runlevel [UTMP]");

@@ -24,7 +24,7 @@ const DEBIAN_VERSION: &str = "1.65.2+deb12u1";
 
 /// The variables passed to scripts, in Debian's order; every one is passed,
 /// empty if the caller does not have it.
-pub const SCRUBBED_VARIABLES: [&str; 17] = [
+pub(crate) const SCRUBBED_VARIABLES: [&str; 17] = [
     "LANG",
     "LANGUAGE",
     "LC_CTYPE",
@@ -62,7 +62,7 @@ const STATUS_ALL_SKIPPED: [&str; 12] = [
 ];
 const STATUS_ALL_SKIPPED_SUFFIXES: [&str; 2] = [".dpkg-dist", ".dpkg-old"];
 
-pub fn main(args: Vec<String>) -> i32 {
+pub(crate) fn main(args: Vec<String>) -> i32 {
     let me = args
         .first()
         .and_then(|a| Path::new(a).file_name())

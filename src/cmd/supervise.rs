@@ -20,7 +20,7 @@ Usage: vinit supervise NAME [--pidfile PATH]
        vinit supervise --reload
        vinit unsupervise NAME";
 
-pub fn main(args: Vec<String>) -> i32 {
+pub(crate) fn main(args: Vec<String>) -> i32 {
     let command = args.first().map(String::as_str).unwrap_or("supervise");
     let words: Vec<&str> = args.iter().skip(1).map(String::as_str).collect();
     let root = Path::new("/");
@@ -120,7 +120,7 @@ fn unsupervise(root: &Path, name: &str) -> i32 {
 
 /// Asks init to read the settings and pid files again (SIGRTMIN+5), if
 /// PID 1 is vinit: another init may give that signal another meaning.
-pub fn tell_init() {
+pub(crate) fn tell_init() {
     let init = std::fs::read_link("/proc/1/exe").unwrap_or_default();
     let is_vinit = init
         .file_name()
@@ -132,7 +132,7 @@ pub fn tell_init() {
 }
 
 /// `vinit supervise --list`.
-pub fn list(root: &Path, colour: bool) -> String {
+pub(crate) fn list(root: &Path, colour: bool) -> String {
     let services = files::read_overview(root);
     if services.is_empty() {
         return format!("no supervised services ({CONFIG_DIR} is empty)\n");
@@ -152,7 +152,11 @@ fn state_colour(state: ServiceState) -> Option<Colour> {
 /// The supervised services as a table (`--list`, and a section of `vinit
 /// status`), failure times in the time zone `zone`, then a line on what
 /// to do for each mark that appears.
-pub fn services_table<Zone: TimeZone>(services: &[ServiceView], zone: &Zone, colour: bool) -> String
+pub(crate) fn services_table<Zone: TimeZone>(
+    services: &[ServiceView],
+    zone: &Zone,
+    colour: bool,
+) -> String
 where
     Zone::Offset: std::fmt::Display,
 {
@@ -214,7 +218,7 @@ where
 
 /// A failure's wall-clock second (seconds since the epoch) as a time in
 /// the zone `zone`.
-pub fn failure_datetime<Zone: TimeZone>(secs: u64, zone: &Zone) -> Option<DateTime<Zone>> {
+pub(crate) fn failure_datetime<Zone: TimeZone>(secs: u64, zone: &Zone) -> Option<DateTime<Zone>> {
     let time = DateTime::from_timestamp(i64::try_from(secs).ok()?, 0)?;
     Some(time.with_timezone(zone))
 }

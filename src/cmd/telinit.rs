@@ -21,24 +21,15 @@ use crate::getopt::{self, Opt};
 use crate::initctl::{self, DEFAULT_SLEEPTIME, FIFO_PATH, Request};
 
 /// The version sysvinit's `--version` reports; peers compare it.
-pub const VERSION_TEXT: &str = "SysV init version: 3.06\n\n";
+pub(crate) const VERSION_TEXT: &str = "SysV init version: 3.06\n\n";
 
 /// The level characters telinit accepts; each is sent verbatim.
 const LEVELS: &str = "0123456789SsQqAaBbCcUu";
 
-/// The command as run directly (`telinit …`): the common checks, then the
-/// telinit role whatever the process is.
-pub fn main(args: Vec<String>) -> i32 {
-    if let Some(code) = preamble(&args) {
-        return code;
-    }
-    telinit(&args)
-}
-
 /// The checks sysvinit's `main` makes before choosing a role: `--version`
 /// as the only argument prints the version (any user), the umask gains
 /// 022, and anyone but root is refused. `Some(code)` means exit with it.
-pub fn preamble(args: &[String]) -> Option<i32> {
+pub(crate) fn preamble(args: &[String]) -> Option<i32> {
     if args.len() == 2 && args[1] == "--version" {
         print!("{VERSION_TEXT}");
         return Some(0);
@@ -58,7 +49,7 @@ pub fn preamble(args: &[String]) -> Option<i32> {
 
 /// sysvinit's rule: the process is init if it is PID 1 or any argument is
 /// `-i` or `--init`; otherwise it is telinit, whatever its name.
-pub fn is_init_role(args: &[String]) -> bool {
+pub(crate) fn is_init_role(args: &[String]) -> bool {
     getpid() == Pid::from_raw(1) || args.iter().skip(1).any(|a| a == "-i" || a == "--init")
 }
 
@@ -142,7 +133,7 @@ fn take_wait_options(args: &[String]) -> Result<(Vec<String>, Option<Wait>), Str
 
 /// The telinit role: parse the command line, write one request to
 /// `/run/initctl`. Returns the exit status.
-pub fn telinit(args: &[String]) -> i32 {
+pub(crate) fn telinit(args: &[String]) -> i32 {
     let prog = prog_name(args);
     let (args, wait) = match take_wait_options(args) {
         Ok(taken) => taken,

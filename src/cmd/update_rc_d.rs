@@ -55,7 +55,7 @@ fn warning(message: &str) {
     eprintln!("update-rc.d: warning: {message}");
 }
 
-pub fn main(args: Vec<String>) -> i32 {
+pub(crate) fn main(args: Vec<String>) -> i32 {
     let root = std::env::var_os("DPKG_ROOT")
         .filter(|r| !r.is_empty())
         .map(PathBuf::from)

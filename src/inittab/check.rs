@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 /// What a check found. Each rejected line prints as `FILE:LINE:COL:
 /// message`, each warning as `FILE:LINE:COL: warning: message`; the summary
 /// is for a check that rejected nothing.
-pub struct Report {
+pub(crate) struct Report {
     pub diagnostics: Vec<Diagnostic>,
     /// Rejected lines beyond those in `diagnostics`.
     pub omitted: usize,
@@ -30,7 +30,7 @@ pub struct Report {
 
 /// An accepted but suspicious line, or a missing `initdefault`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Warning {
+pub(crate) struct Warning {
     pub file: PathBuf,
     pub line: usize,
     /// 1-based byte column.
@@ -53,7 +53,7 @@ impl fmt::Display for Warning {
 
 /// `/etc/inittab` plus `/etc/inittab.d` under `root`, read by [`load`]
 /// exactly as init would read them.
-pub fn check_system(source: &impl Source, root: &Path) -> Report {
+pub(crate) fn check_system(source: &impl Source, root: &Path) -> Report {
     let loaded = load(source, root);
     let inittab = root.join("etc/inittab");
     let mut errors: Vec<String> = loaded.read_error.into_iter().collect();
@@ -96,7 +96,7 @@ pub fn check_system(source: &impl Source, root: &Path) -> Report {
 }
 
 /// One file on its own (no `inittab.d`, no default sulogin entry).
-pub fn check_file(source: &impl Source, path: &Path) -> Report {
+pub(crate) fn check_file(source: &impl Source, path: &Path) -> Report {
     let (text, errors) = match read_file(source, path) {
         Ok(text) => (text, Vec::new()),
         Err(

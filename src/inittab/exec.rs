@@ -5,7 +5,7 @@
 use super::Entry;
 
 /// The optional wrapper script for every spawned process.
-pub const INITSCRIPT: &str = "/etc/initscript";
+pub(crate) const INITSCRIPT: &str = "/etc/initscript";
 const SHELL: &str = "/bin/sh";
 
 /// The characters that make sysvinit run the process through the shell.
@@ -18,7 +18,7 @@ const MAX_WORDS: usize = 14;
 
 /// What to execute for an entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExecPlan {
+pub(crate) struct ExecPlan {
     /// `argv[0]` is also the program, looked up in the child's `PATH`
     /// (`execvp`). Empty when the process field has no word (e.g. empty):
     /// sysvinit then fails to exec and logs `cannot execute`.
@@ -42,7 +42,7 @@ pub struct ExecPlan {
 ///    starts with `#` becomes one empty argument, as in sysvinit). No quoting.
 ///
 /// `+` only counts before `@`: `@+cmd` runs a program named `+cmd`.
-pub fn plan_exec(entry: &Entry, initscript_present: bool, current_level: u8) -> ExecPlan {
+pub(crate) fn plan_exec(entry: &Entry, initscript_present: bool, current_level: u8) -> ExecPlan {
     let process = after_plus(&entry.process);
     let argv = if initscript_present && current_level != b'S' {
         vec![
@@ -68,7 +68,7 @@ pub fn plan_exec(entry: &Entry, initscript_present: bool, current_level: u8) -> 
 /// The retry after `execvp` fails with `ENOEXEC` (a script without `#!`):
 /// `/bin/sh -c "exec <process>"`, with the process as `spawn()` left it
 /// (`+` and then `@` removed), cut to 130 bytes.
-pub fn shell_fallback(process: &str) -> Vec<String> {
+pub(crate) fn shell_fallback(process: &str) -> Vec<String> {
     shell_command(without_at(after_plus(process)))
 }
 

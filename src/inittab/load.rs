@@ -11,14 +11,14 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 /// The single-user program of the default `~~:S:wait:` entry.
-pub const SULOGIN: &str = "/sbin/sulogin";
+pub(crate) const SULOGIN: &str = "/sbin/sulogin";
 
 /// The most bytes init reads from one configuration file: 4 MiB, more than
 /// a thousand times a typical inittab (sysvinit has no limit). A larger
 /// file is not read at all, as if it could not be read: init says so, with
 /// its name, and keeps its last good configuration. Reading is streamed, so
 /// even a file at the limit is never held in memory whole.
-pub const MAX_FILE_BYTES: u64 = 4 << 20;
+pub(crate) const MAX_FILE_BYTES: u64 = 4 << 20;
 
 /// Everything [`load`] found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -55,15 +55,6 @@ pub struct Loaded {
     pub read_error: Option<String>,
 }
 
-impl Loaded {
-    /// Every line was accepted and every file that exists could be read.
-    /// (vinit's PID 1 keeps its last good configuration when a re-read is
-    /// not clean.)
-    pub fn is_clean(&self) -> bool {
-        self.diagnostics.is_empty() && self.read_error.is_none()
-    }
-}
-
 /// [`Loaded`] under construction: the collector keeps the entries, the
 /// diagnostics and the ordered log.
 #[derive(Default)]
@@ -96,7 +87,7 @@ impl Loader {
 /// system for init and the commands (`crate::filesystem::FileSystem`). The
 /// reading itself — 255-byte `fgets` pieces, at most [`MAX_FILE_BYTES`] — is
 /// done here, on the reader the source opens.
-pub trait Source {
+pub(crate) trait Source {
     type File: Read;
 
     /// Opens `path` as init may read it: a regular file of at most `limit`
@@ -109,7 +100,7 @@ pub trait Source {
 
 /// Why a configuration file is not read.
 #[derive(Debug)]
-pub enum Unreadable {
+pub(crate) enum Unreadable {
     Missing(io::Error),
     /// `fopen` would fail: sysvinit logs "No inittab file found".
     OpenFailed(io::Error),
@@ -200,7 +191,7 @@ fn is_tab_name(name: &[u8]) -> bool {
 /// Deliberate difference: sysvinit reads `inittab.d` in `readdir` order; we
 /// sort by file name (bytes) so the result does not depend on the file
 /// system. Non-regular files are not opened (sysvinit would block on a FIFO).
-pub fn load(source: &impl Source, root: &Path) -> Loaded {
+pub(crate) fn load(source: &impl Source, root: &Path) -> Loaded {
     let mut loader = Loader::default();
     let inittab = root.join("etc/inittab");
     let tab_dir = root.join("etc/inittab.d");

@@ -42,12 +42,12 @@ mod exec;
 mod load;
 mod parse;
 
-pub use autocon::kernel_console_entries;
-pub use check::{Report, Warning, check_file, check_system};
-pub use exec::{ExecPlan, INITSCRIPT, plan_exec, shell_fallback};
-pub use load::{Loaded, MAX_FILE_BYTES, SULOGIN, Source, Unreadable, load};
+pub(crate) use autocon::kernel_console_entries;
+pub(crate) use check::{check_file, check_system};
+pub(crate) use exec::{INITSCRIPT, plan_exec, shell_fallback};
+pub(crate) use load::{Loaded, SULOGIN, Source, Unreadable, load};
 pub(crate) use parse::too_large;
-pub use parse::{LINE_BUFFER, MAX_DIAGNOSTICS, Parsed, omitted_message, parse};
+pub(crate) use parse::{LINE_BUFFER, omitted_message, parse};
 
 use std::borrow::Cow;
 use std::fmt;
@@ -76,7 +76,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in sysvinit's internal numbering order.
-    pub const ALL: [Action; 15] = [
+    pub(crate) const ALL: [Action; 15] = [
         Action::Respawn,
         Action::Wait,
         Action::Once,
@@ -96,7 +96,7 @@ impl Action {
 
     /// The action named `name`, compared case-insensitively (sysvinit uses
     /// `strcasecmp`, i.e. ASCII case folding).
-    pub fn from_name(name: &str) -> Option<Action> {
+    pub(crate) fn from_name(name: &str) -> Option<Action> {
         Action::ALL
             .into_iter()
             .find(|action| action.name().eq_ignore_ascii_case(name))
@@ -104,7 +104,7 @@ impl Action {
 
     /// The lowercase name, as written in inittab, passed to `/etc/initscript`
     /// and sent in the re-exec state (`AC <name>`).
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Action::Respawn => "respawn",
             Action::Wait => "wait",
@@ -127,7 +127,7 @@ impl Action {
     /// sysvinit's `ISPOWER()`: the power actions and `ctrlaltdel`. These are
     /// moved to the front of the list, default to runlevels `S0123456789`
     /// and start disarmed.
-    pub fn is_power_type(self) -> bool {
+    pub(crate) fn is_power_type(self) -> bool {
         matches!(
             self,
             Action::Powerwait
@@ -140,7 +140,7 @@ impl Action {
 
     /// init waits for the process: entries after it are not started until it
     /// exits (sysvinit's `startup()` sets WAITING for these).
-    pub fn waits(self) -> bool {
+    pub(crate) fn waits(self) -> bool {
         matches!(
             self,
             Action::Sysinit
@@ -154,13 +154,13 @@ impl Action {
     }
 
     /// Restarted whenever it exits (rate-limited, docs/compatibility.md §2).
-    pub fn respawns(self) -> bool {
+    pub(crate) fn respawns(self) -> bool {
         matches!(self, Action::Respawn | Action::Ondemand)
     }
 
     /// Event-triggered entries start with their "executed" flag set and run
     /// only after their event re-arms them: the power types and `kbrequest`.
-    pub fn starts_disarmed(self) -> bool {
+    pub(crate) fn starts_disarmed(self) -> bool {
         self.is_power_type() || self == Action::Kbrequest
     }
 }
@@ -200,13 +200,13 @@ pub struct Entry {
 }
 
 /// The runlevels sysvinit gives an entry with an empty runlevels field.
-pub const DEFAULT_RUNLEVELS: &str = "0123456789";
+pub(crate) const DEFAULT_RUNLEVELS: &str = "0123456789";
 /// The same for power-type actions (which can thus run in single-user mode).
-pub const DEFAULT_POWER_RUNLEVELS: &str = "S0123456789";
+pub(crate) const DEFAULT_POWER_RUNLEVELS: &str = "S0123456789";
 /// The internal level of the sysinit phase.
-pub const SYSINIT_LEVEL: u8 = b'#';
+pub(crate) const SYSINIT_LEVEL: u8 = b'#';
 /// The internal level of the boot/bootwait phase.
-pub const BOOT_LEVEL: u8 = b'*';
+pub(crate) const BOOT_LEVEL: u8 = b'*';
 
 impl Entry {
     /// The runlevels string sysvinit stores for the entry (docs/compatibility.md §1.4):
@@ -214,7 +214,7 @@ impl Entry {
     /// `0123456789` (`S0123456789` for power types), otherwise the field as
     /// written. A lowercase `s` is kept as is and so never matches `S`
     /// (sysvinit quirk §12.4, replicated).
-    pub fn effective_runlevels(&self) -> Cow<'_, str> {
+    pub(crate) fn effective_runlevels(&self) -> Cow<'_, str> {
         match self.action {
             Action::Sysinit => Cow::Borrowed("#"),
             Action::Boot | Action::Bootwait => Cow::Borrowed("*"),
@@ -229,20 +229,20 @@ impl Entry {
     /// ([`SYSINIT_LEVEL`] `#`, [`BOOT_LEVEL`] `*`). A NUL level never
     /// matches (sysvinit's `strchr` would match the terminator, but its
     /// level is never NUL).
-    pub fn runs_in(&self, level: u8) -> bool {
+    pub(crate) fn runs_in(&self, level: u8) -> bool {
         level != 0 && self.effective_runlevels().as_bytes().contains(&level)
     }
 
     /// Whether `telinit a|b|c` (`letter`, either case) marks the entry as
     /// demand-activated (docs/compatibility.md §3.6: both cases are searched).
-    pub fn demand_marked_by(&self, letter: u8) -> bool {
+    pub(crate) fn demand_marked_by(&self, letter: u8) -> bool {
         let levels = self.effective_runlevels();
         let bytes = levels.as_bytes();
         bytes.contains(&letter.to_ascii_uppercase()) || bytes.contains(&letter.to_ascii_lowercase())
     }
 
     /// `false` when the process field starts with `+`: no utmp/wtmp records.
-    pub fn writes_utmp(&self) -> bool {
+    pub(crate) fn writes_utmp(&self) -> bool {
         !self.process.starts_with('+')
     }
 }
@@ -250,7 +250,7 @@ impl Entry {
 /// The entries in the order sysvinit keeps its list: power-type entries
 /// (`power*`, `ctrlaltdel`) moved to the front in their relative file order,
 /// then all others in file order (docs/compatibility.md §1.5). Moves them: no copy.
-pub fn start_order(entries: Vec<Entry>) -> Vec<Entry> {
+pub(crate) fn start_order(entries: Vec<Entry>) -> Vec<Entry> {
     let (mut power, rest): (Vec<Entry>, Vec<Entry>) = entries
         .into_iter()
         .partition(|entry| entry.action.is_power_type());
@@ -260,7 +260,7 @@ pub fn start_order(entries: Vec<Entry>) -> Vec<Entry> {
 
 /// What the first `initdefault` entry says (docs/compatibility.md §1.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DefaultLevel {
+pub(crate) enum DefaultLevel {
     /// No `initdefault` entry, or one whose field yields no usable character:
     /// init prompts `Enter runlevel: ` (no message).
     None,
@@ -274,7 +274,7 @@ pub enum DefaultLevel {
 /// effective runlevels (so an empty field means `0123456789` and yields 9),
 /// highest byte wins, lowercase is upper-cased (`2s` → `S`). Bytes ≥ 0x80
 /// never win: sysvinit compares them as negative `char`s.
-pub fn default_level(entries: &[Entry]) -> DefaultLevel {
+pub(crate) fn default_level(entries: &[Entry]) -> DefaultLevel {
     let Some(entry) = entries
         .iter()
         .find(|entry| entry.action == Action::Initdefault)
@@ -295,7 +295,7 @@ pub fn default_level(entries: &[Entry]) -> DefaultLevel {
 
 impl DefaultLevel {
     /// sysvinit's message for [`DefaultLevel::Invalid`], `None` otherwise.
-    pub fn message(self) -> Option<String> {
+    pub(crate) fn message(self) -> Option<String> {
         match self {
             DefaultLevel::Invalid(c) => Some(format!("Initdefault level '{c}' is invalid")),
             _ => None,
@@ -322,7 +322,7 @@ impl Diagnostic {
     /// The line sysvinit logs (console and syslog):
     /// `/etc/inittab[N]: message` — always naming `/etc/inittab`, even for
     /// `inittab.d` files, as sysvinit does.
-    pub fn sysvinit_text(&self) -> String {
+    pub(crate) fn sysvinit_text(&self) -> String {
         format!("/etc/inittab[{}]: {}", self.sysv_line, self.message)
     }
 }

@@ -32,7 +32,7 @@ use std::io::{self, BufRead};
 use std::path::Path;
 
 /// sysvinit's line buffer: `fgets` returns at most 255 bytes at a time.
-pub const LINE_BUFFER: usize = 256;
+pub(crate) const LINE_BUFFER: usize = 256;
 const PIECE_MAX: usize = LINE_BUFFER - 1;
 
 /// sysvinit's field limits (docs/compatibility.md §1.2).
@@ -44,11 +44,11 @@ const ACTION_MAX: usize = 32;
 /// At most this many rejected lines are kept (and logged) per read; the
 /// rest are only counted ([`Parsed::omitted`]). A file of junk would
 /// otherwise cost PID 1 memory and console time for every line of it.
-pub const MAX_DIAGNOSTICS: usize = 100;
+pub(crate) const MAX_DIAGNOSTICS: usize = 100;
 
 /// The result of parsing one file's text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Parsed {
+pub(crate) struct Parsed {
     pub entries: Vec<Entry>,
     pub diagnostics: Vec<Diagnostic>,
     /// sysvinit's counter value of the last piece read (`first_line - 1`
@@ -61,7 +61,7 @@ pub struct Parsed {
 /// Parses the text of one inittab file. `first_line` is sysvinit's counter
 /// value for the first piece (1 for `/etc/inittab`). Duplicate ids are
 /// checked within `text`.
-pub fn parse(text: &[u8], file: &Path, first_line: usize) -> Parsed {
+pub(crate) fn parse(text: &[u8], file: &Path, first_line: usize) -> Parsed {
     let mut collector = Collector::default();
     // Reading from memory cannot fail, and the text is in memory already:
     // no size limit.
@@ -102,7 +102,7 @@ pub(crate) struct PieceReader<R> {
 }
 
 impl<R: BufRead> PieceReader<R> {
-    pub fn new(reader: R, limit: u64) -> PieceReader<R> {
+    pub(crate) fn new(reader: R, limit: u64) -> PieceReader<R> {
         PieceReader {
             reader,
             piece: Vec::with_capacity(PIECE_MAX),
@@ -114,7 +114,7 @@ impl<R: BufRead> PieceReader<R> {
     }
 
     /// The next piece, `None` at the end of the input.
-    pub fn next_piece(&mut self) -> io::Result<Option<Piece<'_>>> {
+    pub(crate) fn next_piece(&mut self) -> io::Result<Option<Piece<'_>>> {
         self.piece.clear();
         while self.piece.len() < PIECE_MAX {
             let available = match self.reader.fill_buf() {
@@ -264,7 +264,7 @@ fn split_fields(line: &[u8]) -> Fields<'_> {
 }
 
 /// `… and N more rejected lines not shown`, for `omitted` > 0.
-pub fn omitted_message(omitted: usize) -> Option<String> {
+pub(crate) fn omitted_message(omitted: usize) -> Option<String> {
     (omitted > 0).then(|| format!("... and {omitted} more rejected line(s), not shown"))
 }
 
@@ -314,7 +314,7 @@ impl Collector {
     /// Parses every piece read from `reader`, at most `limit` bytes of it;
     /// returns sysvinit's counter value of the last piece. On an error the
     /// pieces read so far stay recorded (see [`Collector::mark`]).
-    pub fn read_from(
+    pub(crate) fn read_from(
         &mut self,
         reader: impl BufRead,
         file: &Path,
@@ -330,7 +330,7 @@ impl Collector {
         Ok(sysv_line)
     }
 
-    pub fn mark(&self) -> Mark {
+    pub(crate) fn mark(&self) -> Mark {
         Mark {
             entries: self.entries.len(),
             diagnostics: self.diagnostics.len(),
@@ -340,7 +340,7 @@ impl Collector {
     }
 
     /// Forgets everything recorded since `mark`.
-    pub fn rollback(&mut self, mark: Mark) {
+    pub(crate) fn rollback(&mut self, mark: Mark) {
         for key in self.ids.drain(mark.entries.min(self.ids.len())..) {
             self.id_set.remove(&key);
         }
@@ -352,7 +352,7 @@ impl Collector {
 
     /// sysvinit's loop body for one piece that has been counted as line
     /// `sysv_line`: skip comments, split, validate, add.
-    pub fn record(&mut self, piece: &Piece<'_>, file: &Path, sysv_line: usize) {
+    pub(crate) fn record(&mut self, piece: &Piece<'_>, file: &Path, sysv_line: usize) {
         if let Err(diagnostic) = self.accept(piece, file, sysv_line) {
             if self.diagnostics.len() < MAX_DIAGNOSTICS {
                 self.log.push(diagnostic.sysvinit_text());
@@ -364,7 +364,7 @@ impl Collector {
     }
 
     /// The line that says how many rejected lines were not kept, if any.
-    pub fn omitted_message(&self) -> Option<String> {
+    pub(crate) fn omitted_message(&self) -> Option<String> {
         omitted_message(self.omitted)
     }
 

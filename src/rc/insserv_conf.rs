@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Debian bookworm's `/etc/insserv.conf` (insserv 1.24), used when the file is absent.
-pub const DEBIAN_DEFAULTS: &str = "\
+pub(crate) const DEBIAN_DEFAULTS: &str = "\
 # All local filesystems are mounted (done during boot phase)
 $local_fs       +mountall +mountall-bootclean +mountoverflowtmp +umountfs
 # Low level networking (ethernet card)
@@ -32,7 +32,7 @@ $time           +hwclock
 
 /// One member of a facility.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Member {
+pub(crate) struct Member {
     /// A script's `Provides` name, or a `$facility`.
     pub name: String,
     /// Written `+name`: the facility does not need it to exist.
@@ -49,7 +49,7 @@ pub struct Facilities {
 
 /// What expanding a facility found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Expansion {
+pub(crate) struct Expansion {
     /// Script `Provides` names (optional or not), nested facilities expanded.
     pub members: BTreeSet<String>,
     /// Non-optional members, nested facilities expanded; the caller checks they exist.
@@ -132,7 +132,7 @@ impl Facilities {
 
     /// Adds the definitions of `text`; a facility defined again gains members
     /// (insserv.conf.d files extend the main file).
-    pub fn parse_into(&mut self, text: &str, file: &str, warnings: &mut Vec<String>) {
+    pub(crate) fn parse_into(&mut self, text: &str, file: &str, warnings: &mut Vec<String>) {
         for (index, raw) in text.lines().enumerate() {
             let line = raw.split('#').next().unwrap_or("");
             let mut words = line.split_whitespace();
@@ -172,7 +172,7 @@ impl Facilities {
     /// Expands `name` recursively; `None` if it is not defined. A nested
     /// facility keeps its own members' optionality, and a loop between
     /// facilities is cut where it closes.
-    pub fn expand(&self, name: &str) -> Option<Expansion> {
+    pub(crate) fn expand(&self, name: &str) -> Option<Expansion> {
         self.facilities.get(name)?;
         let mut out = Expansion::default();
         let mut seen = BTreeSet::new();

@@ -112,7 +112,7 @@ fn words(value: &str) -> Vec<String> {
 }
 
 /// Parses the header in `text`; `file` is used in error messages only.
-pub fn parse(text: &str, file: &Path) -> Result<Option<LsbHeader>, LsbError> {
+pub(crate) fn parse(text: &str, file: &Path) -> Result<Option<LsbHeader>, LsbError> {
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
     let Some((begin_line, _)) = lines.find(|(_, l)| is_marker(l.trim_end(), "BEGIN")) else {
         return Ok(None);
@@ -186,7 +186,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Option<LsbHeader>, LsbError> {
 
 /// Reads and parses the header of the script at `path`. Non-UTF-8 bytes
 /// (binary init "scripts") are replaced rather than rejected.
-pub fn read(path: &Path) -> Result<Option<LsbHeader>, LsbError> {
+pub(crate) fn read(path: &Path) -> Result<Option<LsbHeader>, LsbError> {
     let bytes = std::fs::read(path).map_err(|e| LsbError {
         file: path.to_path_buf(),
         line: 0,

@@ -12,13 +12,13 @@
 
 pub mod graph;
 pub mod insserv_conf;
-pub mod lsb;
+pub(crate) mod lsb;
 pub mod numbering;
-pub mod output;
+pub(crate) mod output;
 pub mod record;
-pub mod run;
-pub mod select;
-pub mod skipped;
+pub(crate) mod run;
+pub(crate) mod select;
+pub(crate) mod skipped;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::PermissionsExt;
@@ -32,18 +32,18 @@ use run::{Settings, Task};
 use select::{Action, Job, Link, Phase};
 
 /// Default per-script timeout; a script still running after it is killed.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Default concurrency: startpar uses 4 per CPU (`-p 4`); we never go below 8
 /// because most init scripts sleep or wait on I/O rather than compute.
-pub fn default_jobs() -> usize {
+pub(crate) fn default_jobs() -> usize {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     (4 * cpus).max(8)
 }
 
 /// One `rc` run, fully resolved (see `cmd::rc` for where each value comes from).
 #[derive(Debug, Clone)]
-pub struct Config {
+pub(crate) struct Config {
     /// Prefix for every path rc uses (`/` normally; a test tree otherwise).
     /// It is not a chroot: scripts run on the real root with this prefix in
     /// their paths.
@@ -62,7 +62,7 @@ pub struct Config {
 
 /// `KEY=value` lines of a shell-style defaults file such as
 /// `/etc/default/vinit-rc` (comments, `export` and simple quotes allowed).
-pub fn read_defaults(path: &Path) -> BTreeMap<String, String> {
+pub(crate) fn read_defaults(path: &Path) -> BTreeMap<String, String> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     text.lines()
         .filter_map(|line| {
@@ -84,17 +84,17 @@ pub fn read_defaults(path: &Path) -> BTreeMap<String, String> {
 }
 
 /// True if the kernel command line asks for sequential boot (as Debian's rc).
-pub fn cmdline_wants_sequential(cmdline: &str) -> bool {
+pub(crate) fn cmdline_wants_sequential(cmdline: &str) -> bool {
     cmdline.split_whitespace().any(|w| w == "concurrency=none")
 }
 
 /// The `rc<level>.d` directory under `root`.
-pub fn rc_dir(root: &Path, level: &str) -> PathBuf {
+pub(crate) fn rc_dir(root: &Path, level: &str) -> PathBuf {
     root.join(format!("etc/rc{level}.d"))
 }
 
 /// The parsable links of a directory, in name (glob) order.
-pub fn list_links(dir: &Path) -> Option<Vec<Link>> {
+pub(crate) fn list_links(dir: &Path) -> Option<Vec<Link>> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .ok()?
         .filter_map(|e| e.ok())
@@ -106,7 +106,7 @@ pub fn list_links(dir: &Path) -> Option<Vec<Link>> {
 
 /// The names in `/etc/init.d` that are init scripts, sorted: those insserv
 /// reads ([`skipped`]), less Red Hat's `functions` library.
-pub fn script_names(dir: &Path) -> Vec<String> {
+pub(crate) fn script_names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map(|entries| {
             entries
@@ -170,7 +170,7 @@ fn set_onlcr() {
 }
 
 /// Runs `rc LEVEL`; returns 0 if no script failed, 1 otherwise.
-pub fn execute(config: &Config) -> i32 {
+pub(crate) fn execute(config: &Config) -> i32 {
     // Debian's rc runs with umask 022; the scripts inherit it.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
     let _ = run::block_console_signals();

@@ -28,7 +28,7 @@ use super::graph::{self, Direction, Graph, GraphError, Script};
 use super::insserv_conf::Facilities;
 
 /// The link directories, in insserv's order: `rc0.d` … `rc6.d`, `rcS.d`.
-pub const LEVELS: [char; 8] = ['0', '1', '2', '3', '4', '5', '6', 'S'];
+pub(crate) const LEVELS: [char; 8] = ['0', '1', '2', '3', '4', '5', '6', 'S'];
 
 /// Link numbers are two digits.
 const MAX_NUMBER: u32 = 99;
@@ -64,7 +64,7 @@ impl Link {
         })
     }
 
-    pub fn file_name(&self) -> String {
+    pub(crate) fn file_name(&self) -> String {
         format!("{}{:02}{}", self.kind, self.number, self.script)
     }
 }
@@ -104,7 +104,7 @@ pub struct Outcome {
 }
 
 /// `levels` as insserv prints them (`0 1 6`, `S`), or `empty`.
-pub fn levels_text(levels: &BTreeSet<char>) -> String {
+pub(crate) fn levels_text(levels: &BTreeSet<char>) -> String {
     let text: Vec<String> = LEVELS
         .iter()
         .filter(|l| levels.contains(l))

@@ -24,7 +24,7 @@ use super::run::{Class, Events, Finished, Outcome, Task, describe};
 use super::select::Action;
 
 /// Record column names, the record's first line.
-pub const RECORD_HEADER: &str = "#level\tprevious\tscript\taction\tlink\tstart_monotonic_ns\tend_monotonic_ns\tstart_wall\tend_wall\tstatus\tresult\tafter";
+pub(crate) const RECORD_HEADER: &str = "#level\tprevious\tscript\taction\tlink\tstart_monotonic_ns\tend_monotonic_ns\tstart_wall\tend_wall\tstatus\tresult\tafter";
 
 const PENDING_LIMIT: usize = 4 << 20;
 
@@ -114,7 +114,7 @@ fn log_entry(source: &str, line: &[u8]) -> Vec<u8> {
 }
 
 /// Console, boot log and run record of one `rc` run.
-pub struct Output {
+pub(crate) struct Output {
     log: LazyFile,
     record: LazyFile,
     level: String,
@@ -126,7 +126,7 @@ pub struct Output {
 
 impl Output {
     /// `log` is the boot log file, `record_dir` the run-record directory.
-    pub fn new(
+    pub(crate) fn new(
         log: &Path,
         record_dir: &Path,
         level: &str,
@@ -153,24 +153,24 @@ impl Output {
 
     /// The tasks about to run, so that each record line can name the
     /// scripts it waited for.
-    pub fn begin_phase(&mut self, tasks: &[Task]) {
+    pub(crate) fn begin_phase(&mut self, tasks: &[Task]) {
         self.phase = tasks.iter().map(|task| task.name.clone()).collect();
     }
 
     /// Writes to the boot log only.
-    pub fn note(&mut self, text: &str) {
+    pub(crate) fn note(&mut self, text: &str) {
         self.log.write(&log_entry("rc", text.as_bytes()));
     }
 
     /// `[warn] text` on the console and in the log.
-    pub fn warn(&mut self, text: &str) {
+    pub(crate) fn warn(&mut self, text: &str) {
         self.console(&format!("[warn] {text}\n"));
         self.log
             .write(&log_entry("rc", format!("[warn] {text}").as_bytes()));
     }
 
     /// A link that was not run: warned about and recorded as `skipped`.
-    pub fn skipped(&mut self, script: &str, action: Action, link: &str, reason: &str) {
+    pub(crate) fn skipped(&mut self, script: &str, action: Action, link: &str, reason: &str) {
         self.warn(&format!("Skipping {link}: {reason}."));
         self.record_line(&[
             script,
@@ -205,7 +205,7 @@ impl Output {
 }
 
 /// `[ ok ] Starting cron.` and the like.
-pub fn status_line(
+pub(crate) fn status_line(
     name: &str,
     action: Action,
     result: &Finished,

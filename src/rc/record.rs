@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Where rc writes its run records.
-pub const RECORD_DIR: &str = "/run/vinit/rc";
+pub(crate) const RECORD_DIR: &str = "/run/vinit/rc";
 
 /// One script of one run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,11 +33,11 @@ pub struct Line {
 }
 
 impl Line {
-    pub fn duration_ns(&self) -> Option<u64> {
+    pub(crate) fn duration_ns(&self) -> Option<u64> {
         Some(self.end_ns?.saturating_sub(self.start_ns?))
     }
 
-    pub fn failed(&self) -> bool {
+    pub(crate) fn failed(&self) -> bool {
         matches!(self.result.as_str(), "failed" | "timeout")
     }
 }
@@ -54,14 +54,14 @@ pub struct Run {
 
 impl Run {
     /// The first start and last end of the scripts that ran.
-    pub fn span_ns(&self) -> Option<(u64, u64)> {
+    pub(crate) fn span_ns(&self) -> Option<(u64, u64)> {
         let start = self.lines.iter().filter_map(|l| l.start_ns).min()?;
         let end = self.lines.iter().filter_map(|l| l.end_ns).max()?;
         Some((start, end))
     }
 
     /// Whether this run was part of the boot (entered from `N`).
-    pub fn is_boot(&self) -> bool {
+    pub(crate) fn is_boot(&self) -> bool {
         self.previous == "N"
     }
 }
@@ -141,7 +141,7 @@ pub fn parse(name: &str, text: &str) -> Result<Run, String> {
 
 /// Every readable record of `dir`, oldest first; files that cannot be
 /// parsed are reported in the second list.
-pub fn read_dir(dir: &Path) -> (Vec<Run>, Vec<String>) {
+pub(crate) fn read_dir(dir: &Path) -> (Vec<Run>, Vec<String>) {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map(|entries| {
             entries
@@ -178,7 +178,7 @@ pub fn read_dir(dir: &Path) -> (Vec<Run>, Vec<String>) {
 /// as long as that one ended when the script started; a script that started
 /// well after all its dependencies ended was held up by the concurrency
 /// limit instead, and the chain stops there.
-pub fn critical_path(run: &Run) -> Vec<bool> {
+pub(crate) fn critical_path(run: &Run) -> Vec<bool> {
     let mut on_path = vec![false; run.lines.len()];
     for action in ["stop", "start"] {
         let timed: Vec<usize> = (0..run.lines.len())

@@ -43,7 +43,7 @@ use crate::sys::spawn::reset_all_signals;
 
 /// One script to run.
 #[derive(Debug, Clone)]
-pub struct Task {
+pub(crate) struct Task {
     pub name: String,
     /// `/etc/init.d/<name>`.
     pub program: PathBuf,
@@ -57,7 +57,7 @@ pub struct Task {
 
 /// How to run a phase.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// At most this many scripts at once (at least 1).
     pub jobs: usize,
     /// Per-script limit; `None` = unlimited.
@@ -79,7 +79,7 @@ pub enum Outcome {
 
 /// LSB result classes (docs/compatibility.md §8.3, §10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Class {
+pub(crate) enum Class {
     Ok,
     Failed,
     TimedOut,
@@ -90,12 +90,12 @@ pub enum Class {
 }
 
 impl Class {
-    pub fn is_failure(self) -> bool {
+    pub(crate) fn is_failure(self) -> bool {
         matches!(self, Class::Failed | Class::TimedOut)
     }
 
     /// The name used in the run record.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Class::Ok => "ok",
             Class::Failed => "failed",
@@ -108,7 +108,7 @@ impl Class {
 
 /// startpar's classes: 5 and 6 are skips, 7 ("not running") is only a
 /// failure when starting.
-pub fn classify(outcome: &Outcome, action: Action) -> Class {
+pub(crate) fn classify(outcome: &Outcome, action: Action) -> Class {
     match outcome {
         Outcome::Exited(0) => Class::Ok,
         Outcome::Exited(5) => Class::NotInstalled,
@@ -121,13 +121,13 @@ pub fn classify(outcome: &Outcome, action: Action) -> Class {
 
 /// A point in time on both clocks.
 #[derive(Debug, Clone, Copy)]
-pub struct Stamp {
+pub(crate) struct Stamp {
     pub monotonic_ns: u128,
     pub wall: DateTime<Local>,
 }
 
 impl Stamp {
-    pub fn now() -> Stamp {
+    pub(crate) fn now() -> Stamp {
         let monotonic_ns = clock_gettime(ClockId::CLOCK_MONOTONIC)
             .map(|t| {
                 u128::try_from(t.tv_sec()).unwrap_or(0) * 1_000_000_000
@@ -143,7 +143,7 @@ impl Stamp {
 
 /// A finished script.
 #[derive(Debug, Clone)]
-pub struct Finished {
+pub(crate) struct Finished {
     pub outcome: Outcome,
     pub class: Class,
     pub started: Stamp,
@@ -153,7 +153,7 @@ pub struct Finished {
 }
 
 /// What the scheduler reports while it runs.
-pub trait Events {
+pub(crate) trait Events {
     /// A complete line (without its newline) from a running script.
     fn output_line(&mut self, task: &Task, line: &[u8]);
     fn finished(&mut self, task: &Task, result: &Finished);
@@ -163,7 +163,7 @@ pub trait Events {
 /// the console does not stop the run. Debian's rc ignores them; we block
 /// instead, because `spawn` gives the scripts an empty mask, while an
 /// ignored disposition would be inherited.
-pub fn block_console_signals() -> nix::Result<()> {
+pub(crate) fn block_console_signals() -> nix::Result<()> {
     let mut set = SigSet::empty();
     for s in [Signal::SIGINT, Signal::SIGQUIT, Signal::SIGTSTP] {
         set.add(s);
@@ -193,7 +193,7 @@ enum State {
 /// Runs `tasks`, returning each one's result (same order). A task whose
 /// `after` names itself or a later unreachable task still runs once the
 /// others are done, so a bad graph can never hang the run.
-pub fn run(tasks: &[Task], settings: &Settings, events: &mut dyn Events) -> Vec<Finished> {
+pub(crate) fn run(tasks: &[Task], settings: &Settings, events: &mut dyn Events) -> Vec<Finished> {
     let mut scheduler = Scheduler {
         tasks,
         settings,
@@ -632,7 +632,7 @@ fn output_channel() -> std::io::Result<(OwnedFd, OwnedFd)> {
 }
 
 /// Describes an outcome for people: "exit status 1", "timed out after 300 s"…
-pub fn describe(outcome: &Outcome, timeout: Option<Duration>) -> String {
+pub(crate) fn describe(outcome: &Outcome, timeout: Option<Duration>) -> String {
     match outcome {
         Outcome::Exited(code) => format!("exit status {code}"),
         Outcome::Signaled(sig) => format!(

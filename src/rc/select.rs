@@ -16,14 +16,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// `S` or `K`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum LinkKind {
+pub(crate) enum LinkKind {
     Start,
     Kill,
 }
 
 /// One `[SK]NNname` entry of an `rcX.d` directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Link {
+pub(crate) struct Link {
     pub kind: LinkKind,
     pub number: u8,
     /// The script's name in `/etc/init.d`.
@@ -34,7 +34,7 @@ pub struct Link {
 
 impl Link {
     /// Parses `S02rsyslog`; `None` for anything else (README, `S2x`…).
-    pub fn parse(file_name: &str) -> Option<Link> {
+    pub(crate) fn parse(file_name: &str) -> Option<Link> {
         let bytes = file_name.as_bytes();
         let kind = match bytes.first()? {
             b'S' => LinkKind::Start,
@@ -66,7 +66,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Action::Start => "start",
             Action::Stop => "stop",
@@ -76,7 +76,7 @@ impl Action {
 
 /// One script to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Job {
+pub(crate) struct Job {
     pub name: String,
     /// The level whose directory holds the link (`rc<level>.d`).
     pub level: String,
@@ -86,20 +86,20 @@ pub struct Job {
 
 /// Scripts run together; a phase ends before the next begins.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Phase {
+pub(crate) struct Phase {
     pub action: Action,
     /// In link (glob) order.
     pub jobs: Vec<Job>,
 }
 
 /// True for the levels whose `S` links are run with `stop`.
-pub fn is_halt_level(level: &str) -> bool {
+pub(crate) fn is_halt_level(level: &str) -> bool {
     level == "0" || level == "6"
 }
 
 /// The phases for going from `previous` to `level`; `links` maps a level to
 /// its `rc<level>.d` entries in name order (absent = no directory).
-pub fn plan(level: &str, previous: &str, links: &BTreeMap<String, Vec<Link>>) -> Vec<Phase> {
+pub(crate) fn plan(level: &str, previous: &str, links: &BTreeMap<String, Vec<Link>>) -> Vec<Phase> {
     let none = Vec::new();
     let here = links.get(level).unwrap_or(&none);
     let before = links.get(previous).unwrap_or(&none);

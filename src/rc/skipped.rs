@@ -19,7 +19,7 @@ const LEFTOVER_EXTENSIONS: [&str; 7] = ["old", "new", "org", "orig", "save", "sw
 
 /// Whether insserv skips `name` in either directory: a dot file, a backup
 /// or package-manager leftover, an RCS file.
-pub fn is_leftover(name: &str) -> bool {
+pub(crate) fn is_leftover(name: &str) -> bool {
     if name.is_empty() || name.starts_with('.') {
         return true;
     }
@@ -34,7 +34,7 @@ pub fn is_leftover(name: &str) -> bool {
 
 /// Whether insserv skips `name` in `/etc/init.d`: a leftover, an editor
 /// backup, or a file that is not an init script.
-pub fn is_skipped_script(name: &str) -> bool {
+pub(crate) fn is_skipped_script(name: &str) -> bool {
     const NOT_SCRIPTS: [&str; 4] = ["core", "rx", "rc", "rcS"];
     const NOT_SCRIPT_PREFIXES: [&str; 4] = ["README", "Makefile", "skeleton", "powerfail"];
     is_leftover(name)

@@ -16,7 +16,7 @@ pub enum Restart {
 }
 
 impl Restart {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Restart::OnFailure => "on-failure",
             Restart::Always => "always",
@@ -32,7 +32,7 @@ pub struct Limit {
 }
 
 /// sysvinit's respawn limit: 10 in 120 seconds.
-pub const DEFAULT_LIMIT: Limit = Limit {
+pub(crate) const DEFAULT_LIMIT: Limit = Limit {
     count: 10,
     window: Duration::from_secs(120),
 };
@@ -143,7 +143,7 @@ fn parse_limit(value: &str) -> Option<Limit> {
 }
 
 /// The file text `vinit supervise` writes for these settings.
-pub fn render(config: &Config) -> String {
+pub(crate) fn render(config: &Config) -> String {
     let mut text = String::new();
     if let Some(pidfile) = &config.pidfile {
         text.push_str(&format!("pidfile={}\n", pidfile.display()));

@@ -21,13 +21,13 @@ pub struct ConfigFile {
 }
 
 /// `root` + an absolute path.
-pub fn under(root: &Path, path: &str) -> PathBuf {
+pub(crate) fn under(root: &Path, path: &str) -> PathBuf {
     root.join(path.trim_start_matches('/'))
 }
 
 /// The modification time of the settings directory (it changes when
 /// `vinit supervise` adds, replaces or removes a file).
-pub fn dir_stamp(root: &Path) -> Option<SystemTime> {
+pub(crate) fn dir_stamp(root: &Path) -> Option<SystemTime> {
     std::fs::metadata(under(root, CONFIG_DIR))
         .and_then(|meta| meta.modified())
         .ok()
@@ -35,7 +35,7 @@ pub fn dir_stamp(root: &Path) -> Option<SystemTime> {
 
 /// Every file of the settings directory by service name (names that
 /// cannot be services, such as editor backups `.x.swp`, are skipped).
-pub fn read_configs(root: &Path) -> BTreeMap<String, ConfigFile> {
+pub(crate) fn read_configs(root: &Path) -> BTreeMap<String, ConfigFile> {
     let dir = under(root, CONFIG_DIR);
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return BTreeMap::new();
@@ -68,7 +68,7 @@ pub fn read_configs(root: &Path) -> BTreeMap<String, ConfigFile> {
 }
 
 /// `FILE:LINE: message` for each problem of a file.
-pub fn problem_lines(file: &ConfigFile) -> Vec<String> {
+pub(crate) fn problem_lines(file: &ConfigFile) -> Vec<String> {
     match &file.parsed {
         Ok(_) => Vec::new(),
         Err(problems) => problems
@@ -80,7 +80,7 @@ pub fn problem_lines(file: &ConfigFile) -> Vec<String> {
 
 /// The pid file of service `name`: the configured one, else found from
 /// its init script (see [`pidfile::discover`]).
-pub fn pidfile_of(root: &Path, name: &str, config: &Config) -> PathBuf {
+pub(crate) fn pidfile_of(root: &Path, name: &str, config: &Config) -> PathBuf {
     if let Some(path) = &config.pidfile {
         return path.clone();
     }
@@ -89,7 +89,7 @@ pub fn pidfile_of(root: &Path, name: &str, config: &Config) -> PathBuf {
 }
 
 /// The PID a pid file holds (its first word), if it is one.
-pub fn read_pid(root: &Path, pidfile: &Path) -> Option<i32> {
+pub(crate) fn read_pid(root: &Path, pidfile: &Path) -> Option<i32> {
     let text = std::fs::read(under(root, &pidfile.to_string_lossy())).ok()?;
     String::from_utf8_lossy(&text)
         .split_whitespace()
@@ -100,7 +100,7 @@ pub fn read_pid(root: &Path, pidfile: &Path) -> Option<i32> {
 }
 
 /// Whether `pid` is a process that has not died (a zombie has).
-pub fn is_alive(pid: i32) -> bool {
+pub(crate) fn is_alive(pid: i32) -> bool {
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
         return false;
     };
@@ -111,7 +111,7 @@ pub fn is_alive(pid: i32) -> bool {
 }
 
 /// The PIDs a stop mark names.
-pub fn read_mark(root: &Path, name: &str) -> Vec<i32> {
+pub(crate) fn read_mark(root: &Path, name: &str) -> Vec<i32> {
     std::fs::read_to_string(under(root, &stop_mark(name)))
         .unwrap_or_default()
         .split_whitespace()
@@ -121,7 +121,7 @@ pub fn read_mark(root: &Path, name: &str) -> Vec<i32> {
 
 /// Writes the stop mark of `name` naming `pids`, or removes it if there
 /// are none.
-pub fn write_mark(root: &Path, name: &str, pids: &[i32]) -> std::io::Result<()> {
+pub(crate) fn write_mark(root: &Path, name: &str, pids: &[i32]) -> std::io::Result<()> {
     let path = under(root, &stop_mark(name));
     if pids.is_empty() {
         return match std::fs::remove_file(&path) {
@@ -135,7 +135,7 @@ pub fn write_mark(root: &Path, name: &str, pids: &[i32]) -> std::io::Result<()> 
 
 /// Writes a file through a temporary one and a rename, so that a reader
 /// sees the old text or the new one, never a part.
-pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -150,7 +150,7 @@ pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
 /// Each supervised service as `vinit supervise --list` and `vinit status`
 /// show it: its settings file, init's state file (missing: init has not
 /// written it yet; lines it cannot read are skipped) and its live daemon.
-pub fn read_overview(root: &Path) -> Vec<ServiceView> {
+pub(crate) fn read_overview(root: &Path) -> Vec<ServiceView> {
     let configs = read_configs(root);
     let saved = std::fs::read_to_string(under(root, STATE_FILE))
         .map(|text| state::parse(&text).0)
@@ -168,7 +168,7 @@ pub fn read_overview(root: &Path) -> Vec<ServiceView> {
 }
 
 /// The settings of `name` if it is supervised.
-pub fn supervised(root: &Path, name: &str) -> Option<Config> {
+pub(crate) fn supervised(root: &Path, name: &str) -> Option<Config> {
     if !valid_name(name) {
         return None;
     }
@@ -179,7 +179,7 @@ pub fn supervised(root: &Path, name: &str) -> Option<Config> {
 
 /// Before `service` or rc runs an action that may stop a supervised daemon:
 /// writes its stop mark naming the running daemon.
-pub fn mark_stop(root: &Path, name: &str, config: &Config) {
+pub(crate) fn mark_stop(root: &Path, name: &str, config: &Config) {
     let pidfile = pidfile_of(root, name, config);
     if let Some(pid) = read_pid(root, &pidfile).filter(|&pid| is_alive(pid)) {
         let mut marked = read_mark(root, name);
@@ -191,7 +191,7 @@ pub fn mark_stop(root: &Path, name: &str, config: &Config) {
 /// After the action: daemons that are still alive were not stopped (a
 /// `reload`), so their marks go; a dead one's mark stays until init reaps
 /// it and removes it.
-pub fn unmark_alive(root: &Path, name: &str) {
+pub(crate) fn unmark_alive(root: &Path, name: &str) {
     let marked = read_mark(root, name);
     let dead: Vec<i32> = marked
         .iter()

@@ -12,35 +12,35 @@
 pub mod config;
 pub mod files;
 pub mod overview;
-pub mod pidfile;
+pub(crate) mod pidfile;
 pub mod state;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
-pub use config::{Config, Limit, Restart};
+pub(crate) use config::{Config, Restart};
 
 /// Where the per-service files are.
-pub const CONFIG_DIR: &str = "/etc/vinit/supervise.d";
+pub(crate) const CONFIG_DIR: &str = "/etc/vinit/supervise.d";
 /// init's state file and the stop marks (`NAME.stopping`).
-pub const RUN_DIR: &str = "/run/vinit/supervise";
+pub(crate) const RUN_DIR: &str = "/run/vinit/supervise";
 /// The state file PID 1 writes (see [`state`]).
-pub const STATE_FILE: &str = "/run/vinit/supervise/state";
+pub(crate) const STATE_FILE: &str = "/run/vinit/supervise/state";
 /// The signal `vinit supervise` sends init after changing a file:
 /// SIGRTMIN+5 (sysvinit ignores it; vinit checks PID 1 is vinit first).
-pub const RELOAD_SIGNAL_OFFSET: i32 = 5;
+pub(crate) const RELOAD_SIGNAL_OFFSET: i32 = 5;
 /// A restart whose fork failed is tried again after this long.
-pub const FORK_RETRY: Duration = Duration::from_secs(5);
+pub(crate) const FORK_RETRY: Duration = Duration::from_secs(5);
 
 /// The stop mark of a service: `service` writes the PIDs it is about to
 /// stop there; init reads it when one of them dies.
-pub fn stop_mark(name: &str) -> String {
+pub(crate) fn stop_mark(name: &str) -> String {
     format!("{RUN_DIR}/{name}.stopping")
 }
 
 /// Whether `name` can be a service name (an `/etc/init.d` entry, and a
 /// file name here): no `/`, not hidden, not empty.
-pub fn valid_name(name: &str) -> bool {
+pub(crate) fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('.')
         && !name.contains('/')
@@ -50,14 +50,14 @@ pub fn valid_name(name: &str) -> bool {
 
 /// How a process ended, from its wait status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Death {
+pub(crate) enum Death {
     Exited(i32),
     Signaled { signal: i32, core: bool },
 }
 
 impl Death {
     /// From a C wait status word.
-    pub fn from_status(status: i32) -> Death {
+    pub(crate) fn from_status(status: i32) -> Death {
         if status & 0x7f == 0 {
             Death::Exited((status >> 8) & 0xff)
         } else {
@@ -72,7 +72,7 @@ impl Death {
     /// exit. TERM, INT, QUIT and HUP are what `stop` actions send
     /// (start-stop-daemon, killproc, nginx's QUIT schedule); exit 0 is a
     /// daemon that shut itself down.
-    pub fn is_failure(self) -> bool {
+    pub(crate) fn is_failure(self) -> bool {
         match self {
             Death::Exited(code) => code != 0,
             Death::Signaled { signal, .. } => {
@@ -82,7 +82,7 @@ impl Death {
     }
 
     /// "killed by SIGSEGV (core dumped)", "exited with status 1".
-    pub fn describe(self) -> String {
+    pub(crate) fn describe(self) -> String {
         match self {
             Death::Exited(code) => format!("exited with status {code}"),
             Death::Signaled { signal, core } => {
@@ -152,7 +152,7 @@ pub struct Service {
 }
 
 impl Service {
-    pub fn new(config: Config) -> Service {
+    pub(crate) fn new(config: Config) -> Service {
         Service {
             config,
             pid: None,
@@ -166,7 +166,7 @@ impl Service {
 
 /// What the mechanism must do about an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// Nothing (an expected death, or one already being handled).
     Ignore,
     /// A stop on purpose: log nothing, the service stays down.
@@ -192,7 +192,7 @@ impl Tracker {
     /// start being watched, missing ones are dropped, settings are
     /// replaced. A name in `rearm` (its file was rewritten) that was given
     /// up is watched again with its limiter cleared.
-    pub fn configure(&mut self, configs: BTreeMap<String, Config>, rearm: &[String]) {
+    pub(crate) fn configure(&mut self, configs: BTreeMap<String, Config>, rearm: &[String]) {
         self.services.retain(|name, _| configs.contains_key(name));
         for (name, config) in configs {
             let service = self
@@ -210,7 +210,7 @@ impl Tracker {
     /// The service's pid file names `pid`, a live process. A PID other
     /// than the one that stopped or was given up means someone started
     /// the service again: it is supervised again.
-    pub fn seen(&mut self, name: &str, pid: i32) {
+    pub(crate) fn seen(&mut self, name: &str, pid: i32) {
         let Some(service) = self.services.get_mut(name) else {
             return;
         };
@@ -227,7 +227,7 @@ impl Tracker {
 
     /// The daemon `pid` of `name` was reaped with wait status `status`.
     /// `marked`: a stop mark names it. `wall` is the wall-clock second.
-    pub fn died(
+    pub(crate) fn died(
         &mut self,
         name: &str,
         pid: i32,
@@ -274,7 +274,7 @@ impl Tracker {
 
     /// Services whose restart is due: the mechanism runs their scripts and
     /// reports each with [`Tracker::restart_started`].
-    pub fn due(&self, now: Duration) -> Vec<String> {
+    pub(crate) fn due(&self, now: Duration) -> Vec<String> {
         self.services
             .iter()
             .filter(|(_, service)| matches!(service.phase, Phase::Waiting { at } if at <= now))
@@ -284,7 +284,7 @@ impl Tracker {
 
     /// The restart script of `name` runs as `child` (`None`: fork failed,
     /// try again later), to be killed after `timeout` (rc's).
-    pub fn restart_started(
+    pub(crate) fn restart_started(
         &mut self,
         name: &str,
         child: Option<i32>,
@@ -306,7 +306,7 @@ impl Tracker {
     }
 
     /// The service whose restart script is `child`, if any.
-    pub fn restarting(&self, child: i32) -> Option<&str> {
+    pub(crate) fn restarting(&self, child: i32) -> Option<&str> {
         self.services.iter().find_map(|(name, service)| {
             matches!(service.phase, Phase::Restarting { child: c, .. } if c == child)
                 .then_some(name.as_str())
@@ -315,7 +315,7 @@ impl Tracker {
 
     /// A restart script ended. Success: watch the new daemon. Failure (or
     /// killed after the timeout): counts as another failure.
-    pub fn restart_finished(
+    pub(crate) fn restart_finished(
         &mut self,
         child: i32,
         status: i32,
@@ -348,7 +348,7 @@ impl Tracker {
 
     /// Restart scripts past their deadline: the mechanism kills each
     /// one's process group with SIGKILL.
-    pub fn overdue(&mut self, now: Duration) -> Vec<i32> {
+    pub(crate) fn overdue(&mut self, now: Duration) -> Vec<i32> {
         let mut overdue = Vec::new();
         for service in self.services.values_mut() {
             if let Phase::Restarting {
@@ -367,7 +367,7 @@ impl Tracker {
     }
 
     /// When [`Tracker::due`] or [`Tracker::overdue`] has something next.
-    pub fn next_deadline(&self) -> Option<Duration> {
+    pub(crate) fn next_deadline(&self) -> Option<Duration> {
         self.services
             .values()
             .filter_map(|service| match service.phase {
@@ -386,7 +386,7 @@ impl Tracker {
     /// To another level: the services in `stopping` (those with a K link
     /// there) are expected to stop. A running restart script is left to
     /// finish.
-    pub fn level_change(&mut self, level: u8, stopping: &[String]) {
+    pub(crate) fn level_change(&mut self, level: u8, stopping: &[String]) {
         self.shutting_down = matches!(level, b'0' | b'6');
         for (name, service) in &mut self.services {
             if !(self.shutting_down || stopping.contains(name)) {

@@ -29,7 +29,7 @@ pub enum ServiceState {
 
 impl ServiceState {
     /// For people (`vinit supervise --list`, `vinit status`).
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             ServiceState::Unknown => "not yet known to init",
             ServiceState::ShuttingDown => "shutting down",
@@ -41,7 +41,7 @@ impl ServiceState {
     }
 
     /// For `vinit status --json`.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             ServiceState::Unknown => "unknown",
             ServiceState::ShuttingDown => "shutting-down",

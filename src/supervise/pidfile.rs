@@ -18,7 +18,7 @@ const P_OPTION_COMMANDS: [&str; 5] = [
 ];
 
 /// The pid file of service `name` whose init script is `script`.
-pub fn discover(name: &str, script: &str) -> PathBuf {
+pub(crate) fn discover(name: &str, script: &str) -> PathBuf {
     let vars = assignments(script);
     if let Some(path) = vars.get("PIDFILE").filter(|path| path.starts_with('/')) {
         return PathBuf::from(path);

@@ -82,7 +82,7 @@ fn parse_phase(text: &str) -> Option<Phase> {
 }
 
 /// The file's text.
-pub fn serialize(tracker: &Tracker) -> String {
+pub(crate) fn serialize(tracker: &Tracker) -> String {
     let mut text = format!("{HEADER}\n");
     if tracker.shutting_down {
         text.push_str("shutting-down\n");

@@ -1,3 +1,4 @@
+use super::config::Limit;
 use super::*;
 
 const SEGV: i32 = libc::SIGSEGV | 0x80;

@@ -454,7 +454,7 @@ fn cancelled() -> ! {
     std::process::exit(0);
 }
 
-pub fn main(args: Vec<String>) -> i32 {
+pub(crate) fn main(args: Vec<String>) -> i32 {
     // Any user may ask; the usage is otherwise sysvinit's answer to a bad command line.
     match args.get(1..) {
         Some([only]) if only == "--help" => {

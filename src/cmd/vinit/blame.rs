@@ -11,7 +11,7 @@ use super::table::{Cell, Table};
 use super::{Colour, Parsed, paint, parse_options, seconds, use_colour};
 use crate::rc::record::{self, RECORD_DIR, Run, critical_path};
 
-pub const USAGE: &str = "\
+pub(crate) const USAGE: &str = "\
 Usage: vinit blame [--level LEVEL] [--json]
 
 Lists the scripts of the boot and of each later level change (rc's run
@@ -25,9 +25,9 @@ critical path: the chain of dependencies that decided when the run ended.
 Exit status: 0, or 1 when there is no run record to show.
 ";
 
-pub const JSON_SCHEMA: &str = "vinit-blame/1";
+pub(crate) const JSON_SCHEMA: &str = "vinit-blame/1";
 
-pub fn main(args: &[String]) -> i32 {
+pub(crate) fn main(args: &[String]) -> i32 {
     let mut level: Option<String> = None;
     let mut json_output = false;
     match parse_options(

@@ -15,7 +15,7 @@ use crate::rc::insserv_conf::Facilities;
 use crate::rc::select::{Link, LinkKind};
 use crate::rc::{list_links, lsb, rc_dir, script_names};
 
-pub const USAGE: &str = "\
+pub(crate) const USAGE: &str = "\
 Usage: vinit check [--root DIR]
 
 Checks the boot configuration in one run and prints each problem as
@@ -67,12 +67,12 @@ fn problem(file: &Path, line: usize, message: impl Into<String>) -> Problem {
 }
 
 /// A named check over the configuration under a root.
-pub struct Pass {
+pub(crate) struct Pass {
     pub name: &'static str,
     pub run: fn(&Config) -> Vec<Problem>,
 }
 
-pub const PASSES: &[Pass] = &[
+pub(crate) const PASSES: &[Pass] = &[
     Pass {
         name: "inittab",
         run: inittab_pass,
@@ -104,7 +104,7 @@ const LEVELS: [&str; 8] = ["S", "0", "1", "2", "3", "4", "5", "6"];
 
 /// What the passes share, read once: the scripts and their headers, the
 /// links of every level, the facilities.
-pub struct Config {
+pub(crate) struct Config {
     pub root: PathBuf,
     /// The scripts of /etc/init.d; a header that cannot be parsed counts as
     /// none here (the headers pass reports it).
@@ -117,7 +117,7 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn read(root: &Path) -> Config {
+    pub(crate) fn read(root: &Path) -> Config {
         let init_d = root.join("etc/init.d");
         let mut scripts = Vec::new();
         let mut header_errors = Vec::new();
@@ -168,7 +168,7 @@ impl Config {
 }
 
 /// The inittab pass alone (`telinit q` runs it before asking init to reload).
-pub fn inittab_problems(root: &Path) -> Vec<Problem> {
+pub(crate) fn inittab_problems(root: &Path) -> Vec<Problem> {
     let loaded = crate::inittab::load(&crate::filesystem::FileSystem, root);
     let mut problems: Vec<Problem> = loaded
         .diagnostics
@@ -378,7 +378,7 @@ fn shutdown_pass(config: &Config) -> Vec<Problem> {
 }
 
 /// Every pass's problems, in pass order.
-pub fn run_passes(root: &Path) -> Vec<(&'static str, Vec<Problem>)> {
+pub(crate) fn run_passes(root: &Path) -> Vec<(&'static str, Vec<Problem>)> {
     let config = Config::read(root);
     PASSES
         .iter()
@@ -390,7 +390,7 @@ pub fn run_passes(root: &Path) -> Vec<(&'static str, Vec<Problem>)> {
         .collect()
 }
 
-pub fn main(args: &[String]) -> i32 {
+pub(crate) fn main(args: &[String]) -> i32 {
     let mut root = PathBuf::from("/");
     match parse_options(
         args,

@@ -10,10 +10,10 @@
 //! a line in [`SUBCOMMANDS`].
 
 pub mod blame;
-pub mod check;
+pub(crate) mod check;
 pub mod plot;
 pub mod status;
-pub mod table;
+pub(crate) mod table;
 
 use crate::getopt::{self, LongError, LongOpt, Mode, Opt};
 use std::io::IsTerminal;
@@ -59,10 +59,10 @@ const SUBCOMMANDS: &[Subcommand] = &[
 ];
 
 /// Exit status when PID 1 is not vinit (`status`, `telinit --wait`).
-pub const EXIT_NOT_VINIT: i32 = 3;
+pub(crate) const EXIT_NOT_VINIT: i32 = 3;
 
 /// `vinit 0.1.0`.
-pub fn version_line() -> String {
+pub(crate) fn version_line() -> String {
     format!("vinit {}", env!("CARGO_PKG_VERSION"))
 }
 
@@ -85,7 +85,7 @@ fn usage() -> String {
 }
 
 /// `vinit …` (`args[0]` is `vinit`).
-pub fn main(args: Vec<String>) -> i32 {
+pub(crate) fn main(args: Vec<String>) -> i32 {
     let Some(first) = args.get(1) else {
         eprint!("{}", usage());
         return 2;
@@ -114,7 +114,7 @@ pub fn main(args: Vec<String>) -> i32 {
 }
 
 /// What a subcommand's options parser found.
-pub enum Parsed<T> {
+pub(crate) enum Parsed<T> {
     Run(T),
     /// Exit at once with this status (after `--help` or a usage error).
     Exit(i32),
@@ -124,7 +124,7 @@ pub enum Parsed<T> {
 /// `--name=VALUE`) with the shared getopt, `--help`/`-h` printing `usage`.
 /// `on_option` gets each option in order (`None` value for flags) and may
 /// refuse a value.
-pub fn parse_options(
+pub(crate) fn parse_options(
     args: &[String],
     usage: &str,
     options: &[LongOpt],
@@ -173,13 +173,13 @@ pub fn parse_options(
 
 /// Colour only on a terminal, and never when `NO_COLOR` is set to
 /// something (no-color.org).
-pub fn use_colour() -> bool {
+pub(crate) fn use_colour() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
 
 /// The SGR colours the human output uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Colour {
+pub(crate) enum Colour {
     Green,
     Red,
     Yellow,
@@ -188,7 +188,7 @@ pub enum Colour {
 }
 
 /// `text` in `colour` when `on`, else as is.
-pub fn paint(text: &str, colour: Colour, on: bool) -> String {
+pub(crate) fn paint(text: &str, colour: Colour, on: bool) -> String {
     if !on {
         return text.to_string();
     }
@@ -203,7 +203,7 @@ pub fn paint(text: &str, colour: Colour, on: bool) -> String {
 }
 
 /// `1.234 s` (ms precision) for a duration in ns.
-pub fn seconds(ns: u64) -> String {
+pub(crate) fn seconds(ns: u64) -> String {
     format!(
         "{}.{:03} s",
         ns / 1_000_000_000,

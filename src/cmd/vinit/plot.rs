@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::rc::record::{self, Line, RECORD_DIR, Run, critical_path};
 
-pub const USAGE: &str = "\
+pub(crate) const USAGE: &str = "\
 Usage: vinit plot [--level LEVEL | --record FILE...] > boot.svg
 
 Draws the boot's scripts (the rc runs entered from N: rcS, then the default
@@ -26,7 +26,7 @@ Exit status: 0, or 1 when there is no run record to draw.
 ";
 
 /// Bar colours by result, also used in the legend.
-pub const RESULT_COLOURS: &[(&str, &str)] = &[
+pub(crate) const RESULT_COLOURS: &[(&str, &str)] = &[
     ("ok", "#2e9e44"),
     ("failed", "#d62728"),
     ("timeout", "#ff7f0e"),
@@ -42,7 +42,7 @@ pub fn result_colour(result: &str) -> &'static str {
         .map_or("#8c8c8c", |(_, colour)| colour)
 }
 
-pub fn main(args: &[String]) -> i32 {
+pub(crate) fn main(args: &[String]) -> i32 {
     let mut level: Option<String> = None;
     let mut files: Vec<String> = Vec::new();
     match super::parse_options(
@@ -110,7 +110,7 @@ pub fn main(args: &[String]) -> i32 {
 }
 
 /// The boot's runs (entered from `N`), or the last run into `level`.
-pub fn select(runs: Vec<Run>, level: Option<&str>) -> Vec<Run> {
+pub(crate) fn select(runs: Vec<Run>, level: Option<&str>) -> Vec<Run> {
     match level {
         Some(level) => runs
             .into_iter()
@@ -123,7 +123,7 @@ pub fn select(runs: Vec<Run>, level: Option<&str>) -> Vec<Run> {
 }
 
 /// A bar: x, y, width, height.
-pub type Bar = (f64, f64, f64, f64);
+pub(crate) type Bar = (f64, f64, f64, f64);
 
 /// Where things are drawn, in SVG user units (= CSS pixels).
 #[derive(Debug, Clone, PartialEq)]
@@ -210,12 +210,12 @@ impl Geometry {
         }
     }
 
-    pub fn x_of(&self, ns: u64) -> f64 {
+    pub(crate) fn x_of(&self, ns: u64) -> f64 {
         self.left + ns.saturating_sub(self.origin_ns) as f64 / 1e9 * self.scale
     }
 
     /// The bar of a line: x, y, width (at least 2 px), height.
-    pub fn bar(&self, row: usize, line: &Line) -> Option<Bar> {
+    pub(crate) fn bar(&self, row: usize, line: &Line) -> Option<Bar> {
         let (start, end) = (line.start_ns?, line.end_ns?);
         let x = self.x_of(start);
         let width = (self.x_of(end) - x).max(MIN_BAR);
@@ -229,7 +229,7 @@ impl Geometry {
 }
 
 /// A tick step of 1, 2 or 5 × 10^k seconds giving at most ~12 ticks.
-pub fn tick_step(span_s: f64) -> f64 {
+pub(crate) fn tick_step(span_s: f64) -> f64 {
     let raw = (span_s / 12.0).max(0.001);
     let magnitude = 10f64.powf(raw.log10().floor());
     [1.0, 2.0, 5.0, 10.0]
@@ -260,7 +260,7 @@ fn seconds_label(s: f64, step: f64) -> String {
 }
 
 /// The SVG document.
-pub fn svg(runs: &[Run]) -> String {
+pub(crate) fn svg(runs: &[Run]) -> String {
     let g = Geometry::new(runs);
     let mut out = String::new();
     let _ = writeln!(

@@ -20,7 +20,7 @@ use crate::supervise::CONFIG_DIR;
 use crate::supervise::files::read_overview;
 use crate::supervise::overview::ServiceView;
 
-pub const USAGE: &str = "\
+pub(crate) const USAGE: &str = "\
 Usage: vinit status [--json]
 
 Shows the current and previous runlevel, when init started, a pending
@@ -38,7 +38,7 @@ Exit status: 0, or 3 when PID 1 is not vinit.
 pub const JSON_SCHEMA: &str = "vinit-status/1";
 
 /// Why the limiter disables an entry (sysvinit's only reason).
-pub const LIMITER_REASON: &str = "respawning too fast: 10 starts within 120 s";
+pub(crate) const LIMITER_REASON: &str = "respawning too fast: 10 starts within 120 s";
 
 /// A `shutdown` waiting for its time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +69,7 @@ pub struct Report {
 
 /// Why there is no status to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Unavailable {
+pub(crate) enum Unavailable {
     /// PID 1 is not vinit (or not this boot's): exit 3.
     NotVinit(String),
     /// The file is there but unreadable or damaged.
@@ -78,7 +78,7 @@ pub enum Unavailable {
 
 impl Unavailable {
     /// Prints the one-line reason, returns the exit status.
-    pub fn report(&self, command: &str) -> i32 {
+    pub(crate) fn report(&self, command: &str) -> i32 {
         match self {
             Unavailable::NotVinit(why) => {
                 eprintln!("{command}: {why}");
@@ -103,7 +103,7 @@ fn pid1_program() -> String {
 /// The running init's status file, if PID 1 is vinit: the file must exist,
 /// have been written by PID 1, and by the PID 1 running now (its start time
 /// matches; a re-exec keeps it).
-pub fn read_init_status() -> Result<InitStatus<'static>, Unavailable> {
+pub(crate) fn read_init_status() -> Result<InitStatus<'static>, Unavailable> {
     let text = match std::fs::read_to_string(STATUS_PATH) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -245,7 +245,7 @@ fn monotonic_seconds() -> u64 {
 }
 
 /// Reads everything the report needs.
-pub fn gather() -> Result<Report, Unavailable> {
+pub(crate) fn gather() -> Result<Report, Unavailable> {
     let init = read_init_status()?;
     let (runs, _) = record::read_dir(Path::new(RECORD_DIR));
     let shutdown = pending_shutdown();
@@ -266,7 +266,7 @@ pub fn gather() -> Result<Report, Unavailable> {
     })
 }
 
-pub fn main(args: &[String]) -> i32 {
+pub(crate) fn main(args: &[String]) -> i32 {
     let mut json_output = false;
     match parse_options(
         args,
@@ -303,7 +303,7 @@ pub fn main(args: &[String]) -> i32 {
 }
 
 /// The last line of every script over all runs (the latest run wins), by name.
-pub fn last_runs(runs: &[Run]) -> Vec<&Line> {
+pub(crate) fn last_runs(runs: &[Run]) -> Vec<&Line> {
     let mut last: std::collections::BTreeMap<&str, &Line> = std::collections::BTreeMap::new();
     for line in runs.iter().flat_map(|r| &r.lines) {
         last.insert(line.script.as_str(), line);
@@ -345,7 +345,7 @@ fn state_colour(state: EntryState) -> Option<Colour> {
     }
 }
 
-pub fn result_colour(result: &str) -> Option<Colour> {
+pub(crate) fn result_colour(result: &str) -> Option<Colour> {
     match result {
         "ok" => Some(Colour::Green),
         "failed" | "timeout" => Some(Colour::Red),
@@ -510,7 +510,7 @@ fn exit_json(status: i32) -> Value {
 }
 
 /// An rc record line as JSON (shared with `blame --json`).
-pub fn line_json(line: &Line) -> Value {
+pub(crate) fn line_json(line: &Line) -> Value {
     json!({
         "script": line.script,
         "action": line.action,

@@ -4,20 +4,20 @@
 use super::{Colour, paint};
 
 /// One cell: its text and, optionally, its colour.
-pub struct Cell {
+pub(crate) struct Cell {
     text: String,
     colour: Option<Colour>,
 }
 
 impl Cell {
-    pub fn plain(text: impl Into<String>) -> Cell {
+    pub(crate) fn plain(text: impl Into<String>) -> Cell {
         Cell {
             text: text.into(),
             colour: None,
         }
     }
 
-    pub fn coloured(text: impl Into<String>, colour: Colour) -> Cell {
+    pub(crate) fn coloured(text: impl Into<String>, colour: Colour) -> Cell {
         Cell {
             text: text.into(),
             colour: Some(colour),
@@ -26,14 +26,14 @@ impl Cell {
 }
 
 /// A table with a header line; `right` marks right-aligned columns.
-pub struct Table {
+pub(crate) struct Table {
     headers: Vec<&'static str>,
     right: Vec<bool>,
     rows: Vec<Vec<Cell>>,
 }
 
 impl Table {
-    pub fn new(headers: &[&'static str], right: &[bool]) -> Table {
+    pub(crate) fn new(headers: &[&'static str], right: &[bool]) -> Table {
         Table {
             headers: headers.to_vec(),
             right: right.to_vec(),
@@ -41,16 +41,16 @@ impl Table {
         }
     }
 
-    pub fn push(&mut self, row: Vec<Cell>) {
+    pub(crate) fn push(&mut self, row: Vec<Cell>) {
         self.rows.push(row);
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
 
     /// The lines, two spaces between columns, no trailing blanks.
-    pub fn render(&self, colour: bool) -> String {
+    pub(crate) fn render(&self, colour: bool) -> String {
         let columns = self.headers.len();
         let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
         for row in &self.rows {
