@@ -17,6 +17,7 @@ pub mod inittab;
 pub mod logging;
 pub mod pid1;
 pub mod rc;
+pub mod reexec_state;
 pub mod status;
 pub mod supervise;
 pub mod supervisor;

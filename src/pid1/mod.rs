@@ -49,6 +49,7 @@ use nix::unistd::{ForkResult, Pid, chdir, dup2, execve, setsid};
 
 use crate::initctl::FIFO_PATH;
 use crate::inittab::{self, Loaded};
+use crate::reexec_state::{self, SavedState};
 use crate::supervisor::{
     BootOptions, DEFAULT_PATH, Effects, Event, ExtraEnv, Record, SpawnRequest, Supervisor,
     join_var, split_var, var_name,
@@ -58,7 +59,6 @@ use crate::utmp::{self, Recorder};
 use console::{Console, DEV_NULL, DEV_TTY0, Dest, to};
 use fifo::{BogusReport, FIFO_FD, Fifo, Received, Watch};
 use power::read_powerstatus;
-use state::SavedState;
 use status::StatusWriter;
 
 /// What re-exec runs (sysvinit's `myname` default).
@@ -402,7 +402,7 @@ impl Effects for System {
         let owed = self.recorder.owes_records();
         state.wrote_utmp_boot = !owed;
         state.wrote_wtmp_boot = !owed;
-        let text = state::serialize(&state);
+        let text = reexec_state::serialize(&state);
         let Ok(mut pipe) = state::make_state_pipe() else {
             return;
         };

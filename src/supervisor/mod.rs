@@ -49,7 +49,7 @@ use crate::initctl::{self, Request};
 use crate::inittab::{self, Action, DefaultLevel, Entry, Loaded, Location};
 use crate::pid1::console::Dest;
 use crate::pid1::power::PowerEvent;
-use crate::pid1::state::{EntryFlags, RespawnCounter, SavedEntry, SavedState};
+use crate::reexec_state::{EntryFlags, RespawnCounter, SavedEntry, SavedState};
 
 /// sysvinit's `WAIT_BETWEEN_SIGNALS`: seconds between TERM and KILL unless
 /// a request says otherwise.
@@ -329,7 +329,7 @@ impl Supervisor {
     /// The utmp flags are the mechanism's to fill in.
     pub fn snapshot(&self) -> SavedState {
         SavedState {
-            version: crate::pid1::state::vinit_version_line(),
+            version: crate::reexec_state::vinit_version_line(),
             runlevel: char::from(self.runlevel),
             thislevel: char::from(self.thislevel),
             prevlevel: char::from(self.prevlevel),

@@ -108,7 +108,7 @@ impl Supervisor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pid1::state::{EntryFlags, RespawnCounter, SavedEntry};
+    use crate::reexec_state::{EntryFlags, RespawnCounter, SavedEntry};
 
     fn saved(id: &str, levels: &str, action: &str, flags: EntryFlags, pid: i32) -> SavedEntry {
         SavedEntry {
