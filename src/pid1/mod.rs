@@ -51,12 +51,12 @@ use crate::initctl::FIFO_PATH;
 use crate::inittab::{self, Loaded};
 use crate::reexec_state::{self, SavedState};
 use crate::supervisor::{
-    BootOptions, DEFAULT_PATH, Effects, Event, ExtraEnv, Record, SpawnRequest, Supervisor,
+    BootOptions, DEFAULT_PATH, Dest, Effects, Event, ExtraEnv, Record, SpawnRequest, Supervisor,
     join_var, split_var, var_name,
 };
 use crate::sys::process::{exit_now, fork, reset_signal_dispositions};
 use crate::utmp::{self, Recorder};
-use console::{Console, DEV_NULL, DEV_TTY0, Dest, to};
+use console::{Console, DEV_NULL, DEV_TTY0, to};
 use fifo::{BogusReport, FIFO_FD, Fifo, Received, Watch};
 use power::read_powerstatus;
 use status::StatusWriter;

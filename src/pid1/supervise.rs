@@ -21,11 +21,11 @@ use nix::sys::signal::{Signal, killpg};
 use nix::unistd::{ForkResult, Pid, execve, setsid};
 
 use super::System;
-use super::console::{DEV_NULL, Dest, to};
+use super::console::{DEV_NULL, to};
 use crate::cmd::service::SCRUBBED_VARIABLES;
 use crate::supervise::files::{self, ConfigFile};
 use crate::supervise::{Config, RUN_DIR, STATE_FILE, Tracker, Verdict, state};
-use crate::supervisor::Effects;
+use crate::supervisor::{Dest, Effects};
 use crate::sys::process::{exit_now, fork, reset_signal_dispositions};
 use crate::sys::spawn::reset_all_signals;
 

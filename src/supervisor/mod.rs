@@ -27,6 +27,7 @@
     )
 )]
 
+mod effects;
 mod env;
 mod slot;
 mod status;
@@ -34,11 +35,11 @@ mod status;
 mod tests;
 
 use std::collections::VecDeque;
-use std::ffi::OsString;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
+pub use effects::{Dest, Effects, Record, SpawnRequest};
 pub use env::{
     ChildLevels, DEFAULT_PATH, ExtraEnv, INIT_VERSION, MAX_EXTRA_VARS, child_environment, join_var,
     split_var, var_name,
@@ -46,9 +47,7 @@ pub use env::{
 use slot::{Limit, Slot};
 
 use crate::initctl::{self, Request};
-use crate::inittab::{self, Action, DefaultLevel, Entry, Loaded, Location};
-use crate::pid1::console::Dest;
-use crate::pid1::power::PowerEvent;
+use crate::inittab::{self, Action, DefaultLevel, Entry, Location};
 use crate::reexec_state::{EntryFlags, RespawnCounter, SavedEntry, SavedState};
 
 /// sysvinit's `WAIT_BETWEEN_SIGNALS`: seconds between TERM and KILL unless
@@ -70,62 +69,6 @@ pub const SULOGIN: &str = "/sbin/sulogin";
 /// What sysvinit 3.10+ runs when a container manager asks it to stop.
 pub const POWEROFF_COMMAND: &str = "/sbin/shutdown -hP now";
 
-/// What the supervisor asks the outside world to do.
-pub trait Effects {
-    /// Reads `/etc/inittab` and `/etc/inittab.d` (see [`inittab::load`]).
-    fn load_inittab(&mut self) -> Loaded;
-    /// Forks and execs an entry; the child's PID, or `None` if `fork`
-    /// failed (the supervisor retries later).
-    fn spawn(&mut self, request: &SpawnRequest<'_>) -> Option<i32>;
-    /// `kill(-pid, signal)`: the entry's whole process group.
-    fn kill_group(&mut self, pid: i32, signal: Signal);
-    fn log(&mut self, dest: Dest, message: &str);
-    fn record(&mut self, record: Record);
-    /// The process title (`init boot`, `init [2]`).
-    fn set_title(&mut self, title: &str);
-    /// `/var/run/runlevel` (docs/compatibility.md §5.4).
-    fn write_runlevel_file(&mut self, level: u8);
-    /// Resets the console's terminal settings (docs/compatibility.md §1.10).
-    fn console_stty(&mut self);
-    /// Prompts `Enter runlevel: ` on the console until a valid level is
-    /// typed (`S` if there is no console).
-    fn ask_runlevel(&mut self) -> u8;
-    /// The configuration was read and replaced: memory freed by the old
-    /// one may go back to the system.
-    fn release_memory(&mut self);
-    /// Re-executes `/sbin/init`, handing over `state` and the `INIT_*`
-    /// variables (`NAME=VALUE`, any bytes). Returns only if that failed.
-    fn reexec(&mut self, state: &SavedState, extra_env: &[OsString]);
-}
-
-/// A utmp/wtmp record to write (docs/compatibility.md §5.2).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Record {
-    /// BOOT_TIME, at the end of sysinit.
-    Boot,
-    /// RUN_LVL `new + 256 * old`.
-    Runlevel { new: u8, old: u8 },
-    /// DEAD_PROCESS for an entry's process.
-    Dead { id: String, pid: i32 },
-    /// Entering levels 2–5: write BOOT_TIME/RUN_LVL records still owed.
-    Redo,
-}
-
-/// Everything the mechanism needs to start an entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpawnRequest<'a> {
-    pub entry: &'a Entry,
-    /// sysvinit's `runlevel` at spawn time (`#`, `*`, `S`, `0`–`9`): decides
-    /// whether `/etc/initscript` is used (not in `S`).
-    pub level: u8,
-    /// `RUNLEVEL`/`PREVLEVEL` for the child's environment.
-    pub levels: ChildLevels,
-    /// Waited-for entries in `#`, `*` and `S` get the console as their
-    /// controlling tty (docs/compatibility.md §1.9).
-    pub controlling_tty: bool,
-    pub extra_env: &'a ExtraEnv,
-}
-
 /// Something that happened, other than a child exiting or time passing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -146,6 +89,17 @@ pub enum Event {
     /// SIGRTMIN+3/SIGRTMIN+4 from a container manager: power off cleanly,
     /// as sysvinit 3.10+ does for SIGRTMIN+4.
     PowerOff,
+}
+
+/// Which inittab power entries a SIGPWR arms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PowerEvent {
+    /// `O`: power is back → `powerokwait` entries.
+    Ok,
+    /// `L`: battery low → `powerfailnow` entries.
+    FailNow,
+    /// `F`, anything else, or no file → `powerfail` and `powerwait` entries.
+    Fail,
 }
 
 /// How init was started (docs/compatibility.md §4.2).

@@ -3,6 +3,8 @@
 
 use super::*;
 use crate::initctl::Request;
+use crate::inittab::Loaded;
+use std::ffi::OsString;
 use std::fs;
 use std::path::PathBuf;
 
