@@ -51,8 +51,6 @@ pub const CMD_FAULT: i32 = 0x4641_554c;
 
 /// The FIFO init reads and telinit writes.
 pub const FIFO_PATH: &str = "/run/initctl";
-/// telinit's `sleeptime` when no `-t` is given.
-pub const DEFAULT_SLEEPTIME: i32 = 3;
 /// How long telinit waits for the FIFO to accept a request (its `alarm(3)`).
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(3);
 

@@ -10,6 +10,7 @@
 #![deny(unsafe_code)]
 
 pub mod cmd;
+pub mod defaults;
 pub mod filesystem;
 pub mod getopt;
 pub mod initctl;

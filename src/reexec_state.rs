@@ -28,6 +28,8 @@
 
 use std::fmt;
 
+use crate::defaults::DEFAULT_SLEEP_TIME;
+
 /// sysvinit's field buffers: `id[8]`, `rlevel[12]`, `process[128]`.
 const MAX_ID: usize = 7;
 const MAX_LEVELS: usize = 11;
@@ -68,7 +70,7 @@ impl Default for SavedState {
             pending_signals: 0,
             wrote_wtmp_boot: true,
             wrote_utmp_boot: true,
-            sleep_time: 3,
+            sleep_time: DEFAULT_SLEEP_TIME as i32,
             did_boot: false,
             entries: Vec::new(),
         }

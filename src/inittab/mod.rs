@@ -45,7 +45,7 @@ mod parse;
 pub use autocon::kernel_console_entries;
 pub use check::{Report, Warning, check_file, check_system};
 pub use exec::{ExecPlan, INITSCRIPT, plan_exec, shell_fallback};
-pub use load::{Loaded, MAX_FILE_BYTES, SULOGIN, Source, Unreadable, load};
+pub use load::{Loaded, MAX_FILE_BYTES, Source, Unreadable, load};
 pub(crate) use parse::too_large;
 pub use parse::{LINE_BUFFER, MAX_DIAGNOSTICS, Parsed, omitted_message, parse};
 

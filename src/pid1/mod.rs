@@ -47,12 +47,13 @@ use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::time::{ClockId, clock_gettime};
 use nix::unistd::{ForkResult, Pid, chdir, dup2, execve, setsid};
 
+use crate::defaults::DEFAULT_PATH;
 use crate::initctl::FIFO_PATH;
 use crate::inittab::{self, Loaded};
 use crate::reexec_state::{self, SavedState};
 use crate::supervisor::{
-    BootOptions, DEFAULT_PATH, Dest, Effects, Event, ExtraEnv, Record, SpawnRequest, Supervisor,
-    join_var, split_var, var_name,
+    BootOptions, Dest, Effects, Event, ExtraEnv, Record, SpawnRequest, Supervisor, join_var,
+    split_var, var_name,
 };
 use crate::sys::process::{exit_now, fork, reset_signal_dispositions};
 use crate::utmp::{self, Recorder};

@@ -60,9 +60,7 @@ pub fn spawn(request: &SpawnRequest<'_>, ctx: &SpawnContext<'_>) -> Option<i32> 
     let path = env
         .iter()
         .find_map(|var| split_var(var).filter(|(name, _)| *name == b"PATH"))
-        .map_or(crate::supervisor::DEFAULT_PATH.as_bytes(), |(_, value)| {
-            value
-        })
+        .map_or(crate::defaults::DEFAULT_PATH.as_bytes(), |(_, value)| value)
         .to_vec();
     let prepared = Prepared {
         id: request.entry.id.clone(),

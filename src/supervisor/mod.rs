@@ -41,18 +41,16 @@ use nix::sys::signal::Signal;
 
 pub use effects::{Dest, Effects, Record, SpawnRequest};
 pub use env::{
-    ChildLevels, DEFAULT_PATH, ExtraEnv, INIT_VERSION, MAX_EXTRA_VARS, child_environment, join_var,
-    split_var, var_name,
+    ChildLevels, ExtraEnv, INIT_VERSION, MAX_EXTRA_VARS, child_environment, join_var, split_var,
+    var_name,
 };
 use slot::{Limit, Slot};
 
+use crate::defaults::{DEFAULT_SLEEP_TIME, INITTAB, SULOGIN};
 use crate::initctl::{self, Request};
 use crate::inittab::{self, Action, DefaultLevel, Entry, Location};
 use crate::reexec_state::{EntryFlags, RespawnCounter, SavedEntry, SavedState};
 
-/// sysvinit's `WAIT_BETWEEN_SIGNALS`: seconds between TERM and KILL unless
-/// a request says otherwise.
-pub const DEFAULT_SLEEP_TIME: u32 = 3;
 /// After the KILL round: how long to wait for the killed processes to be
 /// reaped before reporting `seems to hang`. sysvinit 3.06 sleeps 10 ms;
 /// we wait up to 1 s but go on as soon as all are reaped, so a loaded
@@ -64,8 +62,6 @@ pub const KILL_GRACE: Duration = Duration::from_secs(1);
 /// count toward the respawn limiter.
 pub const FORK_RETRY_FIRST: Duration = Duration::from_millis(100);
 pub const FORK_RETRY_MAX: Duration = Duration::from_secs(2);
-/// The program sysvinit runs in single-user mode by default.
-pub const SULOGIN: &str = "/sbin/sulogin";
 /// What sysvinit 3.10+ runs when a container manager asks it to stop.
 pub const POWEROFF_COMMAND: &str = "/sbin/shutdown -hP now";
 
@@ -244,7 +240,7 @@ impl Supervisor {
             pending_signals: 0,
             wrote_wtmp_boot: true,
             wrote_utmp_boot: true,
-            sleep_time: 3,
+            sleep_time: DEFAULT_SLEEP_TIME as i32,
             did_boot: true,
             entries,
         };
@@ -1019,7 +1015,7 @@ fn slot_id(slots: &[Slot], index: usize) -> &str {
 /// from" in messages.
 fn builtin_location() -> Location {
     Location {
-        file: "/etc/inittab".into(),
+        file: INITTAB.into(),
         line: 0,
         sysv_line: 0,
     }
