@@ -2,8 +2,10 @@
 //! line of text, so each test reads as the transcript it expects.
 
 use super::*;
-use crate::initctl::Request;
-use crate::inittab::Loaded;
+use crate::initctl::{self, Request};
+use crate::inittab::{self, Loaded};
+use crate::reexec_state::SavedState;
+use nix::sys::signal::Signal;
 use std::ffi::OsString;
 use std::fs;
 use std::path::PathBuf;
