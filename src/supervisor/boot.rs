@@ -58,7 +58,7 @@ impl Supervisor {
     fn something_to_wait_for(&self) -> bool {
         self.slots
             .iter()
-            .any(|slot| slot.running && !slot.is_boot())
+            .any(|slot| slot.is_running() && !slot.is_boot())
     }
 
     /// sysvinit's `boot_transitions` (docs/compatibility.md §3.2). True if the phase moved.
@@ -103,8 +103,7 @@ impl Supervisor {
                 self.warn_idle = true;
                 for slot in &mut self.slots {
                     if slot.entry.effective_runlevels() == "S" {
-                        slot.failing = false;
-                        slot.waiting = false;
+                        slot.clear_wait_and_failure();
                         slot.executed = false;
                     }
                 }

@@ -18,7 +18,7 @@
 
 use std::time::Duration;
 
-use super::slot::Slot;
+use super::slot::{RunState, Slot};
 use super::{BootOptions, Effects, ExtraEnv, Supervisor, builtin_location};
 use crate::inittab::{Action, Entry};
 use crate::reexec_state::{EntryFlags, RespawnCounter, SavedEntry, SavedState};
@@ -91,20 +91,20 @@ impl Supervisor {
                     id: slot.entry.id.clone(),
                     runlevels: slot.entry.effective_runlevels().into_owned(),
                     flags: EntryFlags {
-                        running: slot.running,
+                        running: slot.is_running(),
                         demand: slot.demand,
                         executed: slot.executed,
-                        waiting: slot.waiting,
+                        waiting: slot.is_waited_for(),
                     },
                     pid: slot.pid,
                     exit_status: slot.exit_status as u32,
                     action: slot.entry.action.name().to_string(),
                     process: slot.entry.process.clone(),
-                    respawn: (slot.count > 0 || slot.window_start.is_some() || slot.failing)
+                    respawn: (slot.count > 0 || slot.window_start.is_some() || slot.is_failing())
                         .then_some(RespawnCounter {
                             count: slot.count,
                             window_start: slot.window_start,
-                            failing: slot.failing,
+                            failing: slot.is_failing(),
                         }),
                 })
                 .collect(),
@@ -114,7 +114,9 @@ impl Supervisor {
 
 /// An entry from a re-exec state text. Its runlevels are the effective ones
 /// sysvinit stored (e.g. `#` for sysinit), which [`Entry::runs_in`] reads
-/// the same way; an unknown action becomes `off`, as in sysvinit.
+/// the same way; an unknown action becomes `off`, as in sysvinit. FAILING
+/// (in vinit's `VRC` line) wins over RUNNING; WAITING without RUNNING,
+/// which neither init writes, is read as not running.
 fn restore_slot(saved: &SavedEntry) -> Slot {
     let entry = Entry {
         id: saved.id.clone(),
@@ -125,16 +127,20 @@ fn restore_slot(saved: &SavedEntry) -> Slot {
     };
     let mut slot = Slot::new(entry);
     slot.pid = saved.pid;
-    slot.running = saved.flags.running;
     slot.demand = saved.flags.demand;
     slot.executed = saved.flags.executed;
-    slot.waiting = saved.flags.waiting;
     slot.exit_status = saved.exit_status as i32;
+    let mut failing = false;
     if let Some(counter) = saved.respawn {
         slot.count = counter.count;
         slot.window_start = counter.window_start;
-        slot.failing = counter.failing;
-        slot.running &= !counter.failing;
+        failing = counter.failing;
     }
+    slot.state = match (failing, saved.flags.running, saved.flags.waiting) {
+        (true, _, _) => RunState::Failing,
+        (false, true, true) => RunState::WaitedFor,
+        (false, true, false) => RunState::Running,
+        (false, false, _) => RunState::Idle,
+    };
     slot
 }

@@ -134,7 +134,7 @@ impl Supervisor {
                     continue;
                 }
             }
-            if old.running && old.pid > 1 {
+            if old.is_running() && old.pid > 1 {
                 dying.push(Dying {
                     id: old.entry.id.clone(),
                     pid: old.pid,

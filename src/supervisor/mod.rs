@@ -46,7 +46,7 @@ pub use env::{
     ChildLevels, ExtraEnv, INIT_VERSION, MAX_EXTRA_VARS, child_environment, join_var, split_var,
     var_name,
 };
-use slot::{Limit, Slot};
+use slot::{Limit, RunState, Slot};
 
 use crate::defaults::{DEFAULT_SLEEP_TIME, INITTAB};
 use crate::initctl::Request;
@@ -192,20 +192,24 @@ impl Supervisor {
     pub fn running_pids(&self) -> Vec<(String, i32)> {
         self.slots
             .iter()
-            .filter(|slot| slot.running)
+            .filter(|slot| slot.is_running())
             .map(|slot| (slot.entry.id.clone(), slot.pid))
             .collect()
     }
 
     /// When [`Supervisor::tick`] must be called next, if ever.
     pub fn next_deadline(&self) -> Option<Duration> {
-        let failing = self.slots.iter().filter(|slot| slot.failing).map(|slot| {
-            Duration::from_secs(
-                slot.window_start
-                    .unwrap_or(0)
-                    .saturating_add(slot::FAILING_SECS + 1),
-            )
-        });
+        let failing = self
+            .slots
+            .iter()
+            .filter(|slot| slot.is_failing())
+            .map(|slot| {
+                Duration::from_secs(
+                    slot.window_start
+                        .unwrap_or(0)
+                        .saturating_add(slot::FAILING_SECS + 1),
+                )
+            });
         let kill = self.kill.as_ref().map(|kill| kill.deadline);
         failing.chain(kill).chain(self.fork_retry_at).min()
     }
@@ -236,10 +240,9 @@ impl Supervisor {
         if let Some(slot) = self
             .slots
             .iter_mut()
-            .find(|slot| slot.running && slot.pid == pid)
+            .find(|slot| slot.is_running() && slot.pid == pid)
         {
-            slot.running = false;
-            slot.waiting = false;
+            slot.state = RunState::Idle;
             slot.exit_status = status;
             if slot.entry.writes_utmp() {
                 fx.record(Record::Dead {
@@ -326,10 +329,10 @@ impl Supervisor {
             let Some(slot) = self.slots.get_mut(index) else {
                 break;
             };
-            if slot.waiting {
+            if slot.is_waited_for() {
                 break;
             }
-            if slot.running {
+            if slot.is_running() {
                 continue;
             }
             let wanted = slot.entry.runs_in(level) || (slot.demand && !b"#*Ss".contains(&level));
@@ -338,13 +341,11 @@ impl Supervisor {
                 // Nothing after an entry that could not be forked starts
                 // before it (file order, and a `wait` entry first).
                 if self.fork_retry_at.is_some()
-                    || self.slots.get(index).is_some_and(|slot| slot.waiting)
+                    || self.slots.get(index).is_some_and(Slot::is_waited_for)
                 {
                     break;
                 }
             } else {
-                slot.running = false;
-                slot.waiting = false;
                 if !slot.entry.action.starts_disarmed() {
                     slot.executed = false;
                 }
@@ -358,27 +359,30 @@ impl Supervisor {
         let Some(slot) = self.slots.get_mut(index) else {
             return;
         };
-        if slot.failing {
+        if slot.is_failing() {
             return;
         }
         let action = slot.entry.action;
         if action.respawns() {
-            self.spawn(index, fx, now);
+            self.spawn(index, RunState::Running, fx, now);
             return;
         }
         if matches!(action, Action::Off | Action::Initdefault) {
             return;
         }
-        if action.waits() && !slot.executed {
-            slot.waiting = true;
-        }
         if !slot.executed {
-            self.spawn(index, fx, now);
+            let state = if action.waits() {
+                RunState::WaitedFor
+            } else {
+                RunState::Running
+            };
+            self.spawn(index, state, fx, now);
         }
     }
 
-    /// sysvinit's `spawn` bookkeeping around the mechanism's fork/exec.
-    fn spawn(&mut self, index: usize, fx: &mut dyn Effects, now: Duration) {
+    /// sysvinit's `spawn` bookkeeping around the mechanism's fork/exec;
+    /// `state` is what the entry is once started, waited for or not.
+    fn spawn(&mut self, index: usize, state: RunState, fx: &mut dyn Effects, now: Duration) {
         let level = self.runlevel;
         let levels = self.child_levels();
         let Some(slot) = self.slots.get_mut(index) else {
@@ -397,12 +401,12 @@ impl Supervisor {
             );
             return;
         }
-        slot.running = true;
+        slot.state = state;
         let request = SpawnRequest {
             entry: &slot.entry,
             level,
             levels,
-            controlling_tty: b"#*S".contains(&level) && slot.waiting,
+            controlling_tty: b"#*S".contains(&level) && slot.is_waited_for(),
             extra_env: &self.extra_env,
         };
         match fx.spawn(&request) {
@@ -413,8 +417,7 @@ impl Supervisor {
             None => {
                 // Not a start: the limiter forgets it.
                 (slot.count, slot.window_start) = counted;
-                slot.running = false;
-                slot.waiting = false;
+                slot.state = RunState::Idle;
                 slot.executed = false;
                 // Once per shortage, not on every retry.
                 if self.fork_backoff.is_zero() {
