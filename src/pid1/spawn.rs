@@ -161,7 +161,7 @@ fn console_session(ctx: &SpawnContext<'_>) -> Option<i32> {
     };
     match fork() {
         Ok(ForkResult::Child) => {
-            super::reset_console(ctx.console);
+            super::system::reset_console(ctx.console);
             None
         }
         Ok(ForkResult::Parent { child }) => {
