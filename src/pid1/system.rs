@@ -37,7 +37,7 @@ use crate::reexec_state::{self, SavedState};
 use crate::supervisor::{
     BootOptions, Dest, Effects, ExtraEnv, Record, SpawnRequest, Supervisor, var_name,
 };
-use crate::sys::process::{exit_now, fork};
+use crate::sys::process::{exit_now, fork_single_threaded};
 use crate::utmp::{self, Recorder};
 
 /// What re-exec runs (sysvinit's `myname` default).
@@ -250,7 +250,7 @@ impl Effects for System {
         let Ok(mut pipe) = state::make_state_pipe() else {
             return;
         };
-        match fork() {
+        match fork_single_threaded() {
             Ok(ForkResult::Child) => {
                 let written = catch_unwind(AssertUnwindSafe(|| pipe.write_all(text.as_bytes())));
                 exit_now(i32::from(!matches!(written, Ok(Ok(())))))
