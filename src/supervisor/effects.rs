@@ -1,6 +1,8 @@
 //! The seam between policy and mechanism: what the supervisor asks the
-//! outside world to do. [`crate::pid1`] implements [`Effects`] with real
-//! processes, the unit tests with a recorder.
+//! outside world to do. PID 1's event loop implements [`Effects`] with real
+//! processes, the unit tests with a recorder. The supervisor depends on
+//! nothing of the mechanism: only on `inittab`, `initctl` and plain data
+//! (`defaults`, `reexec_state`, `status`).
 
 // PID 1 never panics on outside input: no unwrap, expect, panic or
 // unchecked indexing here (tests aside).

@@ -4,9 +4,9 @@
 //! §3, §4.4–§4.7) with the I/O taken out: events come in as method calls
 //! (a child exited, an initctl request or a signal arrived, time passed) and
 //! every decision goes out through the [`Effects`] trait (spawn an entry,
-//! signal a process group, write a utmp record, log a message, …). The
-//! mechanism in [`crate::pid1`] implements `Effects` with real processes;
-//! the unit tests implement it with a recorder. Time is passed in (the
+//! signal a process group, write a utmp record, log a message, …). PID 1's
+//! event loop implements `Effects` with real processes; the unit tests
+//! implement it with a recorder. Time is passed in (the
 //! monotonic clock), never read here.
 //!
 //! Where sysvinit blocks (the TERM→KILL grace period of a level change,
