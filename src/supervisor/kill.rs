@@ -36,7 +36,7 @@ pub(super) struct Dying {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum KillRound {
+enum KillRound {
     Term,
     Kill,
 }
@@ -45,7 +45,7 @@ pub(super) enum KillRound {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct KillPhase {
     pub(super) dying: Vec<Dying>,
-    pub(super) round: KillRound,
+    round: KillRound,
     pub(super) deadline: Duration,
 }
 
