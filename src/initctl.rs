@@ -49,8 +49,6 @@ pub(crate) const CMD_FAULT: i32 = 0x4641_554c;
 
 /// The FIFO init reads and telinit writes.
 pub(crate) const FIFO_PATH: &str = "/run/initctl";
-/// telinit's `sleeptime` when no `-t` is given.
-pub(crate) const DEFAULT_SLEEPTIME: i32 = 3;
 /// How long telinit waits for the FIFO to accept a request (its `alarm(3)`).
 pub(crate) const SEND_TIMEOUT: Duration = Duration::from_secs(3);
 

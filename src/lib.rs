@@ -11,6 +11,7 @@
 
 pub mod cmd;
 pub mod container;
+pub mod defaults;
 pub mod filesystem;
 pub mod getopt;
 pub mod initctl;
@@ -18,6 +19,7 @@ pub mod inittab;
 pub mod logging;
 pub mod pid1;
 pub mod rc;
+pub mod reexec_state;
 pub mod status;
 pub mod supervise;
 pub mod supervisor;

@@ -17,6 +17,7 @@ use nix::sys::reboot::{RebootMode, reboot, set_cad_enabled};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::{Pid, chdir, dup2, getpid, isatty, sync};
 
+use crate::defaults::DEFAULT_PATH;
 use crate::sys::power::swapoff;
 use crate::utmp::{self, write_shutdown_record};
 
@@ -106,7 +107,7 @@ fn run_helper(quiet: bool, program: &str, args: &[&str]) {
     let mut cmd = Command::new(program);
     cmd.args(args).current_dir("/").env_clear().envs([
         ("HOME", "/"),
-        ("PATH", "/sbin:/usr/sbin:/bin:/usr/bin"),
+        ("PATH", DEFAULT_PATH),
         ("TERM", "dumb"),
         ("SHELL", "/bin/sh"),
     ]);

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vinit::pid1::state::{parse, serialize};
+use vinit::reexec_state::{parse, serialize};
 use vinit::supervisor::{ExtraEnv, Supervisor};
 
 fuzz_target!(|data: &[u8]| {

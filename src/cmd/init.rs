@@ -5,10 +5,9 @@
 use std::path::Path;
 
 use super::telinit;
+use crate::defaults::INITTAB;
 use crate::filesystem::FileSystem;
 use crate::inittab::{self, omitted_message};
-
-const DEFAULT_INITTAB: &str = "/etc/inittab";
 
 const USAGE: &str = "\
 Usage: init [-a] [-s] [-b] [-z xxx] [0123456789Ss]
@@ -93,9 +92,7 @@ fn check_main(args: Vec<String>) -> i32 {
         .collect();
     let report = match files.as_slice() {
         [] => inittab::check_system(&FileSystem, Path::new("/")),
-        [file] if file.as_str() == DEFAULT_INITTAB => {
-            inittab::check_system(&FileSystem, Path::new("/"))
-        }
+        [file] if file.as_str() == INITTAB => inittab::check_system(&FileSystem, Path::new("/")),
         [file] => inittab::check_file(&FileSystem, Path::new(file.as_str())),
         _ => {
             eprintln!("Usage: {program} --check [FILE]");

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::getopt::{self, LongError, LongOpt, Mode, Opt};
+use crate::defaults::DEFAULT_PATH;
 use crate::rc::{self, Config};
 
 const USAGE: &str = "Usage: rc [-j jobs] [-t seconds] [--root dir] <runlevel>";
@@ -202,10 +203,7 @@ pub(crate) fn main(args: Vec<String>) -> i32 {
     // sysv-rc's environment for the scripts: fixed PATH, the levels, and
     // what init passed for the console.
     let mut script_env = vec![
-        (
-            "PATH".to_string(),
-            "/sbin:/usr/sbin:/bin:/usr/bin".to_string(),
-        ),
+        ("PATH".to_string(), DEFAULT_PATH.to_string()),
         ("runlevel".to_string(), level.clone()),
         ("previous".to_string(), previous.clone()),
         ("RUNLEVEL".to_string(), level.clone()),

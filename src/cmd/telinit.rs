@@ -17,8 +17,9 @@ use std::time::{Duration, Instant, SystemTime};
 use nix::sys::stat::{Mode, umask};
 use nix::unistd::{Pid, chdir, geteuid, getpid};
 
+use crate::defaults::DEFAULT_SLEEP_TIME;
 use crate::getopt::{self, Opt};
-use crate::initctl::{self, DEFAULT_SLEEPTIME, FIFO_PATH, Request};
+use crate::initctl::{self, FIFO_PATH, Request};
 
 /// The version sysvinit's `--version` reports; peers compare it.
 pub(crate) const VERSION_TEXT: &str = "SysV init version: 3.06\n\n";
@@ -342,7 +343,7 @@ enum BadArgs {
 fn parse(args: &[String]) -> Result<Request, BadArgs> {
     let argv0 = args.first().map(String::as_str).unwrap_or("telinit");
     let parsed = getopt::parse_in(getopt::Mode::Gnu, args.get(1..).unwrap_or_default(), "t:e:");
-    let mut sleeptime = DEFAULT_SLEEPTIME;
+    let mut sleeptime = DEFAULT_SLEEP_TIME as i32;
     let mut env: Vec<&str> = Vec::new();
     for opt in &parsed.opts {
         match opt {

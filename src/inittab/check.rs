@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::defaults::SULOGIN;
+
 /// What a check found. Each rejected line prints as `FILE:LINE:COL:
 /// message`, each warning as `FILE:LINE:COL: warning: message`; the summary
 /// is for a check that rejected nothing.
@@ -78,7 +80,7 @@ pub(crate) fn check_system(source: &impl Source, root: &Path) -> Report {
         summary.push_str(&format!(" (with {tab_files} {files} from /etc/inittab.d)"));
     }
     if loaded.sulogin_added {
-        summary.push_str(&format!(", default ~~:S:wait:{} added", super::SULOGIN));
+        summary.push_str(&format!(", default ~~:S:wait:{} added", SULOGIN));
     }
     let sources = Sources::read(
         source,

@@ -10,8 +10,7 @@ use std::io::{self, BufReader, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-/// The single-user program of the default `~~:S:wait:` entry.
-pub(crate) const SULOGIN: &str = "/sbin/sulogin";
+use crate::defaults::SULOGIN;
 
 /// The most bytes init reads from one configuration file: 4 MiB, more than
 /// a thousand times a typical inittab (sysvinit has no limit). A larger

@@ -45,7 +45,7 @@ mod parse;
 pub(crate) use autocon::kernel_console_entries;
 pub(crate) use check::{check_file, check_system};
 pub(crate) use exec::{INITSCRIPT, plan_exec, shell_fallback};
-pub(crate) use load::{Loaded, SULOGIN, Source, Unreadable, load};
+pub(crate) use load::{Loaded, Source, Unreadable, load};
 pub(crate) use parse::too_large;
 pub(crate) use parse::{LINE_BUFFER, omitted_message, parse};
 

@@ -38,6 +38,8 @@ use nix::sys::termios::{
     self, ControlFlags, InputFlags, LocalFlags, OutputFlags, SetArg, SpecialCharacterIndices as Cc,
 };
 
+use crate::supervisor::Dest;
+
 pub const DEV_CONSOLE: &str = "/dev/console";
 /// The virtual-terminal master, sysvinit's second choice (`VT_MASTER`).
 pub const DEV_TTY0: &str = "/dev/tty0";
@@ -204,17 +206,6 @@ pub(crate) fn sane_termios(tty: &mut termios::Termios) {
         | LocalFlags::ECHOCTL
         | LocalFlags::ECHOE
         | LocalFlags::ECHOKE;
-}
-
-/// Where a log message goes; docs/compatibility.md §1.10 marks each message C, S or CS.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dest {
-    /// C: the console only.
-    Console,
-    /// S: the system log only.
-    Syslog,
-    /// CS: both.
-    Both,
 }
 
 /// syslog facilities used by the sysvinit tools.

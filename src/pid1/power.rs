@@ -5,20 +5,11 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
+use crate::supervisor::PowerEvent;
+
 pub const POWERSTATUS: &str = "/var/run/powerstatus";
 /// The pre-2010 path, still honoured with a warning.
 pub const POWERSTATUS_OLD: &str = "/etc/powerstatus";
-
-/// Which inittab power entries a SIGPWR arms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PowerEvent {
-    /// `O`: power is back → `powerokwait` entries.
-    Ok,
-    /// `L`: battery low → `powerfailnow` entries.
-    FailNow,
-    /// `F`, anything else, or no file → `powerfail` and `powerwait` entries.
-    Fail,
-}
 
 impl PowerEvent {
     fn from_status(byte: Option<u8>) -> PowerEvent {

@@ -17,7 +17,7 @@ use crate::inittab::{self, INITSCRIPT};
 use crate::pid1::console::{Console, DEV_NULL, to};
 use crate::supervisor::{SpawnRequest, child_environment, split_var};
 use crate::sys::console::set_controlling_tty;
-use crate::sys::process::{exit_now, fork, reset_signal_dispositions};
+use crate::sys::process::{exit_now, fork_single_threaded, reset_signal_dispositions};
 use crate::sys::spawn::reset_all_signals;
 use crate::utmp::Recorder;
 
@@ -60,9 +60,7 @@ pub fn spawn(request: &SpawnRequest<'_>, ctx: &SpawnContext<'_>) -> Option<i32> 
     let path = env
         .iter()
         .find_map(|var| split_var(var).filter(|(name, _)| *name == b"PATH"))
-        .map_or(crate::supervisor::DEFAULT_PATH.as_bytes(), |(_, value)| {
-            value
-        })
+        .map_or(crate::defaults::DEFAULT_PATH.as_bytes(), |(_, value)| value)
         .to_vec();
     let prepared = Prepared {
         id: request.entry.id.clone(),
@@ -73,7 +71,7 @@ pub fn spawn(request: &SpawnRequest<'_>, ctx: &SpawnContext<'_>) -> Option<i32> 
         path,
         controlling_tty: request.controlling_tty,
     };
-    match fork() {
+    match fork_single_threaded() {
         Ok(ForkResult::Parent { child }) => Some(child.as_raw()),
         Ok(ForkResult::Child) => {
             // Never return into PID 1's code, whatever happens.
@@ -161,9 +159,9 @@ fn console_session(ctx: &SpawnContext<'_>) -> Option<i32> {
         }
         Err(_) => None,
     };
-    match fork() {
+    match fork_single_threaded() {
         Ok(ForkResult::Child) => {
-            super::reset_console(ctx.console);
+            super::system::reset_console(ctx.console);
             None
         }
         Ok(ForkResult::Parent { child }) => {
@@ -194,7 +192,7 @@ fn intermediate(child: Pid, console: Option<&File>) {
     if tcgetpgrp(console.as_fd()).ok() != Some(getpid()) {
         return;
     }
-    match fork() {
+    match fork_single_threaded() {
         Ok(ForkResult::Child) => {
             let _ = setsid();
             let _ = set_controlling_tty(console.as_fd(), true);

@@ -107,7 +107,7 @@ fn own_start_ticks() -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pid1::state::{EntryFlags, SavedEntry};
+    use crate::reexec_state::{EntryFlags, SavedEntry};
 
     fn supervisor(entries: usize, changed_pid: i32) -> Supervisor {
         let entries = (0..entries)

@@ -21,12 +21,12 @@ use nix::sys::signal::{Signal, killpg};
 use nix::unistd::{ForkResult, Pid, execve, setsid};
 
 use super::System;
-use super::console::{DEV_NULL, Dest, to};
+use super::console::{DEV_NULL, to};
 use crate::cmd::service::SCRUBBED_VARIABLES;
 use crate::supervise::files::{self, ConfigFile};
 use crate::supervise::{Config, RUN_DIR, STATE_FILE, Tracker, Verdict, state};
-use crate::supervisor::Effects;
-use crate::sys::process::{exit_now, fork, reset_signal_dispositions};
+use crate::supervisor::{Dest, Effects};
+use crate::sys::process::{exit_now, fork_single_threaded, reset_signal_dispositions};
 use crate::sys::spawn::reset_all_signals;
 
 fn wall_clock() -> u64 {
@@ -335,7 +335,7 @@ impl Supervision {
         let argv = c(&argv);
         let fallback = c(&["/bin/sh".to_string(), script, "restart".to_string()]);
         let console = sys.console.clone();
-        match fork() {
+        match fork_single_threaded() {
             Ok(ForkResult::Parent { child }) => Some(child.as_raw()),
             Ok(ForkResult::Child) => {
                 if reset_all_signals().is_err() {

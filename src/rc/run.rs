@@ -37,7 +37,7 @@ use nix::time::{ClockId, clock_gettime};
 use nix::unistd::{ForkResult, Pid, chdir, dup2, execve, pipe2, setpgid, write};
 
 use super::select::Action;
-use crate::sys::process::{exit_now, fork};
+use crate::sys::process::{exit_now, fork_single_threaded};
 use crate::sys::pty::open_capture_pty;
 use crate::sys::spawn::reset_all_signals;
 
@@ -572,7 +572,7 @@ fn spawn(task: &Task, settings: &Settings) -> std::io::Result<Spawned> {
         Some((null, writer, reader))
     };
     let (error_read, error_write) = pipe2(OFlag::O_CLOEXEC)?;
-    match fork()? {
+    match fork_single_threaded()? {
         ForkResult::Child => {
             let stdio = stdio.as_ref().map(|(null, writer, _)| (null, writer));
             let errno = exec_script(&program, &argv, &env, stdio);

@@ -18,9 +18,6 @@ pub const INIT_VERSION: &str = "sysvinit-3.06";
 /// The shell sysvinit gives children in `SHELL`.
 pub const SHELL: &str = "/bin/sh";
 
-/// sysvinit's default `PATH` (its init(8) page has the order wrong).
-pub const DEFAULT_PATH: &str = "/sbin:/usr/sbin:/bin:/usr/bin";
-
 /// The `INIT_*` variables set with `telinit -e`, as `NAME=VALUE` byte
 /// strings: like sysvinit, init passes on whatever bytes a request carried,
 /// UTF-8 or not.

@@ -1,5 +1,7 @@
 //! One inittab entry as init tracks it: sysvinit's `CHILD` (flags, PID,
-//! exit status, respawn limiter).
+//! exit status, respawn limiter). sysvinit's RUNNING, WAITING and FAILING
+//! flags are one [`RunState`] here; they become flags again only in the
+//! re-exec state text (`super::handover`).
 
 use std::time::Duration;
 
@@ -12,22 +14,34 @@ pub const RESPAWN_MAX: u32 = 10;
 /// sysvinit's `SLEEPTIME`: how long a too-fast entry stays disabled.
 pub const FAILING_SECS: u64 = 300;
 
+/// Where an entry is in its life: sysvinit's RUNNING, WAITING and FAILING
+/// flags, of which only these combinations occur.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunState {
+    /// Not running: not started yet, exited, or not wanted in this level.
+    Idle,
+    /// RUNNING: started and not yet reaped.
+    Running,
+    /// RUNNING and WAITING: a waited-for entry, started and not yet reaped;
+    /// later entries wait until it exits.
+    WaitedFor,
+    /// FAILING: respawned too fast, disabled for a while (not running).
+    Failing,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Slot {
     pub entry: Entry,
     /// The PID last started (kept after exit, as sysvinit does; only
-    /// meaningful while `running`).
+    /// meaningful while running).
     pub pid: i32,
-    /// RUNNING: started and not yet reaped.
-    pub running: bool,
-    /// WAITING: a waited-for entry; later entries wait until it exits.
-    pub waiting: bool,
+    pub state: RunState,
     /// XECUTED: ran already in this level (for once/wait/boot/power types).
+    /// Apart from `state`: an entry is re-armed (ctrlaltdel, a demand
+    /// level) while it still runs.
     pub executed: bool,
     /// DEMAND: activated by `telinit a|b|c`.
     pub demand: bool,
-    /// FAILING: respawning too fast, disabled for a while.
-    pub failing: bool,
     /// The raw wait status of the last exit.
     pub exit_status: i32,
     /// sysvinit's `tm`: the start of the respawn window, or when the entry
@@ -52,11 +66,9 @@ impl Slot {
         Slot {
             entry,
             pid: 0,
-            running: false,
-            waiting: false,
+            state: RunState::Idle,
             executed,
             demand: false,
-            failing: false,
             exit_status: 0,
             window_start: None,
             count: 0,
@@ -68,12 +80,23 @@ impl Slot {
     /// re-read clears anyway).
     pub fn carry_over(&mut self, old: &Slot) {
         self.pid = old.pid;
-        self.running = old.running;
-        self.waiting = old.waiting;
+        self.state = old.state;
         self.executed = old.executed;
         self.demand = old.demand;
-        self.failing = old.failing;
         self.exit_status = old.exit_status;
+    }
+
+    /// Started and not yet reaped (waited for or not).
+    pub fn is_running(&self) -> bool {
+        matches!(self.state, RunState::Running | RunState::WaitedFor)
+    }
+
+    pub fn is_failing(&self) -> bool {
+        self.state == RunState::Failing
+    }
+
+    pub fn is_waited_for(&self) -> bool {
+        self.state == RunState::WaitedFor
     }
 
     pub fn is_boot(&self) -> bool {
@@ -94,8 +117,7 @@ impl Slot {
             }
         }
         if self.count >= RESPAWN_MAX {
-            self.failing = true;
-            self.running = false;
+            self.state = RunState::Failing;
             self.window_start = Some(t);
             Limit::TooFast
         } else {
@@ -106,7 +128,7 @@ impl Slot {
     /// sysvinit's `fail_check` for one entry: re-enables it once it has been
     /// disabled for more than 300 s, else says when to look again.
     pub fn fail_check(&mut self, now: Duration) -> Option<Duration> {
-        if !self.failing {
+        if !self.is_failing() {
             return None;
         }
         let since = self.window_start.unwrap_or(0);
@@ -120,8 +142,20 @@ impl Slot {
 
     /// sysvinit's `fail_cancel` for one entry.
     pub fn clear_failure(&mut self) {
-        self.failing = false;
+        if self.is_failing() {
+            self.state = RunState::Idle;
+        }
         self.count = 0;
         self.window_start = None;
+    }
+
+    /// Entering a level from `S`: the WAITING and FAILING marks of the `S`
+    /// entries go (not the respawn counters).
+    pub fn clear_wait_and_failure(&mut self) {
+        self.state = match self.state {
+            RunState::WaitedFor => RunState::Running,
+            RunState::Failing => RunState::Idle,
+            other => other,
+        };
     }
 }

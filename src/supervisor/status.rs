@@ -52,7 +52,7 @@ impl Supervisor {
             // A done entry has exited (a boot entry's PID is forgotten when
             // the level starts, its status is not); another only if it ran.
             let exited =
-                state == EntryState::Done || (slot.executed && !slot.running && slot.pid != 0);
+                state == EntryState::Done || (slot.executed && !slot.is_running() && slot.pid != 0);
             EntryStatus {
                 id: Cow::Borrowed(&slot.entry.id),
                 levels: Cow::Borrowed(&slot.entry.runlevels),
@@ -61,7 +61,7 @@ impl Supervisor {
                 pid: slot.pid,
                 respawns: slot.count,
                 last_status: exited.then_some(slot.exit_status),
-                disabled_until: slot.failing.then(|| {
+                disabled_until: slot.is_failing().then(|| {
                     slot.window_start
                         .unwrap_or(0)
                         .saturating_add(FAILING_SECS + 1)
@@ -82,9 +82,9 @@ impl Supervisor {
         let level = self.runlevel;
         if matches!(action, Action::Off | Action::Initdefault) {
             EntryState::Off
-        } else if slot.failing {
+        } else if slot.is_failing() {
             EntryState::Disabled
-        } else if slot.running {
+        } else if slot.is_running() {
             EntryState::Running
         } else if matches!(action, Action::Sysinit | Action::Boot | Action::Bootwait) {
             // Past its phase, a boot entry has run (its flags are cleared
@@ -108,7 +108,7 @@ impl Supervisor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pid1::state::{EntryFlags, RespawnCounter, SavedEntry};
+    use crate::reexec_state::{EntryFlags, RespawnCounter, SavedEntry};
 
     fn saved(id: &str, levels: &str, action: &str, flags: EntryFlags, pid: i32) -> SavedEntry {
         SavedEntry {

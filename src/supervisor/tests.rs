@@ -2,7 +2,11 @@
 //! line of text, so each test reads as the transcript it expects.
 
 use super::*;
-use crate::initctl::Request;
+use crate::initctl::{self, Request};
+use crate::inittab::{self, Loaded};
+use crate::reexec_state::SavedState;
+use nix::sys::signal::Signal;
+use std::ffi::OsString;
 use std::fs;
 use std::path::PathBuf;
 
@@ -870,8 +874,8 @@ fn reexec_hands_over_state_that_restores_supervision() {
     );
 
     let state = sup.snapshot();
-    let text = crate::pid1::state::serialize(&state);
-    let parsed = crate::pid1::state::parse(text.as_bytes()).expect("parses");
+    let text = crate::reexec_state::serialize(&state);
+    let parsed = crate::reexec_state::parse(text.as_bytes()).expect("parses");
     let mut restored = Supervisor::restore(
         &parsed,
         ExtraEnv::from_environment([std::ffi::OsStr::new("INIT_X=1")]),
@@ -898,7 +902,7 @@ fn restored_respawn_counters_at_their_limits_do_not_overflow() {
     fx.take();
     let mut state = sup.snapshot();
     for entry in &mut state.entries {
-        entry.respawn = Some(crate::pid1::state::RespawnCounter {
+        entry.respawn = Some(crate::reexec_state::RespawnCounter {
             count: u32::MAX,
             window_start: Some(u64::MAX),
             failing: false,
@@ -973,8 +977,8 @@ fn reexec_keeps_respawn_counters_and_a_disabled_entry_stays_disabled() {
     sup.tick(&mut fx, secs(30));
     assert_eq!(fx.spawn_count("f1"), 10);
 
-    let text = crate::pid1::state::serialize(&sup.snapshot());
-    let parsed = crate::pid1::state::parse(text.as_bytes()).expect("parses");
+    let text = crate::reexec_state::serialize(&sup.snapshot());
+    let parsed = crate::reexec_state::parse(text.as_bytes()).expect("parses");
     assert!(text.contains("\nVRC10:1010:1\nEOR\n"), "{text}");
     let mut restored = Supervisor::restore(&parsed, ExtraEnv::default());
     restored.resume(&mut fx, secs(40));

@@ -4,12 +4,32 @@
 use nix::unistd::ForkResult;
 
 /// `fork(2)`.
-pub fn fork() -> nix::Result<ForkResult> {
-    // SAFETY: vinit's PID 1 (and everything else that calls this) is
-    // single-threaded, so the child cannot inherit a lock held by another
-    // thread; the child only sets up file descriptors, writes a utmp record
-    // and execs (or exits with `_exit`).
+///
+/// # Safety
+///
+/// The child has only the calling thread. If the process has others, a
+/// lock one of them held at the fork (in the allocator, stdio, the
+/// environment, a `Mutex` of ours) stays locked in the child forever, so
+/// the child must keep to async-signal-safe calls until it execs or
+/// `_exit`s. In a process with a single thread the child may do anything.
+pub unsafe fn fork() -> nix::Result<ForkResult> {
+    // SAFETY: the caller keeps the contract above, which is nix's.
     unsafe { nix::unistd::fork() }
+}
+
+/// [`fork`] for the programs that never start a thread: PID 1 (`pid1`,
+/// whose children write a utmp record and build their environment before
+/// `exec`) and `rc` (`rc::run`). Their one thread is a property of the
+/// whole program, which no call can check cheaply (a thread count needs
+/// `/proc`, which PID 1 may start without): no code under `src/` outside
+/// tests starts a thread, and PID 1 and rc stay that way by design
+/// (signalfd + poll, no threads). Unit tests fork beside libtest's threads,
+/// but only through `rc::run`, whose child makes raw system calls on
+/// arguments built before the fork (dup2, setpgid, sigaction, execve).
+pub fn fork_single_threaded() -> nix::Result<ForkResult> {
+    // SAFETY: the caller's process is single-threaded, as documented above,
+    // so the child inherits no lock held by another thread.
+    unsafe { fork() }
 }
 
 /// Sets every signal's disposition to `SIG_DFL`. A child of init must not

@@ -1,0 +1,93 @@
+//! The seam between policy and mechanism: what the supervisor asks the
+//! outside world to do. PID 1's event loop implements [`Effects`] with real
+//! processes, the unit tests with a recorder. The supervisor depends on
+//! nothing of the mechanism: only on `inittab`, `initctl` and plain data
+//! (`defaults`, `reexec_state`, `status`).
+
+// PID 1 never panics on outside input: no unwrap, expect, panic or
+// unchecked indexing here (tests aside).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::string_slice
+    )
+)]
+
+use std::ffi::OsString;
+
+use nix::sys::signal::Signal;
+
+use super::{ChildLevels, ExtraEnv};
+use crate::inittab::{Entry, Loaded};
+use crate::reexec_state::SavedState;
+
+/// What the supervisor asks the outside world to do.
+pub trait Effects {
+    /// Reads `/etc/inittab` and `/etc/inittab.d` (see [`inittab::load`]).
+    fn load_inittab(&mut self) -> Loaded;
+    /// Forks and execs an entry; the child's PID, or `None` if `fork`
+    /// failed (the supervisor retries later).
+    fn spawn(&mut self, request: &SpawnRequest<'_>) -> Option<i32>;
+    /// `kill(-pid, signal)`: the entry's whole process group.
+    fn kill_group(&mut self, pid: i32, signal: Signal);
+    fn log(&mut self, dest: Dest, message: &str);
+    fn record(&mut self, record: Record);
+    /// The process title (`init boot`, `init [2]`).
+    fn set_title(&mut self, title: &str);
+    /// `/var/run/runlevel` (docs/compatibility.md §5.4).
+    fn write_runlevel_file(&mut self, level: u8);
+    /// Resets the console's terminal settings (docs/compatibility.md §1.10).
+    fn console_stty(&mut self);
+    /// Prompts `Enter runlevel: ` on the console until a valid level is
+    /// typed (`S` if there is no console).
+    fn ask_runlevel(&mut self) -> u8;
+    /// The configuration was read and replaced: memory freed by the old
+    /// one may go back to the system.
+    fn release_memory(&mut self);
+    /// Re-executes `/sbin/init`, handing over `state` and the `INIT_*`
+    /// variables (`NAME=VALUE`, any bytes). Returns only if that failed.
+    fn reexec(&mut self, state: &SavedState, extra_env: &[OsString]);
+}
+
+/// A utmp/wtmp record to write (docs/compatibility.md §5.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Record {
+    /// BOOT_TIME, at the end of sysinit.
+    Boot,
+    /// RUN_LVL `new + 256 * old`.
+    Runlevel { new: u8, old: u8 },
+    /// DEAD_PROCESS for an entry's process.
+    Dead { id: String, pid: i32 },
+    /// Entering levels 2–5: write BOOT_TIME/RUN_LVL records still owed.
+    Redo,
+}
+
+/// Everything the mechanism needs to start an entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpawnRequest<'a> {
+    pub entry: &'a Entry,
+    /// sysvinit's `runlevel` at spawn time (`#`, `*`, `S`, `0`–`9`): decides
+    /// whether `/etc/initscript` is used (not in `S`).
+    pub level: u8,
+    /// `RUNLEVEL`/`PREVLEVEL` for the child's environment.
+    pub levels: ChildLevels,
+    /// Waited-for entries in `#`, `*` and `S` get the console as their
+    /// controlling tty (docs/compatibility.md §1.9).
+    pub controlling_tty: bool,
+    pub extra_env: &'a ExtraEnv,
+}
+
+/// Where a log message goes; docs/compatibility.md §1.10 marks each message C, S or CS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dest {
+    /// C: the console only.
+    Console,
+    /// S: the system log only.
+    Syslog,
+    /// CS: both.
+    Both,
+}

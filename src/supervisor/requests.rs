@@ -1,0 +1,220 @@
+//! What comes in besides exits and time: initctl requests from
+//! `/run/initctl` (level changes, demand levels, power events, SETENV,
+//! re-exec; docs/compatibility.md §3.3, §3.7, §4.6) and the signals PID 1
+//! turns into events. While stopped or killing, events are queued.
+
+// PID 1 never panics on outside input: no unwrap, expect, panic or
+// unchecked indexing here (tests aside).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::string_slice
+    )
+)]
+
+use std::time::Duration;
+
+use super::slot::Slot;
+use super::{
+    Dest, Effects, Event, POWEROFF_COMMAND, PowerEvent, Record, Supervisor, builtin_location,
+};
+use crate::initctl::{self, Request};
+use crate::inittab::{Action, Entry};
+
+impl Supervisor {
+    /// An initctl request or a signal.
+    pub fn handle(&mut self, event: Event, fx: &mut dyn Effects, now: Duration) {
+        match event {
+            Event::Continue => {
+                self.stopped = false;
+                self.drain_deferred(fx, now);
+            }
+            Event::Stop => self.stopped = true,
+            event if self.blocked() => {
+                // A signal repeated while stopped counts once (as a pending
+                // signal does), so the queue cannot grow without bound.
+                let repeated =
+                    !matches!(event, Event::Request(_)) && self.deferred.contains(&event);
+                if !repeated {
+                    self.deferred.push_back(event);
+                }
+            }
+            Event::Request(request) => self.request(&request, fx, now),
+            Event::Reload => {
+                self.reread(fx, now);
+                self.fail_cancel();
+                self.set_title(fx);
+            }
+            Event::CtrlAltDel => self.arm(|action| action == Action::Ctrlaltdel),
+            Event::KbRequest => self.arm(|action| action == Action::Kbrequest),
+            Event::Power(power) => self.power(power),
+            Event::PowerOff => self.power_off(),
+        }
+        self.run(fx, now);
+    }
+
+    pub(super) fn blocked(&self) -> bool {
+        self.stopped || self.kill.is_some() || self.emergency_pid.is_some()
+    }
+
+    pub(super) fn drain_deferred(&mut self, fx: &mut dyn Effects, now: Duration) {
+        while !self.blocked() {
+            let Some(event) = self.deferred.pop_front() else {
+                break;
+            };
+            self.handle(event, fx, now);
+        }
+    }
+
+    fn request(&mut self, request: &Request, fx: &mut dyn Effects, now: Duration) {
+        let sleep_time = u32::try_from(request.sleeptime).unwrap_or(0);
+        match request.cmd {
+            initctl::CMD_RUNLVL => {
+                self.sleep_time = sleep_time;
+                self.new_level(request.runlevel, fx, now);
+            }
+            initctl::CMD_POWERFAIL => {
+                self.sleep_time = sleep_time;
+                self.power(PowerEvent::Fail);
+            }
+            initctl::CMD_POWERFAILNOW => {
+                self.sleep_time = sleep_time;
+                self.power(PowerEvent::FailNow);
+            }
+            initctl::CMD_POWEROK => {
+                self.sleep_time = sleep_time;
+                self.power(PowerEvent::Ok);
+            }
+            initctl::CMD_SETENV => {
+                for change in request.env_changes() {
+                    self.extra_env.apply(&change);
+                }
+            }
+            _ => fx.log(Dest::Both, "got unimplemented initrequest."),
+        }
+    }
+
+    /// sysvinit's `fifo_new_level` + `read_level` (docs/compatibility.md §3.3).
+    fn new_level(&mut self, requested: i32, fx: &mut dyn Effects, now: Duration) {
+        if requested == i32::from(self.runlevel) {
+            return;
+        }
+        // sysvinit prints the request's level with %c: its low byte.
+        let [raw, ..] = requested.to_le_bytes();
+        let upper = raw.to_ascii_uppercase();
+        let old = self.runlevel;
+        let mut new = old;
+        let mut demand = None;
+        if !b"QS0123456789ABCU".contains(&upper) || u8::try_from(requested).is_err() {
+            // Upper-cased first, as read_level does (`bad runlevel: X` for `x`).
+            fx.log(Dest::Both, &format!("bad runlevel: {}", char::from(upper)));
+        } else {
+            // The record comes before the message (sysvinit logs first), so
+            // whoever sees the message finds the record written.
+            if !matches!(upper, b'Q' | b'A' | b'B' | b'C' | b'U') {
+                fx.record(Record::Runlevel { new: upper, old });
+                self.thislevel = upper;
+                self.prevlevel = old;
+                new = upper;
+            }
+            match upper {
+                b'S' => fx.log(Dest::Both, "Going single user"),
+                b'Q' => fx.log(Dest::Syslog, "Re-reading inittab"),
+                b'A' | b'B' | b'C' => {
+                    fx.log(
+                        Dest::Syslog,
+                        &format!("Activating demand-procedures for '{}'", char::from(upper)),
+                    );
+                    if old != b'S' {
+                        demand = Some(upper);
+                    }
+                }
+                b'U' => {
+                    fx.log(Dest::Syslog, "Trying to re-exec init");
+                    self.reexec(fx);
+                    return;
+                }
+                _ => fx.log(
+                    Dest::Both,
+                    &format!("Switching to runlevel: {}", char::from(upper)),
+                ),
+            }
+        }
+        self.runlevel = new;
+        if (old != b'S' && new == b'S') || b"016".contains(&new) {
+            fx.console_stty();
+        }
+        if new != old && b"2345".contains(&new) {
+            fx.record(Record::Redo);
+        }
+        self.reread(fx, now);
+        if let Some(letter) = demand {
+            for slot in &mut self.slots {
+                if slot.entry.demand_marked_by(letter) {
+                    slot.demand = true;
+                    slot.executed = false;
+                }
+            }
+            // sysvinit's `read_level` reads the inittab before marking and
+            // `fifo_new_level` reads it again, as for every request: the
+            // second read only repeats its messages (the marks carry over).
+            self.reread(fx, now);
+        }
+        self.fail_cancel();
+        self.set_title(fx);
+        self.write_runlevel_file(fx, true);
+    }
+
+    /// sysvinit's `re_exec` (docs/compatibility.md §3.7): only from `S` and `0`–`6`.
+    fn reexec(&mut self, fx: &mut dyn Effects) {
+        if !b"S0123456".contains(&self.runlevel) {
+            return;
+        }
+        // sysvinit clears the respawn counters here; the new image gets
+        // them instead, in the state (`VRC` lines).
+        let state = self.snapshot();
+        fx.reexec(&state, self.extra_env.vars());
+        fx.log(Dest::Console, "Attempt to re-exec failed");
+    }
+
+    pub(super) fn arm(&mut self, which: impl Fn(Action) -> bool) {
+        for slot in &mut self.slots {
+            if which(slot.entry.action) {
+                slot.executed = false;
+            }
+        }
+    }
+
+    /// sysvinit's `do_power_fail`.
+    fn power(&mut self, power: PowerEvent) {
+        self.arm(|action| match power {
+            PowerEvent::Ok => action == Action::Powerokwait,
+            PowerEvent::FailNow => action == Action::Powerfailnow,
+            PowerEvent::Fail => matches!(action, Action::Powerfail | Action::Powerwait),
+        });
+    }
+
+    /// SIGRTMIN+4 in sysvinit 3.10+: a `once` entry `~~` that runs
+    /// `shutdown -hP now`, which then asks for level 0. A repeated signal
+    /// re-arms the same entry.
+    fn power_off(&mut self) {
+        let existing = self
+            .slots
+            .iter_mut()
+            .find(|slot| slot.entry.id == "~~" && slot.entry.process == POWEROFF_COMMAND);
+        match existing {
+            Some(slot) => slot.executed = false,
+            None => self.slots.push(Slot::new(Entry {
+                id: "~~".to_string(),
+                runlevels: "S0123456789".to_string(),
+                action: Action::Once,
+                process: POWEROFF_COMMAND.to_string(),
+                location: builtin_location(),
+            })),
+        }
+    }
+}
