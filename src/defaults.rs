@@ -3,16 +3,16 @@
 
 /// The single-user program: the default `~~:S:wait:` entry's and the one
 /// `init -b` runs before anything else.
-pub const SULOGIN: &str = "/sbin/sulogin";
+pub(crate) const SULOGIN: &str = "/sbin/sulogin";
 
 /// sysvinit's `WAIT_BETWEEN_SIGNALS`: seconds between TERM and KILL at a
 /// level change, unless a request says otherwise (telinit's `-t` default,
 /// and what a re-exec state without `-ST` means).
-pub const DEFAULT_SLEEP_TIME: u32 = 3;
+pub(crate) const DEFAULT_SLEEP_TIME: u32 = 3;
 
 /// sysvinit's default `PATH`, for init's children, rc's scripts and
 /// shutdown's helpers (its init(8) page has the order wrong).
-pub const DEFAULT_PATH: &str = "/sbin:/usr/sbin:/bin:/usr/bin";
+pub(crate) const DEFAULT_PATH: &str = "/sbin:/usr/sbin:/bin:/usr/bin";
 
 /// The configuration file (its drop-ins are in `/etc/inittab.d`).
-pub const INITTAB: &str = "/etc/inittab";
+pub(crate) const INITTAB: &str = "/etc/inittab";

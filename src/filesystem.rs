@@ -10,7 +10,7 @@ use std::path::Path;
 
 /// The real files, at the paths asked for (a test root is a path prefix).
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct FileSystem;
+pub struct FileSystem;
 
 impl inittab::Source for FileSystem {
     type File = fs::File;

@@ -24,7 +24,7 @@ pub(crate) enum Mode {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Opt {
+pub enum Opt {
     /// A flag, or an option with its argument.
     Flag(char, Option<String>),
     /// A letter not in `spec`.
@@ -49,7 +49,7 @@ pub(crate) struct LongOpt {
 
 /// What is wrong with a long option.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum LongError {
+pub enum LongError {
     /// `--NAME`, not among the long options.
     Unknown(String),
     /// `--NAME` takes a value and was last on the line.
@@ -60,7 +60,7 @@ pub(crate) enum LongError {
 
 /// Parsed options in order, and the operands after them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct Parsed {
+pub struct Parsed {
     pub opts: Vec<Opt>,
     pub operands: Vec<String>,
 }

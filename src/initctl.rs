@@ -45,7 +45,7 @@ pub(crate) const CMD_SETENV: i32 = 6;
 /// panic, to test its recovery. Any other build answers `got unimplemented
 /// initrequest.`
 #[cfg(feature = "fault-injection")]
-pub(crate) const CMD_FAULT: i32 = 0x4641_554c;
+pub const CMD_FAULT: i32 = 0x4641_554c;
 
 /// The FIFO init reads and telinit writes.
 pub(crate) const FIFO_PATH: &str = "/run/initctl";
@@ -178,7 +178,7 @@ impl Request {
     /// The 368-byte data area bounds what one request carries: at most 366
     /// bytes for one `NAME=VALUE` (telinit's own check), and
     /// [`crate::supervisor::MAX_EXTRA_VARS`] bounds how many init keeps.
-    pub(crate) fn env_changes(&self) -> Vec<EnvChange> {
+    pub fn env_changes(&self) -> Vec<EnvChange> {
         let mut changes = Vec::new();
         for piece in self.data.split_inclusive(|&b| b == 0) {
             // Only the last piece can lack its NUL; it is dropped.
@@ -222,14 +222,14 @@ impl Request {
 /// junk, and it is dropped at once rather than joined to the next write.
 /// Pure: no I/O; never panics, whatever the bytes.
 #[derive(Debug, Clone)]
-pub(crate) struct Framer {
+pub struct Framer {
     buffer: [u8; REQUEST_LEN],
     len: usize,
 }
 
 /// What one read gave: at most one request, and how much junk it dropped.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct Framed {
+pub struct Framed {
     pub request: Option<Request>,
     /// Bytes dropped as junk (0: none).
     pub junk: usize,
@@ -242,7 +242,7 @@ impl Default for Framer {
 }
 
 impl Framer {
-    pub(crate) fn new() -> Framer {
+    pub fn new() -> Framer {
         Framer {
             buffer: [0; REQUEST_LEN],
             len: 0,
@@ -251,13 +251,13 @@ impl Framer {
 
     /// Where the next read must go: exactly the bytes that complete the
     /// current packet (never empty).
-    pub(crate) fn space(&mut self) -> &mut [u8] {
+    pub fn space(&mut self) -> &mut [u8] {
         self.buffer.get_mut(self.len..).unwrap_or_default()
     }
 
     /// `read` put `n` bytes into [`Framer::space`]. A short read (fewer than
     /// the space) means the pipe is empty now.
-    pub(crate) fn filled(&mut self, n: usize) -> Framed {
+    pub fn filled(&mut self, n: usize) -> Framed {
         let wanted = REQUEST_LEN - self.len;
         let n = n.min(wanted);
         self.len += n;
@@ -285,7 +285,7 @@ impl Framer {
 
     /// The pipe is empty (`EAGAIN`): a partial packet is junk. Returns how
     /// many bytes were dropped.
-    pub(crate) fn drained(&mut self) -> usize {
+    pub fn drained(&mut self) -> usize {
         std::mem::take(&mut self.len)
     }
 }

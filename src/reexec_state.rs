@@ -372,7 +372,7 @@ pub fn serialize(state: &SavedState) -> String {
 }
 
 /// The version line vinit writes.
-pub fn vinit_version_line() -> String {
+pub(crate) fn vinit_version_line() -> String {
     format!("@(#) vinit {}", env!("CARGO_PKG_VERSION"))
 }
 

@@ -9,8 +9,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::getopt::{self, LongError, LongOpt, Mode, Opt};
 use crate::defaults::DEFAULT_PATH;
+use crate::getopt::{self, LongError, LongOpt, Mode, Opt};
 use crate::rc::{self, Config};
 
 const USAGE: &str = "Usage: rc [-j jobs] [-t seconds] [--root dir] <runlevel>";

@@ -27,7 +27,7 @@ fn is_device_byte(byte: u8) -> bool {
 /// vt102`. Each comes with sysvinit's log line `added agetty on NAME with id
 /// ID`. Note the id can be longer than 4 bytes (e.g. `hvc_c0`); utmp keeps
 /// the first 4, as sysvinit does.
-pub(crate) fn kernel_console_entries(
+pub fn kernel_console_entries(
     cmdline: &[u8],
     cmdline_path: &Path,
     existing: &[Entry],

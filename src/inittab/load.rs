@@ -86,7 +86,7 @@ impl Loader {
 /// system for init and the commands (`crate::filesystem::FileSystem`). The
 /// reading itself — 255-byte `fgets` pieces, at most [`MAX_FILE_BYTES`] — is
 /// done here, on the reader the source opens.
-pub(crate) trait Source {
+pub trait Source {
     type File: Read;
 
     /// Opens `path` as init may read it: a regular file of at most `limit`
@@ -99,7 +99,7 @@ pub(crate) trait Source {
 
 /// Why a configuration file is not read.
 #[derive(Debug)]
-pub(crate) enum Unreadable {
+pub enum Unreadable {
     Missing(io::Error),
     /// `fopen` would fail: sysvinit logs "No inittab file found".
     OpenFailed(io::Error),
@@ -190,7 +190,7 @@ fn is_tab_name(name: &[u8]) -> bool {
 /// Deliberate difference: sysvinit reads `inittab.d` in `readdir` order; we
 /// sort by file name (bytes) so the result does not depend on the file
 /// system. Non-regular files are not opened (sysvinit would block on a FIFO).
-pub(crate) fn load(source: &impl Source, root: &Path) -> Loaded {
+pub fn load(source: &impl Source, root: &Path) -> Loaded {
     let mut loader = Loader::default();
     let inittab = root.join("etc/inittab");
     let tab_dir = root.join("etc/inittab.d");

@@ -42,12 +42,13 @@ mod exec;
 mod load;
 mod parse;
 
-pub(crate) use autocon::kernel_console_entries;
+pub use autocon::kernel_console_entries;
 pub(crate) use check::{check_file, check_system};
 pub(crate) use exec::{INITSCRIPT, plan_exec, shell_fallback};
-pub(crate) use load::{Loaded, Source, Unreadable, load};
+pub use load::{Loaded, Source, Unreadable, load};
+pub use parse::parse;
 pub(crate) use parse::too_large;
-pub(crate) use parse::{LINE_BUFFER, omitted_message, parse};
+pub(crate) use parse::{LINE_BUFFER, omitted_message};
 
 use std::borrow::Cow;
 use std::fmt;

@@ -48,7 +48,7 @@ pub(crate) const MAX_DIAGNOSTICS: usize = 100;
 
 /// The result of parsing one file's text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Parsed {
+pub struct Parsed {
     pub entries: Vec<Entry>,
     pub diagnostics: Vec<Diagnostic>,
     /// sysvinit's counter value of the last piece read (`first_line - 1`
@@ -61,7 +61,7 @@ pub(crate) struct Parsed {
 /// Parses the text of one inittab file. `first_line` is sysvinit's counter
 /// value for the first piece (1 for `/etc/inittab`). Duplicate ids are
 /// checked within `text`.
-pub(crate) fn parse(text: &[u8], file: &Path, first_line: usize) -> Parsed {
+pub fn parse(text: &[u8], file: &Path, first_line: usize) -> Parsed {
     let mut collector = Collector::default();
     // Reading from memory cannot fail, and the text is in memory already:
     // no size limit.

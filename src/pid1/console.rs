@@ -40,17 +40,17 @@ use nix::sys::termios::{
 
 use crate::supervisor::Dest;
 
-pub const DEV_CONSOLE: &str = "/dev/console";
+pub(crate) const DEV_CONSOLE: &str = "/dev/console";
 /// The virtual-terminal master, sysvinit's second choice (`VT_MASTER`).
-pub const DEV_TTY0: &str = "/dev/tty0";
-pub const DEV_NULL: &str = "/dev/null";
+pub(crate) const DEV_TTY0: &str = "/dev/tty0";
+pub(crate) const DEV_NULL: &str = "/dev/null";
 
 /// sysvinit formats log messages into a 256-byte buffer.
 const MAX_MESSAGE: usize = 255;
 
 /// The console device init uses for its children and its messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Console {
+pub(crate) struct Console {
     device: PathBuf,
 }
 
@@ -58,12 +58,12 @@ impl Console {
     /// `console_init`: `$CONSOLE` if set and openable, else `/dev/console`,
     /// else `/dev/tty0`, else `/dev/null`. sysvinit repeats this on every
     /// initctl request, so call it again then.
-    pub fn select() -> Console {
+    pub(crate) fn select() -> Console {
         Console::select_from(std::env::var_os("CONSOLE").as_deref())
     }
 
     /// [`Console::select`] with the value of `$CONSOLE` given.
-    pub fn select_from(env_console: Option<&OsStr>) -> Console {
+    pub(crate) fn select_from(env_console: Option<&OsStr>) -> Console {
         let candidates = env_console
             .map(PathBuf::from)
             .into_iter()
@@ -86,21 +86,21 @@ impl Console {
 
     /// A console on a known device (no probing).
     #[cfg(test)]
-    pub fn at(device: impl Into<PathBuf>) -> Console {
+    pub(crate) fn at(device: impl Into<PathBuf>) -> Console {
         Console {
             device: device.into(),
         }
     }
 
     /// The device path, e.g. for the children's `CONSOLE=` variable.
-    pub fn device(&self) -> &Path {
+    pub(crate) fn device(&self) -> &Path {
         &self.device
     }
 
     /// Opens the console read-write without making it the controlling tty:
     /// non-blocking, retried 5 times 10 ms apart, then switched back to
     /// blocking mode (sysvinit's `console_open(O_RDWR|O_NOCTTY)`).
-    pub fn open(&self) -> io::Result<File> {
+    pub(crate) fn open(&self) -> io::Result<File> {
         let file = self.open_nonblocking(true, 0)?;
         fcntl(file.as_raw_fd(), FcntlArg::F_SETFL(OFlag::empty()))?;
         Ok(file)
@@ -135,26 +135,29 @@ impl Console {
 
     /// Writes raw text to the console (opened for this write only). Errors
     /// are dropped: there is nowhere left to report them.
-    pub fn print(&self, text: &str) {
+    pub(crate) fn print(&self, text: &str) {
         if let Ok(mut console) = self.open_for_message() {
             let _ = console.write_all(text.as_bytes());
         }
     }
 
-    /// Resets the console's terminal settings ("console_stty", docs/compatibility.md §1.10).
-    pub fn stty(&self) -> io::Result<()> {
+    /// Resets the console's terminal settings ("console_stty",
+    /// docs/compatibility.md §1.10). Pending output (boot messages) is
+    /// drained, not discarded as sysvinit's `TCIOFLUSH` does (it would lose
+    /// the `Switching to runlevel` line logged just before a reset); pending
+    /// input is dropped (init.8 DIFFERENCES).
+    pub(crate) fn stty(&self) -> io::Result<()> {
         let console = self.open()?;
         let mut tty = termios::tcgetattr(&console)?;
         sane_termios(&mut tty);
-        termios::tcsetattr(&console, SetArg::TCSANOW, &tty)?;
-        termios::tcflush(&console, termios::FlushArg::TCIOFLUSH)?;
+        termios::tcsetattr(&console, SetArg::TCSADRAIN, &tty)?;
+        termios::tcflush(&console, termios::FlushArg::TCIFLUSH)?;
         Ok(())
     }
 }
 
 /// The settings sysvinit's `console_stty` applies: the line speed and
 /// character format are kept, everything else becomes a sane cooked tty.
-/// (Also used by `pid1::reset_console`, which flushes only input.)
 pub(crate) fn sane_termios(tty: &mut termios::Termios) {
     tty.control_flags &= ControlFlags::CBAUD
         | ControlFlags::CBAUDEX
@@ -210,7 +213,7 @@ pub(crate) fn sane_termios(tty: &mut termios::Termios) {
 
 /// syslog facilities used by the sysvinit tools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Facility {
+pub(crate) enum Facility {
     /// `LOG_USER` (shutdown).
     User = 1,
     /// `LOG_DAEMON` (init).
@@ -219,23 +222,23 @@ pub enum Facility {
 
 /// syslog severities used here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Severity {
+pub(crate) enum Severity {
     Notice = 5,
     Info = 6,
 }
 
 /// The `log` targets that carry a [`Dest`] (module doc).
-pub mod to {
+pub(crate) mod to {
     /// [`Dest::Console`](super::Dest::Console): the console only.
-    pub const CONSOLE: &str = "initlog::console";
+    pub(crate) const CONSOLE: &str = "initlog::console";
     /// [`Dest::Syslog`](super::Dest::Syslog): the system log only.
-    pub const SYSLOG: &str = "initlog::syslog";
+    pub(crate) const SYSLOG: &str = "initlog::syslog";
     /// [`Dest::Both`](super::Dest::Both): the console and the system log.
-    pub const BOTH: &str = "initlog::both";
+    pub(crate) const BOTH: &str = "initlog::both";
 }
 
 /// The `log` target for messages to `dest`.
-pub fn target(dest: Dest) -> &'static str {
+pub(crate) fn target(dest: Dest) -> &'static str {
     match dest {
         Dest::Console => to::CONSOLE,
         Dest::Syslog => to::SYSLOG,
@@ -262,7 +265,7 @@ fn dest_of(target: &str) -> Option<Dest> {
 /// the console's path, never while writing, so a panic while a message is
 /// written leaves it usable for the panic hook's own message.
 #[derive(Debug)]
-pub struct Logger {
+pub(crate) struct Logger {
     console: Mutex<Console>,
     syslog_socket: PathBuf,
     kmsg: PathBuf,
@@ -274,7 +277,7 @@ static INSTALLED: OnceLock<Logger> = OnceLock::new();
 /// Makes a [`Logger`] writing to `console` the process's `log` backend.
 /// Called once, first thing, by PID 1 (`cmd::dispatch` installs the tools'
 /// logger only in other processes).
-pub fn install_logger(console: Console) {
+pub(crate) fn install_logger(console: Console) {
     let logger = INSTALLED.get_or_init(|| Logger::new(console));
     if log::set_logger(logger).is_ok() {
         log::set_max_level(log::LevelFilter::Info);
@@ -283,7 +286,7 @@ pub fn install_logger(console: Console) {
 
 /// Switches the installed logger to another console (after
 /// [`Console::select`] ran again).
-pub fn set_logger_console(console: Console) {
+pub(crate) fn set_logger_console(console: Console) {
     if let Some(logger) = INSTALLED.get() {
         logger.set_console(console);
     }
@@ -300,7 +303,7 @@ impl Logger {
 
     /// A logger whose system-log side writes to other paths.
     #[cfg(test)]
-    pub fn with_syslog_paths(console: Console, syslog_socket: &Path, kmsg: &Path) -> Logger {
+    pub(crate) fn with_syslog_paths(console: Console, syslog_socket: &Path, kmsg: &Path) -> Logger {
         Logger {
             console: Mutex::new(console),
             syslog_socket: syslog_socket.to_path_buf(),
@@ -359,14 +362,14 @@ impl Log for Logger {
     fn flush(&self) {}
 }
 
-pub const SYSLOG_SOCKET: &str = "/dev/log";
-pub const KMSG: &str = "/dev/kmsg";
+pub(crate) const SYSLOG_SOCKET: &str = "/dev/log";
+pub(crate) const KMSG: &str = "/dev/kmsg";
 
 /// Sends one message to the system log: to syslogd's `/dev/log` socket if a
 /// daemon listens there, else to the kernel log (`/dev/kmsg`), which keeps
 /// messages from the boot phase when no syslogd runs yet. Failures are
 /// silent, as with syslog(3).
-pub fn syslog(ident: &str, facility: Facility, severity: Severity, msg: &str) {
+pub(crate) fn syslog(ident: &str, facility: Facility, severity: Severity, msg: &str) {
     send_syslog(
         Path::new(SYSLOG_SOCKET),
         Path::new(KMSG),

@@ -19,14 +19,14 @@ use crate::initctl::{Framer, Request};
 use crate::sys::fd::take_inherited_fd;
 
 /// sysvinit keeps the FIFO on this descriptor (`PIPE_FD`).
-pub const FIFO_FD: i32 = 10;
+pub(crate) const FIFO_FD: i32 = 10;
 
 /// The only mode init accepts on its FIFO: writing to it commands init.
 const FIFO_MODE: u32 = 0o600;
 
 /// One thing read from the FIFO.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Received {
+pub(crate) enum Received {
     Request(Box<Request>),
     /// Bytes that were not a request (`got bogus initrequest`).
     Junk(usize),
@@ -35,7 +35,7 @@ pub enum Received {
 }
 
 #[derive(Debug)]
-pub struct Fifo {
+pub(crate) struct Fifo {
     path: PathBuf,
     file: Option<File>,
     /// (device, inode) of the open FIFO, to notice a replaced path.
@@ -59,7 +59,7 @@ impl Fifo {
     /// on `fixed_fd` (left by the init that re-executed us, with whatever
     /// requests are still queued in it) is taken over; [`Fifo::ensure_open`]
     /// drops it if the path names something else.
-    pub fn new(path: &Path, fixed_fd: Option<RawFd>) -> Fifo {
+    pub(crate) fn new(path: &Path, fixed_fd: Option<RawFd>) -> Fifo {
         let mut fifo = Fifo {
             path: path.to_path_buf(),
             file: None,
@@ -109,7 +109,7 @@ impl Fifo {
     /// renamed over ours) is replaced by a new FIFO, atomically, and
     /// reported. Returns a message to log, each problem once. Nothing here
     /// is fatal: without a FIFO init runs on signals alone.
-    pub fn ensure_open(&mut self) -> Option<String> {
+    pub(crate) fn ensure_open(&mut self) -> Option<String> {
         if self.disabled {
             return None;
         }
@@ -221,7 +221,7 @@ impl Fifo {
     }
 
     /// SIGUSR1: close, to be reopened at the next [`Fifo::ensure_open`].
-    pub fn reopen(&mut self) {
+    pub(crate) fn reopen(&mut self) {
         self.drop_file();
         self.disabled = false;
     }
@@ -230,33 +230,33 @@ impl Fifo {
     /// requests still queued in the FIFO (those behind a `telinit u`) are
     /// there for the new image. [`Fifo::keep_private`] undoes it if the
     /// exec fails.
-    pub fn hand_over(&self) {
+    pub(crate) fn hand_over(&self) {
         if let Some(file) = &self.file {
             let _ = fcntl(file.as_raw_fd(), FcntlArg::F_SETFD(FdFlag::empty()));
         }
     }
 
     /// Close-on-exec again: children must not inherit the FIFO.
-    pub fn keep_private(&self) {
+    pub(crate) fn keep_private(&self) {
         if let Some(file) = &self.file {
             let _ = fcntl(file.as_raw_fd(), FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC));
         }
     }
 
     /// SIGUSR2: close and stay closed until SIGUSR1.
-    pub fn close(&mut self) {
+    pub(crate) fn close(&mut self) {
         self.drop_file();
         self.disabled = true;
     }
 
-    pub fn fd(&self) -> Option<BorrowedFd<'_>> {
+    pub(crate) fn fd(&self) -> Option<BorrowedFd<'_>> {
         self.file.as_ref().map(|file| file.as_fd())
     }
 
     /// Reads until one request is complete, or junk is dropped, or the pipe
     /// is empty (`None`). Nothing behind a request is read before that
     /// request is handled.
-    pub fn read_one(&mut self) -> Option<Received> {
+    pub(crate) fn read_one(&mut self) -> Option<Received> {
         let file = self.file.as_mut()?;
         loop {
             match file.read(self.framer.space()) {
@@ -322,10 +322,10 @@ fn open_fifo(path: &Path) -> std::io::Result<File> {
 /// How often `got bogus initrequest` may be logged: each message costs
 /// tens of microseconds (console and kernel log), so logging every packet
 /// of a junk flood would starve the valid requests behind it.
-pub const BOGUS_REPORT_INTERVAL: Duration = Duration::from_secs(1);
+pub(crate) const BOGUS_REPORT_INTERVAL: Duration = Duration::from_secs(1);
 /// How many pieces of junk per interval are logged one by one, as sysvinit
 /// does, before the rest is only counted.
-pub const BOGUS_REPORT_BURST: u32 = 5;
+pub(crate) const BOGUS_REPORT_BURST: u32 = 5;
 
 /// Rate limit for `got bogus initrequest`: the first
 /// [`BOGUS_REPORT_BURST`] pieces of junk in an interval are logged as
@@ -333,7 +333,7 @@ pub const BOGUS_REPORT_BURST: u32 = 5;
 /// ends (one line per interval while a flood lasts). Pure: time is passed
 /// in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BogusReport {
+pub(crate) struct BogusReport {
     interval_end: Option<Duration>,
     logged: u32,
     dropped: u64,
@@ -342,7 +342,7 @@ pub struct BogusReport {
 
 impl BogusReport {
     /// `bytes` of junk were dropped at `now`: the message to log, if any.
-    pub fn junk(&mut self, bytes: usize, now: Duration) -> Option<String> {
+    pub(crate) fn junk(&mut self, bytes: usize, now: Duration) -> Option<String> {
         let mut summary = None;
         if self.interval_end.is_none_or(|end| now >= end) {
             summary = self.summary();
@@ -368,12 +368,12 @@ impl BogusReport {
     }
 
     /// When [`BogusReport::flush`] has a count to log.
-    pub fn deadline(&self) -> Option<Duration> {
+    pub(crate) fn deadline(&self) -> Option<Duration> {
         self.interval_end.filter(|_| self.dropped > 0)
     }
 
     /// Once the interval is over: how much was dropped without a message.
-    pub fn flush(&mut self, now: Duration) -> Option<String> {
+    pub(crate) fn flush(&mut self, now: Duration) -> Option<String> {
         if self.interval_end.is_some_and(|end| now < end) {
             return None;
         }
@@ -405,14 +405,14 @@ impl BogusReport {
 /// `/proc/self/mountinfo` polls "priority" when the mount table changes
 /// (e.g. a tmpfs mounted over `/run`, hiding the FIFO).
 #[derive(Debug)]
-pub struct Watch {
+pub(crate) struct Watch {
     dir: PathBuf,
     inotify: Option<Inotify>,
     mounts: Option<File>,
 }
 
 impl Watch {
-    pub fn new(fifo: &Path) -> Watch {
+    pub(crate) fn new(fifo: &Path) -> Watch {
         let mut watch = Watch {
             dir: fifo.parent().unwrap_or(Path::new("/")).to_path_buf(),
             inotify: None,
@@ -441,7 +441,7 @@ impl Watch {
     }
 
     /// The descriptors to poll, with the events to poll them for.
-    pub fn poll_fds(&self) -> Vec<(BorrowedFd<'_>, PollFlags)> {
+    pub(crate) fn poll_fds(&self) -> Vec<(BorrowedFd<'_>, PollFlags)> {
         let inotify = self
             .inotify
             .as_ref()
@@ -455,7 +455,7 @@ impl Watch {
 
     /// After a wake-up: discards the inotify events, and re-watches if the
     /// mounts changed (`mounts_changed` from poll's POLLPRI).
-    pub fn consume(&mut self, mounts_changed: bool) {
+    pub(crate) fn consume(&mut self, mounts_changed: bool) {
         if let Some(inotify) = &self.inotify {
             while inotify.read_events().is_ok_and(|events| !events.is_empty()) {}
         }

@@ -22,11 +22,11 @@
 )]
 
 pub mod cmdline;
-pub mod console;
+pub(crate) mod console;
 mod fifo;
-pub mod power;
+pub(crate) mod power;
 mod spawn;
-pub mod state;
+pub(crate) mod state;
 mod status;
 mod supervise;
 mod system;
@@ -61,7 +61,7 @@ fn now() -> Duration {
 }
 
 /// Runs init as PID 1 (or with `--init`). Never returns.
-pub fn main(args: Vec<String>) -> i32 {
+pub(crate) fn main(args: Vec<String>) -> i32 {
     let init_args = cmdline::parse_init_args(args.get(1..).unwrap_or_default());
     reset_signal_dispositions();
     let signals = block_signals();
@@ -439,10 +439,6 @@ impl Init {
     }
 }
 
-/// The inode number of the initial PID namespace (the kernel's
-/// `PROC_PID_INIT_INO`), fixed since Linux 3.8.
-const INITIAL_PID_NAMESPACE_INODE: u64 = 0xEFFF_FFFC;
-
 /// Whether init is PID 1 of a PID namespace other than the host's (a
 /// container). There `docker stop` and other managers send SIGTERM and
 /// expect it to stop the container, which sysvinit ignores (so the manager
@@ -450,16 +446,7 @@ const INITIAL_PID_NAMESPACE_INODE: u64 = 0xEFFF_FFFC;
 /// start: the host's `/proc` may be mounted only by a boot script. Without
 /// `/proc`, the answer is no, and SIGTERM is ignored as sysvinit does.
 fn in_a_container() -> bool {
-    nix::unistd::getpid().as_raw() == 1
-        && std::fs::read_link("/proc/self/ns/pid")
-            .ok()
-            .and_then(|link| pid_namespace_inode(&link.to_string_lossy()))
-            .is_some_and(|inode| inode != INITIAL_PID_NAMESPACE_INODE)
-}
-
-/// The inode in a `/proc/PID/ns/pid` link's text, `pid:[4026531836]`.
-fn pid_namespace_inode(link: &str) -> Option<u64> {
-    link.strip_prefix("pid:[")?.strip_suffix(']')?.parse().ok()
+    nix::unistd::getpid().as_raw() == 1 && crate::container::in_child_pid_namespace() == Some(true)
 }
 
 /// Test builds only (the `fault-injection` feature): an initctl request
@@ -510,15 +497,7 @@ mod tests {
     }
 
     #[test]
-    fn pid_namespace_links() {
-        assert_eq!(
-            pid_namespace_inode("pid:[4026531836]"),
-            Some(INITIAL_PID_NAMESPACE_INODE)
-        );
-        assert_eq!(pid_namespace_inode("pid:[4026532179]"), Some(4026532179));
-        assert_eq!(pid_namespace_inode("net:[4026531840]"), None);
-        assert_eq!(pid_namespace_inode("pid:[]"), None);
-        // This test process is not PID 1.
+    fn a_process_that_is_not_pid_1_is_no_containers_init() {
         assert!(!in_a_container());
     }
 

@@ -7,9 +7,9 @@ use std::path::Path;
 
 use crate::supervisor::PowerEvent;
 
-pub const POWERSTATUS: &str = "/var/run/powerstatus";
+pub(crate) const POWERSTATUS: &str = "/var/run/powerstatus";
 /// The pre-2010 path, still honoured with a warning.
-pub const POWERSTATUS_OLD: &str = "/etc/powerstatus";
+pub(crate) const POWERSTATUS_OLD: &str = "/etc/powerstatus";
 
 impl PowerEvent {
     fn from_status(byte: Option<u8>) -> PowerEvent {
@@ -23,18 +23,18 @@ impl PowerEvent {
 
 /// The event and, if the obsolete file was used, the warning to log (CS).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PowerStatus {
+pub(crate) struct PowerStatus {
     pub event: PowerEvent,
     pub warning: Option<String>,
 }
 
 /// Reads and removes the power status file below `/`.
-pub fn read_powerstatus() -> PowerStatus {
+pub(crate) fn read_powerstatus() -> PowerStatus {
     read_powerstatus_at(Path::new(POWERSTATUS), Path::new(POWERSTATUS_OLD))
 }
 
 /// [`read_powerstatus`] with the two paths given.
-pub fn read_powerstatus_at(current: &Path, old: &Path) -> PowerStatus {
+pub(crate) fn read_powerstatus_at(current: &Path, old: &Path) -> PowerStatus {
     if let Some(byte) = take_first_byte(current) {
         return PowerStatus {
             event: PowerEvent::from_status(byte),

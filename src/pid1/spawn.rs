@@ -22,7 +22,7 @@ use crate::sys::spawn::reset_all_signals;
 use crate::utmp::Recorder;
 
 /// What a child needs from PID 1 besides the request.
-pub struct SpawnContext<'a> {
+pub(crate) struct SpawnContext<'a> {
     pub console: &'a Console,
     pub recorder: &'a Recorder,
     /// init's own environment (`PATH` already set), `NAME=VALUE` bytes.
@@ -52,7 +52,7 @@ fn c_strings<S: AsRef<OsStr>>(strings: &[S]) -> Vec<CString> {
 }
 
 /// Forks and starts the entry; the child's PID, or `None` if `fork` failed.
-pub fn spawn(request: &SpawnRequest<'_>, ctx: &SpawnContext<'_>) -> Option<i32> {
+pub(crate) fn spawn(request: &SpawnRequest<'_>, ctx: &SpawnContext<'_>) -> Option<i32> {
     let initscript = access(INITSCRIPT, AccessFlags::R_OK).is_ok();
     let plan = inittab::plan_exec(request.entry, initscript, request.level);
     let console = ctx.console.device().as_os_str();
@@ -161,7 +161,7 @@ fn console_session(ctx: &SpawnContext<'_>) -> Option<i32> {
     };
     match fork_single_threaded() {
         Ok(ForkResult::Child) => {
-            super::system::reset_console(ctx.console);
+            let _ = ctx.console.stty();
             None
         }
         Ok(ForkResult::Parent { child }) => {

@@ -16,9 +16,9 @@ use crate::reexec_state::{SavedState, StateError, parse};
 use crate::sys::fd::take_inherited_fd;
 
 /// The descriptor the state pipe's read end is on.
-pub const STATE_FD: RawFd = 11;
+pub(crate) const STATE_FD: RawFd = 11;
 /// Written before the state text.
-pub const SIGNATURE: &[u8; 8] = b"12567362";
+pub(crate) const SIGNATURE: &[u8; 8] = b"12567362";
 
 /// More state than any inittab can produce; guards PID 1's memory.
 const MAX_STATE_BYTES: usize = 1 << 20;
@@ -27,12 +27,12 @@ const MAX_STATE_BYTES: usize = 1 << 20;
 /// 11 is a pipe that is readable at once and starts with the signature.
 /// `Some(Err(e))` means the text was damaged; `e.partial` has what was read.
 /// fd 11 is closed afterwards.
-pub fn read_inherited_state() -> Option<Result<SavedState, StateError>> {
+pub(crate) fn read_inherited_state() -> Option<Result<SavedState, StateError>> {
     read_state_from(take_inherited_fd(STATE_FD)?)
 }
 
 /// [`read_inherited_state`] from a given descriptor.
-pub fn read_state_from(fd: OwnedFd) -> Option<Result<SavedState, StateError>> {
+pub(crate) fn read_state_from(fd: OwnedFd) -> Option<Result<SavedState, StateError>> {
     let stat = fstat(fd.as_raw_fd()).ok()?;
     if SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT != SFlag::S_IFIFO {
         return None;
@@ -77,7 +77,7 @@ fn read_to_end_patiently(pipe: &mut File) -> Vec<u8> {
 /// [`crate::reexec_state::serialize`]'s text into it — from a forked child
 /// if it may exceed the pipe buffer, as sysvinit does — then exec
 /// `/sbin/init --init`. If the exec fails, call [`close_state_fd`].
-pub fn make_state_pipe() -> io::Result<File> {
+pub(crate) fn make_state_pipe() -> io::Result<File> {
     let (read, write) = pipe2(OFlag::O_CLOEXEC)?;
     // Keep the write end off fd 11, which the read end must occupy.
     let write = if write.as_raw_fd() == STATE_FD {
@@ -99,7 +99,7 @@ pub fn make_state_pipe() -> io::Result<File> {
 }
 
 /// Closes fd 11 after a failed re-exec.
-pub fn close_state_fd() {
+pub(crate) fn close_state_fd() {
     drop(take_inherited_fd(STATE_FD));
 }
 #[cfg(test)]

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::status::{InitStatus, STATUS_PATH, encode, program_path, start_ticks_of};
 use crate::supervisor::Supervisor;
 
-pub struct StatusWriter {
+pub(crate) struct StatusWriter {
     path: PathBuf,
     pid: i32,
     /// Read from `/proc/self/stat` once `/proc` is there (at boot it may be
@@ -28,7 +28,7 @@ pub struct StatusWriter {
 }
 
 impl StatusWriter {
-    pub fn new() -> StatusWriter {
+    pub(crate) fn new() -> StatusWriter {
         StatusWriter {
             path: PathBuf::from(STATUS_PATH),
             pid: std::process::id() as i32,
@@ -39,7 +39,7 @@ impl StatusWriter {
     }
 
     /// Writes the file if the supervisor's view changed since the last write.
-    pub fn update(&mut self, supervisor: &Supervisor) {
+    pub(crate) fn update(&mut self, supervisor: &Supervisor) {
         if self.start_ticks.is_none() {
             self.start_ticks = own_start_ticks();
             if self.start_ticks.is_some() {

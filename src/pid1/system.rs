@@ -95,7 +95,7 @@ impl System {
                 let _ = dup2(std::os::fd::AsRawFd::as_raw_fd(&null), fd);
             }
         }
-        reset_console(&self.console);
+        let _ = self.console.stty();
         let _ = setsid();
         set_var(&mut self.base_env, format!("PATH={DEFAULT_PATH}").into());
         if args.autoboot {
@@ -129,7 +129,7 @@ impl System {
     }
 
     pub(super) fn ask(&mut self) -> u8 {
-        reset_console(&self.console);
+        let _ = self.console.stty();
         let Ok(mut tty) = self.console.open() else {
             return b'S';
         };
@@ -151,23 +151,6 @@ impl System {
             }
         }
     }
-}
-
-/// sysvinit's `console_stty` (the settings of [`console::sane_termios`]),
-/// except that only pending *input* is flushed: sysvinit's
-/// `tcflush(TCIOFLUSH)` also throws away console output not yet
-/// transmitted (on a pty: not yet read), such as the `Switching to
-/// runlevel` line logged just before the reset.
-pub(super) fn reset_console(console: &Console) {
-    use nix::sys::termios::{FlushArg, SetArg, tcflush, tcgetattr, tcsetattr};
-    let Ok(tty) = console.open() else {
-        return;
-    };
-    if let Ok(mut settings) = tcgetattr(&tty) {
-        console::sane_termios(&mut settings);
-        let _ = tcsetattr(&tty, SetArg::TCSADRAIN, &settings);
-    }
-    let _ = tcflush(&tty, FlushArg::TCIFLUSH);
 }
 
 /// Sets `var` (`NAME=value`) in an environment list, replacing a variable
@@ -231,7 +214,7 @@ impl Effects for System {
     }
 
     fn console_stty(&mut self) {
-        reset_console(&self.console);
+        let _ = self.console.stty();
     }
 
     fn ask_runlevel(&mut self) -> u8 {

@@ -13,19 +13,6 @@
 //!   `Required-*` one is an error, as is a non-optional member of a required
 //!   facility. Dependencies outside the set being ordered add no edge (they
 //!   belong to another phase, e.g. the boot scripts for a runlevel).
-//!
-//! Example (what `update-rc.d` does to number links):
-//! ```
-//! use vinit::rc::graph::{self, LevelSet, Script};
-//! use vinit::rc::insserv_conf::Facilities;
-//! let scripts = vec![
-//!     Script::from_text("a", "### BEGIN INIT INFO\n# Provides: a\n# Default-Start: 2\n### END INIT INFO\n").unwrap(),
-//!     Script::from_text("b", "### BEGIN INIT INFO\n# Provides: b\n# Required-Start: a\n# Default-Start: 2\n### END INIT INFO\n").unwrap(),
-//! ];
-//! let numbers = graph::start_numbers(&scripts, &Facilities::debian_defaults(), LevelSet::Runlevels).unwrap();
-//! assert_eq!(numbers["a"], 1);
-//! assert_eq!(numbers["b"], 2);
-//! ```
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

@@ -49,7 +49,7 @@ pub struct Facilities {
 
 /// What expanding a facility found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Expansion {
+pub struct Expansion {
     /// Script `Provides` names (optional or not), nested facilities expanded.
     pub members: BTreeSet<String>,
     /// Non-optional members, nested facilities expanded; the caller checks they exist.
@@ -132,7 +132,7 @@ impl Facilities {
 
     /// Adds the definitions of `text`; a facility defined again gains members
     /// (insserv.conf.d files extend the main file).
-    pub(crate) fn parse_into(&mut self, text: &str, file: &str, warnings: &mut Vec<String>) {
+    pub fn parse_into(&mut self, text: &str, file: &str, warnings: &mut Vec<String>) {
         for (index, raw) in text.lines().enumerate() {
             let line = raw.split('#').next().unwrap_or("");
             let mut words = line.split_whitespace();
@@ -172,7 +172,7 @@ impl Facilities {
     /// Expands `name` recursively; `None` if it is not defined. A nested
     /// facility keeps its own members' optionality, and a loop between
     /// facilities is cut where it closes.
-    pub(crate) fn expand(&self, name: &str) -> Option<Expansion> {
+    pub fn expand(&self, name: &str) -> Option<Expansion> {
         self.facilities.get(name)?;
         let mut out = Expansion::default();
         let mut seen = BTreeSet::new();

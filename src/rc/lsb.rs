@@ -112,7 +112,7 @@ fn words(value: &str) -> Vec<String> {
 }
 
 /// Parses the header in `text`; `file` is used in error messages only.
-pub(crate) fn parse(text: &str, file: &Path) -> Result<Option<LsbHeader>, LsbError> {
+pub fn parse(text: &str, file: &Path) -> Result<Option<LsbHeader>, LsbError> {
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
     let Some((begin_line, _)) = lines.find(|(_, l)| is_marker(l.trim_end(), "BEGIN")) else {
         return Ok(None);

@@ -12,7 +12,7 @@
 
 pub mod graph;
 pub mod insserv_conf;
-pub(crate) mod lsb;
+pub mod lsb;
 pub mod numbering;
 pub(crate) mod output;
 pub mod record;
@@ -84,7 +84,7 @@ pub(crate) fn read_defaults(path: &Path) -> BTreeMap<String, String> {
 }
 
 /// True if the kernel command line asks for sequential boot (as Debian's rc).
-pub(crate) fn cmdline_wants_sequential(cmdline: &str) -> bool {
+pub fn cmdline_wants_sequential(cmdline: &str) -> bool {
     cmdline.split_whitespace().any(|w| w == "concurrency=none")
 }
 

@@ -21,6 +21,24 @@
 //! dependencies from the old numbers); a dependency loop is always refused (`-f`
 //! makes insserv write an arbitrary order); the "missed in the runlevels"
 //! check and the `.depend.*` files of startpar are not done.
+//!
+//! Example: `update-rc.d a defaults`, then `update-rc.d b defaults`, where
+//! `b` needs `a`:
+//! ```
+//! use std::collections::BTreeSet;
+//! use vinit::rc::graph::Script;
+//! use vinit::rc::insserv_conf::Facilities;
+//! use vinit::rc::numbering::{Request, resequence};
+//! let scripts = vec![
+//!     Script::from_text("a", "### BEGIN INIT INFO\n# Provides: a\n# Default-Start: 2\n### END INIT INFO\n").unwrap(),
+//!     Script::from_text("b", "### BEGIN INIT INFO\n# Provides: b\n# Required-Start: a\n# Default-Start: 2\n### END INIT INFO\n").unwrap(),
+//! ];
+//! let f = Facilities::debian_defaults();
+//! let a = resequence(&scripts, &f, &BTreeSet::new(), Request::Install("a"), false).unwrap();
+//! let b = resequence(&scripts, &f, &a.links, Request::Install("b"), false).unwrap();
+//! let links: Vec<String> = b.links.iter().map(|l| format!("rc{}.d/{}", l.level, l.file_name())).collect();
+//! assert_eq!(links, ["rc2.d/S01a", "rc2.d/S02b"]);
+//! ```
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -64,7 +82,7 @@ impl Link {
         })
     }
 
-    pub(crate) fn file_name(&self) -> String {
+    pub fn file_name(&self) -> String {
         format!("{}{:02}{}", self.kind, self.number, self.script)
     }
 }

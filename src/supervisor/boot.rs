@@ -20,10 +20,11 @@ use std::time::Duration;
 use super::{Dest, Effects, Record, SpawnRequest, Supervisor, builtin_location};
 use crate::defaults::SULOGIN;
 use crate::inittab::{self, Action, DefaultLevel, Entry};
+use crate::inittab::{BOOT_LEVEL, SYSINIT_LEVEL};
 
 impl Supervisor {
     /// Starts the boot: the emergency shell if asked for, else sysinit.
-    pub fn boot(&mut self, fx: &mut dyn Effects, now: Duration) {
+    pub(crate) fn boot(&mut self, fx: &mut dyn Effects, now: Duration) {
         if self.options.emergency {
             let sulogin = Entry {
                 id: "~~".to_string(),
@@ -50,7 +51,7 @@ impl Supervisor {
     }
 
     pub(super) fn start_boot(&mut self, fx: &mut dyn Effects, now: Duration) {
-        self.runlevel = b'#';
+        self.runlevel = SYSINIT_LEVEL;
         self.reread(fx, now);
         self.run(fx, now);
     }
@@ -69,7 +70,7 @@ impl Supervisor {
         let mut entered = None;
         let mut old = b'N';
         match self.runlevel {
-            b'#' => {
+            SYSINIT_LEVEL => {
                 fx.record(Record::Boot);
                 self.target = match self.options.level {
                     Some(level) => level,
@@ -79,10 +80,10 @@ impl Supervisor {
                     self.runlevel = b'S';
                     fx.set_title("init [S]");
                 } else {
-                    self.runlevel = b'*';
+                    self.runlevel = BOOT_LEVEL;
                 }
             }
-            b'*' => {
+            BOOT_LEVEL => {
                 entered = Some(self.target);
                 self.runlevel = self.target;
                 self.did_boot = true;
@@ -92,7 +93,7 @@ impl Supervisor {
                 let target = self.initdefault(fx);
                 self.target = target;
                 if !self.did_boot && target != b'S' {
-                    self.runlevel = b'*';
+                    self.runlevel = BOOT_LEVEL;
                 } else {
                     if target != b'S' {
                         entered = Some(target);

@@ -26,7 +26,7 @@ use crate::inittab::{Entry, Loaded};
 use crate::reexec_state::SavedState;
 
 /// What the supervisor asks the outside world to do.
-pub trait Effects {
+pub(crate) trait Effects {
     /// Reads `/etc/inittab` and `/etc/inittab.d` (see [`inittab::load`]).
     fn load_inittab(&mut self) -> Loaded;
     /// Forks and execs an entry; the child's PID, or `None` if `fork`
@@ -55,7 +55,7 @@ pub trait Effects {
 
 /// A utmp/wtmp record to write (docs/compatibility.md §5.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Record {
+pub(crate) enum Record {
     /// BOOT_TIME, at the end of sysinit.
     Boot,
     /// RUN_LVL `new + 256 * old`.
@@ -68,7 +68,7 @@ pub enum Record {
 
 /// Everything the mechanism needs to start an entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpawnRequest<'a> {
+pub(crate) struct SpawnRequest<'a> {
     pub entry: &'a Entry,
     /// sysvinit's `runlevel` at spawn time (`#`, `*`, `S`, `0`–`9`): decides
     /// whether `/etc/initscript` is used (not in `S`).
@@ -83,7 +83,7 @@ pub struct SpawnRequest<'a> {
 
 /// Where a log message goes; docs/compatibility.md §1.10 marks each message C, S or CS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dest {
+pub(crate) enum Dest {
     /// C: the console only.
     Console,
     /// S: the system log only.

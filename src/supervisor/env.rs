@@ -7,16 +7,16 @@ use std::os::unix::ffi::OsStrExt;
 use crate::initctl::EnvChange;
 
 /// sysvinit's `NR_EXTRA_ENV`: at most this many `INIT_*` variables.
-pub const MAX_EXTRA_VARS: usize = 16;
+pub(crate) const MAX_EXTRA_VARS: usize = 16;
 
 /// What sysvinit 3.06 puts in `INIT_VERSION`. We keep sysvinit's value, not
 /// vinit's: the variable tells scripts "started by a SysV init", and a
 /// script that compares it against `sysvinit-*` keeps working. (Our own
 /// version is in the `INIT: version … booting` console line.)
-pub const INIT_VERSION: &str = "sysvinit-3.06";
+pub(crate) const INIT_VERSION: &str = "sysvinit-3.06";
 
 /// The shell sysvinit gives children in `SHELL`.
-pub const SHELL: &str = "/bin/sh";
+pub(crate) const SHELL: &str = "/bin/sh";
 
 /// The `INIT_*` variables set with `telinit -e`, as `NAME=VALUE` byte
 /// strings: like sysvinit, init passes on whatever bytes a request carried,
@@ -31,7 +31,7 @@ impl ExtraEnv {
     /// existing variable of that name is removed; a `Set` then takes a free
     /// slot, and is silently dropped when all 16 are in use. Names not
     /// starting with `INIT_` are ignored.
-    pub fn apply(&mut self, change: &EnvChange) {
+    pub(crate) fn apply(&mut self, change: &EnvChange) {
         let name = match change {
             EnvChange::Set(name, _) | EnvChange::Unset(name) => name.as_bytes(),
         };
@@ -47,7 +47,7 @@ impl ExtraEnv {
     }
 
     /// The variables, `NAME=VALUE`, in the order they were set.
-    pub fn vars(&self) -> &[OsString] {
+    pub(crate) fn vars(&self) -> &[OsString] {
         &self.vars
     }
 
@@ -55,7 +55,7 @@ impl ExtraEnv {
     /// environment (sysvinit passes them that way): take them back as
     /// extra variables so a later `telinit -e INIT_X` can still unset them.
     /// `INIT_VERSION` is ours to set, not an extra.
-    pub fn from_environment<'a>(env: impl IntoIterator<Item = &'a OsStr>) -> ExtraEnv {
+    pub(crate) fn from_environment<'a>(env: impl IntoIterator<Item = &'a OsStr>) -> ExtraEnv {
         let mut extra = ExtraEnv::default();
         for var in env {
             if let Some((name, value)) = split_var(var)
@@ -73,7 +73,7 @@ fn os(bytes: &[u8]) -> OsString {
 }
 
 /// `NAME=VALUE` from its two parts.
-pub fn join_var(name: &OsStr, value: &OsStr) -> OsString {
+pub(crate) fn join_var(name: &OsStr, value: &OsStr) -> OsString {
     let mut var = OsString::with_capacity(name.len() + 1 + value.len());
     var.push(name);
     var.push("=");
@@ -82,20 +82,20 @@ pub fn join_var(name: &OsStr, value: &OsStr) -> OsString {
 }
 
 /// `NAME` and `VALUE` of `NAME=VALUE`; `None` without `=`.
-pub fn split_var(var: &OsStr) -> Option<(&[u8], &[u8])> {
+pub(crate) fn split_var(var: &OsStr) -> Option<(&[u8], &[u8])> {
     let bytes = var.as_bytes();
     let equals = bytes.iter().position(|&b| b == b'=')?;
     Some((bytes.get(..equals)?, bytes.get(equals + 1..)?))
 }
 
 /// The name of `NAME=VALUE` (all of it without `=`).
-pub fn var_name(var: &OsStr) -> &[u8] {
+pub(crate) fn var_name(var: &OsStr) -> &[u8] {
     split_var(var).map_or(var.as_bytes(), |(name, _)| name)
 }
 
 /// What a child's environment is built from, besides init's own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ChildLevels {
+pub(crate) struct ChildLevels {
     /// sysvinit's `thislevel`: `S` during the boot phases.
     pub this: u8,
     /// `N` at boot.
@@ -108,7 +108,7 @@ pub struct ChildLevels {
 /// earlier one of the same name (sysvinit appends duplicates, and a
 /// program's `getenv` would then see the first; replacing gives children
 /// the value init meant). Bytes pass unchanged.
-pub fn child_environment(
+pub(crate) fn child_environment(
     base: &[OsString],
     extra: &ExtraEnv,
     levels: ChildLevels,

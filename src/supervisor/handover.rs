@@ -67,7 +67,7 @@ impl Supervisor {
     }
 
     /// Runs the first pass after [`Supervisor::restore`].
-    pub fn resume(&mut self, fx: &mut dyn Effects, now: Duration) {
+    pub(crate) fn resume(&mut self, fx: &mut dyn Effects, now: Duration) {
         self.run(fx, now);
     }
 

@@ -41,35 +41,33 @@ mod tests;
 use std::collections::VecDeque;
 use std::time::Duration;
 
-pub use effects::{Dest, Effects, Record, SpawnRequest};
-pub use env::{
-    ChildLevels, ExtraEnv, INIT_VERSION, MAX_EXTRA_VARS, child_environment, join_var, split_var,
-    var_name,
-};
+pub(crate) use effects::{Dest, Effects, Record, SpawnRequest};
+pub use env::ExtraEnv;
+pub(crate) use env::{ChildLevels, child_environment, join_var, split_var, var_name};
 use slot::{Limit, RunState, Slot};
 
 use crate::defaults::{DEFAULT_SLEEP_TIME, INITTAB};
 use crate::initctl::Request;
-use crate::inittab::{Action, Location};
+use crate::inittab::{Action, Location, SYSINIT_LEVEL};
 use kill::KillPhase;
 
 /// After the KILL round: how long to wait for the killed processes to be
 /// reaped before reporting `seems to hang`. sysvinit 3.06 sleeps 10 ms;
 /// we wait up to 1 s but go on as soon as all are reaped, so a loaded
 /// machine does not get spurious messages.
-pub const KILL_GRACE: Duration = Duration::from_secs(1);
+pub(crate) const KILL_GRACE: Duration = Duration::from_secs(1);
 /// After a failed `fork`, the first retry comes this much later, and each
 /// further failure doubles the wait up to [`FORK_RETRY_MAX`] (sysvinit
 /// blocks and retries every 5 s). A failed fork is not a start: it does not
 /// count toward the respawn limiter.
-pub const FORK_RETRY_FIRST: Duration = Duration::from_millis(100);
-pub const FORK_RETRY_MAX: Duration = Duration::from_secs(2);
+pub(crate) const FORK_RETRY_FIRST: Duration = Duration::from_millis(100);
+pub(crate) const FORK_RETRY_MAX: Duration = Duration::from_secs(2);
 /// What sysvinit 3.10+ runs when a container manager asks it to stop.
-pub const POWEROFF_COMMAND: &str = "/sbin/shutdown -hP now";
+pub(crate) const POWEROFF_COMMAND: &str = "/sbin/shutdown -hP now";
 
 /// Something that happened, other than a child exiting or time passing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
+pub(crate) enum Event {
     /// A valid initctl request from `/run/initctl`.
     Request(Box<Request>),
     /// SIGHUP: like `telinit q` without the log line.
@@ -91,7 +89,7 @@ pub enum Event {
 
 /// Which inittab power entries a SIGPWR arms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PowerEvent {
+pub(crate) enum PowerEvent {
     /// `O`: power is back → `powerokwait` entries.
     Ok,
     /// `L`: battery low → `powerfailnow` entries.
@@ -102,7 +100,7 @@ pub enum PowerEvent {
 
 /// How init was started (docs/compatibility.md §4.2).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct BootOptions {
+pub(crate) struct BootOptions {
     /// A level from the command line, overriding initdefault.
     pub level: Option<u8>,
     /// `-b`/`emergency`: run sulogin before anything else.
@@ -149,10 +147,10 @@ pub struct Supervisor {
 }
 
 impl Supervisor {
-    pub fn new(options: BootOptions) -> Supervisor {
+    pub(crate) fn new(options: BootOptions) -> Supervisor {
         Supervisor {
             slots: Vec::new(),
-            runlevel: b'#',
+            runlevel: SYSINIT_LEVEL,
             thislevel: b'S',
             prevlevel: b'N',
             target: 0,
@@ -174,22 +172,23 @@ impl Supervisor {
     }
 
     /// sysvinit's `runlevel` (`#`, `*`, `S`, `0`–`9`).
-    pub fn runlevel(&self) -> u8 {
+    pub(crate) fn runlevel(&self) -> u8 {
         self.runlevel
     }
 
-    pub fn extra_env(&self) -> &ExtraEnv {
+    pub(crate) fn extra_env(&self) -> &ExtraEnv {
         &self.extra_env
     }
 
     /// False while stopped or in a kill round: the mechanism may leave the
     /// FIFO unread then (requests would only be queued).
-    pub fn accepts_requests(&self) -> bool {
+    pub(crate) fn accepts_requests(&self) -> bool {
         !self.blocked()
     }
 
-    /// The PIDs of running entries (for tests and diagnostics).
-    pub fn running_pids(&self) -> Vec<(String, i32)> {
+    /// The PIDs of running entries.
+    #[cfg(test)]
+    pub(crate) fn running_pids(&self) -> Vec<(String, i32)> {
         self.slots
             .iter()
             .filter(|slot| slot.is_running())
@@ -198,7 +197,7 @@ impl Supervisor {
     }
 
     /// When [`Supervisor::tick`] must be called next, if ever.
-    pub fn next_deadline(&self) -> Option<Duration> {
+    pub(crate) fn next_deadline(&self) -> Option<Duration> {
         let failing = self
             .slots
             .iter()
@@ -216,7 +215,7 @@ impl Supervisor {
 
     /// Time passed: finish kill rounds, re-enable failing entries, retry
     /// failed forks.
-    pub fn tick(&mut self, fx: &mut dyn Effects, now: Duration) {
+    pub(crate) fn tick(&mut self, fx: &mut dyn Effects, now: Duration) {
         if self.fork_retry_at.is_some_and(|at| at <= now) {
             self.fork_retry_at = None;
         }
@@ -225,7 +224,13 @@ impl Supervisor {
     }
 
     /// A child was reaped with wait status `status` (orphans included).
-    pub fn child_exited(&mut self, pid: i32, status: i32, fx: &mut dyn Effects, now: Duration) {
+    pub(crate) fn child_exited(
+        &mut self,
+        pid: i32,
+        status: i32,
+        fx: &mut dyn Effects,
+        now: Duration,
+    ) {
         if pid <= 0 {
             return;
         }

@@ -27,7 +27,7 @@ use crate::inittab::{Action, Entry};
 
 impl Supervisor {
     /// An initctl request or a signal.
-    pub fn handle(&mut self, event: Event, fx: &mut dyn Effects, now: Duration) {
+    pub(crate) fn handle(&mut self, event: Event, fx: &mut dyn Effects, now: Duration) {
         match event {
             Event::Continue => {
                 self.stopped = false;

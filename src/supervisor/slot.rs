@@ -8,16 +8,16 @@ use std::time::Duration;
 use crate::inittab::{Action, Entry};
 
 /// sysvinit's `TESTTIME`: the respawn counting window (fixed, not sliding).
-pub const RESPAWN_WINDOW_SECS: u64 = 120;
+pub(crate) const RESPAWN_WINDOW_SECS: u64 = 120;
 /// sysvinit's `MAXSPAWN`: the 11th start within the window is refused.
-pub const RESPAWN_MAX: u32 = 10;
+pub(crate) const RESPAWN_MAX: u32 = 10;
 /// sysvinit's `SLEEPTIME`: how long a too-fast entry stays disabled.
-pub const FAILING_SECS: u64 = 300;
+pub(crate) const FAILING_SECS: u64 = 300;
 
 /// Where an entry is in its life: sysvinit's RUNNING, WAITING and FAILING
 /// flags, of which only these combinations occur.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunState {
+pub(crate) enum RunState {
     /// Not running: not started yet, exited, or not wanted in this level.
     Idle,
     /// RUNNING: started and not yet reaped.
@@ -30,7 +30,7 @@ pub enum RunState {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Slot {
+pub(crate) struct Slot {
     pub entry: Entry,
     /// The PID last started (kept after exit, as sysvinit does; only
     /// meaningful while running).
@@ -53,7 +53,7 @@ pub struct Slot {
 
 /// What the respawn limiter says about a start attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Limit {
+pub(crate) enum Limit {
     Allowed,
     /// The entry is now FAILING.
     TooFast,
@@ -61,7 +61,7 @@ pub enum Limit {
 
 impl Slot {
     /// A freshly read entry: power types and kbrequest start disarmed.
-    pub fn new(entry: Entry) -> Slot {
+    pub(crate) fn new(entry: Entry) -> Slot {
         let executed = entry.action.starts_disarmed();
         Slot {
             entry,
@@ -78,7 +78,7 @@ impl Slot {
     /// After a re-read: an entry that may keep living takes over the old
     /// one's flags, PID and exit status (not the respawn counters, which a
     /// re-read clears anyway).
-    pub fn carry_over(&mut self, old: &Slot) {
+    pub(crate) fn carry_over(&mut self, old: &Slot) {
         self.pid = old.pid;
         self.state = old.state;
         self.executed = old.executed;
@@ -87,25 +87,25 @@ impl Slot {
     }
 
     /// Started and not yet reaped (waited for or not).
-    pub fn is_running(&self) -> bool {
+    pub(crate) fn is_running(&self) -> bool {
         matches!(self.state, RunState::Running | RunState::WaitedFor)
     }
 
-    pub fn is_failing(&self) -> bool {
+    pub(crate) fn is_failing(&self) -> bool {
         self.state == RunState::Failing
     }
 
-    pub fn is_waited_for(&self) -> bool {
+    pub(crate) fn is_waited_for(&self) -> bool {
         self.state == RunState::WaitedFor
     }
 
-    pub fn is_boot(&self) -> bool {
+    pub(crate) fn is_boot(&self) -> bool {
         self.entry.action == Action::Boot
     }
 
     /// sysvinit's respawn check in `spawn()`: counts starts in a fixed
     /// 120 s window; the 11th start inside one window disables the entry.
-    pub fn count_start(&mut self, now: Duration) -> Limit {
+    pub(crate) fn count_start(&mut self, now: Duration) -> Limit {
         let t = now.as_secs();
         match self.window_start {
             Some(start) if start.saturating_add(RESPAWN_WINDOW_SECS) > t => {
@@ -127,7 +127,7 @@ impl Slot {
 
     /// sysvinit's `fail_check` for one entry: re-enables it once it has been
     /// disabled for more than 300 s, else says when to look again.
-    pub fn fail_check(&mut self, now: Duration) -> Option<Duration> {
+    pub(crate) fn fail_check(&mut self, now: Duration) -> Option<Duration> {
         if !self.is_failing() {
             return None;
         }
@@ -141,7 +141,7 @@ impl Slot {
     }
 
     /// sysvinit's `fail_cancel` for one entry.
-    pub fn clear_failure(&mut self) {
+    pub(crate) fn clear_failure(&mut self) {
         if self.is_failing() {
             self.state = RunState::Idle;
         }
@@ -151,7 +151,7 @@ impl Slot {
 
     /// Entering a level from `S`: the WAITING and FAILING marks of the `S`
     /// entries go (not the respawn counters).
-    pub fn clear_wait_and_failure(&mut self) {
+    pub(crate) fn clear_wait_and_failure(&mut self) {
         self.state = match self.state {
             RunState::WaitedFor => RunState::Running,
             RunState::Failing => RunState::Idle,

@@ -12,19 +12,19 @@ use crate::status::{EntryState, EntryStatus};
 
 impl Supervisor {
     /// `PREVLEVEL` as children see it.
-    pub fn previous_level(&self) -> u8 {
+    pub(crate) fn previous_level(&self) -> u8 {
         self.prevlevel
     }
 
     /// A level change is still killing the old level's processes.
-    pub fn is_changing_level(&self) -> bool {
+    pub(crate) fn is_changing_level(&self) -> bool {
         self.kill.is_some()
     }
 
     /// Feeds `hasher` with everything [`Supervisor::entry_statuses`] shows
     /// that can change between re-reads (the entries' texts change only
     /// with one, which is counted): cheap enough for every pass.
-    pub fn hash_status(&self, hasher: &mut impl Hasher) {
+    pub(crate) fn hash_status(&self, hasher: &mut impl Hasher) {
         (
             self.generation,
             self.runlevel,
@@ -46,7 +46,7 @@ impl Supervisor {
     }
 
     /// Every entry as the status file shows it, in sysvinit's list order.
-    pub fn entry_statuses(&self) -> impl Iterator<Item = EntryStatus<'_>> {
+    pub(crate) fn entry_statuses(&self) -> impl Iterator<Item = EntryStatus<'_>> {
         self.slots.iter().map(|slot| {
             let state = self.entry_state(slot);
             // A done entry has exited (a boot entry's PID is forgotten when

@@ -1076,7 +1076,7 @@ fn setenv_bytes_reach_children_unchanged_and_stay_bounded() {
     }
     sup.child_exited(100, 0, &mut fx, secs(0));
     let env = &fx.spawns.last().expect("spawn").4;
-    assert_eq!(env.len(), MAX_EXTRA_VARS);
+    assert_eq!(env.len(), super::env::MAX_EXTRA_VARS);
     assert_eq!(env[0].as_bytes(), b"INIT_RAW=\xff\xfe a\x80b");
     assert_eq!(env[1].as_bytes(), b"INIT_\xe9T\xe9=\xc3");
     assert!(env.iter().all(|var| var.len() <= initctl::DATA_LEN - 2));

@@ -6,7 +6,7 @@ use std::os::fd::{AsFd, AsRawFd};
 /// `ioctl(fd, TIOCSCTTY, steal)`: make the terminal the caller's controlling
 /// tty; with `steal` it is taken away from another session (root only), as
 /// sysvinit does for boot-phase waited children (docs/compatibility.md §1.9).
-pub fn set_controlling_tty(fd: impl AsFd, steal: bool) -> io::Result<()> {
+pub(crate) fn set_controlling_tty(fd: impl AsFd, steal: bool) -> io::Result<()> {
     // SAFETY: TIOCSCTTY takes an int by value; the fd is borrowed and open.
     let rc = unsafe {
         libc::ioctl(
@@ -23,7 +23,7 @@ pub fn set_controlling_tty(fd: impl AsFd, steal: bool) -> io::Result<()> {
 
 /// `ioctl(fd, KDSIGACCEPT, signal)`: ask the kernel to send `signal` to this
 /// process for the keyboard request key (Alt-Up), as init does with SIGWINCH.
-pub fn accept_keyboard_signal(fd: impl AsFd, signal: libc::c_int) -> io::Result<()> {
+pub(crate) fn accept_keyboard_signal(fd: impl AsFd, signal: libc::c_int) -> io::Result<()> {
     // KDSIGACCEPT from <linux/kd.h>; libc does not export it.
     const KDSIGACCEPT: libc::c_ulong = 0x4B4E;
     // SAFETY: KDSIGACCEPT takes the signal number as an int by value.

@@ -1,13 +1,13 @@
 //! Every `unsafe` of the crate lives below this module.
 
-pub mod console;
-pub mod fd;
-pub mod power;
-pub mod process;
-pub mod proctitle;
-pub mod pty;
-pub mod spawn;
-pub mod utmpx;
+pub(crate) mod console;
+pub(crate) mod fd;
+pub(crate) mod power;
+pub(crate) mod process;
+pub(crate) mod proctitle;
+pub(crate) mod pty;
+pub(crate) mod spawn;
+pub(crate) mod utmpx;
 
 /// Puts SIGPIPE back to its default action. The Rust runtime starts every
 /// program with SIGPIPE ignored, and an ignored disposition survives `exec`:
@@ -25,7 +25,7 @@ pub fn restore_default_sigpipe() {
 /// `malloc_trim`: the top of the heap, and whole free pages inside it).
 /// PID 1 calls it after replacing its configuration, so a large inittab
 /// re-read again and again does not leave its peak resident for good.
-pub fn release_free_memory() {
+pub(crate) fn release_free_memory() {
     // SAFETY: malloc_trim only walks and shrinks malloc's own free lists;
     // it takes malloc's locks like any allocation.
     unsafe {

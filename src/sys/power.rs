@@ -9,7 +9,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 /// `swapoff(path)`.
-pub fn swapoff(path: &Path) -> io::Result<()> {
+pub(crate) fn swapoff(path: &Path) -> io::Result<()> {
     let path = CString::new(path.as_os_str().as_bytes())
         .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
     // SAFETY: `path` is a valid NUL-terminated string for the call's duration.
@@ -20,7 +20,7 @@ pub fn swapoff(path: &Path) -> io::Result<()> {
 }
 
 /// Clears `IFF_UP` on the network interface `name` (`ip link set NAME down`).
-pub fn interface_down(name: &str) -> io::Result<()> {
+pub(crate) fn interface_down(name: &str) -> io::Result<()> {
     let mut request = interface_request(name)?;
     // SAFETY: plain socket(2); the result is checked and owned at once.
     let raw = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };

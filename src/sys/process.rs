@@ -12,7 +12,7 @@ use nix::unistd::ForkResult;
 /// environment, a `Mutex` of ours) stays locked in the child forever, so
 /// the child must keep to async-signal-safe calls until it execs or
 /// `_exit`s. In a process with a single thread the child may do anything.
-pub unsafe fn fork() -> nix::Result<ForkResult> {
+pub(crate) unsafe fn fork() -> nix::Result<ForkResult> {
     // SAFETY: the caller keeps the contract above, which is nix's.
     unsafe { nix::unistd::fork() }
 }
@@ -26,7 +26,7 @@ pub unsafe fn fork() -> nix::Result<ForkResult> {
 /// (signalfd + poll, no threads). Unit tests fork beside libtest's threads,
 /// but only through `rc::run`, whose child makes raw system calls on
 /// arguments built before the fork (dup2, setpgid, sigaction, execve).
-pub fn fork_single_threaded() -> nix::Result<ForkResult> {
+pub(crate) fn fork_single_threaded() -> nix::Result<ForkResult> {
     // SAFETY: the caller's process is single-threaded, as documented above,
     // so the child inherits no lock held by another thread.
     unsafe { fork() }
@@ -36,7 +36,7 @@ pub fn fork_single_threaded() -> nix::Result<ForkResult> {
 /// inherit ignored signals (they survive `exec`); PID 1 itself does this at
 /// start because an init it replaced (sysvinit sets everything to
 /// `SIG_IGN`) may have left them ignored.
-pub fn reset_signal_dispositions() {
+pub(crate) fn reset_signal_dispositions() {
     for signal in 1..=libc::SIGRTMAX() {
         if signal == libc::SIGKILL || signal == libc::SIGSTOP {
             continue;
@@ -51,14 +51,14 @@ pub fn reset_signal_dispositions() {
 
 /// `_exit(2)`: ends a forked child without running the parent's exit
 /// handlers or flushing its buffers.
-pub fn exit_now(code: i32) -> ! {
+pub(crate) fn exit_now(code: i32) -> ! {
     // SAFETY: `_exit` has no preconditions.
     unsafe { libc::_exit(code) }
 }
 
 /// `kill(pid, signal)` for any signal number, real-time ones included
 /// (nix's `Signal` has no real-time signals).
-pub fn send_signal_number(pid: i32, signal: i32) -> std::io::Result<()> {
+pub(crate) fn send_signal_number(pid: i32, signal: i32) -> std::io::Result<()> {
     // SAFETY: kill(2) takes plain integers and touches no memory of ours.
     if unsafe { libc::kill(pid, signal) } == 0 {
         Ok(())

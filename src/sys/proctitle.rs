@@ -97,7 +97,7 @@ fn capacity() -> io::Result<usize> {
 
 /// Sets the title shown by `ps` (cut to the original argv area) and the command name
 /// (`/proc/self/comm`, at most 15 bytes) to the title's first word.
-pub fn set_process_title(title: &str) -> io::Result<()> {
+pub(crate) fn set_process_title(title: &str) -> io::Result<()> {
     let (start, len) = argv_area()?;
     let bytes = title.as_bytes();
     let copied = bytes.len().min(len.saturating_sub(1));

@@ -10,7 +10,7 @@ use nix::pty::{PtyMaster, grantpt, posix_openpt, ptsname_r, unlockpt};
 use nix::sys::termios::{LocalFlags, OutputFlags, SetArg, tcgetattr, tcsetattr};
 
 /// Both ends of a new pseudo-terminal, close-on-exec.
-pub struct Pty {
+pub(crate) struct Pty {
     /// What the child writes comes out here.
     pub master: OwnedFd,
     /// The terminal the child gets; nobody's controlling terminal.
@@ -21,7 +21,7 @@ pub struct Pty {
 /// no echo, and `\n` not turned into `\r\n` (`onlcr` off), so captured text
 /// has clean lines. `window_of`, when it is a terminal, lends its window
 /// size (so programs that ask for the width get the console's).
-pub fn open_capture_pty(window_of: Option<BorrowedFd<'_>>) -> io::Result<Pty> {
+pub(crate) fn open_capture_pty(window_of: Option<BorrowedFd<'_>>) -> io::Result<Pty> {
     let master = posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC)?;
     grantpt(&master)?;
     unlockpt(&master)?;

@@ -25,7 +25,7 @@ const LAST_SIGNAL: libc::c_int = (KERNEL_SIGSET_SIZE * 8) as libc::c_int;
 /// `rt_sigaction`/`rt_sigprocmask` calls. Async-signal-safe: meant for a
 /// forked child just before `exec`; in any other process it would drop the
 /// handlers the C library relies on.
-pub fn reset_all_signals() -> io::Result<()> {
+pub(crate) fn reset_all_signals() -> io::Result<()> {
     // A kernel `struct sigaction` of zeroes is { SIG_DFL, no flags, no
     // restorer, empty mask } whatever the architecture's field order; 64
     // bytes are more than any architecture's struct.

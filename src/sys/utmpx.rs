@@ -22,7 +22,7 @@ static LOCK: Mutex<()> = Mutex::new(());
 
 /// The fields sysvinit fills in; everything else is zero. Strings are
 /// truncated to their field and NUL-padded, like `strncpy`.
-pub struct Fields<'a> {
+pub(crate) struct Fields<'a> {
     pub ut_type: i16,
     pub pid: i32,
     pub id: &'a [u8],
@@ -34,7 +34,7 @@ pub struct Fields<'a> {
 }
 
 /// The size of `ut_line`, for callers that keep a copied line.
-pub const LINE_LEN: usize = 32;
+pub(crate) const LINE_LEN: usize = 32;
 
 fn copy_field(dst: &mut [c_char], src: &[u8]) {
     for (d, s) in dst.iter_mut().zip(src.iter().take_while(|&&b| b != 0)) {
@@ -62,7 +62,7 @@ fn to_record(fields: &Fields) -> utmpx {
 /// DEAD_PROCESS), `ut_line` is first taken from the existing record that
 /// `getutxid` finds for this type and id. Returns the `ut_line` written.
 /// Errors are ignored, as sysvinit does.
-pub fn put_utmp(file: &CStr, fields: &Fields, line_from_existing: bool) -> [u8; LINE_LEN] {
+pub(crate) fn put_utmp(file: &CStr, fields: &Fields, line_from_existing: bool) -> [u8; LINE_LEN] {
     let mut ut = to_record(fields);
     let _guard = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     // SAFETY: `file` is a valid C string; `ut` lives across the calls and
@@ -91,7 +91,7 @@ pub fn put_utmp(file: &CStr, fields: &Fields, line_from_existing: bool) -> [u8; 
 
 /// Appends `fields` to the wtmp file `file` with `updwtmpx` (which never
 /// creates the file).
-pub fn append_wtmp(file: &CStr, fields: &Fields) {
+pub(crate) fn append_wtmp(file: &CStr, fields: &Fields) {
     let ut = to_record(fields);
     let _guard = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     // SAFETY: valid C string and record, only read by glibc.

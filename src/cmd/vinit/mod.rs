@@ -114,7 +114,7 @@ pub(crate) fn main(args: Vec<String>) -> i32 {
 }
 
 /// What a subcommand's options parser found.
-pub(crate) enum Parsed<T> {
+pub enum Parsed<T> {
     Run(T),
     /// Exit at once with this status (after `--help` or a usage error).
     Exit(i32),
