@@ -16,3 +16,26 @@ pub(crate) const DEFAULT_PATH: &str = "/sbin:/usr/sbin:/bin:/usr/bin";
 
 /// The configuration file (its drop-ins are in `/etc/inittab.d`).
 pub(crate) const INITTAB: &str = "/etc/inittab";
+
+/// The variables Debian's `service` passes to an init script, in its order;
+/// every one is passed, empty if the caller does not have it. PID 1 runs a
+/// supervised service's `restart` with the same environment.
+pub(crate) const SERVICE_ENVIRONMENT: [&str; 17] = [
+    "LANG",
+    "LANGUAGE",
+    "LC_CTYPE",
+    "LC_NUMERIC",
+    "LC_TIME",
+    "LC_COLLATE",
+    "LC_MONETARY",
+    "LC_MESSAGES",
+    "LC_PAPER",
+    "LC_NAME",
+    "LC_ADDRESS",
+    "LC_TELEPHONE",
+    "LC_MEASUREMENT",
+    "LC_IDENTIFICATION",
+    "LC_ALL",
+    "PATH",
+    "TERM",
+];

@@ -16,33 +16,13 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 
+use crate::defaults::SERVICE_ENVIRONMENT;
+
 /// Where the init scripts live.
 const SERVICE_DIR: &str = "/etc/init.d";
 
 /// Debian's version string, kept so that scripts parsing it keep working.
 const DEBIAN_VERSION: &str = "1.65.2+deb12u1";
-
-/// The variables passed to scripts, in Debian's order; every one is passed,
-/// empty if the caller does not have it.
-pub(crate) const SCRUBBED_VARIABLES: [&str; 17] = [
-    "LANG",
-    "LANGUAGE",
-    "LC_CTYPE",
-    "LC_NUMERIC",
-    "LC_TIME",
-    "LC_COLLATE",
-    "LC_MONETARY",
-    "LC_MESSAGES",
-    "LC_PAPER",
-    "LC_NAME",
-    "LC_ADDRESS",
-    "LC_TELEPHONE",
-    "LC_MEASUREMENT",
-    "LC_IDENTIFICATION",
-    "LC_ALL",
-    "PATH",
-    "TERM",
-];
 
 /// `/etc/init.d` entries `--status-all` never runs (Debian's two skip lists
 /// merged), and the suffixes of package-manager leftovers it skips too.
@@ -195,7 +175,7 @@ where
     command.args(args).env_clear();
     let mut passed = Vec::new();
     let mut empty = Vec::new();
-    for name in SCRUBBED_VARIABLES {
+    for name in SERVICE_ENVIRONMENT {
         let value = std::env::var_os(name).unwrap_or_default();
         if value.is_empty() {
             empty.push(name);

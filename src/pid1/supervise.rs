@@ -22,7 +22,7 @@ use nix::unistd::{ForkResult, Pid, execve, setsid};
 
 use super::System;
 use super::console::{DEV_NULL, to};
-use crate::cmd::service::SCRUBBED_VARIABLES;
+use crate::defaults::SERVICE_ENVIRONMENT;
 use crate::supervise::files::{self, ConfigFile};
 use crate::supervise::{Config, RUN_DIR, STATE_FILE, Tracker, Verdict, state};
 use crate::supervisor::{Dest, Effects};
@@ -318,7 +318,7 @@ impl Supervision {
                 .to_vec()
         };
         // Each one, empty if init does not have it, as `service` does.
-        let env: Vec<CString> = SCRUBBED_VARIABLES
+        let env: Vec<CString> = SERVICE_ENVIRONMENT
             .iter()
             .filter_map(|name| {
                 let mut var = format!("{name}=").into_bytes();
