@@ -17,7 +17,7 @@ use std::io::Read;
 use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::ns::TestRoot;
@@ -80,27 +80,8 @@ impl Fifo {
     }
 }
 
-/// `argv` run chrooted in `root`, in a private mount namespace, after the
-/// shell commands `setup` (run on the host side, `$ROOT` is the root).
-fn command_in_root(root: &TestRoot, setup: &str, argv: &[&str]) -> Command {
-    let mut cmd = tied_to_test(&host_tool("unshare"));
-    cmd.args(["--mount", "--propagation", "private", "--"])
-        .arg(host_tool("sh"))
-        .arg("-c")
-        .arg(format!(
-            "set -e\n{setup}\nexec {} \"$ROOT\" \"$@\"",
-            host_tool("chroot").display()
-        ))
-        .arg("sh")
-        .args(argv)
-        .env("ROOT", root.path())
-        .env("PATH", "/sbin:/usr/sbin:/bin:/usr/bin")
-        .stdin(Stdio::null());
-    cmd
-}
-
 fn run_in_root(root: &TestRoot, argv: &[&str]) -> Output {
-    command_in_root(root, "", argv)
+    root.command_in_root("", argv)
         .output()
         .expect("run in root")
 }
@@ -170,15 +151,11 @@ fn pending_shutdown_nologin_refusal_and_cancel() {
     let root = TestRoot::new();
     let mut fifo = Fifo::create(&root);
     let mut pending = Running(
-        command_in_root(
-            &root,
-            "",
-            &["/sbin/shutdown", "-r", "-f", "+5", "going", "away"],
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start shutdown +5"),
+        root.command_in_root("", &["/sbin/shutdown", "-r", "-f", "+5", "going", "away"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start shutdown +5"),
     );
     // Five minutes left: the nologin file is written at once.
     let nologin = poll_until(TIMEOUT, || {
@@ -291,13 +268,13 @@ fn warnings_only_walls_logged_in_users_and_cancels_itself() {
     let root = TestRoot::new();
     let mut fifo = Fifo::create(&root);
     let mut terminal = UserTerminal::new(&root);
-    let out = command_in_root(
-        &root,
-        &terminal.setup,
-        &["/sbin/shutdown", "-k", "now", "just", "testing"],
-    )
-    .output()
-    .expect("shutdown -k");
+    let out = root
+        .command_in_root(
+            &terminal.setup,
+            &["/sbin/shutdown", "-k", "now", "just", "testing"],
+        )
+        .output()
+        .expect("shutdown -k");
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "\r\nShutdown cancelled.\r\n");
     assert!(fifo.drain().is_empty(), "-k must not talk to init");
@@ -359,7 +336,8 @@ fn shutdown_refusals_and_usage() {
     // -a with an allow list and nobody logged in: the console is told.
     root.write("etc/shutdown.allow", "# operators\nalice\n\n");
     let setup = "mount --bind \"$ROOT/dev/console.log\" \"$ROOT/dev/console\"";
-    let out = command_in_root(&root, setup, &["/sbin/shutdown", "-a", "-r", "now"])
+    let out = &root
+        .command_in_root(setup, &["/sbin/shutdown", "-a", "-r", "now"])
         .output()
         .expect("shutdown -a");
     assert_eq!(out.status.code(), Some(1));
@@ -450,49 +428,6 @@ fn reboot_and_poweroff_outside_0_and_6_go_through_shutdown() {
     );
 }
 
-/// Runs `script` (busybox sh) as PID 1 of a fresh PID + mount namespace in a
-/// copy of `root` on a tmpfs of its own, with /proc and a tmpfs at /mnt/data
-/// mounted; nothing of the host is mounted inside, so remounting and
-/// unmounting touch only the namespace's own mounts.
-/// The returned directory is the tmpfs's mount point; keep it until the
-/// namespace is gone.
-fn namespace_init_command(root: &TestRoot, script: &str) -> (Command, tempfile::TempDir) {
-    let mount_point = tempfile::tempdir().expect("mount point");
-    let setup = r#"set -e
-mount -t tmpfs newroot "$NEW"
-cp -a "$ROOT/." "$NEW/"
-mount -t proc proc "$NEW/proc"
-mkdir -p "$NEW/mnt/data"
-mount -t tmpfs data "$NEW/mnt/data"
-exec chroot "$NEW" /bin/sh -c "$1"
-"#;
-    let script = format!("[ $$ = 1 ] || {{ echo not PID 1; exit 97; }}\n{script}");
-    let mut cmd = tied_to_test(&host_tool("unshare"));
-    cmd.args([
-        "--pid",
-        "--mount",
-        "--fork",
-        "--propagation",
-        "private",
-        "--",
-    ])
-    .arg(host_tool("sh"))
-    .arg("-c")
-    .arg(setup)
-    .arg("sh")
-    .arg(script)
-    .env("ROOT", root.path())
-    .env("PATH", "/sbin:/usr/sbin:/bin:/usr/bin")
-    .stdin(Stdio::null());
-    cmd.env("NEW", mount_point.path());
-    (cmd, mount_point)
-}
-
-fn as_namespace_init(root: &TestRoot, script: &str) -> Output {
-    let (mut cmd, _mount_point) = namespace_init_command(root, script);
-    cmd.output().expect("run the namespace")
-}
-
 #[test]
 fn halt_f_reaches_reboot_2_in_a_pid_namespace() {
     let root = TestRoot::new();
@@ -501,7 +436,7 @@ fn halt_f_reaches_reboot_2_in_a_pid_namespace() {
         ("/sbin/halt -d -f", libc::SIGINT),
         ("/sbin/poweroff -f", libc::SIGINT),
     ] {
-        let out = as_namespace_init(&root, &format!("{argv}; echo returned $?"));
+        let out = root.as_namespace_init(&format!("{argv}; echo returned $?"));
         assert_eq!(
             out.status.signal(),
             Some(signal),
@@ -518,10 +453,8 @@ fn halt_f_reaches_reboot_2_in_a_pid_namespace() {
 fn halt_in_level_0_or_6_goes_down_directly() {
     // $RUNLEVEL counts only when init started the command (INIT_VERSION).
     let root = TestRoot::new();
-    let out = as_namespace_init(
-        &root,
-        "INIT_VERSION=sysvinit-3.06 RUNLEVEL=0 /sbin/halt -d; echo returned $?",
-    );
+    let out = &root
+        .as_namespace_init("INIT_VERSION=sysvinit-3.06 RUNLEVEL=0 /sbin/halt -d; echo returned $?");
     assert_eq!(
         out.status.signal(),
         Some(libc::SIGINT),
@@ -537,7 +470,7 @@ fn halt_in_level_0_or_6_goes_down_directly() {
     record[40..42].copy_from_slice(b"~~");
     record[44..52].copy_from_slice(b"runlevel");
     root.write("run/utmp", &record);
-    let out = as_namespace_init(&root, "RUNLEVEL=2 /sbin/reboot -d; echo returned $?");
+    let out = root.as_namespace_init("RUNLEVEL=2 /sbin/reboot -d; echo returned $?");
     assert_eq!(
         out.status.signal(),
         Some(libc::SIGHUP),
@@ -553,7 +486,7 @@ fn final_step_stops_processes_unmounts_and_powers_off() {
 echo data > /mnt/data/file
 RUNLEVEL=0 INIT_HALT=POWEROFF /sbin/halt --final
 echo returned $?";
-    let out = as_namespace_init(&root, script);
+    let out = root.as_namespace_init(script);
     let log = format!("{}{}", text(&out.stdout), text(&out.stderr));
     assert_eq!(
         out.status.signal(),
@@ -577,12 +510,12 @@ echo returned $?";
 #[test]
 fn final_step_reboots_for_level_6_and_refuses_other_levels() {
     let root = TestRoot::new();
-    let out = as_namespace_init(&root, "RUNLEVEL=6 /sbin/halt --final; echo returned $?");
+    let out = root.as_namespace_init("RUNLEVEL=6 /sbin/halt --final; echo returned $?");
     let log = format!("{}{}", text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.signal(), Some(libc::SIGHUP), "{log}");
     assert!(log.contains("halt: rebooting"), "{log}");
 
-    let out = as_namespace_init(&root, "RUNLEVEL=2 /sbin/halt --final; echo returned $?");
+    let out = root.as_namespace_init("RUNLEVEL=2 /sbin/halt --final; echo returned $?");
     let log = format!("{}{}", text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(0), "{log}");
     assert!(log.contains("returned 1"), "{log}");
@@ -606,7 +539,7 @@ fn shutdown_n_goes_down_without_init() {
     // shutdown -n sends non-terminal stdio to /dev/null: give it a pty.
     let pty = nix::pty::openpty(None, None).expect("openpty");
     let (mut cmd, _mount_point) =
-        namespace_init_command(&root, "/sbin/shutdown -n -r -t 0 now; echo returned $?");
+        root.namespace_init_command("/sbin/shutdown -n -r -t 0 now; echo returned $?");
     cmd.stdout(File::from(pty.slave.try_clone().expect("dup pty")))
         .stderr(File::from(pty.slave));
     let status = cmd.status().expect("run the namespace");
@@ -757,20 +690,20 @@ fn same_messages_as_debians_shutdown_and_halt() {
     let mut terminal = UserTerminal::new(&root);
     let mut walls = Vec::new();
     for dir in ["real", "sbin"] {
-        let out = command_in_root(
-            &root,
-            &terminal.setup,
-            &[
-                &format!("/{dir}/shutdown"),
-                "-k",
-                "-h",
-                "now",
-                "tea",
-                "time",
-            ],
-        )
-        .output()
-        .expect("shutdown -k");
+        let out = root
+            .command_in_root(
+                &terminal.setup,
+                &[
+                    &format!("/{dir}/shutdown"),
+                    "-k",
+                    "-h",
+                    "now",
+                    "tea",
+                    "time",
+                ],
+            )
+            .output()
+            .expect("shutdown -k");
         assert_eq!(text(&out.stdout), "\r\nShutdown cancelled.\r\n", "{dir}");
         walls.push(without_wall_date(&terminal.read_until("NOW!\r\n")));
     }

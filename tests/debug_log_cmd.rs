@@ -15,10 +15,9 @@ use std::fs::{self, OpenOptions};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use common::ns::TestRoot;
-use common::{host_tool, tied_to_test};
 use nix::sys::stat::Mode;
 use nix::unistd::mkfifo;
 
@@ -159,14 +158,8 @@ fn update_rc_d_says_which_links_and_why() {
 
 /// `argv` run chrooted in `root`, in a private mount namespace.
 fn run_in_root(root: &TestRoot, argv: &[&str], log: Option<&str>) -> Output {
-    let mut cmd = tied_to_test(&host_tool("unshare"));
-    cmd.args(["--mount", "--propagation", "private", "--"])
-        .arg(host_tool("chroot"))
-        .arg(root.path())
-        .args(argv)
-        .env_clear()
-        .env("PATH", "/sbin:/usr/sbin:/bin:/usr/bin")
-        .stdin(Stdio::null());
+    let mut cmd = root.command_in_root("", argv);
+    cmd.env_remove("VINIT_LOG").env_remove("RUST_LOG");
     if let Some(spec) = log {
         cmd.env("VINIT_LOG", spec);
     }
@@ -224,48 +217,11 @@ fn shutdown_says_what_it_asks_of_init() {
     );
 }
 
-/// Runs `script` as PID 1 of a fresh PID + mount namespace, chrooted in a
-/// copy of `root` on a tmpfs of its own with /proc mounted: nothing of the
-/// host is mounted inside, so the final step's unmounts touch only the
-/// namespace's own mounts.
-fn as_namespace_init(root: &TestRoot, script: &str) -> Output {
-    let mount_point = tempfile::tempdir().expect("mount point");
-    let setup = r#"set -e
-mount -t tmpfs newroot "$NEW"
-cp -a "$ROOT/." "$NEW/"
-mount -t proc proc "$NEW/proc"
-exec chroot "$NEW" /bin/sh -c "$1"
-"#;
-    let script = format!("[ $$ = 1 ] || {{ echo not PID 1; exit 97; }}\n{script}");
-    tied_to_test(&host_tool("unshare"))
-        .args([
-            "--pid",
-            "--mount",
-            "--fork",
-            "--propagation",
-            "private",
-            "--",
-        ])
-        .arg(host_tool("sh"))
-        .arg("-c")
-        .arg(setup)
-        .arg("sh")
-        .arg(script)
-        .env("ROOT", root.path())
-        .env("NEW", mount_point.path())
-        .env("PATH", "/sbin:/usr/sbin:/bin:/usr/bin")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run the namespace")
-}
-
 #[test]
 fn halt_final_says_each_step_of_the_teardown() {
     let root = TestRoot::new();
-    let out = as_namespace_init(
-        &root,
-        "RUNLEVEL=6 VINIT_LOG=debug /sbin/halt --final; echo returned $?",
-    );
+    let out =
+        root.as_namespace_init("RUNLEVEL=6 VINIT_LOG=debug /sbin/halt --final; echo returned $?");
     let log = format!("{}{}", text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.signal(), Some(libc::SIGHUP), "{log}");
     assert_lines(
@@ -290,10 +246,9 @@ fn halt_final_says_each_step_of_the_teardown() {
 
     // Not at the end of level 0 or 6: refused, and the log says why.
     let refused = |log_spec: &str| {
-        let out = as_namespace_init(
-            &root,
-            &format!("RUNLEVEL=2 {log_spec} /sbin/halt --final; echo returned $?"),
-        );
+        let out = root.as_namespace_init(&format!(
+            "RUNLEVEL=2 {log_spec} /sbin/halt --final; echo returned $?"
+        ));
         assert!(text(&out.stdout).contains("returned 1"), "{out:?}");
         text(&out.stderr)
     };

@@ -56,6 +56,69 @@ impl Deref for TestRoot {
 }
 
 impl TestRoot {
+    /// `argv` run chrooted in this root, in a private mount namespace, after the
+    /// shell commands `setup` (run on the host side, `$ROOT` is the root).
+    pub fn command_in_root(&self, setup: &str, argv: &[&str]) -> Command {
+        let mut cmd = tied_to_test(&host_tool("unshare"));
+        cmd.args(["--mount", "--propagation", "private", "--"])
+            .arg(host_tool("sh"))
+            .arg("-c")
+            .arg(format!(
+                "set -e\n{setup}\nexec {} \"$ROOT\" \"$@\"",
+                host_tool("chroot").display()
+            ))
+            .arg("sh")
+            .args(argv)
+            .env("ROOT", self.path())
+            .env("PATH", "/sbin:/usr/sbin:/bin:/usr/bin")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs `script` (busybox sh) as PID 1 of a fresh PID + mount namespace in a
+    /// copy of this root on a tmpfs of its own, with /proc and a tmpfs at /mnt/data
+    /// mounted; nothing of the host is mounted inside, so remounting and
+    /// unmounting touch only the namespace's own mounts.
+    /// The returned directory is the tmpfs's mount point; keep it until the
+    /// namespace is gone.
+    pub fn namespace_init_command(&self, script: &str) -> (Command, tempfile::TempDir) {
+        let mount_point = tempfile::tempdir().expect("mount point");
+        let setup = r#"set -e
+    mount -t tmpfs newroot "$NEW"
+    cp -a "$ROOT/." "$NEW/"
+    mount -t proc proc "$NEW/proc"
+    mkdir -p "$NEW/mnt/data"
+    mount -t tmpfs data "$NEW/mnt/data"
+    exec chroot "$NEW" /bin/sh -c "$1"
+    "#;
+        let script = format!("[ $$ = 1 ] || {{ echo not PID 1; exit 97; }}\n{script}");
+        let mut cmd = tied_to_test(&host_tool("unshare"));
+        cmd.args([
+            "--pid",
+            "--mount",
+            "--fork",
+            "--propagation",
+            "private",
+            "--",
+        ])
+        .arg(host_tool("sh"))
+        .arg("-c")
+        .arg(setup)
+        .arg("sh")
+        .arg(script)
+        .env("ROOT", self.path())
+        .env("PATH", "/sbin:/usr/sbin:/bin:/usr/bin")
+        .stdin(Stdio::null());
+        cmd.env("NEW", mount_point.path());
+        (cmd, mount_point)
+    }
+
+    /// [`TestRoot::namespace_init_command`], run to its end.
+    pub fn as_namespace_init(&self, script: &str) -> Output {
+        let (mut cmd, _mount_point) = self.namespace_init_command(script);
+        cmd.output().expect("run the namespace")
+    }
+
     pub fn new() -> TestRoot {
         TestRoot { tree: Tree::new() }
     }
