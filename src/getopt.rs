@@ -47,6 +47,34 @@ pub(crate) struct LongOpt {
     pub letter: Option<char>,
 }
 
+impl LongOpt {
+    /// `--name`, a flag.
+    pub const fn flag(name: &'static str) -> LongOpt {
+        LongOpt {
+            name,
+            takes_value: false,
+            letter: None,
+        }
+    }
+
+    /// `--name VALUE` or `--name=VALUE`.
+    pub const fn value(name: &'static str) -> LongOpt {
+        LongOpt {
+            name,
+            takes_value: true,
+            letter: None,
+        }
+    }
+
+    /// The long name of the option letter `letter`.
+    pub const fn for_letter(self, letter: char) -> LongOpt {
+        LongOpt {
+            letter: Some(letter),
+            ..self
+        }
+    }
+}
+
 /// What is wrong with a long option.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LongError {
@@ -216,21 +244,9 @@ mod tests {
     }
 
     const LONGS: &[LongOpt] = &[
-        LongOpt {
-            name: "jobs",
-            takes_value: true,
-            letter: Some('j'),
-        },
-        LongOpt {
-            name: "root",
-            takes_value: true,
-            letter: None,
-        },
-        LongOpt {
-            name: "json",
-            takes_value: false,
-            letter: None,
-        },
+        LongOpt::value("jobs").for_letter('j'),
+        LongOpt::value("root"),
+        LongOpt::flag("json"),
     ];
 
     #[test]

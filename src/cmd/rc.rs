@@ -25,21 +25,9 @@ struct Options {
 }
 
 const LONG_OPTIONS: &[LongOpt] = &[
-    LongOpt {
-        name: "jobs",
-        takes_value: true,
-        letter: Some('j'),
-    },
-    LongOpt {
-        name: "timeout",
-        takes_value: true,
-        letter: Some('t'),
-    },
-    LongOpt {
-        name: "root",
-        takes_value: true,
-        letter: None,
-    },
+    LongOpt::value("jobs").for_letter('j'),
+    LongOpt::value("timeout").for_letter('t'),
+    LongOpt::value("root"),
 ];
 
 fn parse(args: &[String]) -> Result<Options, String> {

@@ -2,19 +2,6 @@
 //! shell, sysinit (`#`), boot/bootwait (`*`), then the default level, and
 //! the way back from single-user mode.
 
-// PID 1 never panics on outside input: no unwrap, expect, panic or
-// unchecked indexing here (tests aside).
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing,
-        clippy::string_slice
-    )
-)]
-
 use std::time::Duration;
 
 use super::{Dest, Effects, Record, SpawnRequest, Supervisor, builtin_location};

@@ -4,19 +4,6 @@
 //! nothing of the mechanism: only on `inittab`, `initctl` and plain data
 //! (`defaults`, `reexec_state`, `status`).
 
-// PID 1 never panics on outside input: no unwrap, expect, panic or
-// unchecked indexing here (tests aside).
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing,
-        clippy::string_slice
-    )
-)]
-
 use std::ffi::OsString;
 
 use nix::sys::signal::Signal;

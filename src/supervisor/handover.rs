@@ -3,19 +3,6 @@
 //! ([`crate::reexec_state`]), and a supervisor restored from one, written
 //! by vinit or by sysvinit.
 
-// PID 1 never panics on outside input: no unwrap, expect, panic or
-// unchecked indexing here (tests aside).
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing,
-        clippy::string_slice
-    )
-)]
-
 use std::time::Duration;
 
 use super::slot::{RunState, Slot};

@@ -4,19 +4,6 @@
 //! for the kill rounds; the supervisor instead enters a state in which it
 //! only reaps children and queues other events until they are over.
 
-// PID 1 never panics on outside input: no unwrap, expect, panic or
-// unchecked indexing here (tests aside).
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing,
-        clippy::string_slice
-    )
-)]
-
 use std::time::Duration;
 
 use nix::sys::signal::Signal;

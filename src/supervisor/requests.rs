@@ -3,19 +3,6 @@
 //! re-exec; docs/compatibility.md §3.3, §3.7, §4.6) and the signals PID 1
 //! turns into events. While stopped or killing, events are queued.
 
-// PID 1 never panics on outside input: no unwrap, expect, panic or
-// unchecked indexing here (tests aside).
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing,
-        clippy::string_slice
-    )
-)]
-
 use std::time::Duration;
 
 use super::slot::Slot;

@@ -33,18 +33,7 @@ pub(crate) fn main(args: &[String]) -> i32 {
     match parse_options(
         args,
         USAGE,
-        &[
-            LongOpt {
-                name: "level",
-                takes_value: true,
-                letter: None,
-            },
-            LongOpt {
-                name: "json",
-                takes_value: false,
-                letter: None,
-            },
-        ],
+        &[LongOpt::value("level"), LongOpt::flag("json")],
         |name, value| match name {
             "level" => {
                 level = value.map(|v| v.to_ascii_uppercase());

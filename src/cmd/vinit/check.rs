@@ -395,11 +395,7 @@ pub(crate) fn main(args: &[String]) -> i32 {
     match parse_options(
         args,
         USAGE,
-        &[LongOpt {
-            name: "root",
-            takes_value: true,
-            letter: None,
-        }],
+        &[LongOpt::value("root")],
         |name, value| match name {
             "root" => {
                 root = PathBuf::from(value.unwrap_or("/"));

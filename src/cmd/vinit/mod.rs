@@ -137,11 +137,7 @@ pub(crate) fn parse_options(
         Parsed::Exit(2)
     };
     let mut longs = options.to_vec();
-    longs.push(LongOpt {
-        name: "help",
-        takes_value: false,
-        letter: Some('h'),
-    });
+    longs.push(LongOpt::flag("help").for_letter('h'));
     let parsed = getopt::parse_long(Mode::Gnu, args.get(1..).unwrap_or_default(), "h", &longs);
     for opt in parsed.opts {
         let refused = match opt {

@@ -48,18 +48,7 @@ pub(crate) fn main(args: &[String]) -> i32 {
     match super::parse_options(
         args,
         USAGE,
-        &[
-            LongOpt {
-                name: "level",
-                takes_value: true,
-                letter: None,
-            },
-            LongOpt {
-                name: "record",
-                takes_value: true,
-                letter: None,
-            },
-        ],
+        &[LongOpt::value("level"), LongOpt::value("record")],
         |name, value| match name {
             "level" => {
                 level = value.map(|v| v.to_ascii_uppercase());

@@ -271,11 +271,7 @@ pub(crate) fn main(args: &[String]) -> i32 {
     match parse_options(
         args,
         USAGE,
-        &[LongOpt {
-            name: "json",
-            takes_value: false,
-            letter: None,
-        }],
+        &[LongOpt::flag("json")],
         |name, _| match name {
             "json" => {
                 json_output = true;
