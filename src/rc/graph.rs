@@ -448,7 +448,7 @@ pub(crate) mod tests {
     use super::*;
 
     /// A script from compact keyword lines, e.g. `hdr("a", "Required-Start: b")`.
-    fn hdr(name: &str, fields: &str) -> Script {
+    pub(crate) fn hdr(name: &str, fields: &str) -> Script {
         let mut text = format!("#!/bin/sh\n### BEGIN INIT INFO\n# Provides: {name}\n");
         for f in fields.split(';').filter(|f| !f.trim().is_empty()) {
             text.push_str(&format!("# {}\n", f.trim()));

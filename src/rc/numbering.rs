@@ -437,17 +437,8 @@ fn level_depths(graph: &Graph, levels: &[BTreeSet<char>], min_depth: &[u32]) -> 
 
 #[cfg(test)]
 mod tests {
-    use super::graph::tests::insserv_example;
+    use super::graph::tests::{hdr, insserv_example};
     use super::*;
-
-    fn hdr(name: &str, fields: &str) -> Script {
-        let mut text = format!("#!/bin/sh\n### BEGIN INIT INFO\n# Provides: {name}\n");
-        for f in fields.split(';').filter(|f| !f.trim().is_empty()) {
-            text.push_str(&format!("# {}\n", f.trim()));
-        }
-        text.push_str("### END INIT INFO\n");
-        Script::from_text(name, &text).unwrap()
-    }
 
     fn listing(links: &BTreeSet<Link>, level: char) -> String {
         let mut names: Vec<String> = links
