@@ -19,10 +19,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use common::debian::{
-    BOOT_TIMEOUT, COMMAND_TIMEOUT, POWEROFF_TIMEOUT, PROMPT, REPLACED, RootCopy, Shell,
-    debian_root, install_vinit,
+    POWEROFF_TIMEOUT, REPLACED, RootCopy, Shell, boot_and_log_in, debian_root, install_vinit,
 };
-use common::vm::Vm;
 
 /// The Debian packages whose files must be exactly as shipped (`dpkg --verify`), conffiles
 /// such as /etc/init.d/* included.
@@ -63,15 +61,8 @@ fn vm_debian_vinit() {
 /// off. Returns the path of PID 1's executable as the guest sees it.
 fn boot_and_check(root: &Path) -> String {
     let started = Instant::now();
-    let vm = Vm::boot_root_dir(root, "");
+    let vm = boot_and_log_in(root);
     let check = |r: Result<String, String>| r.unwrap_or_else(|e| panic!("{e}"));
-
-    check(vm.expect("Entering runlevel: 2", BOOT_TIMEOUT));
-    // The serial getty is respawned in 2 and 3 only, after `l2` (Debian's `rc 2`) is done.
-    check(vm.expect("vinit-debian login: ", BOOT_TIMEOUT));
-    eprintln!("login prompt after {:.1?}", started.elapsed());
-    vm.send_line("root");
-    check(vm.expect(PROMPT, COMMAND_TIMEOUT));
 
     let mut shell = Shell::new(&vm);
     let pid1 = shell.run("readlink /proc/1/exe");
