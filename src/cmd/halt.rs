@@ -159,17 +159,14 @@ pub(crate) fn main(args: Vec<String>) -> i32 {
     if rest.first().map(String::as_str) == Some("--final") {
         return final_step(&prog, rest.get(1..).unwrap_or_default());
     }
-    match rest {
-        [only] if only == "--help" => {
-            print!("{}", usage_text(&prog, VINIT_H_LINE));
-            println!("\t--final: the last step of runlevels 0 and 6 (see halt(8)).");
-            return 0;
-        }
-        [only] if only == "--version" => {
-            println!("{prog} (vinit) {}", env!("CARGO_PKG_VERSION"));
-            return 0;
-        }
-        _ => {}
+    let help = || {
+        format!(
+            "{}\t--final: the last step of runlevels 0 and 6 (see halt(8)).\n",
+            usage_text(&prog, VINIT_H_LINE)
+        )
+    };
+    if let Some(code) = super::help_or_version(&prog, rest, help) {
+        return code;
     }
     let Some(o) = parse_options(&prog, rest) else {
         return usage(&prog);

@@ -30,6 +30,18 @@ pub const COMMANDS: &[&str] = &[
     "poweroff",
 ];
 
+/// `--help` or `--version` as the only argument (`rest` is the line after
+/// the command's name): prints `help`, or `NAME (vinit) VERSION`, and
+/// gives the exit status, 0. Any user may ask.
+fn help_or_version(name: &str, rest: &[String], help: impl FnOnce() -> String) -> Option<i32> {
+    match rest {
+        [only] if only == "--help" => print!("{}", help()),
+        [only] if only == "--version" => println!("{name} (vinit) {}", env!("CARGO_PKG_VERSION")),
+        _ => return None,
+    }
+    Some(0)
+}
+
 /// Runs the command named by `argv[0]` (a leading `-`, as login shells and
 /// sysvinit's halt allow, is ignored); called as `vinit`, runs a `vinit`
 /// subcommand or the command named by `argv[1]`.

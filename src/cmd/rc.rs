@@ -76,16 +76,9 @@ Settings also come from /etc/default/vinit-rc. See rc(8).
 ";
 
 pub(crate) fn main(args: Vec<String>) -> i32 {
-    match args.get(1..) {
-        Some([only]) if only == "--help" => {
-            print!("{USAGE}\n{HELP}");
-            return 0;
-        }
-        Some([only]) if only == "--version" => {
-            println!("rc (vinit) {}", env!("CARGO_PKG_VERSION"));
-            return 0;
-        }
-        _ => {}
+    let rest = args.get(1..).unwrap_or_default();
+    if let Some(code) = super::help_or_version("rc", rest, || format!("{USAGE}\n{HELP}")) {
+        return code;
     }
     let options = match parse(args.get(1..).unwrap_or(&[])) {
         Ok(o) => o,

@@ -10,18 +10,16 @@ use crate::utmp::{RUNLEVEL_PATH, UTMP_PATH, read_runlevel, read_runlevel_file};
 /// Further arguments are ignored, as sysvinit's `runlevel` ignores them;
 /// `--help` or `--version` alone prints the usage or the version.
 pub(crate) fn main(args: Vec<String>) -> i32 {
-    match args.get(1..) {
-        Some([only]) if only == "--help" => {
-            println!("Usage: runlevel [UTMP]");
-            println!("Prints the previous and the current runlevel (N: none), e.g. \"N 2\",");
-            println!("from UTMP (default {UTMP_PATH}), else from {RUNLEVEL_PATH}.");
-            return 0;
-        }
-        Some([only]) if only == "--version" => {
-            println!("runlevel (vinit) {}", env!("CARGO_PKG_VERSION"));
-            return 0;
-        }
-        _ => {}
+    let help = || {
+        format!(
+            "Usage: runlevel [UTMP]\n\
+             Prints the previous and the current runlevel (N: none), e.g. \"N 2\",\n\
+             from UTMP (default {UTMP_PATH}), else from {RUNLEVEL_PATH}.\n"
+        )
+    };
+    if let Some(code) = super::help_or_version("runlevel", args.get(1..).unwrap_or_default(), help)
+    {
+        return code;
     }
     let utmp = args.get(1).map_or(Path::new(UTMP_PATH), Path::new);
     match answer(utmp, Path::new(RUNLEVEL_PATH)) {

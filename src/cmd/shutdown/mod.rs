@@ -456,16 +456,9 @@ fn cancelled() -> ! {
 
 pub(crate) fn main(args: Vec<String>) -> i32 {
     // Any user may ask; the usage is otherwise sysvinit's answer to a bad command line.
-    match args.get(1..) {
-        Some([only]) if only == "--help" => {
-            print!("{USAGE}");
-            return 0;
-        }
-        Some([only]) if only == "--version" => {
-            println!("shutdown (vinit) {}", env!("CARGO_PKG_VERSION"));
-            return 0;
-        }
-        _ => {}
+    let rest = args.get(1..).unwrap_or_default();
+    if let Some(code) = super::help_or_version("shutdown", rest, || USAGE.to_string()) {
+        return code;
     }
     match run(&args) {
         Ok(never) => match never {},
