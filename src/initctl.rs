@@ -14,7 +14,8 @@
         clippy::expect_used,
         clippy::panic,
         clippy::indexing_slicing,
-        clippy::string_slice
+        clippy::string_slice,
+        clippy::disallowed_methods
     )
 )]
 
@@ -351,11 +352,15 @@ pub fn send(fifo: &Path, requests: &[Request]) -> Result<(), SendError> {
     };
 
     let mut file = loop {
-        match File::options()
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "telinit's side: write-only, non-blocking, with O_NOCTTY; a FIFO is checked below"
+        )]
+        let opened = File::options()
             .write(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(fifo)
-        {
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC)
+            .open(fifo);
+        match opened {
             Ok(file) => break file,
             Err(e) if e.raw_os_error() == Some(libc::ENXIO) => {
                 if Instant::now() >= deadline {

@@ -26,4 +26,5 @@ pub mod supervisor;
 #[allow(unsafe_code)]
 pub mod sys;
 pub mod teardown;
+pub(crate) mod untrusted;
 pub mod utmp;

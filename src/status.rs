@@ -7,6 +7,10 @@
 //! so a reader sees one complete version or the previous one and never
 //! holds PID 1 up. [`encode`] and [`decode`] are pure.
 
+// Files someone else may have placed are read through crate::untrusted only
+// (clippy.toml); tests aside.
+#![cfg_attr(not(test), deny(clippy::disallowed_methods))]
+
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 

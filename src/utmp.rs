@@ -21,7 +21,8 @@
         clippy::expect_used,
         clippy::panic,
         clippy::indexing_slicing,
-        clippy::string_slice
+        clippy::string_slice,
+        clippy::disallowed_methods
     )
 )]
 
@@ -36,6 +37,7 @@ use nix::time::{ClockId, clock_gettime};
 use nix::unistd::{AccessFlags, access};
 
 use crate::sys::utmpx::{self, Fields};
+use crate::untrusted::{self, Kind};
 
 pub(crate) const UTMP_PATH: &str = "/var/run/utmp";
 pub(crate) const WTMP_PATH: &str = "/var/log/wtmp";
@@ -103,13 +105,22 @@ impl Record {
     /// trailing record is ignored, as readers do).
     pub fn read_all(path: &Path) -> io::Result<Vec<Record>> {
         let mut bytes = Vec::new();
-        File::open(path)?.read_to_end(&mut bytes)?;
+        untrusted::open_capped(path, MAX_UTMP_BYTES, true)
+            .map_err(|refused| io::Error::other(refused.to_string()))?
+            .file
+            .take(MAX_UTMP_BYTES)
+            .read_to_end(&mut bytes)?;
         Ok(bytes
             .chunks_exact(RECORD_LEN)
             .filter_map(|chunk| chunk.try_into().ok().map(Record::parse))
             .collect())
     }
 }
+
+/// The most bytes of a utmp file [`Record::read_all`] reads: 16 MiB, some
+/// 43,000 records (the group `utmp` may write the file, so its size is not
+/// init's to trust).
+const MAX_UTMP_BYTES: u64 = 16 << 20;
 
 /// The first RUN_LVL record of a utmp file as `(previous, current)` level
 /// bytes (`ut_pid / 256`, `ut_pid % 256`), as `runlevel` and `halt` read it.
@@ -130,7 +141,8 @@ pub fn write_runlevel_file(path: &Path, level: u8) -> io::Result<()> {
 /// The first byte of `/var/run/runlevel` (or `path`), if there is one.
 pub fn read_runlevel_file(path: &Path) -> Option<u8> {
     let mut byte = [0u8; 1];
-    match File::open(path).and_then(|mut f| f.read(&mut byte)) {
+    let opened = untrusted::open(path, Kind::PidFile).ok()?;
+    match (&opened.file).read(&mut byte) {
         Ok(1) => Some(byte[0]),
         _ => None,
     }
@@ -256,11 +268,16 @@ impl Recorder {
     /// 0644)`. Failure (read-only `/var`) is normal early in boot.
     pub fn reset_utmp(&self) -> io::Result<()> {
         let path = Path::new(std::ffi::OsStr::from_bytes(self.utmp.as_bytes()));
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "init's own file, created at boot; never blocks, never a terminal"
+        )]
         OpenOptions::new()
             .write(true)
             .create(true)
             .truncate(true)
             .mode(0o644)
+            .custom_flags(libc::O_NOCTTY | libc::O_NONBLOCK | libc::O_CLOEXEC)
             .open(path)
             .map(drop)
     }
@@ -456,12 +473,19 @@ fn replace_process_record(utmp: &Path, fields: &Fields) -> Option<[u8; utmpx::LI
     use std::os::fd::AsRawFd;
     use std::os::unix::fs::FileExt;
 
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "init's own utmp, opened read-write to replace a record; checked to be a regular file"
+    )]
     let file = OpenOptions::new()
         .read(true)
         .write(true)
-        .custom_flags(libc::O_CLOEXEC)
+        .custom_flags(libc::O_NOCTTY | libc::O_NONBLOCK | libc::O_CLOEXEC)
         .open(utmp)
         .ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
     let lock = libc::flock {
         l_type: libc::F_WRLCK as i16,
         l_whence: libc::SEEK_SET as i16,

@@ -39,6 +39,7 @@ use nix::sys::termios::{
 };
 
 use crate::supervisor::Dest;
+use crate::untrusted::{self, Access};
 
 pub(crate) const DEV_CONSOLE: &str = "/dev/console";
 /// The virtual-terminal master, sysvinit's second choice (`VT_MASTER`).
@@ -71,6 +72,10 @@ impl Console {
         for device in candidates {
             // The probe open is read-only and non-blocking, as in sysvinit,
             // so a serial line without carrier cannot hang PID 1.
+            #[allow(
+                clippy::disallowed_methods,
+                reason = "a console device, non-blocking, with O_NOCTTY"
+            )]
             let probe = OpenOptions::new()
                 .read(true)
                 .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
@@ -120,6 +125,10 @@ impl Console {
             if attempt > 0 {
                 sleep(Duration::from_millis(10));
             }
+            #[allow(
+                clippy::disallowed_methods,
+                reason = "a console device, non-blocking, with O_NOCTTY"
+            )]
             match OpenOptions::new()
                 .read(read)
                 .write(true)
@@ -398,7 +407,7 @@ fn send_syslog(
     {
         return;
     }
-    if let Ok(mut kernel_log) = OpenOptions::new().append(true).open(kmsg) {
+    if let Ok(mut kernel_log) = untrusted::open_device(kmsg, Access::Append) {
         let _ = kernel_log.write_all(format!("<{priority}>{ident}: {msg}\n").as_bytes());
     }
 }

@@ -17,6 +17,7 @@ use nix::unistd::{Uid, dup3, mkfifo};
 
 use crate::initctl::{Framer, Request};
 use crate::sys::fd::take_inherited_fd;
+use crate::untrusted::{self, Access, Kind};
 
 /// sysvinit keeps the FIFO on this descriptor (`PIPE_FD`).
 pub(crate) const FIFO_FD: i32 = 10;
@@ -312,6 +313,10 @@ fn is_fifo_mode(mode: libc::mode_t) -> bool {
 /// Opens a FIFO read-write and non-blocking (so it never sees end-of-file),
 /// never through a symbolic link.
 fn open_fifo(path: &Path) -> std::io::Result<File> {
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "init's own FIFO, non-blocking, never through a link"
+    )]
     File::options()
         .read(true)
         .write(true)
@@ -416,7 +421,9 @@ impl Watch {
         let mut watch = Watch {
             dir: fifo.parent().unwrap_or(Path::new("/")).to_path_buf(),
             inotify: None,
-            mounts: File::open("/proc/self/mountinfo").ok(),
+            mounts: untrusted::open(Path::new("/proc/self/mountinfo"), Kind::Kernel)
+                .ok()
+                .map(|opened| opened.file),
         };
         watch.rewatch();
         watch
@@ -467,7 +474,7 @@ impl Watch {
 
 /// Puts `/dev/null` on `fd` (close-on-exec) and returns it.
 fn hold_with_null(fd: RawFd) -> Option<OwnedFd> {
-    let null = File::options().read(true).open("/dev/null").ok()?;
+    let null = untrusted::open_device(Path::new("/dev/null"), Access::Read).ok()?;
     if null.as_raw_fd() == fd {
         return Some(OwnedFd::from(null));
     }

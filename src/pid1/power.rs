@@ -1,11 +1,11 @@
 //! What a SIGPWR means (docs/compatibility.md §4.6): a UPS daemon writes one letter to
 //! `/var/run/powerstatus` and signals init, which reads and deletes it.
 
-use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
 use crate::supervisor::PowerEvent;
+use crate::untrusted::{self, Kind};
 
 pub(crate) const POWERSTATUS: &str = "/var/run/powerstatus";
 /// The pre-2010 path, still honoured with a warning.
@@ -60,9 +60,9 @@ pub(crate) fn read_powerstatus_at(current: &Path, old: &Path) -> PowerStatus {
 /// `None` if the file cannot be opened; else its first byte (`None` inside
 /// for an empty file), after which the file is removed.
 fn take_first_byte(path: &Path) -> Option<Option<u8>> {
-    let mut file = File::open(path).ok()?;
+    let opened = untrusted::open(path, Kind::PidFile).ok()?;
     let mut byte = [0u8; 1];
-    let first = match file.read(&mut byte) {
+    let first = match (&opened.file).read(&mut byte) {
         Ok(1) => Some(byte[0]),
         _ => None,
     };

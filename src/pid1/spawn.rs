@@ -7,6 +7,7 @@ use std::fs::File;
 use std::os::fd::{AsFd, AsRawFd, IntoRawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
 
 use nix::errno::Errno;
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
@@ -19,6 +20,7 @@ use crate::supervisor::{SpawnRequest, child_environment, split_var};
 use crate::sys::console::set_controlling_tty;
 use crate::sys::process::{exit_now, fork_single_threaded, reset_signal_dispositions};
 use crate::sys::spawn::reset_all_signals;
+use crate::untrusted::{self, Access};
 use crate::utmp::Recorder;
 
 /// What a child needs from PID 1 besides the request.
@@ -104,7 +106,7 @@ fn child(prepared: &Prepared, ctx: &SpawnContext<'_>) -> i32 {
                     "open({}): {error}",
                     ctx.console.device().display()
                 );
-                File::options().read(true).write(true).open(DEV_NULL).ok()
+                untrusted::open_device(Path::new(DEV_NULL), Access::ReadWrite).ok()
             }
         };
         if let Some(file) = console {

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::status::{InitStatus, STATUS_PATH, encode, program_path, start_ticks_of};
 use crate::supervisor::Supervisor;
+use crate::untrusted::{self, Kind};
 
 pub(crate) struct StatusWriter {
     path: PathBuf,
@@ -78,12 +79,16 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
     }
     let temporary = path.with_extension("tmp");
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "init's own file under /run/vinit, never through a link"
+    )]
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .mode(0o644)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NOCTTY | libc::O_NONBLOCK | libc::O_CLOEXEC)
         .open(&temporary)?;
     file.write_all(bytes)?;
     drop(file);
@@ -100,7 +105,7 @@ fn own_program() -> String {
 /// Field 22 of `/proc/self/stat`: when this process started, in clock ticks
 /// after boot (kept across exec, so across `telinit u`).
 fn own_start_ticks() -> Option<u64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let stat = untrusted::read_text(Path::new("/proc/self/stat"), Kind::Kernel).ok()?;
     start_ticks_of(&stat)
 }
 

@@ -11,7 +11,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::{CString, OsString};
-use std::fs::File;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -28,6 +27,7 @@ use crate::supervise::{Config, RUN_DIR, STATE_FILE, Tracker, Verdict, state};
 use crate::supervisor::{Dest, Effects};
 use crate::sys::process::{exit_now, fork_single_threaded, reset_signal_dispositions};
 use crate::sys::spawn::reset_all_signals;
+use crate::untrusted::{self, Access, Kind};
 
 fn wall_clock() -> u64 {
     SystemTime::now()
@@ -59,7 +59,9 @@ impl Supervision {
     pub(super) fn start(restored: bool, level: u8, sys: &mut System) -> Supervision {
         let root = PathBuf::from("/");
         let mut tracker = Tracker::default();
-        if restored && let Ok(text) = std::fs::read_to_string(files::under(&root, STATE_FILE)) {
+        if restored
+            && let Ok(text) = untrusted::read_text(&files::under(&root, STATE_FILE), Kind::RunState)
+        {
             let (saved, problems) = state::parse(&text);
             for problem in problems {
                 sys.log(Dest::Both, &format!("{STATE_FILE}:{problem}"));
@@ -308,8 +310,9 @@ impl Supervision {
     /// environment `service` gives scripts.
     fn spawn_restart(&self, name: &str, sys: &System) -> Option<i32> {
         let script = format!("/etc/init.d/{name}");
-        let text = std::fs::read(files::under(&self.root, &script)).unwrap_or_default();
-        let has_restart = String::from_utf8_lossy(&text).contains("restart");
+        let text = untrusted::read_text(&files::under(&self.root, &script), Kind::Script)
+            .unwrap_or_default();
+        let has_restart = text.contains("restart");
         let argv: Vec<String> = if has_restart {
             vec![script.clone(), "restart".to_string()]
         } else {
@@ -344,8 +347,9 @@ impl Supervision {
                 let _ = setsid();
                 let output = console
                     .open()
-                    .or_else(|_| File::options().write(true).open(DEV_NULL));
-                if let (Ok(input), Ok(output)) = (File::open(DEV_NULL), output) {
+                    .or_else(|_| untrusted::open_device(Path::new(DEV_NULL), Access::ReadWrite));
+                let input = untrusted::open_device(Path::new(DEV_NULL), Access::Read);
+                if let (Ok(input), Ok(output)) = (input, output) {
                     use std::os::fd::AsRawFd;
                     let _ = nix::unistd::dup2(input.as_raw_fd(), 0);
                     let _ = nix::unistd::dup2(output.as_raw_fd(), 1);

@@ -4,7 +4,6 @@
 //! reload from an old init's state.
 
 use std::ffi::OsString;
-use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
@@ -25,6 +24,7 @@ use crate::supervisor::{
     BootOptions, Dest, Effects, ExtraEnv, Record, SpawnRequest, Supervisor, var_name,
 };
 use crate::sys::process::{exit_now, fork_single_threaded};
+use crate::untrusted::{self, Access};
 use crate::utmp::{self, Recorder};
 
 /// What re-exec runs (sysvinit's `myname` default).
@@ -67,7 +67,7 @@ impl System {
         // Ctrl-Alt-Del becomes SIGINT. Fails with EINVAL in a PID namespace.
         let _ = nix::sys::reboot::set_cad_enabled(false);
         // The keyboard request key becomes SIGWINCH.
-        let tty0 = File::options().read(true).write(true).open(DEV_TTY0);
+        let tty0 = untrusted::open_device(Path::new(DEV_TTY0), Access::ReadWrite);
         let _ = match &tty0 {
             Ok(tty) => crate::sys::console::accept_keyboard_signal(tty.as_fd(), libc::SIGWINCH),
             Err(_) => crate::sys::console::accept_keyboard_signal(
@@ -77,7 +77,7 @@ impl System {
         };
         drop(tty0);
         // init keeps no descriptor on the console: messages open it each time.
-        if let Ok(null) = File::options().read(true).write(true).open(DEV_NULL) {
+        if let Ok(null) = untrusted::open_device(Path::new(DEV_NULL), Access::ReadWrite) {
             for fd in 0..=2 {
                 let _ = dup2(std::os::fd::AsRawFd::as_raw_fd(&null), fd);
             }

@@ -7,6 +7,7 @@
 //! built-in [`DEBIAN_DEFAULTS`] (Debian bookworm's insserv.conf) are used, and
 //! `insserv.conf.d` is still read.
 
+use crate::untrusted::{self, Kind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -72,7 +73,7 @@ impl Facilities {
         let mut warnings = Vec::new();
         let mut f = Facilities::default();
         let main = root.join("etc/insserv.conf");
-        match std::fs::read(&main) {
+        match untrusted::read(&main, Kind::Settings) {
             Ok(bytes) => {
                 log::debug!("facilities from {}", main.display());
                 f.parse_into(
@@ -81,7 +82,7 @@ impl Facilities {
                     &mut warnings,
                 )
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(e) if e.is_missing() => {
                 log::debug!("no {}: Debian's default facilities", main.display());
                 f.parse_into(DEBIAN_DEFAULTS, "<built-in insserv.conf>", &mut warnings)
             }
@@ -106,7 +107,7 @@ impl Facilities {
         for name in names {
             let path = dir.join(&name);
             log::debug!("facilities from {}", path.display());
-            match std::fs::read(&path) {
+            match untrusted::read(&path, Kind::Settings) {
                 Ok(bytes) => f.parse_into(
                     &String::from_utf8_lossy(&bytes),
                     &path.display().to_string(),

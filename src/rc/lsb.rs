@@ -6,6 +6,7 @@
 //! for insserv. A file without any header is not an error: `parse` returns
 //! `Ok(None)` and callers treat the script as "legacy" (ordered by link number).
 
+use crate::untrusted::{self, Kind};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -187,7 +188,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Option<LsbHeader>, LsbError> {
 /// Reads and parses the header of the script at `path`. Non-UTF-8 bytes
 /// (binary init "scripts") are replaced rather than rejected.
 pub(crate) fn read(path: &Path) -> Result<Option<LsbHeader>, LsbError> {
-    let bytes = std::fs::read(path).map_err(|e| LsbError {
+    let bytes = untrusted::read(path, Kind::Script).map_err(|e| LsbError {
         file: path.to_path_buf(),
         line: 0,
         message: format!("cannot read: {e}"),

@@ -15,6 +15,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -77,9 +78,14 @@ impl LazyFile {
         if let Some(dir) = self.path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "rc's own boot log, appended to: never blocks, never a terminal, never through a link"
+        )]
         let Ok(mut f) = OpenOptions::new()
             .create(true)
             .append(true)
+            .custom_flags(libc::O_NOCTTY | libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_CLOEXEC)
             .open(&self.path)
         else {
             return;

@@ -155,7 +155,7 @@ pub(crate) fn read_dir(dir: &Path) -> (Vec<Run>, Vec<String>) {
     let mut runs = Vec::new();
     let mut problems = Vec::new();
     for name in names {
-        match std::fs::read_to_string(dir.join(&name)) {
+        match crate::untrusted::read_text(&dir.join(&name), crate::untrusted::Kind::RunState) {
             Ok(text) => match parse(&name, &text) {
                 Ok(run) => runs.push(run),
                 Err(e) => problems.push(e),

@@ -23,7 +23,7 @@ use std::fs::File;
 use std::io::{ErrorKind, Read};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Local};
@@ -40,6 +40,7 @@ use super::select::Action;
 use crate::sys::process::{exit_now, fork_single_threaded};
 use crate::sys::pty::open_capture_pty;
 use crate::sys::spawn::reset_all_signals;
+use crate::untrusted::{self, Access};
 
 /// One script to run.
 #[derive(Debug, Clone)]
@@ -568,7 +569,10 @@ fn spawn(task: &Task, settings: &Settings) -> std::io::Result<Spawned> {
     } else {
         let (reader, writer) = output_channel()?;
         fcntl(reader.as_raw_fd(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK))?;
-        let null = OwnedFd::from(File::open("/dev/null")?);
+        let null = OwnedFd::from(untrusted::open_device(
+            Path::new("/dev/null"),
+            Access::Read,
+        )?);
         Some((null, writer, reader))
     };
     let (error_read, error_write) = pipe2(OFlag::O_CLOEXEC)?;

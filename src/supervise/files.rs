@@ -10,6 +10,7 @@ use std::time::SystemTime;
 use super::config::{self, Config, Problem};
 use super::overview::{ServiceView, overview};
 use super::{CONFIG_DIR, STATE_FILE, pidfile, state, stop_mark, valid_name};
+use crate::untrusted::{self, Kind};
 
 /// One file of `/etc/vinit/supervise.d`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,8 +49,8 @@ pub(crate) fn read_configs(root: &Path) -> BTreeMap<String, ConfigFile> {
         }
         let path = entry.path();
         let stamp = entry.metadata().and_then(|meta| meta.modified()).ok();
-        let parsed = match std::fs::read(&path) {
-            Ok(bytes) => config::parse(&String::from_utf8_lossy(&bytes)),
+        let parsed = match untrusted::read_text(&path, Kind::Settings) {
+            Ok(text) => config::parse(&text),
             Err(error) => Err(vec![Problem {
                 line: 0,
                 message: format!("cannot read: {error}"),
@@ -84,15 +85,16 @@ pub(crate) fn pidfile_of(root: &Path, name: &str, config: &Config) -> PathBuf {
     if let Some(path) = &config.pidfile {
         return path.clone();
     }
-    let script = std::fs::read(under(root, &format!("/etc/init.d/{name}"))).unwrap_or_default();
-    pidfile::discover(name, &String::from_utf8_lossy(&script))
+    let script = untrusted::read_text(&under(root, &format!("/etc/init.d/{name}")), Kind::Script)
+        .unwrap_or_default();
+    pidfile::discover(name, &script)
 }
 
 /// The PID a pid file holds (its first word), if it is one.
 pub(crate) fn read_pid(root: &Path, pidfile: &Path) -> Option<i32> {
-    let text = std::fs::read(under(root, &pidfile.to_string_lossy())).ok()?;
-    String::from_utf8_lossy(&text)
-        .split_whitespace()
+    let text =
+        untrusted::read_text(&under(root, &pidfile.to_string_lossy()), Kind::PidFile).ok()?;
+    text.split_whitespace()
         .next()?
         .parse()
         .ok()
@@ -101,7 +103,8 @@ pub(crate) fn read_pid(root: &Path, pidfile: &Path) -> Option<i32> {
 
 /// Whether `pid` is a process that has not died (a zombie has).
 pub(crate) fn is_alive(pid: i32) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+    let Ok(stat) = untrusted::read_text(Path::new(&format!("/proc/{pid}/stat")), Kind::Kernel)
+    else {
         return false;
     };
     // `pid (comm) S ...`: the state follows the last `)`.
@@ -112,7 +115,7 @@ pub(crate) fn is_alive(pid: i32) -> bool {
 
 /// The PIDs a stop mark names.
 pub(crate) fn read_mark(root: &Path, name: &str) -> Vec<i32> {
-    std::fs::read_to_string(under(root, &stop_mark(name)))
+    untrusted::read_text(&under(root, &stop_mark(name)), Kind::PidFile)
         .unwrap_or_default()
         .split_whitespace()
         .filter_map(|pid| pid.parse().ok())
@@ -152,7 +155,7 @@ pub(crate) fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
 /// written it yet; lines it cannot read are skipped) and its live daemon.
 pub(crate) fn read_overview(root: &Path) -> Vec<ServiceView> {
     let configs = read_configs(root);
-    let saved = std::fs::read_to_string(under(root, STATE_FILE))
+    let saved = untrusted::read_text(&under(root, STATE_FILE), Kind::RunState)
         .map(|text| state::parse(&text).0)
         .unwrap_or_default();
     let running: BTreeMap<String, i32> = configs
@@ -172,7 +175,11 @@ pub(crate) fn supervised(root: &Path, name: &str) -> Option<Config> {
     if !valid_name(name) {
         return None;
     }
-    let text = std::fs::read_to_string(under(root, &format!("{CONFIG_DIR}/{name}"))).ok()?;
+    let text = untrusted::read_text(
+        &under(root, &format!("{CONFIG_DIR}/{name}")),
+        Kind::Settings,
+    )
+    .ok()?;
     // A file init rejected still means "supervised": with the defaults.
     Some(config::parse(&text).unwrap_or_default())
 }

@@ -1,0 +1,296 @@
+//! The one way PID 1 and the root tools read a file that someone else may
+//! have put in place: a pid file in a daemon's own directory, a file under
+//! `/run`, the supervision settings, rc's defaults, an init script's text.
+//!
+//! Such a path may name a FIFO (an `open` would block init for good), a
+//! terminal (without `O_NOCTTY`, opening it makes it init's controlling
+//! terminal, and its ^C becomes init's SIGINT), `/dev/zero` (an endless
+//! read), or a huge file. So the file is opened with `O_RDONLY | O_NOCTTY |
+//! O_NONBLOCK | O_CLOEXEC` (and `O_NOFOLLOW` when a symbolic link has no
+//! business there), checked with `fstat` on the open descriptor (regular
+//! files only: nothing can swap the file between the check and the read),
+//! refused unread when its size is over the cap, and read with a bound of
+//! cap + 1 bytes, so that a file growing while it is read (or a `/proc` file,
+//! whose size reads as 0) is refused too.
+//!
+//! The caps, per kind of file ([`Kind`]): 4 KiB for a pid file or a small
+//! state file (a pid file holds a few bytes; PostgreSQL's, the longest
+//! common one, about a hundred), 64 KiB for settings files and `/proc`
+//! entries, 1 MiB for an init script (Debian's longest are about 20 KiB).
+//!
+//! `std::fs::read`, `read_to_string`, `File::open` and `OpenOptions::open`
+//! are disallowed by clippy (`clippy.toml`) in the modules PID 1 runs;
+//! where one of them is right (a device init opens on purpose, a file in a
+//! test), it is allowed at that line, with the reason.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::path::Path;
+
+/// What a file is for, which sets its size cap and whether the last
+/// component may be a symbolic link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A daemon's pid file, a stop mark, `/run/powerstatus`: at most 4 KiB,
+    /// never through a symbolic link (a user who owns the directory could
+    /// point it anywhere).
+    PidFile,
+    /// A state file init or a tool keeps under `/run/vinit`: at most
+    /// 1 MiB, never through a symbolic link.
+    RunState,
+    /// A settings file (`/etc/vinit/supervise.d/NAME`, `/etc/default/*`,
+    /// `insserv.conf`): at most 64 KiB; a symbolic link is followed.
+    Settings,
+    /// An init script's text, read for its LSB header or its pid file: at
+    /// most 1 MiB; a symbolic link is followed (some packages install
+    /// their scripts as links).
+    Script,
+    /// A file of `/proc` or `/sys`: at most 64 KiB.
+    Kernel,
+}
+
+impl Kind {
+    /// The most bytes a file of this kind may hold.
+    pub(crate) const fn cap(self) -> u64 {
+        match self {
+            Kind::PidFile => 4 << 10,
+            Kind::Settings | Kind::Kernel => 64 << 10,
+            Kind::RunState | Kind::Script => 1 << 20,
+        }
+    }
+
+    const fn follows_symlinks(self) -> bool {
+        matches!(self, Kind::Settings | Kind::Script | Kind::Kernel)
+    }
+}
+
+/// Why a file was not read.
+#[derive(Debug)]
+pub(crate) enum Refused {
+    /// There is no such file.
+    Missing,
+    /// It is a symbolic link, where none is accepted.
+    Symlink,
+    /// It is not a regular file: "a FIFO", "a directory", …
+    NotRegular(&'static str),
+    /// It holds more than `cap` bytes.
+    TooLarge { cap: u64 },
+    /// The system said no (permissions, I/O).
+    Io(io::Error),
+}
+
+impl Refused {
+    /// Whether the file simply does not exist (which is often fine).
+    pub(crate) fn is_missing(&self) -> bool {
+        matches!(self, Refused::Missing)
+    }
+}
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refused::Missing => f.write_str("no such file"),
+            Refused::Symlink => f.write_str("is a symbolic link, not read"),
+            Refused::NotRegular(what) => write!(f, "is {what}, not a regular file; not read"),
+            Refused::TooLarge { cap } => write!(f, "is larger than {cap} bytes; not read"),
+            Refused::Io(error) => {
+                // "Permission denied", not "Permission denied (os error 13)".
+                let text = error.to_string();
+                match text.find(" (os error") {
+                    Some(end) => f.write_str(text.get(..end).unwrap_or(&text)),
+                    None => f.write_str(&text),
+                }
+            }
+        }
+    }
+}
+
+impl From<io::Error> for Refused {
+    fn from(error: io::Error) -> Refused {
+        match error.raw_os_error() {
+            Some(libc::ENOENT) | Some(libc::ENOTDIR) => Refused::Missing,
+            // O_NOFOLLOW on a symbolic link.
+            Some(libc::ELOOP) => Refused::Symlink,
+            _ => Refused::Io(error),
+        }
+    }
+}
+
+/// An opened file that passed the checks, with what `fstat` said of it.
+#[derive(Debug)]
+pub(crate) struct Opened {
+    pub(crate) file: File,
+    pub(crate) metadata: std::fs::Metadata,
+}
+
+/// Opens `path` as a file of `kind`: never blocks, never takes a
+/// controlling terminal, only a regular file within the cap.
+pub(crate) fn open(path: &Path, kind: Kind) -> Result<Opened, Refused> {
+    open_capped(path, kind.cap(), kind.follows_symlinks())
+}
+
+/// [`open`] with a cap of its own (inittab's is 4 MiB), following a
+/// symbolic link at the end of `path` only if `follow`.
+pub(crate) fn open_capped(path: &Path, cap: u64, follow: bool) -> Result<Opened, Refused> {
+    let mut flags = libc::O_NOCTTY | libc::O_NONBLOCK | libc::O_CLOEXEC;
+    if !follow {
+        flags |= libc::O_NOFOLLOW;
+    }
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the one safe opener: the flags above, then fstat below"
+    )]
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags)
+        .open(path)?;
+    let metadata = file.metadata()?;
+    let file_type = metadata.file_type();
+    if !file_type.is_file() {
+        return Err(Refused::NotRegular(describe(&file_type)));
+    }
+    if metadata.len() > cap {
+        return Err(Refused::TooLarge { cap });
+    }
+    Ok(Opened { file, metadata })
+}
+
+/// Reads the whole of `path`, a file of `kind` (see [`open`]).
+pub(crate) fn read(path: &Path, kind: Kind) -> Result<Vec<u8>, Refused> {
+    read_opened(open(path, kind)?, kind).map(|(bytes, _)| bytes)
+}
+
+/// [`read`] as text; bytes that are not UTF-8 become U+FFFD.
+pub(crate) fn read_text(path: &Path, kind: Kind) -> Result<String, Refused> {
+    read(path, kind).map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn read_opened(opened: Opened, kind: Kind) -> Result<(Vec<u8>, std::fs::Metadata), Refused> {
+    let Opened { file, metadata } = opened;
+    let mut bytes = Vec::new();
+    file.take(kind.cap().saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > kind.cap() {
+        return Err(Refused::TooLarge { cap: kind.cap() });
+    }
+    Ok((bytes, metadata))
+}
+
+/// How [`open_device`] opens a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    Read,
+    ReadWrite,
+    Append,
+}
+
+/// Opens a device init uses on purpose (`/dev/null`, `/dev/tty0`,
+/// `/dev/kmsg`): never as its controlling terminal, closed on `exec` (a
+/// `dup2` of it onto 0–2 is not).
+pub(crate) fn open_device(path: &Path, access: Access) -> io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    match access {
+        Access::Read => options.read(true),
+        Access::ReadWrite => options.read(true).write(true),
+        Access::Append => options.append(true),
+    };
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "a device opened on purpose, with O_NOCTTY"
+    )]
+    options
+        .custom_flags(libc::O_NOCTTY | libc::O_CLOEXEC)
+        .open(path)
+}
+
+/// "a FIFO", "a directory", … for a file that is not a regular one.
+pub(crate) fn describe(file_type: &std::fs::FileType) -> &'static str {
+    if file_type.is_dir() {
+        "a directory"
+    } else if file_type.is_fifo() {
+        "a FIFO"
+    } else if file_type.is_char_device() {
+        "a character device"
+    } else if file_type.is_block_device() {
+        "a block device"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else if file_type.is_symlink() {
+        "a symbolic link"
+    } else {
+        "not a regular file"
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::disallowed_methods, reason = "tests write their fixtures")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_regular_file_within_the_cap_is_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("x.pid");
+        std::fs::write(&path, "1234\n").expect("write");
+        assert_eq!(read(&path, Kind::PidFile).expect("read"), b"1234\n");
+        assert_eq!(read_text(&path, Kind::PidFile).expect("read"), "1234\n");
+    }
+
+    #[test]
+    fn missing_fifo_device_directory_symlink_and_huge_files_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let missing = dir.path().join("none");
+        assert!(
+            read(&missing, Kind::PidFile)
+                .expect_err("missing")
+                .is_missing()
+        );
+
+        let fifo = dir.path().join("fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o666))
+            .expect("mkfifo");
+        // Would block for good without O_NONBLOCK.
+        let error = read(&fifo, Kind::PidFile).expect_err("fifo");
+        assert_eq!(error.to_string(), "is a FIFO, not a regular file; not read");
+
+        let error = read(Path::new("/dev/zero"), Kind::Settings).expect_err("device");
+        assert_eq!(
+            error.to_string(),
+            "is a character device, not a regular file; not read"
+        );
+        let error = read(dir.path(), Kind::Settings).expect_err("directory");
+        assert!(matches!(error, Refused::NotRegular("a directory")));
+
+        let big = dir.path().join("big");
+        std::fs::write(&big, vec![b'1'; 4097]).expect("write");
+        let error = read(&big, Kind::PidFile).expect_err("too large");
+        assert_eq!(error.to_string(), "is larger than 4096 bytes; not read");
+        assert!(read(&big, Kind::Settings).is_ok());
+
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&big, &link).expect("symlink");
+        assert!(matches!(read(&link, Kind::PidFile), Err(Refused::Symlink)));
+        assert!(read(&link, Kind::Settings).is_ok());
+        // Through a link, the target's type counts.
+        let to_zero = dir.path().join("zero");
+        std::os::unix::fs::symlink("/dev/zero", &to_zero).expect("symlink");
+        assert!(matches!(
+            read(&to_zero, Kind::Script),
+            Err(Refused::NotRegular(_))
+        ));
+    }
+
+    #[test]
+    fn a_proc_file_is_read_with_its_bound() {
+        let stat = read_text(Path::new("/proc/self/stat"), Kind::Kernel).expect("stat");
+        assert!(stat.contains(')'));
+    }
+
+    #[test]
+    fn permission_errors_read_plainly() {
+        let error = Refused::from(io::Error::from_raw_os_error(libc::EACCES));
+        assert_eq!(error.to_string(), "Permission denied");
+    }
+}
