@@ -18,6 +18,7 @@ pub mod initctl;
 pub mod inittab;
 pub mod logging;
 pub mod pid1;
+pub(crate) mod procfs;
 pub mod rc;
 pub mod reexec_state;
 pub mod status;

@@ -292,7 +292,6 @@ fn swap_areas(proc_swaps: &str) -> Vec<PathBuf> {
 
 /// PIDs other than init, ourselves, kernel threads and zombies.
 fn other_processes() -> Vec<i32> {
-    const PF_KTHREAD: u64 = 0x0020_0000;
     let me = getpid().as_raw();
     let Ok(dir) = fs::read_dir("/proc") else {
         return Vec::new();
@@ -300,21 +299,8 @@ fn other_processes() -> Vec<i32> {
     dir.filter_map(Result::ok)
         .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
         .filter(|&pid| pid != 1 && pid != me)
-        .filter(|pid| {
-            let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
-                return false;
-            };
-            let fields: Vec<&str> = stat
-                .rsplit_once(')')
-                .map(|(_, rest)| rest.split_whitespace().collect())
-                .unwrap_or_default();
-            let zombie = fields.first() == Some(&"Z");
-            // Field 9 (flags) is the 7th after the command name.
-            let kernel_thread = fields
-                .get(6)
-                .and_then(|f| f.parse::<u64>().ok())
-                .is_some_and(|flags| flags & PF_KTHREAD != 0);
-            !zombie && !kernel_thread
+        .filter(|&pid| {
+            crate::procfs::stat(pid).is_some_and(|stat| !stat.is_dead() && !stat.is_kernel_thread())
         })
         .collect()
 }

@@ -26,7 +26,7 @@
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::Path;
 
 /// What a file is for, which sets its size cap and whether the last
@@ -162,6 +162,14 @@ pub(crate) fn read(path: &Path, kind: Kind) -> Result<Vec<u8>, Refused> {
     read_opened(open(path, kind)?, kind).map(|(bytes, _)| bytes)
 }
 
+/// [`read`], with the file's metadata (owner, times) as `fstat` gave it.
+pub(crate) fn read_with_metadata(
+    path: &Path,
+    kind: Kind,
+) -> Result<(Vec<u8>, std::fs::Metadata), Refused> {
+    read_opened(open(path, kind)?, kind)
+}
+
 /// [`read`] as text; bytes that are not UTF-8 become U+FFFD.
 pub(crate) fn read_text(path: &Path, kind: Kind) -> Result<String, Refused> {
     read(path, kind).map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
@@ -224,10 +232,33 @@ pub(crate) fn describe(file_type: &std::fs::FileType) -> &'static str {
     }
 }
 
+/// Whether only root can have written `path` (a file just read): it is
+/// root's, and every directory from `/` down to it is root's and writable
+/// by no one else (or sticky, as `/tmp` is: there others cannot replace
+/// root's entries). Symbolic links on the way are resolved first, and the
+/// directories the path really goes through are checked.
+pub(crate) fn written_by_root_only(path: &Path, metadata: &std::fs::Metadata) -> bool {
+    if metadata.uid() != 0 || metadata.mode() & 0o022 != 0 {
+        return false;
+    }
+    let Some(parent) = path.parent() else {
+        return false;
+    };
+    let Ok(parent) = parent.canonicalize() else {
+        return false;
+    };
+    parent.ancestors().all(|dir| {
+        std::fs::symlink_metadata(dir).is_ok_and(|meta| {
+            meta.uid() == 0 && (meta.mode() & 0o022 == 0 || meta.mode() & 0o1000 != 0)
+        })
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::disallowed_methods, reason = "tests write their fixtures")]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn a_regular_file_within_the_cap_is_read() {
@@ -292,5 +323,30 @@ mod tests {
     fn permission_errors_read_plainly() {
         let error = Refused::from(io::Error::from_raw_os_error(libc::EACCES));
         assert_eq!(error.to_string(), "Permission denied");
+    }
+
+    #[test]
+    fn only_roots_files_in_roots_directories_are_written_by_root_only() {
+        if !nix::unistd::geteuid().is_root() {
+            return;
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
+        let path = dir.path().join("x.pid");
+        std::fs::write(&path, "1\n").expect("write");
+        let (_, meta) = read_with_metadata(&path, Kind::PidFile).expect("read");
+        // tempdir is under /tmp, sticky and root's.
+        assert!(written_by_root_only(&path, &meta));
+
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777))
+            .expect("chmod");
+        assert!(!written_by_root_only(&path, &meta));
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
+
+        nix::unistd::chown(&path, Some(nix::unistd::Uid::from_raw(65534)), None).expect("chown");
+        let (_, meta) = read_with_metadata(&path, Kind::PidFile).expect("read");
+        assert!(!written_by_root_only(&path, &meta));
     }
 }

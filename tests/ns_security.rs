@@ -14,11 +14,10 @@
 mod common;
 
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt, symlink};
-use std::process::{Command, Output};
 use std::time::Duration;
 
 use common::ns::{Pid1, TestRoot, is_fifo};
-use common::{host_tool, poll_until};
+use common::poll_until;
 
 /// A safety net for each wait; nothing here depends on how fast things happen.
 const WAIT: Duration = Duration::from_secs(30);
@@ -117,21 +116,6 @@ fn anything_put_in_the_fifos_place_is_replaced() {
     );
 }
 
-/// A command run inside the namespace as an unprivileged user.
-fn as_user(pid1: &Pid1, argv: &[&str]) -> Output {
-    Command::new(host_tool("nsenter"))
-        .arg(format!("--target={}", pid1.host_pid()))
-        .args(["--mount", "--pid", "--root", "--wd"])
-        .arg(format!("--setuid={USER}"))
-        .arg(format!("--setgid={USER}"))
-        .arg("--")
-        .args(argv)
-        .env_clear()
-        .env("PATH", "/sbin:/usr/sbin:/bin:/usr/bin")
-        .output()
-        .unwrap_or_else(|e| panic!("run {argv:?} as uid {USER}: {e}"))
-}
-
 #[test]
 fn telinit_shutdown_and_halt_refuse_other_users() {
     let (root, pid1) = booted("id:2:initdefault:\n");
@@ -147,7 +131,7 @@ fn telinit_shutdown_and_halt_refuse_other_users() {
         (&["/sbin/poweroff"][..], "poweroff: must be superuser.\n"),
         (&["/sbin/reboot", "-f"][..], "reboot: must be superuser.\n"),
     ] {
-        let output = as_user(&pid1, argv);
+        let output = pid1.run_as(USER, argv);
         assert_eq!(output.status.code(), Some(1), "{argv:?}");
         assert!(
             common::text(&output.stderr).starts_with(message),
@@ -156,7 +140,7 @@ fn telinit_shutdown_and_halt_refuse_other_users() {
         );
     }
     // The FIFO itself is closed to them.
-    let output = as_user(&pid1, &["/bin/sh", "-c", "echo x > /run/initctl"]);
+    let output = pid1.run_as(USER, &["/bin/sh", "-c", "echo x > /run/initctl"]);
     assert!(!output.status.success(), "{}", common::describe(&output));
     assert!(
         common::text(&output.stderr).contains("Permission denied"),

@@ -89,6 +89,7 @@ pub(crate) fn main(args: Vec<String>) -> i32 {
                 let supervised = crate::supervise::files::supervised(Path::new("/"), word);
                 if let Some(config) = &supervised {
                     crate::supervise::files::mark_stop(Path::new("/"), word, config);
+                    let _ = crate::supervise::files::mark_start(Path::new("/"), word);
                 }
                 // Debian ignores stop's status and exits with start's.
                 run_and_wait(&me, &script, &["stop"]);
@@ -132,8 +133,9 @@ pub(crate) fn main(args: Vec<String>) -> i32 {
 
 /// A supervised service's script runs as a child rather than by `exec`:
 /// any action but `start` and `status` first marks the running daemon as
-/// stopped on purpose (see supervise.d(5)); afterwards init is told to
-/// look at the pid files again.
+/// stopped on purpose, and an action that starts it leaves init a start
+/// mark, which re-arms the service (see supervise.d(5)); afterwards init
+/// is told to look at the files again.
 fn run_supervised(
     me: &str,
     script: &Path,
@@ -144,6 +146,13 @@ fn run_supervised(
     if !matches!(argv.first(), Some(&("start" | "status"))) {
         log::debug!("{name}: its daemon is marked as stopped on purpose before the script runs");
         crate::supervise::files::mark_stop(Path::new("/"), name, config);
+    }
+    if matches!(
+        argv.first(),
+        Some(&("start" | "restart" | "force-reload" | "try-restart"))
+    ) {
+        log::debug!("{name}: started on purpose by root: init re-arms it");
+        let _ = crate::supervise::files::mark_start(Path::new("/"), name);
     }
     let status = run_and_wait(me, script, argv);
     after_supervised(name);

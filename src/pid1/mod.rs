@@ -42,9 +42,9 @@ use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
-use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid, waitpid};
 use nix::time::{ClockId, clock_gettime};
-use nix::unistd::{Pid, chdir};
+use nix::unistd::chdir;
 
 use crate::initctl::FIFO_PATH;
 use crate::supervisor::{Effects, Event, Supervisor, join_var, split_var, var_name};
@@ -98,7 +98,8 @@ pub(crate) fn main(args: Vec<String>) -> i32 {
         }
         None => system.boot(&init_args),
     };
-    let supervision = supervise::Supervision::start(restored, supervisor.runlevel(), &mut system);
+    let supervision =
+        supervise::Supervision::start(restored, supervisor.runlevel(), &mut system, now());
     let mut init = Init {
         supervisor,
         system,
@@ -239,6 +240,7 @@ impl Init {
 
     /// One turn of the event loop.
     fn pass(&mut self) {
+        self.supervision.begin_pass();
         let accepting = self.supervisor.accepts_requests();
         if accepting && let Some(message) = self.system.fifo.ensure_open() {
             log::info!(target: to::BOTH, "{message}");
@@ -301,6 +303,10 @@ impl Init {
         if accepting && let Some(fd) = self.system.fifo.fd() {
             fds.push(PollFd::new(fd, PollFlags::POLLIN));
         }
+        // A supervised service's file changed: read at the pass's tick.
+        if let Some(fd) = self.supervision.fd() {
+            fds.push(PollFd::new(fd, PollFlags::POLLIN));
+        }
         let watched = fds.len();
         for (fd, events) in self.watch.poll_fds() {
             fds.push(PollFd::new(fd, events));
@@ -316,6 +322,9 @@ impl Init {
         });
         drop(fds);
         self.watch.consume(mounts_changed);
+        if mounts_changed {
+            self.supervision.remounted(&mut self.system, now());
+        }
     }
 
     fn read_signals(&mut self) -> Vec<i32> {
@@ -373,7 +382,7 @@ impl Init {
             {
                 self.event(Event::PowerOff);
             } else if signal == libc::SIGRTMIN() + crate::supervise::RELOAD_SIGNAL_OFFSET {
-                self.supervision.reload(&mut self.system);
+                self.supervision.reload(&mut self.system, now());
             }
         }
     }
@@ -387,30 +396,39 @@ impl Init {
     /// but cannot have stopped anything yet (deaths are reaped later).
     fn observe_level(&mut self) {
         self.supervision
-            .observe_level(self.supervisor.runlevel(), &mut self.system);
+            .observe_level(self.supervisor.runlevel(), &mut self.system, now());
     }
 
     /// Reaps every child that has exited, known or orphaned, so no zombie
-    /// outlives a pass.
+    /// outlives a pass. Each is looked at first and reaped after: while
+    /// its zombie stands, its PID (and the process group it may lead)
+    /// cannot be anyone else's, so supervision can check that it was a
+    /// service's daemon and signal what is left of its group.
     fn reap(&mut self) {
         loop {
-            match waitpid(None::<Pid>, Some(WaitPidFlag::WNOHANG)) {
+            let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+            match waitid(Id::All, flags) {
                 Ok(WaitStatus::StillAlive) => break,
                 Ok(status) => {
-                    if let Some(pid) = status.pid() {
-                        self.supervisor.child_exited(
-                            pid.as_raw(),
-                            raw_wait_status(status),
-                            &mut self.system,
-                            now(),
-                        );
-                        self.observe_level();
-                        self.supervision.reaped(
-                            pid.as_raw(),
-                            raw_wait_status(status),
-                            &mut self.system,
-                            now(),
-                        );
+                    let Some(pid) = status.pid() else {
+                        break;
+                    };
+                    let raw = raw_wait_status(status);
+                    self.supervisor
+                        .child_exited(pid.as_raw(), raw, &mut self.system, now());
+                    self.observe_level();
+                    self.supervision
+                        .reaped(pid.as_raw(), raw, &mut self.system, now());
+                    // Never look at the same zombie twice: if it cannot be
+                    // reaped (it cannot happen), stop for this pass.
+                    let reaped = loop {
+                        match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
+                            Err(Errno::EINTR) => {}
+                            result => break result.is_ok(),
+                        }
+                    };
+                    if !reaped {
+                        break;
                     }
                 }
                 Err(Errno::EINTR) => {}
@@ -461,7 +479,7 @@ fn in_a_container() -> bool {
     reason = "test builds only: the panic is what the recovery tests need"
 )]
 fn inject_fault(request: &crate::initctl::Request) {
-    use nix::sys::wait::{Id, waitid};
+    use nix::unistd::Pid;
     if request.cmd != crate::initctl::CMD_FAULT {
         return;
     }

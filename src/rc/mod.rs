@@ -263,6 +263,7 @@ pub(crate) fn execute(config: &Config) -> i32 {
         }
         out.begin_phase(&tasks);
         let stopping = mark_supervised_stops(root, &tasks);
+        mark_supervised_starts(root, &tasks);
         let results = run::run(&tasks, &settings, &mut out);
         for name in stopping {
             crate::supervise::files::unmark_alive(root, &name);
@@ -293,6 +294,17 @@ fn mark_supervised_stops(root: &Path, tasks: &[Task]) -> Vec<String> {
             Some(task.name.clone())
         })
         .collect()
+}
+
+/// Leaves a start mark for each supervised service this phase starts: a
+/// start by rc is a start on purpose, which re-arms it (supervise.d(5)).
+fn mark_supervised_starts(root: &Path, tasks: &[Task]) {
+    use crate::supervise::files;
+    for task in tasks.iter().filter(|task| task.action == Action::Start) {
+        if files::supervised(root, &task.name).is_some() {
+            let _ = files::mark_start(root, &task.name);
+        }
+    }
 }
 
 /// The runnable tasks of a phase with their ordering; links that cannot run

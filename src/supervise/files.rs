@@ -4,12 +4,14 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use super::claim;
 use super::config::{self, Config, Problem};
 use super::overview::{ServiceView, overview};
-use super::{CONFIG_DIR, STATE_FILE, pidfile, state, stop_mark, valid_name};
+use super::{CONFIG_DIR, STATE_FILE, pidfile, start_mark, state, stop_mark, valid_name};
 use crate::untrusted::{self, Kind};
 
 /// One file of `/etc/vinit/supervise.d`.
@@ -79,26 +81,38 @@ pub(crate) fn problem_lines(file: &ConfigFile) -> Vec<String> {
     }
 }
 
-/// The pid file of service `name`: the configured one, else found from
-/// its init script (see [`pidfile::discover`]).
-pub(crate) fn pidfile_of(root: &Path, name: &str, config: &Config) -> PathBuf {
-    if let Some(path) = &config.pidfile {
-        return path.clone();
-    }
+/// What a service's init script says of its daemon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DaemonFiles {
+    /// Its pid file: the configured one, else found from the script.
+    pub(crate) pidfile: PathBuf,
+    /// The program the script starts, if it says (see
+    /// [`pidfile::discover_program`]).
+    pub(crate) program: Option<PathBuf>,
+}
+
+/// Reads `name`'s init script for its daemon's files.
+pub(crate) fn daemon_of(root: &Path, name: &str, config: &Config) -> DaemonFiles {
     let script = untrusted::read_text(&under(root, &format!("/etc/init.d/{name}")), Kind::Script)
         .unwrap_or_default();
-    pidfile::discover(name, &script)
+    DaemonFiles {
+        pidfile: config
+            .pidfile
+            .clone()
+            .unwrap_or_else(|| pidfile::discover(name, &script)),
+        program: pidfile::discover_program(&script),
+    }
+}
+
+/// The pid file of service `name` (see [`daemon_of`]).
+pub(crate) fn pidfile_of(root: &Path, name: &str, config: &Config) -> PathBuf {
+    daemon_of(root, name, config).pidfile
 }
 
 /// The PID a pid file holds (its first word), if it is one.
 pub(crate) fn read_pid(root: &Path, pidfile: &Path) -> Option<i32> {
-    let text =
-        untrusted::read_text(&under(root, &pidfile.to_string_lossy()), Kind::PidFile).ok()?;
-    text.split_whitespace()
-        .next()?
-        .parse()
-        .ok()
-        .filter(|&pid: &i32| pid > 1)
+    let bytes = untrusted::read(&under(root, &pidfile.to_string_lossy()), Kind::PidFile).ok()?;
+    claim::parse_pid(&bytes)
 }
 
 /// Whether `pid` is a process that has not died (a zombie has).
@@ -136,6 +150,22 @@ pub(crate) fn write_mark(root: &Path, name: &str, pids: &[i32]) -> std::io::Resu
     write_atomic(&path, &format!("{}\n", text.join(" ")))
 }
 
+/// Before `service` or rc starts a supervised service on purpose: leaves
+/// the start mark that tells init to re-arm it (clear its limiter, watch
+/// it again if it was given up). Only root can write there.
+pub(crate) fn mark_start(root: &Path, name: &str) -> std::io::Result<()> {
+    write_atomic(&under(root, &start_mark(name)), "")
+}
+
+/// init's side: whether root left `name` a start mark, which is removed.
+pub(crate) fn take_start_mark(root: &Path, name: &str) -> bool {
+    let path = under(root, &start_mark(name));
+    let by_root = untrusted::read_with_metadata(&path, Kind::PidFile)
+        .is_ok_and(|(_, metadata)| metadata.uid() == 0);
+    let removed = std::fs::remove_file(&path).is_ok();
+    by_root && removed
+}
+
 /// Writes a file through a temporary one and a rename, so that a reader
 /// sees the old text or the new one, never a part.
 pub(crate) fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
@@ -158,12 +188,13 @@ pub(crate) fn read_overview(root: &Path) -> Vec<ServiceView> {
     let saved = untrusted::read_text(&under(root, STATE_FILE), Kind::RunState)
         .map(|text| state::parse(&text).0)
         .unwrap_or_default();
-    let running: BTreeMap<String, i32> = configs
+    // The daemon init believes in (the pid files themselves are not
+    // read: a user may have written them).
+    let running: BTreeMap<String, i32> = saved
+        .services
         .iter()
-        .filter_map(|(name, file)| {
-            let config = file.parsed.clone().unwrap_or_default();
-            let pid =
-                read_pid(root, &pidfile_of(root, name, &config)).filter(|&pid| is_alive(pid))?;
+        .filter_map(|(name, service)| {
+            let pid = service.pid.filter(|&pid| is_alive(pid))?;
             Some((name.clone(), pid))
         })
         .collect();
@@ -291,14 +322,18 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("mkdir");
         std::fs::write(dir.join("web"), "pidfile=/run/w.pid\n").expect("settings");
         std::fs::write(dir.join("db"), "").expect("settings");
-        // This test process plays web's daemon; db's pid file is stale.
+        // This test process plays web's daemon as init believes it; db's
+        // is gone. The pid files are not what counts (a user may write
+        // them): this one names a process, and is not read.
         let me = std::process::id() as i32;
-        write_atomic(&under(root, "/run/w.pid"), &format!("{me}\n")).expect("pid file");
-        write_atomic(&under(root, "/run/db.pid"), &format!("{}\n", i32::MAX)).expect("pid file");
+        write_atomic(&under(root, "/run/db.pid"), &format!("{me}\n")).expect("pid file");
         write_atomic(
             &under(root, STATE_FILE),
-            "service\tweb\tphase=watching\tpid=9\trestarts=3\trecent=\tfailed=5\tcause=killed by SIGKILL\n\
-             service\tdb\tphase=stopped:8\tpid=8\trestarts=0\trecent=\n",
+            &format!(
+                "service\tweb\tphase=watching\tpid={me}\trestarts=3\trecent=\tfailed=5\tcause=killed by SIGKILL\n\
+                 service\tdb\tphase=stopped:8\tpid={}\trestarts=0\trecent=\n",
+                i32::MAX
+            ),
         )
         .expect("state");
         let rows = read_overview(root);

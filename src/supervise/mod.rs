@@ -13,6 +13,7 @@
 // (clippy.toml); tests aside.
 #![cfg_attr(not(test), deny(clippy::disallowed_methods))]
 
+pub(crate) mod claim;
 pub mod config;
 pub mod files;
 pub mod overview;
@@ -40,6 +41,12 @@ pub(crate) const FORK_RETRY: Duration = Duration::from_secs(5);
 /// stop there; init reads it when one of them dies.
 pub(crate) fn stop_mark(name: &str) -> String {
     format!("{RUN_DIR}/{name}.stopping")
+}
+
+/// The start mark of a service: `service NAME start` and rc leave it for
+/// init, which re-arms the service and removes it.
+pub(crate) fn start_mark(name: &str) -> String {
+    format!("{RUN_DIR}/{name}.start")
 }
 
 /// Whether `name` can be a service name (an `/etc/init.d` entry, and a
@@ -211,21 +218,31 @@ impl Tracker {
         }
     }
 
-    /// The service's pid file names `pid`, a live process. A PID other
-    /// than the one that stopped or was given up means someone started
-    /// the service again: it is supervised again.
+    /// The service's daemon is `pid`, a live process (its pid file's claim,
+    /// believed). A PID other than the one that stopped means someone
+    /// started the service again: it is supervised again. A service given
+    /// up stays given up, and no new PID clears the limiter's history:
+    /// only [`Tracker::rearm`] does (an intended start by root), or a
+    /// rewritten settings file.
     pub(crate) fn seen(&mut self, name: &str, pid: i32) {
         let Some(service) = self.services.get_mut(name) else {
             return;
         };
         service.pid = Some(pid);
-        match service.phase {
-            Phase::Stopped { pid: old } if old != Some(pid) => service.phase = Phase::Watching,
-            Phase::GivenUp { pid: old } if old != Some(pid) => {
-                service.phase = Phase::Watching;
-                service.recent.clear();
-            }
-            _ => {}
+        if matches!(service.phase, Phase::Stopped { pid: old } if old != Some(pid)) {
+            service.phase = Phase::Watching;
+        }
+    }
+
+    /// Root started the service on purpose (`service NAME start`, rc): it
+    /// is watched again with its limiter cleared, given up or not.
+    pub(crate) fn rearm(&mut self, name: &str) {
+        let Some(service) = self.services.get_mut(name) else {
+            return;
+        };
+        service.recent.clear();
+        if matches!(service.phase, Phase::GivenUp { .. } | Phase::Stopped { .. }) {
+            service.phase = Phase::Watching;
         }
     }
 
@@ -245,13 +262,10 @@ impl Tracker {
             return Verdict::Ignore;
         };
         match service.phase {
-            Phase::Stopped { pid: old } | Phase::GivenUp { pid: old } if old == Some(pid) => {
+            Phase::Stopped { pid: old } if old == Some(pid) => return Verdict::Ignore,
+            // Given up until root re-arms it, whatever runs meanwhile.
+            Phase::GivenUp { .. } | Phase::Waiting { .. } | Phase::Restarting { .. } => {
                 return Verdict::Ignore;
-            }
-            Phase::Waiting { .. } | Phase::Restarting { .. } => return Verdict::Ignore,
-            Phase::GivenUp { .. } => {
-                // Started again by hand since it was given up: re-armed.
-                service.recent.clear();
             }
             _ => {}
         }

@@ -1,9 +1,15 @@
-//! Where an init script's daemon writes its pid: found from the script's
-//! text, without running it. In order: a `PIDFILE=` assignment; the path
-//! given to `--pidfile` (or to `-p` of start-stop-daemon and the LSB
-//! functions `start_daemon`, `killproc`, `pidofproc`, `status_of_proc`),
-//! with `$VAR`/`${VAR}` taken from the script's own plain assignments;
-//! else `/run/NAME.pid`.
+//! What an init script's daemon is, found from the script's text without
+//! running it.
+//!
+//! Its pid file, in order: a `PIDFILE=` assignment; the path given to
+//! `--pidfile` (or to `-p` of start-stop-daemon and the LSB functions
+//! `start_daemon`, `killproc`, `pidofproc`, `status_of_proc`), with
+//! `$VAR`/`${VAR}` taken from the script's own plain assignments; else
+//! `/run/NAME.pid`.
+//!
+//! Its program (to check the process a pid file names): a `DAEMON=`
+//! assignment, else the path given to start-stop-daemon's `--exec`/`-x`
+//! or `--startas`/`-a`; else none.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -17,6 +23,33 @@ const P_OPTION_COMMANDS: [&str; 5] = [
     "status_of_proc",
 ];
 
+/// An option whose value is a path: its long name, and its short one with
+/// the commands that give the short one that meaning.
+struct PathOption {
+    long: &'static str,
+    short: &'static str,
+    short_for: &'static [&'static str],
+}
+
+const PIDFILE_OPTION: PathOption = PathOption {
+    long: "--pidfile",
+    short: "-p",
+    short_for: &P_OPTION_COMMANDS,
+};
+
+const PROGRAM_OPTIONS: [PathOption; 2] = [
+    PathOption {
+        long: "--exec",
+        short: "-x",
+        short_for: &["start-stop-daemon"],
+    },
+    PathOption {
+        long: "--startas",
+        short: "-a",
+        short_for: &["start-stop-daemon"],
+    },
+];
+
 /// The pid file of service `name` whose init script is `script`.
 pub(crate) fn discover(name: &str, script: &str) -> PathBuf {
     let vars = assignments(script);
@@ -25,9 +58,22 @@ pub(crate) fn discover(name: &str, script: &str) -> PathBuf {
     }
     script
         .lines()
-        .filter_map(|line| option_value(code_of(line), &vars))
+        .filter_map(|line| option_value(code_of(line), &vars, &PIDFILE_OPTION))
         .next()
         .unwrap_or_else(|| PathBuf::from(format!("/run/{name}.pid")))
+}
+
+/// The program the script starts as its daemon, if the script says.
+pub(crate) fn discover_program(script: &str) -> Option<PathBuf> {
+    let vars = assignments(script);
+    if let Some(path) = vars.get("DAEMON").filter(|path| path.starts_with('/')) {
+        return Some(PathBuf::from(path));
+    }
+    script.lines().find_map(|line| {
+        PROGRAM_OPTIONS
+            .iter()
+            .find_map(|option| option_value(code_of(line), &vars, option))
+    })
 }
 
 /// A line without its comment (a `#` at the start of a word).
@@ -49,19 +95,24 @@ fn words(code: &str) -> Vec<String> {
         .collect()
 }
 
-/// The pid file named by an option on this line, if it expands to an
-/// absolute path.
-fn option_value(code: &str, vars: &BTreeMap<String, String>) -> Option<PathBuf> {
+/// The path given to `option` on this line, if it expands to an absolute
+/// path.
+fn option_value(
+    code: &str,
+    vars: &BTreeMap<String, String>,
+    option: &PathOption,
+) -> Option<PathBuf> {
     let words = words(code);
-    let mut p_allowed = false;
+    let mut short_allowed = false;
     let mut found = None;
+    let long_with_value = format!("{}=", option.long);
     for (index, word) in words.iter().enumerate() {
-        if P_OPTION_COMMANDS.contains(&word.as_str()) {
-            p_allowed = true;
+        if option.short_for.contains(&word.as_str()) {
+            short_allowed = true;
         }
-        let value = if let Some(value) = word.strip_prefix("--pidfile=") {
+        let value = if let Some(value) = word.strip_prefix(&long_with_value) {
             Some(value.to_string())
-        } else if word == "--pidfile" || (word == "-p" && p_allowed) {
+        } else if word == option.long || (word == option.short && short_allowed) {
             words.get(index + 1).cloned()
         } else {
             None
@@ -175,6 +226,32 @@ mod tests {
             discover("baz", "PIDFILE=b.pid\n"),
             PathBuf::from("/run/baz.pid")
         );
+    }
+
+    #[test]
+    fn programs_of_debian_scripts_and_options() {
+        let program = |script: &str| discover_program(script);
+        assert_eq!(
+            program(&fixture("cron")),
+            Some(PathBuf::from("/usr/sbin/cron"))
+        );
+        assert_eq!(
+            program(&fixture("nginx")),
+            Some(PathBuf::from("/usr/sbin/nginx"))
+        );
+        // No DAEMON=: start-stop-daemon's --exec.
+        assert_eq!(
+            program(&fixture("ssh")),
+            Some(PathBuf::from("/usr/sbin/sshd"))
+        );
+        assert_eq!(
+            program("B=/opt/b\nstart-stop-daemon -S -a $B/run -p /run/b.pid\n"),
+            Some(PathBuf::from("/opt/b/run"))
+        );
+        // `-x` of another command, a relative path, or nothing: none.
+        assert_eq!(program("test -x /usr/sbin/foo || exit 0\n"), None);
+        assert_eq!(program("DAEMON=foo\n"), None);
+        assert_eq!(program("echo hello\n"), None);
     }
 
     #[test]

@@ -192,6 +192,31 @@ fn a_crash_loop_is_given_up_and_re_armed() {
     // The old pid file still names the crashed daemon: nothing changes.
     tracker.seen("web", pid);
     assert_eq!(phase(&tracker), Phase::GivenUp { pid: Some(pid) });
+    // Nor does a new PID, a crash of it, or a fresh one after that: only
+    // root re-arms (a user who can write the pid file cannot).
+    tracker.seen("web", pid + 1);
+    assert_eq!(phase(&tracker), Phase::GivenUp { pid: Some(pid) });
+    assert_eq!(
+        tracker.died("web", pid + 1, SEGV, false, secs(4), 0),
+        Verdict::Ignore
+    );
+    assert_eq!(tracker.services["web"].recent.len(), 3);
+    // `service web start`: re-armed, limiter cleared.
+    tracker.rearm("web");
+    assert_eq!(phase(&tracker), Phase::Watching);
+    assert!(tracker.services["web"].recent.is_empty());
+    let Verdict::Restart { .. } = tracker.died("web", pid + 2, SEGV, false, secs(5), 0) else {
+        panic!(
+            "re-armed service not restarted: {:?}",
+            tracker.services["web"]
+        );
+    };
+    for round in 6..9 {
+        tracker.restart_started("web", Some(9), secs(round), Some(TIMEOUT));
+        tracker.restart_finished(9, 0, secs(round), 0);
+        tracker.died("web", 200 + round as i32, SEGV, false, secs(round), 0);
+    }
+    assert!(matches!(phase(&tracker), Phase::GivenUp { .. }));
     // `vinit supervise web` rewrites the file: re-armed, limiter cleared.
     tracker.configure(
         BTreeMap::from([("web".to_string(), tracker.services["web"].config.clone())]),

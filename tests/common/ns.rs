@@ -288,6 +288,28 @@ impl Pid1 {
         cmd
     }
 
+    /// A command run inside the namespace and root as the unprivileged user `uid` (with
+    /// group `uid`; no account needed).
+    pub fn command_as(&self, uid: u32, argv: &[&str]) -> Command {
+        let mut cmd = Command::new(host_tool("nsenter"));
+        cmd.arg(format!("--target={}", self.host_pid))
+            .args(["--mount", "--pid", "--root", "--wd"])
+            .arg(format!("--setuid={uid}"))
+            .arg(format!("--setgid={uid}"))
+            .arg("--")
+            .args(argv)
+            .env_clear()
+            .env("PATH", "/sbin:/usr/sbin:/bin:/usr/bin");
+        cmd
+    }
+
+    /// Runs a command inside the namespace as the unprivileged user `uid`.
+    pub fn run_as(&self, uid: u32, argv: &[&str]) -> Output {
+        self.command_as(uid, argv)
+            .output()
+            .unwrap_or_else(|e| panic!("run {argv:?} as uid {uid} in the namespace: {e}"))
+    }
+
     /// Runs a command inside the namespace and root (see [`Pid1::command`]).
     pub fn run(&self, argv: &[&str]) -> Output {
         self.command(argv)

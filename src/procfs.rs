@@ -1,0 +1,132 @@
+//! What `/proc` says of a process: its state, group, session and start
+//! time (`/proc/PID/stat`) and its program (`/proc/PID/exe`). Read the
+//! bounded way ([`crate::untrusted`]); a process that is gone reads as
+//! `None`. A zombie still has its `stat` (state `Z`), but no
+//! program any more: init looks at a child it has not yet reaped this way.
+
+// PID 1 reads these: no unwrap, expect, panic or unchecked indexing, and
+// files only through crate::untrusted (tests aside).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::disallowed_methods
+    )
+)]
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use std::path::{Path, PathBuf};
+
+use crate::untrusted::{self, Kind};
+
+/// The fields of `/proc/PID/stat` init uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stat {
+    /// `R`, `S`, `D`, `Z`, …
+    pub(crate) state: u8,
+    pub(crate) parent: i32,
+    pub(crate) group: i32,
+    pub(crate) session: i32,
+    /// The kernel's `PF_*` flags.
+    pub(crate) flags: u64,
+    /// When the process started, in clock ticks after boot: with the PID,
+    /// it names one process for good (a PID is reused, this pair is not).
+    pub(crate) start_ticks: u64,
+}
+
+impl Stat {
+    /// A zombie or a process on its way out.
+    pub(crate) fn is_dead(&self) -> bool {
+        matches!(self.state, b'Z' | b'X' | b'x')
+    }
+
+    pub(crate) fn is_kernel_thread(&self) -> bool {
+        const PF_KTHREAD: u64 = 0x0020_0000;
+        self.flags & PF_KTHREAD != 0
+    }
+}
+
+/// Parses the text of `/proc/PID/stat`: `pid (comm) state ppid pgrp
+/// session …`, where `comm` may itself hold spaces and parentheses, so the
+/// fields are counted from its last `)`.
+pub(crate) fn parse_stat(text: &str) -> Option<Stat> {
+    let (_, after_name) = text.rsplit_once(')')?;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Field 3 (state) is the first after the name, field N the (N-2)th.
+    let field = |n: usize| fields.get(n - 3).copied();
+    let number = |n: usize| field(n)?.parse::<i64>().ok();
+    Some(Stat {
+        state: *field(3)?.as_bytes().first()?,
+        parent: i32::try_from(number(4)?).ok()?,
+        group: i32::try_from(number(5)?).ok()?,
+        session: i32::try_from(number(6)?).ok()?,
+        flags: field(9)?.parse().ok()?,
+        start_ticks: field(22)?.parse().ok()?,
+    })
+}
+
+/// `/proc/PID/stat`, if there is such a process.
+pub(crate) fn stat(pid: i32) -> Option<Stat> {
+    let text = untrusted::read_text(&proc_path(pid, "stat"), Kind::Kernel).ok()?;
+    parse_stat(&text)
+}
+
+/// The program a live process runs (a zombie has none). The kernel adds
+/// " (deleted)" to a program replaced since it started (a package
+/// upgrade): that suffix is taken off.
+pub(crate) fn program(pid: i32) -> Option<PathBuf> {
+    let link = std::fs::read_link(proc_path(pid, "exe")).ok()?;
+    let bytes = link.into_os_string().into_vec();
+    let bytes = bytes
+        .strip_suffix(b" (deleted)")
+        .map_or(bytes.clone(), <[u8]>::to_vec);
+    Some(PathBuf::from(OsString::from_vec(bytes)))
+}
+
+fn proc_path(pid: i32, file: &str) -> PathBuf {
+    Path::new("/proc").join(pid.to_string()).join(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_counted_after_the_last_parenthesis() {
+        let text = "42 (a) b (c)) S 1 42 42 0 -1 4194560 2190 1203 5 0 3 12 0 0 20 0 1 0 987 1 2";
+        let stat = parse_stat(text).expect("parsed");
+        assert_eq!(
+            stat,
+            Stat {
+                state: b'S',
+                parent: 1,
+                group: 42,
+                session: 42,
+                flags: 4194560,
+                start_ticks: 987,
+            }
+        );
+        assert!(!stat.is_dead() && !stat.is_kernel_thread());
+        assert_eq!(parse_stat("1 (init) S 0"), None);
+        assert_eq!(parse_stat("garbage"), None);
+    }
+
+    #[test]
+    fn this_process_reads_back() {
+        let me = std::process::id() as i32;
+        let own = stat(me).expect("own stat");
+        assert!(!own.is_dead());
+        assert_eq!(
+            program(me),
+            std::env::current_exe()
+                .ok()
+                .and_then(|p| p.canonicalize().ok())
+        );
+        assert_eq!(stat(i32::MAX), None);
+    }
+}
