@@ -104,21 +104,41 @@ fn pid1_program() -> String {
 /// have been written by PID 1, and by the PID 1 running now (its start time
 /// matches; a re-exec keeps it).
 pub(crate) fn read_init_status() -> Result<InitStatus<'static>, Unavailable> {
-    let text = match std::fs::read_to_string(STATUS_PATH) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    match read_status_file()? {
+        Some((status, _)) => Ok(status),
+        None => {
             log::debug!("no {STATUS_PATH}: PID 1 is not vinit (vinit's init writes it)");
-            return Err(Unavailable::NotVinit(format!(
-                "init (PID 1, {}) is not vinit: no {STATUS_PATH}",
-                pid1_program()
-            )));
+            Err(no_status_file())
         }
-        Err(e) => {
-            return Err(Unavailable::Broken(format!(
-                "cannot read {STATUS_PATH}: {e}"
-            )));
-        }
-    };
+    }
+}
+
+/// Why there is no status when the file is missing: PID 1 is not vinit.
+pub(crate) fn no_status_file() -> Unavailable {
+    Unavailable::NotVinit(format!(
+        "init (PID 1, {}) is not vinit: no {STATUS_PATH}",
+        pid1_program()
+    ))
+}
+
+/// The status file with when it was written, checked as for
+/// [`read_init_status`]; `None` when there is no file (init removes it when
+/// it cannot write the current one, so a missing file means "unknown").
+pub(crate) fn read_status_file()
+-> Result<Option<(InitStatus<'static>, std::time::SystemTime)>, Unavailable> {
+    use crate::untrusted::{self, Kind};
+    let (bytes, metadata) =
+        match untrusted::read_with_metadata(Path::new(STATUS_PATH), Kind::Status) {
+            Ok(read) => read,
+            Err(refused) if refused.is_missing() => return Ok(None),
+            Err(refused) => {
+                return Err(Unavailable::Broken(format!(
+                    "cannot read {STATUS_PATH}: {refused}"
+                )));
+            }
+        };
+    let written = metadata.modified().unwrap_or(std::time::UNIX_EPOCH);
+    let text = String::from_utf8_lossy(&bytes);
     let status = decode(&text).map_err(|e| Unavailable::Broken(format!("{STATUS_PATH}: {e}")))?;
     let pid1_start = std::fs::read_to_string("/proc/1/stat")
         .ok()
@@ -172,7 +192,7 @@ pub(crate) fn read_init_status() -> Result<InitStatus<'static>, Unavailable> {
             pid1_program()
         )));
     }
-    Ok(status)
+    Ok(Some((status, written)))
 }
 
 fn clock_ticks_per_second() -> u64 {
@@ -266,7 +286,7 @@ pub(crate) fn gather() -> Result<Report, Unavailable> {
     })
 }
 
-pub(crate) fn main(args: &[String]) -> i32 {
+pub(crate) fn main(args: &[std::ffi::OsString]) -> i32 {
     let mut json_output = false;
     match parse_options(
         args,
