@@ -312,7 +312,8 @@ fn telinit_wait_refuses_the_levels_that_end_the_system() {
 
 /// When init cannot write its status (here: /run/vinit is a file), the
 /// file is missing: `--wait` waits for it and says at its timeout that
-/// init's status could not be read, instead of calling init "not vinit".
+/// init's status could not be read, and `vinit status` that it is unknown,
+/// instead of calling init "not vinit".
 #[test]
 fn telinit_wait_takes_a_missing_status_for_unknown() {
     let (root, pid1) = boot();
@@ -328,6 +329,14 @@ fn telinit_wait_takes_a_missing_status_for_unknown() {
     );
     assert!(!said.contains("not reached"), "{said}");
     pid1.expect_console("Switching to runlevel: 3", WAIT);
+    // vinit status says the same, rather than "not vinit" (exit 3).
+    let out = finish(pid1.command(&["/sbin/vinit", "status"]));
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("init could not write its status"),
+        "{}",
+        describe(&out)
+    );
 }
 
 /// When init cannot rewrite its status (a read-only /run/vinit), the file

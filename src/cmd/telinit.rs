@@ -26,7 +26,7 @@ use std::time::{Duration, Instant, SystemTime};
 use nix::sys::stat::{Mode, umask};
 use nix::unistd::{Pid, chdir, geteuid, getpid};
 
-use crate::cmd::vinit::status::{no_status_file, read_status_file};
+use crate::cmd::vinit::status::{no_status_file, pid1_runs_this_program, read_status_file};
 use crate::defaults::DEFAULT_SLEEP_TIME;
 use crate::getopt::{self, Opt};
 use crate::initctl::{self, FIFO_PATH, Request};
@@ -295,25 +295,6 @@ fn coarse_now() -> SystemTime {
             )
         })
         .unwrap_or(SystemTime::UNIX_EPOCH)
-}
-
-/// Whether PID 1 runs vinit: the same file as this program, or the file of
-/// the same path that an upgrade has replaced since.
-fn pid1_runs_this_program() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    let same_file = match (
-        std::fs::metadata("/proc/1/exe"),
-        std::fs::metadata("/proc/self/exe"),
-    ) {
-        (Ok(pid1), Ok(me)) => (pid1.dev(), pid1.ino()) == (me.dev(), me.ino()),
-        _ => false,
-    };
-    let path = |link: &str| {
-        std::fs::read_link(link)
-            .ok()
-            .map(|target| crate::status::program_path(&target))
-    };
-    same_file || path("/proc/1/exe").is_some_and(|pid1| Some(pid1) == path("/proc/self/exe"))
 }
 
 /// The warnings before a switch to `level`: the configuration init will

@@ -31,7 +31,8 @@ last rc run of every script.
   --json    machine-readable output (schema vinit-status/1, see vinit(8))
   --help    this text
 
-Exit status: 0, or 3 when PID 1 is not vinit.
+Exit status: 0; 1 when init's status cannot be read (init could not write
+it); 3 when PID 1 is not vinit.
 ";
 
 /// The `schema` value of the JSON output.
@@ -106,19 +107,44 @@ fn pid1_program() -> String {
 pub(crate) fn read_init_status() -> Result<InitStatus<'static>, Unavailable> {
     match read_status_file()? {
         Some((status, _)) => Ok(status),
-        None => {
-            log::debug!("no {STATUS_PATH}: PID 1 is not vinit (vinit's init writes it)");
-            Err(no_status_file())
-        }
+        None => Err(no_status_file()),
     }
 }
 
-/// Why there is no status when the file is missing: PID 1 is not vinit.
+/// Why there is no status when the file is missing: PID 1 is not vinit,
+/// or it is and could not write the file (it removes the file then, so
+/// that nobody takes an outdated one for its state).
 pub(crate) fn no_status_file() -> Unavailable {
+    if pid1_runs_this_program() {
+        log::debug!("no {STATUS_PATH}, and PID 1 runs this program: init could not write it");
+        return Unavailable::Broken(format!(
+            "no {STATUS_PATH}: init could not write its status (is /run full?); it is unknown for now"
+        ));
+    }
+    log::debug!("no {STATUS_PATH}: PID 1 is not vinit (vinit's init writes it)");
     Unavailable::NotVinit(format!(
         "init (PID 1, {}) is not vinit: no {STATUS_PATH}",
         pid1_program()
     ))
+}
+
+/// Whether PID 1 runs vinit: the same file as this program, or the file of
+/// the same path that an upgrade has replaced since.
+pub(crate) fn pid1_runs_this_program() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let same_file = match (
+        std::fs::metadata("/proc/1/exe"),
+        std::fs::metadata("/proc/self/exe"),
+    ) {
+        (Ok(pid1), Ok(me)) => (pid1.dev(), pid1.ino()) == (me.dev(), me.ino()),
+        _ => false,
+    };
+    let path = |link: &str| {
+        std::fs::read_link(link)
+            .ok()
+            .map(|target| crate::status::program_path(&target))
+    };
+    same_file || path("/proc/1/exe").is_some_and(|pid1| Some(pid1) == path("/proc/self/exe"))
 }
 
 /// The status file with when it was written, checked as for
