@@ -2,6 +2,12 @@
 //! whose usage messages and exit codes must match sysvinit's to the letter
 //! (clap's would not), and vinit's own (`rc`, `vinit SUBCOMMAND`).
 //!
+//! Arguments are bytes (`OsString`), as the kernel passes them: option
+//! values and operands come back unchanged, and each command decides where
+//! it needs text (see `cmd::text_arg`). Option letters are characters; a
+//! byte that is not UTF-8 in a cluster of letters is read as U+FFFD, which
+//! no command takes, so it is an unknown option.
+//!
 //! Options are single letters; `spec` lists them, a letter followed by `:`
 //! takes an argument (`-t 5` or `-t5`). `--` ends the options. Two modes, as
 //! glibc's getopt has them:
@@ -13,6 +19,9 @@
 //! [`parse_long`] adds GNU long options ([`LongOpt`]): `--name`, and for one
 //! that takes a value `--name=VALUE` or `--name VALUE`. Without long options,
 //! `--name` is read as letters, as sysvinit's getopt strings read it.
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
 
 /// Where parsing stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,13 +35,13 @@ pub(crate) enum Mode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Opt {
     /// A flag, or an option with its argument.
-    Flag(char, Option<String>),
+    Flag(char, Option<OsString>),
     /// A letter not in `spec`.
     Unknown(char),
     /// An option that needs an argument but was last on the line.
     MissingArgument(char),
     /// A long option with no letter, with its value if it takes one.
-    Long(&'static str, Option<String>),
+    Long(&'static str, Option<OsString>),
     /// A long option that is not known, lacks its value or has one it does
     /// not take.
     BadLong(LongError),
@@ -78,7 +87,8 @@ impl LongOpt {
 /// What is wrong with a long option.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LongError {
-    /// `--NAME`, not among the long options.
+    /// `--NAME`, not among the long options (bytes that are not UTF-8
+    /// shown as U+FFFD).
     Unknown(String),
     /// `--NAME` takes a value and was last on the line.
     MissingValue(&'static str),
@@ -90,24 +100,24 @@ pub enum LongError {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Parsed {
     pub opts: Vec<Opt>,
-    pub operands: Vec<String>,
+    pub operands: Vec<OsString>,
 }
 
 /// Parses `args` (without `argv[0]`) against `spec`, e.g. `"t:e:"`, in
 /// POSIX mode.
-pub(crate) fn parse(args: &[String], spec: &str) -> Parsed {
+pub(crate) fn parse(args: &[OsString], spec: &str) -> Parsed {
     parse_in(Mode::Posix, args, spec)
 }
 
 /// Parses `args` (without `argv[0]`) against `spec` in `mode`. Every
 /// option is returned in order, errors included: a caller that stops at the
 /// first error sees what glibc's getopt loop would.
-pub(crate) fn parse_in(mode: Mode, args: &[String], spec: &str) -> Parsed {
+pub(crate) fn parse_in(mode: Mode, args: &[OsString], spec: &str) -> Parsed {
     parse_long(mode, args, spec, &[])
 }
 
 /// [`parse_in`] with GNU long options as well.
-pub(crate) fn parse_long(mode: Mode, args: &[String], spec: &str, longs: &[LongOpt]) -> Parsed {
+pub(crate) fn parse_long(mode: Mode, args: &[OsString], spec: &str, longs: &[LongOpt]) -> Parsed {
     let takes_arg = |c: char| -> Option<bool> {
         let i = spec.find(c)?;
         Some(spec[i + c.len_utf8()..].starts_with(':'))
@@ -115,30 +125,31 @@ pub(crate) fn parse_long(mode: Mode, args: &[String], spec: &str, longs: &[LongO
     let mut parsed = Parsed::default();
     let mut words = args.iter();
     while let Some(word) = words.next() {
-        if word == "--" {
+        let bytes = word.as_bytes();
+        if bytes == b"--" {
             break;
         }
-        if let Some(long) = word.strip_prefix("--").filter(|_| !longs.is_empty()) {
+        if let Some(long) = bytes.strip_prefix(b"--").filter(|_| !longs.is_empty()) {
             parsed.opts.push(long_option(long, longs, &mut words));
             continue;
         }
-        let Some(letters) = word.strip_prefix('-').filter(|l| !l.is_empty()) else {
+        let Some(mut letters) = bytes.strip_prefix(b"-").filter(|l| !l.is_empty()) else {
             parsed.operands.push(word.clone());
             match mode {
                 Mode::Posix => break,
                 Mode::Gnu => continue,
             }
         };
-        for (i, c) in letters.char_indices() {
+        while let Some((c, rest)) = next_letter(letters) {
+            letters = rest;
             match takes_arg(c) {
                 None => parsed.opts.push(Opt::Unknown(c)),
                 Some(false) => parsed.opts.push(Opt::Flag(c, None)),
                 Some(true) => {
-                    let rest = &letters[i + c.len_utf8()..];
                     let value = if rest.is_empty() {
                         words.next().cloned()
                     } else {
-                        Some(rest.to_string())
+                        Some(OsStr::from_bytes(rest).to_os_string())
                     };
                     parsed.opts.push(match value {
                         Some(v) => Opt::Flag(c, Some(v)),
@@ -153,19 +164,35 @@ pub(crate) fn parse_long(mode: Mode, args: &[String], spec: &str, longs: &[LongO
     parsed
 }
 
+/// The first letter of a cluster and what follows it: a UTF-8 character,
+/// or U+FFFD for a byte that does not start one.
+fn next_letter(bytes: &[u8]) -> Option<(char, &[u8])> {
+    let rest = bytes.get(1..)?;
+    let letter = (1..=bytes.len().min(4)).find_map(|len| {
+        let text = std::str::from_utf8(bytes.get(..len)?).ok()?;
+        Some((text.chars().next()?, bytes.get(len..)?))
+    });
+    Some(letter.unwrap_or((char::REPLACEMENT_CHARACTER, rest)))
+}
+
 /// One long option, `NAME` or `NAME=VALUE` after the `--`; a value it needs
 /// and lacks is the next word.
 fn long_option<'a>(
-    word: &str,
+    word: &[u8],
     longs: &[LongOpt],
-    words: &mut impl Iterator<Item = &'a String>,
+    words: &mut impl Iterator<Item = &'a OsString>,
 ) -> Opt {
-    let (name, attached) = match word.split_once('=') {
-        Some((name, value)) => (name, Some(value.to_string())),
+    let (name, attached) = match word.iter().position(|&b| b == b'=') {
+        Some(at) => (
+            &word[..at],
+            Some(OsStr::from_bytes(&word[at + 1..]).to_os_string()),
+        ),
         None => (word, None),
     };
-    let Some(long) = longs.iter().find(|l| l.name == name) else {
-        return Opt::BadLong(LongError::Unknown(name.to_string()));
+    let Some(long) = longs.iter().find(|l| l.name.as_bytes() == name) else {
+        return Opt::BadLong(LongError::Unknown(
+            String::from_utf8_lossy(name).into_owned(),
+        ));
     };
     let value = match (long.takes_value, attached) {
         (true, Some(value)) => Some(value),
@@ -186,8 +213,8 @@ fn long_option<'a>(
 mod tests {
     use super::*;
 
-    fn args(s: &str) -> Vec<String> {
-        s.split_whitespace().map(String::from).collect()
+    fn args(s: &str) -> Vec<OsString> {
+        s.split_whitespace().map(OsString::from).collect()
     }
 
     #[test]
@@ -269,7 +296,7 @@ mod tests {
         assert_eq!(p.operands, args("2"));
         // `--root=` gives an empty value; after `--` nothing is an option.
         let p = parse_long(Mode::Gnu, &args("--root= -- --json"), "", LONGS);
-        assert_eq!(p.opts, vec![Opt::Long("root", Some(String::new()))]);
+        assert_eq!(p.opts, vec![Opt::Long("root", Some(OsString::new()))]);
         assert_eq!(p.operands, args("--json"));
     }
 
@@ -282,6 +309,48 @@ mod tests {
                 Opt::BadLong(LongError::Unknown("nope".into())),
                 Opt::BadLong(LongError::UnexpectedValue("json")),
                 Opt::BadLong(LongError::MissingValue("root")),
+            ]
+        );
+    }
+
+    #[test]
+    fn arguments_are_bytes() {
+        let bytes = |b: &[u8]| OsStr::from_bytes(b).to_os_string();
+        let line = [
+            bytes(b"-e"),
+            bytes(b"X=a\xffb"),
+            bytes(b"-t\xfe"),
+            bytes(b"op\xff"),
+            bytes(b"-\xffr"),
+        ];
+        let p = parse_in(Mode::Gnu, &line, "e:t:r");
+        assert_eq!(
+            p.opts,
+            vec![
+                Opt::Flag('e', Some(bytes(b"X=a\xffb"))),
+                Opt::Flag('t', Some(bytes(b"\xfe"))),
+                Opt::Unknown(char::REPLACEMENT_CHARACTER),
+                Opt::Flag('r', None),
+            ]
+        );
+        assert_eq!(p.operands, vec![bytes(b"op\xff")]);
+        // A UTF-8 letter is one option; a value after it keeps its bytes.
+        let p = parse(&[bytes("-é".as_bytes()), bytes(b"-rx")], "r");
+        assert_eq!(
+            p.opts,
+            vec![Opt::Unknown('é'), Opt::Flag('r', None), Opt::Unknown('x')]
+        );
+        let p = parse_long(
+            Mode::Gnu,
+            &[bytes(b"--root=/a\xff"), bytes(b"--n\xffpe")],
+            "",
+            LONGS,
+        );
+        assert_eq!(
+            p.opts,
+            vec![
+                Opt::Long("root", Some(bytes(b"/a\xff"))),
+                Opt::BadLong(LongError::Unknown("n\u{FFFD}pe".into())),
             ]
         );
     }

@@ -114,10 +114,16 @@ impl Request {
     /// final NUL; runlevel and sleeptime stay 0. Fails exactly when
     /// sysvinit's telinit says `-e option data too large`.
     pub fn setenv(vars: &[&str]) -> Result<Request, DataTooLarge> {
+        let vars: Vec<&[u8]> = vars.iter().map(|var| var.as_bytes()).collect();
+        Request::setenv_bytes(&vars)
+    }
+
+    /// [`Request::setenv`] for strings of any bytes, as telinit passes its
+    /// `-e` arguments on (docs/compatibility.md §4.4: init keeps them as bytes).
+    pub fn setenv_bytes(vars: &[&[u8]]) -> Result<Request, DataTooLarge> {
         let mut data = [0u8; DATA_LEN];
         let mut used = 0;
-        for var in vars {
-            let bytes = var.as_bytes();
+        for &bytes in vars {
             // telinit checks `env + l + 2 > data + sizeof(data)`: room for the
             // string, its NUL and the final NUL.
             let end = used + bytes.len();

@@ -16,7 +16,9 @@
 //! The caps, per kind of file ([`Kind`]): 4 KiB for a pid file or a small
 //! state file (a pid file holds a few bytes; PostgreSQL's, the longest
 //! common one, about a hundred), 64 KiB for settings files and `/proc`
-//! entries, 1 MiB for an init script (Debian's longest are about 20 KiB).
+//! entries, 1 MiB for an init script (Debian's longest are about 20 KiB),
+//! a state file under `/run/vinit` or a file named on a command line,
+//! 64 MiB for init's status file (a line per inittab entry).
 //!
 //! `std::fs::read`, `read_to_string`, `File::open` and `OpenOptions::open`
 //! are disallowed by clippy (`clippy.toml`) in the modules PID 1 runs;
@@ -40,6 +42,10 @@ pub(crate) enum Kind {
     /// A state file init or a tool keeps under `/run/vinit`: at most
     /// 1 MiB, never through a symbolic link.
     RunState,
+    /// init's status file (`/run/vinit/status`): one line per inittab
+    /// entry, and a 4 MiB inittab of short lines holds some 200,000; at
+    /// most 64 MiB, never through a symbolic link.
+    Status,
     /// A settings file (`/etc/vinit/supervise.d/NAME`, `/etc/default/*`,
     /// `insserv.conf`): at most 64 KiB; a symbolic link is followed.
     Settings,
@@ -49,6 +55,10 @@ pub(crate) enum Kind {
     Script,
     /// A file of `/proc` or `/sys`: at most 64 KiB.
     Kernel,
+    /// A file a user names on a command line (`vinit plot --record FILE`):
+    /// at most 1 MiB; a symbolic link is followed, as the user chose the
+    /// path, but a FIFO or a device still is no file to read.
+    Given,
 }
 
 impl Kind {
@@ -57,12 +67,16 @@ impl Kind {
         match self {
             Kind::PidFile => 4 << 10,
             Kind::Settings | Kind::Kernel => 64 << 10,
-            Kind::RunState | Kind::Script => 1 << 20,
+            Kind::RunState | Kind::Script | Kind::Given => 1 << 20,
+            Kind::Status => 64 << 20,
         }
     }
 
     const fn follows_symlinks(self) -> bool {
-        matches!(self, Kind::Settings | Kind::Script | Kind::Kernel)
+        matches!(
+            self,
+            Kind::Settings | Kind::Script | Kind::Kernel | Kind::Given
+        )
     }
 }
 
@@ -73,6 +87,8 @@ pub(crate) enum Refused {
     Missing,
     /// It is a symbolic link, where none is accepted.
     Symlink,
+    /// It is a symbolic link that leads, through others, back to itself.
+    Loop,
     /// It is not a regular file: "a FIFO", "a directory", …
     NotRegular(&'static str),
     /// It holds more than `cap` bytes.
@@ -93,6 +109,7 @@ impl fmt::Display for Refused {
         match self {
             Refused::Missing => f.write_str("no such file"),
             Refused::Symlink => f.write_str("is a symbolic link, not read"),
+            Refused::Loop => f.write_str("is a loop of symbolic links, not read"),
             Refused::NotRegular(what) => write!(f, "is {what}, not a regular file; not read"),
             Refused::TooLarge { cap } => write!(f, "is larger than {cap} bytes; not read"),
             Refused::Io(error) => {
@@ -145,7 +162,12 @@ pub(crate) fn open_capped(path: &Path, cap: u64, follow: bool) -> Result<Opened,
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(flags)
-        .open(path)?;
+        .open(path)
+        .map_err(|error| match error.raw_os_error() {
+            // Following links, ELOOP is a loop (without, the link itself).
+            Some(libc::ELOOP) if follow => Refused::Loop,
+            _ => Refused::from(error),
+        })?;
     let metadata = file.metadata()?;
     let file_type = metadata.file_type();
     if !file_type.is_file() {
@@ -304,6 +326,12 @@ mod tests {
         std::os::unix::fs::symlink(&big, &link).expect("symlink");
         assert!(matches!(read(&link, Kind::PidFile), Err(Refused::Symlink)));
         assert!(read(&link, Kind::Settings).is_ok());
+        // A loop of links, followed, is a loop.
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::os::unix::fs::symlink(&b, &a).expect("symlink");
+        std::os::unix::fs::symlink(&a, &b).expect("symlink");
+        assert!(matches!(read(&a, Kind::Script), Err(Refused::Loop)));
+        assert!(matches!(read(&a, Kind::PidFile), Err(Refused::Symlink)));
         // Through a link, the target's type counts.
         let to_zero = dir.path().join("zero");
         std::os::unix::fs::symlink("/dev/zero", &to_zero).expect("symlink");

@@ -8,6 +8,7 @@
 //! its telinit role (not PID 1, never with `-i`/`--init`) or as PID 1 of a
 //! fresh PID namespace ([`RealInit`]). Needs root (as the suite runs).
 
+use std::ffi::OsStr;
 use std::fs::{File, OpenOptions};
 use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
@@ -27,7 +28,12 @@ fn ours() -> PathBuf {
 
 /// Runs `program` as `argv0 args…` in a private mount namespace whose `/run`
 /// is `run_dir`.
-fn run_with_private_run(run_dir: &Path, program: &Path, argv0: &str, args: &[&str]) -> Output {
+fn run_with_private_run<A: AsRef<OsStr>>(
+    run_dir: &Path,
+    program: &Path,
+    argv0: &str,
+    args: &[A],
+) -> Output {
     Command::new("unshare")
         .args(["--mount", "--propagation", "private", "--", "bash", "-c"])
         .arg(r#"mount --bind "$1" /run || exit 99; shift; exec -a "$@""#)
@@ -57,7 +63,12 @@ fn telinit_outcome(program: &Path, args: &[&str], fifo: FifoSetup) -> Outcome {
 }
 
 /// [`telinit_outcome`] with another `argv[0]`.
-fn outcome_as(program: &Path, argv0: &str, args: &[&str], fifo: FifoSetup) -> Outcome {
+fn outcome_as<A: AsRef<OsStr>>(
+    program: &Path,
+    argv0: &str,
+    args: &[A],
+    fifo: FifoSetup,
+) -> Outcome {
     let run = tempfile::tempdir().unwrap();
     let path = run.path().join("initctl");
     let mut reader = None;
@@ -156,6 +167,30 @@ fn telinit_requests_match_debian_byte_for_byte() {
             );
         }
     }
+}
+
+/// Arguments are bytes: `-e` strings that are not UTF-8 reach the FIFO as
+/// Debian's telinit sends them, byte for byte.
+#[test]
+fn telinit_setenv_bytes_match_debian() {
+    use std::os::unix::ffi::OsStrExt;
+    let args = [
+        OsStr::new("-e"),
+        OsStr::from_bytes(b"INIT_X=a\xffb"),
+        OsStr::from_bytes(b"-eINIT_\xe9=\x80"),
+    ];
+    let theirs = outcome_as(&real("telinit"), "telinit", &args, FifoSetup::Read);
+    let mine = outcome_as(&ours(), "telinit", &args, FifoSetup::Read);
+    assert_eq!(theirs.code, Some(0), "real telinit: {theirs:?}");
+    assert_eq!(mine, theirs);
+    let request = Request::decode(&mine.fifo).expect("one request");
+    assert!(
+        request
+            .data
+            .starts_with(b"INIT_X=a\xffb\0INIT_\xe9=\x80\0\0"),
+        "{:?}",
+        &request.data[..24]
+    );
 }
 
 /// `/sbin/init LEVEL` outside PID 1 (without `-i`) is telinit: `shutdown`

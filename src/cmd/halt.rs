@@ -9,7 +9,10 @@
 //! to [`crate::teardown`], which stops every process, unmounts or
 //! write-protects the filesystems, turns swap off and calls `reboot(2)`.
 
+use std::borrow::Cow;
+use std::ffi::{OsStr, OsString};
 use std::fs;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
@@ -22,9 +25,9 @@ use crate::teardown::{self, Mode, reboot_system};
 use crate::utmp::{self, read_runlevel, read_runlevel_file, write_shutdown_record};
 
 /// The program name as sysvinit's halt sees it: basename, leading `-` gone.
-fn program_name(argv0: Option<&String>) -> String {
-    let argv0 = argv0.map(String::as_str).unwrap_or("halt");
-    let argv0 = argv0.strip_prefix('-').unwrap_or(argv0);
+fn program_name(argv0: Option<&OsString>) -> String {
+    let argv0 = argv0.map_or(Cow::Borrowed("halt"), |a| a.to_string_lossy());
+    let argv0 = argv0.strip_prefix('-').unwrap_or(&argv0);
     argv0.rsplit('/').next().unwrap_or(argv0).to_string()
 }
 
@@ -66,10 +69,11 @@ struct Options {
     force: bool,
     interfaces_down: bool,
     disks_standby: bool,
-    sleep_time: Option<String>,
+    /// `-t`'s argument, passed on to `shutdown` as given.
+    sleep_time: Option<OsString>,
 }
 
-fn parse_options(prog: &str, args: &[String]) -> Option<Options> {
+fn parse_options(prog: &str, args: &[OsString]) -> Option<Options> {
     let mut o = Options {
         mode: match prog {
             "reboot" => Mode::Reboot,
@@ -134,15 +138,21 @@ fn current_level(prog: &str) -> Option<u8> {
 
 /// Not in 0 or 6: let shutdown bring the system down properly.
 fn exec_shutdown(o: &Options) -> i32 {
-    let mut args = vec![if o.mode == Mode::Reboot { "-r" } else { "-h" }];
+    let mut args = vec![OsStr::new(if o.mode == Mode::Reboot { "-r" } else { "-h" })];
     if o.mode == Mode::PowerOff {
-        args.push("-P");
+        args.push(OsStr::new("-P"));
     }
     if let Some(t) = &o.sleep_time {
-        args.extend(["-t", t]);
+        args.extend([OsStr::new("-t"), t]);
     }
-    args.push("now");
-    log::debug!("running shutdown {}", args.join(" "));
+    args.push(OsStr::new("now"));
+    log::debug!(
+        "running shutdown {}",
+        args.iter()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     let mut last_error = None;
     for path in ["/sbin/shutdown", "/etc/shutdown", "/bin/shutdown"] {
         last_error = Some(Command::new(path).arg0("shutdown").args(&args).exec());
@@ -153,10 +163,10 @@ fn exec_shutdown(o: &Options) -> i32 {
     1
 }
 
-pub(crate) fn main(args: Vec<String>) -> i32 {
+pub(crate) fn main(args: Vec<OsString>) -> i32 {
     let prog = program_name(args.first());
     let rest = args.get(1..).unwrap_or_default();
-    if rest.first().map(String::as_str) == Some("--final") {
+    if rest.first().is_some_and(|a| a == "--final") {
         return final_step(&prog, rest.get(1..).unwrap_or_default());
     }
     let help = || {
@@ -171,6 +181,17 @@ pub(crate) fn main(args: Vec<String>) -> i32 {
     let Some(o) = parse_options(&prog, rest) else {
         return usage(&prog);
     };
+    // shutdown would refuse it, after this command had gone.
+    if let Some(t) = &o.sleep_time
+        && super::telinit::atoi(t.as_bytes()).is_none()
+    {
+        eprintln!(
+            "{prog}: -t {}: out of range (at most {} seconds)",
+            t.to_string_lossy(),
+            i32::MAX
+        );
+        return usage(&prog);
+    }
     log::debug!(
         "{:?}{}{}{}{}{}",
         o.mode,
@@ -262,7 +283,7 @@ fn final_mode(runlevel: Option<&str>, init_halt: Option<&str>) -> Option<Mode> {
 }
 
 /// `halt --final`: the end of a level-0/6 transition.
-fn final_step(prog: &str, args: &[String]) -> i32 {
+fn final_step(prog: &str, args: &[OsString]) -> i32 {
     if !args.is_empty() {
         eprintln!("usage: {prog} --final");
         return 1;
@@ -297,14 +318,14 @@ fn final_step(prog: &str, args: &[String]) -> i32 {
 mod tests {
     use super::*;
 
-    fn args(s: &str) -> Vec<String> {
-        s.split_whitespace().map(String::from).collect()
+    fn args(s: &str) -> Vec<OsString> {
+        s.split_whitespace().map(OsString::from).collect()
     }
 
     #[test]
     fn names_and_modes() {
-        assert_eq!(program_name(Some(&"-/sbin/reboot".to_string())), "reboot");
-        assert_eq!(program_name(Some(&"poweroff".to_string())), "poweroff");
+        assert_eq!(program_name(Some(&"-/sbin/reboot".into())), "reboot");
+        assert_eq!(program_name(Some(&"poweroff".into())), "poweroff");
         assert_eq!(program_name(None), "halt");
         let o = parse_options("halt", &args("-p -d -f")).unwrap();
         assert_eq!(o.mode, Mode::PowerOff);
@@ -317,7 +338,7 @@ mod tests {
         assert_eq!(parse_options("poweroff", &[]).unwrap().mode, Mode::PowerOff);
         let o = parse_options("halt", &args("-n -t 7 -w -i -h")).unwrap();
         assert!(!o.sync && !o.wtmp && o.wtmp_only && o.interfaces_down && o.disks_standby);
-        assert_eq!(o.sleep_time.as_deref(), Some("7"));
+        assert_eq!(o.sleep_time.as_deref(), Some(OsStr::new("7")));
     }
 
     #[test]

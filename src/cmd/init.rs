@@ -2,6 +2,7 @@
 //! it is telinit, whatever its name; `--check [FILE]` checks an inittab;
 //! `--help` prints the usage and `--version` sysvinit's version line and vinit's.
 
+use std::ffi::OsString;
 use std::path::Path;
 
 use super::telinit;
@@ -34,7 +35,7 @@ Otherwise init is telinit(8): it sends a request to PID 1. LEVEL is one of:
 See init(8), telinit(8), inittab(5).
 ";
 
-pub(crate) fn main(args: Vec<String>) -> i32 {
+pub(crate) fn main(args: Vec<OsString>) -> i32 {
     let called_as_telinit = args
         .first()
         .and_then(|arg| Path::new(arg).file_name())
@@ -79,21 +80,21 @@ fn version_text() -> String {
 /// each rejected line and each warning on stderr, and a one-line summary on
 /// stdout when no line is rejected. Exit status: 0 all lines valid, 1 a bad
 /// line or an unreadable file, 2 usage error.
-fn check_main(args: Vec<String>) -> i32 {
+fn check_main(args: Vec<OsString>) -> i32 {
     let program = args
         .first()
         .and_then(|name| Path::new(name).file_name())
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_else(|| "init".to_string());
-    let files: Vec<&String> = args
+    let files: Vec<&OsString> = args
         .iter()
         .skip(1)
         .filter(|arg| *arg != "--check")
         .collect();
     let report = match files.as_slice() {
         [] => inittab::check_system(&FileSystem, Path::new("/")),
-        [file] if file.as_str() == INITTAB => inittab::check_system(&FileSystem, Path::new("/")),
-        [file] => inittab::check_file(&FileSystem, Path::new(file.as_str())),
+        [file] if *file == INITTAB => inittab::check_system(&FileSystem, Path::new("/")),
+        [file] => inittab::check_file(&FileSystem, Path::new(file)),
         _ => {
             eprintln!("Usage: {program} --check [FILE]");
             return 2;
@@ -125,7 +126,7 @@ mod tests {
     use std::fs;
 
     fn check(args: &[&str]) -> i32 {
-        check_main(args.iter().map(|a| a.to_string()).collect())
+        check_main(args.iter().map(OsString::from).collect())
     }
 
     fn write(dir: &Path, name: &str, text: &str) -> String {

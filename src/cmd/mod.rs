@@ -1,5 +1,11 @@
-//! Command front ends. Each submodule has `pub fn main(args: Vec<String>) -> i32`
+//! Command front ends. Each submodule has `pub fn main(args: Vec<OsString>) -> i32`
 //! where `args[0]` is the name the command was called by.
+//!
+//! Arguments stay bytes, as the kernel passes them, until a command needs
+//! text: what sysvinit passes on unchanged (`telinit -e`, `shutdown`'s
+//! message, `service`'s action and options, paths) keeps its bytes; what
+//! must be text (a level, a number, a service name) is refused with a
+//! message by [`text_arg`] when it is not UTF-8.
 
 pub(crate) mod halt;
 pub(crate) mod init;
@@ -12,7 +18,8 @@ pub(crate) mod telinit;
 pub(crate) mod update_rc_d;
 pub mod vinit;
 
-use std::ffi::OsString;
+use std::borrow::Cow;
+use std::ffi::{OsStr, OsString};
 use std::path::Path;
 
 /// The commands the multi-call binary answers to, by `argv[0]` basename.
@@ -33,7 +40,7 @@ pub const COMMANDS: &[&str] = &[
 /// `--help` or `--version` as the only argument (`rest` is the line after
 /// the command's name): prints `help`, or `NAME (vinit) VERSION`, and
 /// gives the exit status, 0. Any user may ask.
-fn help_or_version(name: &str, rest: &[String], help: impl FnOnce() -> String) -> Option<i32> {
+fn help_or_version(name: &str, rest: &[OsString], help: impl FnOnce() -> String) -> Option<i32> {
     match rest {
         [only] if only == "--help" => print!("{}", help()),
         [only] if only == "--version" => println!("{name} (vinit) {}", env!("CARGO_PKG_VERSION")),
@@ -42,22 +49,66 @@ fn help_or_version(name: &str, rest: &[String], help: impl FnOnce() -> String) -
     Some(0)
 }
 
+/// An argument that must be text (a level, a number, a service name), or
+/// the message that says it is not: `"a\xFFb" is not UTF-8 text`.
+pub(crate) fn text_arg(arg: &OsStr) -> Result<&str, String> {
+    arg.to_str()
+        .ok_or_else(|| format!("{arg:?} is not UTF-8 text"))
+}
+
+/// Every argument as text, for a command none of whose arguments can be
+/// anything else; `Err` is the message for the first one that is not.
+pub(crate) fn text_args(args: &[OsString]) -> Result<Vec<String>, String> {
+    args.iter()
+        .map(|arg| text_arg(arg).map(str::to_string))
+        .collect()
+}
+
+/// The most characters of a file's text a message repeats ([`bounded`]).
+const ECHO_LIMIT: usize = 240;
+
+/// `text` (a message that may quote a line of a file someone else wrote)
+/// as it may be printed: control characters escaped, so that the file
+/// cannot drive the terminal, and at most about [`ECHO_LIMIT`]
+/// characters: the beginning and the end, with how much was left out.
+pub(crate) fn bounded(text: &str) -> Cow<'_, str> {
+    let count = text.chars().count();
+    if count <= ECHO_LIMIT && !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let escape = |part: &mut String, c: char| {
+        if c.is_control() {
+            part.extend(c.escape_debug());
+        } else {
+            part.push(c);
+        }
+    };
+    let mut out = String::new();
+    if count <= ECHO_LIMIT {
+        text.chars().for_each(|c| escape(&mut out, c));
+        return Cow::Owned(out);
+    }
+    // The end of a message often names where (`(in /etc/rc2.d)`).
+    let (head, tail) = (ECHO_LIMIT * 3 / 4, ECHO_LIMIT / 4);
+    text.chars().take(head).for_each(|c| escape(&mut out, c));
+    out.push_str(&format!(
+        "[… {} characters left out …]",
+        count - head - tail
+    ));
+    text.chars()
+        .skip(count - tail)
+        .for_each(|c| escape(&mut out, c));
+    Cow::Owned(out)
+}
+
 /// Runs the command named by `argv[0]` (a leading `-`, as login shells and
 /// sysvinit's halt allow, is ignored); called as `vinit`, runs a `vinit`
 /// subcommand or the command named by `argv[1]`.
-pub fn dispatch(argv: Vec<OsString>) -> i32 {
-    let args: Vec<String> = argv
-        .into_iter()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
+pub fn dispatch(args: Vec<OsString>) -> i32 {
     let name = args
         .first()
-        .map(|a| {
-            Path::new(a)
-                .file_name()
-                .map(|n| n.to_string_lossy().trim_start_matches('-').to_string())
-                .unwrap_or_default()
-        })
+        .and_then(|a| Path::new(a).file_name())
+        .map(|n| n.to_string_lossy().trim_start_matches('-').to_string())
         .unwrap_or_default();
     // PID 1 (or `init --init`) installs its own `log` backend, the console
     // and syslog as sysvinit's (`pid1::console`); every other caller gets
@@ -66,7 +117,8 @@ pub fn dispatch(argv: Vec<OsString>) -> i32 {
     let redispatched = !COMMANDS.contains(&name.as_str())
         && args
             .get(1)
-            .is_some_and(|first| COMMANDS.contains(&first.as_str()));
+            .and_then(|first| first.to_str())
+            .is_some_and(|first| COMMANDS.contains(&first));
     if !runs_init && !redispatched {
         crate::logging::init_tool_logging(&name);
     }
@@ -75,7 +127,7 @@ pub fn dispatch(argv: Vec<OsString>) -> i32 {
         "runlevel" => runlevel::main(args),
         "rc" => rc::main(args),
         // Debian's /etc/init.d/rcS is `exec /etc/init.d/rc S`; it ignores its arguments.
-        "rcS" => rc::main(args.into_iter().take(1).chain(["S".to_string()]).collect()),
+        "rcS" => rc::main(args.into_iter().take(1).chain(["S".into()]).collect()),
         "service" => service::main(args),
         "update-rc.d" => update_rc_d::main(args),
         "shutdown" => shutdown::main(args),
@@ -83,5 +135,37 @@ pub fn dispatch(argv: Vec<OsString>) -> i32 {
         // `vinit` (or any other name): the operator's command, which also
         // runs the classic commands by name (`vinit telinit 3`).
         _ => vinit::main(args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::ffi::OsStrExt;
+
+    #[test]
+    fn text_arguments() {
+        assert_eq!(text_arg(OsStr::new("2")), Ok("2"));
+        assert_eq!(
+            text_arg(OsStr::from_bytes(b"a\xffb")),
+            Err(r#""a\xFFb" is not UTF-8 text"#.to_string())
+        );
+        let args = [OsString::from("x"), OsStr::from_bytes(b"\xfe").into()];
+        assert_eq!(
+            text_args(&args),
+            Err(r#""\xFE" is not UTF-8 text"#.to_string())
+        );
+    }
+
+    #[test]
+    fn echoed_text_is_bounded_and_escaped() {
+        assert_eq!(bounded("short"), "short");
+        assert_eq!(bounded("a\x1b[31mb\n"), "a\\u{1b}[31mb\\n");
+        let long = format!("found \"{}\" (in /etc/rc2.d)", "x".repeat(1 << 20));
+        let shown = bounded(&long);
+        assert!(shown.chars().count() < ECHO_LIMIT + 40, "{shown}");
+        assert!(shown.starts_with("found \"xxx"));
+        assert!(shown.ends_with("xxx\" (in /etc/rc2.d)"));
+        assert!(shown.contains("characters left out"));
     }
 }

@@ -6,6 +6,11 @@
 //! `/etc/default/vinit-rc` (same names), the default. LEVEL defaults to
 //! `$RUNLEVEL`; the previous level is `$PREVLEVEL`, else `N`.
 
+// Files someone else may have placed are read through crate::untrusted only
+// (clippy.toml); tests aside.
+#![cfg_attr(not(test), deny(clippy::disallowed_methods))]
+
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -20,7 +25,8 @@ const USAGE: &str = "Usage: rc [-j jobs] [-t seconds] [--root dir] <runlevel>";
 struct Options {
     jobs: Option<String>,
     timeout: Option<String>,
-    root: Option<String>,
+    /// A path: any bytes.
+    root: Option<OsString>,
     level: Option<String>,
 }
 
@@ -30,13 +36,24 @@ const LONG_OPTIONS: &[LongOpt] = &[
     LongOpt::value("root"),
 ];
 
-fn parse(args: &[String]) -> Result<Options, String> {
+/// The value of an option that must be text.
+fn text(option: &str, value: Option<OsString>) -> Result<Option<String>, String> {
+    value
+        .map(|value| {
+            super::text_arg(&value)
+                .map(str::to_string)
+                .map_err(|e| format!("{option}: {e}"))
+        })
+        .transpose()
+}
+
+fn parse(args: &[OsString]) -> Result<Options, String> {
     let parsed = getopt::parse_long(Mode::Gnu, args, "j:t:", LONG_OPTIONS);
     let mut o = Options::default();
     for opt in parsed.opts {
         match opt {
-            Opt::Flag('j', value) => o.jobs = value,
-            Opt::Flag('t', value) => o.timeout = value,
+            Opt::Flag('j', value) => o.jobs = text("-j", value)?,
+            Opt::Flag('t', value) => o.timeout = text("-t", value)?,
             Opt::Long("root", value) => o.root = value,
             Opt::Flag(letter, _) | Opt::Unknown(letter) => {
                 return Err(format!("unknown option -{letter}"));
@@ -56,12 +73,36 @@ fn parse(args: &[String]) -> Result<Options, String> {
             }
         }
     }
+    // On the command line a bad number is a usage error; from the
+    // environment or the defaults file it is ignored with a message (a
+    // boot goes on).
+    if let Some(jobs) = &o.jobs
+        && jobs_value(jobs).is_none()
+    {
+        return Err(format!("-j {jobs}: want a number of scripts above 0"));
+    }
+    if let Some(timeout) = &o.timeout
+        && timeout_value(timeout).is_none()
+    {
+        return Err(format!("-t {timeout}: want seconds, 0 for none"));
+    }
     let mut operands = parsed.operands.into_iter();
-    o.level = operands.next();
+    o.level = text("runlevel", operands.next())?;
     match operands.next() {
-        Some(extra) => Err(format!("unexpected argument {extra}")),
+        Some(extra) => Err(format!("unexpected argument {}", extra.to_string_lossy())),
         None => Ok(o),
     }
+}
+
+/// Scripts at a time: above 0 (and within `usize`).
+fn jobs_value(text: &str) -> Option<usize> {
+    text.trim().parse().ok().filter(|&n| n > 0)
+}
+
+/// A script's timeout; 0 is none (`Some(None)`).
+fn timeout_value(text: &str) -> Option<Option<Duration>> {
+    let seconds: u64 = text.trim().parse().ok()?;
+    Some((seconds > 0).then(|| Duration::from_secs(seconds)))
 }
 
 const HELP: &str = "\
@@ -75,7 +116,7 @@ in the order of their LSB headers' dependencies.
 Settings also come from /etc/default/vinit-rc. See rc(8).
 ";
 
-pub(crate) fn main(args: Vec<String>) -> i32 {
+pub(crate) fn main(args: Vec<OsString>) -> i32 {
     let rest = args.get(1..).unwrap_or_default();
     if let Some(code) = super::help_or_version("rc", rest, || format!("{USAGE}\n{HELP}")) {
         return code;
@@ -112,7 +153,7 @@ pub(crate) fn main(args: Vec<String>) -> i32 {
     let root = PathBuf::from(
         options
             .root
-            .or_else(|| env("VINIT_ROOT"))
+            .or_else(|| std::env::var_os("VINIT_ROOT").filter(|v| !v.is_empty()))
             .unwrap_or_else(|| "/".into()),
     );
     log::debug!("root {}", root.display());
@@ -139,12 +180,12 @@ pub(crate) fn main(args: Vec<String>) -> i32 {
             );
             rc::default_jobs()
         }
-        Some((v, from)) => match v.trim().parse::<usize>() {
-            Ok(n) if n > 0 => {
+        Some((v, from)) => match jobs_value(&v) {
+            Some(n) => {
                 log::debug!("jobs {n} (from {from})");
                 n
             }
-            _ => {
+            None => {
                 eprintln!("rc: ignoring jobs value \"{v}\" (want a number above 0)");
                 rc::default_jobs()
             }
@@ -158,22 +199,24 @@ pub(crate) fn main(args: Vec<String>) -> i32 {
             );
             Some(rc::DEFAULT_TIMEOUT)
         }
-        Some((v, from)) => match v.trim().parse::<u64>() {
-            Ok(0) => {
+        Some((v, from)) => match timeout_value(&v) {
+            Some(None) => {
                 log::debug!("no timeout (0 from {from})");
                 None
             }
-            Ok(s) => {
-                log::debug!("timeout {s} s per script (from {from})");
-                Some(Duration::from_secs(s))
+            Some(Some(timeout)) => {
+                log::debug!("timeout {} s per script (from {from})", timeout.as_secs());
+                Some(timeout)
             }
-            Err(_) => {
+            None => {
                 eprintln!("rc: ignoring timeout value \"{v}\" (want seconds, 0 for none)");
                 Some(rc::DEFAULT_TIMEOUT)
             }
         },
     };
-    let cmdline = std::fs::read_to_string(root.join("proc/cmdline")).unwrap_or_default();
+    let cmdline =
+        crate::untrusted::read_text(&root.join("proc/cmdline"), crate::untrusted::Kind::Kernel)
+            .unwrap_or_default();
     let sequential = rc::cmdline_wants_sequential(&cmdline);
     if sequential {
         log::debug!(
@@ -214,8 +257,8 @@ pub(crate) fn main(args: Vec<String>) -> i32 {
 mod tests {
     use super::*;
 
-    fn args(s: &str) -> Vec<String> {
-        s.split_whitespace().map(String::from).collect()
+    fn args(s: &str) -> Vec<OsString> {
+        s.split_whitespace().map(OsString::from).collect()
     }
 
     #[test]
@@ -225,7 +268,7 @@ mod tests {
             (
                 o.jobs.as_deref(),
                 o.timeout.as_deref(),
-                o.root.as_deref(),
+                o.root.as_deref().and_then(|r| r.to_str()),
                 o.level.as_deref()
             ),
             (Some("3"), Some("9"), Some("/tmp/x"), Some("2"))
@@ -238,5 +281,29 @@ mod tests {
         assert!(parse(&args("-x 2")).is_err());
         assert!(parse(&args("2 3")).is_err());
         assert!(parse(&args("-j")).is_err());
+    }
+
+    #[test]
+    fn bad_numbers_and_bytes_on_the_command_line() {
+        use std::os::unix::ffi::OsStrExt;
+        for line in [
+            "-j 0 2",
+            "-j 99999999999999999999999 2",
+            "-t 99999999999999999999999 2",
+            "-t -1 2",
+            "--jobs=x 2",
+        ] {
+            assert!(parse(&args(line)).is_err(), "{line}");
+        }
+        assert!(parse(&args("-t 0 -j 1 2")).is_ok());
+        let level = std::ffi::OsStr::from_bytes(b"2\xff").to_os_string();
+        assert_eq!(
+            parse(&[level]).err().as_deref(),
+            Some(r#"runlevel: "2\xFF" is not UTF-8 text"#)
+        );
+        // A root is a path: its bytes are kept.
+        let root = std::ffi::OsStr::from_bytes(b"/tmp/\xff").to_os_string();
+        let o = parse(&["--root".into(), root.clone(), "2".into()]).unwrap();
+        assert_eq!(o.root, Some(root));
     }
 }

@@ -1,5 +1,6 @@
 //! `runlevel [utmp]`: print the previous and current runlevel (docs/compatibility.md §5.5).
 
+use std::ffi::OsString;
 use std::path::Path;
 
 use crate::utmp::{RUNLEVEL_PATH, UTMP_PATH, read_runlevel, read_runlevel_file};
@@ -8,8 +9,9 @@ use crate::utmp::{RUNLEVEL_PATH, UTMP_PATH, read_runlevel, read_runlevel_file};
 /// `/var/run/utmp`) as `"<prev> <cur>"` with a previous of 0 shown as `N`;
 /// else `N <c>` from `/var/run/runlevel`; else `unknown` and exit 1.
 /// Further arguments are ignored, as sysvinit's `runlevel` ignores them;
-/// `--help` or `--version` alone prints the usage or the version.
-pub(crate) fn main(args: Vec<String>) -> i32 {
+/// `--help` or `--version` alone prints the usage or the version. The
+/// file's name is a path, any bytes.
+pub(crate) fn main(args: Vec<OsString>) -> i32 {
     let help = || {
         format!(
             "Usage: runlevel [UTMP]\n\

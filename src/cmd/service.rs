@@ -10,8 +10,13 @@
 //! * COMMAND and OPTIONS are word-split as the script does with `${ACTION}
 //!   ${OPTIONS}`, but not pathname-expanded (the shell would glob them in `/`).
 
-use std::ffi::OsStr;
+// Files someone else may have placed are read through crate::untrusted only
+// (clippy.toml); tests aside.
+#![cfg_attr(not(test), deny(clippy::disallowed_methods))]
+
+use std::ffi::{OsStr, OsString};
 use std::io::{self, Read, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -42,7 +47,7 @@ const STATUS_ALL_SKIPPED: [&str; 12] = [
 ];
 const STATUS_ALL_SKIPPED_SUFFIXES: [&str; 2] = [".dpkg-dist", ".dpkg-old"];
 
-pub(crate) fn main(args: Vec<String>) -> i32 {
+pub(crate) fn main(args: Vec<OsString>) -> i32 {
     let me = args
         .first()
         .and_then(|a| Path::new(a).file_name())
@@ -60,12 +65,14 @@ pub(crate) fn main(args: Vec<String>) -> i32 {
         eprintln!("{me}: cannot change directory to /: {e}");
     }
 
-    let mut service: Option<&str> = None;
-    let mut action: Option<&str> = None;
-    let mut options = String::new();
+    let mut service: Option<&OsStr> = None;
+    let mut action: Option<&OsStr> = None;
+    // The command and its options are passed to the script as the bytes
+    // they are, as the shell script passes them.
+    let mut options: Vec<u8> = Vec::new();
     for (i, word) in words.iter().enumerate() {
         let remaining = words.len() - i;
-        if word == "--help" || word == "-h" || word.starts_with("--h") {
+        if word == "--help" || word == "-h" || word.as_bytes().starts_with(b"--h") {
             eprintln!("{usage}");
             return 0;
         }
@@ -74,28 +81,31 @@ pub(crate) fn main(args: Vec<String>) -> i32 {
             return 0;
         }
         // The script tests `-z "$SERVICE"`, so an empty word leaves it unset.
-        let unset = |v: Option<&str>| v.is_none_or(str::is_empty);
+        let unset = |v: Option<&OsStr>| v.is_none_or(OsStr::is_empty);
         if unset(service) && remaining == 1 && word == "--status-all" {
             status_all(&me);
             return 0;
         } else if remaining == 2 && words.get(i + 1).is_some_and(|w| w == "--full-restart") {
             service = Some(word);
-            let script = script_path(word);
+            let Some(name) = service_name(&me, word) else {
+                return 1;
+            };
+            let script = script_path(name);
             if is_executable(&script) {
                 log::debug!(
                     "--full-restart: {} stop, then start (the status is start's)",
                     script.display()
                 );
-                let supervised = crate::supervise::files::supervised(Path::new("/"), word);
+                let supervised = crate::supervise::files::supervised(Path::new("/"), name);
                 if let Some(config) = &supervised {
-                    crate::supervise::files::mark_stop(Path::new("/"), word, config);
-                    let _ = crate::supervise::files::mark_start(Path::new("/"), word);
+                    crate::supervise::files::mark_stop(Path::new("/"), name, config);
+                    let _ = crate::supervise::files::mark_start(Path::new("/"), name);
                 }
                 // Debian ignores stop's status and exits with start's.
-                run_and_wait(&me, &script, &["stop"]);
-                let status = run_and_wait(&me, &script, &["start"]);
+                run_and_wait(&me, &script, &[OsStr::new("stop")]);
+                let status = run_and_wait(&me, &script, &[OsStr::new("start")]);
                 if supervised.is_some() {
-                    after_supervised(word);
+                    after_supervised(name);
                 }
                 return status;
             }
@@ -104,12 +114,14 @@ pub(crate) fn main(args: Vec<String>) -> i32 {
         } else if unset(action) {
             action = Some(word);
         } else {
-            options.push(' ');
-            options.push_str(word);
+            options.push(b' ');
+            options.extend_from_slice(word.as_bytes());
         }
     }
 
-    let name = service.unwrap_or_default();
+    let Some(name) = service_name(&me, service.unwrap_or_default()) else {
+        return 1;
+    };
     let script = script_path(name);
     if !is_executable(&script) {
         log::debug!("{}: not executable or missing", script.display());
@@ -117,10 +129,14 @@ pub(crate) fn main(args: Vec<String>) -> i32 {
         return 1;
     }
     // `${ACTION} ${OPTIONS}` unquoted: split at the default IFS characters.
-    let is_ifs = |c: char| c == ' ' || c == '\t' || c == '\n';
-    let mut argv: Vec<&str> = action.unwrap_or_default().split(is_ifs).collect();
-    argv.extend(options.split(is_ifs));
-    argv.retain(|word| !word.is_empty());
+    let is_ifs = |b: &u8| b" \t\n".contains(b);
+    let action = action.unwrap_or_default().as_bytes();
+    let argv: Vec<&OsStr> = action
+        .split(is_ifs)
+        .chain(options.split(is_ifs))
+        .filter(|word| !word.is_empty())
+        .map(OsStr::from_bytes)
+        .collect();
     if let Some(config) = crate::supervise::files::supervised(Path::new("/"), name) {
         log::debug!(
             "{name} is supervised by init: the script runs as a child, then init rereads its pid files"
@@ -129,6 +145,18 @@ pub(crate) fn main(args: Vec<String>) -> i32 {
     }
     log::debug!("{name} is not supervised: the script replaces service (exec), no invoke-rc.d");
     exec_script(&me, &script, &argv)
+}
+
+/// A service's name as text; one that is not UTF-8 is refused (it names
+/// no script that `update-rc.d` or supervision could have set up).
+fn service_name<'a>(me: &str, name: &'a OsStr) -> Option<&'a str> {
+    match super::text_arg(name) {
+        Ok(name) => Some(name),
+        Err(e) => {
+            eprintln!("{me}: service name {e}");
+            None
+        }
+    }
 }
 
 /// A supervised service's script runs as a child rather than by `exec`:
@@ -141,16 +169,18 @@ fn run_supervised(
     script: &Path,
     name: &str,
     config: &crate::supervise::Config,
-    argv: &[&str],
+    argv: &[&OsStr],
 ) -> i32 {
-    if !matches!(argv.first(), Some(&("start" | "status"))) {
+    if !argv
+        .first()
+        .is_some_and(|action| *action == "start" || *action == "status")
+    {
         log::debug!("{name}: its daemon is marked as stopped on purpose before the script runs");
         crate::supervise::files::mark_stop(Path::new("/"), name, config);
     }
-    if matches!(
-        argv.first(),
-        Some(&("start" | "restart" | "force-reload" | "try-restart"))
-    ) {
+    if argv.first().is_some_and(|action| {
+        ["start", "restart", "force-reload", "try-restart"].contains(&action.to_str().unwrap_or(""))
+    }) {
         log::debug!("{name}: started on purpose by root: init re-arms it");
         let _ = crate::supervise::files::mark_start(Path::new("/"), name);
     }
@@ -164,9 +194,12 @@ fn after_supervised(name: &str) {
     super::supervise::tell_init();
 }
 
-fn script_path(name: &str) -> PathBuf {
+fn script_path(name: impl AsRef<OsStr>) -> PathBuf {
     // String concatenation, as the shell does: `service ''` names the directory.
-    PathBuf::from(format!("{SERVICE_DIR}/{name}"))
+    let mut path = OsString::from(SERVICE_DIR);
+    path.push("/");
+    path.push(name);
+    PathBuf::from(path)
 }
 
 /// `[ -x FILE ]`: the caller may execute it (for root: any x bit, or a directory).
@@ -221,7 +254,7 @@ where
 /// commands (and any pipe ends they hold) are dropped when this returns.
 fn with_shell_fallback<T>(
     script: &Path,
-    args: &[&str],
+    args: &[&OsStr],
     mut run: impl FnMut(&mut Command) -> io::Result<T>,
 ) -> io::Result<T> {
     match run(&mut scrubbed_command(script, args)) {
@@ -230,7 +263,7 @@ fn with_shell_fallback<T>(
                 "{}: not a program the kernel runs (no #! line): given to /bin/sh",
                 script.display()
             );
-            let words = std::iter::once(script.as_os_str()).chain(args.iter().map(OsStr::new));
+            let words = std::iter::once(script.as_os_str()).chain(args.iter().copied());
             run(&mut scrubbed_command(Path::new("/bin/sh"), words))
         }
         other => other,
@@ -247,7 +280,7 @@ fn exec_failure_status(e: &io::Error) -> i32 {
 }
 
 /// Replaces this process with the script; returns only if that fails.
-fn exec_script(me: &str, script: &Path, args: &[&str]) -> i32 {
+fn exec_script(me: &str, script: &Path, args: &[&OsStr]) -> i32 {
     let err = match with_shell_fallback(script, args, |c| Err::<(), _>(c.exec())) {
         Err(e) => e,
         Ok(()) => return 0,
@@ -257,7 +290,7 @@ fn exec_script(me: &str, script: &Path, args: &[&str]) -> i32 {
 }
 
 /// Runs the script to completion with the caller's stdio; the shell's `$?`.
-fn run_and_wait(me: &str, script: &Path, args: &[&str]) -> i32 {
+fn run_and_wait(me: &str, script: &Path, args: &[&OsStr]) -> i32 {
     match with_shell_fallback(script, args, |c| c.status()) {
         Ok(status) => shell_status(status),
         Err(e) => {
@@ -275,20 +308,23 @@ fn shell_status(status: ExitStatus) -> i32 {
         .unwrap_or(1)
 }
 
-fn is_skipped_for_status_all(name: &str) -> bool {
-    STATUS_ALL_SKIPPED.contains(&name)
+fn is_skipped_for_status_all(name: &OsStr) -> bool {
+    let name = name.as_bytes();
+    STATUS_ALL_SKIPPED
+        .iter()
+        .any(|skipped| skipped.as_bytes() == name)
         || STATUS_ALL_SKIPPED_SUFFIXES
             .iter()
-            .any(|suffix| name.ends_with(suffix))
+            .any(|suffix| name.ends_with(suffix.as_bytes()))
 }
 
 /// `service --status-all`: one line per script, in the shell's glob order.
 fn status_all(me: &str) {
-    let mut names: Vec<String> = match std::fs::read_dir(SERVICE_DIR) {
+    let mut names: Vec<OsString> = match std::fs::read_dir(SERVICE_DIR) {
         Ok(entries) => entries
             .filter_map(Result::ok)
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| !n.starts_with('.'))
+            .map(|e| e.file_name())
+            .filter(|n| !n.as_bytes().starts_with(b"."))
             .collect(),
         Err(e) => {
             eprintln!("{me}: cannot read {SERVICE_DIR}: {e}");
@@ -297,12 +333,16 @@ fn status_all(me: &str) {
     };
     // dash sorts glob results bytewise, whatever the locale.
     names.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
-    for name in names {
-        let script = script_path(&name);
-        if is_skipped_for_status_all(&name) {
-            log::debug!("--status-all: {name} skipped, as Debian's service skips it");
+    for file_name in names {
+        let script = script_path(&file_name);
+        if is_skipped_for_status_all(&file_name) {
+            log::debug!(
+                "--status-all: {} skipped, as Debian's service skips it",
+                file_name.to_string_lossy()
+            );
             continue;
         }
+        let name = file_name.to_string_lossy();
         if !is_executable(&script) {
             log::debug!("--status-all: {name} skipped: not executable");
             continue;
@@ -351,7 +391,7 @@ fn status_all_line(name: &str, status: i32, output: &[u8]) -> StatusLine {
 /// Runs `SCRIPT status` with stdout and stderr on one pipe, as `$(… 2>&1)`
 /// does, and returns its status and everything it wrote.
 fn capture_status(script: &Path) -> (i32, Vec<u8>) {
-    let spawned = with_shell_fallback(script, &["status"], |command| {
+    let spawned = with_shell_fallback(script, &[OsStr::new("status")], |command| {
         let (reader, writer) = io::pipe()?;
         command
             .stdout(Stdio::from(writer.try_clone()?))
@@ -414,10 +454,10 @@ mod tests {
             "x.dpkg-old",
             "y.dpkg-dist",
         ] {
-            assert!(is_skipped_for_status_all(skipped), "{skipped}");
+            assert!(is_skipped_for_status_all(OsStr::new(skipped)), "{skipped}");
         }
         for kept in ["ssh", "rc.local", "halt2", "dpkg-old", "x.dpkg-new"] {
-            assert!(!is_skipped_for_status_all(kept), "{kept}");
+            assert!(!is_skipped_for_status_all(OsStr::new(kept)), "{kept}");
         }
     }
 

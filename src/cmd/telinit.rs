@@ -7,19 +7,30 @@
 //! them, and [`telinit`] when the process is not PID 1.
 //!
 //! vinit adds, without changing the bytes sent: `--wait [--timeout SEC]`
-//! (return once the level is reached, [`wait_for_level`]), a warning when
-//! the target level starts nothing, the inittab's problems before `q`, and
-//! `--help`.
+//! (return once the level is reached, [`wait_for_level`], believing only a
+//! status file written since the request), a warning when the target level
+//! starts nothing, the inittab's problems before `q`, and `--help`.
+//!
+//! Arguments are bytes: `-e` strings are sent as given, as sysvinit sends
+//! them; a `-t` number beyond C's `int` is refused rather than wrapped.
 
+// Files someone else may have placed are read through crate::untrusted only
+// (clippy.toml); tests aside.
+#![cfg_attr(not(test), deny(clippy::disallowed_methods))]
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
 use nix::sys::stat::{Mode, umask};
 use nix::unistd::{Pid, chdir, geteuid, getpid};
 
+use crate::cmd::vinit::status::{no_status_file, pid1_runs_this_program, read_status_file};
 use crate::defaults::DEFAULT_SLEEP_TIME;
 use crate::getopt::{self, Opt};
 use crate::initctl::{self, FIFO_PATH, Request};
+use crate::status::{EntryState, InitStatus};
 
 /// The version sysvinit's `--version` reports; peers compare it.
 pub(crate) const VERSION_TEXT: &str = "SysV init version: 3.06\n\n";
@@ -27,10 +38,13 @@ pub(crate) const VERSION_TEXT: &str = "SysV init version: 3.06\n\n";
 /// The level characters telinit accepts; each is sent verbatim.
 const LEVELS: &str = "0123456789SsQqAaBbCcUu";
 
+/// `--wait`'s exit status when init left the level before reaching it.
+const EXIT_LEFT: i32 = 4;
+
 /// The checks sysvinit's `main` makes before choosing a role: `--version`
 /// as the only argument prints the version (any user), the umask gains
 /// 022, and anyone but root is refused. `Some(code)` means exit with it.
-pub(crate) fn preamble(args: &[String]) -> Option<i32> {
+pub(crate) fn preamble(args: &[OsString]) -> Option<i32> {
     if args.len() == 2 && args[1] == "--version" {
         print!("{VERSION_TEXT}");
         return Some(0);
@@ -50,12 +64,12 @@ pub(crate) fn preamble(args: &[String]) -> Option<i32> {
 
 /// sysvinit's rule: the process is init if it is PID 1 or any argument is
 /// `-i` or `--init`; otherwise it is telinit, whatever its name.
-pub(crate) fn is_init_role(args: &[String]) -> bool {
+pub(crate) fn is_init_role(args: &[OsString]) -> bool {
     getpid() == Pid::from_raw(1) || args.iter().skip(1).any(|a| a == "-i" || a == "--init")
 }
 
 /// The basename of `argv[0]`, as sysvinit names itself in messages.
-fn prog_name(args: &[String]) -> String {
+fn prog_name(args: &[OsString]) -> String {
     args.first()
         .and_then(|a| Path::new(a).file_name())
         .map(|n| n.to_string_lossy().into_owned())
@@ -72,7 +86,7 @@ fn usage_line(prog: &str) -> String {
 /// `telinit --help`.
 fn usage_text(prog: &str) -> String {
     format!(
-        "{}\n       {prog} --wait [--timeout SECONDS] [-t SECONDS] {{0-9|S|s}}\n\n\
+        "{}\n       {prog} --wait [--timeout SECONDS] [-t SECONDS] {{1-5|7-9|S|s}}\n\n\
          Asks init, through /run/initctl, to:\n\
          \x20 0-9, S, s   switch to this runlevel\n\
          \x20 Q, q        re-read /etc/inittab (its problems are printed first)\n\
@@ -81,8 +95,10 @@ fn usage_text(prog: &str) -> String {
          \x20 -e VAR[=VAL]  set (or unset) VAR for the processes init starts\n\
          \x20 -t SECONDS  seconds between TERM and KILL on a level change (default 3)\n\
          \x20 --wait      return once the level is reached: its wait entries and rc\n\
-         \x20             have finished; print the scripts that failed or timed out.\n\
-         \x20             Exit 0 done, 1 scripts failed, 2 timed out, 3 init is not vinit\n\
+         \x20             have finished (in S: started; sulogin waits for its user);\n\
+         \x20             print the scripts that failed or timed out. Exit 0 done,\n\
+         \x20             1 scripts failed, 2 timed out or init's status unknown,\n\
+         \x20             3 init is not vinit, 4 init left the level before reaching it\n\
          \x20 --timeout SECONDS  give up waiting after this long (default: never)\n\
          \x20 --help      this text\n\
          See telinit(8), init(8), vinit(8).\n",
@@ -99,32 +115,27 @@ struct Wait {
 /// Takes vinit's long options (`--wait`, `--timeout SEC`,
 /// `--timeout=SEC`) out of the command line, before sysvinit's parsing
 /// (which they would fail). `Err` is a message for a bad one.
-fn take_wait_options(args: &[String]) -> Result<(Vec<String>, Option<Wait>), String> {
+fn take_wait_options(args: &[OsString]) -> Result<(Vec<OsString>, Option<Wait>), String> {
     let mut rest = Vec::with_capacity(args.len());
     let mut wait = false;
     let mut timeout = None;
     let mut words = args.iter();
     rest.extend(words.next().cloned());
     while let Some(word) = words.next() {
-        let value = if word == "--wait" {
+        let value: &OsStr = if word == "--wait" {
             wait = true;
             continue;
         } else if word == "--timeout" {
             words
                 .next()
                 .ok_or_else(|| "option '--timeout' needs a value".to_string())?
-        } else if let Some(value) = word.strip_prefix("--timeout=") {
-            value
+        } else if let Some(value) = word.as_bytes().strip_prefix(b"--timeout=") {
+            OsStr::from_bytes(value)
         } else {
             rest.push(word.clone());
             continue;
         };
-        let seconds: f64 = value
-            .parse()
-            .ok()
-            .filter(|s: &f64| s.is_finite() && *s >= 0.0)
-            .ok_or_else(|| format!("bad --timeout value '{value}'"))?;
-        timeout = Some(Duration::from_secs_f64(seconds));
+        timeout = Some(timeout_value(value)?);
     }
     if timeout.is_some() && !wait {
         return Err("--timeout goes with --wait".to_string());
@@ -132,9 +143,22 @@ fn take_wait_options(args: &[String]) -> Result<(Vec<String>, Option<Wait>), Str
     Ok((rest, wait.then_some(Wait { timeout })))
 }
 
+/// `--timeout`'s seconds: a number, 0 or more, that a `Duration` holds
+/// (about 584 billion years; beyond, it is refused rather than wrapped).
+fn timeout_value(value: &OsStr) -> Result<Duration, String> {
+    let shown = value.to_string_lossy();
+    let seconds: f64 = value
+        .to_str()
+        .and_then(|text| text.parse().ok())
+        .filter(|s: &f64| s.is_finite() && *s >= 0.0)
+        .ok_or_else(|| format!("bad --timeout value '{shown}'"))?;
+    Duration::try_from_secs_f64(seconds)
+        .map_err(|_| format!("bad --timeout value '{shown}': too large"))
+}
+
 /// The telinit role: parse the command line, write one request to
 /// `/run/initctl`. Returns the exit status.
-pub(crate) fn telinit(args: &[String]) -> i32 {
+pub(crate) fn telinit(args: &[OsString]) -> i32 {
     let prog = prog_name(args);
     let (args, wait) = match take_wait_options(args) {
         Ok(taken) => taken,
@@ -151,6 +175,14 @@ pub(crate) fn telinit(args: &[String]) -> i32 {
             eprintln!("{prog}: -e option data too large");
             return 1;
         }
+        Err(BadArgs::OutOfRange(value)) => {
+            eprintln!(
+                "{prog}: -t {value}: out of range (at most {} seconds)",
+                i32::MAX
+            );
+            eprintln!("{}", usage_line(&prog));
+            return 1;
+        }
         Err(BadArgs::Usage(getopt_message)) => {
             if let Some(message) = getopt_message {
                 eprintln!("{message}");
@@ -165,19 +197,29 @@ pub(crate) fn telinit(args: &[String]) -> i32 {
     let target = level
         .map(|l| l.to_ascii_uppercase())
         .filter(|l| b"0123456789S".contains(l));
+    // What init's status said before the request, for `--wait`.
+    let mut before = None;
     if wait.is_some() {
-        if target.is_none() {
-            eprintln!("{prog}: --wait needs a runlevel (0-9, S)");
+        let Some(target) = target else {
+            eprintln!("{prog}: --wait needs a runlevel (1-5, 7-9, S)");
+            return 1;
+        };
+        if let Some(why) = never_reached(target) {
+            eprintln!("{prog}: --wait {}: {why}", char::from(target));
             return 1;
         }
         // Refuse before sending anything: there would be nothing to wait on.
-        if let Err(why) = crate::cmd::vinit::status::read_init_status() {
-            return why.report(&prog);
+        match read_status_file() {
+            Ok(Some((status, _))) => before = Some(status),
+            // vinit's init removes the file when it cannot write it: its
+            // status is unknown until it can.
+            Ok(None) if pid1_runs_this_program() => {}
+            Ok(None) => return no_status_file().report(&prog),
+            Err(why) => return why.report(&prog),
         }
     }
     if let Some(target) = target {
-        let loaded = crate::inittab::load(&crate::filesystem::FileSystem, Path::new("/"));
-        if let Some(warning) = level_warning(&loaded, target) {
+        for warning in level_warnings(target) {
             eprintln!("{prog}: warning: {warning}");
         }
     }
@@ -194,26 +236,138 @@ pub(crate) fn telinit(args: &[String]) -> i32 {
     // does not matter.
     let _ = chdir("/");
     let sent = SystemTime::now();
+    // The clock file times are taken from: a status file written after the
+    // request is never older than this.
+    let sent_coarse = coarse_now();
+    let requested = request.runlevel;
     if let Err(e) = initctl::send(Path::new(FIFO_PATH), &[request]) {
         eprintln!("{prog}: {e}");
         return 1;
     }
     match (wait, target) {
-        (Some(wait), Some(target)) => wait_for_level(&prog, target, wait.timeout, sent),
+        (Some(wait), Some(target)) => {
+            // init ignores a request for the level it is in.
+            let ignored = before_is_level(before.as_ref(), requested);
+            let request = Sent {
+                level: target,
+                at: sent,
+                at_coarse: sent_coarse,
+                before,
+                ignored,
+            };
+            wait_for_level(&prog, &request, wait.timeout)
+        }
         _ => 0,
     }
 }
 
-/// Why switching to `level` would leave nobody at the console, if it
-/// would: no entry of the configuration runs there, or (in a multi-user
-/// level) none stays running, such as a getty.
-fn level_warning(loaded: &crate::inittab::Loaded, level: u8) -> Option<String> {
-    use crate::inittab::Action;
-    if loaded.inittab_missing {
-        return None;
+/// Whether `status` says init is settled in the level `requested` names
+/// (byte for byte, as init compares it), so that it will ignore the request.
+fn before_is_level(status: Option<&InitStatus<'_>>, requested: i32) -> bool {
+    status.is_some_and(|status| {
+        !status.changing && u32::try_from(requested).ok() == Some(u32::from(status.runlevel))
+    })
+}
+
+/// Why `--wait` refuses `level`: 0 and 6 end with the system halted or
+/// rebooted, and this command with it, so they are never reported reached.
+fn never_reached(level: u8) -> Option<&'static str> {
+    match level {
+        b'0' => Some("runlevel 0 halts the system: it is never reported reached; use telinit 0"),
+        b'6' => Some("runlevel 6 reboots the system: it is never reported reached; use telinit 6"),
+        _ => None,
     }
-    let starts: Vec<_> = loaded
-        .entries
+}
+
+/// CLOCK_REALTIME_COARSE, the clock the kernel stamps file times with: a
+/// file written after this call never has an older modification time,
+/// which the precise clock does not promise.
+fn coarse_now() -> SystemTime {
+    nix::time::clock_gettime(nix::time::ClockId::CLOCK_REALTIME_COARSE)
+        .ok()
+        .and_then(|t| {
+            Some(
+                SystemTime::UNIX_EPOCH
+                    + Duration::new(
+                        u64::try_from(t.tv_sec()).ok()?,
+                        u32::try_from(t.tv_nsec()).ok()?,
+                    ),
+            )
+        })
+        .unwrap_or(SystemTime::UNIX_EPOCH)
+}
+
+/// The warnings before a switch to `level`: the configuration init will
+/// use there (the files, or the one it runs when it will refuse them), and
+/// whether it leaves anybody at the console. Nothing without an inittab
+/// (legal: init then asks for a level).
+fn level_warnings(level: u8) -> Vec<String> {
+    let loaded = crate::inittab::load(&crate::filesystem::FileSystem, Path::new("/"));
+    if loaded.inittab_missing {
+        return Vec::new();
+    }
+    let from_files = || {
+        level_warning(&loaded.entries, "/etc/inittab or /etc/inittab.d", level)
+            .into_iter()
+            .collect()
+    };
+    let Some(why) = refused_because(&loaded) else {
+        return from_files();
+    };
+    // vinit's init re-reads the files at the switch and, as they are, keeps
+    // the configuration it runs, whose entries are in its status file.
+    // (Another init may apply what it can of them.)
+    let Ok(Some((status, _))) = read_status_file() else {
+        return from_files();
+    };
+    let running: Vec<crate::inittab::Entry> =
+        status.entries.iter().filter_map(entry_of_status).collect();
+    std::iter::once(format!(
+        "{why}: init will keep its current configuration ('vinit check' shows the problems)"
+    ))
+    .chain(level_warning(
+        &running,
+        "the configuration init runs",
+        level,
+    ))
+    .collect()
+}
+
+/// Why vinit's init would refuse the files it re-reads at a level change
+/// (the rule of `Supervisor::reread` for a running init), if it would.
+fn refused_because(loaded: &crate::inittab::Loaded) -> Option<&'static str> {
+    if loaded.read_error.is_some() {
+        Some("/etc/inittab or /etc/inittab.d cannot be read")
+    } else if !loaded.diagnostics.is_empty() {
+        Some("/etc/inittab or /etc/inittab.d has lines init rejects")
+    } else if loaded.entries_read == 0 {
+        Some("/etc/inittab and /etc/inittab.d have no entries")
+    } else {
+        None
+    }
+}
+
+/// A running entry as the status file shows it, as an inittab entry.
+fn entry_of_status(entry: &crate::status::EntryStatus<'_>) -> Option<crate::inittab::Entry> {
+    Some(crate::inittab::Entry {
+        id: entry.id.to_string(),
+        runlevels: entry.levels.to_string(),
+        action: crate::inittab::Action::from_name(&entry.action)?,
+        process: entry.process.to_string(),
+        location: crate::inittab::Location {
+            file: entry.file.to_string().into(),
+            line: entry.line,
+            sysv_line: 0,
+        },
+    })
+}
+
+/// Why switching to `level` would leave nobody at the console, if it
+/// would: no entry of the configuration (`source`: where it is) runs
+/// there, or (in a multi-user level) none stays running, such as a getty.
+fn level_warning(entries: &[crate::inittab::Entry], source: &str, level: u8) -> Option<String> {
+    use crate::inittab::Action;
+    let starts: Vec<_> = entries
         .iter()
         .filter(|e| e.runs_in(level))
         .filter(|e| !matches!(e.action, Action::Off | Action::Initdefault))
@@ -222,7 +376,7 @@ fn level_warning(loaded: &crate::inittab::Loaded, level: u8) -> Option<String> {
     let name = char::from(level);
     if starts.is_empty() {
         return Some(format!(
-            "no entry of /etc/inittab or /etc/inittab.d runs in runlevel {name}: \
+            "no entry of {source} runs in runlevel {name}: \
              init will start nothing there, not even a getty on the console"
         ));
     }
@@ -238,43 +392,146 @@ fn level_warning(loaded: &crate::inittab::Loaded, level: u8) -> Option<String> {
 
 /// Whether the status says `level` is reached: init is in it, not still
 /// stopping the old level's processes, and none of its `wait` entries
-/// (rc) is running or still to start.
-fn level_reached(status: &crate::status::InitStatus<'_>, level: u8) -> bool {
-    use crate::status::EntryState;
+/// (rc) is running or still to start. In S a `wait` entry may still run:
+/// it is sulogin or the single-user shell, which ends only when its user
+/// leaves.
+fn level_reached(status: &InitStatus<'_>, level: u8) -> bool {
     status.runlevel == char::from(level)
         && !status.changing
         && !status.entries.iter().any(|e| {
-            e.action == "wait" && matches!(e.state, EntryState::Running | EntryState::Waiting)
+            e.action == "wait"
+                && match e.state {
+                    EntryState::Waiting => true,
+                    EntryState::Running => level != b'S',
+                    _ => false,
+                }
         })
 }
 
 /// How often `--wait` looks at the status file (PID 1 is never asked).
 const WAIT_POLL: Duration = Duration::from_millis(100);
 
-/// `--wait`: polls init's status file until `level` is reached or the
-/// timeout passes, then reports the scripts that failed in the runs into
-/// `level` recorded since `sent`. Exit 0 done, 1 scripts failed, 2 timeout,
-/// 3 init is not vinit.
-fn wait_for_level(prog: &str, level: u8, timeout: Option<Duration>, sent: SystemTime) -> i32 {
-    use crate::cmd::vinit::status::read_init_status;
+/// A level request `--wait` follows.
+struct Sent {
+    /// The level, upper case.
+    level: u8,
+    at: SystemTime,
+    /// [`coarse_now`] just before the request was written.
+    at_coarse: SystemTime,
+    /// init's status before the request, if it could be read.
+    before: Option<InitStatus<'static>>,
+    /// init was settled in the requested level, and ignores the request:
+    /// a status file from before it is still the truth.
+    ignored: bool,
+}
+
+/// What the last look at the status file found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seen {
+    /// No file: init could not write its current status.
+    Missing,
+    /// A file written before the request, which may be outdated.
+    Outdated,
+    /// A file written since the request, with init not (yet) in the level.
+    Current,
+}
+
+/// What one status file says of the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Progress {
+    Reached,
+    /// init is now in another level, having left the requested one.
+    Left(char),
+    Pending(Seen),
+}
+
+/// Reads one version of the status file for `request`; `seen_level` is
+/// whether an earlier version already showed init in the level.
+fn progress(
+    file: Option<(InitStatus<'_>, SystemTime)>,
+    request: &Sent,
+    seen_level: &mut bool,
+) -> Progress {
+    let Some((status, written)) = file else {
+        return Progress::Pending(Seen::Missing);
+    };
+    if written < request.at_coarse && !request.ignored {
+        return Progress::Pending(Seen::Outdated);
+    }
+    let name = char::from(request.level);
+    if level_reached(&status, request.level) {
+        return Progress::Reached;
+    }
+    if status.runlevel == name {
+        *seen_level = true;
+    } else if status.previous == name && (*seen_level || !left_before(request)) {
+        // The level was entered and left again (Debian's level 1 ends with
+        // `init S`), or another request came after this one.
+        return Progress::Left(status.runlevel);
+    }
+    Progress::Pending(Seen::Current)
+}
+
+/// Whether init had already left the requested level before the request
+/// (then only a status that shows it in the level again counts).
+fn left_before(request: &Sent) -> bool {
+    request
+        .before
+        .as_ref()
+        .is_none_or(|b| b.previous == char::from(request.level))
+}
+
+/// `--wait`: polls init's status file until the level is reached, left,
+/// or the timeout passes, then reports the scripts that failed in the runs
+/// into the level recorded since the request. Exit 0 done, 1 scripts
+/// failed, 2 timeout (or init's status unknown), 3 init is not vinit, 4
+/// init left the level before reaching it.
+fn wait_for_level(prog: &str, request: &Sent, timeout: Option<Duration>) -> i32 {
     let begun = Instant::now();
-    let name = char::from(level);
+    let name = char::from(request.level);
+    let mut seen_level = false;
     loop {
-        match read_init_status() {
-            Ok(status) if level_reached(&status, level) => break,
-            Ok(_) => {}
+        let file = match read_status_file() {
+            Ok(file) => file,
             Err(why) => return why.report(prog),
-        }
+        };
+        let seen = match progress(file, request, &mut seen_level) {
+            Progress::Reached => break,
+            Progress::Left(now) => {
+                eprintln!(
+                    "{prog}: init left runlevel {name} for runlevel {now} before reaching it \
+                     (a script of runlevel {name} or another request changed the level)"
+                );
+                return EXIT_LEFT;
+            }
+            Progress::Pending(seen) => seen,
+        };
         if timeout.is_some_and(|t| begun.elapsed() >= t) {
-            eprintln!(
-                "{prog}: runlevel {name} not reached after {:.1} s",
-                begun.elapsed().as_secs_f64()
-            );
+            let waited = begun.elapsed().as_secs_f64();
+            match seen {
+                Seen::Missing => eprintln!(
+                    "{prog}: init's status could not be read after {waited:.1} s: \
+                     {} is missing (init could not write it); runlevel {name} not confirmed",
+                    crate::status::STATUS_PATH
+                ),
+                Seen::Outdated => eprintln!(
+                    "{prog}: init's status could not be read after {waited:.1} s: \
+                     {} has not been written since the request; runlevel {name} not confirmed",
+                    crate::status::STATUS_PATH
+                ),
+                Seen::Current => {
+                    eprintln!("{prog}: runlevel {name} not reached after {waited:.1} s")
+                }
+            }
             return 2;
         }
         std::thread::sleep(WAIT_POLL);
     }
-    let failed = failed_scripts(Path::new(crate::rc::record::RECORD_DIR), level, sent);
+    let failed = failed_scripts(
+        Path::new(crate::rc::record::RECORD_DIR),
+        request.level,
+        request.at,
+    );
     if failed.is_empty() {
         println!(
             "{prog}: runlevel {name} reached in {:.1} s",
@@ -335,22 +592,32 @@ enum BadArgs {
     Usage(Option<String>),
     /// `-e` strings overflow the request's data.
     TooLarge,
+    /// `-t`'s number does not fit C's `int` (sysvinit would send what
+    /// `atoi` makes of it, e.g. -1).
+    OutOfRange(String),
 }
 
 /// Parses telinit's arguments as sysvinit's `getopt(argc, argv, "t:e:")`
 /// does, in glibc's GNU mode (options may follow operands, `--` ends
-/// options; the first error ends parsing), and builds the request.
-fn parse(args: &[String]) -> Result<Request, BadArgs> {
-    let argv0 = args.first().map(String::as_str).unwrap_or("telinit");
+/// options; the first error ends parsing), and builds the request. `-e`
+/// strings are sent as the bytes they are.
+fn parse(args: &[OsString]) -> Result<Request, BadArgs> {
+    let argv0 = args
+        .first()
+        .map(|a| a.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "telinit".to_string());
     let parsed = getopt::parse_in(getopt::Mode::Gnu, args.get(1..).unwrap_or_default(), "t:e:");
     let mut sleeptime = DEFAULT_SLEEP_TIME as i32;
-    let mut env: Vec<&str> = Vec::new();
+    let mut env: Vec<&[u8]> = Vec::new();
     for opt in &parsed.opts {
         match opt {
-            Opt::Flag('t', Some(value)) => sleeptime = atoi(value),
+            Opt::Flag('t', Some(value)) => {
+                sleeptime = atoi(value.as_bytes())
+                    .ok_or_else(|| BadArgs::OutOfRange(value.to_string_lossy().into_owned()))?;
+            }
             Opt::Flag(_, Some(value)) => {
-                env.push(value);
-                Request::setenv(&env).map_err(|_| BadArgs::TooLarge)?;
+                env.push(value.as_bytes());
+                Request::setenv_bytes(&env).map_err(|_| BadArgs::TooLarge)?;
             }
             Opt::Flag(letter, None) | Opt::Unknown(letter) => {
                 return Err(BadArgs::Usage(Some(format!(
@@ -366,39 +633,45 @@ fn parse(args: &[String]) -> Result<Request, BadArgs> {
             Opt::Long(..) | Opt::BadLong(_) => {}
         }
     }
-    let operands: Vec<&str> = parsed.operands.iter().map(String::as_str).collect();
     if !env.is_empty() {
-        if !operands.is_empty() {
+        if !parsed.operands.is_empty() {
             return Err(BadArgs::Usage(None));
         }
-        return Request::setenv(&env).map_err(|_| BadArgs::TooLarge);
+        return Request::setenv_bytes(&env).map_err(|_| BadArgs::TooLarge);
     }
-    match operands[..] {
-        [level] if level.len() == 1 && LEVELS.contains(level) => {
-            Ok(Request::runlevel(level.as_bytes()[0], sleeptime))
-        }
+    match &parsed.operands[..] {
+        [level] => match level.as_bytes() {
+            &[byte] if LEVELS.as_bytes().contains(&byte) => Ok(Request::runlevel(byte, sleeptime)),
+            _ => Err(BadArgs::Usage(None)),
+        },
         _ => Err(BadArgs::Usage(None)),
     }
 }
 
 /// C's `atoi`: leading blanks, an optional sign, digits; anything else ends
-/// the number (`atoi("abc")` is 0). Out-of-range values wrap as glibc's
-/// `(int) strtol` does after clamping to a 64-bit long.
-fn atoi(text: &str) -> i32 {
-    let text = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let (negative, digits) = match text.as_bytes().first() {
+/// the number (`atoi("abc")` is 0). `None` for a number beyond C's `int`,
+/// where glibc's `atoi` would give a wrapped value. (`shutdown` and `halt`
+/// check their `-t` with it, since they pass it on to this command.)
+pub(crate) fn atoi(text: &[u8]) -> Option<i32> {
+    let start = text
+        .iter()
+        .position(|b| !b" \t\n\r\x0b\x0c".contains(b))
+        .unwrap_or(text.len());
+    let text = &text[start..];
+    let (negative, digits) = match text.first() {
         Some(b'-') => (true, &text[1..]),
         Some(b'+') => (false, &text[1..]),
         _ => (false, text),
     };
     let mut value: i64 = 0;
-    for d in digits.bytes().take_while(u8::is_ascii_digit) {
+    for d in digits.iter().take_while(|d| d.is_ascii_digit()) {
         let digit = i64::from(d - b'0');
         value = value
-            .saturating_mul(10)
-            .saturating_add(if negative { -digit } else { digit });
+            .checked_mul(10)?
+            .checked_add(if negative { -digit } else { digit })?;
+        i32::try_from(value).ok()?;
     }
-    value as i32
+    i32::try_from(value).ok()
 }
 
 #[cfg(test)]
@@ -407,9 +680,9 @@ mod tests {
     use crate::initctl::CMD_SETENV;
 
     fn parse_line(line: &str) -> Result<Request, BadArgs> {
-        let args: Vec<String> = std::iter::once("/sbin/telinit")
+        let args: Vec<OsString> = std::iter::once("/sbin/telinit")
             .chain(line.split_whitespace())
-            .map(String::from)
+            .map(OsString::from)
             .collect();
         parse(&args)
     }
@@ -489,17 +762,219 @@ mod tests {
     }
 
     #[test]
-    fn atoi_like_c() {
+    fn atoi_like_c_within_int() {
         for (text, value) in [
-            ("7", 7),
-            ("  -12x", -12),
-            ("+4", 4),
-            ("abc", 0),
-            ("", 0),
-            ("4294967297", 1),
-            ("99999999999999999999", -1),
+            ("7", Some(7)),
+            ("  -12x", Some(-12)),
+            ("+4", Some(4)),
+            ("abc", Some(0)),
+            ("", Some(0)),
+            ("2147483647", Some(i32::MAX)),
+            ("-2147483648", Some(i32::MIN)),
+            ("2147483648", None),
+            ("4294967297", None),
+            ("99999999999999999999999", None),
+            ("-99999999999999999999999", None),
         ] {
-            assert_eq!(atoi(text), value, "{text:?}");
+            assert_eq!(atoi(text.as_bytes()), value, "{text:?}");
         }
+        assert_eq!(atoi(b"5\xff"), Some(5));
+    }
+
+    #[test]
+    fn huge_sleep_times_are_refused() {
+        assert_eq!(
+            parse_line("-t 99999999999999999999 3"),
+            Err(BadArgs::OutOfRange("99999999999999999999".into()))
+        );
+        assert_eq!(parse_line("-t -5 3"), Ok(Request::runlevel(b'3', -5)));
+    }
+
+    #[test]
+    fn setenv_strings_are_sent_as_bytes() {
+        use std::os::unix::ffi::OsStrExt;
+        let args: Vec<OsString> = [&b"telinit"[..], b"-e", b"INIT_X=a\xffb"]
+            .iter()
+            .map(|a| OsStr::from_bytes(a).to_os_string())
+            .collect();
+        let request = parse(&args).unwrap();
+        assert!(request.data.starts_with(b"INIT_X=a\xffb\0\0"));
+        // A level is one byte of LEVELS; any other byte is a usage error.
+        let args: Vec<OsString> = [&b"telinit"[..], b"\xff"]
+            .iter()
+            .map(|a| OsStr::from_bytes(a).to_os_string())
+            .collect();
+        assert_eq!(parse(&args), Err(BadArgs::Usage(None)));
+    }
+
+    #[test]
+    fn wait_timeouts() {
+        let wait = |line: &str| {
+            let args: Vec<OsString> = line.split_whitespace().map(OsString::from).collect();
+            take_wait_options(&args).map(|(_, wait)| wait.and_then(|w| w.timeout))
+        };
+        assert_eq!(
+            wait("telinit --wait --timeout 2.5 3"),
+            Ok(Some(Duration::from_millis(2500)))
+        );
+        assert_eq!(
+            wait("telinit 3 --wait --timeout=0"),
+            Ok(Some(Duration::ZERO))
+        );
+        for bad in ["99999999999999999999999", "1e300", "inf", "NaN", "-1", "x"] {
+            assert!(
+                wait(&format!("telinit --wait --timeout {bad} 3")).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(wait("telinit --timeout 5 3").is_err());
+    }
+
+    fn status(
+        level: char,
+        previous: char,
+        changing: bool,
+        wait: EntryState,
+    ) -> InitStatus<'static> {
+        let entry = crate::status::EntryStatus {
+            id: "l".into(),
+            levels: level.to_string().into(),
+            action: "wait".into(),
+            state: wait,
+            pid: 0,
+            respawns: 0,
+            last_status: None,
+            disabled_until: None,
+            file: "".into(),
+            line: 0,
+            process: "/sbin/rc".into(),
+        };
+        InitStatus {
+            pid: 1,
+            start_ticks: 1,
+            exe: "".into(),
+            runlevel: level,
+            previous,
+            changing,
+            entries: vec![entry],
+        }
+    }
+
+    #[test]
+    fn levels_are_reached_when_their_wait_entries_are_done_and_s_when_started() {
+        assert!(level_reached(
+            &status('3', '2', false, EntryState::Done),
+            b'3'
+        ));
+        assert!(!level_reached(
+            &status('3', '2', true, EntryState::Done),
+            b'3'
+        ));
+        assert!(!level_reached(
+            &status('3', '2', false, EntryState::Running),
+            b'3'
+        ));
+        assert!(!level_reached(
+            &status('2', '3', false, EntryState::Done),
+            b'3'
+        ));
+        // sulogin runs until its user leaves single-user mode.
+        assert!(level_reached(
+            &status('S', '2', false, EntryState::Running),
+            b'S'
+        ));
+        assert!(!level_reached(
+            &status('S', '2', false, EntryState::Waiting),
+            b'S'
+        ));
+        assert!(!level_reached(
+            &status('S', '2', true, EntryState::Running),
+            b'S'
+        ));
+        assert!(never_reached(b'0').is_some());
+        assert!(never_reached(b'6').is_some());
+        assert_eq!(never_reached(b'S'), None);
+    }
+
+    fn sent(level: u8, before: Option<InitStatus<'static>>) -> Sent {
+        let ignored = before_is_level(before.as_ref(), i32::from(level));
+        Sent {
+            level,
+            at: SystemTime::UNIX_EPOCH + Duration::from_secs(100),
+            at_coarse: SystemTime::UNIX_EPOCH + Duration::from_secs(100),
+            before,
+            ignored,
+        }
+    }
+
+    #[test]
+    fn a_status_older_than_the_request_or_missing_is_not_believed() {
+        let old = SystemTime::UNIX_EPOCH + Duration::from_secs(99);
+        let new = SystemTime::UNIX_EPOCH + Duration::from_secs(101);
+        let request = sent(b'3', Some(status('2', 'N', false, EntryState::Done)));
+        let mut seen = false;
+        assert_eq!(
+            progress(None, &request, &mut seen),
+            Progress::Pending(Seen::Missing)
+        );
+        // Written before the request (init could not write since): even a
+        // level 3 "reached" there is not believed.
+        let reached = status('3', '2', false, EntryState::Done);
+        assert_eq!(
+            progress(Some((reached.clone(), old)), &request, &mut seen),
+            Progress::Pending(Seen::Outdated)
+        );
+        assert_eq!(
+            progress(Some((reached, new)), &request, &mut seen),
+            Progress::Reached
+        );
+        // Already settled in the level: init ignores the request, and its
+        // older status stays the truth.
+        let request = sent(b'3', Some(status('3', '2', false, EntryState::Done)));
+        assert!(request.ignored);
+        assert_eq!(
+            progress(
+                Some((status('3', '2', false, EntryState::Done), old)),
+                &request,
+                &mut seen
+            ),
+            Progress::Reached
+        );
+    }
+
+    #[test]
+    fn a_level_left_before_it_was_reached_ends_the_wait() {
+        let new = SystemTime::UNIX_EPOCH + Duration::from_secs(101);
+        // From 2, asked for 1, whose scripts end with `init S`.
+        let request = sent(b'1', Some(status('2', 'N', false, EntryState::Done)));
+        let mut seen = false;
+        assert_eq!(
+            progress(
+                Some((status('S', '1', false, EntryState::Running), new)),
+                &request,
+                &mut seen
+            ),
+            Progress::Left('S')
+        );
+        // Already in S from level 1 before: only after init was seen in 1 again.
+        let request = sent(b'1', Some(status('S', '1', false, EntryState::Running)));
+        let mut seen = false;
+        let in_s = status('S', '1', false, EntryState::Running);
+        assert_eq!(
+            progress(Some((in_s.clone(), new)), &request, &mut seen),
+            Progress::Pending(Seen::Current)
+        );
+        assert_eq!(
+            progress(
+                Some((status('1', 'S', false, EntryState::Running), new)),
+                &request,
+                &mut seen
+            ),
+            Progress::Pending(Seen::Current)
+        );
+        assert_eq!(
+            progress(Some((in_s, new)), &request, &mut seen),
+            Progress::Left('S')
+        );
     }
 }

@@ -10,6 +10,10 @@
 //! `DPKG_ROOT`, which Debian's script honours for its link globs, is honoured
 //! for every path here (scripts, links, insserv.conf).
 
+// Files someone else may have placed are read through crate::untrusted only
+// (clippy.toml); tests aside.
+#![cfg_attr(not(test), deny(clippy::disallowed_methods))]
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
@@ -19,6 +23,7 @@ use crate::rc::graph::Script;
 use crate::rc::insserv_conf::Facilities;
 use crate::rc::lsb;
 use crate::rc::numbering::{self, LEVELS, Link, Outcome, Request};
+use crate::untrusted::{self, Kind};
 
 const USAGE: &str = "\
 usage: update-rc.d [-f] <basename> remove
@@ -41,8 +46,10 @@ fn usage(message: Option<&str>) -> Exit {
     Exit(1)
 }
 
+/// Messages may quote a line of an init script or of insserv.conf:
+/// [`super::bounded`].
 fn error(message: &str) -> Exit {
-    eprintln!("update-rc.d: error: {message}");
+    eprintln!("update-rc.d: error: {}", super::bounded(message));
     Exit(1)
 }
 
@@ -52,10 +59,15 @@ fn rejected(_: Exit) -> Exit {
 }
 
 fn warning(message: &str) {
-    eprintln!("update-rc.d: warning: {message}");
+    eprintln!("update-rc.d: warning: {}", super::bounded(message));
 }
 
-pub(crate) fn main(args: Vec<String>) -> i32 {
+pub(crate) fn main(args: Vec<std::ffi::OsString>) -> i32 {
+    // A script's name, an action, levels: all text.
+    let args = match super::text_args(&args) {
+        Ok(args) => args,
+        Err(e) => return error(&format!("argument {e}")).0,
+    };
     let root = std::env::var_os("DPKG_ROOT")
         .filter(|r| !r.is_empty())
         .map(PathBuf::from)
@@ -254,7 +266,7 @@ impl System<'_> {
         match numbering::resequence(&scripts, &self.facilities(), links, request, force) {
             Ok(outcome) => {
                 for w in &outcome.warnings {
-                    eprintln!("update-rc.d: {w}");
+                    eprintln!("update-rc.d: {}", super::bounded(w));
                 }
                 Ok(outcome)
             }
@@ -409,8 +421,8 @@ impl System<'_> {
     /// arguments are ignored, with a warning where they disagree with the header.
     fn warn_legacy_arguments(&self, name: &str, action: &str, args: &[String]) -> Result<(), Exit> {
         let path = self.init_script(name);
-        let text =
-            fs::read(&path).map_err(|_| error(&format!("unable to read /etc/init.d/{name}")))?;
+        let text = untrusted::read(&path, Kind::Script)
+            .map_err(|_| error(&format!("unable to read /etc/init.d/{name}")))?;
         let header = lsb::parse(&String::from_utf8_lossy(&text), &path)
             .ok()
             .flatten()

@@ -2,6 +2,8 @@
 //! their users: `init.autocon=1` in `inittab::kernel_console_entries`,
 //! `concurrency=none` in `rc`.)
 
+use std::ffi::OsStr;
+
 /// What init's argv asks for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InitArgs {
@@ -17,10 +19,11 @@ pub struct InitArgs {
 }
 
 /// Scans init's arguments (without `argv[0]`), each word independently;
-/// anything unknown is ignored, as in sysvinit.
-pub fn parse_init_args<S: AsRef<str>>(args: &[S]) -> InitArgs {
+/// anything unknown is ignored, as in sysvinit (a word that is not UTF-8
+/// is unknown).
+pub fn parse_init_args<S: AsRef<OsStr>>(args: &[S]) -> InitArgs {
     let mut parsed = InitArgs::default();
-    let mut words = args.iter().map(AsRef::as_ref);
+    let mut words = args.iter().map(|word| word.as_ref().to_str().unwrap_or(""));
     while let Some(word) = words.next() {
         match word {
             "single" | "-s" => parsed.default_level = Some('S'),
@@ -85,6 +88,12 @@ mod tests {
                 "{ignored:?}"
             );
         }
+        // Words that are not UTF-8 are unknown, and still words (`-z` skips one).
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = |b: &'static [u8]| OsStr::from_bytes(b);
+        assert_eq!(parse_init_args(&[bytes(b"\xff")]), InitArgs::default());
+        let p = parse_init_args(&[bytes(b"-z"), bytes(b"\xff"), bytes(b"3")]);
+        assert_eq!(p.default_level, Some('3'));
     }
 
     #[test]

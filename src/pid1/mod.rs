@@ -62,7 +62,7 @@ fn now() -> Duration {
 }
 
 /// Runs init as PID 1 (or with `--init`). Never returns.
-pub(crate) fn main(args: Vec<String>) -> i32 {
+pub(crate) fn main(args: Vec<std::ffi::OsString>) -> i32 {
     let init_args = cmdline::parse_init_args(args.get(1..).unwrap_or_default());
     reset_signal_dispositions();
     let signals = block_signals();

@@ -4,8 +4,15 @@
 //! setting `INIT_HALT` over `/run/initctl` and exec'ing `/sbin/init LEVEL`
 //! (which acts as telinit). `-n` goes down without init (docs/compatibility.md §7.3).
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+// Files someone else may have placed are read through crate::untrusted only
+// (clippy.toml); tests aside.
+#![cfg_attr(not(test), deny(clippy::disallowed_methods))]
+
+use std::borrow::Cow;
+use std::ffi::{OsStr, OsString};
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -21,6 +28,7 @@ use nix::unistd::{Pid, chdir, geteuid, getpid, getuid, setuid, sync};
 use crate::getopt::{self, Opt};
 use crate::initctl::{self, FIFO_PATH, Request};
 use crate::pid1::console::{Facility, Severity, syslog};
+use crate::untrusted::{self, Kind};
 use crate::utmp::{self, Record, USER_PROCESS};
 
 mod wall;
@@ -78,16 +86,20 @@ struct Options {
     fastboot: bool,
     forcefsck: bool,
     without_init: bool,
-    sleep_time: Option<String>,
+    /// `-t`'s argument, passed on to init as given (a number within C's
+    /// `int`, checked here rather than after the countdown).
+    sleep_time: Option<OsString>,
     /// 0 normal, 1 `-q`, 2 `-Q`.
     quiet: u8,
     /// Time given with `-g`.
     when: Option<String>,
-    operands: Vec<String>,
+    /// The time (without `-g`) and the words of the message: bytes, which
+    /// the message keeps.
+    operands: Vec<OsString>,
 }
 
 /// `argv0` is used as given in getopt's messages, as glibc does.
-fn parse_options(argv0: &str, args: &[String]) -> Result<Options, Exit> {
+fn parse_options(argv0: &str, args: &[OsString]) -> Result<Options, Exit> {
     let parsed = getopt::parse(args, "HPacqQkrhnfFyt:g:i:");
     let mut o = Options {
         level: '1',
@@ -118,14 +130,24 @@ fn parse_options(argv0: &str, args: &[String]) -> Result<Options, Exit> {
                 ('n', _) => o.without_init = true,
                 ('q', _) => o.quiet = 1,
                 ('Q', _) => o.quiet = 2,
-                ('t', v) => o.sleep_time = v,
-                ('g', v) => o.when = v.map(|w| w.chars().take(63).collect()),
-                ('i', Some(v)) => match v.chars().next() {
-                    Some(c) if "0156aAbBcCsS".contains(c) => o.level = c,
+                ('t', Some(v)) => {
+                    if super::telinit::atoi(v.as_bytes()).is_none() {
+                        eprintln!(
+                            "shutdown: -t {}: out of range (at most {} seconds)",
+                            v.to_string_lossy(),
+                            i32::MAX
+                        );
+                        return Err(usage());
+                    }
+                    o.sleep_time = Some(v);
+                }
+                ('g', v) => o.when = v.map(|w| time_text(&w)),
+                ('i', Some(v)) => match v.as_bytes().first() {
+                    Some(&c) if b"0156aAbBcCsS".contains(&c) => o.level = char::from(c),
                     // The real binary quotes with a backquote, as upstream's
                     // source does.
                     _ => {
-                        eprintln!("shutdown: `{v}': bad runlevel");
+                        eprintln!("shutdown: `{}': bad runlevel", v.to_string_lossy());
                         return Err(Exit(1));
                     }
                 },
@@ -152,7 +174,7 @@ fn parse_options(argv0: &str, args: &[String]) -> Result<Options, Exit> {
 
 /// The words of the warning message: the operands after the time (all of
 /// them with `-c` or `-g TIME`).
-fn message_words(o: &Options) -> &[String] {
+fn message_words(o: &Options) -> &[OsString] {
     let time_in_operands = !o.cancel && o.when.is_none();
     o.operands
         .get(usize::from(time_in_operands)..)
@@ -163,9 +185,15 @@ fn message_words(o: &Options) -> &[String] {
 fn time_operand(o: &Options) -> Option<String> {
     match (&o.when, o.operands.first()) {
         (Some(when), _) => Some(when.clone()),
-        (None, Some(when)) => Some(when.chars().take(63).collect()),
+        (None, Some(when)) => Some(time_text(when)),
         (None, None) => None,
     }
+}
+
+/// A time argument as text, cut to 63 characters (one that is not UTF-8
+/// is no time: its U+FFFD makes it a bad one).
+fn time_text(arg: &OsStr) -> String {
+    arg.to_string_lossy().chars().take(63).collect()
 }
 
 /// What a command line asks for, read as `shutdown` reads it but without
@@ -177,16 +205,19 @@ pub struct Plan {
     /// Minutes until shutdown; `None` for `-c`, or for a time that
     /// `shutdown` refuses with its usage.
     pub minutes: Option<i64>,
-    /// The warning message as broadcast (`\r\n`-terminated, or empty).
-    pub message: String,
+    /// The warning message as broadcast (`\r\n`-terminated, or empty):
+    /// the bytes of the arguments.
+    pub message: Vec<u8>,
 }
 
 /// Reads `args` (`argv[0]` first) as `shutdown` does at `now_minutes`
 /// (local minutes since midnight). `Err` carries the exit status of an
 /// option error, whose message is printed as `shutdown` prints it.
-pub fn read_command_line(args: &[String], now_minutes: i64) -> Result<Plan, i32> {
-    let argv0 = args.first().map(String::as_str).unwrap_or("shutdown");
-    let o = parse_options(argv0, args.get(1..).unwrap_or_default()).map_err(|Exit(code)| code)?;
+pub fn read_command_line(args: &[OsString], now_minutes: i64) -> Result<Plan, i32> {
+    let argv0 = args
+        .first()
+        .map_or(Cow::Borrowed("shutdown"), |a| a.to_string_lossy());
+    let o = parse_options(&argv0, args.get(1..).unwrap_or_default()).map_err(|Exit(code)| code)?;
     let minutes = match time_operand(&o) {
         Some(when) if !o.cancel => minutes_until(&when, now_minutes),
         _ => None,
@@ -199,18 +230,19 @@ pub fn read_command_line(args: &[String], now_minutes: i64) -> Result<Plan, i32>
 }
 
 /// The warning message: words joined by spaces (each followed by one),
-/// stopping before the 256-byte buffer would overflow, then `\r\n`.
-fn build_message(words: &[String]) -> String {
-    let mut message = String::new();
+/// stopping before the 256-byte buffer would overflow, then `\r\n`. The
+/// words' bytes are kept, as sysvinit's `strcat` keeps them.
+fn build_message(words: &[OsString]) -> Vec<u8> {
+    let mut message = Vec::new();
     for word in words {
         if message.len() + word.len() + 4 > MESSAGE_LEN {
             break;
         }
-        message.push_str(word);
-        message.push(' ');
+        message.extend_from_slice(word.as_bytes());
+        message.push(b' ');
     }
     if !message.is_empty() {
-        message.push_str("\r\n");
+        message.extend_from_slice(b"\r\n");
     }
     message
 }
@@ -297,16 +329,15 @@ fn new_state(level: char) -> String {
 }
 
 /// The text of a warning with `minutes` left (0: the final one).
-fn warning_text(message: &str, state: &str, minutes: i64) -> String {
-    let mut text: String = message.to_string();
-    if minutes == 0 {
-        text.push_str(&format!("\rThe system is going down {state} NOW!\r\n"));
+fn warning_text(message: &[u8], state: &str, minutes: i64) -> Vec<u8> {
+    let mut text = message.to_vec();
+    let line = if minutes == 0 {
+        format!("\rThe system is going down {state} NOW!\r\n")
     } else {
         let plural = if minutes == 1 { "" } else { "s" };
-        text.push_str(&format!(
-            "\rThe system is going DOWN {state} in {minutes} minute{plural}!\r\n"
-        ));
-    }
+        format!("\rThe system is going DOWN {state} in {minutes} minute{plural}!\r\n")
+    };
+    text.extend_from_slice(line.as_bytes());
     text
 }
 
@@ -328,7 +359,9 @@ fn set_init_halt(value: Option<&str>) {
 /// `-a`: is root or a user from `/etc/shutdown.allow` logged in on a
 /// virtual console? `None` if the file does not exist (no check).
 fn authorized_user_present() -> Option<bool> {
-    let allowed_text = fs::read(ALLOW_FILE).ok()?;
+    // As sysvinit, no check when the file cannot be read (here also when
+    // it is no regular file: sysvinit's fopen would block on a FIFO).
+    let allowed_text = untrusted::read(Path::new(ALLOW_FILE), Kind::Settings).ok()?;
     let allowed: Vec<String> = String::from_utf8_lossy(&allowed_text)
         .lines()
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
@@ -353,13 +386,9 @@ fn authorized_user_present() -> Option<bool> {
 
 /// The PID in `/var/run/shutdown.pid`, 0 if none.
 fn pending_pid() -> i32 {
-    let mut text = String::new();
-    if File::open(PID_FILE)
-        .and_then(|mut f| f.read_to_string(&mut text))
-        .is_err()
-    {
+    let Ok(text) = untrusted::read_text(Path::new(PID_FILE), Kind::PidFile) else {
         return 0;
-    }
+    };
     text.split_whitespace()
         .next()
         .and_then(|w| w.parse().ok())
@@ -454,7 +483,7 @@ fn cancelled() -> ! {
     std::process::exit(0);
 }
 
-pub(crate) fn main(args: Vec<String>) -> i32 {
+pub(crate) fn main(args: Vec<OsString>) -> i32 {
     // Any user may ask; the usage is otherwise sysvinit's answer to a bad command line.
     let rest = args.get(1..).unwrap_or_default();
     if let Some(code) = super::help_or_version("shutdown", rest, || USAGE.to_string()) {
@@ -466,15 +495,17 @@ pub(crate) fn main(args: Vec<String>) -> i32 {
     }
 }
 
-fn run(args: &[String]) -> Result<std::convert::Infallible, Exit> {
+fn run(args: &[OsString]) -> Result<std::convert::Infallible, Exit> {
     // Installed setuid root for a group, shutdown acts with its euid.
     let _ = setuid(geteuid());
     if !getuid().is_root() {
         eprintln!("shutdown: you must be root to do that!");
         return Err(usage());
     }
-    let argv0 = args.first().map(String::as_str).unwrap_or("shutdown");
-    let o = parse_options(argv0, args.get(1..).unwrap_or_default())?;
+    let argv0 = args
+        .first()
+        .map_or(Cow::Borrowed("shutdown"), |a| a.to_string_lossy());
+    let o = parse_options(&argv0, args.get(1..).unwrap_or_default())?;
     log::debug!(
         "asked for runlevel {} ({}), INIT_HALT {}, time {}{}{}",
         o.level,
@@ -494,7 +525,15 @@ fn run(args: &[String]) -> Result<std::convert::Infallible, Exit> {
     );
 
     if o.use_allow_file && authorized_user_present() == Some(false) {
-        if let Ok(mut console) = OpenOptions::new().write(true).open(CONSOLE) {
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "the console, a device written on purpose (O_NOCTTY)"
+        )]
+        let console = OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NOCTTY)
+            .open(CONSOLE);
+        if let Ok(mut console) = console {
             let _ = console.write_all(b"\rshutdown: no authorized users logged in.\r\n");
         }
         return Err(Exit(1));
@@ -547,6 +586,10 @@ fn run(args: &[String]) -> Result<std::convert::Infallible, Exit> {
     let signals = Signals::watch();
     for (wanted, path) in [(o.fastboot, FASTBOOT), (o.forcefsck, FORCEFSCK)] {
         if wanted {
+            #[allow(
+                clippy::disallowed_methods,
+                reason = "created in /, only root's to place, and never read"
+            )]
             let _ = OpenOptions::new()
                 .create(true)
                 .truncate(false)
@@ -612,17 +655,18 @@ fn minutes_from_now(minutes: i64) -> Option<SystemTime> {
 }
 
 /// `/run/nologin`: when the system goes down, then the message.
-fn write_nologin(message: &str, minutes: i64) {
+fn write_nologin(message: &[u8], minutes: i64) {
     let at = minutes_from_now(minutes).unwrap_or_else(SystemTime::now);
     // ctime() ends with a newline, which sysvinit keeps before "\r\n".
-    let text = format!("\rThe system is going down on {}\n\r\n{message}", ctime(at));
+    let mut text = format!("\rThe system is going down on {}\n\r\n", ctime(at)).into_bytes();
+    text.extend_from_slice(message);
     let _ = fs::write(NOLOGIN, text);
 }
 
 /// sysvinit's `issue_shutdown`: last warning, then init (or `-n`).
 fn go_down(
     o: &Options,
-    message: &str,
+    message: &[u8],
     state: &str,
     signals: Signals,
 ) -> Result<std::convert::Infallible, Exit> {
@@ -644,14 +688,14 @@ fn go_down(
         signals.release();
         return Err(Exit(crate::teardown::fast_down(
             o.level == '0',
-            o.sleep_time.as_deref(),
+            o.sleep_time.as_deref().and_then(OsStr::to_str),
         )));
     }
 
     let mut init = Command::new(INIT);
     init.arg0(INIT);
     if let Some(t) = &o.sleep_time {
-        init.args(["-t", t]);
+        init.arg("-t").arg(t);
     }
     init.arg(o.level.to_string());
     let _ = fs::remove_file(PID_FILE);
@@ -664,7 +708,7 @@ fn go_down(
         o.halt_type.unwrap_or("(unset)"),
         o.sleep_time
             .as_deref()
-            .map(|t| format!(" -t {t}"))
+            .map(|t| format!(" -t {}", t.to_string_lossy()))
             .unwrap_or_default(),
         o.level
     );
@@ -682,8 +726,8 @@ fn go_down(
 mod tests {
     use super::*;
 
-    fn args(s: &str) -> Vec<String> {
-        s.split_whitespace().map(String::from).collect()
+    fn args(s: &str) -> Vec<OsString> {
+        s.split_whitespace().map(OsString::from).collect()
     }
 
     #[test]
@@ -697,7 +741,7 @@ mod tests {
             .ok()
             .unwrap();
         assert_eq!((o.level, o.halt_type), ('0', Some("POWEROFF")));
-        assert_eq!(o.sleep_time.as_deref(), Some("5"));
+        assert_eq!(o.sleep_time.as_deref(), Some(OsStr::new("5")));
         let o = parse_options("shutdown", &args("-y -i s -g +5 -q"))
             .ok()
             .unwrap();
@@ -715,16 +759,32 @@ mod tests {
         assert!(parse_options("shutdown", &args("-i 3 now")).is_err());
         assert!(parse_options("shutdown", &args("-x now")).is_err());
         assert!(parse_options("shutdown", &args("-t")).is_err());
+        // A -t init's telinit would refuse, refused before the countdown.
+        assert!(parse_options("shutdown", &args("-t 99999999999999999999 now")).is_err());
+        assert!(parse_options("shutdown", &args("-t 2147483647 now")).is_ok());
     }
 
     #[test]
     fn message_words() {
-        assert_eq!(build_message(&[]), "");
-        assert_eq!(build_message(&args("test msg")), "test msg \r\n");
-        let long: Vec<String> = (0..100).map(|_| "abcdefgh".to_string()).collect();
+        assert_eq!(build_message(&[]), b"");
+        assert_eq!(build_message(&args("test msg")), b"test msg \r\n");
+        let long: Vec<OsString> = (0..100).map(|_| "abcdefgh".into()).collect();
         let message = build_message(&long);
         assert!(message.len() <= MESSAGE_LEN);
-        assert!(message.ends_with(" \r\n"));
+        assert!(message.ends_with(b" \r\n"));
+    }
+
+    #[test]
+    fn message_bytes_are_kept() {
+        use std::os::unix::ffi::OsStrExt;
+        let words = [OsStr::from_bytes(b"caf\xe9").to_os_string(), "ok".into()];
+        assert_eq!(build_message(&words), b"caf\xe9 ok \r\n");
+        // A time that is not UTF-8 is a bad time, not a panic.
+        let line = [
+            "shutdown".into(),
+            OsStr::from_bytes(b"+\xff").to_os_string(),
+        ];
+        assert_eq!(read_command_line(&line, 0).ok().unwrap().minutes, None);
     }
 
     #[test]
@@ -785,16 +845,16 @@ mod tests {
     #[test]
     fn warning_texts() {
         assert_eq!(
-            warning_text("bye \r\n", &new_state('6'), 0),
-            "bye \r\n\rThe system is going down for reboot NOW!\r\n"
+            warning_text(b"bye \r\n", &new_state('6'), 0),
+            b"bye \r\n\rThe system is going down for reboot NOW!\r\n"
         );
         assert_eq!(
-            warning_text("", &new_state('0'), 1),
-            "\rThe system is going DOWN for system halt in 1 minute!\r\n"
+            warning_text(b"", &new_state('0'), 1),
+            b"\rThe system is going DOWN for system halt in 1 minute!\r\n"
         );
         assert_eq!(
-            warning_text("", &new_state('1'), 5),
-            "\rThe system is going DOWN to maintenance mode in 5 minutes!\r\n"
+            warning_text(b"", &new_state('1'), 5),
+            b"\rThe system is going DOWN to maintenance mode in 5 minutes!\r\n"
         );
         assert_eq!(new_state('s'), "to runlevel s");
     }

@@ -50,9 +50,9 @@ fn sender_tty() -> String {
 }
 
 /// Control characters other than tab, CR and LF shown as `^X`, as wall does.
-fn escape_for_terminal(text: &str) -> Vec<u8> {
+fn escape_for_terminal(text: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len());
-    for &b in text.as_bytes() {
+    for &b in text {
         if b"\t\r\n".contains(&b) || (32..=127).contains(&b) || b >= 160 {
             out.push(b);
         } else {
@@ -75,7 +75,7 @@ fn terminal_path(line: &str) -> Option<String> {
 /// Writes `text` to the terminal of every logged-in user (USER_PROCESS
 /// records of utmp), as sysvinit's `wall()`. Opens are non-blocking, so a
 /// stuck terminal cannot stop the shutdown.
-pub(super) fn wall(text: &str) {
+pub(super) fn wall(text: &[u8]) {
     let hostname = gethostname()
         .map(|h| h.to_string_lossy().into_owned())
         .unwrap_or_else(|_| "[unknown]".into());
@@ -101,6 +101,10 @@ pub(super) fn wall(text: &str) {
         if !is_char_device {
             continue;
         }
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "a terminal written on purpose: non-blocking, O_NOCTTY, checked to be one"
+        )]
         let Ok(mut tty) = OpenOptions::new()
             .write(true)
             .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
@@ -122,7 +126,13 @@ mod tests {
 
     #[test]
     fn terminal_text_and_paths() {
-        assert_eq!(escape_for_terminal("a\tb\r\n\x07é"), b"a\tb\r\n^G\xc3\xa9");
+        assert_eq!(
+            escape_for_terminal("a\tb\r\n\x07é".as_bytes()),
+            b"a\tb\r\n^G\xc3\xa9"
+        );
+        // Bytes that are not UTF-8 go out as they are, as sysvinit's wall
+        // sends them.
+        assert_eq!(escape_for_terminal(b"a\xffb"), b"a\xffb");
         assert_eq!(terminal_path("pts/3").as_deref(), Some("/dev/pts/3"));
         assert_eq!(terminal_path("/dev/tty1").as_deref(), Some("/dev/tty1"));
         assert_eq!(terminal_path("../../etc/passwd/../x"), None);

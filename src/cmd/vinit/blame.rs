@@ -27,7 +27,7 @@ Exit status: 0, or 1 when there is no run record to show.
 
 pub(crate) const JSON_SCHEMA: &str = "vinit-blame/1";
 
-pub(crate) fn main(args: &[String]) -> i32 {
+pub(crate) fn main(args: &[std::ffi::OsString]) -> i32 {
     let mut level: Option<String> = None;
     let mut json_output = false;
     match parse_options(
@@ -36,7 +36,7 @@ pub(crate) fn main(args: &[String]) -> i32 {
         &[LongOpt::value("level"), LongOpt::flag("json")],
         |name, value| match name {
             "level" => {
-                level = value.map(|v| v.to_ascii_uppercase());
+                level = Some(super::text_value(name, value)?.to_ascii_uppercase());
                 Ok(())
             }
             "json" => {

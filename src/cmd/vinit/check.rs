@@ -3,6 +3,16 @@
 //! dependency graph, stopping on the way down, supervise.d). Each pass reads what it
 //! needs under the root and returns its problems; adding a check is adding
 //! a pass to [`PASSES`].
+//!
+//! The tree checked may hold anything (`--root` names a tree someone else
+//! made): every file is read through `crate::untrusted`, so a FIFO, a
+//! device, a symbolic link loop or a huge file is a problem reported with
+//! its path, never a hang or an endless read, and a message repeats at
+//! most a bounded piece of a line (`cmd::bounded`).
+
+// Files someone else may have placed are read through crate::untrusted only
+// (clippy.toml); tests aside.
+#![cfg_attr(not(test), deny(clippy::disallowed_methods))]
 
 use crate::getopt::LongOpt;
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,6 +24,7 @@ use crate::rc::graph::{self, Direction, GraphError, Script};
 use crate::rc::insserv_conf::Facilities;
 use crate::rc::select::{Link, LinkKind};
 use crate::rc::{list_links, lsb, rc_dir, script_names};
+use crate::untrusted::{self, Kind, describe};
 
 pub(crate) const USAGE: &str = "\
 Usage: vinit check [--root DIR]
@@ -47,12 +58,15 @@ pub struct Problem {
 }
 
 impl std::fmt::Display for Problem {
+    /// The message may quote a line of the file: only a bounded piece of it
+    /// is shown.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let message = crate::cmd::bounded(&self.message);
         match (self.line, self.column) {
-            _ if self.file.is_empty() => write!(f, "{}", self.message),
-            (0, _) => write!(f, "{}: {}", self.file, self.message),
-            (line, 0) => write!(f, "{}:{line}: {}", self.file, self.message),
-            (line, column) => write!(f, "{}:{line}:{column}: {}", self.file, self.message),
+            _ if self.file.is_empty() => write!(f, "{message}"),
+            (0, _) => write!(f, "{}: {message}", self.file),
+            (line, 0) => write!(f, "{}:{line}: {message}", self.file),
+            (line, column) => write!(f, "{}:{line}:{column}: {message}", self.file),
         }
     }
 }
@@ -196,14 +210,28 @@ fn links_pass(config: &Config) -> Vec<Problem> {
             let path = dir.join(&link.file_name);
             let Ok(target) = std::fs::read_link(&path) else {
                 // A plain file in rcN.d runs like a link to itself.
-                if let Ok(meta) = std::fs::metadata(&path)
-                    && meta.permissions().mode() & 0o111 == 0
-                {
-                    problems.push(problem(&path, 0, "not executable"));
+                match std::fs::symlink_metadata(&path) {
+                    Ok(meta) if !meta.is_file() => problems.push(problem(
+                        &path,
+                        0,
+                        format!("is {}, not a script", describe(&meta.file_type())),
+                    )),
+                    Ok(meta) if meta.permissions().mode() & 0o111 == 0 => {
+                        problems.push(problem(&path, 0, "not executable"));
+                    }
+                    _ => {}
                 }
                 continue;
             };
             match std::fs::metadata(&path) {
+                Err(e) if e.raw_os_error() == Some(libc::ELOOP) => problems.push(problem(
+                    &path,
+                    0,
+                    format!(
+                        "links to {}, a loop of symbolic links that leads to no file",
+                        target.display()
+                    ),
+                )),
                 Err(_) => problems.push(problem(
                     &path,
                     0,
@@ -212,7 +240,11 @@ fn links_pass(config: &Config) -> Vec<Problem> {
                 Ok(meta) if !meta.is_file() => problems.push(problem(
                     &path,
                     0,
-                    format!("links to {}, which is not a file", target.display()),
+                    format!(
+                        "links to {}, which is {}, not a file",
+                        target.display(),
+                        describe(&meta.file_type())
+                    ),
                 )),
                 Ok(meta) if meta.permissions().mode() & 0o111 == 0 => problems.push(problem(
                     &path,
@@ -304,10 +336,9 @@ fn graph_pass(config: &Config) -> Vec<Problem> {
 
 /// The 1-based line of a script where `keyword` (e.g. `Default-Stop:`) is.
 fn keyword_line(path: &Path, keyword: &str) -> usize {
-    std::fs::read(path)
-        .map(|bytes| {
-            String::from_utf8_lossy(&bytes)
-                .lines()
+    untrusted::read_text(path, Kind::Script)
+        .map(|text| {
+            text.lines()
                 .position(|l| l.contains(keyword))
                 .map_or(0, |i| i + 1)
         })
@@ -315,10 +346,12 @@ fn keyword_line(path: &Path, keyword: &str) -> usize {
 }
 
 /// The settings files of supervised services (supervise.d(5)): each
-/// rejected line, and settings for a service without an init script.
+/// rejected line, settings for a service without an init script, and
+/// what init skips there without a word (a FIFO, a directory, a link to
+/// no file).
 fn supervise_pass(config: &Config) -> Vec<Problem> {
     use crate::supervise::files::{read_configs, under};
-    let mut problems = Vec::new();
+    let mut problems = ignored_settings_files(&under(&config.root, crate::supervise::CONFIG_DIR));
     for (name, file) in read_configs(&config.root) {
         if let Err(rejected) = &file.parsed {
             problems.extend(
@@ -335,6 +368,40 @@ fn supervise_pass(config: &Config) -> Vec<Problem> {
             ));
         }
     }
+    problems
+}
+
+/// The entries of the settings directory that name a service but are no
+/// regular file, which init and `vinit supervise --list` skip.
+fn ignored_settings_files(dir: &Path) -> Vec<Problem> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut problems: Vec<Problem> = entries
+        .flatten()
+        .filter(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            crate::supervise::valid_name(&name) && !name.ends_with('~')
+        })
+        .filter_map(|entry| {
+            let path = entry.path();
+            let what = match std::fs::metadata(&path) {
+                Ok(meta) if meta.is_file() => return None,
+                Ok(meta) => describe(&meta.file_type()).to_string(),
+                Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                    "a loop of symbolic links".to_string()
+                }
+                Err(_) => "a link to no file".to_string(),
+            };
+            Some(problem(
+                &path,
+                0,
+                format!("is {what}, not a settings file: init ignores it"),
+            ))
+        })
+        .collect();
+    problems.sort();
     problems
 }
 
@@ -390,7 +457,7 @@ pub(crate) fn run_passes(root: &Path) -> Vec<(&'static str, Vec<Problem>)> {
         .collect()
 }
 
-pub(crate) fn main(args: &[String]) -> i32 {
+pub(crate) fn main(args: &[std::ffi::OsString]) -> i32 {
     let mut root = PathBuf::from("/");
     match parse_options(
         args,
@@ -398,7 +465,7 @@ pub(crate) fn main(args: &[String]) -> i32 {
         &[LongOpt::value("root")],
         |name, value| match name {
             "root" => {
-                root = PathBuf::from(value.unwrap_or("/"));
+                root = value.map_or_else(|| PathBuf::from("/"), PathBuf::from);
                 Ok(())
             }
             _ => Err(format!("unknown option '--{name}'")),

@@ -5,7 +5,7 @@
 //! of a classic command (`vinit telinit 3`), it runs that command, as
 //! before.
 //!
-//! Each subcommand is a file with `pub fn main(args: &[String]) -> i32`
+//! Each subcommand is a file with `pub fn main(args: &[OsString]) -> i32`
 //! (`args[0]` is the subcommand's name) and a `USAGE` text; adding one is
 //! a line in [`SUBCOMMANDS`].
 
@@ -16,13 +16,14 @@ pub mod status;
 pub(crate) mod table;
 
 use crate::getopt::{self, LongError, LongOpt, Mode, Opt};
+use std::ffi::{OsStr, OsString};
 use std::io::IsTerminal;
 
 /// A `vinit` subcommand.
 struct Subcommand {
     name: &'static str,
     summary: &'static str,
-    main: fn(&[String]) -> i32,
+    main: fn(&[OsString]) -> i32,
 }
 
 const SUBCOMMANDS: &[Subcommand] = &[
@@ -85,12 +86,12 @@ fn usage() -> String {
 }
 
 /// `vinit …` (`args[0]` is `vinit`).
-pub(crate) fn main(args: Vec<String>) -> i32 {
+pub(crate) fn main(args: Vec<OsString>) -> i32 {
     let Some(first) = args.get(1) else {
         eprint!("{}", usage());
         return 2;
     };
-    match first.as_str() {
+    match first.to_string_lossy().as_ref() {
         "--help" | "-h" | "help" => {
             print!("{}", usage());
             0
@@ -103,7 +104,7 @@ pub(crate) fn main(args: Vec<String>) -> i32 {
             if let Some(sub) = SUBCOMMANDS.iter().find(|s| s.name == name) {
                 (sub.main)(&args[1..])
             } else if super::COMMANDS.contains(&name) {
-                super::dispatch(args.into_iter().skip(1).map(Into::into).collect())
+                super::dispatch(args.into_iter().skip(1).collect())
             } else {
                 eprintln!("vinit: unknown command '{name}'\n");
                 eprint!("{}", usage());
@@ -123,14 +124,15 @@ pub enum Parsed<T> {
 /// Parses a subcommand's long `options` (`--name`, `--name VALUE`,
 /// `--name=VALUE`) with the shared getopt, `--help`/`-h` printing `usage`.
 /// `on_option` gets each option in order (`None` value for flags) and may
-/// refuse a value.
+/// refuse a value; a value is bytes (a path, say), and [`text_value`]
+/// takes one that must be text.
 pub(crate) fn parse_options(
-    args: &[String],
+    args: &[OsString],
     usage: &str,
     options: &[LongOpt],
-    mut on_option: impl FnMut(&str, Option<&str>) -> Result<(), String>,
+    mut on_option: impl FnMut(&str, Option<&OsStr>) -> Result<(), String>,
 ) -> Parsed<()> {
-    let command = args.first().map(String::as_str).unwrap_or("vinit");
+    let command = args.first().map_or("vinit".into(), |a| a.to_string_lossy());
     let fail = |message: String| {
         eprintln!("vinit {command}: {message}");
         eprint!("{usage}");
@@ -162,9 +164,17 @@ pub(crate) fn parse_options(
         }
     }
     match parsed.operands.first() {
-        Some(word) => fail(format!("unexpected argument '{word}'")),
+        Some(word) => fail(format!("unexpected argument '{}'", word.to_string_lossy())),
         None => Parsed::Run(()),
     }
+}
+
+/// The value of option `--name` as text, or the message refusing it.
+pub(crate) fn text_value(name: &str, value: Option<&OsStr>) -> Result<String, String> {
+    let value = value.unwrap_or_default();
+    super::text_arg(value)
+        .map(str::to_string)
+        .map_err(|e| format!("--{name}: {e}"))
 }
 
 /// Colour only on a terminal, and never when `NO_COLOR` is set to

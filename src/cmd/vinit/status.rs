@@ -31,7 +31,8 @@ last rc run of every script.
   --json    machine-readable output (schema vinit-status/1, see vinit(8))
   --help    this text
 
-Exit status: 0, or 3 when PID 1 is not vinit.
+Exit status: 0; 1 when init's status cannot be read (init could not write
+it); 3 when PID 1 is not vinit.
 ";
 
 /// The `schema` value of the JSON output.
@@ -104,21 +105,66 @@ fn pid1_program() -> String {
 /// have been written by PID 1, and by the PID 1 running now (its start time
 /// matches; a re-exec keeps it).
 pub(crate) fn read_init_status() -> Result<InitStatus<'static>, Unavailable> {
-    let text = match std::fs::read_to_string(STATUS_PATH) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            log::debug!("no {STATUS_PATH}: PID 1 is not vinit (vinit's init writes it)");
-            return Err(Unavailable::NotVinit(format!(
-                "init (PID 1, {}) is not vinit: no {STATUS_PATH}",
-                pid1_program()
-            )));
-        }
-        Err(e) => {
-            return Err(Unavailable::Broken(format!(
-                "cannot read {STATUS_PATH}: {e}"
-            )));
-        }
+    match read_status_file()? {
+        Some((status, _)) => Ok(status),
+        None => Err(no_status_file()),
+    }
+}
+
+/// Why there is no status when the file is missing: PID 1 is not vinit,
+/// or it is and could not write the file (it removes the file then, so
+/// that nobody takes an outdated one for its state).
+pub(crate) fn no_status_file() -> Unavailable {
+    if pid1_runs_this_program() {
+        log::debug!("no {STATUS_PATH}, and PID 1 runs this program: init could not write it");
+        return Unavailable::Broken(format!(
+            "no {STATUS_PATH}: init could not write its status (is /run full?); it is unknown for now"
+        ));
+    }
+    log::debug!("no {STATUS_PATH}: PID 1 is not vinit (vinit's init writes it)");
+    Unavailable::NotVinit(format!(
+        "init (PID 1, {}) is not vinit: no {STATUS_PATH}",
+        pid1_program()
+    ))
+}
+
+/// Whether PID 1 runs vinit: the same file as this program, or the file of
+/// the same path that an upgrade has replaced since.
+pub(crate) fn pid1_runs_this_program() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let same_file = match (
+        std::fs::metadata("/proc/1/exe"),
+        std::fs::metadata("/proc/self/exe"),
+    ) {
+        (Ok(pid1), Ok(me)) => (pid1.dev(), pid1.ino()) == (me.dev(), me.ino()),
+        _ => false,
     };
+    let path = |link: &str| {
+        std::fs::read_link(link)
+            .ok()
+            .map(|target| crate::status::program_path(&target))
+    };
+    same_file || path("/proc/1/exe").is_some_and(|pid1| Some(pid1) == path("/proc/self/exe"))
+}
+
+/// The status file with when it was written, checked as for
+/// [`read_init_status`]; `None` when there is no file (init removes it when
+/// it cannot write the current one, so a missing file means "unknown").
+pub(crate) fn read_status_file()
+-> Result<Option<(InitStatus<'static>, std::time::SystemTime)>, Unavailable> {
+    use crate::untrusted::{self, Kind};
+    let (bytes, metadata) =
+        match untrusted::read_with_metadata(Path::new(STATUS_PATH), Kind::Status) {
+            Ok(read) => read,
+            Err(refused) if refused.is_missing() => return Ok(None),
+            Err(refused) => {
+                return Err(Unavailable::Broken(format!(
+                    "cannot read {STATUS_PATH}: {refused}"
+                )));
+            }
+        };
+    let written = metadata.modified().unwrap_or(std::time::UNIX_EPOCH);
+    let text = String::from_utf8_lossy(&bytes);
     let status = decode(&text).map_err(|e| Unavailable::Broken(format!("{STATUS_PATH}: {e}")))?;
     let pid1_start = std::fs::read_to_string("/proc/1/stat")
         .ok()
@@ -172,7 +218,7 @@ pub(crate) fn read_init_status() -> Result<InitStatus<'static>, Unavailable> {
             pid1_program()
         )));
     }
-    Ok(status)
+    Ok(Some((status, written)))
 }
 
 fn clock_ticks_per_second() -> u64 {
@@ -266,7 +312,7 @@ pub(crate) fn gather() -> Result<Report, Unavailable> {
     })
 }
 
-pub(crate) fn main(args: &[String]) -> i32 {
+pub(crate) fn main(args: &[std::ffi::OsString]) -> i32 {
     let mut json_output = false;
     match parse_options(
         args,

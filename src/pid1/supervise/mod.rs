@@ -147,7 +147,10 @@ impl Supervision {
             let outcome = self.claims.read(name, now);
             self.apply(name, outcome, sys);
         }
-        self.unsaved = true;
+        // A tmpfs on /run hid the state file written before it.
+        if !files::under(&self.root, STATE_FILE).exists() {
+            self.unsaved = true;
+        }
         self.save();
     }
 
