@@ -4,7 +4,8 @@
 #                  (`make demo TOUR=1`: a scripted tour that prints its transcript and exits)
 #   make test      every test (unit, namespace, VM); installs what it needs first
 #   make bench     the benchmark table (README.md); `make fuzz-smoke`: each fuzz target briefly
-#   make install DESTDIR=D    build, then install the binary, its classic names and the man pages
+#   make install DESTDIR=D    build, then install the binary, its classic names, the man
+#                  pages and initreq.h
 #   make install-files DESTDIR=D BIN=path    install an already built binary
 #   make deb       build, then package the install as target/deb/vinit_<version>_<arch>.deb
 #                  (`make deb BIN=path DEB_DIR=D`: package an already built binary into D)
@@ -19,12 +20,13 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' Cargo.toml | head -n 1)
 SBIN_LINKS := init telinit runlevel rc shutdown halt reboot poweroff vinit
 USR_SBIN_LINKS := service update-rc.d
 
-# Debian packages the namespace and VM tests need, and the programs that tell they are there.
-TEST_DEBS := qemu-system-x86 busybox-static cpio debootstrap e2fsprogs chromium fonts-dejavu-core mandoc
+# Debian packages the namespace and VM tests need, and the programs that tell they are there;
+# the tests also lint the package (lintian) and compile a C program against initreq.h (gcc).
+TEST_DEBS := qemu-system-x86 busybox-static cpio debootstrap e2fsprogs chromium fonts-dejavu-core mandoc lintian gcc
 # apt-get needs root; a developer who is not root gets sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build install install-files install-man deb test test-deps demo bench fuzz-smoke lint
+.PHONY: all build install install-files install-man install-include deb test test-deps demo bench fuzz-smoke lint
 all: build
 
 build:
@@ -33,11 +35,16 @@ build:
 install: build
 	$(MAKE) install-files BIN=$(BIN)
 	$(MAKE) install-man
+	$(MAKE) install-include
 
 install-man:
 	install -d $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+
+# The initctl request's struct, for programs that talk to init (sysvinit-core ships it too).
+install-include:
+	install -D -m 0644 packaging/initreq.h $(DESTDIR)$(PREFIX)/include/initreq.h
 
 install-files:
 	install -d $(DESTDIR)/sbin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/lib/vinit
@@ -52,6 +59,7 @@ deb: $(if $(filter command line,$(origin BIN)),,build)
 	rm -rf $(DEB_DIR)/root
 	$(MAKE) install-files DESTDIR=$(DEB_DIR)/root PREFIX=/usr BIN=$(BIN)
 	$(MAKE) install-man DESTDIR=$(DEB_DIR)/root PREFIX=/usr
+	$(MAKE) install-include DESTDIR=$(DEB_DIR)/root PREFIX=/usr
 	packaging/build-deb $(DEB_DIR)/root $(VERSION) $(DEB_DIR)
 
 # Installs only what is missing. The apt lists are refreshed whenever apt-get has to run,
