@@ -9,6 +9,9 @@
 #   make install-files DESTDIR=D BIN=path    install an already built binary
 #   make deb       build, then package the install as target/deb/vinit_<version>_<arch>.deb
 #                  (`make deb BIN=path DEB_DIR=D`: package an already built binary into D)
+#
+# Building needs Rust RUST_VERSION or newer (Cargo.toml's rust-version); `make` says so
+# before building when cargo is older (README.md: rustup).
 
 PREFIX  ?= /usr
 DESTDIR ?=
@@ -16,6 +19,7 @@ CARGO   ?= cargo
 BIN     ?= target/release/vinit
 DEB_DIR ?= target/deb
 VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' Cargo.toml | head -n 1)
+RUST_VERSION := $(shell sed -n 's/^rust-version = "\(.*\)"$$/\1/p' Cargo.toml | head -n 1)
 
 SBIN_LINKS := init telinit runlevel rc shutdown halt reboot poweroff vinit
 USR_SBIN_LINKS := service update-rc.d
@@ -26,10 +30,17 @@ TEST_DEBS := qemu-system-x86 busybox-static cpio debootstrap e2fsprogs chromium 
 # apt-get needs root; a developer who is not root gets sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build install install-files install-man install-include deb test test-deps demo bench fuzz-smoke lint
+.PHONY: all build rust-version install install-files install-man install-include deb test \
+	test-deps demo bench fuzz-smoke lint
 all: build
 
-build:
+# One line, before cargo's own error (an old cargo cannot even read Cargo.toml's edition).
+CARGO_VERSION = $(shell $(CARGO) --version 2>/dev/null | sed -n 's/^cargo \([0-9][0-9.]*\).*/\1/p')
+rust-version:
+	$(if $(CARGO_VERSION),,$(error no cargo: vinit needs Rust $(RUST_VERSION) or newer, which rustup installs (https://rustup.rs, see README.md)))
+	$(if $(filter $(RUST_VERSION),$(firstword $(shell printf '%s\n' $(RUST_VERSION) $(CARGO_VERSION) | sort -V))),,$(error cargo $(CARGO_VERSION) is too old: vinit needs Rust $(RUST_VERSION) or newer, which rustup installs (https://rustup.rs, see README.md)))
+
+build: rust-version
 	$(CARGO) build --release --locked
 
 install: build
@@ -80,18 +91,18 @@ test-deps:
 	@command -v cargo-nextest >/dev/null 2>&1 || $(CARGO) install cargo-nextest --locked
 
 # Doc tests first, so that the runner's closing summary is nextest's, over every other test.
-test: test-deps
+test: rust-version test-deps
 	$(CARGO) test --locked --doc
 	$(CARGO) nextest run --locked --no-fail-fast --features fault-injection
 
 # The demo is an example program built on the VM test harness (examples/demo.rs).
-demo: test-deps
+demo: rust-version test-deps
 	$(CARGO) build --release --locked --bins --examples
 	target/release/examples/demo $(if $(TOUR),--tour)
 
 # One table of every figure beside its baseline and target (scripts/bench.sh;
 # BENCH_VM=0 skips the Debian VM boots, the slow part).
-bench: test-deps
+bench: rust-version test-deps
 	scripts/bench.sh
 
 # Each fuzz target for FUZZ_SECONDS (fuzz/README.md); installs cargo-fuzz and the
@@ -100,6 +111,6 @@ FUZZ_SECONDS ?= 25
 fuzz-smoke:
 	fuzz/run.sh --time $(FUZZ_SECONDS)
 
-lint:
+lint: rust-version
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
