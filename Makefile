@@ -24,14 +24,19 @@ RUST_VERSION := $(shell sed -n 's/^rust-version = "\(.*\)"$$/\1/p' Cargo.toml | 
 SBIN_LINKS := init telinit runlevel rc shutdown halt reboot poweroff vinit
 USR_SBIN_LINKS := service update-rc.d
 
-# Debian packages the namespace and VM tests need, and the programs that tell they are there;
-# the tests also lint the package (lintian) and compile a C program against initreq.h (gcc).
-TEST_DEBS := qemu-system-x86 busybox-static cpio debootstrap e2fsprogs chromium fonts-dejavu-core mandoc lintian gcc
+# Debian packages, and who needs them. The demo boots a VM: QEMU, and an initramfs of
+# busybox-static made with cpio. The benchmarks also boot the Debian root of the VM tests
+# (debootstrap, a disk image made with mkfs.ext4). The tests also render `vinit plot`'s
+# SVG (chromium, fonts-dejavu-core), lint the man pages (mandoc) and the package
+# (lintian), and compile a C program against initreq.h (gcc).
+DEMO_DEBS := qemu-system-x86 busybox-static cpio
+BENCH_DEBS := $(DEMO_DEBS) debootstrap e2fsprogs
+TEST_DEBS := $(BENCH_DEBS) chromium fonts-dejavu-core mandoc lintian gcc
 # apt-get needs root; a developer who is not root gets sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build rust-version install install-files install-man install-include deb test \
-	test-deps demo bench fuzz-smoke lint
+.PHONY: all build rust-version install install-files install-man install-include deb \
+	test test-deps demo demo-deps bench bench-deps fuzz-smoke lint
 all: build
 
 # One line, before cargo's own error (an old cargo cannot even read Cargo.toml's edition).
@@ -73,12 +78,15 @@ deb: $(if $(filter command line,$(origin BIN)),,build)
 	$(MAKE) install-include DESTDIR=$(DEB_DIR)/root PREFIX=/usr
 	packaging/build-deb $(DEB_DIR)/root $(VERSION) $(DEB_DIR)
 
-# Installs only what is missing. The apt lists are refreshed whenever apt-get has to run,
-# and also when there are none at all, because the VM tests resolve and download the
-# Debian cloud kernel with apt-get (tests/common/vm.rs).
-test-deps:
+# Each installs its Debian packages that are missing (DEBS). The apt lists are refreshed
+# whenever apt-get has to run, and also when there are none at all, because the VMs'
+# kernel is resolved and downloaded with apt-get (tests/common/vm.rs).
+demo-deps: DEBS := $(DEMO_DEBS)
+bench-deps: DEBS := $(BENCH_DEBS)
+test-deps: DEBS := $(TEST_DEBS)
+demo-deps bench-deps test-deps:
 	@missing=""; \
-	for p in $(TEST_DEBS); do \
+	for p in $(DEBS); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ] || ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then \
@@ -88,7 +96,7 @@ test-deps:
 	  echo "make: installing$$missing"; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
-	@command -v cargo-nextest >/dev/null 2>&1 || $(CARGO) install cargo-nextest --locked
+	$(if $(filter test-deps,$@),@command -v cargo-nextest >/dev/null 2>&1 || $(CARGO) install cargo-nextest --locked)
 
 # Doc tests first, so that the runner's closing summary is nextest's, over every other test.
 test: rust-version test-deps
@@ -96,13 +104,13 @@ test: rust-version test-deps
 	$(CARGO) nextest run --locked --no-fail-fast --features fault-injection
 
 # The demo is an example program built on the VM test harness (examples/demo.rs).
-demo: rust-version test-deps
+demo: rust-version demo-deps
 	$(CARGO) build --release --locked --bins --examples
 	target/release/examples/demo $(if $(TOUR),--tour)
 
 # One table of every figure beside its baseline and target (scripts/bench.sh;
 # BENCH_VM=0 skips the Debian VM boots, the slow part).
-bench: rust-version test-deps
+bench: rust-version bench-deps
 	scripts/bench.sh
 
 # Each fuzz target for FUZZ_SECONDS (fuzz/README.md); installs cargo-fuzz and the
