@@ -374,6 +374,47 @@ fn status_json_schema() {
     );
 }
 
+/// With `--json`, a JSON document on stdout even when there is nothing to report: the
+/// error's, saying what went wrong and with which exit status.
+#[test]
+fn json_output_is_a_document_even_on_errors() {
+    let run = |args: &[&str]| {
+        let out = Command::new(common::vinit_bin())
+            .args(args)
+            .output()
+            .unwrap();
+        let document: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", common::describe(&out)));
+        assert_eq!(document["schema"], "vinit-error/1", "{args:?}: {document}");
+        assert_eq!(
+            document["exit_status"],
+            out.status.code().unwrap(),
+            "{args:?}: {document}"
+        );
+        assert!(
+            !out.stderr.is_empty(),
+            "{args:?}: and a line on stderr: {}",
+            common::describe(&out)
+        );
+        document
+    };
+    let usage = run(&["status", "--json", "--bogus"]);
+    assert_eq!(
+        (&usage["command"], &usage["error"]),
+        (&"status".into(), &"usage".into())
+    );
+    assert_eq!(usage["exit_status"], 2);
+    let usage = run(&["blame", "--json", "--level"]);
+    assert_eq!(usage["error"], "usage", "{usage}");
+    // No run is ever recorded into a level Z.
+    let none = run(&["blame", "--json", "--level", "Z"]);
+    assert_eq!(
+        (&none["command"], &none["error"]),
+        (&"blame".into(), &"no-record".into())
+    );
+    assert_eq!(none["exit_status"], 1);
+}
+
 #[test]
 fn blame_json_schema() {
     let json = blame::to_json(&[boot_record()]);
@@ -507,7 +548,14 @@ vinit check: 10 problems (inittab 1, links 2, headers 2, graph 2, shutdown 1, su
 
 #[test]
 fn every_subcommand_has_help_and_vinit_its_version() {
-    for sub in ["status", "blame", "plot", "check"] {
+    for sub in [
+        "status",
+        "blame",
+        "plot",
+        "check",
+        "supervise",
+        "unsupervise",
+    ] {
         let out = Command::new(common::vinit_bin())
             .args([sub, "--help"])
             .output()

@@ -81,10 +81,14 @@ fn usage_text(prog: &str) -> String {
          \x20 -e VAR[=VAL]  set (or unset) VAR for the processes init starts\n\
          \x20 -t SECONDS  seconds between TERM and KILL on a level change (default 3)\n\
          \x20 --wait      return once the level is reached: its wait entries and rc\n\
-         \x20             have finished; print the scripts that failed or timed out.\n\
-         \x20             Exit 0 done, 1 scripts failed, 2 timed out, 3 init is not vinit\n\
+         \x20             have finished; print the scripts that failed or timed out\n\
          \x20 --timeout SECONDS  give up waiting after this long (default: never)\n\
-         \x20 --help      this text\n\
+         \x20 --help      this text\n\n\
+         Exit status: 0 when the request was written (with --wait: and the level\n\
+         was reached, no script failing); 1 on a usage error, when not run by root,\n\
+         or when the request could not be written (with --wait: also when scripts\n\
+         failed or timed out, or /run/vinit/status is damaged); 2 when --timeout\n\
+         passed; 3 when PID 1 is not vinit (--wait only).\n\
          See telinit(8), init(8), vinit(8).\n",
         usage_line(prog)
     )

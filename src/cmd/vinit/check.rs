@@ -32,7 +32,8 @@ FILE:LINE:COLUMN: message (fewer fields where they do not apply):
   --root DIR   check the configuration under DIR instead of /
   --help       this text
 
-Exit status: 0 no problem, 1 problems found, 2 usage error.
+Exit status: 0 when there is no problem; 1 when there are problems; 2 on a
+usage error or a --root that is not a directory.
 ";
 
 /// One problem: where (a file, with a line when there is one) and what.
