@@ -21,7 +21,8 @@ Usage: vinit check [--root DIR]
 
 Checks the boot configuration in one run and prints each problem as
 FILE:LINE:COLUMN: message (fewer fields where they do not apply):
-  inittab   /etc/inittab and /etc/inittab.d lines init would reject
+  inittab   /etc/inittab and /etc/inittab.d lines init would reject, and
+            a missing /etc/inittab
   links     dangling or non-executable /etc/rcN.d links
   headers   init scripts with a missing or malformed LSB header
   graph     dependency loops, required facilities nothing provides
