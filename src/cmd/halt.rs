@@ -163,9 +163,9 @@ pub(crate) fn main(args: Vec<String>) -> i32 {
         format!(
             "{}\t--final: the last step of runlevels 0 and 6 (see halt(8)).\n\n\
              Exit status: outside runlevels 0 and 6 (without -f), that of shutdown,\n\
-             which takes the system down; 0 after -w; 1 on a usage error, when not\n\
-             run by root, when shutdown cannot be run, or for --final outside\n\
-             runlevels 0 and 6.\n",
+             which takes the system down; otherwise 0 (after -w, or should reboot(2)\n\
+             return); 1 on a usage error, when not run by root, when shutdown cannot\n\
+             be run, or for --final outside runlevels 0 and 6.\n",
             usage_text(&prog, VINIT_H_LINE)
         )
     };
