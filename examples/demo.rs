@@ -22,6 +22,7 @@ fn main() -> ExitCode {
             }
         },
         None => {
+            // Said once, here: the VM's getty shows no /etc/issue (tests/common/demo.rs).
             println!(
                 "vinit demo: Debian's cloud kernel under QEMU (TCG), vinit as PID 1.\n\
                  Log in as root (no password); try `runlevel`, `telinit 3`, \

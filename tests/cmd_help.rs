@@ -14,7 +14,8 @@ use std::process::Output;
 
 use common::{Tree, host_tool, text, tied_to_test};
 
-/// Each command, by its installed path, with the arguments asked about.
+/// Each command, by its installed path (and a `vinit` subcommand after it), with the
+/// argument asked about.
 const CASES: &[(&str, &str)] = &[
     ("/sbin/init", "--help"),
     ("/sbin/init", "--version"),
@@ -32,7 +33,21 @@ const CASES: &[(&str, &str)] = &[
     ("/usr/sbin/service", "--version"),
     ("/usr/sbin/update-rc.d", "--help"),
     ("/usr/sbin/update-rc.d", "--version"),
+    ("/sbin/telinit", "--help"),
+    ("/sbin/vinit", "--help"),
+    ("/sbin/vinit", "--version"),
+    ("/sbin/vinit status", "--help"),
+    ("/sbin/vinit blame", "--help"),
+    ("/sbin/vinit plot", "--help"),
+    ("/sbin/vinit check", "--help"),
+    ("/sbin/vinit supervise", "--help"),
+    ("/sbin/vinit unsupervise", "--help"),
 ];
+
+/// The command line of a case.
+fn argv<'a>(program: &'a str, arg: &'a str) -> Vec<&'a str> {
+    program.split(' ').chain([arg]).collect()
+}
 
 #[test]
 fn help_and_version_match_their_snapshots() {
@@ -40,7 +55,7 @@ fn help_and_version_match_their_snapshots() {
     let update = std::env::var_os("VINIT_UPDATE_SNAPSHOTS").is_some();
     let mut mismatches = Vec::new();
     for (program, arg) in CASES {
-        let out = run_isolated(&tree, &[program, arg]);
+        let out = run_isolated(&tree, &argv(program, arg));
         let got = render(&out);
         let path = snapshot_path(program, arg);
         if update {
@@ -73,7 +88,7 @@ fn help_and_version_match_their_snapshots() {
 fn help_and_version_exit_0() {
     let tree = Tree::new();
     for (program, arg) in CASES {
-        let out = run_isolated(&tree, &[program, arg]);
+        let out = run_isolated(&tree, &argv(program, arg));
         assert_eq!(
             out.status.code(),
             Some(0),
@@ -99,6 +114,24 @@ fn help_and_version_exit_0() {
     assert!(help.contains("init --check [FILE]"), "{help}");
 }
 
+/// Every `--help` says which exit statuses the command uses.
+#[test]
+fn every_help_states_the_exit_status() {
+    let tree = Tree::new();
+    for (program, arg) in CASES.iter().filter(|(_, arg)| *arg == "--help") {
+        let out = run_isolated(&tree, &argv(program, arg));
+        let printed = text(if program.ends_with("/service") {
+            &out.stderr
+        } else {
+            &out.stdout
+        });
+        assert!(
+            printed.contains("Exit status: "),
+            "{program} {arg}:\n{printed}"
+        );
+    }
+}
+
 /// The usage of halt agrees with halt(8): vinit ignores `-h`.
 #[test]
 fn halt_usage_says_h_is_ignored() {
@@ -118,7 +151,8 @@ fn snapshot_path(program: &str, arg: &str) -> PathBuf {
     let name = Path::new(program)
         .file_name()
         .expect("a program name")
-        .to_string_lossy();
+        .to_string_lossy()
+        .replace(' ', "-");
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/snapshots/help")
         .join(format!("{name}{arg}.txt"))

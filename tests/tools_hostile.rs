@@ -147,7 +147,7 @@ fn check_root_finishes_and_names_fifos_devices_loops_and_huge_files() {
         format!("{r}/etc/insserv.conf: is a FIFO"),
         format!("{r}/etc/insserv.conf.d/fifo: is a FIFO"),
         format!("{r}/etc/vinit/supervise.d/fifo: is a FIFO, not a settings file"),
-        format!("{r}/etc/init.d/needy: service qqqq"),
+        format!("{r}/etc/init.d/needy:4: service qqqq"),
         format!("{r}/etc/vinit/supervise.d/needy:1: "),
     ] {
         assert!(said.contains(&expected), "no {expected:?} in:\n{said}");

@@ -374,6 +374,47 @@ fn status_json_schema() {
     );
 }
 
+/// With `--json`, a JSON document on stdout even when there is nothing to report: the
+/// error's, saying what went wrong and with which exit status.
+#[test]
+fn json_output_is_a_document_even_on_errors() {
+    let run = |args: &[&str]| {
+        let out = Command::new(common::vinit_bin())
+            .args(args)
+            .output()
+            .unwrap();
+        let document: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", common::describe(&out)));
+        assert_eq!(document["schema"], "vinit-error/1", "{args:?}: {document}");
+        assert_eq!(
+            document["exit_status"],
+            out.status.code().unwrap(),
+            "{args:?}: {document}"
+        );
+        assert!(
+            !out.stderr.is_empty(),
+            "{args:?}: and a line on stderr: {}",
+            common::describe(&out)
+        );
+        document
+    };
+    let usage = run(&["status", "--json", "--bogus"]);
+    assert_eq!(
+        (&usage["command"], &usage["error"]),
+        (&"status".into(), &"usage".into())
+    );
+    assert_eq!(usage["exit_status"], 2);
+    let usage = run(&["blame", "--json", "--level"]);
+    assert_eq!(usage["error"], "usage", "{usage}");
+    // No run is ever recorded into a level Z.
+    let none = run(&["blame", "--json", "--level", "Z"]);
+    assert_eq!(
+        (&none["command"], &none["error"]),
+        (&"blame".into(), &"no-record".into())
+    );
+    assert_eq!(none["exit_status"], 1);
+}
+
 #[test]
 fn blame_json_schema() {
     let json = blame::to_json(&[boot_record()]);
@@ -450,6 +491,13 @@ fn check_reports_each_kind_of_problem_with_its_place() {
             &format!("etc/rc2.d/S01{name}"),
         );
     }
+    // A problem of the graph is one problem, whatever the number of levels it shows in.
+    for name in ["needy", "loopa", "loopb"] {
+        link(
+            &format!("../init.d/{name}"),
+            &format!("etc/rc3.d/S01{name}"),
+        );
+    }
     link("../init.d/missing", "etc/rc2.d/S01missing");
     link("../init.d/good", "etc/rc6.d/K01good");
     std::fs::create_dir_all(at("etc/rc0.d")).unwrap();
@@ -473,8 +521,8 @@ fn check_reports_each_kind_of_problem_with_its_place() {
 {r}/etc/rc2.d/S01noexec: links to ../init.d/noexec, which is not executable
 {r}/etc/init.d/half:4: missing \"### END INIT INFO\" (header begun at line 2)
 {r}/etc/init.d/plain: no LSB header (### BEGIN INIT INFO … ### END INIT INFO)
-{r}/etc/init.d/loopa: There is a loop between service loopa and loopb if started (in /etc/rc2.d)
-{r}/etc/init.d/needy: service nosuch has to be enabled to use service needy (in /etc/rc2.d)
+{r}/etc/init.d/loopa:2: There is a loop between service loopa and loopb if started (in /etc/rc2.d, /etc/rc3.d)
+{r}/etc/init.d/needy:4: service nosuch has to be enabled to use service needy (in /etc/rc2.d, /etc/rc3.d)
 {r}/etc/init.d/good:7: Default-Stop lists 0, but /etc/rc0.d has no K link for it: it is started and never stopped on the way to runlevel 0
 {r}/etc/vinit/supervise.d/gone: no /etc/init.d/gone to supervise
 {r}/etc/vinit/supervise.d/good:2: restart must be on-failure or always, not \"sometimes\"
@@ -503,11 +551,36 @@ vinit check: 10 problems (inittab 1, links 2, headers 2, graph 2, shutdown 1, su
         String::from_utf8_lossy(&out.stdout),
         "vinit check: no problems (inittab 0, links 0, headers 0, graph 0, shutdown 0, supervise 0)\n"
     );
+
+    // Without /etc/inittab, init boots asking for the runlevel: check says so.
+    std::fs::remove_file(clean.path().join("etc/inittab")).unwrap();
+    let out = Command::new(common::vinit_bin())
+        .args(["check", "--root"])
+        .arg(clean.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", common::describe(&out));
+    let r = clean.path().display();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "{r}/etc/inittab: missing: init would say \"No inittab file found\" and, without an \
+             initdefault entry, ask for the runlevel on the console at boot\n\
+             vinit check: 1 problem (inittab 1, links 0, headers 0, graph 0, shutdown 0, supervise 0)\n"
+        )
+    );
 }
 
 #[test]
 fn every_subcommand_has_help_and_vinit_its_version() {
-    for sub in ["status", "blame", "plot", "check"] {
+    for sub in [
+        "status",
+        "blame",
+        "plot",
+        "check",
+        "supervise",
+        "unsupervise",
+    ] {
         let out = Command::new(common::vinit_bin())
             .args([sub, "--help"])
             .output()

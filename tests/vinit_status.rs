@@ -308,7 +308,7 @@ fn status_says_so_when_pid1_is_not_vinit() {
     assert!(out.stdout.is_empty());
     let out = pid1.run(&["/sbin/telinit", "--wait", "2"]);
     assert_eq!(out.status.code(), Some(3), "{}", describe(&out));
-    // Without the file too.
+    // Without the file too; --json still prints a document, the error's.
     std::fs::remove_file(root.join("run/vinit/status")).unwrap();
     let out = pid1.run(&["/sbin/vinit", "status", "--json"]);
     assert_eq!(out.status.code(), Some(3), "{}", describe(&out));
@@ -316,6 +316,18 @@ fn status_says_so_when_pid1_is_not_vinit() {
         text(&out.stderr).contains("no /run/vinit/status"),
         "{}",
         describe(&out)
+    );
+    let error: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", describe(&out)));
+    assert_eq!(error["schema"], "vinit-error/1");
+    assert_eq!(error["command"], "status");
+    assert_eq!(error["error"], "not-vinit");
+    assert_eq!(error["exit_status"], 3);
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("no /run/vinit/status")),
+        "{error}"
     );
 }
 

@@ -36,9 +36,26 @@ fn vm_demo_tour() {
     ] {
         assert!(!text.contains(noise), "{noise:?} in the tour:\n{text}");
     }
-    // Every service of the demo that runs says so to `service --status-all`.
+    // Every service of the demo that runs says so to `service --status-all`; the one
+    // shown as [ ? ] is explained.
+    let shown: Vec<&str> = text.lines().filter(|l| l.starts_with(" [ ")).collect();
     assert!(
-        !text.contains("[ - ]"),
+        !shown.iter().any(|l| l.starts_with(" [ - ]")),
         "a service shown as stopped:\n{text}"
     );
+    assert_eq!(
+        shown
+            .iter()
+            .filter(|l| l.starts_with(" [ ? ]"))
+            .collect::<Vec<_>>(),
+        [&" [ ? ]  legacy-example"],
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("### ") && l.contains("[ ? ]") && l.contains("legacy-example")),
+        "the tour explains [ ? ]:\n{text}"
+    );
+    // How to log in is said once, though the getty starts twice.
+    assert_eq!(text.matches("as root (no password)").count(), 1, "{text}");
 }

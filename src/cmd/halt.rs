@@ -171,7 +171,11 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
     }
     let help = || {
         format!(
-            "{}\t--final: the last step of runlevels 0 and 6 (see halt(8)).\n",
+            "{}\t--final: the last step of runlevels 0 and 6 (see halt(8)).\n\n\
+             Exit status: outside runlevels 0 and 6 (without -f), that of shutdown,\n\
+             which takes the system down; otherwise 0 (after -w, or should reboot(2)\n\
+             return); 1 on a usage error, when not run by root, when shutdown cannot\n\
+             be run, or for --final outside runlevels 0 and 6.\n",
             usage_text(&prog, VINIT_H_LINE)
         )
     };

@@ -32,6 +32,11 @@ Otherwise init is telinit(8): it sends a request to PID 1. LEVEL is one of:
   -e INIT_VAR[=VALUE]
                   set (with =) or unset INIT_VAR for the processes init starts
 --check checks /etc/inittab and /etc/inittab.d (or FILE alone) and changes nothing.
+
+Exit status: as PID 1, init never exits. As telinit: 0 when the request was
+written; 1 on a usage error, when not run by root, or when the request could
+not be written. --check: 0 when every line is valid; 1 when a line is
+rejected or a file cannot be read; 2 on a usage error.
 See init(8), telinit(8), inittab(5).
 ";
 

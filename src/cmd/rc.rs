@@ -113,7 +113,11 @@ in the order of their LSB headers' dependencies.
   -j, --jobs N        scripts at a time (VINIT_RC_JOBS)
   -t, --timeout SEC   seconds a script may run, 0 for no limit (VINIT_RC_TIMEOUT)
   --root DIR          run the scripts of DIR/etc (VINIT_ROOT)
-Settings also come from /etc/default/vinit-rc. See rc(8).
+Settings also come from /etc/default/vinit-rc.
+
+Exit status: 0 when no script failed; 1 when a script failed or timed out, or on
+a usage error.
+See rc(8).
 ";
 
 pub(crate) fn main(args: Vec<OsString>) -> i32 {

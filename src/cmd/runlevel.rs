@@ -16,7 +16,8 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
         format!(
             "Usage: runlevel [UTMP]\n\
              Prints the previous and the current runlevel (N: none), e.g. \"N 2\",\n\
-             from UTMP (default {UTMP_PATH}), else from {RUNLEVEL_PATH}.\n"
+             from UTMP (default {UTMP_PATH}), else from {RUNLEVEL_PATH}.\n\
+             Exit status: 0 when a level was printed; 1 when \"unknown\" was.\n"
         )
     };
     if let Some(code) = super::help_or_version("runlevel", args.get(1..).unwrap_or_default(), help)

@@ -29,6 +29,12 @@ const SERVICE_DIR: &str = "/etc/init.d";
 /// Debian's version string, kept so that scripts parsing it keep working.
 const DEBIAN_VERSION: &str = "1.65.2+deb12u1";
 
+/// What `--help` adds to Debian's usage line (on standard error, as Debian's prints it).
+const EXIT_STATUS: &str = "\
+Exit status: the script's; 1 without arguments, or when /etc/init.d has no
+executable script of that name; 126 when the script cannot be executed, 127
+when it or its interpreter does not exist; 0 for --status-all.";
+
 /// `/etc/init.d` entries `--status-all` never runs (Debian's two skip lists
 /// merged), and the suffixes of package-manager leftovers it skips too.
 const STATUS_ALL_SKIPPED: [&str; 12] = [
@@ -73,7 +79,7 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
     for (i, word) in words.iter().enumerate() {
         let remaining = words.len() - i;
         if word == "--help" || word == "-h" || word.as_bytes().starts_with(b"--h") {
-            eprintln!("{usage}");
+            eprintln!("{usage}\n\n{EXIT_STATUS}");
             return 0;
         }
         if word == "--version" || word == "-V" {

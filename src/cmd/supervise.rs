@@ -20,11 +20,45 @@ use crate::supervise::overview::{ServiceState, ServiceView};
 use crate::supervise::{CONFIG_DIR, RELOAD_SIGNAL_OFFSET, valid_name};
 use crate::untrusted::{self, Kind};
 
-const USAGE: &str = "\
+const SUPERVISE_HELP: &str = "\
 Usage: vinit supervise NAME [--pidfile PATH]
        vinit supervise --list
        vinit supervise --reload
-       vinit unsupervise NAME";
+
+Makes the service NAME of /etc/init.d supervised: writes its settings file
+/etc/vinit/supervise.d/NAME (keeping what it holds) and tells init, which
+from then on runs the script's restart when its daemon fails. Run again, it
+re-arms a service that init gave up on.
+
+  --pidfile PATH  the daemon's pid file, where the script does not name it
+  --list          the supervised services: pid, state, restarts, last failure
+  --reload        tell init to read the settings and pid files again
+  --help          this text
+
+Exit status: 0 when done; 1 when /etc/init.d/NAME does not exist, or its
+settings file has errors or cannot be written; 2 on a usage error, a NAME
+that is not a service name or a --pidfile PATH that is not absolute.
+See supervise.d(5).
+";
+
+const UNSUPERVISE_HELP: &str = "\
+Usage: vinit unsupervise NAME
+
+Stops supervising the service NAME: removes /etc/vinit/supervise.d/NAME and
+tells init. The service itself is neither stopped nor started.
+
+  --help  this text
+
+Exit status: 0 when done; 1 when NAME is not supervised or its settings
+file cannot be removed; 2 on a usage error or a NAME that is not a service
+name.
+See supervise.d(5).
+";
+
+/// The usage lines of a help text (up to its first blank line), for a usage error.
+fn synopsis(help: &str) -> &str {
+    help.split("\n\n").next().unwrap_or(help)
+}
 
 pub(crate) fn main(args: Vec<OsString>) -> i32 {
     // Names and the settings file are text (supervise.d(5)).
@@ -38,9 +72,14 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
     let command = args.first().map(String::as_str).unwrap_or("supervise");
     let words: Vec<&str> = args.iter().skip(1).map(String::as_str).collect();
     let root = Path::new("/");
+    let help = if command == "unsupervise" {
+        UNSUPERVISE_HELP
+    } else {
+        SUPERVISE_HELP
+    };
     match (command, words.as_slice()) {
         (_, ["--help" | "-h"]) => {
-            println!("{USAGE}");
+            print!("{help}");
             0
         }
         ("supervise", ["--list"]) => {
@@ -57,7 +96,7 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
         }
         ("unsupervise", [name]) => unsupervise(root, name),
         _ => {
-            eprintln!("{USAGE}");
+            eprintln!("{}", synopsis(help));
             2
         }
     }

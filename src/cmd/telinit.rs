@@ -96,11 +96,15 @@ fn usage_text(prog: &str) -> String {
          \x20 -t SECONDS  seconds between TERM and KILL on a level change (default 3)\n\
          \x20 --wait      return once the level is reached: its wait entries and rc\n\
          \x20             have finished (in S: started; sulogin waits for its user);\n\
-         \x20             print the scripts that failed or timed out. Exit 0 done,\n\
-         \x20             1 scripts failed, 2 timed out or init's status unknown,\n\
-         \x20             3 init is not vinit, 4 init left the level before reaching it\n\
+         \x20             print the scripts that failed or timed out\n\
          \x20 --timeout SECONDS  give up waiting after this long (default: never)\n\
-         \x20 --help      this text\n\
+         \x20 --help      this text\n\n\
+         Exit status: 0 when the request was written (with --wait: and the level\n\
+         was reached, no script failing); 1 on a usage error, when not run by root,\n\
+         or when the request could not be written (with --wait: also when scripts\n\
+         failed or timed out, or /run/vinit/status is damaged); 2 when --timeout\n\
+         passed, init's status still unknown or its level not reached; 3 when PID 1\n\
+         is not vinit; 4 when init left the level before reaching it (--wait only).\n\
          See telinit(8), init(8), vinit(8).\n",
         usage_line(prog)
     )

@@ -35,6 +35,12 @@ usage: update-rc.d [-f] <basename> remove
 The disable|enable API is not stable and might change in the future.
 ";
 
+/// What `--help` adds to the usage.
+const EXIT_STATUS: &str = "\
+Exit status: 0 on success; 1 on an error (update-rc.d: error: ...) or a
+usage error.
+";
+
 /// How the command ends early: the exit status, its message already printed.
 struct Exit(i32);
 
@@ -89,7 +95,7 @@ fn run(root: &Path, mut words: &[String]) -> Result<(), Exit> {
         // Perl's /^-h|--help$/: starts with -h, or ends with --help. Debian's exits 1 with
         // the usage on stderr; asked for, the usage goes to stdout with status 0.
         if word.starts_with("-h") || word.ends_with("--help") {
-            print!("{USAGE}");
+            print!("{USAGE}\n{EXIT_STATUS}");
             return Err(Exit(0));
         }
         if word == "--version" {

@@ -30,6 +30,17 @@ pub struct LsbHeader {
     pub short_description: String,
     /// Continuation lines are joined with a newline.
     pub description: String,
+    /// Where the header is in the script, for messages.
+    pub lines: HeaderLines,
+}
+
+/// 1-based line numbers in the script; 0 for a keyword the header lacks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HeaderLines {
+    /// `### BEGIN INIT INFO`.
+    pub begin: usize,
+    pub required_start: usize,
+    pub required_stop: usize,
 }
 
 /// A header that cannot be used; names the file and line.
@@ -119,6 +130,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Option<LsbHeader>, LsbError> {
         return Ok(None);
     };
     let mut header = LsbHeader::default();
+    header.lines.begin = begin_line;
     let mut in_description = false;
     for (number, line) in lines {
         let line = line.trim_end();
@@ -158,8 +170,14 @@ pub fn parse(text: &str, file: &Path) -> Result<Option<LsbHeader>, LsbError> {
         let value = value.trim();
         match kw {
             Keyword::Provides => header.provides = words(value),
-            Keyword::RequiredStart => header.required_start = words(value),
-            Keyword::RequiredStop => header.required_stop = words(value),
+            Keyword::RequiredStart => {
+                header.required_start = words(value);
+                header.lines.required_start = number;
+            }
+            Keyword::RequiredStop => {
+                header.required_stop = words(value);
+                header.lines.required_stop = number;
+            }
             Keyword::ShouldStart => header.should_start = words(value),
             Keyword::ShouldStop => header.should_stop = words(value),
             Keyword::StartBefore => header.start_before = words(value),
@@ -249,6 +267,16 @@ echo hi
              It is quite compatible to stock sysklogd\n\
              and can be used as a drop-in replacement."
         );
+        let lines = HeaderLines {
+            begin: 3,
+            required_start: 5,
+            required_stop: 6,
+        };
+        assert_eq!(h.lines, lines);
+        let h = p("### BEGIN INIT INFO\n# Provides: x\n### END INIT INFO\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!((h.lines.begin, h.lines.required_start), (1, 0));
     }
 
     #[test]

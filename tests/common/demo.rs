@@ -84,7 +84,8 @@ pub const STEP_TIMEOUT: Duration = Duration::from_secs(120);
 /// The demo's root: [`Initramfs::new`] (example inittab and init scripts), the example
 /// services, a script mounting /proc and /sys and one for single-user mode enabled, an
 /// empty /etc/inittab.d, root without a password (BusyBox login lets an empty one in), and a
-/// prompt the tour can wait for.
+/// prompt the tour can wait for. How to log in is said once, before the boot (the demo's
+/// banner, the tour's first step), not in /etc/issue, which every getty start repeats.
 pub fn initramfs() -> Initramfs {
     let initramfs = Initramfs::new();
     // The empty password in /etc/shadow: BusyBox's login lets root in without asking, and
@@ -92,10 +93,6 @@ pub fn initramfs() -> Initramfs {
     initramfs.write("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
     initramfs.write("etc/shadow", "root::0:0:99999:7:::\n");
     initramfs.write("etc/hostname", "vinit-demo\n");
-    initramfs.write(
-        "etc/issue",
-        "\nvinit demo: log in as root (no password). Leave with `poweroff`, or Ctrl-A X.\n\n",
-    );
     initramfs.write(
         "etc/profile",
         format!("export PATH=/sbin:/usr/sbin:/bin:/usr/bin\nexport PS1='{PROMPT}'\n"),
@@ -133,7 +130,9 @@ const TOUR: &[Step] = &[
         expects: "/lib/vinit/vinit",
     },
     Step {
-        says: "The example services the rc runner started for runlevel 2",
+        says: "The example services the rc runner started for runlevel 2:\n\
+               ### [ + ] running, [ - ] stopped, [ ? ] cannot tell: legacy-example is an old\n\
+               ### script without a status action (it answers `status` with its usage)",
         types: "service --status-all",
         expects: "[ + ]  exampled",
     },
@@ -184,15 +183,18 @@ pub fn tour(out: &mut dyn Write) -> Result<(), String> {
         let _ = out.write_all(printable(text).as_bytes());
         let _ = out.flush();
     };
-    show("### Booting Debian's cloud kernel under QEMU with vinit as PID 1\n");
+    show(
+        "### Booting Debian's cloud kernel under QEMU with vinit as PID 1, \
+         then logging in as root (no password)\n",
+    );
     let vm = boot_and_log_in(&mut show)?;
     for step in TOUR {
         show(&format!("\n### {}\n", step.says));
         run_at_prompt(&vm, step.types, step.expects, &mut show)?;
     }
     show(
-        "\n### Single-user mode: rc 1 stops the services, its `single` script asks init for S, \
-         where sulogin gives root a shell (`&`: the session of this shell ends with the level)\n",
+        "\n### Single-user mode: rc 1 stops the services, its `single` script asks init for S,\n\
+         ### where sulogin gives root a shell (`&`: the session of this shell ends with the level)\n",
     );
     // In the background (as `telinit 2` and `poweroff` below): leaving the level ends this
     // shell's session, and a shell still waiting for a foreground command when that

@@ -65,6 +65,15 @@ const USAGE: &str = "Usage:\t  shutdown [-akrhPHfFnc] [-t sec] time [warning mes
 \t\t  ** the \"time\" argument is mandatory! (try \"now\") **
 ";
 
+/// What `--help` adds to the usage.
+const EXIT_STATUS: &str = "\
+Exit status: 0 when the system is going down (then that of /sbin/init, which
+sends the request to init), or when a shutdown was cancelled (-c) or only
+warned of (-k); 1 on a usage error, when not run by root, when no authorized
+user is logged in (-a), when another shutdown is running or none is there to
+cancel, or when /sbin/init cannot be executed.
+";
+
 /// The process ends with this status (messages already printed).
 struct Exit(i32);
 
@@ -486,7 +495,9 @@ fn cancelled() -> ! {
 pub(crate) fn main(args: Vec<OsString>) -> i32 {
     // Any user may ask; the usage is otherwise sysvinit's answer to a bad command line.
     let rest = args.get(1..).unwrap_or_default();
-    if let Some(code) = super::help_or_version("shutdown", rest, || USAGE.to_string()) {
+    if let Some(code) =
+        super::help_or_version("shutdown", rest, || format!("{USAGE}\n{EXIT_STATUS}"))
+    {
         return code;
     }
     match run(&args) {

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::status::{line_json, result_colour};
 use super::table::{Cell, Table};
-use super::{Colour, Parsed, paint, parse_options, seconds, use_colour};
+use super::{Colour, Parsed, json_error, paint, parse_options, seconds, usage_error, use_colour};
 use crate::rc::record::{self, RECORD_DIR, Run, critical_path};
 
 pub(crate) const USAGE: &str = "\
@@ -19,10 +19,12 @@ records in /run/vinit/rc), slowest first. A '*' marks the scripts on the
 critical path: the chain of dependencies that decided when the run ended.
 
   --level LEVEL   only the runs into LEVEL (S, 0-9)
-  --json          machine-readable output (schema vinit-blame/1, see vinit(8))
+  --json          machine-readable output (schema vinit-blame/1, see vinit(8));
+                  when there is no run to show, a vinit-error/1 document
   --help          this text
 
-Exit status: 0, or 1 when there is no run record to show.
+Exit status: 0 when shown; 1 when there is no run record to show; 2 on a
+usage error.
 ";
 
 pub(crate) const JSON_SCHEMA: &str = "vinit-blame/1";
@@ -46,7 +48,7 @@ pub(crate) fn main(args: &[std::ffi::OsString]) -> i32 {
             _ => Err(format!("unknown option '--{name}'")),
         },
     ) {
-        Parsed::Exit(code) => return code,
+        Parsed::Exit(code) => return usage_error(args, code),
         Parsed::Run(()) => {}
     }
     let (runs, problems) = record::read_dir(Path::new(RECORD_DIR));
@@ -58,10 +60,14 @@ pub(crate) fn main(args: &[std::ffi::OsString]) -> i32 {
         .filter(|r| level.as_ref().is_none_or(|l| &r.level == l))
         .collect();
     if runs.is_empty() {
-        eprintln!(
-            "vinit blame: no rc run recorded in {RECORD_DIR}{}",
+        let message = format!(
+            "no rc run recorded in {RECORD_DIR}{}",
             level.map_or(String::new(), |l| format!(" for runlevel {l}"))
         );
+        eprintln!("vinit blame: {message}");
+        if json_output {
+            println!("{}", json_error("blame", "no-record", &message, 1));
+        }
         return 1;
     }
     if json_output {

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use super::{Parsed, parse_options};
 use crate::rc::graph::{self, Direction, GraphError, Script};
 use crate::rc::insserv_conf::Facilities;
+use crate::rc::lsb::HeaderLines;
 use crate::rc::select::{Link, LinkKind};
 use crate::rc::{list_links, lsb, rc_dir, script_names};
 use crate::untrusted::{self, Kind, describe};
@@ -31,7 +32,8 @@ Usage: vinit check [--root DIR]
 
 Checks the boot configuration in one run and prints each problem as
 FILE:LINE:COLUMN: message (fewer fields where they do not apply):
-  inittab   /etc/inittab and /etc/inittab.d lines init would reject
+  inittab   /etc/inittab and /etc/inittab.d lines init would reject, and
+            a missing /etc/inittab
   links     dangling or non-executable /etc/rcN.d links
   headers   init scripts with a missing or malformed LSB header
   graph     dependency loops, required facilities nothing provides
@@ -43,7 +45,8 @@ FILE:LINE:COLUMN: message (fewer fields where they do not apply):
   --root DIR   check the configuration under DIR instead of /
   --help       this text
 
-Exit status: 0 no problem, 1 problems found, 2 usage error.
+Exit status: 0 when there is no problem; 1 when there are problems; 2 on a
+usage error or a --root that is not a directory.
 ";
 
 /// One problem: where (a file, with a line when there is one) and what.
@@ -198,8 +201,20 @@ pub(crate) fn inittab_problems(root: &Path) -> Vec<Problem> {
     problems
 }
 
+/// The inittab pass: its problems, and a missing `/etc/inittab` (which
+/// `telinit q` leaves unsaid, as sysvinit's does: init keeps what it runs).
 fn inittab_pass(config: &Config) -> Vec<Problem> {
-    inittab_problems(&config.root)
+    let mut problems = inittab_problems(&config.root);
+    let inittab = config.root.join("etc/inittab");
+    if std::fs::symlink_metadata(&inittab).is_err() {
+        problems.push(problem(
+            &inittab,
+            0,
+            "missing: init would say \"No inittab file found\" and, without an \
+             initdefault entry, ask for the runlevel on the console at boot",
+        ));
+    }
+    problems
 }
 
 fn links_pass(config: &Config) -> Vec<Problem> {
@@ -286,21 +301,66 @@ fn headers_pass(config: &Config) -> Vec<Problem> {
     problems
 }
 
-fn graph_problem(config: &Config, level: &str, error: &GraphError) -> Problem {
-    let script = match error {
-        GraphError::MissingRequired { script, .. } => script.clone(),
-        GraphError::Loop { cycle, .. } => cycle.first().cloned().unwrap_or_default(),
+/// A dependency problem of the graph, placed in the header it comes from: a missing
+/// dependency at the script's `Required-Start:` (`Required-Stop:`) line, a loop at the
+/// header of its first script.
+fn graph_problem(config: &Config, error: &GraphError, dirs: &BTreeSet<String>) -> Problem {
+    let (script, line_of): (&str, fn(&HeaderLines) -> usize) = match error {
+        GraphError::MissingRequired {
+            script,
+            direction: Direction::Start,
+            ..
+        } => (script, |lines| lines.required_start),
+        GraphError::MissingRequired {
+            script,
+            direction: Direction::Stop,
+            ..
+        } => (script, |lines| lines.required_stop),
+        GraphError::Loop { cycle, .. } => (
+            cycle.first().map(String::as_str).unwrap_or_default(),
+            |lines| lines.begin,
+        ),
     };
-    let path = config.script_path(&script);
+    let line = config
+        .scripts
+        .iter()
+        .find(|s| s.name == script)
+        .and_then(|s| s.header.as_ref())
+        .map_or(0, |header| line_of(&header.lines));
+    let dirs: Vec<&str> = dirs.iter().map(String::as_str).collect();
     problem(
-        &path,
-        0,
-        format!("{error} (in {})", rc_dir(Path::new("/"), level).display()),
+        &config.script_path(script),
+        line,
+        format!(
+            "{} (in {})",
+            crate::cmd::bounded(&error.to_string()),
+            dirs.join(", ")
+        ),
     )
 }
 
+/// Each dependency problem once, with the rc directories it shows in: a missing
+/// dependency of a script started in levels 2 to 5 is one problem, not four.
 fn graph_pass(config: &Config) -> Vec<Problem> {
-    let mut found = BTreeSet::new();
+    let mut found: BTreeMap<String, (GraphError, BTreeSet<String>)> = BTreeMap::new();
+    let mut record = |error: GraphError, level: &str| {
+        let dir = rc_dir(Path::new("/"), level).display().to_string();
+        // A loop is the same loop whichever script it was found from.
+        let key = match &error {
+            GraphError::Loop { cycle, direction } => {
+                let members: BTreeSet<&String> = cycle.iter().collect();
+                format!("loop {direction:?} {members:?}")
+            }
+            GraphError::MissingRequired { direction, .. } => {
+                format!("missing {direction:?} {error}")
+            }
+        };
+        found
+            .entry(key)
+            .or_insert_with(|| (error, BTreeSet::new()))
+            .1
+            .insert(dir);
+    };
     for level in config.links.keys() {
         for (direction, kind) in [
             (Direction::Start, LinkKind::Start),
@@ -320,18 +380,23 @@ fn graph_pass(config: &Config) -> Vec<Problem> {
                 if let Err(e @ GraphError::MissingRequired { .. }) =
                     graph::build(&config.scripts, &config.facilities, &one, direction)
                 {
-                    found.insert(graph_problem(config, level, &e));
+                    record(e, level);
                     orderable.remove(name);
                 }
             }
             if let Err(e @ GraphError::Loop { .. }) =
                 graph::build(&config.scripts, &config.facilities, &orderable, direction)
             {
-                found.insert(graph_problem(config, level, &e));
+                record(e, level);
             }
         }
     }
-    found.into_iter().collect()
+    let mut problems: Vec<Problem> = found
+        .values()
+        .map(|(error, dirs)| graph_problem(config, error, dirs))
+        .collect();
+    problems.sort();
+    problems
 }
 
 /// The 1-based line of a script where `keyword` (e.g. `Default-Stop:`) is.

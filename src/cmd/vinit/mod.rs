@@ -62,6 +62,40 @@ const SUBCOMMANDS: &[Subcommand] = &[
 /// Exit status when PID 1 is not vinit (`status`, `telinit --wait`).
 pub(crate) const EXIT_NOT_VINIT: i32 = 3;
 
+/// The schema of what `--json` prints when there is nothing to report.
+pub const ERROR_SCHEMA: &str = "vinit-error/1";
+
+/// What `--json` prints instead of its document when there is nothing to report, so that
+/// a reader of standard output always gets one: the subcommand, a word for what went wrong
+/// (`error`), the line also printed on standard error, and the exit status.
+pub(crate) fn json_error(command: &str, error: &str, message: &str, exit_status: i32) -> String {
+    let document = serde_json::json!({
+        "schema": ERROR_SCHEMA,
+        "command": command,
+        "error": error,
+        "message": message,
+        "exit_status": exit_status,
+    });
+    serde_json::to_string_pretty(&document).unwrap_or_default()
+}
+
+/// `--json` among a subcommand's arguments, even where a bad option stopped the parsing.
+pub(crate) fn asks_for_json(args: &[OsString]) -> bool {
+    args.iter().skip(1).any(|arg| arg == "--json")
+}
+
+/// A usage error: with `--json`, its error document (the message is on standard error).
+pub(crate) fn usage_error(args: &[OsString], exit_status: i32) -> i32 {
+    if exit_status == 2 && asks_for_json(args) {
+        let command = args
+            .first()
+            .map_or_else(|| "vinit".into(), |name| name.to_string_lossy());
+        let message = format!("bad command line: see vinit {command} --help");
+        println!("{}", json_error(&command, "usage", &message, exit_status));
+    }
+    exit_status
+}
+
 /// `vinit 0.1.0`.
 pub(crate) fn version_line() -> String {
     format!("vinit {}", env!("CARGO_PKG_VERSION"))
@@ -79,6 +113,7 @@ fn usage() -> String {
     }
     text.push_str(&format!(
         "\nvinit NAME ARGS... runs the classic command NAME, one of:\n  {}\n\n\
+         Exit status: the command's; 2 when none is given or it is unknown.\n\
          'vinit COMMAND --help' describes a command; see vinit(8).\n",
         super::COMMANDS.join(" ")
     ));

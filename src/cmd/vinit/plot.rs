@@ -27,7 +27,8 @@ with its dependencies drawn as blue arrows and the critical path outlined.
                   may be given more than once
   --help          this text
 
-Exit status: 0, or 1 when there is no run record to draw.
+Exit status: 0 when drawn; 1 when there is no run record to draw or a
+--record FILE cannot be read; 2 on a usage error.
 ";
 
 /// Bar colours by result, also used in the legend.

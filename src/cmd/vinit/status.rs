@@ -12,7 +12,10 @@ use chrono::{DateTime, FixedOffset, Local, TimeZone};
 use serde_json::{Value, json};
 
 use super::table::{Cell, Table};
-use super::{Colour, EXIT_NOT_VINIT, Parsed, paint, parse_options, seconds, use_colour};
+use super::{
+    Colour, EXIT_NOT_VINIT, Parsed, json_error, paint, parse_options, seconds, usage_error,
+    use_colour,
+};
 use crate::cmd::supervise::{failure_datetime, services_table};
 use crate::rc::record::{self, Line, RECORD_DIR, Run};
 use crate::status::{EntryState, InitStatus, STATUS_PATH, decode, describe_wait_status};
@@ -28,11 +31,13 @@ shutdown, every inittab entry (state, PID, respawns, last exit status),
 every supervised service (PID, state, restarts, last failure) and the
 last rc run of every script.
 
-  --json    machine-readable output (schema vinit-status/1, see vinit(8))
+  --json    machine-readable output (schema vinit-status/1, see vinit(8));
+            when there is nothing to report, a vinit-error/1 document
   --help    this text
 
-Exit status: 0; 1 when init's status cannot be read (init could not write
-it); 3 when PID 1 is not vinit.
+Exit status: 0 when shown; 1 when init's status cannot be read (the file
+is damaged, or init could not write it); 2 on a usage error; 3 when PID 1
+is not vinit (or not the vinit that wrote the file).
 ";
 
 /// The `schema` value of the JSON output.
@@ -78,18 +83,19 @@ pub(crate) enum Unavailable {
 }
 
 impl Unavailable {
+    /// The `error` word of the JSON error document, the reason, and the exit status.
+    fn parts(&self) -> (&'static str, &str, i32) {
+        match self {
+            Unavailable::NotVinit(why) => ("not-vinit", why, EXIT_NOT_VINIT),
+            Unavailable::Broken(why) => ("unreadable", why, 1),
+        }
+    }
+
     /// Prints the one-line reason, returns the exit status.
     pub(crate) fn report(&self, command: &str) -> i32 {
-        match self {
-            Unavailable::NotVinit(why) => {
-                eprintln!("{command}: {why}");
-                EXIT_NOT_VINIT
-            }
-            Unavailable::Broken(why) => {
-                eprintln!("{command}: {why}");
-                1
-            }
-        }
+        let (_, why, exit_status) = self.parts();
+        eprintln!("{command}: {why}");
+        exit_status
     }
 }
 
@@ -326,12 +332,19 @@ pub(crate) fn main(args: &[std::ffi::OsString]) -> i32 {
             _ => Err(format!("unknown option '--{name}'")),
         },
     ) {
-        Parsed::Exit(code) => return code,
+        Parsed::Exit(code) => return usage_error(args, code),
         Parsed::Run(()) => {}
     }
     let report = match gather() {
         Ok(report) => report,
-        Err(why) => return why.report("vinit status"),
+        Err(why) => {
+            let exit_status = why.report("vinit status");
+            if json_output {
+                let (error, message, _) = why.parts();
+                println!("{}", json_error("status", error, message, exit_status));
+            }
+            return exit_status;
+        }
     };
     if json_output {
         println!(
