@@ -21,8 +21,8 @@ pub mod pid1;
 pub(crate) mod procfs;
 pub mod rc;
 pub mod reexec_state;
+pub mod services;
 pub mod status;
-pub mod supervise;
 pub mod supervisor;
 #[allow(unsafe_code)]
 pub mod sys;

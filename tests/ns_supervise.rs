@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::ns::{Pid1, TestRoot};
 use common::poll_until;
-use vinit::supervise::state;
+use vinit::services::state;
 
 const WAIT: Duration = Duration::from_secs(30);
 

@@ -11,10 +11,10 @@ use serde_json::Value;
 use vinit::cmd::vinit::status::{PendingShutdown, Report, render, to_json};
 use vinit::cmd::vinit::{blame, status};
 use vinit::rc::record::{Run, parse};
+use vinit::services::files::ConfigFile;
+use vinit::services::overview::{ServiceView, overview};
+use vinit::services::{config, state};
 use vinit::status::decode;
-use vinit::supervise::files::ConfigFile;
-use vinit::supervise::overview::{ServiceView, overview};
-use vinit::supervise::{config, state};
 
 const STATUS_FILE: &str = "vinit-status 1
 pid 1

@@ -13,7 +13,6 @@ pub(crate) mod rc;
 pub(crate) mod runlevel;
 pub(crate) mod service;
 pub mod shutdown;
-pub(crate) mod supervise;
 pub(crate) mod telinit;
 pub(crate) mod update_rc_d;
 pub mod vinit;

@@ -102,10 +102,10 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
                     "--full-restart: {} stop, then start (the status is start's)",
                     script.display()
                 );
-                let supervised = crate::supervise::files::supervised(Path::new("/"), name);
+                let supervised = crate::services::files::supervised(Path::new("/"), name);
                 if let Some(config) = &supervised {
-                    crate::supervise::files::mark_stop(Path::new("/"), name, config);
-                    let _ = crate::supervise::files::mark_start(Path::new("/"), name);
+                    crate::services::files::mark_stop(Path::new("/"), name, config);
+                    let _ = crate::services::files::mark_start(Path::new("/"), name);
                 }
                 // Debian ignores stop's status and exits with start's.
                 run_and_wait(&me, &script, &[OsStr::new("stop")]);
@@ -143,7 +143,7 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
         .filter(|word| !word.is_empty())
         .map(OsStr::from_bytes)
         .collect();
-    if let Some(config) = crate::supervise::files::supervised(Path::new("/"), name) {
+    if let Some(config) = crate::services::files::supervised(Path::new("/"), name) {
         log::debug!(
             "{name} is supervised by init: the script runs as a child, then init rereads its pid files"
         );
@@ -174,7 +174,7 @@ fn run_supervised(
     me: &str,
     script: &Path,
     name: &str,
-    config: &crate::supervise::Config,
+    config: &crate::services::Config,
     argv: &[&OsStr],
 ) -> i32 {
     if !argv
@@ -182,13 +182,13 @@ fn run_supervised(
         .is_some_and(|action| *action == "start" || *action == "status")
     {
         log::debug!("{name}: its daemon is marked as stopped on purpose before the script runs");
-        crate::supervise::files::mark_stop(Path::new("/"), name, config);
+        crate::services::files::mark_stop(Path::new("/"), name, config);
     }
     if argv.first().is_some_and(|action| {
         ["start", "restart", "force-reload", "try-restart"].contains(&action.to_str().unwrap_or(""))
     }) {
         log::debug!("{name}: started on purpose by root: init re-arms it");
-        let _ = crate::supervise::files::mark_start(Path::new("/"), name);
+        let _ = crate::services::files::mark_start(Path::new("/"), name);
     }
     let status = run_and_wait(me, script, argv);
     after_supervised(name);
@@ -196,8 +196,8 @@ fn run_supervised(
 }
 
 fn after_supervised(name: &str) {
-    crate::supervise::files::unmark_alive(Path::new("/"), name);
-    super::supervise::tell_init();
+    crate::services::files::unmark_alive(Path::new("/"), name);
+    super::vinit::supervise::tell_init();
 }
 
 fn script_path(name: impl AsRef<OsStr>) -> PathBuf {

@@ -26,10 +26,10 @@ pub mod cmdline;
 pub(crate) mod console;
 mod fifo;
 pub(crate) mod power;
+mod services;
 mod spawn;
 pub(crate) mod state;
 mod status;
-mod supervise;
 mod system;
 
 use std::ffi::OsString;
@@ -99,7 +99,7 @@ pub(crate) fn main(args: Vec<std::ffi::OsString>) -> i32 {
         None => system.boot(&init_args),
     };
     let supervision =
-        supervise::Supervision::start(restored, supervisor.runlevel(), &mut system, now());
+        services::Supervision::start(restored, supervisor.runlevel(), &mut system, now());
     let mut init = Init {
         supervisor,
         system,
@@ -201,7 +201,7 @@ struct Init {
     /// `/run/vinit/status`, for `vinit status` and `telinit --wait`.
     status: StatusWriter,
     /// Supervised services (`/etc/vinit/supervise.d`).
-    supervision: supervise::Supervision,
+    supervision: services::Supervision,
     bogus: BogusReport,
 }
 
@@ -381,7 +381,7 @@ impl Init {
                 || (signal == Signal::SIGTERM as i32 && in_a_container())
             {
                 self.event(Event::PowerOff);
-            } else if signal == libc::SIGRTMIN() + crate::supervise::RELOAD_SIGNAL_OFFSET {
+            } else if signal == libc::SIGRTMIN() + crate::services::RELOAD_SIGNAL_OFFSET {
                 self.supervision.reload(&mut self.system, now());
             }
         }

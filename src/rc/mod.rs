@@ -266,7 +266,7 @@ pub(crate) fn execute(config: &Config) -> i32 {
         mark_supervised_starts(root, &tasks);
         let results = run::run(&tasks, &settings, &mut out);
         for name in stopping {
-            crate::supervise::files::unmark_alive(root, &name);
+            crate::services::files::unmark_alive(root, &name);
         }
         failed += results.iter().filter(|r| r.class.is_failure()).count();
     }
@@ -284,7 +284,7 @@ pub(crate) fn execute(config: &Config) -> i32 {
 /// their names. (init also disarms them when a level change begins: this
 /// covers rc run by hand.)
 fn mark_supervised_stops(root: &Path, tasks: &[Task]) -> Vec<String> {
-    use crate::supervise::files;
+    use crate::services::files;
     tasks
         .iter()
         .filter(|task| task.action == Action::Stop)
@@ -299,7 +299,7 @@ fn mark_supervised_stops(root: &Path, tasks: &[Task]) -> Vec<String> {
 /// Leaves a start mark for each supervised service this phase starts: a
 /// start by rc is a start on purpose, which re-arms it (supervise.d(5)).
 fn mark_supervised_starts(root: &Path, tasks: &[Task]) {
-    use crate::supervise::files;
+    use crate::services::files;
     for task in tasks.iter().filter(|task| task.action == Action::Start) {
         if files::supervised(root, &task.name).is_some() {
             let _ = files::mark_start(root, &task.name);

@@ -415,8 +415,8 @@ fn keyword_line(path: &Path, keyword: &str) -> usize {
 /// what init skips there without a word (a FIFO, a directory, a link to
 /// no file).
 fn supervise_pass(config: &Config) -> Vec<Problem> {
-    use crate::supervise::files::{read_configs, under};
-    let mut problems = ignored_settings_files(&under(&config.root, crate::supervise::CONFIG_DIR));
+    use crate::services::files::{read_configs, under};
+    let mut problems = ignored_settings_files(&under(&config.root, crate::services::CONFIG_DIR));
     for (name, file) in read_configs(&config.root) {
         if let Err(rejected) = &file.parsed {
             problems.extend(
@@ -447,7 +447,7 @@ fn ignored_settings_files(dir: &Path) -> Vec<Problem> {
         .filter(|entry| {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            crate::supervise::valid_name(&name) && !name.ends_with('~')
+            crate::services::valid_name(&name) && !name.ends_with('~')
         })
         .filter_map(|entry| {
             let path = entry.path();

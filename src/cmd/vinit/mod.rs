@@ -13,6 +13,7 @@ pub mod blame;
 pub(crate) mod check;
 pub mod plot;
 pub mod status;
+pub(crate) mod supervise;
 pub(crate) mod table;
 
 use crate::getopt::{self, LongError, LongOpt, Mode, Opt};
@@ -50,12 +51,12 @@ const SUBCOMMANDS: &[Subcommand] = &[
     Subcommand {
         name: "supervise",
         summary: "supervise a service of /etc/init.d (--list: the supervised services)",
-        main: |args| super::supervise::main(args.to_vec()),
+        main: |args| supervise::main(args.to_vec()),
     },
     Subcommand {
         name: "unsupervise",
         summary: "stop supervising a service",
-        main: |args| super::supervise::main(args.to_vec()),
+        main: |args| supervise::main(args.to_vec()),
     },
 ];
 

@@ -16,12 +16,12 @@ use super::{
     Colour, EXIT_NOT_VINIT, Parsed, json_error, paint, parse_options, seconds, usage_error,
     use_colour,
 };
-use crate::cmd::supervise::{failure_datetime, services_table};
+use crate::cmd::vinit::supervise::{failure_datetime, services_table};
 use crate::rc::record::{self, Line, RECORD_DIR, Run};
+use crate::services::CONFIG_DIR;
+use crate::services::files::read_overview;
+use crate::services::overview::ServiceView;
 use crate::status::{EntryState, InitStatus, STATUS_PATH, decode, describe_wait_status};
-use crate::supervise::CONFIG_DIR;
-use crate::supervise::files::read_overview;
-use crate::supervise::overview::ServiceView;
 
 pub(crate) const USAGE: &str = "\
 Usage: vinit status [--json]

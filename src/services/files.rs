@@ -314,7 +314,7 @@ mod tests {
 
     #[test]
     fn overview_from_the_files() {
-        use crate::supervise::overview::ServiceState;
+        use crate::services::overview::ServiceState;
         let root = tempfile::tempdir().expect("tempdir");
         let root = root.path();
         assert!(read_overview(root).is_empty());

@@ -1,6 +1,6 @@
 //! Which live process is each supervised service's daemon: the pid files
 //! read the safe way ([`crate::untrusted`]), judged by
-//! [`crate::supervise::claim`], and the believed daemons kept by PID and
+//! [`crate::services::claim`], and the believed daemons kept by PID and
 //! start time.
 //!
 //! A pid file is read again only when [`super::changes`] says it changed
@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::procfs;
-use crate::supervise::claim::{self, Claim, Judgement, Program, Seen, parse_pid};
+use crate::services::claim::{self, Claim, Judgement, Program, Seen, parse_pid};
 use crate::untrusted::{self, Kind, Refused};
 
 /// When a claim that is not believed is looked at again, after it was

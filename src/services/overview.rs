@@ -108,7 +108,7 @@ pub fn overview(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::supervise::{config, state};
+    use crate::services::{config, state};
     use std::path::PathBuf;
 
     fn file(name: &str, text: &str) -> (String, ConfigFile) {

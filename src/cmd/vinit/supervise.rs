@@ -12,12 +12,12 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeZone};
 
-use super::vinit::table::{Cell, Table};
-use super::vinit::{Colour, use_colour};
-use crate::supervise::config::{self, Config};
-use crate::supervise::files::{self, under};
-use crate::supervise::overview::{ServiceState, ServiceView};
-use crate::supervise::{CONFIG_DIR, RELOAD_SIGNAL_OFFSET, valid_name};
+use super::table::{Cell, Table};
+use super::{Colour, use_colour};
+use crate::services::config::{self, Config};
+use crate::services::files::{self, under};
+use crate::services::overview::{ServiceState, ServiceView};
+use crate::services::{CONFIG_DIR, RELOAD_SIGNAL_OFFSET, valid_name};
 use crate::untrusted::{self, Kind};
 
 const SUPERVISE_HELP: &str = "\
@@ -62,7 +62,7 @@ fn synopsis(help: &str) -> &str {
 
 pub(crate) fn main(args: Vec<OsString>) -> i32 {
     // Names and the settings file are text (supervise.d(5)).
-    let args = match super::text_args(&args) {
+    let args = match crate::cmd::text_args(&args) {
         Ok(args) => args,
         Err(e) => {
             eprintln!("vinit supervise: {e}");
