@@ -20,6 +20,7 @@ pub mod logging;
 pub mod pid1;
 pub mod rc;
 pub mod reexec_state;
+pub(crate) mod report_limit;
 pub mod status;
 pub mod supervise;
 pub mod supervisor;

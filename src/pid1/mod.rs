@@ -47,11 +47,12 @@ use nix::time::{ClockId, clock_gettime};
 use nix::unistd::{Pid, chdir};
 
 use crate::initctl::FIFO_PATH;
+use crate::report_limit::ReportLimit;
 use crate::supervisor::{Effects, Event, Supervisor, join_var, split_var, var_name};
 use crate::sys::process::reset_signal_dispositions;
 use crate::utmp::Recorder;
 use console::{Console, to};
-use fifo::{BogusReport, FIFO_FD, Fifo, Received, Watch};
+use fifo::{FIFO_FD, Fifo, Received, Watch, bogus_report};
 use power::read_powerstatus;
 use status::StatusWriter;
 use system::System;
@@ -106,7 +107,7 @@ pub(crate) fn main(args: Vec<String>) -> i32 {
         watch: Watch::new(Path::new(FIFO_PATH)),
         status: StatusWriter::new(),
         supervision,
-        bogus: BogusReport::default(),
+        bogus: bogus_report(),
     };
     // Open /run/initctl before the first entry starts, so that a `telinit`
     // from a boot script, or right after "Entering runlevel", finds it.
@@ -201,7 +202,7 @@ struct Init {
     status: StatusWriter,
     /// Supervised services (`/etc/vinit/supervise.d`).
     supervision: supervise::Supervision,
-    bogus: BogusReport,
+    bogus: ReportLimit,
 }
 
 /// At most this many things are read from the FIFO in one pass, so that a
@@ -431,7 +432,7 @@ impl Init {
                 self.event(Event::Request(request));
             }
             Received::Junk(bytes) => {
-                if let Some(message) = self.bogus.junk(bytes, now()) {
+                if let Some(message) = self.bogus.occurred(bytes, now()) {
                     log::info!(target: to::BOTH, "{message}");
                 }
             }
