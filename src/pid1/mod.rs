@@ -245,7 +245,7 @@ impl Init {
             log::info!(target: to::BOTH, "{message}");
         }
         // What the last pass (or the boot) changed, before sleeping.
-        self.status.update(&self.supervisor);
+        self.status.update(&self.supervisor, now());
         self.wait(accepting);
         let signals = self.read_signals();
         self.handle_signals(&signals);
@@ -280,6 +280,7 @@ impl Init {
             self.supervisor.next_deadline(),
             self.supervision.next_deadline(),
             self.bogus.deadline(),
+            self.status.retry_deadline(),
         ]
         .into_iter()
         .flatten()
@@ -317,6 +318,9 @@ impl Init {
         });
         drop(fds);
         self.watch.consume(mounts_changed);
+        if mounts_changed {
+            self.status.mounts_changed();
+        }
     }
 
     fn read_signals(&mut self) -> Vec<i32> {
