@@ -244,7 +244,8 @@ impl Init {
         if accepting && let Some(message) = self.system.fifo.ensure_open() {
             log::info!(target: to::BOTH, "{message}");
         }
-        // What the last pass (or the boot) changed, before sleeping.
+        // What the last pass (or the boot) changed, or a failed write due
+        // again, before sleeping.
         self.status.update(&self.supervisor, now());
         self.wait(accepting);
         let signals = self.read_signals();
