@@ -176,6 +176,33 @@ impl Request {
         })
     }
 
+    /// Whether the request looks as the tools that send its command write
+    /// it: a level change or power event with its data area all zero, a
+    /// SETENV whose data is NUL-terminated strings ended by an empty one
+    /// with only zeros after it (every sender we know of clears the whole
+    /// request before filling it in, docs/compatibility.md §4.4). sysvinit
+    /// looks only at the magic and the command; the [`Framer`] uses this to
+    /// tell a request from junk that begins with the magic number.
+    pub fn is_well_formed(&self) -> bool {
+        match self.cmd {
+            CMD_RUNLVL | CMD_POWERFAIL | CMD_POWERFAILNOW | CMD_POWEROK => {
+                self.data.iter().all(|&b| b == 0)
+            }
+            CMD_SETENV => {
+                // The end of the strings: the first NUL that starts an
+                // empty string.
+                let end = self
+                    .data
+                    .iter()
+                    .enumerate()
+                    .position(|(i, &b)| b == 0 && (i == 0 || self.data.get(i - 1) == Some(&0)));
+                end.and_then(|end| self.data.get(end..))
+                    .is_some_and(|rest| rest.iter().all(|&b| b == 0))
+            }
+            _ => false,
+        }
+    }
+
     /// The variable changes in a SETENV request's data, in order, as
     /// sysvinit's `initcmd_setenv` reads them: NUL-terminated strings up to
     /// an empty one or the end of the data (a last string without its NUL
@@ -219,6 +246,18 @@ impl Request {
 /// request, so one stray byte makes it drop the request after it too. The
 /// framer instead re-synchronises on the magic number: bytes before the next
 /// magic are dropped as junk, and the request that starts there is kept.
+///
+/// Junk may itself begin with the magic number (a writer of `magic +
+/// junk`): then the 384 bytes from that magic hold the start of whatever
+/// was written after the junk, a request perhaps. So a packet that starts
+/// with the magic is read whole, as sysvinit reads it, only if it is well
+/// formed ([`Request::is_well_formed`]) or holds no other magic number (nor
+/// its beginning at its end); otherwise the bytes before that magic are
+/// junk and reading resumes there. A well-formed request is never cut, even
+/// if its SETENV data holds the magic; an odd one with no magic inside (an
+/// unknown command) is still handed on, for init to say `got unimplemented
+/// initrequest` as sysvinit does. A request is lost only to junk that looks
+/// like a well-formed request itself.
 ///
 /// The reader asks for exactly what completes the current packet
 /// ([`Framer::space`]), so the framer never holds more than one packet and
@@ -274,19 +313,25 @@ impl Framer {
                 junk: self.drained(),
             };
         }
-        if self.buffer.starts_with(&MAGIC.to_ne_bytes()) {
+        // Only a packet that starts with the magic decodes; where the next
+        // packet starts: after this one if it is well formed, else at the
+        // next magic inside it, if any.
+        let request = Request::decode(&self.buffer).ok();
+        let next = if request.as_ref().is_some_and(Request::is_well_formed) {
+            REQUEST_LEN
+        } else {
+            next_magic(&self.buffer)
+        };
+        if request.is_some() && next == REQUEST_LEN {
             self.len = 0;
-            return Framed {
-                request: Request::decode(&self.buffer).ok(),
-                junk: 0,
-            };
+            return Framed { request, junk: 0 };
         }
-        let junk = next_magic(&self.buffer);
-        self.buffer.copy_within(junk.., 0);
-        self.len = REQUEST_LEN - junk;
+        // What comes before the next magic is junk.
+        self.buffer.copy_within(next.., 0);
+        self.len = REQUEST_LEN - next;
         Framed {
             request: None,
-            junk,
+            junk: next,
         }
     }
 
@@ -694,6 +739,215 @@ mod tests {
     fn stream_has_stray_magic(stream: &[u8], valid: &[Request]) -> bool {
         let magic = MAGIC.to_ne_bytes();
         stream.windows(4).filter(|w| *w == magic).count() != valid.len()
+    }
+
+    #[test]
+    fn what_the_tools_send_is_well_formed() {
+        let vectors = [
+            "telinit-3.bin",
+            "telinit-q.bin",
+            "telinit-t7-s.bin",
+            "telinit-u.bin",
+            "telinit-e-env.bin",
+            "shutdown-r-now.bin",
+            "shutdown-h-now.bin",
+            "shutdown-H-h-t0-now.bin",
+            "shutdown-h-P-t5-now.bin",
+            "shutdown-c.bin",
+        ];
+        for file in vectors {
+            for request in decode_all(&vector(file)) {
+                assert!(request.is_well_formed(), "{file}: {request:?}");
+            }
+        }
+        for cmd in [CMD_POWERFAIL, CMD_POWERFAILNOW, CMD_POWEROK] {
+            let request = Request {
+                cmd,
+                ..Request::runlevel(0, 0)
+            };
+            assert!(request.is_well_formed());
+        }
+        // Odd levels and sleep times are still what telinit might write.
+        assert!(Request::runlevel(0xff, -1).is_well_formed());
+        assert!(Request::setenv(&[]).unwrap().is_well_formed());
+        // A value holding the magic number, and data filled to the end.
+        let magic = String::from_utf8(MAGIC.to_ne_bytes().to_vec()).unwrap();
+        assert!(
+            Request::setenv(&[&format!("INIT_M={magic}")])
+                .unwrap()
+                .is_well_formed()
+        );
+        let full = "I".repeat(DATA_LEN - 2);
+        assert!(Request::setenv(&[&full]).unwrap().is_well_formed());
+    }
+
+    #[test]
+    fn junk_after_the_magic_is_not_well_formed() {
+        for cmd in [CMD_START, 5, 7, 9, -1, MAGIC as i32] {
+            let request = Request {
+                cmd,
+                ..Request::runlevel(0, 0)
+            };
+            assert!(!request.is_well_formed(), "cmd {cmd}");
+        }
+        for cmd in [CMD_RUNLVL, CMD_POWERFAIL, CMD_POWERFAILNOW, CMD_POWEROK] {
+            let mut request = Request {
+                cmd,
+                ..Request::runlevel(b'3', 3)
+            };
+            request.data[DATA_LEN - 1] = 1;
+            assert!(!request.is_well_formed(), "cmd {cmd}");
+        }
+        // SETENV: something after the empty string that ends the strings,
+        // or no end at all.
+        assert!(!with_data(b"INIT_A=1\0\0x").is_well_formed());
+        assert!(!with_data(b"\0x").is_well_formed());
+        let mut unended = with_data(b"");
+        unended.data.fill(b'I');
+        assert!(!unended.is_well_formed());
+        unended.data[DATA_LEN - 1] = 0;
+        assert!(!unended.is_well_formed(), "one string, no empty one");
+    }
+
+    /// `magic + junk`, as a hostile or broken writer sends it: the junk
+    /// holds no magic byte, so only the start is a magic number.
+    fn magic_and_junk(len: usize, seed: u8) -> Vec<u8> {
+        let mut bytes = MAGIC.to_ne_bytes().to_vec();
+        bytes.extend(
+            (0..len).map(|i| match (i as u8).wrapping_mul(31).wrapping_add(seed) {
+                0x69 => 0x6a,
+                byte => byte,
+            }),
+        );
+        bytes
+    }
+
+    #[test]
+    fn two_writers_of_magic_and_junk_cost_no_request() {
+        // Every junk length from nothing after the magic to more than a
+        // packet, with each writer's pieces before, between and after the
+        // requests of a third.
+        let mut stream = Vec::new();
+        let mut sent = Vec::new();
+        let mut junk_len = 0;
+        for len in 0..=400 {
+            let a = magic_and_junk(len, 1);
+            let b = magic_and_junk(400 - len, 2);
+            junk_len += a.len() + b.len();
+            let request = match len % 3 {
+                0 => Request::runlevel(b'0' + (len % 10) as u8, 3),
+                1 => Request::setenv(&[&format!("INIT_N={len}")]).unwrap(),
+                _ => Request::runlevel(b'u', 3),
+            };
+            match len % 4 {
+                0 => [&a[..], &b, &request.encode()]
+                    .iter()
+                    .for_each(|w| stream.extend(*w)),
+                1 => [&a[..], &request.encode(), &b]
+                    .iter()
+                    .for_each(|w| stream.extend(*w)),
+                2 => [&request.encode()[..], &a, &b]
+                    .iter()
+                    .for_each(|w| stream.extend(*w)),
+                _ => [&b[..], &request.encode(), &a]
+                    .iter()
+                    .for_each(|w| stream.extend(*w)),
+            }
+            sent.push(request);
+        }
+        let (got, junk) = frame_stream(&stream);
+        // Junk of at least a packet after a magic, with no request inside
+        // the packet, is handed on as a request (`unimplemented`), as
+        // sysvinit reads it; every real request comes through, in order.
+        let real: Vec<Request> = got.iter().filter(|r| r.is_well_formed()).cloned().collect();
+        assert_eq!(real, sent);
+        let odd = got.len() - real.len();
+        assert_eq!(junk + odd * REQUEST_LEN, junk_len);
+    }
+
+    #[test]
+    fn a_cut_packet_reads_only_what_completes_the_request_inside_it() {
+        // `magic + 100 bytes`, then `telinit u` and `telinit 5` in the pipe.
+        let junk = magic_and_junk(100, 3);
+        let mut framer = Framer::new();
+        let mut pipe = junk.clone();
+        pipe.extend(Request::runlevel(b'u', 3).encode());
+        pipe.extend(Request::runlevel(b'5', 3).encode());
+        framer.space().copy_from_slice(&pipe[..REQUEST_LEN]);
+        assert_eq!(
+            framer.filled(REQUEST_LEN),
+            Framed {
+                request: None,
+                junk: junk.len()
+            }
+        );
+        // Exactly the rest of the `u`: the `5` stays in the pipe.
+        assert_eq!(framer.space().len(), junk.len());
+        framer
+            .space()
+            .copy_from_slice(&pipe[REQUEST_LEN..REQUEST_LEN + junk.len()]);
+        assert_eq!(
+            framer.filled(junk.len()).request,
+            Some(Request::runlevel(b'u', 3))
+        );
+        assert_eq!(framer.space().len(), REQUEST_LEN);
+    }
+
+    #[test]
+    fn a_cut_packet_left_incomplete_when_the_pipe_runs_dry_is_junk() {
+        // Two pieces of `magic + junk`, nothing after them.
+        let mut stream = magic_and_junk(200, 4);
+        stream.extend(magic_and_junk(50, 5));
+        assert_eq!(frame_stream(&stream), (vec![], stream.len()));
+    }
+
+    #[test]
+    fn a_magic_beginning_at_the_end_of_odd_packet_is_kept() {
+        // The request starts in the last 1 to 3 bytes of the packet that
+        // begins with the junk's magic.
+        for tail in 1..=3 {
+            let mut stream = magic_and_junk(REQUEST_LEN - 4 - tail, 6);
+            stream.extend(Request::runlevel(b'4', 3).encode());
+            let (got, junk) = frame_stream(&stream);
+            assert_eq!(got, [Request::runlevel(b'4', 3)], "tail {tail}");
+            assert_eq!(junk, REQUEST_LEN - tail);
+        }
+    }
+
+    #[test]
+    fn a_well_formed_request_is_never_cut() {
+        // SETENV data holding a whole request, magic and all, and a level
+        // change with the magic as its sleep time: each read whole.
+        let inner = Request::runlevel(b'0', 0).encode();
+        let mut value = b"INIT_X=".to_vec();
+        value.extend(
+            inner
+                .iter()
+                .take(64)
+                .map(|&b| if b == 0 { b'0' } else { b }),
+        );
+        let setenv = with_data(&value);
+        assert!(setenv.is_well_formed());
+        let odd_sleep = Request::runlevel(b'3', MAGIC as i32);
+        assert!(odd_sleep.is_well_formed());
+        let mut stream = setenv.encode().to_vec();
+        stream.extend(odd_sleep.encode());
+        assert_eq!(frame_stream(&stream), (vec![setenv, odd_sleep], 0));
+    }
+
+    #[test]
+    fn an_odd_packet_with_no_magic_inside_is_handed_on_whole() {
+        // An unknown command (init says `unimplemented`), a level change
+        // from a writer that does not clear its data: as sysvinit reads them.
+        let unknown = Request {
+            cmd: 9,
+            ..Request::runlevel(0, 0)
+        };
+        let mut untidy = Request::runlevel(b'2', 3);
+        untidy.data[10..20].copy_from_slice(b"stack junk");
+        let mut stream = unknown.encode().to_vec();
+        stream.extend(untidy.encode());
+        assert_eq!(frame_stream(&stream), (vec![unknown, untidy], 0));
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod pid1;
 pub(crate) mod procfs;
 pub mod rc;
 pub mod reexec_state;
+pub(crate) mod report_limit;
 pub mod services;
 pub mod status;
 pub mod supervisor;

@@ -3,7 +3,7 @@
 //! little-endian length (mod 1024) and that many bytes, written to the pipe
 //! one after the other, each read until the pipe is empty. Never panics;
 //! every byte is either junk or part of a request; a burst that is exactly
-//! one request gives exactly that request.
+//! one well-formed request gives exactly that request.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -34,6 +34,7 @@ fuzz_target!(|data: &[u8]| {
         requests += got.len();
         if burst.len() == REQUEST_LEN
             && let Ok(request) = Request::decode(burst)
+            && request.is_well_formed()
         {
             assert_eq!(got, [request]);
         }

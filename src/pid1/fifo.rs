@@ -7,7 +7,6 @@ use std::io::{ErrorKind, Read};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use nix::fcntl::{FcntlArg, FdFlag, OFlag, fcntl};
 use nix::poll::PollFlags;
@@ -16,6 +15,7 @@ use nix::sys::stat::{Mode, fstat};
 use nix::unistd::{Uid, dup3, mkfifo};
 
 use crate::initctl::{Framer, Request};
+use crate::report_limit::ReportLimit;
 use crate::sys::fd::take_inherited_fd;
 use crate::untrusted::{self, Access, Kind};
 
@@ -324,83 +324,15 @@ fn open_fifo(path: &Path) -> std::io::Result<File> {
         .open(path)
 }
 
-/// How often `got bogus initrequest` may be logged: each message costs
-/// tens of microseconds (console and kernel log), so logging every packet
-/// of a junk flood would starve the valid requests behind it.
-pub(crate) const BOGUS_REPORT_INTERVAL: Duration = Duration::from_secs(1);
-/// How many pieces of junk per interval are logged one by one, as sysvinit
-/// does, before the rest is only counted.
-pub(crate) const BOGUS_REPORT_BURST: u32 = 5;
-
-/// Rate limit for `got bogus initrequest`: the first
-/// [`BOGUS_REPORT_BURST`] pieces of junk in an interval are logged as
-/// sysvinit logs them, the rest counted and summed up when the interval
-/// ends (one line per interval while a flood lasts). Pure: time is passed
-/// in.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct BogusReport {
-    interval_end: Option<Duration>,
-    logged: u32,
-    dropped: u64,
-    bytes: u64,
-}
-
-impl BogusReport {
-    /// `bytes` of junk were dropped at `now`: the message to log, if any.
-    pub(crate) fn junk(&mut self, bytes: usize, now: Duration) -> Option<String> {
-        let mut summary = None;
-        if self.interval_end.is_none_or(|end| now >= end) {
-            summary = self.summary();
-            self.interval_end = Some(now + BOGUS_REPORT_INTERVAL);
-            // A flood going on stays summed up; after a quiet interval,
-            // junk is logged piece by piece again.
-            self.logged = if summary.is_some() {
-                BOGUS_REPORT_BURST
-            } else {
-                0
-            };
-        }
-        if self.logged < BOGUS_REPORT_BURST {
-            self.logged += 1;
-            return Some(match summary {
-                Some(summary) => format!("{summary}; got bogus initrequest"),
-                None => "got bogus initrequest".to_string(),
-            });
-        }
-        self.dropped = self.dropped.saturating_add(1);
-        self.bytes = self.bytes.saturating_add(bytes as u64);
-        summary
-    }
-
-    /// When [`BogusReport::flush`] has a count to log.
-    pub(crate) fn deadline(&self) -> Option<Duration> {
-        self.interval_end.filter(|_| self.dropped > 0)
-    }
-
-    /// Once the interval is over: how much was dropped without a message.
-    pub(crate) fn flush(&mut self, now: Duration) -> Option<String> {
-        if self.interval_end.is_some_and(|end| now < end) {
-            return None;
-        }
-        let summary = self.summary()?;
-        // Still limited: a flood gets one line per interval.
-        self.interval_end = Some(now + BOGUS_REPORT_INTERVAL);
-        self.logged = BOGUS_REPORT_BURST;
-        Some(summary)
-    }
-
-    fn summary(&mut self) -> Option<String> {
-        if self.dropped == 0 {
-            return None;
-        }
-        let message = format!(
+/// `got bogus initrequest`, for each piece of junk dropped (its size in
+/// bytes): a few a second, then a count (see [`crate::report_limit`]).
+pub(crate) fn bogus_report() -> ReportLimit {
+    ReportLimit::new("got bogus initrequest", |suppressed| {
+        format!(
             "got bogus initrequest: {} more dropped ({} bytes) without a message",
-            self.dropped, self.bytes
-        );
-        self.dropped = 0;
-        self.bytes = 0;
-        Some(message)
-    }
+            suppressed.count, suppressed.amount
+        )
+    })
 }
 
 /// Wakes init when the FIFO may need recreating, so that an idle init
@@ -502,6 +434,7 @@ mod tests {
     use super::*;
     use std::io::Write;
     use std::os::unix::fs::symlink;
+    use std::time::Duration;
 
     fn read_all(fifo: &mut Fifo) -> Vec<Received> {
         std::iter::from_fn(|| fifo.read_one()).collect()
@@ -717,39 +650,19 @@ mod tests {
     }
 
     #[test]
-    fn bogus_report_logs_a_few_and_then_a_count_per_interval() {
-        let second = |s: f64| Duration::from_secs_f64(s);
-        let plain = Some("got bogus initrequest".to_string());
-        let mut report = BogusReport::default();
-        // A few, as sysvinit logs them.
-        for i in 0..BOGUS_REPORT_BURST {
-            assert_eq!(report.junk(5, second(10.0 + f64::from(i) * 0.01)), plain);
+    fn bogus_report_logs_a_few_and_then_a_count() {
+        let mut report = bogus_report();
+        for _ in 0..crate::report_limit::BURST {
+            assert_eq!(
+                report.occurred(5, Duration::ZERO).as_deref(),
+                Some("got bogus initrequest")
+            );
         }
-        assert_eq!(report.deadline(), None, "nothing to sum up yet");
-        for i in 0..1000 {
-            assert_eq!(report.junk(384, second(10.1 + f64::from(i) * 0.0005)), None);
-        }
-        assert_eq!(report.deadline(), Some(second(11.0)));
-        assert_eq!(report.flush(second(10.9)), None);
+        assert_eq!(report.occurred(384, Duration::ZERO), None);
+        assert_eq!(report.occurred(1, Duration::ZERO), None);
         assert_eq!(
-            report.flush(second(11.0)).as_deref(),
-            Some("got bogus initrequest: 1000 more dropped (384000 bytes) without a message")
+            report.flush(Duration::from_secs(1)).as_deref(),
+            Some("got bogus initrequest: 2 more dropped (385 bytes) without a message")
         );
-        assert_eq!(report.flush(second(11.5)), None);
-        // The flood goes on: counted, one summary per interval.
-        assert_eq!(report.junk(1, second(11.5)), None);
-        assert_eq!(
-            report.junk(2, second(12.5)).as_deref(),
-            Some("got bogus initrequest: 1 more dropped (1 bytes) without a message")
-        );
-        assert_eq!(report.junk(2, second(12.6)), None);
-        assert_eq!(
-            report.flush(second(13.5)).as_deref(),
-            Some("got bogus initrequest: 2 more dropped (4 bytes) without a message")
-        );
-        // After a quiet interval, piece by piece again.
-        assert_eq!(report.junk(2, second(20.0)), plain);
-        assert_eq!(report.junk(2, second(20.1)), plain);
-        assert_eq!(report.deadline(), None);
     }
 }

@@ -47,11 +47,12 @@ use nix::time::{ClockId, clock_gettime};
 use nix::unistd::chdir;
 
 use crate::initctl::FIFO_PATH;
+use crate::report_limit::ReportLimit;
 use crate::supervisor::{Effects, Event, Supervisor, join_var, split_var, var_name};
 use crate::sys::process::reset_signal_dispositions;
 use crate::utmp::Recorder;
 use console::{Console, to};
-use fifo::{BogusReport, FIFO_FD, Fifo, Received, Watch};
+use fifo::{FIFO_FD, Fifo, Received, Watch, bogus_report};
 use power::read_powerstatus;
 use status::StatusWriter;
 use system::System;
@@ -107,7 +108,7 @@ pub(crate) fn main(args: Vec<std::ffi::OsString>) -> i32 {
         watch: Watch::new(Path::new(FIFO_PATH)),
         status: StatusWriter::new(),
         supervision,
-        bogus: BogusReport::default(),
+        bogus: bogus_report(),
     };
     // Open /run/initctl before the first entry starts, so that a `telinit`
     // from a boot script, or right after "Entering runlevel", finds it.
@@ -202,7 +203,7 @@ struct Init {
     status: StatusWriter,
     /// Supervised services (`/etc/vinit/supervise.d`).
     supervision: services::Supervision,
-    bogus: BogusReport,
+    bogus: ReportLimit,
 }
 
 /// At most this many things are read from the FIFO in one pass, so that a
@@ -245,8 +246,9 @@ impl Init {
         if accepting && let Some(message) = self.system.fifo.ensure_open() {
             log::info!(target: to::BOTH, "{message}");
         }
-        // What the last pass (or the boot) changed, before sleeping.
-        self.status.update(&self.supervisor);
+        // What the last pass (or the boot) changed, or a failed write due
+        // again, before sleeping.
+        self.status.update(&self.supervisor, now());
         self.wait(accepting);
         let signals = self.read_signals();
         self.handle_signals(&signals);
@@ -281,6 +283,7 @@ impl Init {
             self.supervisor.next_deadline(),
             self.supervision.next_deadline(),
             self.bogus.deadline(),
+            self.status.retry_deadline(),
         ]
         .into_iter()
         .flatten()
@@ -324,6 +327,7 @@ impl Init {
         self.watch.consume(mounts_changed);
         if mounts_changed {
             self.supervision.remounted(&mut self.system, now());
+            self.status.mounts_changed();
         }
     }
 
@@ -449,7 +453,7 @@ impl Init {
                 self.event(Event::Request(request));
             }
             Received::Junk(bytes) => {
-                if let Some(message) = self.bogus.junk(bytes, now()) {
+                if let Some(message) = self.bogus.occurred(bytes, now()) {
                     log::info!(target: to::BOTH, "{message}");
                 }
             }

@@ -50,6 +50,7 @@ use slot::{Limit, RunState, Slot};
 use crate::defaults::{DEFAULT_SLEEP_TIME, INITTAB};
 use crate::initctl::Request;
 use crate::inittab::{Action, Location, SYSINIT_LEVEL};
+use crate::report_limit::ReportLimit;
 use kill::KillPhase;
 
 /// After the KILL round: how long to wait for the killed processes to be
@@ -145,6 +146,9 @@ pub struct Supervisor {
     /// Counts the times `slots` was replaced by a re-read (for the status
     /// file: entries' texts change only then).
     generation: u64,
+    /// `got unimplemented initrequest.`, which a flood of requests could
+    /// repeat at will: a few a second, then a count.
+    unimplemented: ReportLimit,
 }
 
 impl Supervisor {
@@ -169,6 +173,7 @@ impl Supervisor {
             fork_backoff: Duration::ZERO,
             last_runlevel_file: None,
             generation: 0,
+            unimplemented: requests::unimplemented_report(),
         }
     }
 
@@ -211,14 +216,21 @@ impl Supervisor {
                 )
             });
         let kill = self.kill.as_ref().map(|kill| kill.deadline);
-        failing.chain(kill).chain(self.fork_retry_at).min()
+        failing
+            .chain(kill)
+            .chain(self.fork_retry_at)
+            .chain(self.unimplemented.deadline())
+            .min()
     }
 
     /// Time passed: finish kill rounds, re-enable failing entries, retry
-    /// failed forks.
+    /// failed forks, sum up unimplemented requests.
     pub(crate) fn tick(&mut self, fx: &mut dyn Effects, now: Duration) {
         if self.fork_retry_at.is_some_and(|at| at <= now) {
             self.fork_retry_at = None;
+        }
+        if let Some(summary) = self.unimplemented.flush(now) {
+            fx.log(Dest::Both, &summary);
         }
         self.advance_kill(fx, now);
         self.run(fx, now);

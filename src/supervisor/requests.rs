@@ -11,6 +11,18 @@ use super::{
 };
 use crate::initctl::{self, Request};
 use crate::inittab::{Action, Entry};
+use crate::report_limit::ReportLimit;
+
+/// sysvinit's message for a request with a command it does not implement
+/// (docs/compatibility.md §4.4), limited to a few a second and then a count.
+pub(super) fn unimplemented_report() -> ReportLimit {
+    ReportLimit::new("got unimplemented initrequest.", |suppressed| {
+        format!(
+            "got unimplemented initrequest: {} more ignored without a message",
+            suppressed.count
+        )
+    })
+}
 
 impl Supervisor {
     /// An initctl request or a signal.
@@ -81,7 +93,11 @@ impl Supervisor {
                     self.extra_env.apply(&change);
                 }
             }
-            _ => fx.log(Dest::Both, "got unimplemented initrequest."),
+            _ => {
+                if let Some(message) = self.unimplemented.occurred(0, now) {
+                    fx.log(Dest::Both, &message);
+                }
+            }
         }
     }
 

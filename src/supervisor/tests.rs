@@ -723,6 +723,26 @@ fn setenv_reaches_later_children_and_unimplemented_requests_are_logged() {
 }
 
 #[test]
+fn a_flood_of_unimplemented_requests_is_logged_a_few_times_then_counted() {
+    let (mut sup, mut fx) = booted("id:2:initdefault:\nr:2:respawn:/bin/r\n");
+    fx.take();
+    let mut odd = Request::runlevel(0, 0);
+    odd.cmd = 9;
+    for _ in 0..1000 {
+        sup.handle(Event::Request(Box::new(odd.clone())), &mut fx, secs(10));
+    }
+    assert_eq!(fx.take(), ["CS: got unimplemented initrequest."; 5]);
+    // The count comes when the second is over, without another request.
+    assert_eq!(sup.next_deadline(), Some(secs(11)));
+    sup.tick(&mut fx, secs(11));
+    assert_eq!(
+        fx.take(),
+        ["CS: got unimplemented initrequest: 995 more ignored without a message"]
+    );
+    assert_eq!(sup.next_deadline(), None);
+}
+
+#[test]
 fn stop_defers_everything_but_reaping_until_continue() {
     let (mut sup, mut fx) = booted("id:2:initdefault:\nr:2:respawn:/bin/r\n");
     fx.take();
