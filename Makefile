@@ -68,6 +68,8 @@ install-files:
 	install -m 0755 $(BIN) $(DESTDIR)/lib/vinit/vinit
 	for n in $(SBIN_LINKS); do ln -sf ../lib/vinit/vinit $(DESTDIR)/sbin/$$n; done
 	for n in $(USR_SBIN_LINKS); do ln -sf ../../lib/vinit/vinit $(DESTDIR)$(PREFIX)/sbin/$$n; done
+	install -d $(DESTDIR)/lib/lsb/init-functions.d
+	install -m 0644 etc/lsb/20-vinit $(DESTDIR)/lib/lsb/init-functions.d/20-vinit
 
 # The package is made from the same install tree (packaging/build-deb). A BIN given on the
 # command line is packaged as it is, without a build (the tests do that: a nested cargo

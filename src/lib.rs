@@ -9,6 +9,7 @@
 // The compiler keeps `unsafe` inside `sys`; everything else is safe Rust.
 #![deny(unsafe_code)]
 
+pub(crate) mod cgroup;
 pub mod cmd;
 pub mod container;
 pub mod defaults;
@@ -17,6 +18,7 @@ pub mod getopt;
 pub mod initctl;
 pub mod inittab;
 pub mod logging;
+pub(crate) mod mountinfo;
 pub mod pid1;
 pub(crate) mod procfs;
 pub mod rc;

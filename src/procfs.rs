@@ -88,6 +88,29 @@ pub(crate) fn program(pid: i32) -> Option<PathBuf> {
     Some(PathBuf::from(OsString::from_vec(bytes)))
 }
 
+/// A process's name (`/proc/PID/comm`, at most 15 bytes).
+pub(crate) fn name(pid: i32) -> Option<String> {
+    let text = untrusted::read_text(&proc_path(pid, "comm"), Kind::Kernel).ok()?;
+    Some(text.trim_end().to_string())
+}
+
+/// Where a process sleeps in the kernel (`/proc/PID/wchan`: `do_wait`,
+/// `hrtimer_nanosleep`, …); `None` when it runs or is not known.
+pub(crate) fn waiting_in(pid: i32) -> Option<String> {
+    let text = untrusted::read_text(&proc_path(pid, "wchan"), Kind::Kernel).ok()?;
+    let text = text.trim();
+    (!text.is_empty() && text != "0").then(|| text.to_string())
+}
+
+/// `1234 (sleep)`, or `1234 (sleep, waiting in do_wait)` with `wchan`.
+pub(crate) fn describe(pid: i32, wchan: bool) -> String {
+    let name = name(pid).unwrap_or_else(|| "?".to_string());
+    match wchan.then(|| waiting_in(pid)).flatten() {
+        Some(wait) => format!("{pid} ({name}, waiting in {wait})"),
+        None => format!("{pid} ({name})"),
+    }
+}
+
 fn proc_path(pid: i32, file: &str) -> PathBuf {
     Path::new("/proc").join(pid.to_string()).join(file)
 }
@@ -128,5 +151,8 @@ mod tests {
                 .and_then(|p| p.canonicalize().ok())
         );
         assert_eq!(stat(i32::MAX), None);
+        let described = describe(me, false);
+        assert!(described.starts_with(&format!("{me} (")), "{described}");
+        assert_eq!(describe(i32::MAX, true), format!("{} (?)", i32::MAX));
     }
 }

@@ -180,54 +180,22 @@ enum MountStep {
     ReadOnly(PathBuf),
 }
 
-/// `\040`-style escapes of `/proc/self/mountinfo` decoded.
-fn unescape_mount_path(field: &str) -> String {
-    let bytes = field.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let octal = bytes
-            .get(i + 1..i + 4)
-            .filter(|d| bytes[i] == b'\\' && d.iter().all(|b| (b'0'..=b'7').contains(b)))
-            .and_then(|d| u8::from_str_radix(std::str::from_utf8(d).ok()?, 8).ok());
-        match octal {
-            Some(byte) => {
-                out.push(byte);
-                i += 4;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// The steps for the mounts in `mountinfo`, innermost (last mounted) first,
 /// the root last. In a container, mounts shared with other namespaces are
 /// left alone.
 fn plan_unmounts(mountinfo: &str, scope: Scope) -> Vec<MountStep> {
     let mut steps = Vec::new();
     let mut root_seen = false;
-    for line in mountinfo.lines().rev() {
-        let Some((before, after)) = line.split_once(" - ") else {
-            continue;
-        };
-        let fields: Vec<&str> = before.split_whitespace().collect();
-        let (Some(mount_point), Some(fs_type)) = (fields.get(4), after.split_whitespace().next())
-        else {
-            continue;
-        };
-        let shared = fields.iter().skip(6).any(|f| f.starts_with("shared:"));
-        if KERNEL_FILESYSTEMS.contains(&fs_type) || (scope == Scope::Container && shared) {
+    for mount in crate::mountinfo::parse(mountinfo).into_iter().rev() {
+        if KERNEL_FILESYSTEMS.contains(&mount.fs_type.as_str())
+            || (scope == Scope::Container && mount.shared)
+        {
             continue;
         }
-        let path = unescape_mount_path(mount_point);
-        if path == "/" {
+        if mount.point == Path::new("/") {
             root_seen = true;
         } else {
-            steps.push(MountStep::Unmount(PathBuf::from(path)));
+            steps.push(MountStep::Unmount(mount.point));
         }
     }
     if root_seen {
@@ -286,7 +254,7 @@ fn swap_areas(proc_swaps: &str) -> Vec<PathBuf> {
         .lines()
         .skip(1)
         .filter_map(|l| l.split_whitespace().next())
-        .map(|p| PathBuf::from(unescape_mount_path(p)))
+        .map(|p| PathBuf::from(crate::mountinfo::unescape(p)))
         .collect()
 }
 
@@ -421,6 +389,6 @@ mod tests {
             swap_areas(swaps),
             vec![PathBuf::from("/dev/sda5"), PathBuf::from("/swap file")]
         );
-        assert_eq!(unescape_mount_path("a\\134b\\04"), "a\\b\\04");
+        assert_eq!(crate::mountinfo::unescape("a\\134b\\04"), "a\\b\\04");
     }
 }

@@ -55,6 +55,9 @@ pub(crate) enum Kind {
     Script,
     /// A file of `/proc` or `/sys`: at most 64 KiB.
     Kernel,
+    /// A cgroup's list of processes (`cgroup.procs`): at most 1 MiB, some
+    /// 150,000 PIDs.
+    Cgroup,
     /// A file a user names on a command line (`vinit plot --record FILE`):
     /// at most 1 MiB; a symbolic link is followed, as the user chose the
     /// path, but a FIFO or a device still is no file to read.
@@ -67,7 +70,7 @@ impl Kind {
         match self {
             Kind::PidFile => 4 << 10,
             Kind::Settings | Kind::Kernel => 64 << 10,
-            Kind::RunState | Kind::Script | Kind::Given => 1 << 20,
+            Kind::RunState | Kind::Script | Kind::Given | Kind::Cgroup => 1 << 20,
             Kind::Status => 64 << 20,
         }
     }

@@ -488,7 +488,7 @@ fn rc_boot_log_and_run_record() {
     let record = t.record();
     let lines: Vec<Vec<&str>> = record.lines().map(|l| l.split('\t').collect()).collect();
     assert_eq!(lines[0][0], "#level");
-    assert!(lines.iter().all(|f| f.len() == 12), "{record}");
+    assert!(lines.iter().all(|f| f.len() == 13), "{record}");
     let talk = lines.iter().find(|f| f[2] == "talk").unwrap();
     let quiet = lines.iter().find(|f| f[2] == "quiet").unwrap();
     assert_eq!((talk[0], talk[1], talk[3]), ("2", "N", "start"));

@@ -239,6 +239,7 @@ const LINE_SHAPE: &[(&str, &str)] = &[
     ("duration_ms", "number|null"),
     ("started", "string|null"),
     ("after", "array"),
+    ("killed", "array"),
 ];
 
 #[test]
@@ -525,7 +526,7 @@ fn check_reports_each_kind_of_problem_with_its_place() {
 {r}/etc/init.d/needy:4: service nosuch has to be enabled to use service needy (in /etc/rc2.d, /etc/rc3.d)
 {r}/etc/init.d/good:7: Default-Stop lists 0, but /etc/rc0.d has no K link for it: it is started and never stopped on the way to runlevel 0
 {r}/etc/vinit/supervise.d/gone: no /etc/init.d/gone to supervise
-{r}/etc/vinit/supervise.d/good:2: restart must be on-failure or always, not \"sometimes\"
+{r}/etc/vinit/supervise.d/good:2: restart must be on-failure, always or no, not \"sometimes\"
 vinit check: 10 problems (inittab 1, links 2, headers 2, graph 2, shutdown 1, supervise 2)
 "
     );

@@ -21,6 +21,7 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 
+use crate::cgroup::{Leaf, Tree};
 use crate::defaults::SERVICE_ENVIRONMENT;
 
 /// Where the init scripts live.
@@ -108,8 +109,9 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
                     let _ = crate::services::files::mark_start(Path::new("/"), name);
                 }
                 // Debian ignores stop's status and exits with start's.
-                run_and_wait(&me, &script, &[OsStr::new("stop")]);
-                let status = run_and_wait(&me, &script, &[OsStr::new("start")]);
+                let cgroup = Tree::find().and_then(|tree| tree.leaf(name));
+                run_and_wait(&me, &script, &[OsStr::new("stop")], cgroup.as_ref());
+                let status = run_and_wait(&me, &script, &[OsStr::new("start")], cgroup.as_ref());
                 if supervised.is_some() {
                     after_supervised(name);
                 }
@@ -143,14 +145,36 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
         .filter(|word| !word.is_empty())
         .map(OsStr::from_bytes)
         .collect();
-    if let Some(config) = crate::services::files::supervised(Path::new("/"), name) {
+    let cgroup = Tree::find().and_then(|tree| tree.leaf(name));
+    if let Some(leaf) = &cgroup {
+        log::debug!("the script runs in {}", leaf.dir.display());
+    }
+    let supervised = crate::services::files::supervised(Path::new("/"), name);
+    let stopping = argv.first().is_some_and(|action| *action == "stop");
+    let settings = supervised.clone().unwrap_or_default();
+    let leftovers = cgroup
+        .as_ref()
+        .filter(|_| stopping && settings.kills_leftovers(name));
+    let status = if let Some(config) = &supervised {
         log::debug!(
             "{name} is supervised by init: the script runs as a child, then init rereads its pid files"
         );
-        return run_supervised(&me, &script, name, &config, &argv);
+        run_supervised(&me, &script, name, config, &argv, cgroup.as_ref())
+    } else if leftovers.is_some() {
+        log::debug!(
+            "{name}: the script runs as a child, then what it left in its cgroup is stopped"
+        );
+        run_and_wait(&me, &script, &argv, cgroup.as_ref())
+    } else {
+        log::debug!("{name} is not supervised: the script replaces service (exec), no invoke-rc.d");
+        return exec_script(&me, &script, &argv, cgroup.as_ref());
+    };
+    if let Some(leaf) = leftovers {
+        crate::cgroup::stop_leftovers(leaf, settings.stop_timeout, &mut |line| {
+            eprintln!("{me}: {name}: {line}");
+        });
     }
-    log::debug!("{name} is not supervised: the script replaces service (exec), no invoke-rc.d");
-    exec_script(&me, &script, &argv)
+    status
 }
 
 /// A service's name as text; one that is not UTF-8 is refused (it names
@@ -176,6 +200,7 @@ fn run_supervised(
     name: &str,
     config: &crate::services::Config,
     argv: &[&OsStr],
+    cgroup: Option<&Leaf>,
 ) -> i32 {
     if !argv
         .first()
@@ -190,7 +215,7 @@ fn run_supervised(
         log::debug!("{name}: started on purpose by root: init re-arms it");
         let _ = crate::services::files::mark_start(Path::new("/"), name);
     }
-    let status = run_and_wait(me, script, argv);
+    let status = run_and_wait(me, script, argv, cgroup);
     after_supervised(name);
     status
 }
@@ -261,16 +286,26 @@ where
 fn with_shell_fallback<T>(
     script: &Path,
     args: &[&OsStr],
+    cgroup: Option<&Leaf>,
     mut run: impl FnMut(&mut Command) -> io::Result<T>,
 ) -> io::Result<T> {
-    match run(&mut scrubbed_command(script, args)) {
+    let in_cgroup = |mut command: Command| {
+        if let Some(entry) = cgroup.and_then(|leaf| leaf.entry().ok()) {
+            crate::sys::process::enter_cgroup_on_exec(&mut command, entry);
+        }
+        command
+    };
+    match run(&mut in_cgroup(scrubbed_command(script, args))) {
         Err(e) if e.raw_os_error() == Some(libc::ENOEXEC) => {
             log::debug!(
                 "{}: not a program the kernel runs (no #! line): given to /bin/sh",
                 script.display()
             );
             let words = std::iter::once(script.as_os_str()).chain(args.iter().copied());
-            run(&mut scrubbed_command(Path::new("/bin/sh"), words))
+            run(&mut in_cgroup(scrubbed_command(
+                Path::new("/bin/sh"),
+                words,
+            )))
         }
         other => other,
     }
@@ -286,8 +321,8 @@ fn exec_failure_status(e: &io::Error) -> i32 {
 }
 
 /// Replaces this process with the script; returns only if that fails.
-fn exec_script(me: &str, script: &Path, args: &[&OsStr]) -> i32 {
-    let err = match with_shell_fallback(script, args, |c| Err::<(), _>(c.exec())) {
+fn exec_script(me: &str, script: &Path, args: &[&OsStr], cgroup: Option<&Leaf>) -> i32 {
+    let err = match with_shell_fallback(script, args, cgroup, |c| Err::<(), _>(c.exec())) {
         Err(e) => e,
         Ok(()) => return 0,
     };
@@ -296,8 +331,8 @@ fn exec_script(me: &str, script: &Path, args: &[&OsStr]) -> i32 {
 }
 
 /// Runs the script to completion with the caller's stdio; the shell's `$?`.
-fn run_and_wait(me: &str, script: &Path, args: &[&OsStr]) -> i32 {
-    match with_shell_fallback(script, args, |c| c.status()) {
+fn run_and_wait(me: &str, script: &Path, args: &[&OsStr], cgroup: Option<&Leaf>) -> i32 {
+    match with_shell_fallback(script, args, cgroup, |c| c.status()) {
         Ok(status) => shell_status(status),
         Err(e) => {
             eprintln!("{me}: {}: {e}", script.display());
@@ -326,6 +361,7 @@ fn is_skipped_for_status_all(name: &OsStr) -> bool {
 
 /// `service --status-all`: one line per script, in the shell's glob order.
 fn status_all(me: &str) {
+    let tree = Tree::find();
     let mut names: Vec<OsString> = match std::fs::read_dir(SERVICE_DIR) {
         Ok(entries) => entries
             .filter_map(Result::ok)
@@ -353,7 +389,8 @@ fn status_all(me: &str) {
             log::debug!("--status-all: {name} skipped: not executable");
             continue;
         }
-        let (status, output) = capture_status(&script);
+        let cgroup = tree.as_ref().and_then(|tree| tree.leaf(&name));
+        let (status, output) = capture_status(&script, cgroup.as_ref());
         log::debug!(
             "--status-all: {name} status: exit status {status}, {} byte(s) of output",
             output.len()
@@ -396,8 +433,8 @@ fn status_all_line(name: &str, status: i32, output: &[u8]) -> StatusLine {
 
 /// Runs `SCRIPT status` with stdout and stderr on one pipe, as `$(… 2>&1)`
 /// does, and returns its status and everything it wrote.
-fn capture_status(script: &Path) -> (i32, Vec<u8>) {
-    let spawned = with_shell_fallback(script, &[OsStr::new("status")], |command| {
+fn capture_status(script: &Path, cgroup: Option<&Leaf>) -> (i32, Vec<u8>) {
+    let spawned = with_shell_fallback(script, &[OsStr::new("status")], cgroup, |command| {
         let (reader, writer) = io::pipe()?;
         command
             .stdout(Stdio::from(writer.try_clone()?))

@@ -248,9 +248,31 @@ pub(crate) fn execute(config: &Config) -> i32 {
             t.as_secs()
         ))
     );
+    // Each script in its service's cgroup, where init tracks services (and
+    // rc runs the system itself, not a tree under --root).
+    let tree = (config.root == Path::new("/"))
+        .then(crate::cgroup::Tree::find)
+        .flatten();
+    log::debug!(
+        "{}",
+        match &tree {
+            Some(tree) => format!(
+                "scripts run in their services' cgroups under {}",
+                tree.dir().display()
+            ),
+            None => "services are not tracked by cgroup: scripts run in rc's".to_string(),
+        }
+    );
     let mut failed = 0;
     for phase in select::plan(&config.level, &config.previous, &links) {
-        let tasks = tasks_for(&phase, config, &scripts, &facilities, &mut out);
+        let tasks = tasks_for(
+            &phase,
+            config,
+            &scripts,
+            &facilities,
+            tree.as_ref(),
+            &mut out,
+        );
         if log::log_enabled!(log::Level::Debug) {
             for (number, wave) in waves(&tasks).iter().enumerate() {
                 log::debug!(
@@ -314,6 +336,7 @@ fn tasks_for(
     config: &Config,
     scripts: &[Script],
     facilities: &Facilities,
+    tree: Option<&crate::cgroup::Tree>,
     out: &mut Output,
 ) -> Vec<Task> {
     let by_name: BTreeMap<&str, &Script> = scripts.iter().map(|s| (s.name.as_str(), s)).collect();
@@ -338,6 +361,16 @@ fn tasks_for(
             Some(s) => s.is_interactive(facilities),
             None => facilities.interactive.contains(&job.name),
         };
+        let settings =
+            crate::services::files::supervised(&config.root, &job.name).unwrap_or_default();
+        let cgroup = tree.and_then(|tree| tree.leaf(&job.name));
+        let stopping = job.action == Action::Stop;
+        let leftovers_timeout =
+            (stopping && cgroup.is_some() && settings.kills_leftovers(&job.name))
+                .then_some(settings.stop_timeout);
+        // On the way down a hung stop must not hold the power-off.
+        let hang_timeout = (stopping && matches!(config.level.as_str(), "0" | "6"))
+            .then_some(settings.stop_timeout);
         jobs.push((
             job,
             Task {
@@ -347,6 +380,9 @@ fn tasks_for(
                 action: job.action,
                 interactive,
                 after: Vec::new(),
+                cgroup,
+                leftovers_timeout,
+                hang_timeout,
             },
         ));
     }
@@ -511,6 +547,9 @@ mod tests {
             action: Action::Start,
             interactive: false,
             after: after.to_vec(),
+            cgroup: None,
+            leftovers_timeout: None,
+            hang_timeout: None,
         }
     }
 

@@ -25,7 +25,7 @@ use super::run::{Class, Events, Finished, Outcome, Task, describe};
 use super::select::Action;
 
 /// Record column names, the record's first line.
-pub(crate) const RECORD_HEADER: &str = "#level\tprevious\tscript\taction\tlink\tstart_monotonic_ns\tend_monotonic_ns\tstart_wall\tend_wall\tstatus\tresult\tafter";
+pub(crate) const RECORD_HEADER: &str = "#level\tprevious\tscript\taction\tlink\tstart_monotonic_ns\tend_monotonic_ns\tstart_wall\tend_wall\tstatus\tresult\tafter\tkilled";
 
 const PENDING_LIMIT: usize = 4 << 20;
 
@@ -189,6 +189,7 @@ impl Output {
             "-",
             "skipped",
             "-",
+            "-",
         ]);
     }
 
@@ -267,6 +268,11 @@ impl Events for Output {
             status,
             result.class.as_str().to_string(),
             after_field(&task.after, &self.phase),
+            if result.killed.is_empty() {
+                "-".to_string()
+            } else {
+                result.killed.join("; ")
+            },
         ];
         let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
         self.record_line(&fields);
@@ -310,6 +316,7 @@ mod tests {
             started: now,
             ended: now,
             output: Vec::new(),
+            killed: Vec::new(),
         }
     }
 

@@ -30,6 +30,10 @@ pub struct Line {
     /// The scripts of the same run and action it waited for (empty in
     /// records written before the column existed).
     pub after: Vec<String>,
+    /// The processes of its service rc killed with SIGKILL (a hung stop,
+    /// or leftovers past the stop timeout), each `PID (NAME, waiting in
+    /// WCHAN)`.
+    pub killed: Vec<String>,
 }
 
 impl Line {
@@ -103,6 +107,7 @@ pub fn parse(name: &str, text: &str) -> Result<Run, String> {
         }
         let time = |column: &str| field(column).parse::<u64>().ok();
         let after = field("after");
+        let killed = field("killed");
         run.lines.push(Line {
             level: field("level").to_string(),
             previous: field("previous").to_string(),
@@ -118,6 +123,11 @@ pub fn parse(name: &str, text: &str) -> Result<Run, String> {
                 Vec::new()
             } else {
                 after.split(',').map(str::to_string).collect()
+            },
+            killed: if killed == "-" || killed.is_empty() {
+                Vec::new()
+            } else {
+                killed.split("; ").map(str::to_string).collect()
             },
         });
     }

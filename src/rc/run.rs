@@ -17,6 +17,14 @@
 //! Each non-interactive script is its own process group, which a timeout
 //! kills with `SIGKILL`. Interactive scripts wait until nothing else runs,
 //! keep rc's console and process group, and have no timeout.
+//!
+//! Where services are tracked by cgroup ([`crate::cgroup`]), each script
+//! runs in its service's cgroup, and so do the daemons it starts. A `stop`
+//! is finished only when nothing of its service is left: what its script
+//! left gets SIGTERM, and SIGKILL after the service's `stop_timeout`, each
+//! process named. A task with a hang timeout (a `stop` on the way to 0 or
+//! 6) still running then is killed with its whole cgroup, its processes
+//! named with where they waited.
 
 use std::ffi::CString;
 use std::fs::File;
@@ -37,6 +45,7 @@ use nix::time::{ClockId, clock_gettime};
 use nix::unistd::{ForkResult, Pid, chdir, dup2, execve, pipe2, setpgid, write};
 
 use super::select::Action;
+use crate::cgroup::{self, Leaf};
 use crate::sys::process::{exit_now, fork_single_threaded};
 use crate::sys::pty::open_capture_pty;
 use crate::sys::spawn::reset_all_signals;
@@ -54,6 +63,14 @@ pub(crate) struct Task {
     pub interactive: bool,
     /// Indexes of the tasks that must finish first.
     pub after: Vec<usize>,
+    /// The service's cgroup, where the script runs (tracking on).
+    pub cgroup: Option<Leaf>,
+    /// After the script ends, what it left in its cgroup gets SIGTERM, and
+    /// SIGKILL after this long (a `stop`, unless `kill_leftovers=no`).
+    pub leftovers_timeout: Option<Duration>,
+    /// The script's own timeout instead of rc's (a `stop` on the way to 0
+    /// or 6: the service's `stop_timeout`); at it, its cgroup is killed.
+    pub hang_timeout: Option<Duration>,
 }
 
 /// How to run a phase.
@@ -151,6 +168,9 @@ pub(crate) struct Finished {
     pub ended: Stamp,
     /// Everything it wrote (stdout and stderr), complete lines.
     pub output: Vec<u8>,
+    /// The processes of its service that were killed with SIGKILL (a hung
+    /// `stop`, or leftovers that outlived the `stop_timeout`), described.
+    pub killed: Vec<String>,
 }
 
 /// What the scheduler reports while it runs.
@@ -183,6 +203,20 @@ struct Running {
     started: Stamp,
     deadline: Option<Instant>,
     timed_out: bool,
+    /// The script has ended; its leftovers are being stopped.
+    draining: Option<Draining>,
+    killed: Vec<String>,
+}
+
+/// A `stop` whose script has ended, with processes of its service left.
+struct Draining {
+    outcome: Outcome,
+    /// `cgroup.events`, which polls "priority" when it changes.
+    events: File,
+    /// When the leftovers get SIGKILL (`killed`: they have; after this,
+    /// the task ends whatever is left).
+    deadline: Instant,
+    killed: bool,
 }
 
 enum State {
@@ -215,6 +249,7 @@ pub(crate) fn run(tasks: &[Task], settings: &Settings, events: &mut dyn Events) 
                     started: now,
                     ended: now,
                     output: Vec::new(),
+                    killed: Vec::new(),
                 }
             })
         })
@@ -286,7 +321,7 @@ impl Scheduler<'_> {
             }
             self.wait_for_events(events);
             self.reap(events);
-            self.enforce_deadlines();
+            self.enforce_deadlines(events);
         }
     }
 
@@ -324,8 +359,8 @@ impl Scheduler<'_> {
                     None
                 } else {
                     // A timeout too far away to represent is none.
-                    self.settings
-                        .timeout
+                    task.hang_timeout
+                        .or(self.settings.timeout)
                         .and_then(|t| Instant::now().checked_add(t))
                 };
                 log::debug!(
@@ -349,6 +384,8 @@ impl Scheduler<'_> {
                     started,
                     deadline,
                     timed_out: false,
+                    draining: None,
+                    killed: Vec::new(),
                 }));
             }
             Err(e) => {
@@ -360,6 +397,7 @@ impl Scheduler<'_> {
                     started,
                     ended: Stamp::now(),
                     output: Vec::new(),
+                    killed: Vec::new(),
                 };
                 events.finished(task, &result);
                 self.results[i] = Some(result);
@@ -370,7 +408,13 @@ impl Scheduler<'_> {
 
     fn wait_for_events(&mut self, events: &mut dyn Events) {
         let now = Instant::now();
-        let nearest = self.running().filter_map(|(_, r)| r.deadline).min();
+        let nearest = self
+            .running()
+            .filter_map(|(_, r)| match &r.draining {
+                Some(draining) => Some(draining.deadline),
+                None => r.deadline,
+            })
+            .min();
         let mut timeout_ms: i64 = match nearest {
             Some(d) => {
                 i64::try_from(d.saturating_duration_since(now).as_millis()).unwrap_or(i64::MAX) + 1
@@ -401,6 +445,15 @@ impl Scheduler<'_> {
                 .iter()
                 .map(|(_, c)| PollFd::new(c.as_fd(), PollFlags::POLLIN))
                 .collect();
+            // A draining stop's cgroup.events: it changes when its last
+            // process goes (checked after the poll, whatever woke it).
+            for state in &self.states {
+                if let State::Running(r) = state
+                    && let Some(draining) = &r.draining
+                {
+                    fds.push(PollFd::new(draining.events.as_fd(), PollFlags::POLLPRI));
+                }
+            }
             if let Some(sfd) = &self.sigchld {
                 fds.push(PollFd::new(sfd.as_fd(), PollFlags::POLLIN));
             }
@@ -417,6 +470,7 @@ impl Scheduler<'_> {
         for i in readable {
             self.read_output(i, events);
         }
+        self.finish_drained(events);
         if let Some(sfd) = &self.sigchld {
             while let Ok(Some(_)) = sfd.read_signal() {}
         }
@@ -461,10 +515,71 @@ impl Scheduler<'_> {
                 WaitStatus::Signaled(pid, sig, _) => (pid, Outcome::Signaled(sig as i32)),
                 _ => continue,
             };
-            let Some(i) = self.running().find(|(_, r)| r.pid == pid).map(|(i, _)| i) else {
+            let Some(i) = self
+                .running()
+                .find(|(_, r)| r.pid == pid && r.draining.is_none())
+                .map(|(i, _)| i)
+            else {
                 continue; // not ours (cannot happen: rc's children are its scripts)
             };
-            self.finish(i, outcome, events);
+            self.ended(i, outcome, events);
+        }
+    }
+
+    /// Task `i`'s script ended: finished, unless it was a `stop` whose
+    /// service left processes, which get SIGTERM first.
+    fn ended(&mut self, i: usize, outcome: Outcome, events: &mut dyn Events) {
+        let task = &self.tasks[i];
+        let (Some(leaf), Some(timeout)) = (&task.cgroup, task.leftovers_timeout) else {
+            return self.finish(i, outcome, events);
+        };
+        let events_file = untrusted::open(&leaf.events_path(), untrusted::Kind::Kernel);
+        let left = leaf.signal(Signal::SIGTERM);
+        let (Ok(opened), false) = (events_file, left.is_empty()) else {
+            return self.finish(i, outcome, events);
+        };
+        self.read_output(i, events);
+        for pid in &left {
+            let line = format!(
+                "left behind: {}: SIGTERM",
+                crate::procfs::describe(*pid, false)
+            );
+            events.output_line(task, line.as_bytes());
+            if let State::Running(r) = &mut self.states[i] {
+                r.output.extend_from_slice(line.as_bytes());
+                r.output.push(b'\n');
+            }
+        }
+        if let State::Running(r) = &mut self.states[i] {
+            r.draining = Some(Draining {
+                outcome,
+                events: opened.file,
+                deadline: Instant::now() + timeout,
+                killed: false,
+            });
+        }
+        self.finish_drained(events);
+    }
+
+    /// Finishes the draining stops whose cgroups are empty now.
+    fn finish_drained(&mut self, events: &mut dyn Events) {
+        let drained: Vec<usize> = self
+            .running()
+            .filter(|(i, r)| {
+                r.draining.is_some()
+                    && self.tasks[*i]
+                        .cgroup
+                        .as_ref()
+                        .is_none_or(|leaf| leaf.populated() != Some(true))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        for i in drained {
+            if let State::Running(r) = &mut self.states[i]
+                && let Some(draining) = r.draining.take()
+            {
+                self.finish(i, draining.outcome, events);
+            }
         }
     }
 
@@ -497,6 +612,7 @@ impl Scheduler<'_> {
             started: r.started,
             ended: Stamp::now(),
             output: std::mem::take(&mut r.output),
+            killed: std::mem::take(&mut r.killed),
         };
         log::debug!(
             "{} {} (pid {}): {} ({}), after {:.3} s",
@@ -515,22 +631,85 @@ impl Scheduler<'_> {
         self.results[i] = Some(result);
     }
 
-    fn enforce_deadlines(&mut self) {
+    fn enforce_deadlines(&mut self, events: &mut dyn Events) {
         let now = Instant::now();
-        for (task, state) in self.tasks.iter().zip(&mut self.states) {
-            if let State::Running(r) = state
-                && !r.timed_out
-                && r.deadline.is_some_and(|d| d <= now)
-            {
-                log::debug!(
-                    "{} {}: still running at its timeout: SIGKILL to its process group {}",
-                    task.name,
-                    task.action.as_str(),
-                    r.pid
-                );
-                r.timed_out = true;
-                // The group may already be gone; the reap reports the exit.
-                let _ = killpg(r.pid, Signal::SIGKILL);
+        for i in 0..self.tasks.len() {
+            let task = &self.tasks[i];
+            let State::Running(r) = &mut self.states[i] else {
+                continue;
+            };
+            match &mut r.draining {
+                Some(draining) if draining.deadline <= now && !draining.killed => {
+                    // Leftovers past the stop timeout: SIGKILL, each named.
+                    let left = task
+                        .cgroup
+                        .as_ref()
+                        .map(Leaf::processes)
+                        .unwrap_or_default();
+                    let named: Vec<String> = left
+                        .iter()
+                        .map(|&pid| crate::procfs::describe(pid, true))
+                        .collect();
+                    if let Some(leaf) = &task.cgroup {
+                        leaf.kill_all();
+                    }
+                    draining.killed = true;
+                    draining.deadline = now + cgroup::AFTER_KILL;
+                    for described in &named {
+                        let line =
+                            format!("left behind after the stop timeout: {described}: SIGKILL");
+                        events.output_line(task, line.as_bytes());
+                        r.output.extend_from_slice(line.as_bytes());
+                        r.output.push(b'\n');
+                    }
+                    r.killed.extend(named);
+                }
+                Some(draining) if draining.deadline <= now => {
+                    log::debug!(
+                        "{}: processes still there after SIGKILL; going on",
+                        task.name
+                    );
+                    if let Some(draining) = r.draining.take() {
+                        self.finish(i, draining.outcome, events);
+                    }
+                }
+                Some(_) => {}
+                None if !r.timed_out && r.deadline.is_some_and(|d| d <= now) => {
+                    r.timed_out = true;
+                    match &task.cgroup {
+                        Some(leaf) if task.hang_timeout.is_some() => {
+                            // A hung stop on the way down: its whole service goes.
+                            let named: Vec<String> = leaf
+                                .processes()
+                                .iter()
+                                .map(|&pid| crate::procfs::describe(pid, true))
+                                .collect();
+                            log::debug!(
+                                "{} {}: still running at its stop timeout: killing its cgroup",
+                                task.name,
+                                task.action.as_str()
+                            );
+                            let line = format!(
+                                "still running at the stop timeout, killed with its processes: {}",
+                                named.join(", ")
+                            );
+                            events.output_line(task, line.as_bytes());
+                            r.output.extend_from_slice(line.as_bytes());
+                            r.output.push(b'\n');
+                            r.killed.extend(named);
+                            leaf.kill_all();
+                        }
+                        _ => log::debug!(
+                            "{} {}: still running at its timeout: SIGKILL to its process group {}",
+                            task.name,
+                            task.action.as_str(),
+                            r.pid
+                        ),
+                    }
+                    // The group may already be gone; the reap reports the exit.
+                    let _ = killpg(r.pid, Signal::SIGKILL);
+                }
+                None => {}
             }
         }
     }
@@ -575,9 +754,15 @@ fn spawn(task: &Task, settings: &Settings) -> std::io::Result<Spawned> {
         )?);
         Some((null, writer, reader))
     };
+    // Opened before the fork: the child only writes to it. A cgroup that
+    // cannot be had leaves the script where rc is, untracked.
+    let cgroup = task.cgroup.as_ref().and_then(|leaf| leaf.entry().ok());
     let (error_read, error_write) = pipe2(OFlag::O_CLOEXEC)?;
     match fork_single_threaded()? {
         ForkResult::Child => {
+            if let Some(cgroup) = &cgroup {
+                let _ = cgroup::enter(cgroup);
+            }
             let stdio = stdio.as_ref().map(|(null, writer, _)| (null, writer));
             let errno = exec_script(&program, &argv, &env, stdio);
             let _ = write(&error_write, &(errno as i32).to_ne_bytes());

@@ -13,6 +13,9 @@ pub enum Restart {
     OnFailure,
     /// Any death that no stop mark or level change explains.
     Always,
+    /// Never: the settings are for the service's limits and stop, and a
+    /// failure is only logged.
+    No,
 }
 
 impl Restart {
@@ -20,6 +23,7 @@ impl Restart {
         match self {
             Restart::OnFailure => "on-failure",
             Restart::Always => "always",
+            Restart::No => "no",
         }
     }
 }
@@ -37,6 +41,32 @@ pub(crate) const DEFAULT_LIMIT: Limit = Limit {
     window: Duration::from_secs(120),
 };
 
+/// How long a service's processes get to end: after SIGTERM to what its
+/// `stop` left, before SIGKILL; and a `stop` on the way to runlevel 0 or 6,
+/// before it is killed with its cgroup. Longer than the longest stop
+/// schedule of Debian's own scripts (nginx's QUIT/5/TERM/5/KILL/5, 15 s),
+/// so that a script that escalates by itself always gets to; short enough
+/// that a hung stop holds a power-off for 20 s, not minutes.
+pub(crate) const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Services whose processes outlive their daemon on purpose, and whose
+/// leftovers are therefore not killed after a stop unless their settings
+/// say `kill_leftovers=yes`: the login sessions an ssh or inetd daemon
+/// forks, the jobs cron and at run. Debian's own unit files give these
+/// services `KillMode=process` for the same reason; killing them would cut
+/// the session of the administrator who typed `service ssh restart`.
+pub(crate) const KEEP_LEFTOVERS: [&str; 9] = [
+    "ssh",
+    "dropbear",
+    "cron",
+    "anacron",
+    "atd",
+    "openbsd-inetd",
+    "inetutils-inetd",
+    "xinetd",
+    "screen-cleanup",
+];
+
 /// The settings of one supervised service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -46,6 +76,11 @@ pub struct Config {
     pub limit: Limit,
     /// Wait this long after a failure before restarting.
     pub delay: Duration,
+    /// `stop_timeout=`, see [`DEFAULT_STOP_TIMEOUT`].
+    pub stop_timeout: Duration,
+    /// `kill_leftovers=`; `None`: the default (yes, but for
+    /// [`KEEP_LEFTOVERS`]).
+    pub kill_leftovers: Option<bool>,
 }
 
 impl Default for Config {
@@ -55,7 +90,17 @@ impl Default for Config {
             restart: Restart::OnFailure,
             limit: DEFAULT_LIMIT,
             delay: Duration::ZERO,
+            stop_timeout: DEFAULT_STOP_TIMEOUT,
+            kill_leftovers: None,
         }
+    }
+}
+
+impl Config {
+    /// Whether what service `name`'s `stop` leaves behind is killed.
+    pub(crate) fn kills_leftovers(&self, name: &str) -> bool {
+        self.kill_leftovers
+            .unwrap_or_else(|| !KEEP_LEFTOVERS.contains(&name))
     }
 }
 
@@ -73,7 +118,7 @@ impl fmt::Display for Problem {
 }
 
 /// The keys a file may set, for messages.
-const KEYS: &str = "pidfile, restart, limit, delay";
+const KEYS: &str = "pidfile, restart, limit, delay, stop_timeout, kill_leftovers";
 
 /// Parses a file. Blank lines and `#` comments are skipped; any bad line
 /// rejects the whole file (init then keeps the last good settings).
@@ -108,8 +153,9 @@ pub fn parse(text: &str) -> Result<Config, Vec<Problem>> {
             "restart" => match value {
                 "on-failure" => config.restart = Restart::OnFailure,
                 "always" => config.restart = Restart::Always,
+                "no" => config.restart = Restart::No,
                 _ => problem(format!(
-                    "restart must be on-failure or always, not {value:?}"
+                    "restart must be on-failure, always or no, not {value:?}"
                 )),
             },
             "limit" => match parse_limit(value) {
@@ -121,6 +167,17 @@ pub fn parse(text: &str) -> Result<Config, Vec<Problem>> {
             "delay" => match value.parse::<u32>() {
                 Ok(secs) => config.delay = Duration::from_secs(u64::from(secs)),
                 Err(_) => problem(format!("delay must be a number of seconds, not {value:?}")),
+            },
+            "stop_timeout" => match value.parse::<u32>() {
+                Ok(secs @ 1..=3600) => config.stop_timeout = Duration::from_secs(u64::from(secs)),
+                _ => problem(format!(
+                    "stop_timeout must be a number of seconds from 1 to 3600, not {value:?}"
+                )),
+            },
+            "kill_leftovers" => match value {
+                "yes" => config.kill_leftovers = Some(true),
+                "no" => config.kill_leftovers = Some(false),
+                _ => problem(format!("kill_leftovers must be yes or no, not {value:?}")),
             },
             other => problem(format!("unknown key {other:?} (known: {KEYS})")),
         }
@@ -161,6 +218,15 @@ pub(crate) fn render(config: &Config) -> String {
     if !config.delay.is_zero() {
         text.push_str(&format!("delay={}\n", config.delay.as_secs()));
     }
+    if config.stop_timeout != DEFAULT_STOP_TIMEOUT {
+        text.push_str(&format!("stop_timeout={}\n", config.stop_timeout.as_secs()));
+    }
+    if let Some(kill) = config.kill_leftovers {
+        text.push_str(&format!(
+            "kill_leftovers={}\n",
+            if kill { "yes" } else { "no" }
+        ));
+    }
     text
 }
 
@@ -176,7 +242,9 @@ mod tests {
 
     #[test]
     fn every_key() {
-        let config = parse("pidfile=/run/x.pid\nrestart=always\nlimit=3/60\n delay = 2 \n");
+        let config = parse(
+            "pidfile=/run/x.pid\nrestart=always\nlimit=3/60\n delay = 2 \nstop_timeout=5\nkill_leftovers=no\n",
+        );
         assert_eq!(
             config,
             Ok(Config {
@@ -187,6 +255,8 @@ mod tests {
                     window: Duration::from_secs(60)
                 },
                 delay: Duration::from_secs(2),
+                stop_timeout: Duration::from_secs(5),
+                kill_leftovers: Some(false),
             })
         );
         let config = config.expect("parsed");
@@ -202,9 +272,25 @@ mod tests {
         assert_eq!(lines, [1, 3, 4, 5, 6, 7]);
         assert_eq!(
             problems[0].to_string(),
-            "1: restart must be on-failure or always, not \"sometimes\""
+            "1: restart must be on-failure, always or no, not \"sometimes\""
         );
         assert!(problems[2].message.contains("unknown key \"foo\""));
+    }
+
+    #[test]
+    fn leftovers_are_killed_but_for_session_holding_daemons() {
+        let default = Config::default();
+        assert!(default.kills_leftovers("nginx"));
+        assert!(!default.kills_leftovers("ssh"));
+        let forced = parse("kill_leftovers=yes\n").expect("parsed");
+        assert!(forced.kills_leftovers("ssh"));
+        for bad in [
+            "stop_timeout=0\n",
+            "stop_timeout=3601\n",
+            "kill_leftovers=maybe\n",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -136,6 +136,18 @@ pub(crate) fn read_mark(root: &Path, name: &str) -> Vec<i32> {
         .collect()
 }
 
+/// init's side: whether the stop mark of `name` names `pid`, which is
+/// then taken out of it.
+pub(crate) fn take_from_mark(root: &Path, name: &str, pid: i32) -> bool {
+    let mark = read_mark(root, name);
+    if !mark.contains(&pid) {
+        return false;
+    }
+    let rest: Vec<i32> = mark.into_iter().filter(|&p| p != pid).collect();
+    let _ = write_mark(root, name, &rest);
+    true
+}
+
 /// Writes the stop mark of `name` naming `pids`, or removes it if there
 /// are none.
 pub(crate) fn write_mark(root: &Path, name: &str, pids: &[i32]) -> std::io::Result<()> {
@@ -219,11 +231,24 @@ pub(crate) fn supervised(root: &Path, name: &str) -> Option<Config> {
 /// writes its stop mark naming the running daemon.
 pub(crate) fn mark_stop(root: &Path, name: &str, config: &Config) {
     let pidfile = pidfile_of(root, name, config);
-    if let Some(pid) = read_pid(root, &pidfile).filter(|&pid| is_alive(pid)) {
-        let mut marked = read_mark(root, name);
-        marked.push(pid);
-        let _ = write_mark(root, name, &marked);
+    let mut pids: Vec<i32> = read_pid(root, &pidfile)
+        .filter(|&pid| is_alive(pid))
+        .into_iter()
+        .collect();
+    // Where services are tracked, every process of its cgroup.
+    if root == Path::new("/")
+        && let Some(leaf) = crate::cgroup::Tree::find().and_then(|tree| tree.leaf(name))
+    {
+        pids.extend(leaf.processes());
     }
+    if pids.is_empty() {
+        return;
+    }
+    let mut marked = read_mark(root, name);
+    marked.extend(pids);
+    marked.sort_unstable();
+    marked.dedup();
+    let _ = write_mark(root, name, &marked);
 }
 
 /// After the action: daemons that are still alive were not stopped (a
@@ -259,7 +284,7 @@ mod tests {
         assert_eq!(
             problem_lines(&files["bad"]),
             [format!(
-                "{}:2: restart must be on-failure or always, not \"never\"",
+                "{}:2: restart must be on-failure, always or no, not \"never\"",
                 dir.join("bad").display()
             )]
         );

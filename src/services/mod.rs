@@ -18,6 +18,7 @@ pub mod config;
 pub mod files;
 pub mod overview;
 pub(crate) mod pidfile;
+pub(crate) mod policy;
 pub mod state;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -188,6 +189,22 @@ pub(crate) enum Verdict {
     Restart { message: String, group: Option<i32> },
     /// Too many restarts: log `message`, clean up `group`, leave it down.
     GiveUp { message: String, group: Option<i32> },
+    /// A failure of a service that is not restarted (`restart=no`): log
+    /// `message`, nothing else.
+    NotRestarted { message: String },
+}
+
+/// Whether init tracks services by cgroup, as it found out at boot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tracking {
+    /// Each service's processes are in `dir/NAME`; `limits` are the
+    /// controllers delegated to them, or why there are none.
+    On {
+        dir: String,
+        limits: Result<Vec<String>, String>,
+    },
+    /// Why not (no cgroup v2, a read-only hierarchy, …).
+    Off(String),
 }
 
 /// All supervised services and the system-wide state.
@@ -196,6 +213,8 @@ pub struct Tracker {
     pub services: BTreeMap<String, Service>,
     /// A level change to 0 or 6 is under way: no death is a failure.
     pub shutting_down: bool,
+    /// Tracking by cgroup (`None`: not known, an older init wrote the file).
+    pub tracking: Option<Tracking>,
 }
 
 impl Tracker {
@@ -272,7 +291,7 @@ impl Tracker {
         let death = Death::from_status(status);
         let intended = shutting_down
             || marked
-            || (service.config.restart == Restart::OnFailure && !death.is_failure());
+            || (service.config.restart != Restart::Always && !death.is_failure());
         if intended {
             service.phase = Phase::Stopped { pid: Some(pid) };
             return Verdict::Stopped;
@@ -281,6 +300,15 @@ impl Tracker {
             at: wall,
             cause: death.describe(),
         });
+        if service.config.restart == Restart::No {
+            service.phase = Phase::Stopped { pid: Some(pid) };
+            return Verdict::NotRestarted {
+                message: format!(
+                    "service {name} (pid {pid}) {}: not restarted (restart=no)",
+                    death.describe()
+                ),
+            };
+        }
         failed(
             name,
             service,
@@ -333,10 +361,13 @@ impl Tracker {
 
     /// A restart script ended. Success: watch the new daemon. Failure (or
     /// killed after the timeout): counts as another failure.
+    /// `marked`: a stop mark names it (`service NAME stop` stopped the
+    /// service while it restarted): the service is stopped.
     pub(crate) fn restart_finished(
         &mut self,
         child: i32,
         status: i32,
+        marked: bool,
         now: Duration,
         wall: u64,
     ) -> Verdict {
@@ -348,6 +379,10 @@ impl Tracker {
         };
         let killed = matches!(service.phase, Phase::Restarting { killed: true, .. });
         let death = Death::from_status(status);
+        if marked {
+            service.phase = Phase::Stopped { pid: None };
+            return Verdict::Stopped;
+        }
         if death == Death::Exited(0) {
             service.phase = Phase::Watching;
             return Verdict::Ignore;

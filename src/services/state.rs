@@ -15,7 +15,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::{Config, Failure, Phase, Service, Tracker};
+use super::{Config, Failure, Phase, Service, Tracker, Tracking};
 
 const HEADER: &str = "# vinit supervision state (written by init)";
 
@@ -87,6 +87,19 @@ pub(crate) fn serialize(tracker: &Tracker) -> String {
     if tracker.shutting_down {
         text.push_str("shutting-down\n");
     }
+    match &tracker.tracking {
+        Some(Tracking::On { dir, limits }) => {
+            let limits = match limits {
+                Ok(controllers) => format!("controllers={}", controllers.join(",")),
+                Err(why) => format!("limits-off={}", one_field(why)),
+            };
+            let _ = writeln!(text, "tracking\ton\t{}\t{limits}", one_field(dir));
+        }
+        Some(Tracking::Off(why)) => {
+            let _ = writeln!(text, "tracking\toff\t{}", one_field(why));
+        }
+        None => {}
+    }
     for (name, service) in &tracker.services {
         let recent: Vec<String> = service
             .recent
@@ -128,6 +141,13 @@ pub fn parse(text: &str) -> (Tracker, Vec<String>) {
             tracker.shutting_down = true;
             continue;
         }
+        if let Some(fields) = line.strip_prefix("tracking\t") {
+            match parse_tracking(fields) {
+                Some(tracking) => tracker.tracking = Some(tracking),
+                None => problems.push(format!("{}: cannot read {line:?}", index + 1)),
+            }
+            continue;
+        }
         match parse_service(line) {
             Some((name, service)) => {
                 tracker.services.insert(name, service);
@@ -136,6 +156,32 @@ pub fn parse(text: &str) -> (Tracker, Vec<String>) {
         }
     }
     (tracker, problems)
+}
+
+/// A text that holds no tab or newline, for a field of the file.
+fn one_field(text: &str) -> String {
+    text.replace(['\t', '\n'], " ")
+}
+
+fn parse_tracking(fields: &str) -> Option<Tracking> {
+    let mut fields = fields.split('\t');
+    match fields.next()? {
+        "on" => {
+            let dir = fields.next()?.to_string();
+            let limits = match fields.next()?.split_once('=')? {
+                ("controllers", list) => Ok(list
+                    .split(',')
+                    .filter(|name| !name.is_empty())
+                    .map(str::to_string)
+                    .collect()),
+                ("limits-off", why) => Err(why.to_string()),
+                _ => return None,
+            };
+            Some(Tracking::On { dir, limits })
+        }
+        "off" => Some(Tracking::Off(fields.next()?.to_string())),
+        _ => None,
+    }
 }
 
 fn parse_service(line: &str) -> Option<(String, Service)> {
@@ -189,6 +235,10 @@ mod tests {
     fn round_trip() {
         let mut tracker = Tracker {
             shutting_down: true,
+            tracking: Some(Tracking::On {
+                dir: "/sys/fs/cgroup/vinit".to_string(),
+                limits: Ok(vec!["memory".to_string(), "pids".to_string()]),
+            }),
             ..Tracker::default()
         };
         let phases = [
@@ -221,6 +271,27 @@ mod tests {
         }
         let text = serialize(&tracker);
         assert_eq!(parse(&text), (tracker, Vec::new()));
+    }
+
+    #[test]
+    fn tracking_lines() {
+        for tracking in [
+            Tracking::Off("the kernel has no cgroup v2".to_string()),
+            Tracking::On {
+                dir: "/sys/fs/cgroup/unified/vinit".to_string(),
+                limits: Err("the cgroup2 hierarchy offers none".to_string()),
+            },
+            Tracking::On {
+                dir: "/x".to_string(),
+                limits: Ok(Vec::new()),
+            },
+        ] {
+            let tracker = Tracker {
+                tracking: Some(tracking),
+                ..Tracker::default()
+            };
+            assert_eq!(parse(&serialize(&tracker)), (tracker, Vec::new()));
+        }
     }
 
     #[test]

@@ -88,7 +88,7 @@ fn a_crash_is_restarted_after_the_delay() {
         Verdict::Ignore
     );
     assert_eq!(
-        tracker.restart_finished(555, 0, secs(13), 1013),
+        tracker.restart_finished(555, 0, false, secs(13), 1013),
         Verdict::Ignore
     );
     assert_eq!(phase(&tracker), Phase::Watching);
@@ -174,7 +174,7 @@ fn a_crash_loop_is_given_up_and_re_armed() {
         assert!(matches!(verdict, Verdict::Restart { .. }), "{verdict:?}");
         let child = 1000 + round as i32;
         tracker.restart_started("web", Some(child), secs(round), Some(TIMEOUT));
-        tracker.restart_finished(child, 0, secs(round), 0);
+        tracker.restart_finished(child, 0, false, secs(round), 0);
         pid += 1;
         tracker.seen("web", pid);
     }
@@ -213,7 +213,7 @@ fn a_crash_loop_is_given_up_and_re_armed() {
     };
     for round in 6..9 {
         tracker.restart_started("web", Some(9), secs(round), Some(TIMEOUT));
-        tracker.restart_finished(9, 0, secs(round), 0);
+        tracker.restart_finished(9, 0, false, secs(round), 0);
         tracker.died("web", 200 + round as i32, SEGV, false, secs(round), 0);
     }
     assert!(matches!(phase(&tracker), Phase::GivenUp { .. }));
@@ -244,7 +244,7 @@ fn old_restarts_leave_the_window() {
             "{at}: {verdict:?}"
         );
         tracker.restart_started("web", Some(9), secs(at), Some(TIMEOUT));
-        tracker.restart_finished(9, 0, secs(at), 0);
+        tracker.restart_finished(9, 0, false, secs(at), 0);
     }
 }
 
@@ -258,7 +258,7 @@ fn a_hanging_or_failing_restart_is_a_failure() {
     // Killed once only, and no longer a deadline.
     assert!(tracker.overdue(TIMEOUT * 2).is_empty());
     assert_eq!(tracker.next_deadline(), None);
-    let verdict = tracker.restart_finished(50, KILL, TIMEOUT, 7);
+    let verdict = tracker.restart_finished(50, KILL, false, TIMEOUT, 7);
     assert_eq!(
         verdict,
         Verdict::Restart {
@@ -268,7 +268,7 @@ fn a_hanging_or_failing_restart_is_a_failure() {
     );
     tracker.restart_started("web", Some(51), TIMEOUT, Some(TIMEOUT));
     assert!(matches!(
-        tracker.restart_finished(51, 1 << 8, TIMEOUT, 8),
+        tracker.restart_finished(51, 1 << 8, false, TIMEOUT, 8),
         Verdict::Restart { .. }
     ));
     assert_eq!(

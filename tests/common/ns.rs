@@ -33,12 +33,18 @@ const KERNEL_ENV: &[&str] = &["HOME=/", "TERM=linux"];
 /// Runs as PID 1 of the new namespace before the program: mounts /proc, makes the pty the
 /// root's /dev/console (and its fds 0, 1, 2, as the kernel does for init), gives the root
 /// its own devpts, then execs the rest of its arguments (`env -i ... setsid chroot ...`).
+/// With `hide_cgroups`, it mounts /sys and an empty read-only tmpfs on /sys/fs/cgroup, as a
+/// container without a delegated cgroup tree has it.
 const SETUP_SCRIPT: &str = r#"set -e
-root=$1 console=$2
-shift 2
+root=$1 console=$2 hide_cgroups=$3
+shift 3
 mount -t proc proc "$root/proc"
 mount --bind "$console" "$root/dev/console"
 mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts "$root/dev/pts"
+if [ "$hide_cgroups" = yes ]; then
+    mount -t sysfs sysfs "$root/sys"
+    mount -t tmpfs -o ro,mode=755 none "$root/sys/fs/cgroup"
+fi
 exec "$@" <"$root/dev/console" >"$root/dev/console" 2>&1
 "#;
 
@@ -139,7 +145,15 @@ impl TestRoot {
     /// the kernel would pass (`HOME=/ TERM=linux`), e.g. `CONSOLE=/dev/console` or a boot
     /// parameter.
     pub fn boot_with_env(&self, argv: &[&str], env: &[&str]) -> Pid1 {
-        Pid1::start(self.tree.clone(), argv, env)
+        Pid1::start(self.tree.clone(), argv, env, false)
+    }
+
+    /// Boots our `/sbin/init <args>` where no cgroup2 can be had: `/sys/fs/cgroup` is an
+    /// empty read-only tmpfs, as in a container without a delegated tree.
+    pub fn boot_without_cgroups(&self, args: &[&str]) -> Pid1 {
+        let mut argv = vec!["/sbin/init"];
+        argv.extend_from_slice(args);
+        Pid1::start(self.tree.clone(), &argv, &[], true)
     }
 }
 
@@ -155,10 +169,12 @@ pub struct Pid1 {
     _slave: OwnedFd,
     // Keeps the root directory until the namespace is gone.
     root: Tree,
+    // The cgroup the namespace's processes are in, removed after them.
+    cgroup: Option<TestCgroup>,
 }
 
 impl Pid1 {
-    fn start(root: Tree, argv: &[&str], env: &[&str]) -> Pid1 {
+    fn start(root: Tree, argv: &[&str], env: &[&str], hide_cgroups: bool) -> Pid1 {
         assert!(!argv.is_empty(), "boot needs a program");
         let pty = openpty(None, None).expect("openpty");
         for fd in [&pty.master, &pty.slave] {
@@ -167,6 +183,13 @@ impl Pid1 {
         let slave_path = ttyname(pty.slave.as_fd()).expect("pty slave name");
 
         let mut cmd = tied_to_test(&host_tool("unshare"));
+        let cgroup = TestCgroup::new();
+        if let Some(cgroup) = &cgroup {
+            // A cgroup namespace rooted in a cgroup of the test's own: the cgroup2 that our
+            // init mounts shows that subtree, so parallel tests never share `vinit/NAME`.
+            cgroup.enter_before_exec(&mut cmd);
+            cmd.arg("--cgroup");
+        }
         cmd.args(["--pid", "--mount", "--fork", "--propagation", "private"])
             .arg("--kill-child=SIGKILL")
             .arg("--")
@@ -176,6 +199,7 @@ impl Pid1 {
             .arg("sh")
             .arg(root.path())
             .arg(&slave_path)
+            .arg(if hide_cgroups { "yes" } else { "no" })
             .arg(host_tool("env"))
             .arg("-i")
             .args(KERNEL_ENV)
@@ -209,6 +233,7 @@ impl Pid1 {
             reader: Some(reader),
             _slave: pty.slave,
             root,
+            cgroup,
         };
         pid1.host_pid = pid1.find_pid1(argv[0]);
         pid1
@@ -363,6 +388,79 @@ impl Drop for Pid1 {
         self.stop_reader.store(true, Ordering::SeqCst);
         if let Some(reader) = self.reader.take() {
             let _ = reader.join();
+        }
+        self.cgroup.take();
+    }
+}
+
+/// A cgroup of the host's cgroup2 hierarchy for one test's namespace
+/// (`<cgroup2>/vinit-tests/<pid>.<n>`), removed with what init made in it once the
+/// namespace is gone. `None` where the host has no cgroup2 (the test then runs untracked).
+pub struct TestCgroup {
+    dir: std::path::PathBuf,
+}
+
+impl TestCgroup {
+    fn new() -> Option<TestCgroup> {
+        use std::sync::atomic::AtomicUsize;
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+        let mount = mountinfo.lines().find_map(|line| {
+            let (before, after) = line.split_once(" - ")?;
+            (after.split_whitespace().next()? == "cgroup2").then(|| {
+                before
+                    .split_whitespace()
+                    .nth(4)
+                    .map(std::path::PathBuf::from)
+            })?
+        })?;
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        let dir = mount
+            .join("vinit-tests")
+            .join(format!("{}.{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok()?;
+        Some(TestCgroup { dir })
+    }
+
+    /// Moves `cmd`'s process into this cgroup just before it execs.
+    fn enter_before_exec(&self, cmd: &mut Command) {
+        use std::os::unix::process::CommandExt;
+        let procs = File::options()
+            .write(true)
+            .open(self.dir.join("cgroup.procs"))
+            .expect("the test cgroup's cgroup.procs");
+        // SAFETY: one write(2) from a static buffer to a descriptor the closure owns, in the
+        // child between fork and exec; nothing is allocated.
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::write(procs.as_raw_fd(), b"0".as_ptr().cast(), 1) == 1 {
+                    Ok(())
+                } else {
+                    Err(io::Error::last_os_error())
+                }
+            });
+        }
+    }
+}
+
+impl Drop for TestCgroup {
+    fn drop(&mut self) {
+        // Innermost first: rmdir only removes an empty cgroup.
+        let mut dirs: Vec<std::path::PathBuf> = walkdir::WalkDir::new(&self.dir)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|entry| entry.file_type().is_dir())
+            .map(|entry| entry.into_path())
+            .collect();
+        dirs.sort_by_key(|dir| std::cmp::Reverse(dir.components().count()));
+        for dir in dirs {
+            for _ in 0..50 {
+                if std::fs::remove_dir(&dir).is_ok() {
+                    break;
+                }
+                // Its last processes may still be on their way out.
+                std::thread::sleep(Duration::from_millis(20));
+            }
         }
     }
 }

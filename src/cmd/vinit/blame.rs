@@ -154,6 +154,14 @@ pub fn render(runs: &[Run], colour: bool) -> String {
         if !table.is_empty() {
             out.push_str(&table.render(colour));
         }
+        for line in run.lines.iter().filter(|line| !line.killed.is_empty()) {
+            out.push_str(&format!(
+                "  {} {}: killed {}\n",
+                line.script,
+                line.action,
+                line.killed.join(", ")
+            ));
+        }
     }
     out.push_str("\n* on the critical path\n");
     out

@@ -11,6 +11,7 @@
 
 pub mod blame;
 pub(crate) mod check;
+pub(crate) mod place;
 pub mod plot;
 pub mod status;
 pub(crate) mod supervise;
@@ -57,6 +58,11 @@ const SUBCOMMANDS: &[Subcommand] = &[
         name: "unsupervise",
         summary: "stop supervising a service",
         main: |args| supervise::main(args.to_vec()),
+    },
+    Subcommand {
+        name: "place",
+        summary: "put an init script run by hand in its service's cgroup (for the LSB hook)",
+        main: place::main,
     },
 ];
 

@@ -576,6 +576,7 @@ pub(crate) fn line_json(line: &Line) -> Value {
         "duration_ms": line.duration_ns().map(|ns| ns / 1_000_000),
         "started": (line.start_wall != "-").then_some(&line.start_wall),
         "after": line.after,
+        "killed": line.killed,
     })
 }
 

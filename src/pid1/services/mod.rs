@@ -1,8 +1,13 @@
-//! Supervised services, PID 1's side (the policy is [`crate::supervise`]).
+//! Services, PID 1's side: it finds the facts and carries out what the
+//! policy ([`crate::services::policy`]) decides.
 //!
+//! At boot it sets up the services' cgroup tree ([`crate::cgroup`]); rc,
+//! `service` and the LSB hook put every script they run, and so its
+//! daemons, in the service's cgroup, and so does the restart forked here.
 //! A daemon started by an init script double-forks and is re-parented to
-//! init, so init reaps it and gets its wait status for free. Which reaped
-//! process was a service's daemon comes from its pid file, a claim judged
+//! init, so init reaps it and gets its wait status for free: the zombie's
+//! cgroup says whose it was. Which reaped process was a service's main
+//! daemon comes from its pid file, a claim judged
 //! before it is believed ([`claims`]: read the safe way, checked against
 //! the process it names, known by PID and start time), and read again only
 //! when it changed ([`changes`]: inotify), so that reaping an orphan costs
@@ -29,10 +34,12 @@ use nix::unistd::{ForkResult, Pid, execve, setsid};
 
 use super::System;
 use super::console::{DEV_NULL, to};
+use crate::cgroup::{self, Tree};
 use crate::defaults::SERVICE_ENVIRONMENT;
 use crate::procfs;
 use crate::services::files::{self, ConfigFile};
-use crate::services::{CONFIG_DIR, Config, RUN_DIR, STATE_FILE, Tracker, Verdict, state};
+use crate::services::policy::{self, Reaped, Services};
+use crate::services::{CONFIG_DIR, Config, RUN_DIR, STATE_FILE, Tracker, Tracking, state};
 use crate::supervisor::{Dest, Effects};
 use crate::sys::process::{exit_now, fork_single_threaded, reset_signal_dispositions};
 use crate::sys::spawn::reset_all_signals;
@@ -51,7 +58,10 @@ fn wall_clock() -> u64 {
 
 pub(super) struct Supervision {
     root: PathBuf,
-    tracker: Tracker,
+    /// The policy, with each service's phase and limiter.
+    services: Services,
+    /// The services' cgroups (`None`: tracking is off).
+    tree: Option<Tree>,
     /// Each service's pid file and believed daemon.
     claims: Claims,
     /// What changed on disk since the last look.
@@ -80,6 +90,22 @@ impl Supervision {
     pub(super) fn start(restored: bool, level: u8, sys: &mut System, now: Duration) -> Supervision {
         let root = PathBuf::from("/");
         let mut tracker = Tracker::default();
+        let (tree, tracking) = match cgroup::setup() {
+            Ok(setup) => {
+                let tracking = Tracking::On {
+                    dir: setup.tree.dir().display().to_string(),
+                    limits: setup.controllers.clone(),
+                };
+                (Some(setup.tree), tracking)
+            }
+            Err(off) => {
+                sys.log(
+                    Dest::Both,
+                    &format!("services are not tracked by cgroup: {}", off.0),
+                );
+                (None, Tracking::Off(off.0))
+            }
+        };
         if restored
             && let Ok(text) = untrusted::read_text(&files::under(&root, STATE_FILE), Kind::RunState)
         {
@@ -89,9 +115,11 @@ impl Supervision {
             }
             tracker = saved;
         }
+        tracker.tracking = Some(tracking);
         let mut supervision = Supervision {
             root,
-            tracker,
+            services: Services::new(tracker, tree.is_some()),
+            tree,
             claims: Claims::default(),
             changes: Changes::new(),
             dir_stamp: None,
@@ -122,7 +150,7 @@ impl Supervision {
 
     /// When [`Supervision::tick`] must run next.
     pub(super) fn next_deadline(&self) -> Option<Duration> {
-        [self.tracker.next_deadline(), self.claims.next_recheck()]
+        [self.services.next_deadline(), self.claims.next_recheck()]
             .into_iter()
             .flatten()
             .min()
@@ -171,13 +199,14 @@ impl Supervision {
             &format!("/etc/rc{}.d", char::from(level.to_ascii_uppercase())),
         );
         let stopping: Vec<String> = self
+            .services
             .tracker
             .services
             .keys()
             .filter(|name| has_kill_link(&dir, name))
             .cloned()
             .collect();
-        self.tracker.level_change(level, &stopping);
+        self.services.level_change(level, &stopping);
         self.unsaved = true;
         self.save();
     }
@@ -186,17 +215,21 @@ impl Supervision {
     /// child and orphan comes through here, after the inittab policy has
     /// seen it, while it is still a zombie).
     pub(super) fn reaped(&mut self, pid: i32, status: i32, sys: &mut System, now: Duration) {
-        if self.tracker.restarting(pid).is_some() {
-            let verdict = self
-                .tracker
-                .restart_finished(pid, status, now, wall_clock());
-            self.act(verdict, false, sys);
+        if let Some(name) = self.services.restart_script_of(pid).map(str::to_string) {
+            let marked = files::take_from_mark(&self.root, &name, pid);
+            let mut fx = Mechanism {
+                root: &self.root,
+                tree: self.tree.as_ref(),
+                sys,
+            };
+            self.services
+                .restart_ended(pid, status, marked, &mut fx, now, wall_clock());
             self.unsaved = true;
             self.catch_up(sys, now);
             self.save();
             return;
         }
-        if self.tracker.services.is_empty() {
+        if self.services.tracker.services.is_empty() {
             return;
         }
         self.catch_up(sys, now);
@@ -208,25 +241,52 @@ impl Supervision {
         } else {
             None
         };
-        let Some((daemon, zombie)) = daemon else {
+        let service = match &daemon {
+            Some((daemon, _)) => Some(daemon.service.clone()),
+            None => self
+                .tree
+                .as_ref()
+                .and_then(|tree| tree.service_of(pid))
+                .filter(|name| self.services.tracker.services.contains_key(name)),
+        };
+        let Some(service) = service else {
             self.save();
             return;
         };
-        let name = daemon.service;
-        let mark = files::read_mark(&self.root, &name);
-        let marked = mark.contains(&pid);
-        if marked {
-            let rest: Vec<i32> = mark.into_iter().filter(|&p| p != pid).collect();
-            let _ = files::write_mark(&self.root, &name, &rest);
-        }
-        let verdict = self
-            .tracker
-            .died(&name, pid, status, marked, now, wall_clock());
-        // Its process group is the service's only if it led it.
-        let leader = zombie.is_some_and(|stat| stat.group == pid);
-        self.act(verdict, leader, sys);
+        let marked = files::take_from_mark(&self.root, &service, pid);
+        let reaped = match &daemon {
+            Some((_, zombie)) => Reaped::Daemon {
+                service: &service,
+                pid,
+                status,
+                marked,
+                // Its process group is the service's only if it led it.
+                leader: zombie.is_some_and(|stat| stat.group == pid),
+            },
+            None => Reaped::InCgroup {
+                service: &service,
+                pid,
+                status,
+                marked,
+                emptied: self.is_empty(&service),
+            },
+        };
+        let mut fx = Mechanism {
+            root: &self.root,
+            tree: self.tree.as_ref(),
+            sys,
+        };
+        self.services.reaped(reaped, &mut fx, now, wall_clock());
         self.unsaved = true;
         self.save();
+    }
+
+    /// Whether no live process is left in `name`'s cgroup.
+    fn is_empty(&self, name: &str) -> bool {
+        self.tree
+            .as_ref()
+            .and_then(|tree| tree.leaf(name))
+            .is_none_or(|leaf| leaf.populated() != Some(true))
     }
 
     /// Time passed (or a watched file changed): look at what changed, kill
@@ -236,28 +296,16 @@ impl Supervision {
         for (name, outcome) in self.claims.recheck(now) {
             self.apply(&name, outcome, sys);
         }
-        let overdue = self.tracker.overdue(now);
-        let due = self.tracker.due(now);
-        for child in overdue {
-            if let Some(name) = self.tracker.restarting(child) {
-                sys.log(
-                    Dest::Both,
-                    &format!(
-                        "service {name}: restart script (pid {child}) still running after the rc timeout, killing it"
-                    ),
-                );
-            }
-            // init's own child, leader of its own session and group.
-            if child > 1 {
-                let _ = killpg(Pid::from_raw(child), Signal::SIGKILL);
-            }
-            self.unsaved = true;
-        }
-        for name in due {
-            let child = self.spawn_restart(&name, sys);
+        if self.services.next_deadline().is_some_and(|at| at <= now) {
             let timeout = self.rc_timeout(sys);
-            self.tracker.restart_started(&name, child, now, timeout);
-            self.unsaved = true;
+            let mut fx = Mechanism {
+                root: &self.root,
+                tree: self.tree.as_ref(),
+                sys,
+            };
+            if self.services.tick(&mut fx, now, timeout) {
+                self.unsaved = true;
+            }
         }
         self.save();
     }
@@ -328,7 +376,7 @@ impl Supervision {
         if settings {
             self.read_settings(sys, false);
         }
-        scripts.retain(|name| self.tracker.services.contains_key(name));
+        scripts.retain(|name| self.services.tracker.services.contains_key(name));
         for name in &scripts {
             self.discover(name);
         }
@@ -351,7 +399,7 @@ impl Supervision {
         match outcome {
             Outcome::Unchanged => {}
             Outcome::Running(pid) => {
-                self.tracker.seen(name, pid);
+                self.services.daemon_running(name, pid);
                 self.unsaved = true;
             }
             Outcome::Report(line) => sys.log(Dest::Both, &line),
@@ -365,13 +413,13 @@ impl Supervision {
         let names = match names {
             Some(names) => names,
             None => {
-                all = self.tracker.services.keys().cloned().collect();
+                all = self.services.tracker.services.keys().cloned().collect();
                 &all
             }
         };
         for name in names {
             if files::take_start_mark(&self.root, name) {
-                self.tracker.rearm(name);
+                self.services.rearm(name);
                 self.unsaved = true;
             }
         }
@@ -402,7 +450,13 @@ impl Supervision {
 
     /// Finds `name`'s pid file and program from its settings and script.
     fn discover(&mut self, name: &str) {
-        let Some(config) = self.tracker.services.get(name).map(|s| s.config.clone()) else {
+        let Some(config) = self
+            .services
+            .tracker
+            .services
+            .get(name)
+            .map(|s| s.config.clone())
+        else {
             return;
         };
         let daemon = files::daemon_of(&self.root, name, &config);
@@ -425,25 +479,6 @@ impl Supervision {
             Some(Ok(0)) => None,
             Some(Ok(secs)) => Some(Duration::from_secs(secs)),
             None | Some(Err(_)) => Some(crate::rc::DEFAULT_TIMEOUT),
-        }
-    }
-
-    /// Carries out a verdict. `leader`: the dead daemon led its process
-    /// group, which is still there (init has not reaped it yet).
-    fn act(&mut self, verdict: Verdict, leader: bool, sys: &mut System) {
-        let (message, group) = match verdict {
-            Verdict::Ignore | Verdict::Stopped => return,
-            Verdict::Restart { message, group } | Verdict::GiveUp { message, group } => {
-                (message, group)
-            }
-        };
-        sys.log(Dest::Both, &message);
-        // What is left of the dead daemon's process group (nginx's workers
-        // still hold its ports) gets what a stop would have sent. The
-        // group is the service's: the daemon (checked by PID and start
-        // time) led it, and its zombie keeps the group's ID from reuse.
-        if leader && let Some(group) = group.filter(|&group| group > 1) {
-            let _ = killpg(Pid::from_raw(group), Signal::SIGTERM);
         }
     }
 
@@ -487,17 +522,17 @@ impl Supervision {
             .map(|(name, file)| (name.clone(), file.stamp))
             .collect();
         self.good.retain(|name, _| found.contains_key(name));
-        self.tracker.configure(configs, &rearm);
+        self.services.configure(configs, &rearm);
         let removed: Vec<String> = self
             .claims
             .names()
-            .filter(|name| !self.tracker.services.contains_key(*name))
+            .filter(|name| !self.services.tracker.services.contains_key(*name))
             .cloned()
             .collect();
         for name in removed {
             self.changes.unregister(&Target::PidFile(name));
         }
-        let tracker = &self.tracker;
+        let tracker = &self.services.tracker;
         self.claims
             .retain(|name| tracker.services.contains_key(name));
         for name in rediscover {
@@ -511,20 +546,59 @@ impl Supervision {
         if !self.unsaved {
             return;
         }
-        let text = state::serialize(&self.tracker);
+        let text = state::serialize(&self.services.tracker);
         let path = files::under(&self.root, STATE_FILE);
         let _ = std::fs::create_dir_all(files::under(&self.root, RUN_DIR));
         if files::write_atomic(&path, &text).is_ok() {
             self.unsaved = false;
         }
     }
+}
 
+/// The services' policy's effects, carried out on the system.
+struct Mechanism<'a> {
+    root: &'a Path,
+    tree: Option<&'a Tree>,
+    sys: &'a mut System,
+}
+
+impl policy::Effects for Mechanism<'_> {
+    fn log(&mut self, line: &str) {
+        self.sys.log(Dest::Both, line);
+    }
+
+    fn spawn_restart(&mut self, name: &str) -> Option<i32> {
+        Mechanism::spawn_restart(self, name)
+    }
+
+    fn kill_restart(&mut self, child: i32) {
+        // init's own child, leader of its own session and group.
+        if child > 1 {
+            let _ = killpg(Pid::from_raw(child), Signal::SIGKILL);
+        }
+    }
+
+    fn signal_group(&mut self, group: i32, signal: Signal) {
+        if group > 1 {
+            let _ = killpg(Pid::from_raw(group), signal);
+        }
+    }
+
+    fn signal_cgroup(&mut self, name: &str, signal: Signal) {
+        if let Some(leaf) = self.tree.and_then(|tree| tree.leaf(name)) {
+            leaf.signal(signal);
+        }
+    }
+}
+
+impl Mechanism<'_> {
     /// Forks the service's `restart` (or `stop` then `start` for a script
     /// without one) in a session of its own, output on the console, in the
     /// environment `service` gives scripts.
-    fn spawn_restart(&self, name: &str, sys: &System) -> Option<i32> {
+    fn spawn_restart(&self, name: &str) -> Option<i32> {
+        let sys = &*self.sys;
         let script = format!("/etc/init.d/{name}");
-        let text = untrusted::read_text(&files::under(&self.root, &script), Kind::Script)
+        let text = untrusted::read_text(&files::under(self.root, &script), Kind::Script)
             .unwrap_or_default();
         let has_restart = text.contains("restart");
         let argv: Vec<String> = if has_restart {
@@ -552,6 +626,11 @@ impl Supervision {
         let argv = c(&argv);
         let fallback = c(&["/bin/sh".to_string(), script, "restart".to_string()]);
         let console = sys.console.clone();
+        // Opened before the fork: the child only writes to it.
+        let cgroup = self
+            .tree
+            .and_then(|tree| tree.leaf(name))
+            .and_then(|leaf| leaf.entry().ok());
         match fork_single_threaded() {
             Ok(ForkResult::Parent { child }) => Some(child.as_raw()),
             Ok(ForkResult::Child) => {
@@ -559,6 +638,9 @@ impl Supervision {
                     reset_signal_dispositions();
                 }
                 let _ = setsid();
+                if let Some(cgroup) = &cgroup {
+                    let _ = cgroup::enter(cgroup);
+                }
                 let output = console
                     .open()
                     .or_else(|_| untrusted::open_device(Path::new(DEV_NULL), Access::ReadWrite));
