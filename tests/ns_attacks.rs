@@ -67,6 +67,12 @@ const PID_FILE: &str = "/run/userd/userd.pid";
 /// Boots a root with `userd` supervised (`settings` in its supervise.d
 /// file) and waits until init believes its daemon; returns its PID.
 fn booted(settings: &str) -> (TestRoot, Pid1, i32) {
+    booted_with(settings, true)
+}
+
+/// [`booted`], where services are tracked by cgroup or (`tracked: false`)
+/// not: no cgroup2, as in a container without a delegated tree.
+fn booted_with(settings: &str, tracked: bool) -> (TestRoot, Pid1, i32) {
     let root = TestRoot::new();
     root.install_host_program("/usr/sbin/start-stop-daemon");
     root.symlink("/usr/sbin/start-stop-daemon", "sbin/start-stop-daemon");
@@ -81,7 +87,11 @@ fn booted(settings: &str) -> (TestRoot, Pid1, i32) {
     root.write_exec("etc/init.d/userd", USERD_SCRIPT);
     root.enable_service("userd");
     root.write("etc/vinit/supervise.d/userd", settings);
-    let pid1 = root.boot(&[]);
+    let pid1 = if tracked {
+        root.boot(&[])
+    } else {
+        root.boot_without_cgroups(&[])
+    };
     pid1.expect_console("[ ok ] Starting userd", WAIT);
     let daemon = believed(&root, None);
     (root, pid1, daemon)
@@ -317,11 +327,33 @@ fn fake_crashes_through_a_pid_file_restart_nothing() {
 }
 
 #[test]
+fn copies_of_the_daemons_own_program_are_not_the_service_in_its_cgroup() {
+    let (root, pid1, daemon) = booted("");
+    for _ in 0..3 {
+        let fake = as_attacker(
+            &pid1,
+            &format!(
+                "(/usr/sbin/userdaemon 100000 </dev/null >/dev/null 2>&1 & rm -f {PID_FILE}; echo $! >{PID_FILE}; echo $!)"
+            ),
+        );
+        let fake: i32 = fake.trim().parse().expect("fake pid");
+        as_attacker(&pid1, &format!("kill -SEGV {fake}"));
+        poll_until(WAIT, || (!alive(&pid1, fake)).then_some(()))
+            .unwrap_or_else(|| panic!("the fake {fake} never died"));
+    }
+    init_answers(&pid1, "3");
+    let console = pid1.console();
+    assert!(!console.contains("restarting it"), "{console}");
+    assert_eq!(restarts(&root), 0, "{console}");
+    assert!(alive(&pid1, daemon));
+}
+
+#[test]
 fn the_limiter_holds_against_a_user_running_the_daemons_own_program() {
     // Without a cgroup to tell them apart, a copy of the daemon's own
     // program the attacker runs passes for the daemon; the limiter bounds
     // what that buys, and a fresh PID does not re-arm it.
-    let (root, pid1, _daemon) = booted("limit=2/600\n");
+    let (root, pid1, _daemon) = booted_with("limit=2/600\n", false);
     let mut crashes = 0;
     for round in 0..5 {
         // Wait until a restart (if any) is over, then crash a fake.

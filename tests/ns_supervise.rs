@@ -274,7 +274,9 @@ fn a_level_change_that_stops_a_service_disarms_it() {
     let first = daemon_pid(&pid1, &root, "killstop", None);
     let barrier = daemon_pid(&pid1, &root, "barrier", None);
     // rc 1 runs K01killstop, whose stop sends KILL: disarmed beforehand.
-    pid1.run_ok(&["/sbin/telinit", "1"]);
+    // (Waited for: a level change while rc 1 still runs would leave its
+    // stop to remove the pid file the next start writes.)
+    pid1.run(&["/sbin/telinit", "--wait", "1"]);
     poll_until(WAIT, || (!alive(&pid1, first)).then_some(()))
         .unwrap_or_else(|| panic!("rc 1 did not stop killstop:\n{}", pid1.console()));
     // A crash after that one is judged after it: once it is reported,

@@ -8,9 +8,13 @@
 //! tor keep theirs in a directory their own user owns) is believed only
 //! if the process it names is verifiably the service's: it runs the
 //! program the init script starts (`/proc/PID/exe`, which the process
-//! cannot fake, unlike its arguments). Once believed, a process is known
-//! by its PID *and* its start time, so that a reused PID is never taken
-//! for it.
+//! cannot fake, unlike its arguments). Where services are tracked by
+//! cgroup, the cgroup decides first: a process in the service's cgroup is
+//! its daemon whoever wrote the file, one in another service's (or outside,
+//! while the service's own cgroup has processes) is not, even if root
+//! wrote the file (a stale pid file whose PID was reused). Once believed, a
+//! process is known by its PID *and* its start time, so that a reused PID
+//! is never taken for it.
 
 use std::path::{Path, PathBuf};
 
@@ -46,6 +50,19 @@ impl Program {
     }
 }
 
+/// Where the claimed process is, as the services' cgroups say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Membership {
+    /// In the service's cgroup.
+    InService,
+    /// Elsewhere: another service's cgroup, or outside them while the
+    /// service's own cgroup holds its processes.
+    Elsewhere,
+    /// Not known: no tracking, or the service has not run under it (a
+    /// daemon started before, by another init).
+    Unknown,
+}
+
 /// The verdict on a claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Judgement {
@@ -59,8 +76,21 @@ pub(crate) enum Judgement {
 
 /// Judges `claim` about service `name`, given what was seen of the process
 /// and the program its script starts (if the script says).
-pub(crate) fn judge(claim: Claim, seen: &Seen, program: Option<&Program>) -> Judgement {
+pub(crate) fn judge(
+    claim: Claim,
+    seen: &Seen,
+    membership: Membership,
+    program: Option<&Program>,
+) -> Judgement {
     let pid = claim.pid;
+    match (seen, membership) {
+        (Seen::Gone, _) => return Judgement::Stale,
+        (_, Membership::InService) => return Judgement::Believed,
+        (_, Membership::Elsewhere) => {
+            return Judgement::Distrusted(format!("process {pid} is not in the service's cgroup"));
+        }
+        (_, Membership::Unknown) => {}
+    }
     match seen {
         Seen::Gone => Judgement::Stale,
         _ if claim.written_by_root_only => Judgement::Believed,
@@ -121,15 +151,44 @@ mod tests {
     #[test]
     fn roots_file_is_believed_about_a_process_that_exists() {
         let nginx = program("/usr/sbin/nginx", "/usr/sbin/nginx");
-        let believed = |seen: &Seen| judge(claim(true), seen, Some(&nginx));
+        let believed = |seen: &Seen| judge(claim(true), seen, Membership::Unknown, Some(&nginx));
         assert_eq!(believed(&alive("/usr/sbin/nginx")), Judgement::Believed);
         // A wrapper that ran another program: root wrote the file.
         assert_eq!(believed(&alive("/bin/busybox")), Judgement::Believed);
         assert_eq!(believed(&Seen::Zombie), Judgement::Believed);
         assert_eq!(believed(&Seen::Gone), Judgement::Stale);
         assert_eq!(
-            judge(claim(true), &alive("/bin/x"), None),
+            judge(claim(true), &alive("/bin/x"), Membership::Unknown, None),
             Judgement::Believed
+        );
+    }
+
+    #[test]
+    fn the_cgroup_decides_where_there_is_one() {
+        let nginx = program("/usr/sbin/nginx", "/usr/sbin/nginx");
+        // A user's file naming a process of the service: believed.
+        assert_eq!(
+            judge(
+                claim(false),
+                &alive("/bin/sleep"),
+                Membership::InService,
+                Some(&nginx)
+            ),
+            Judgement::Believed
+        );
+        // Root's stale file naming a reused PID: not the service's.
+        assert_eq!(
+            judge(
+                claim(true),
+                &alive("/usr/sbin/nginx"),
+                Membership::Elsewhere,
+                Some(&nginx)
+            ),
+            Judgement::Distrusted("process 42 is not in the service's cgroup".into())
+        );
+        assert_eq!(
+            judge(claim(true), &Seen::Gone, Membership::InService, None),
+            Judgement::Stale
         );
     }
 
@@ -137,7 +196,7 @@ mod tests {
     fn a_users_file_is_believed_only_for_the_scripts_program() {
         // Debian's redis-server is a link to redis-check-rdb.
         let redis = program("/usr/bin/redis-server", "/usr/bin/redis-check-rdb");
-        let judged = |seen: &Seen, program| judge(claim(false), seen, program);
+        let judged = |seen: &Seen, program| judge(claim(false), seen, Membership::Unknown, program);
         assert_eq!(
             judged(&alive("/usr/bin/redis-check-rdb"), Some(&redis)),
             Judgement::Believed

@@ -15,8 +15,9 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::cgroup::Tree;
 use crate::procfs;
-use crate::services::claim::{self, Claim, Judgement, Program, Seen, parse_pid};
+use crate::services::claim::{self, Claim, Judgement, Membership, Program, Seen, parse_pid};
 use crate::untrusted::{self, Kind, Refused};
 
 /// When a claim that is not believed is looked at again, after it was
@@ -98,9 +99,38 @@ pub(super) struct Claims {
     files: BTreeMap<String, Files>,
     /// Believed daemons by PID: at most one per service.
     daemons: HashMap<i32, Daemon>,
+    /// The services' cgroups, where tracking is on.
+    tree: Option<Tree>,
 }
 
 impl Claims {
+    pub(super) fn new(tree: Option<Tree>) -> Claims {
+        Claims {
+            tree,
+            ..Claims::default()
+        }
+    }
+
+    /// Where process `pid` is, for service `name`'s claim.
+    fn membership(&self, name: &str, pid: i32) -> Membership {
+        let Some(tree) = &self.tree else {
+            return Membership::Unknown;
+        };
+        match tree.service_of(pid) {
+            Some(service) if service == name => Membership::InService,
+            Some(_) => Membership::Elsewhere,
+            // Outside every service's cgroup: not this service's if its own
+            // cgroup holds it, else (started before tracking) not known.
+            None if tree
+                .leaf(name)
+                .is_some_and(|leaf| leaf.populated() == Some(true)) =>
+            {
+                Membership::Elsewhere
+            }
+            None => Membership::Unknown,
+        }
+    }
+
     /// Sets (or replaces) the files of `name`: its pid file and program,
     /// as found from its settings and script. Read at the next
     /// [`Claims::read`].
@@ -217,11 +247,12 @@ impl Claims {
                 program: procfs::program(pid),
             },
         };
+        let membership = self.membership(name, pid);
         let Some(files) = self.files.get_mut(name) else {
             return Outcome::Unchanged;
         };
         let doubt = files.doubt.take();
-        match claim::judge(claim, &seen, files.program.as_ref()) {
+        match claim::judge(claim, &seen, membership, files.program.as_ref()) {
             Judgement::Believed => {
                 files.reported = None;
                 let Some(stat) = stat else {

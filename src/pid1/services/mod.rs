@@ -119,8 +119,8 @@ impl Supervision {
         let mut supervision = Supervision {
             root,
             services: Services::new(tracker, tree.is_some()),
+            claims: Claims::new(tree.clone()),
             tree,
-            claims: Claims::default(),
             changes: Changes::new(),
             dir_stamp: None,
             stamps: BTreeMap::new(),
