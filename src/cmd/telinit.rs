@@ -175,11 +175,23 @@ pub(crate) fn telinit(args: &[String]) -> i32 {
             return why.report(&prog);
         }
     }
-    if let Some(target) = target {
-        let loaded = crate::inittab::load(&crate::filesystem::FileSystem, Path::new("/"));
-        if let Some(warning) = level_warning(&loaded, target) {
-            eprintln!("{prog}: warning: {warning}");
+    let loaded =
+        level.map(|_| crate::inittab::load(&crate::filesystem::FileSystem, Path::new("/")));
+    if let (Some(level), Some(loaded)) = (level, &loaded)
+        && loaded.grammar == crate::inittab::Grammar::BusyBox
+    {
+        if !b"06QqUu".contains(&level) {
+            eprintln!(
+                "{prog}: /etc/inittab is in BusyBox's grammar, which has no runlevels: \
+                 only 0 (halt or power off), 6 (reboot), q (re-read) and u (re-execute init) \
+                 mean something to init"
+            );
+            return 1;
         }
+    } else if let (Some(target), Some(loaded)) = (target, &loaded)
+        && let Some(warning) = level_warning(loaded, target)
+    {
+        eprintln!("{prog}: warning: {warning}");
     }
     if matches!(level, Some(b'q' | b'Q')) {
         let problems = crate::cmd::vinit::check::inittab_problems(Path::new("/"));

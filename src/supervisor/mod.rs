@@ -13,6 +13,12 @@
 //! SIGTSTP) the supervisor instead enters a state in which it only reaps
 //! children and queues other events, and says through
 //! [`Supervisor::next_deadline`] when it wants to be woken.
+//!
+//! A configuration in BusyBox's grammar (docs/compatibility.md §11) runs on
+//! the same machine: its entries come in BusyBox's order and with their
+//! own levels (`inittab::start_order`, `Entry::effective_runlevels`), so
+//! that starting in list order is BusyBox's order; what differs is the way
+//! through the phases and down (`busybox`), and what a level request means.
 
 // PID 1 never panics on outside input: no unwrap, expect, panic or
 // unchecked indexing here (tests aside).
@@ -29,6 +35,7 @@
 )]
 
 mod boot;
+mod busybox;
 mod effects;
 mod env;
 mod handover;
@@ -49,7 +56,8 @@ use slot::{Limit, RunState, Slot};
 
 use crate::defaults::{DEFAULT_SLEEP_TIME, INITTAB};
 use crate::initctl::Request;
-use crate::inittab::{Action, Location, SYSINIT_LEVEL};
+use crate::inittab::{Action, BUSYBOX_LEVEL, Grammar, Location, SYSINIT_LEVEL};
+use busybox::GoingDown;
 use kill::KillPhase;
 
 /// After the KILL round: how long to wait for the killed processes to be
@@ -86,6 +94,18 @@ pub(crate) enum Event {
     /// SIGRTMIN+3/SIGRTMIN+4 from a container manager: power off cleanly,
     /// as sysvinit 3.10+ does for SIGRTMIN+4.
     PowerOff,
+    /// BusyBox's SIGUSR1, SIGUSR2, SIGTERM (and SIGPWR): its way down.
+    Down(DownMode),
+    /// BusyBox's SIGQUIT: its `restart` entry in init's place.
+    Restart,
+}
+
+/// What the end of a BusyBox system's way down asks `reboot(2)` for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DownMode {
+    Halt,
+    PowerOff,
+    Reboot,
 }
 
 /// Which inittab power entries a SIGPWR arms.
@@ -145,6 +165,11 @@ pub struct Supervisor {
     /// Counts the times `slots` was replaced by a re-read (for the status
     /// file: entries' texts change only then).
     generation: u64,
+    /// The grammar of the configuration, from its first read: a re-read in
+    /// the other one is not applied.
+    grammar: Grammar,
+    /// A BusyBox system on its way down.
+    down: Option<GoingDown>,
 }
 
 impl Supervisor {
@@ -169,7 +194,21 @@ impl Supervisor {
             fork_backoff: Duration::ZERO,
             last_runlevel_file: None,
             generation: 0,
+            grammar: Grammar::Sysvinit,
+            down: None,
         }
+    }
+
+    /// The grammar of the configuration init runs.
+    pub(crate) fn grammar(&self) -> Grammar {
+        self.grammar
+    }
+
+    /// In a level a re-exec may hand over (not in a boot phase, not on a
+    /// BusyBox system's way down): `S`, `0`–`9`, a BusyBox inittab's one
+    /// level.
+    pub(crate) fn in_a_level(&self) -> bool {
+        b"S0123456789".contains(&self.runlevel) || self.runlevel == BUSYBOX_LEVEL
     }
 
     /// sysvinit's `runlevel` (`#`, `*`, `S`, `0`–`9`).
@@ -280,8 +319,12 @@ impl Supervisor {
         }
     }
 
+    /// `init [2]`; `init` for a BusyBox inittab, which has no levels.
     fn set_title(&self, fx: &mut dyn Effects) {
-        fx.set_title(&format!("init [{}]", char::from(self.runlevel)));
+        match self.grammar {
+            Grammar::Sysvinit => fx.set_title(&format!("init [{}]", char::from(self.runlevel))),
+            Grammar::BusyBox => fx.set_title("init"),
+        }
     }
 
     fn write_runlevel_file(&mut self, fx: &mut dyn Effects, always: bool) {
