@@ -8,6 +8,8 @@
 #   make install-files DESTDIR=D BIN=path    install an already built binary
 #   make deb       build, then package the install as target/deb/vinit_<version>_<arch>.deb
 #                  (`make deb BIN=path DEB_DIR=D`: package an already built binary into D)
+#   make small     the small build for BusyBox systems, without the rc runner (README.md)
+#   make install-small DESTDIR=D    build it, then install it with the names in SMALL_LINKS
 
 PREFIX  ?= /usr
 DESTDIR ?=
@@ -18,13 +20,19 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' Cargo.toml | head -n 1)
 
 SBIN_LINKS := init telinit runlevel rc shutdown halt reboot poweroff vinit
 USR_SBIN_LINKS := service update-rc.d
+# The small build's names: BusyBox's own halt, reboot and poweroff keep working with it
+# (add them here to install vinit's instead).
+SMALL_LINKS ?= init telinit shutdown vinit
+# It links musl statically: glibc's static C library alone is about 1 MB (README.md).
+SMALL_TARGET ?= $(shell uname -m)-unknown-linux-musl
+SMALL_BIN := target/small/$(SMALL_TARGET)/release/vinit
 
 # Debian packages the namespace and VM tests need, and the programs that tell they are there.
 TEST_DEBS := qemu-system-x86 busybox-static cpio debootstrap e2fsprogs chromium fonts-dejavu-core mandoc
 # apt-get needs root; a developer who is not root gets sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build install install-files install-man deb test test-deps demo bench fuzz-smoke lint
+.PHONY: all build install install-files install-man deb small install-small test test-deps demo bench fuzz-smoke lint
 all: build
 
 build:
@@ -44,6 +52,20 @@ install-files:
 	install -m 0755 $(BIN) $(DESTDIR)/lib/vinit/vinit
 	for n in $(SBIN_LINKS); do ln -sf ../lib/vinit/vinit $(DESTDIR)/sbin/$$n; done
 	for n in $(USR_SBIN_LINKS); do ln -sf ../../lib/vinit/vinit $(DESTDIR)$(PREFIX)/sbin/$$n; done
+
+# Without the rc feature: init, telinit, runlevel, shutdown, halt/reboot/poweroff and vinit
+# status/supervise, linked statically with musl; rustup adds the musl target when missing.
+small:
+	@if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx '$(SMALL_TARGET)'; then \
+	  rustup target add $(SMALL_TARGET); \
+	fi
+	$(CARGO) build --release --locked --no-default-features --target $(SMALL_TARGET) --target-dir target/small
+
+install-small: small
+	$(MAKE) install-files BIN=$(SMALL_BIN) SBIN_LINKS="$(SMALL_LINKS)" USR_SBIN_LINKS=
+	install -d $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 man/inittab.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 man/init.8 man/telinit.8 man/shutdown.8 man/vinit.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 
 # The package is made from the same install tree (packaging/build-deb). A BIN given on the
 # command line is packaged as it is, without a build (the tests do that: a nested cargo

@@ -3,12 +3,15 @@
 
 pub(crate) mod halt;
 pub(crate) mod init;
+#[cfg(feature = "rc")]
 pub(crate) mod rc;
 pub(crate) mod runlevel;
+#[cfg(feature = "rc")]
 pub(crate) mod service;
 pub mod shutdown;
 pub(crate) mod supervise;
 pub(crate) mod telinit;
+#[cfg(feature = "rc")]
 pub(crate) mod update_rc_d;
 pub mod vinit;
 
@@ -20,9 +23,13 @@ pub const COMMANDS: &[&str] = &[
     "init",
     "telinit",
     "runlevel",
+    #[cfg(feature = "rc")]
     "rc",
+    #[cfg(feature = "rc")]
     "rcS",
+    #[cfg(feature = "rc")]
     "service",
+    #[cfg(feature = "rc")]
     "update-rc.d",
     "shutdown",
     "halt",
@@ -73,10 +80,14 @@ pub fn dispatch(argv: Vec<OsString>) -> i32 {
     match name.as_str() {
         "init" | "telinit" => init::main(args),
         "runlevel" => runlevel::main(args),
+        #[cfg(feature = "rc")]
         "rc" => rc::main(args),
         // Debian's /etc/init.d/rcS is `exec /etc/init.d/rc S`; it ignores its arguments.
+        #[cfg(feature = "rc")]
         "rcS" => rc::main(args.into_iter().take(1).chain(["S".to_string()]).collect()),
+        #[cfg(feature = "rc")]
         "service" => service::main(args),
+        #[cfg(feature = "rc")]
         "update-rc.d" => update_rc_d::main(args),
         "shutdown" => shutdown::main(args),
         "halt" | "reboot" | "poweroff" => halt::main(args),

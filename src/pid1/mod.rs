@@ -372,8 +372,7 @@ impl Init {
                 self.event(Event::Stop);
             } else if signal == Signal::SIGCONT as i32 {
                 self.event(Event::Continue);
-            } else if signal == libc::SIGRTMIN() + 3
-                || signal == libc::SIGRTMIN() + 4
+            } else if CONTAINER_STOP_SIGNALS.contains(&signal)
                 || (signal == Signal::SIGTERM as i32 && in_a_container())
             {
                 self.event(Event::PowerOff);
@@ -402,9 +401,7 @@ impl Init {
                 Ok(Signal::SIGTERM) => Event::Down(DownMode::Reboot),
                 Ok(Signal::SIGTSTP) => Event::Stop,
                 Ok(Signal::SIGCONT) => Event::Continue,
-                _ if signal == libc::SIGRTMIN() + 3 || signal == libc::SIGRTMIN() + 4 => {
-                    Event::Down(DownMode::PowerOff)
-                }
+                _ if CONTAINER_STOP_SIGNALS.contains(&signal) => Event::Down(DownMode::PowerOff),
                 _ if signal == libc::SIGRTMIN() + crate::supervise::RELOAD_SIGNAL_OFFSET => {
                     self.supervision.reload(&mut self.system);
                     continue;
@@ -477,6 +474,11 @@ impl Init {
     }
 }
 
+/// SIGRTMIN+3 and SIGRTMIN+4 as container managers send them: programs
+/// linked with glibc, whose SIGRTMIN is 34 (musl's, in the small build, is
+/// 35, which would make them other signals).
+const CONTAINER_STOP_SIGNALS: [i32; 2] = [34 + 3, 34 + 4];
+
 /// Whether init is PID 1 of a PID namespace other than the host's (a
 /// container). There `docker stop` and other managers send SIGTERM and
 /// expect it to stop the container, which sysvinit ignores (so the manager
@@ -532,6 +534,15 @@ mod tests {
         assert_eq!(take_recovery_mark(&mut env), Some(1234));
         assert_eq!(env, ["HOME=/", "TERM=linux"]);
         assert_eq!(take_recovery_mark(&mut env), None);
+    }
+
+    #[test]
+    #[cfg(target_env = "gnu")]
+    fn container_stop_signals_are_glibcs_sigrtmin_plus_3_and_4() {
+        assert_eq!(
+            CONTAINER_STOP_SIGNALS,
+            [libc::SIGRTMIN() + 3, libc::SIGRTMIN() + 4]
+        );
     }
 
     #[test]

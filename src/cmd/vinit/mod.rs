@@ -9,8 +9,10 @@
 //! (`args[0]` is the subcommand's name) and a `USAGE` text; adding one is
 //! a line in [`SUBCOMMANDS`].
 
+#[cfg(feature = "rc")]
 pub mod blame;
 pub(crate) mod check;
+#[cfg(feature = "rc")]
 pub mod plot;
 pub mod status;
 pub(crate) mod table;
@@ -31,16 +33,19 @@ const SUBCOMMANDS: &[Subcommand] = &[
         summary: "what init is running: levels, inittab entries, the last rc runs",
         main: status::main,
     },
+    #[cfg(feature = "rc")]
     Subcommand {
         name: "blame",
         summary: "the scripts of the boot and of each level change, slowest first",
         main: blame::main,
     },
+    #[cfg(feature = "rc")]
     Subcommand {
         name: "plot",
         summary: "the boot's scripts on a time line, as SVG on standard output",
         main: plot::main,
     },
+    #[cfg(feature = "rc")]
     Subcommand {
         name: "check",
         summary: "check inittab, the rc links and the init scripts' headers",
