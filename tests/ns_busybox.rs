@@ -313,3 +313,35 @@ fn telinit_u_keeps_busybox_mode() {
     pid1.expect_console("SHUTDOWN-TWO", WAIT);
     assert_eq!(ended_by(&pid1), Some(Signal::SIGHUP as i32));
 }
+
+/// What README.md describes: a BusyBox system switched to vinit and back without a
+/// reboot, by pointing /sbin/init at the other init and sending SIGQUIT, which runs the
+/// `::restart:/sbin/init` entry after the way down. Each init then boots afresh.
+#[test]
+fn switching_from_busybox_to_vinit_and_back_through_the_restart_entry() {
+    let root = TestRoot::new();
+    root.write(
+        "etc/inittab",
+        "::sysinit:/bin/sh -c 'echo BOOTED-BY-$(readlink /proc/1/exe)'\n\
+         ::respawn:/bin/sh -c 'exec sleep 1000'\n\
+         ::shutdown:/bin/echo SHUTDOWN-RAN\n\
+         ::restart:/sbin/init\n",
+    );
+    root.symlink("/bin/busybox", "sbin/init");
+    let pid1 = root.boot_program(&["/sbin/init"]);
+    pid1.expect_console("BOOTED-BY-/bin/busybox", WAIT);
+
+    // To vinit: BusyBox's init stops everything and executes /sbin/init, now vinit.
+    root.symlink("../lib/vinit/vinit", "sbin/init");
+    pid1.signal(Signal::SIGQUIT);
+    pid1.expect_console("SHUTDOWN-RAN", WAIT);
+    pid1.expect_console("INIT: version vinit-", WAIT);
+    pid1.expect_console("BOOTED-BY-/lib/vinit/vinit", WAIT);
+
+    // And back: /sbin/init is no longer vinit, so its restart entry is not a re-exec
+    // of itself: the way down, then BusyBox's init in its place.
+    root.symlink("/bin/busybox", "sbin/init");
+    pid1.signal(Signal::SIGQUIT);
+    pid1.expect_console("SHUTDOWN-RAN", WAIT);
+    pid1.expect_console("BOOTED-BY-/bin/busybox", WAIT);
+}
