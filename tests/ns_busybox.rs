@@ -307,6 +307,8 @@ fn telinit_u_keeps_busybox_mode() {
     pid1.expect_console("RESPAWN-UP", WAIT);
     pid1.run_ok(&["/sbin/telinit", "u"]);
     pid1.expect_console("reloading", WAIT);
+    let title = pid1.run_ok(&["/bin/cat", "/proc/1/cmdline"]);
+    assert_eq!(title.trim_end_matches('\0'), "init");
     pid1.signal(Signal::SIGINT);
     pid1.expect_console("CAD-RAN", WAIT);
     pid1.signal(Signal::SIGTERM);

@@ -103,7 +103,10 @@ impl System {
     /// After a re-exec: take over the old init's state.
     pub(super) fn reload(&mut self, state: &SavedState) -> Supervisor {
         // The title first: whoever sees "reloading" may look at it at once.
-        self.set_title(&format!("init [{}]", state.runlevel));
+        match state.grammar {
+            inittab::Grammar::Sysvinit => self.set_title(&format!("init [{}]", state.runlevel)),
+            inittab::Grammar::BusyBox => self.set_title("init"),
+        }
         log::info!(target: to::CONSOLE, "version {} reloading", version());
         if !self.base_env.iter().any(|var| var_name(var) == b"PATH") {
             set_var(&mut self.base_env, format!("PATH={DEFAULT_PATH}").into());

@@ -132,7 +132,9 @@ pub(crate) struct BootOptions {
 pub struct Supervisor {
     /// sysvinit's `family`, power-type entries first.
     slots: Vec<Slot>,
-    /// sysvinit's `runlevel`: `#` (sysinit), `*` (boot), `S`, `0`–`9`.
+    /// sysvinit's `runlevel`: `#` (sysinit), `*` (boot), `S`, `0`–`9`; for
+    /// a BusyBox inittab, after `#`, its one level or its way down
+    /// (`inittab::BUSYBOX_LEVEL`, `BUSYBOX_DOWN_LEVEL`).
     runlevel: u8,
     /// What children see as `RUNLEVEL`.
     thislevel: u8,
@@ -211,7 +213,8 @@ impl Supervisor {
         b"S0123456789".contains(&self.runlevel) || self.runlevel == BUSYBOX_LEVEL
     }
 
-    /// sysvinit's `runlevel` (`#`, `*`, `S`, `0`–`9`).
+    /// sysvinit's `runlevel` (`#`, `*`, `S`, `0`–`9`), or a BusyBox
+    /// inittab's `-` and `!`.
     pub(crate) fn runlevel(&self) -> u8 {
         self.runlevel
     }
