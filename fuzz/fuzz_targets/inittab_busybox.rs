@@ -1,7 +1,7 @@
 //! BusyBox's inittab grammar on any bytes: the grammar detection and the
 //! BusyBox parser never panic, every diagnostic points inside the text, and
 //! an accepted line written back out as `tty:runlevels:action:command`
-//! parses to the same entry.
+//! parses to the same entry (unless its command ends in a backslash).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -21,8 +21,10 @@ fuzz_target!(|data: &[u8]| {
     }
     for entry in &parsed.entries {
         assert!(entry.location.line >= 1 && entry.location.line <= physical_lines);
+        // Lossy fields do not survive being written back; nor does a command cut
+        // at a `#` just after a backslash, which would continue the written line.
         let fields = [&entry.id, &entry.runlevels, &entry.process];
-        if fields.iter().any(|f| f.contains('\u{FFFD}')) {
+        if fields.iter().any(|f| f.contains('\u{FFFD}')) || entry.process.ends_with('\\') {
             continue;
         }
         let line = format!(
