@@ -39,19 +39,19 @@ tty6::respawn:/sbin/getty 38400 tty6
 ";
 
 /// A root with Alpine's inittab, OpenRC and getty replaced by scripts that
-/// say they ran (on the console, and in /tmp/order), and tty1-6 leading to
-/// the console.
+/// say they ran (in /tmp/order, then on the console: a line on the console
+/// means the file has it), and tty1-6 leading to the console.
 fn alpine_root() -> TestRoot {
     let root = TestRoot::new();
     root.write("etc/inittab", ALPINE_INITTAB);
     root.write_exec(
         "sbin/openrc",
-        "#!/bin/sh\necho \"OPENRC $1\"\necho \"openrc $1\" >> /tmp/order\n",
+        "#!/bin/sh\necho \"openrc $1\" >> /tmp/order\necho \"OPENRC $1\"\n",
     );
     root.write_exec(
         "sbin/getty",
-        "#!/bin/sh\necho \"GETTY $2 USER=$USER RUNLEVEL=${RUNLEVEL-unset}\"\n\
-         echo \"getty $2\" >> /tmp/order\nexec sleep 1000\n",
+        "#!/bin/sh\necho \"getty $2\" >> /tmp/order\n\
+         echo \"GETTY $2 USER=$USER RUNLEVEL=${RUNLEVEL-unset}\"\nexec sleep 1000\n",
     );
     for n in 1..=6 {
         root.symlink("console", &format!("dev/tty{n}"));
@@ -243,7 +243,10 @@ fn askfirst_waits_for_enter_and_an_entry_on_its_own_tty_writes_there() {
     assert!(!pid1.console().contains("ASKED"));
     pid1.type_console("\n");
     pid1.expect_console("ASKED", WAIT);
-    assert_eq!(root.read("dev/tty5"), "ON-TTY5\n");
+    let written = common::poll_until(WAIT, || {
+        (root.read("dev/tty5") == "ON-TTY5\n").then_some(())
+    });
+    assert!(written.is_some(), "tty5 has {:?}", root.read("dev/tty5"));
 }
 
 #[test]
@@ -260,8 +263,11 @@ fn sigquit_executes_the_restart_entry_in_inits_place_after_the_shutdown_entries(
     pid1.signal(Signal::SIGQUIT);
     pid1.expect_console("SHUTDOWN-TWO", WAIT);
     pid1.expect_console("RESTARTED-AS-PID-1", WAIT);
-    let cmdline = pid1.run_ok(&["/bin/cat", "/proc/1/cmdline"]);
-    assert_eq!(cmdline, "sleep\x001000\x00");
+    // The shell then executes sleep, as process 1.
+    let sleeping = common::poll_until(WAIT, || {
+        (pid1.run_ok(&["/bin/cat", "/proc/1/cmdline"]) == "sleep\x001000\x00").then_some(())
+    });
+    assert!(sleeping.is_some(), "{}", pid1.console());
 }
 
 /// `::restart:/sbin/init` with `/sbin/init` vinit: the restart is a
