@@ -13,6 +13,8 @@
 #
 # Building needs Rust RUST_VERSION or newer (Cargo.toml's rust-version); `make` says so
 # before building when cargo is older (README.md: rustup).
+#   make small     the small build for BusyBox systems, without the rc runner (README.md)
+#   make install-small DESTDIR=D    build it, then install it with the names in SMALL_LINKS
 
 PREFIX  ?= /usr
 DESTDIR ?=
@@ -24,6 +26,12 @@ RUST_VERSION := $(shell sed -n 's/^rust-version = "\(.*\)"$$/\1/p' Cargo.toml | 
 
 SBIN_LINKS := init telinit runlevel rc shutdown halt reboot poweroff vinit
 USR_SBIN_LINKS := service update-rc.d
+# The small build's names: BusyBox's own halt, reboot and poweroff keep working with it
+# (add them here to install vinit's instead).
+SMALL_LINKS ?= init telinit shutdown vinit
+# It links musl statically: glibc's static C library alone is about 1 MB (README.md).
+SMALL_TARGET ?= $(shell uname -m)-unknown-linux-musl
+SMALL_BIN := target/small/$(SMALL_TARGET)/release/vinit
 
 # Debian packages, and who needs them. The demo boots a VM: QEMU, and an initramfs of
 # busybox-static made with cpio. The benchmarks also boot the Debian root of the VM tests
@@ -37,7 +45,7 @@ TEST_DEBS := $(BENCH_DEBS) chromium fonts-dejavu-core mandoc lintian gcc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all build rust-version install install-files install-man install-include deb \
-	test test-deps demo demo-deps bench bench-deps fuzz-smoke lint
+	test test-deps demo demo-deps bench bench-deps small install-small fuzz-smoke lint
 all: build
 
 # One line, before cargo's own error (an old cargo cannot even read Cargo.toml's edition).
@@ -70,6 +78,20 @@ install-files:
 	for n in $(USR_SBIN_LINKS); do ln -sf ../../lib/vinit/vinit $(DESTDIR)$(PREFIX)/sbin/$$n; done
 	install -d $(DESTDIR)/lib/lsb/init-functions.d
 	install -m 0644 etc/lsb/20-vinit $(DESTDIR)/lib/lsb/init-functions.d/20-vinit
+
+# Without the rc feature: init, telinit, runlevel, shutdown, halt/reboot/poweroff and vinit
+# status/supervise, linked statically with musl; rustup adds the musl target when missing.
+small:
+	@if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx '$(SMALL_TARGET)'; then \
+	  rustup target add $(SMALL_TARGET); \
+	fi
+	$(CARGO) build --release --locked --no-default-features --target $(SMALL_TARGET) --target-dir target/small
+
+install-small: small
+	$(MAKE) install-files BIN=$(SMALL_BIN) SBIN_LINKS="$(SMALL_LINKS)" USR_SBIN_LINKS=
+	install -d $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 man/inittab.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 man/init.8 man/telinit.8 man/shutdown.8 man/vinit.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 
 # The package is made from the same install tree (packaging/build-deb). A BIN given on the
 # command line is packaged as it is, without a build (the tests do that: a nested cargo

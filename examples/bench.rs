@@ -8,6 +8,9 @@
 //!   (VmRSS, RssFile, RssAnon), the time to reap 2,000 orphans that exit at once (best
 //!   of three), and the `telinit` round trip (request written to `/run/initctl` →
 //!   RUN_LVL record in utmp), for the inits that have them.
+//! * `bench ns-busybox BINARY`: a BusyBox inittab ([`BUSYBOX_INITTAB`]) with BINARY (vinit's
+//!   small build) as `/sbin/init`, and with BusyBox's own init: PID 1's memory once idle,
+//!   as `ns` measures it, the figures named `*_busybox_inittab`.
 //! * `bench vm BOOTS`: the Debian root of the VM tests booted BOOTS times with sysvinit +
 //!   startpar and BOOTS times with vinit's init + rc, alternating: seconds of uptime when
 //!   the serial getty starts (after `rc 2` ends), and for vinit the scripts' own critical
@@ -40,6 +43,8 @@ use vinit::utmp;
 /// The same for the three inits: sysvinit and vinit read every line; BusyBox, which has no
 /// runlevels, skips `initdefault` with a message and runs the `sysinit` entry.
 const INITTAB: &str = "id:2:initdefault:\nsi::sysinit:/bin/true\n";
+/// The same for both inits, in BusyBox's grammar (which vinit reads as BusyBox does).
+const BUSYBOX_INITTAB: &str = "::sysinit:/bin/true\n";
 const ORPHANS: usize = 2000;
 const ORPHAN_ROUNDS: usize = 3;
 const ROUND_TRIPS: usize = 20;
@@ -82,13 +87,24 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Some("ns-busybox") => {
+            let Some(binary) = args.get(2) else {
+                eprintln!("usage: bench ns-busybox BINARY");
+                return ExitCode::from(2);
+            };
+            bench_busybox_inittab(Init::Vinit, Some(Path::new(binary)));
+            bench_busybox_inittab(Init::Busybox, None);
+            ExitCode::SUCCESS
+        }
         Some("vm") => {
             let boots = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(3);
             bench_vm(boots);
             ExitCode::SUCCESS
         }
         _ => {
-            eprintln!("usage: bench ns [vinit|sysvinit|busybox...] | bench vm [BOOTS]");
+            eprintln!(
+                "usage: bench ns [vinit|sysvinit|busybox...] | bench ns-busybox BINARY | bench vm [BOOTS]"
+            );
             ExitCode::from(2)
         }
     }
@@ -150,6 +166,37 @@ fn bench_namespace(init: Init) {
             name,
             format!("{:.2}", telinit_round_trip(&root)),
         );
+    }
+}
+
+/// PID 1's memory with [`BUSYBOX_INITTAB`]: vinit (`binary` as its `/sbin/init`) or BusyBox's
+/// init, once idle (the sysinit entry reaped and, for vinit, the FIFO open).
+fn bench_busybox_inittab(init: Init, binary: Option<&Path>) {
+    let root = TestRoot::new();
+    root.write("etc/inittab", BUSYBOX_INITTAB);
+    if let Some(binary) = binary {
+        // The staged binary is hard-linked into the root: replace the link, not its file.
+        let installed = root.join("lib/vinit/vinit");
+        fs::remove_file(&installed).expect("remove the staged vinit");
+        fs::copy(binary, &installed).expect("install the binary measured");
+    }
+    let pid1 = match init {
+        Init::Busybox => root.boot_program(&["/bin/busybox", "init"]),
+        _ => root.boot(&[]),
+    };
+    let name = init.name();
+    poll_until(TIMEOUT, || {
+        let idle = children(pid1.host_pid()).is_empty()
+            && (init == Init::Busybox || is_fifo(&root, "run/initctl"));
+        idle.then_some(())
+    })
+    .unwrap_or_else(|| panic!("{name} never became idle; console:\n{}", pid1.console()));
+    std::thread::sleep(Duration::from_millis(500));
+    if std::env::var_os("BENCH_SMAPS").is_some() {
+        print_mappings(pid1.host_pid());
+    }
+    for (key, kb) in memory(pid1.host_pid()) {
+        figure(&format!("{key}_busybox_inittab"), name, kb);
     }
 }
 

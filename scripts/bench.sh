@@ -8,6 +8,9 @@
 #      orphans exiting at once (best of 3: reaped per second, PID 1's CPU); the
 #      telinit round trip (request to /run/initctl -> RUN_LVL record in utmp,
 #      median of 20). And the size of the binary.
+#      The small build for BusyBox systems (`make small`: no rc feature, musl) and its
+#      PID 1 with an inittab in BusyBox's grammar, beside BusyBox's binary and
+#      its init as PID 1 with the same inittab.
 #   2. The rc runner on generated script trees (`rc --root TREE 2`):
 #      200 trivial scripts vs a sequential shell loop over the same links;
 #      200 independent 50 ms scripts and a 200-script DAG of 50 ms scripts,
@@ -45,7 +48,9 @@ trap 'status=$?; [ -z "$work" ] || rm -rf "$work"; [ "$status" -eq 0 ] || [ "$fi
 progress() { echo "bench: $*" >&2; }
 progress "building"
 cargo build --release --quiet --bins --examples
+make -s small >/dev/null
 bin=$(pwd)/target/release/vinit
+small=$(pwd)/target/small/$(uname -m)-unknown-linux-musl/release/vinit
 bench=$(pwd)/target/release/examples/bench
 work=$(mktemp -d)
 table=$work/table
@@ -102,6 +107,17 @@ row "  PID 1 CPU for them (ms)" "$(get orphans_cpu_ms vinit)" \
 	"sysvinit $(get orphans_cpu_ms sysvinit), busybox $(get orphans_cpu_ms busybox)" "-" -
 tel=$(get telinit_ms vinit) sysv_tel=$(get telinit_ms sysvinit)
 row "telinit round trip, median (ms)" "$tel" "sysvinit $sysv_tel" "<= sysvinit" "$(holds "$tel" '<=' "$sysv_tel")"
+
+# 1b. The small build, with a BusyBox inittab.
+"$bench" ns-busybox "$small" >>"$work/ns"
+small_size=$(stat -c %s "$small") bb_size=$(stat -c %s /bin/busybox)
+row "small build: binary size (bytes)" "$small_size" "busybox $bb_size" \
+	"<= 1 MiB (1048576)" "$(holds "$small_size" '<=' 1048576)"
+rss=$(get VmRSS_busybox_inittab vinit) bb_rss=$(get VmRSS_busybox_inittab busybox)
+row "small build: PID 1 VmRSS (kB)" "$rss" "busybox init $bb_rss, same inittab" \
+	"<= busybox init" "$(holds "$rss" '<=' "$bb_rss")"
+row "  of it private (RssAnon, kB)" "$(get RssAnon_busybox_inittab vinit)" \
+	"busybox init $(get RssAnon_busybox_inittab busybox)" "-" -
 
 # 2. The rc runner.
 now_ns() { date +%s%N; }

@@ -11,7 +11,12 @@
 //! * vinit's respawn counters (sysvinit clears them at a re-exec; vinit
 //!   keeps them) travel inside each record as a `VRC` line, a tag sysvinit
 //!   skips as it skips every unknown 3-character tag (checked against the
-//!   real init by `tests/interop_init.rs`).
+//!   real init by `tests/interop_init.rs`);
+//! * an inittab in BusyBox's grammar is said by a `VGRbusybox` line after
+//!   `-DB`, and an id or a command longer than sysvinit's fields (a BusyBox
+//!   tty such as `ttyAMA0`, a command over 127 bytes) travels whole in a
+//!   `VID` or `VCM` line of its record; sysvinit's own text has none of
+//!   them, and vinit writes none for a sysvinit inittab.
 
 // PID 1 parses this text from outside: no unwrap, expect, panic or
 // unchecked indexing here (tests aside).
@@ -30,6 +35,8 @@
 use std::fmt;
 
 use crate::defaults::DEFAULT_SLEEP_TIME;
+use crate::inittab::Grammar;
+use crate::inittab::busybox::MAX_LINE;
 
 /// sysvinit's field buffers: `id[8]`, `rlevel[12]`, `process[128]`.
 const MAX_ID: usize = 7;
@@ -57,6 +64,9 @@ pub struct SavedState {
     pub sleep_time: i32,
     /// `-DB`: the boot/bootwait phase is over.
     pub did_boot: bool,
+    /// `VGR` (vinit only): the grammar of the inittab, sysvinit's when the
+    /// line is absent.
+    pub grammar: Grammar,
     pub entries: Vec<SavedEntry>,
 }
 
@@ -73,6 +83,7 @@ impl Default for SavedState {
             wrote_utmp_boot: true,
             sleep_time: DEFAULT_SLEEP_TIME as i32,
             did_boot: false,
+            grammar: Grammar::Sysvinit,
             entries: Vec::new(),
         }
     }
@@ -193,6 +204,12 @@ enum Tag {
     WroteLevelRecord,
     /// `VRC`: vinit's respawn counter, inside a record.
     RespawnCounter,
+    /// `VGR`: vinit's grammar line.
+    Grammar,
+    /// `VID`, `VCM`: vinit's whole id and command, inside a record, when
+    /// sysvinit's fields are too short for them.
+    LongId,
+    LongProcess,
 }
 
 /// A state line's tag, its 3-character name and the value after it.
@@ -219,6 +236,9 @@ fn tag(line: &str) -> Option<(Tag, &str, &str)> {
         "-DB" => Tag::DidBoot,
         "-LW" | "-LU" => Tag::WroteLevelRecord,
         "VRC" => Tag::RespawnCounter,
+        "VGR" => Tag::Grammar,
+        "VID" => Tag::LongId,
+        "VCM" => Tag::LongProcess,
         _ => return None,
     };
     Some((tag, name, rest))
@@ -277,6 +297,8 @@ pub fn parse(text: &[u8]) -> Result<SavedState, StateError> {
                 Tag::Process => entry.process = limited(value, MAX_PROCESS),
                 Tag::Action => entry.action = value.to_string(),
                 Tag::RespawnCounter => entry.respawn = RespawnCounter::parse(value),
+                Tag::LongId => entry.id = limited(value, MAX_LINE),
+                Tag::LongProcess => entry.process = limited(value, MAX_LINE),
                 Tag::Flag => match value {
                     "RU" => entry.flags.running = true,
                     "DE" => entry.flags.demand = true,
@@ -320,6 +342,7 @@ pub fn parse(text: &[u8]) -> Result<SavedState, StateError> {
             Tag::DidBoot => {
                 state.did_boot = number::<i64>(value).map_or(state.did_boot, |n| n != 0)
             }
+            Tag::Grammar => state.grammar = Grammar::from_tag(value).unwrap_or(state.grammar),
             Tag::WroteLevelRecord | Tag::RespawnCounter => {}
             _ => {
                 return Err(fail(
@@ -348,8 +371,14 @@ pub fn serialize(state: &SavedState) -> String {
         state.sleep_time,
         flag(state.did_boot),
     );
+    if state.grammar != Grammar::Sysvinit {
+        out.push_str(&format!("VGR{}\n", state.grammar.tag()));
+    }
     for entry in &state.entries {
         out.push_str(&format!("REC{}\nLEV{}\n", entry.id, entry.runlevels));
+        if entry.id.chars().count() > MAX_ID {
+            out.push_str(&format!("VID{}\n", entry.id));
+        }
         let flags = [
             (entry.flags.running, "RU"),
             (entry.flags.demand, "DE"),
@@ -363,6 +392,9 @@ pub fn serialize(state: &SavedState) -> String {
             "PID{}\nEXS{}\nAC {}\nCMD{}\n",
             entry.pid, entry.exit_status, entry.action, entry.process
         ));
+        if entry.process.chars().count() > MAX_PROCESS {
+            out.push_str(&format!("VCM{}\n", entry.process));
+        }
         if let Some(counter) = entry.respawn {
             out.push_str(&format!("VRC{counter}\n"));
         }
@@ -469,6 +501,7 @@ END
             wrote_utmp_boot: true,
             sleep_time: 7,
             did_boot: true,
+            grammar: Grammar::Sysvinit,
             entries: vec![SavedEntry {
                 id: "x1".into(),
                 runlevels: "35".into(),
@@ -490,6 +523,52 @@ END
             }],
         };
         assert_eq!(parse(serialize(&state).as_bytes()), Ok(state));
+    }
+
+    #[test]
+    fn a_busybox_state_says_its_grammar_and_keeps_long_ids_and_commands() {
+        let long_command = format!("/bin/echo {}", "x".repeat(200));
+        let state = SavedState {
+            version: vinit_version_line(),
+            runlevel: '-',
+            thislevel: 'S',
+            prevlevel: 'N',
+            grammar: Grammar::BusyBox,
+            did_boot: true,
+            entries: vec![
+                SavedEntry {
+                    id: "ttyAMA0".into(),
+                    runlevels: "-".into(),
+                    action: "askfirst".into(),
+                    process: "-/bin/sh".into(),
+                    ..SavedEntry::default()
+                },
+                SavedEntry {
+                    id: "/dev/ttyS0".into(),
+                    runlevels: "-".into(),
+                    action: "once".into(),
+                    process: long_command.clone(),
+                    ..SavedEntry::default()
+                },
+            ],
+            ..SavedState::default()
+        };
+        let text = serialize(&state);
+        assert!(
+            text.contains("-DB1\nVGRbusybox\nRECttyAMA0\nLEV-\nPID0"),
+            "{text}"
+        );
+        assert!(
+            text.contains("REC/dev/ttyS0\nLEV-\nVID/dev/ttyS0\n"),
+            "{text}"
+        );
+        assert!(text.contains(&format!("VCM{long_command}\n")), "{text}");
+        assert_eq!(parse(text.as_bytes()), Ok(state));
+        // A sysvinit state has none of these lines.
+        let sysvinit = SavedState::default();
+        assert!(!serialize(&sysvinit).contains("VGR"));
+        let read = parse(b"VERx\nVGRnonsense\nEND\n").unwrap();
+        assert_eq!(read.grammar, Grammar::Sysvinit);
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! The end of runlevels 0 and 6, for `halt --final` ([`final_teardown`]) and
-//! `shutdown -n` ([`fast_down`]): every process gets TERM, then KILL; the
+//! The end of runlevels 0 and 6, for `halt --final` ([`final_teardown`]),
+//! `shutdown -n` ([`fast_down`]) and a BusyBox inittab's way down (init
+//! runs [`final_teardown`] in a child, and [`stop_all_processes`] before
+//! executing its `restart` entry): every process gets TERM, then KILL; the
 //! filesystems are synced, swap is turned off, the filesystems are unmounted
 //! (or made read-only) and `reboot(2)` halts, powers off or reboots the
 //! machine ([`reboot_system`], which `halt`/`reboot`/`poweroff` also call in
@@ -287,6 +289,27 @@ fn wait_for_others(limit: Duration) -> bool {
     }
 }
 
+/// Every process but init and the caller gets TERM; those still there after
+/// [`FINAL_GRACE`] get KILL; then the file systems are synced. `say` tells
+/// each signal sent.
+pub(crate) fn stop_all_processes(say: &mut dyn FnMut(&str)) {
+    say("sending all processes the TERM signal...");
+    let _ = kill(Pid::from_raw(-1), Signal::SIGTERM);
+    if wait_for_others(FINAL_GRACE) {
+        log::debug!("every other process is gone");
+    } else {
+        log::debug!(
+            "{} processes left after {} s",
+            other_processes().len(),
+            FINAL_GRACE.as_secs()
+        );
+        say("sending all processes the KILL signal...");
+        let _ = kill(Pid::from_raw(-1), Signal::SIGKILL);
+        wait_for_others(KILL_WAIT);
+    }
+    sync();
+}
+
 /// The final step of a level-0/6 transition (`halt --final`), once init's
 /// environment asked for `mode`: stops every other process, takes swap and
 /// the filesystems down and calls `reboot(2)`. Returns only if the kernel
@@ -302,22 +325,7 @@ pub(crate) fn final_teardown(mode: Mode) -> i32 {
         }
     );
     write_shutdown_record(Path::new(utmp::WTMP_PATH));
-
-    eprintln!("halt: sending all processes the TERM signal...");
-    let _ = kill(Pid::from_raw(-1), Signal::SIGTERM);
-    if wait_for_others(FINAL_GRACE) {
-        log::debug!("every other process is gone");
-    } else {
-        log::debug!(
-            "{} processes left after {} s",
-            other_processes().len(),
-            FINAL_GRACE.as_secs()
-        );
-        eprintln!("halt: sending all processes the KILL signal...");
-        let _ = kill(Pid::from_raw(-1), Signal::SIGKILL);
-        wait_for_others(KILL_WAIT);
-    }
-    sync();
+    stop_all_processes(&mut |message| eprintln!("halt: {message}"));
 
     if scope == Scope::Machine {
         let swaps = fs::read_to_string("/proc/swaps").unwrap_or_default();

@@ -25,9 +25,23 @@ fn a_valid_file_prints_a_summary_and_exits_0() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(
         text(&output.stdout),
-        format!("{}: OK, 2 entries\n", file.display())
+        format!(
+            "{}\n{}: OK, 2 entries\n",
+            sysvinit_because_of_initdefault(&file, 1),
+            file.display()
+        )
     );
     assert_eq!(text(&output.stderr), "");
+}
+
+/// The line that says a file is read in sysvinit's grammar because line `line` is an
+/// `initdefault` entry with a two-character id.
+fn sysvinit_because_of_initdefault(file: &std::path::Path, line: usize) -> String {
+    format!(
+        "{}: sysvinit's grammar (line {line}, column 6: the action \"initdefault\", which only \
+         sysvinit has)",
+        file.display()
+    )
 }
 
 #[test]
@@ -50,7 +64,10 @@ fn bad_lines_are_listed_with_line_and_column_and_exit_1() {
              {name}:4:1: duplicate ID field \"id\"\n"
         )
     );
-    assert_eq!(text(&output.stdout), "");
+    assert_eq!(
+        text(&output.stdout),
+        format!("{}\n", sysvinit_because_of_initdefault(&file, 1))
+    );
 }
 
 #[test]
@@ -83,7 +100,11 @@ fn one_entry_is_counted_in_the_singular() {
     let output = check(&[&file.to_string_lossy()]);
     assert_eq!(
         text(&output.stdout),
-        format!("{}: OK, 1 entry\n", file.display())
+        format!(
+            "{}\n{}: OK, 1 entry\n",
+            sysvinit_because_of_initdefault(&file, 1),
+            file.display()
+        )
     );
 }
 
@@ -120,7 +141,13 @@ fn suspicious_lines_are_warned_about_with_their_position() {
              single-user mode; write 'S'\n"
         )
     );
-    assert_eq!(text(&output.stdout), format!("{name}: OK, 6 entries\n"));
+    assert_eq!(
+        text(&output.stdout),
+        format!(
+            "{}\n{name}: OK, 6 entries\n",
+            sysvinit_because_of_initdefault(&file, 2)
+        )
+    );
 }
 
 #[test]
@@ -148,3 +175,61 @@ fn no_initdefault_and_default_level_0_are_warned_about() {
         )
     );
 }
+
+/// Alpine's inittab (OpenRC started by BusyBox's init), as `init --check` reads it: in
+/// BusyBox's grammar, which it says, with nothing to reject or warn about.
+#[test]
+fn an_alpine_inittab_is_checked_in_busyboxs_grammar() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("inittab");
+    fs::write(&file, ALPINE_INITTAB).expect("write");
+    let output = check(&[&file.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let name = file.display();
+    assert_eq!(
+        text(&output.stdout),
+        format!(
+            "{name}: BusyBox's grammar (line 3, column 1: an empty id field (BusyBox's \
+             console))\n{name}: OK, 11 entries\n"
+        )
+    );
+    assert_eq!(text(&output.stderr), "");
+
+    // A mistake is named with its line and column, in BusyBox's terms.
+    fs::write(&file, ALPINE_INITTAB.replace("::wait:", "::wiat:")).expect("write");
+    let output = check(&[&file.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        text(&output.stderr),
+        format!(
+            "{name}:5:3: unknown action \"wiat\" (BusyBox's are sysinit, wait, once, respawn, \
+             askfirst, ctrlaltdel, shutdown, restart)\n"
+        )
+    );
+}
+
+/// Alpine's /etc/inittab (alpine-baselayout), its gettys on tty1-6 and the serial port.
+const ALPINE_INITTAB: &str = "\
+# /etc/inittab
+
+::sysinit:/sbin/openrc sysinit
+::sysinit:/sbin/openrc boot
+::wait:/sbin/openrc default
+
+# Set up a couple of getty's
+tty1::respawn:/sbin/getty 38400 tty1
+tty2::respawn:/sbin/getty 38400 tty2
+tty3::respawn:/sbin/getty 38400 tty3
+tty4::respawn:/sbin/getty 38400 tty4
+tty5::respawn:/sbin/getty 38400 tty5
+tty6::respawn:/sbin/getty 38400 tty6
+
+# Put a getty on the serial port
+#ttyS0::respawn:/sbin/getty -L 115200 ttyS0 vt100
+
+# Stuff to do for the 3-finger salute
+::ctrlaltdel:/sbin/reboot
+
+# Stuff to do before rebooting
+::shutdown:/sbin/openrc shutdown
+";

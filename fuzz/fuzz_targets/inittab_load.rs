@@ -1,7 +1,8 @@
 //! The whole configuration read (`inittab::load` on the real files) from a root holding the
 //! fuzzer's files: `/etc/inittab`, `/proc/cmdline` (init.autocon consoles)
 //! and up to eight `/etc/inittab.d/*.tab` files, the input split on 0xFF
-//! bytes in that order. Never panics, and ids stay unique apart from `~~`.
+//! bytes in that order. Never panics, and ids stay unique apart from `~~`
+//! (in BusyBox's grammar: ttys and commands together).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -10,7 +11,7 @@ use std::fs;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use vinit::filesystem::FileSystem;
-use vinit::inittab::load;
+use vinit::inittab::{Grammar, load};
 
 const TAB_FILES: usize = 8;
 
@@ -50,6 +51,22 @@ fuzz_target!(|data: &[u8]| {
     }
 
     let loaded = load(&FileSystem, root);
+    if loaded.grammar == Grammar::BusyBox {
+        let mut entries = HashSet::new();
+        for entry in &loaded.entries {
+            let tty = entry.id.strip_prefix("/dev/").unwrap_or(&entry.id);
+            assert!(
+                entry.id.contains('\u{FFFD}')
+                    || entry.process.contains('\u{FFFD}')
+                    || entries.insert((tty.to_string(), entry.process.clone())),
+                "duplicate entry {:?} {:?}",
+                entry.id,
+                entry.process
+            );
+        }
+        assert!(!loaded.sulogin_added);
+        return;
+    }
     let mut ids = HashSet::new();
     for entry in &loaded.entries {
         // Ids are checked as bytes (as sysvinit does) but stored lossily: two ids

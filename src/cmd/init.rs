@@ -31,7 +31,8 @@ Otherwise init is telinit(8): it sends a request to PID 1. LEVEL is one of:
   -t SECONDS      seconds between TERM and KILL on a level change (default 3)
   -e INIT_VAR[=VALUE]
                   set (with =) or unset INIT_VAR for the processes init starts
---check checks /etc/inittab and /etc/inittab.d (or FILE alone) and changes nothing.
+--check checks /etc/inittab and /etc/inittab.d (or FILE alone), in sysvinit's
+or BusyBox's grammar as init would read it, and changes nothing.
 
 Exit status: as PID 1, init never exits. As telinit: 0 when the request was
 written; 1 on a usage error, when not run by root, or when the request could
@@ -81,7 +82,8 @@ fn version_text() -> String {
 }
 
 /// `init --check [FILE]`: checks `FILE` (default `/etc/inittab`; for the
-/// default, `/etc/inittab.d` too, exactly as init would read them). Prints
+/// default, `/etc/inittab.d` too, exactly as init would read them), in the
+/// grammar init would read it in. Prints that grammar and why on stdout,
 /// each rejected line and each warning on stderr, and a one-line summary on
 /// stdout when no line is rejected. Exit status: 0 all lines valid, 1 a bad
 /// line or an unreadable file, 2 usage error.
@@ -105,6 +107,9 @@ fn check_main(args: Vec<OsString>) -> i32 {
             return 2;
         }
     };
+    if report.errors.is_empty() {
+        println!("{}", report.grammar);
+    }
     for diagnostic in &report.diagnostics {
         eprintln!("{diagnostic}");
     }

@@ -9,11 +9,14 @@
 
 pub(crate) mod halt;
 pub(crate) mod init;
+#[cfg(feature = "rc")]
 pub(crate) mod rc;
 pub(crate) mod runlevel;
+#[cfg(feature = "rc")]
 pub(crate) mod service;
 pub mod shutdown;
 pub(crate) mod telinit;
+#[cfg(feature = "rc")]
 pub(crate) mod update_rc_d;
 pub mod vinit;
 
@@ -26,9 +29,13 @@ pub const COMMANDS: &[&str] = &[
     "init",
     "telinit",
     "runlevel",
+    #[cfg(feature = "rc")]
     "rc",
+    #[cfg(feature = "rc")]
     "rcS",
+    #[cfg(feature = "rc")]
     "service",
+    #[cfg(feature = "rc")]
     "update-rc.d",
     "shutdown",
     "halt",
@@ -124,10 +131,14 @@ pub fn dispatch(args: Vec<OsString>) -> i32 {
     match name.as_str() {
         "init" | "telinit" => init::main(args),
         "runlevel" => runlevel::main(args),
+        #[cfg(feature = "rc")]
         "rc" => rc::main(args),
         // Debian's /etc/init.d/rcS is `exec /etc/init.d/rc S`; it ignores its arguments.
+        #[cfg(feature = "rc")]
         "rcS" => rc::main(args.into_iter().take(1).chain(["S".into()]).collect()),
+        #[cfg(feature = "rc")]
         "service" => service::main(args),
+        #[cfg(feature = "rc")]
         "update-rc.d" => update_rc_d::main(args),
         "shutdown" => shutdown::main(args),
         "halt" | "reboot" | "poweroff" => halt::main(args),

@@ -222,8 +222,21 @@ pub(crate) fn telinit(args: &[OsString]) -> i32 {
             Err(why) => return why.report(&prog),
         }
     }
-    if let Some(target) = target {
-        for warning in level_warnings(target) {
+    let loaded =
+        level.map(|_| crate::inittab::load(&crate::filesystem::FileSystem, Path::new("/")));
+    if let (Some(level), Some(loaded)) = (level, &loaded)
+        && loaded.grammar == crate::inittab::Grammar::BusyBox
+    {
+        if !b"06QqUu".contains(&level) {
+            eprintln!(
+                "{prog}: /etc/inittab is in BusyBox's grammar, which has no runlevels: \
+                 only 0 (halt or power off), 6 (reboot), q (re-read) and u (re-execute init) \
+                 mean something to init"
+            );
+            return 1;
+        }
+    } else if let (Some(target), Some(loaded)) = (target, &loaded) {
+        for warning in level_warnings(loaded, target) {
             eprintln!("{prog}: warning: {warning}");
         }
     }
@@ -305,8 +318,7 @@ fn coarse_now() -> SystemTime {
 /// use there (the files, or the one it runs when it will refuse them), and
 /// whether it leaves anybody at the console. Nothing without an inittab
 /// (legal: init then asks for a level).
-fn level_warnings(level: u8) -> Vec<String> {
-    let loaded = crate::inittab::load(&crate::filesystem::FileSystem, Path::new("/"));
+fn level_warnings(loaded: &crate::inittab::Loaded, level: u8) -> Vec<String> {
     if loaded.inittab_missing {
         return Vec::new();
     }
@@ -315,7 +327,7 @@ fn level_warnings(level: u8) -> Vec<String> {
             .into_iter()
             .collect()
     };
-    let Some(why) = refused_because(&loaded) else {
+    let Some(why) = refused_because(loaded) else {
         return from_files();
     };
     // vinit's init re-reads the files at the switch and, as they are, keeps
@@ -363,6 +375,9 @@ fn entry_of_status(entry: &crate::status::EntryStatus<'_>) -> Option<crate::init
             line: entry.line,
             sysv_line: 0,
         },
+        // The status of a BusyBox inittab is never read for this: telinit
+        // refuses levels there before.
+        grammar: crate::inittab::Grammar::Sysvinit,
     })
 }
 

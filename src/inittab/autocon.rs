@@ -2,7 +2,7 @@
 //! `check_kernel_console()`, run at the end of every inittab read (docs/compatibility.md §6).
 
 use super::parse::c_string;
-use super::{Action, Entry, Location};
+use super::{Action, Entry, Grammar, Location};
 use std::path::Path;
 
 const AUTOCON: &[u8] = b"init.autocon=1";
@@ -72,6 +72,7 @@ pub fn kernel_console_entries(
                 line: 1,
                 sysv_line: 0,
             },
+            grammar: Grammar::Sysvinit,
         };
         added.push((entry, message));
     }

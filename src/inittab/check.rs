@@ -1,14 +1,20 @@
 //! `init --check [FILE]`: validate an inittab without touching the running
 //! system (no FIFO, no signals, no utmp). A vinit extension; `cmd::init`
-//! prints the [`Report`].
+//! prints the [`Report`]. A file is checked in the grammar init would read
+//! it in ([`detect`]), and the report says which and why.
 //!
 //! Rejected lines are the parser's diagnostics. Warnings are for lines init
 //! accepts but that are probably not what was meant; each names
 //! `FILE:LINE:COLUMN` of the field concerned (the columns come from the
 //! file's text, read again here).
 
-use super::load::{Source, Unreadable, os_message, read_file};
-use super::{Action, DefaultLevel, Diagnostic, Entry, LINE_BUFFER, default_level, load, parse};
+use super::detect::{Detection, detect};
+use super::exec::SHELL_METACHARACTERS;
+use super::load::{MAX_FILE_BYTES, Source, Unreadable, os_message, read_file};
+use super::{
+    Action, DefaultLevel, Diagnostic, Entry, Grammar, LINE_BUFFER, busybox, default_level, load,
+    parse,
+};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -19,6 +25,9 @@ use crate::defaults::SULOGIN;
 /// message`, each warning as `FILE:LINE:COL: warning: message`; the summary
 /// is for a check that rejected nothing.
 pub(crate) struct Report {
+    /// `FILE: BusyBox's grammar (line 1, column 1: an empty id field)`:
+    /// which grammar the file was checked in, and why.
+    pub grammar: String,
     pub diagnostics: Vec<Diagnostic>,
     /// Rejected lines beyond those in `diagnostics`.
     pub omitted: usize,
@@ -88,8 +97,10 @@ pub(crate) fn check_system(source: &impl Source, root: &Path) -> Report {
             .chain(loaded.entries.iter().map(|entry| &entry.location.file))
             .chain(loaded.diagnostics.iter().map(|diagnostic| &diagnostic.file)),
     );
+    let detection = sources.detection(&inittab);
     Report {
-        warnings: warnings(&loaded.entries, &inittab, &sources),
+        grammar: grammar_line(&inittab, &detection),
+        warnings: grammar_warnings(&loaded.entries, &inittab, &sources, &detection),
         diagnostics: loaded.diagnostics,
         omitted: loaded.omitted,
         errors,
@@ -97,8 +108,51 @@ pub(crate) fn check_system(source: &impl Source, root: &Path) -> Report {
     }
 }
 
+/// `FILE: GRAMMAR (why)`.
+fn grammar_line(file: &Path, detection: &Detection) -> String {
+    format!("{}: {}", file.display(), detection.describe())
+}
+
+/// The warnings of the grammar the file is in.
+fn grammar_warnings(
+    entries: &[Entry],
+    main_file: &Path,
+    sources: &Sources,
+    detection: &Detection,
+) -> Vec<Warning> {
+    match detection.grammar {
+        Grammar::Sysvinit => {
+            let mut found = warnings(entries, main_file, sources);
+            if let Some(sign) = &detection.busybox_line {
+                found.push(Warning {
+                    file: main_file.to_path_buf(),
+                    line: sign.line,
+                    column: sign.column,
+                    message: format!(
+                        "{}: this line is in BusyBox's grammar, but the file is read as \
+                         sysvinit's ({})",
+                        sign.what,
+                        detection.describe()
+                    ),
+                });
+                sort_warnings(&mut found);
+            }
+            found
+        }
+        Grammar::BusyBox => busybox_warnings(entries, sources),
+    }
+}
+
 /// One file on its own (no `inittab.d`, no default sulogin entry).
 pub(crate) fn check_file(source: &impl Source, path: &Path) -> Report {
+    let mut report = check_file_text(source, path);
+    if !report.errors.is_empty() {
+        report.warnings.clear();
+    }
+    report
+}
+
+fn check_file_text(source: &impl Source, path: &Path) -> Report {
     let (text, errors) = match read_file(source, path) {
         Ok(text) => (text, Vec::new()),
         Err(
@@ -114,16 +168,18 @@ pub(crate) fn check_file(source: &impl Source, path: &Path) -> Report {
             )],
         ),
     };
-    let parsed = parse(&text, path, 1);
     let mut sources = Sources::default();
     sources.files.insert(path.to_path_buf(), text);
+    let detection = sources.detection(path);
+    let text = sources.files.get(path).map_or(&[][..], Vec::as_slice);
+    let parsed = match detection.grammar {
+        Grammar::Sysvinit => parse(text, path, 1),
+        Grammar::BusyBox => busybox::parse(text, path, MAX_FILE_BYTES).unwrap_or_default(),
+    };
     Report {
+        grammar: grammar_line(path, &detection),
         summary: format!("{}: OK, {}", path.display(), count(parsed.entries.len())),
-        warnings: if errors.is_empty() {
-            warnings(&parsed.entries, path, &sources)
-        } else {
-            Vec::new()
-        },
+        warnings: grammar_warnings(&parsed.entries, path, &sources, &detection),
         diagnostics: parsed.diagnostics,
         omitted: parsed.omitted,
         errors,
@@ -156,6 +212,14 @@ impl Sources {
             }
         }
         sources
+    }
+
+    /// The grammar of `file`'s text (sysvinit's if it was not read).
+    fn detection(&self, file: &Path) -> Detection {
+        self.files
+            .get(file)
+            .and_then(|text| detect(text.as_slice()).ok())
+            .unwrap_or_default()
     }
 
     /// Physical line `line` (1-based) of `file`, without its newline.
@@ -297,7 +361,86 @@ fn warnings(entries: &[Entry], main_file: &Path, sources: &Sources) -> Vec<Warni
             );
         }
     }
+    sort_warnings(&mut warnings);
+    warnings
+}
+
+fn sort_warnings(warnings: &mut [Warning]) {
     warnings.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+}
+
+/// The columns of the four fields of a BusyBox line: the id from the first
+/// column (BusyBox skips no blanks), the others after the first three
+/// colons.
+fn busybox_field_columns(line: Option<&[u8]>) -> [usize; 4] {
+    let Some(line) = line else {
+        return [1; 4];
+    };
+    let mut columns = [1; 4];
+    let mut colons = line
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b':')
+        .map(|(at, _)| at + 2);
+    for column in columns.iter_mut().skip(1) {
+        *column = colons.next().unwrap_or(line.len() + 1);
+    }
+    columns
+}
+
+/// Accepted by BusyBox's rules but probably not meant (docs/compatibility.md
+/// §11.2, §11.3): CRLF line endings, a runlevels field (ignored), a command
+/// that starts with a blank (BusyBox takes the empty word before it for
+/// the program), a tty longer than BusyBox keeps, a second `restart` entry
+/// (only the first is used).
+fn busybox_warnings(entries: &[Entry], sources: &Sources) -> Vec<Warning> {
+    let mut warnings = crlf_warnings(sources);
+    let mut restart_seen = false;
+    for entry in entries {
+        let line = sources.line(&entry.location.file, entry.location.line);
+        let [_, levels_column, action_column, process_column] = busybox_field_columns(line);
+        let mut warn = |column: usize, message: String| {
+            warnings.push(Warning {
+                file: entry.location.file.clone(),
+                line: entry.location.line,
+                column,
+                message,
+            })
+        };
+        if !entry.runlevels.is_empty() {
+            warn(
+                levels_column,
+                "the runlevels field is ignored: BusyBox's grammar has no runlevels".to_string(),
+            );
+        }
+        let command = entry.process.strip_prefix('-').unwrap_or(&entry.process);
+        let through_shell = command.bytes().any(|b| SHELL_METACHARACTERS.contains(&b));
+        if !through_shell && command.starts_with([' ', '\t']) {
+            warn(
+                process_column,
+                "the command starts with a blank: init takes the empty word before it for \
+                 the program, and cannot run it (as BusyBox's init)"
+                    .to_string(),
+            );
+        }
+        let tty = entry.id.strip_prefix("/dev/").unwrap_or(&entry.id);
+        if "/dev/".len() + tty.len() > 31 {
+            warn(
+                1,
+                format!("the tty /dev/{tty} is longer than 31 bytes: init cuts it, as BusyBox's"),
+            );
+        }
+        if entry.action == Action::Restart {
+            if restart_seen {
+                warn(
+                    action_column,
+                    "a second restart entry: only the first is used".to_string(),
+                );
+            }
+            restart_seen = true;
+        }
+    }
+    sort_warnings(&mut warnings);
     warnings
 }
 

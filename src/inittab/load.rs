@@ -1,12 +1,14 @@
 //! Reading the whole configuration: `/etc/inittab`, the default sulogin
-//! entry, then `/etc/inittab.d/*.tab` — in sysvinit 3.06's order.
+//! entry, then `/etc/inittab.d/*.tab` — in sysvinit 3.06's order; or, for
+//! an `/etc/inittab` in BusyBox's grammar, that file alone, as BusyBox
+//! reads it.
 
 use super::parse::{
     Collector, Piece, PieceReader, c_string, is_comment_or_blank, leading_blanks, too_large,
 };
-use super::{Diagnostic, Entry, kernel_console_entries};
+use super::{Diagnostic, Entry, Grammar, busybox, detect, kernel_console_entries};
 use std::ffi::OsString;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -22,6 +24,9 @@ pub(crate) const MAX_FILE_BYTES: u64 = 4 << 20;
 /// Everything [`load`] found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Loaded {
+    /// The grammar `/etc/inittab` is in ([`detect`]); sysvinit's when
+    /// there is none. Everything else here was read in it.
+    pub grammar: Grammar,
     /// Accepted entries in file order: `/etc/inittab`, the default sulogin
     /// entry if added, then one per `inittab.d` file. (sysvinit's list puts
     /// power-type entries first: see [`super::start_order`].)
@@ -87,7 +92,8 @@ impl Loader {
 /// reading itself — 255-byte `fgets` pieces, at most [`MAX_FILE_BYTES`] — is
 /// done here, on the reader the source opens.
 pub trait Source {
-    type File: Read;
+    /// Read twice over: once to tell the grammar, once to parse it.
+    type File: Read + Seek;
 
     /// Opens `path` as init may read it: a regular file of at most `limit`
     /// bytes as far as its size says (reading checks again).
@@ -229,9 +235,13 @@ pub fn load(source: &impl Source, root: &Path) -> Loaded {
     };
 
     let mut sysv_line = 0;
-    if let Some(file) = file {
-        match parse_file(&mut loader.collector, file, &inittab, 1) {
-            Ok(last_line) => sysv_line = last_line,
+    if let Some(mut file) = file {
+        match grammar_of(&mut file) {
+            Ok(Grammar::BusyBox) => return load_busybox(file, &inittab),
+            Ok(Grammar::Sysvinit) => match parse_file(&mut loader.collector, file, &inittab, 1) {
+                Ok(last_line) => sysv_line = last_line,
+                Err(error) => loader.read_failed(&inittab, &error),
+            },
             Err(error) => loader.read_failed(&inittab, &error),
         }
     }
@@ -299,6 +309,7 @@ pub fn load(source: &impl Source, root: &Path) -> Loaded {
         loader.collector.log.push(message);
     }
     Loaded {
+        grammar: Grammar::Sysvinit,
         entries: loader.collector.entries,
         diagnostics: loader.collector.diagnostics,
         omitted: loader.collector.omitted,
@@ -308,6 +319,45 @@ pub fn load(source: &impl Source, root: &Path) -> Loaded {
         sulogin_added: loader.sulogin_added,
         inittab_missing: loader.inittab_missing,
         read_error: loader.read_error,
+    }
+}
+
+/// The grammar of an opened file ([`detect`]), which is then rewound.
+fn grammar_of<F: Read + Seek>(file: &mut F) -> io::Result<Grammar> {
+    let detection = detect(BufReader::new(&mut *file))?;
+    file.seek(SeekFrom::Start(0))?;
+    Ok(detection.grammar)
+}
+
+/// `/etc/inittab` in BusyBox's grammar ([`busybox::parse`]): no
+/// `/etc/inittab.d`, no default sulogin entry, no console gettys from the
+/// kernel's command line, which BusyBox's init has none of either. Each
+/// rejected line is logged as `FILE:LINE:COL: message`.
+fn load_busybox(file: impl Read, inittab: &Path) -> Loaded {
+    let parsed = match busybox::parse(BufReader::new(file), inittab, MAX_FILE_BYTES) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            return Loaded {
+                grammar: Grammar::BusyBox,
+                read_error: Some(format!(
+                    "cannot read {}: {}",
+                    inittab.display(),
+                    os_message(&error)
+                )),
+                ..Loaded::default()
+            };
+        }
+    };
+    let mut log: Vec<String> = parsed.diagnostics.iter().map(ToString::to_string).collect();
+    log.extend(super::omitted_message(parsed.omitted));
+    Loaded {
+        grammar: Grammar::BusyBox,
+        entries_read: parsed.entries.len(),
+        entries: parsed.entries,
+        diagnostics: parsed.diagnostics,
+        omitted: parsed.omitted,
+        log,
+        ..Loaded::default()
     }
 }
 

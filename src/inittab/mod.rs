@@ -12,6 +12,9 @@
 //!   answer the runlevel questions of the PID 1 policy.
 //! * [`plan_exec`] and [`shell_fallback`] turn a process field into an argv.
 //! * [`check_system`] and [`check_file`] are `init --check [FILE]`.
+//! * [`busybox`] reads BusyBox's grammar of the same file (the id is a tty,
+//!   no runlevels, BusyBox's actions), and [`detect`] tells which of the
+//!   two grammars a file is in ([`Grammar`], docs/compatibility.md §11).
 //!
 //! Everything here is pure (no global state, no logging, no I/O of its own)
 //! and never panics on any input. Files are read through the [`Source`] the
@@ -38,18 +41,23 @@
 )]
 
 mod autocon;
+pub mod busybox;
 mod check;
+mod detect;
 mod exec;
 mod load;
 mod parse;
 
 pub use autocon::kernel_console_entries;
 pub(crate) use check::{check_file, check_system};
-pub(crate) use exec::{INITSCRIPT, plan_exec, shell_fallback};
+pub use detect::{Detection, detect};
+#[cfg(test)]
+pub(crate) use exec::shell_fallback;
+pub(crate) use exec::{ASKFIRST_PROMPT, INITSCRIPT, Terminal, plan_exec};
 pub use load::{Loaded, Source, Unreadable, load};
-pub use parse::parse;
 pub(crate) use parse::too_large;
 pub(crate) use parse::{LINE_BUFFER, omitted_message};
+pub use parse::{Parsed, parse};
 
 use std::borrow::Cow;
 use std::fmt;
@@ -74,10 +82,17 @@ pub enum Action {
     Sysinit = 13,
     Powerfailnow = 14,
     Kbrequest = 15,
+    /// BusyBox only: like `respawn`, after "Please press Enter to activate
+    /// this console." on the entry's tty.
+    Askfirst = 16,
+    /// BusyBox only: run, each waited for, on the way down.
+    Shutdown = 17,
+    /// BusyBox only: what SIGQUIT executes in init's place.
+    Restart = 18,
 }
 
 impl Action {
-    /// Every action, in sysvinit's internal numbering order.
+    /// sysvinit's actions, in its internal numbering order.
     pub(crate) const ALL: [Action; 15] = [
         Action::Respawn,
         Action::Wait,
@@ -96,12 +111,40 @@ impl Action {
         Action::Kbrequest,
     ];
 
-    /// The action named `name`, compared case-insensitively (sysvinit uses
-    /// `strcasecmp`, i.e. ASCII case folding).
+    /// BusyBox's actions, in its order (docs/compatibility.md §11.2).
+    pub(crate) const BUSYBOX: [Action; 8] = [
+        Action::Sysinit,
+        Action::Wait,
+        Action::Once,
+        Action::Respawn,
+        Action::Askfirst,
+        Action::Ctrlaltdel,
+        Action::Shutdown,
+        Action::Restart,
+    ];
+
+    /// The sysvinit action named `name`, compared case-insensitively
+    /// (sysvinit uses `strcasecmp`, i.e. ASCII case folding).
     pub(crate) fn from_name(name: &str) -> Option<Action> {
         Action::ALL
             .into_iter()
             .find(|action| action.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The BusyBox action named `name`, exactly (BusyBox compares with
+    /// `strcmp`).
+    pub(crate) fn from_busybox_name(name: &[u8]) -> Option<Action> {
+        Action::BUSYBOX
+            .into_iter()
+            .find(|action| action.name().as_bytes() == name)
+    }
+
+    /// An action of `grammar` by the name the re-exec state gives it.
+    pub(crate) fn from_state_name(name: &str, grammar: Grammar) -> Option<Action> {
+        match grammar {
+            Grammar::Sysvinit => Action::from_name(name),
+            Grammar::BusyBox => Action::from_busybox_name(name.as_bytes()),
+        }
     }
 
     /// The lowercase name, as written in inittab, passed to `/etc/initscript`
@@ -123,6 +166,9 @@ impl Action {
             Action::Sysinit => "sysinit",
             Action::Powerfailnow => "powerfailnow",
             Action::Kbrequest => "kbrequest",
+            Action::Askfirst => "askfirst",
+            Action::Shutdown => "shutdown",
+            Action::Restart => "restart",
         }
     }
 
@@ -152,24 +198,84 @@ impl Action {
                 | Action::Powerfailnow
                 | Action::Powerokwait
                 | Action::Ctrlaltdel
+                | Action::Shutdown
         )
     }
 
     /// Restarted whenever it exits (rate-limited, docs/compatibility.md §2).
     pub(crate) fn respawns(self) -> bool {
-        matches!(self, Action::Respawn | Action::Ondemand)
+        matches!(self, Action::Respawn | Action::Ondemand | Action::Askfirst)
     }
 
     /// Event-triggered entries start with their "executed" flag set and run
-    /// only after their event re-arms them: the power types and `kbrequest`.
+    /// only after their event re-arms them: the power types, `kbrequest`,
+    /// and BusyBox's `shutdown` (armed by the way down) and `restart`
+    /// (never started: init executes it in its own place).
     pub(crate) fn starts_disarmed(self) -> bool {
-        self.is_power_type() || self == Action::Kbrequest
+        self.is_power_type()
+            || matches!(self, Action::Kbrequest | Action::Shutdown | Action::Restart)
+    }
+
+    /// Where BusyBox's init runs the action (docs/compatibility.md §11.2):
+    /// every `sysinit` in turn, then every `wait`, then the `once` entries,
+    /// then `respawn` and `askfirst`; `ctrlaltdel`, `shutdown` and
+    /// `restart` on their events.
+    fn busybox_rank(self) -> u8 {
+        match self {
+            Action::Ctrlaltdel => 0,
+            Action::Sysinit => 1,
+            Action::Wait => 2,
+            Action::Once => 3,
+            Action::Respawn | Action::Askfirst => 4,
+            Action::Shutdown => 5,
+            _ => 6,
+        }
     }
 }
 
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+/// The two grammars of `/etc/inittab` vinit reads (docs/compatibility.md
+/// §1, §11). A file is in one or the other ([`detect`]); so is everything
+/// init reads with it, and what it does follows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Grammar {
+    /// sysvinit's: `id:runlevels:action:process`, ids of 1-4 characters,
+    /// runlevels, `/etc/inittab.d`.
+    #[default]
+    Sysvinit,
+    /// BusyBox's: the id names the entry's tty, the runlevels field is
+    /// ignored, BusyBox's eight actions and order.
+    BusyBox,
+}
+
+impl Grammar {
+    /// How messages name it: `sysvinit` or `BusyBox`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Grammar::Sysvinit => "sysvinit",
+            Grammar::BusyBox => "BusyBox",
+        }
+    }
+
+    /// The name in the re-exec state text (`busybox`), from [`Grammar::tag`].
+    pub(crate) fn from_tag(tag: &str) -> Option<Grammar> {
+        match tag {
+            "sysvinit" => Some(Grammar::Sysvinit),
+            "busybox" => Some(Grammar::BusyBox),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn tag(self) -> &'static str {
+        match self {
+            Grammar::Sysvinit => "sysvinit",
+            Grammar::BusyBox => "busybox",
+        }
     }
 }
 
@@ -199,6 +305,9 @@ pub struct Entry {
     /// The process field exactly as written, prefixes included.
     pub process: String,
     pub location: Location,
+    /// The grammar of the file the entry was read from: in BusyBox's, the
+    /// id is the entry's tty and the runlevels field means nothing.
+    pub grammar: Grammar,
 }
 
 /// The runlevels sysvinit gives an entry with an empty runlevels field.
@@ -209,6 +318,12 @@ pub(crate) const DEFAULT_POWER_RUNLEVELS: &str = "S0123456789";
 pub(crate) const SYSINIT_LEVEL: u8 = b'#';
 /// The internal level of the boot/bootwait phase.
 pub(crate) const BOOT_LEVEL: u8 = b'*';
+/// The internal level of a BusyBox inittab after its sysinit entries: it
+/// has no runlevels, so this is the one state it runs in.
+pub const BUSYBOX_LEVEL: u8 = b'-';
+/// The internal level of a BusyBox inittab on its way down: its `shutdown`
+/// entries run, nothing respawns.
+pub const BUSYBOX_DOWN_LEVEL: u8 = b'!';
 
 impl Entry {
     /// The runlevels string sysvinit stores for the entry (docs/compatibility.md §1.4):
@@ -216,7 +331,17 @@ impl Entry {
     /// `0123456789` (`S0123456789` for power types), otherwise the field as
     /// written. A lowercase `s` is kept as is and so never matches `S`
     /// (sysvinit quirk §12.4, replicated).
+    /// In BusyBox's grammar the field is ignored: `sysinit` runs in `#`,
+    /// `shutdown` in [`BUSYBOX_LEVEL`] (armed) and [`BUSYBOX_DOWN_LEVEL`],
+    /// every other entry in [`BUSYBOX_LEVEL`].
     pub(crate) fn effective_runlevels(&self) -> Cow<'_, str> {
+        if self.grammar == Grammar::BusyBox {
+            return Cow::Borrowed(match self.action {
+                Action::Sysinit => "#",
+                Action::Shutdown => "-!",
+                _ => "-",
+            });
+        }
         match self.action {
             Action::Sysinit => Cow::Borrowed("#"),
             Action::Boot | Action::Bootwait => Cow::Borrowed("*"),
@@ -243,21 +368,26 @@ impl Entry {
         bytes.contains(&letter.to_ascii_uppercase()) || bytes.contains(&letter.to_ascii_lowercase())
     }
 
-    /// `false` when the process field starts with `+`: no utmp/wtmp records.
+    /// `false` when the process field starts with `+`: no utmp/wtmp
+    /// records; nor for a BusyBox entry, whose id is no utmp id.
     pub(crate) fn writes_utmp(&self) -> bool {
-        !self.process.starts_with('+')
+        self.grammar == Grammar::Sysvinit && !self.process.starts_with('+')
     }
 }
 
-/// The entries in the order sysvinit keeps its list: power-type entries
-/// (`power*`, `ctrlaltdel`) moved to the front in their relative file order,
-/// then all others in file order (docs/compatibility.md §1.5). Moves them: no copy.
-pub(crate) fn start_order(entries: Vec<Entry>) -> Vec<Entry> {
-    let (mut power, rest): (Vec<Entry>, Vec<Entry>) = entries
-        .into_iter()
-        .partition(|entry| entry.action.is_power_type());
-    power.extend(rest);
-    power
+/// The entries in the order init keeps its list. sysvinit's: power-type
+/// entries (`power*`, `ctrlaltdel`) moved to the front in their relative
+/// file order, then all others in file order (docs/compatibility.md §1.5).
+/// BusyBox's, so that starting in list order runs them in its order
+/// (§11.2): `ctrlaltdel` first (disarmed, as sysvinit's), then `sysinit`,
+/// `wait`, `once`, `respawn` and `askfirst`, `shutdown`, `restart`, each
+/// group in file order. Moves them: no copy.
+pub(crate) fn start_order(mut entries: Vec<Entry>) -> Vec<Entry> {
+    entries.sort_by_key(|entry| match entry.grammar {
+        Grammar::Sysvinit => u8::from(!entry.action.is_power_type()),
+        Grammar::BusyBox => entry.action.busybox_rank(),
+    });
+    entries
 }
 
 /// What the first `initdefault` entry says (docs/compatibility.md §1.5).

@@ -432,6 +432,7 @@ impl Collector {
                 line: piece.line,
                 sysv_line,
             },
+            grammar: super::Grammar::Sysvinit,
         });
         Ok(())
     }

@@ -89,8 +89,7 @@ impl Console {
         }
     }
 
-    /// A console on a known device (no probing).
-    #[cfg(test)]
+    /// A console on a known device (no probing): a BusyBox entry's tty.
     pub(crate) fn at(device: impl Into<PathBuf>) -> Console {
         Console {
             device: device.into(),
@@ -163,6 +162,16 @@ impl Console {
         termios::tcflush(&console, termios::FlushArg::TCIFLUSH)?;
         Ok(())
     }
+}
+
+/// [`sane_termios`] on standard input, as BusyBox's init gives each child's
+/// terminal (docs/compatibility.md §11.3); pending output is drained.
+pub(crate) fn sane_stdin() -> io::Result<()> {
+    let stdin = std::io::stdin();
+    let mut tty = termios::tcgetattr(&stdin)?;
+    sane_termios(&mut tty);
+    termios::tcsetattr(&stdin, SetArg::TCSADRAIN, &tty)?;
+    Ok(())
 }
 
 /// The settings sysvinit's `console_stty` applies: the line speed and

@@ -47,8 +47,9 @@ use nix::time::{ClockId, clock_gettime};
 use nix::unistd::chdir;
 
 use crate::initctl::FIFO_PATH;
+use crate::inittab::Grammar;
 use crate::report_limit::ReportLimit;
-use crate::supervisor::{Effects, Event, Supervisor, join_var, split_var, var_name};
+use crate::supervisor::{DownMode, Effects, Event, Supervisor, join_var, split_var, var_name};
 use crate::sys::process::reset_signal_dispositions;
 use crate::utmp::Recorder;
 use console::{Console, to};
@@ -219,8 +220,7 @@ impl Init {
         let now_secs = now().as_secs();
         // The boot phases (`#`, `*`) are not in the state text's vocabulary
         // of a running system: only recover by re-exec in a real level.
-        let in_a_level = b"S0123456789".contains(&self.supervisor.runlevel());
-        if in_a_level && may_recover(last_recovery, now_secs) {
+        if self.supervisor.in_a_level() && may_recover(last_recovery, now_secs) {
             log::error!(
                 target: to::BOTH,
                 "internal error: re-executing /sbin/init with the current state"
@@ -349,8 +349,13 @@ impl Init {
     /// pass), HUP, USR1/USR2; then TSTP/CONT and the container stop
     /// signals: SIGRTMIN+3/+4, and SIGTERM when init is PID 1 of a
     /// container (see [`in_a_container`]). Everything else (SIGTERM on the
-    /// host, QUIT, ALRM, …) is dropped.
+    /// host, QUIT, ALRM, …) is dropped. A BusyBox inittab's signals are
+    /// BusyBox's ([`Init::handle_busybox_signals`]).
     fn handle_signals(&mut self, signals: &[i32]) {
+        if self.supervisor.grammar() == Grammar::BusyBox {
+            self.handle_busybox_signals(signals);
+            return;
+        }
         let has = |signal: Signal| signals.contains(&(signal as i32));
         if has(Signal::SIGPWR) {
             let status = read_powerstatus();
@@ -380,14 +385,43 @@ impl Init {
                 self.event(Event::Stop);
             } else if signal == Signal::SIGCONT as i32 {
                 self.event(Event::Continue);
-            } else if signal == libc::SIGRTMIN() + 3
-                || signal == libc::SIGRTMIN() + 4
+            } else if CONTAINER_STOP_SIGNALS.contains(&signal)
                 || (signal == Signal::SIGTERM as i32 && in_a_container())
             {
                 self.event(Event::PowerOff);
             } else if signal == libc::SIGRTMIN() + crate::services::RELOAD_SIGNAL_OFFSET {
                 self.supervision.reload(&mut self.system, now());
             }
+        }
+    }
+
+    /// BusyBox's meanings (docs/compatibility.md §11.4), CHLD first and the
+    /// rest in BusyBox's order (by number): HUP re-reads, INT runs the
+    /// `ctrlaltdel` entries, QUIT the `restart` entry, USR1 and PWR halt,
+    /// USR2 powers off, TERM reboots; TSTP/CONT as ever; a container
+    /// manager's SIGRTMIN+3/+4 power off. Everything else is dropped.
+    fn handle_busybox_signals(&mut self, signals: &[i32]) {
+        self.reap();
+        let mut sorted = signals.to_vec();
+        sorted.sort_unstable();
+        for signal in sorted {
+            let event = match Signal::try_from(signal) {
+                Ok(Signal::SIGHUP) => Event::Reload,
+                Ok(Signal::SIGINT) => Event::CtrlAltDel,
+                Ok(Signal::SIGQUIT) => Event::Restart,
+                Ok(Signal::SIGUSR1 | Signal::SIGPWR) => Event::Down(DownMode::Halt),
+                Ok(Signal::SIGUSR2) => Event::Down(DownMode::PowerOff),
+                Ok(Signal::SIGTERM) => Event::Down(DownMode::Reboot),
+                Ok(Signal::SIGTSTP) => Event::Stop,
+                Ok(Signal::SIGCONT) => Event::Continue,
+                _ if CONTAINER_STOP_SIGNALS.contains(&signal) => Event::Down(DownMode::PowerOff),
+                _ if signal == libc::SIGRTMIN() + crate::services::RELOAD_SIGNAL_OFFSET => {
+                    self.supervision.reload(&mut self.system, now());
+                    continue;
+                }
+                _ => continue,
+            };
+            self.event(event);
         }
     }
 
@@ -462,6 +496,11 @@ impl Init {
     }
 }
 
+/// SIGRTMIN+3 and SIGRTMIN+4 as container managers send them: programs
+/// linked with glibc, whose SIGRTMIN is 34 (musl's, in the small build, is
+/// 35, which would make them other signals).
+const CONTAINER_STOP_SIGNALS: [i32; 2] = [34 + 3, 34 + 4];
+
 /// Whether init is PID 1 of a PID namespace other than the host's (a
 /// container). There `docker stop` and other managers send SIGTERM and
 /// expect it to stop the container, which sysvinit ignores (so the manager
@@ -517,6 +556,15 @@ mod tests {
         assert_eq!(take_recovery_mark(&mut env), Some(1234));
         assert_eq!(env, ["HOME=/", "TERM=linux"]);
         assert_eq!(take_recovery_mark(&mut env), None);
+    }
+
+    #[test]
+    #[cfg(target_env = "gnu")]
+    fn container_stop_signals_are_glibcs_sigrtmin_plus_3_and_4() {
+        assert_eq!(
+            CONTAINER_STOP_SIGNALS,
+            [libc::SIGRTMIN() + 3, libc::SIGRTMIN() + 4]
+        );
     }
 
     #[test]

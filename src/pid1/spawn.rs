@@ -1,9 +1,12 @@
 //! Starting an inittab entry (docs/compatibility.md §1.7–§1.9): fork; in the child reset
 //! signals, start a session, put the console on fds 0–2, write the
 //! INIT_PROCESS record, exec the planned argv with the built environment.
+//! A BusyBox entry (§11.3) gets its own tty instead of the console when it
+//! names one, a sane terminal, and, for `askfirst`, waits for Enter first.
 
 use std::ffi::{CString, OsStr, OsString};
 use std::fs::File;
+use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, IntoRawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -14,8 +17,8 @@ use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
 use nix::sys::wait::waitpid;
 use nix::unistd::{AccessFlags, ForkResult, Pid, access, dup2, execve, getpid, setsid, tcgetpgrp};
 
-use crate::inittab::{self, INITSCRIPT};
-use crate::pid1::console::{Console, DEV_NULL, to};
+use crate::inittab::{self, INITSCRIPT, Terminal};
+use crate::pid1::console::{self, Console, DEV_NULL, to};
 use crate::supervisor::{SpawnRequest, child_environment, split_var};
 use crate::sys::console::set_controlling_tty;
 use crate::sys::process::{exit_now, fork_single_threaded, reset_signal_dispositions};
@@ -35,12 +38,16 @@ pub(crate) struct SpawnContext<'a> {
 struct Prepared {
     id: String,
     utmp: bool,
+    program: CString,
     argv: Vec<CString>,
     fallback: Vec<CString>,
     env: Vec<CString>,
     /// The child's `PATH`, for the `execvp` search.
     path: Vec<u8>,
     controlling_tty: bool,
+    terminal: Terminal,
+    ask_first: bool,
+    login: bool,
 }
 
 fn c_strings<S: AsRef<OsStr>>(strings: &[S]) -> Vec<CString> {
@@ -53,26 +60,41 @@ fn c_strings<S: AsRef<OsStr>>(strings: &[S]) -> Vec<CString> {
         .collect()
 }
 
-/// Forks and starts the entry; the child's PID, or `None` if `fork` failed.
-pub(crate) fn spawn(request: &SpawnRequest<'_>, ctx: &SpawnContext<'_>) -> Option<i32> {
+/// What the child of `request` runs, prepared before `fork`.
+fn prepare(request: &SpawnRequest<'_>, ctx: &SpawnContext<'_>) -> Prepared {
     let initscript = access(INITSCRIPT, AccessFlags::R_OK).is_ok();
     let plan = inittab::plan_exec(request.entry, initscript, request.level);
     let console = ctx.console.device().as_os_str();
-    let env = child_environment(ctx.base_env, request.extra_env, request.levels, console);
+    let env = child_environment(
+        ctx.base_env,
+        request.extra_env,
+        request.levels,
+        console,
+        request.entry.grammar,
+    );
     let path = env
         .iter()
         .find_map(|var| split_var(var).filter(|(name, _)| *name == b"PATH"))
         .map_or(crate::defaults::DEFAULT_PATH.as_bytes(), |(_, value)| value)
         .to_vec();
-    let prepared = Prepared {
+    Prepared {
         id: request.entry.id.clone(),
         utmp: plan.utmp,
+        program: CString::new(plan.program).unwrap_or_default(),
         argv: c_strings(&plan.argv),
-        fallback: c_strings(&inittab::shell_fallback(&request.entry.process)),
+        fallback: c_strings(&plan.fallback),
         env: c_strings(&env),
         path,
         controlling_tty: request.controlling_tty,
-    };
+        terminal: plan.terminal,
+        ask_first: plan.ask_first,
+        login: plan.login,
+    }
+}
+
+/// Forks and starts the entry; the child's PID, or `None` if `fork` failed.
+pub(crate) fn spawn(request: &SpawnRequest<'_>, ctx: &SpawnContext<'_>) -> Option<i32> {
+    let prepared = prepare(request, ctx);
     match fork_single_threaded() {
         Ok(ForkResult::Parent { child }) => Some(child.as_raw()),
         Ok(ForkResult::Child) => {
@@ -84,6 +106,74 @@ pub(crate) fn spawn(request: &SpawnRequest<'_>, ctx: &SpawnContext<'_>) -> Optio
     }
 }
 
+/// Runs `job` in a child of init with every signal reset, a session of its
+/// own and the console on fds 0-2 (a BusyBox system's end, `teardown`).
+/// The child's PID, or `None` if `fork` failed.
+pub(crate) fn run_in_child(console: &Console, job: impl FnOnce() -> i32) -> Option<i32> {
+    match fork_single_threaded() {
+        Ok(ForkResult::Parent { child }) => Some(child.as_raw()),
+        Ok(ForkResult::Child) => {
+            let code = catch_unwind(AssertUnwindSafe(|| {
+                if reset_all_signals().is_err() {
+                    reset_signal_dispositions();
+                    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+                }
+                let _ = setsid();
+                let stdio = console
+                    .open()
+                    .or_else(|_| untrusted::open_device(Path::new(DEV_NULL), Access::ReadWrite));
+                if let Ok(file) = stdio {
+                    onto_stdio(file);
+                }
+                job()
+            }))
+            .unwrap_or(1);
+            exit_now(code)
+        }
+        Err(_) => None,
+    }
+}
+
+/// BusyBox's restart (docs/compatibility.md §11.4): init's own process
+/// executes `request`'s entry, on its tty, with no signal blocked. Returns
+/// only if that failed, init's standard streams on `/dev/null` and its
+/// signals blocked again.
+pub(crate) fn exec_in_place(request: &SpawnRequest<'_>, ctx: &SpawnContext<'_>) {
+    let prepared = prepare(request, ctx);
+    let terminal = match &prepared.terminal {
+        Terminal::Device(device) => Console::at(device).open(),
+        Terminal::Console => ctx.console.open(),
+    };
+    if let Ok(tty) = terminal {
+        if prepared.login || matches!(prepared.terminal, Terminal::Device(_)) {
+            let _ = set_controlling_tty(tty.as_fd(), false);
+        }
+        onto_stdio(tty);
+        let _ = console::sane_stdin();
+    }
+    let mut blocked = SigSet::empty();
+    let _ = sigprocmask(
+        SigmaskHow::SIG_SETMASK,
+        Some(&SigSet::empty()),
+        Some(&mut blocked),
+    );
+    let program = &prepared.program;
+    if exec_search(program, &prepared.argv, &prepared.env, &prepared.path) == Errno::ENOEXEC
+        && let Some(shell) = prepared.fallback.first()
+    {
+        exec_search(shell, &prepared.fallback, &prepared.env, &prepared.path);
+    }
+    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&blocked), None);
+    if let Ok(null) = untrusted::open_device(Path::new(DEV_NULL), Access::ReadWrite) {
+        onto_stdio(null);
+    }
+    log::info!(
+        target: to::BOTH,
+        "cannot execute \"{}\"",
+        program.to_string_lossy()
+    );
+}
+
 /// The child's side; returns only the exit code for a failure.
 fn child(prepared: &Prepared, ctx: &SpawnContext<'_>) -> i32 {
     // All 64 signals, glibc's internal 32 and 33 included (init may have
@@ -93,7 +183,11 @@ fn child(prepared: &Prepared, ctx: &SpawnContext<'_>) -> i32 {
         let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
     }
     let _ = setsid();
-    if prepared.controlling_tty {
+    if let Terminal::Device(device) = &prepared.terminal {
+        if let Some(code) = own_tty(Path::new(device)) {
+            return code;
+        }
+    } else if prepared.controlling_tty {
         if let Some(code) = console_session(ctx) {
             return code;
         }
@@ -113,23 +207,68 @@ fn child(prepared: &Prepared, ctx: &SpawnContext<'_>) -> i32 {
             onto_stdio(file);
         }
     }
+    if prepared.login {
+        // Only if no other session has it, as BusyBox does.
+        let _ = set_controlling_tty(std::io::stdin().as_fd(), false);
+    }
+    if prepared.ask_first {
+        ask_first();
+    }
     let pid = getpid().as_raw();
     if prepared.utmp {
         ctx.recorder.init_process(&prepared.id, pid);
     }
-    if exec_search(&prepared.argv, &prepared.env, &prepared.path) == Errno::ENOEXEC {
-        exec_search(&prepared.fallback, &prepared.env, &prepared.path);
+    let program = &prepared.program;
+    if exec_search(program, &prepared.argv, &prepared.env, &prepared.path) == Errno::ENOEXEC
+        && let Some(shell) = prepared.fallback.first()
+    {
+        exec_search(shell, &prepared.fallback, &prepared.env, &prepared.path);
     }
-    let word0 = prepared
-        .argv
-        .first()
-        .map(|word| word.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    log::info!(target: to::BOTH, "cannot execute \"{word0}\"");
+    log::info!(
+        target: to::BOTH,
+        "cannot execute \"{}\"",
+        program.to_string_lossy()
+    );
     if prepared.utmp {
         ctx.recorder.clone().dead_process(&prepared.id, pid);
     }
     1
+}
+
+/// A BusyBox entry's own tty (docs/compatibility.md §11.3) on fds 0-2, as
+/// the controlling tty of the new session when no other has it (BusyBox
+/// opens it without `O_NOCTTY`), with sane settings. Returns an exit code
+/// if it cannot be opened.
+fn own_tty(device: &Path) -> Option<i32> {
+    match Console::at(device).open() {
+        Ok(tty) => {
+            let _ = set_controlling_tty(tty.as_fd(), false);
+            onto_stdio(tty);
+            let _ = console::sane_stdin();
+            None
+        }
+        Err(error) => {
+            log::info!(target: to::BOTH, "can't open {}: {error}", device.display());
+            Some(1)
+        }
+    }
+}
+
+/// BusyBox's `askfirst`: the prompt, then standard input read a byte at a
+/// time (nothing beyond the line is taken from what follows) up to a
+/// newline or its end.
+fn ask_first() {
+    let mut out = std::io::stdout();
+    let _ = out.write_all(inittab::ASKFIRST_PROMPT.as_bytes());
+    let _ = out.flush();
+    let mut byte = [0u8; 1];
+    loop {
+        match nix::unistd::read(0, &mut byte) {
+            Ok(1) if byte != [b'\n'] => {}
+            Err(Errno::EINTR) => {}
+            _ => break,
+        }
+    }
 }
 
 /// Puts `file` on fds 0, 1 and 2.
@@ -209,14 +348,12 @@ fn wait_for(child: Pid) {
     while waitpid(child, None) == Err(Errno::EINTR) {}
 }
 
-/// `execvp` with the child's own `PATH` (sysvinit sets `environ` to the
-/// child's environment before calling `execvp`). Returns only on failure:
-/// `ENOEXEC` as soon as a found file is not executable as a program, else
-/// `EACCES` if some candidate was not accessible, else the last error.
-fn exec_search(argv: &[CString], env: &[CString], path: &[u8]) -> Errno {
-    let Some(program) = argv.first() else {
-        return Errno::ENOENT;
-    };
+/// `execvp` of `program` with the child's own `PATH` (sysvinit sets
+/// `environ` to the child's environment before calling `execvp`). Returns
+/// only on failure: `ENOEXEC` as soon as a found file is not executable as
+/// a program, else `EACCES` if some candidate was not accessible, else the
+/// last error.
+fn exec_search(program: &CString, argv: &[CString], env: &[CString], path: &[u8]) -> Errno {
     let name = program.as_bytes();
     if name.is_empty() {
         return Errno::ENOENT;

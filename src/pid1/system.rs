@@ -18,12 +18,14 @@ use super::console::{self, Console, DEV_NULL, DEV_TTY0, to};
 use super::fifo::Fifo;
 use super::{cmdline, spawn, state};
 use crate::defaults::DEFAULT_PATH;
-use crate::inittab::{self, Loaded};
+use crate::inittab::{self, Entry, Loaded};
 use crate::reexec_state::{self, SavedState};
 use crate::supervisor::{
-    BootOptions, Dest, Effects, ExtraEnv, Record, SpawnRequest, Supervisor, var_name,
+    BootOptions, ChildLevels, Dest, DownMode, Effects, ExtraEnv, Record, SpawnRequest, Supervisor,
+    var_name,
 };
 use crate::sys::process::{exit_now, fork_single_threaded};
+use crate::teardown;
 use crate::untrusted::{self, Access};
 use crate::utmp::{self, Recorder};
 
@@ -101,7 +103,10 @@ impl System {
     /// After a re-exec: take over the old init's state.
     pub(super) fn reload(&mut self, state: &SavedState) -> Supervisor {
         // The title first: whoever sees "reloading" may look at it at once.
-        self.set_title(&format!("init [{}]", state.runlevel));
+        match state.grammar {
+            inittab::Grammar::Sysvinit => self.set_title(&format!("init [{}]", state.runlevel)),
+            inittab::Grammar::BusyBox => self.set_title("init"),
+        }
         log::info!(target: to::CONSOLE, "version {} reloading", version());
         if !self.base_env.iter().any(|var| var_name(var) == b"PATH") {
             set_var(&mut self.base_env, format!("PATH={DEFAULT_PATH}").into());
@@ -152,6 +157,26 @@ fn set_var(env: &mut Vec<OsString>, var: OsString) {
     }
 }
 
+impl System {
+    fn spawn_context(&self) -> spawn::SpawnContext<'_> {
+        spawn::SpawnContext {
+            console: &self.console,
+            recorder: &self.recorder,
+            base_env: &self.base_env,
+        }
+    }
+}
+
+/// Whether `path` (links followed) is the program this process runs.
+fn is_this_program(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let identity = |path: &Path| std::fs::metadata(path).map(|meta| (meta.dev(), meta.ino()));
+    matches!(
+        (identity(path), identity(Path::new("/proc/self/exe"))),
+        (Ok(a), Ok(b)) if a == b
+    )
+}
+
 impl Effects for System {
     fn load_inittab(&mut self) -> Loaded {
         inittab::load(&crate::filesystem::FileSystem, Path::new("/"))
@@ -162,14 +187,49 @@ impl Effects for System {
     }
 
     fn spawn(&mut self, request: &SpawnRequest<'_>) -> Option<i32> {
-        spawn::spawn(
-            request,
-            &spawn::SpawnContext {
-                console: &self.console,
-                recorder: &self.recorder,
-                base_env: &self.base_env,
+        spawn::spawn(request, &self.spawn_context())
+    }
+
+    /// [`teardown::final_teardown`] in a child: init goes on reaping (and
+    /// is stopped with SIGTSTP before a halt or power off, as sysvinit's
+    /// `halt` does).
+    fn bring_down(&mut self, mode: DownMode) {
+        let mode = match mode {
+            DownMode::Halt => teardown::Mode::Halt,
+            DownMode::PowerOff => teardown::Mode::PowerOff,
+            DownMode::Reboot => teardown::Mode::Reboot,
+        };
+        if spawn::run_in_child(&self.console, || teardown::final_teardown(mode)).is_none() {
+            log::info!(target: to::BOTH, "cannot fork to bring the system down");
+        }
+    }
+
+    fn restart_is_reexec(&mut self, entry: &Entry) -> bool {
+        inittab::busybox::names_init(&entry.process) && is_this_program(Path::new(INIT_PATH))
+    }
+
+    /// BusyBox's `exec_restart_action`: every other process stopped, then
+    /// the entry's command in init's place.
+    fn restart(&mut self, entry: &Entry) {
+        teardown::stop_all_processes(&mut |message| {
+            log::info!(target: to::CONSOLE, "{message}");
+        });
+        // Ctrl-Alt-Del reboots at once again, as the kernel sets it up for
+        // a new init.
+        let _ = nix::sys::reboot::set_cad_enabled(true);
+        let extra = ExtraEnv::default();
+        let request = SpawnRequest {
+            entry,
+            level: b'S',
+            levels: ChildLevels {
+                this: b'S',
+                prev: b'N',
             },
-        )
+            controlling_tty: false,
+            extra_env: &extra,
+        };
+        spawn::exec_in_place(&request, &self.spawn_context());
+        let _ = nix::sys::reboot::set_cad_enabled(false);
     }
 
     fn kill_group(&mut self, pid: i32, signal: Signal) {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::{Dest, Effects, Record, SpawnRequest, Supervisor, builtin_location};
 use crate::defaults::SULOGIN;
-use crate::inittab::{self, Action, DefaultLevel, Entry};
+use crate::inittab::{self, Action, DefaultLevel, Entry, Grammar};
 use crate::inittab::{BOOT_LEVEL, SYSINIT_LEVEL};
 
 impl Supervisor {
@@ -19,6 +19,7 @@ impl Supervisor {
                 action: Action::Wait,
                 process: SULOGIN.to_string(),
                 location: builtin_location(),
+                grammar: Grammar::Sysvinit,
             };
             let request = SpawnRequest {
                 entry: &sulogin,
@@ -43,14 +44,18 @@ impl Supervisor {
         self.run(fx, now);
     }
 
-    fn something_to_wait_for(&self) -> bool {
+    pub(super) fn something_to_wait_for(&self) -> bool {
         self.slots
             .iter()
             .any(|slot| slot.is_running() && !slot.is_boot())
     }
 
-    /// sysvinit's `boot_transitions` (docs/compatibility.md §3.2). True if the phase moved.
+    /// sysvinit's `boot_transitions` (docs/compatibility.md §3.2), or a
+    /// BusyBox inittab's. True if the phase moved.
     pub(super) fn boot_transitions(&mut self, fx: &mut dyn Effects) -> bool {
+        if self.grammar == Grammar::BusyBox {
+            return self.busybox_transitions(fx);
+        }
         if self.something_to_wait_for() {
             return false;
         }

@@ -8,7 +8,7 @@ use std::ffi::OsString;
 
 use nix::sys::signal::Signal;
 
-use super::{ChildLevels, ExtraEnv};
+use super::{ChildLevels, DownMode, ExtraEnv};
 use crate::inittab::{Entry, Loaded};
 use crate::reexec_state::SavedState;
 
@@ -38,6 +38,19 @@ pub(crate) trait Effects {
     /// Re-executes `/sbin/init`, handing over `state` and the `INIT_*`
     /// variables (`NAME=VALUE`, any bytes). Returns only if that failed.
     fn reexec(&mut self, state: &SavedState, extra_env: &[OsString]);
+    /// The end of a BusyBox system's way down (docs/compatibility.md
+    /// §11.4), its `shutdown` entries done: every other process gets TERM,
+    /// then KILL, the file systems are synced (and unmounted or made
+    /// read-only), and `reboot(2)` does what `mode` asks.
+    fn bring_down(&mut self, mode: DownMode);
+    /// Whether BusyBox's `restart` entry would only execute this init
+    /// again (`/sbin/init`, which is this program): then the re-exec
+    /// hands the running system over instead.
+    fn restart_is_reexec(&mut self, entry: &Entry) -> bool;
+    /// BusyBox's restart, its `shutdown` entries done: every other process
+    /// gets TERM, then KILL, and `entry`'s command is executed in init's
+    /// place on the entry's tty. Returns only if that failed.
+    fn restart(&mut self, entry: &Entry);
 }
 
 /// A utmp/wtmp record to write (docs/compatibility.md §5.2).

@@ -5,6 +5,7 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 
 use crate::initctl::EnvChange;
+use crate::inittab::Grammar;
 
 /// sysvinit's `NR_EXTRA_ENV`: at most this many `INIT_*` variables.
 pub(crate) const MAX_EXTRA_VARS: usize = 16;
@@ -108,20 +109,31 @@ pub(crate) struct ChildLevels {
 /// earlier one of the same name (sysvinit appends duplicates, and a
 /// program's `getenv` would then see the first; replacing gives children
 /// the value init meant). Bytes pass unchanged.
+///
+/// A child of a BusyBox inittab gets what BusyBox's init gives instead of
+/// sysvinit's variables: `SHELL=/bin/sh` and `USER=root` (no runlevels to
+/// tell; docs/compatibility.md §11.3).
 pub(crate) fn child_environment(
     base: &[OsString],
     extra: &ExtraEnv,
     levels: ChildLevels,
     console: &OsStr,
+    grammar: Grammar,
 ) -> Vec<OsString> {
     let mut env: Vec<OsString> = Vec::with_capacity(base.len() + extra.vars.len() + 5);
-    let fixed = [
-        OsString::from(format!("SHELL={SHELL}")),
-        OsString::from(format!("RUNLEVEL={}", char::from(levels.this))),
-        OsString::from(format!("PREVLEVEL={}", char::from(levels.prev))),
-        join_var(OsStr::new("CONSOLE"), console),
-        OsString::from(format!("INIT_VERSION={INIT_VERSION}")),
-    ];
+    let fixed: Vec<OsString> = match grammar {
+        Grammar::Sysvinit => vec![
+            OsString::from(format!("SHELL={SHELL}")),
+            OsString::from(format!("RUNLEVEL={}", char::from(levels.this))),
+            OsString::from(format!("PREVLEVEL={}", char::from(levels.prev))),
+            join_var(OsStr::new("CONSOLE"), console),
+            OsString::from(format!("INIT_VERSION={INIT_VERSION}")),
+        ],
+        Grammar::BusyBox => vec![
+            OsString::from(format!("SHELL={SHELL}")),
+            OsString::from("USER=root"),
+        ],
+    };
     for var in base.iter().chain(extra.vars.iter()).chain(fixed.iter()) {
         let name = var_name(var);
         match env.iter_mut().find(|existing| var_name(existing) == name) {
@@ -200,6 +212,7 @@ mod tests {
                 prev: b'3',
             },
             OsStr::new("/dev/console"),
+            Grammar::Sysvinit,
         );
         assert_eq!(
             env,
@@ -213,6 +226,33 @@ mod tests {
                 "PREVLEVEL=3",
                 "CONSOLE=/dev/console",
                 "INIT_VERSION=sysvinit-3.06",
+            ]
+        );
+    }
+
+    #[test]
+    fn busybox_children_get_busyboxs_variables() {
+        let base: Vec<OsString> = ["HOME=/", "TERM=linux", "PATH=/sbin:/bin", "SHELL=/bin/ash"]
+            .map(OsString::from)
+            .to_vec();
+        let env = child_environment(
+            &base,
+            &ExtraEnv::default(),
+            ChildLevels {
+                this: b'-',
+                prev: b'N',
+            },
+            OsStr::new("/dev/console"),
+            Grammar::BusyBox,
+        );
+        assert_eq!(
+            env,
+            [
+                "HOME=/",
+                "TERM=linux",
+                "PATH=/sbin:/bin",
+                "SHELL=/bin/sh",
+                "USER=root"
             ]
         );
     }

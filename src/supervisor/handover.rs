@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::slot::{RunState, Slot};
 use super::{BootOptions, Effects, ExtraEnv, Supervisor, builtin_location};
-use crate::inittab::{Action, Entry};
+use crate::inittab::{Action, Entry, Grammar};
 use crate::reexec_state::{EntryFlags, RespawnCounter, SavedEntry, SavedState};
 
 impl Supervisor {
@@ -25,6 +25,7 @@ impl Supervisor {
             wrote_utmp_boot: true,
             sleep_time: crate::defaults::DEFAULT_SLEEP_TIME as i32,
             did_boot: true,
+            grammar: Grammar::Sysvinit,
             entries,
         };
         Supervisor::restore(&state, ExtraEnv::default())
@@ -49,7 +50,12 @@ impl Supervisor {
         supervisor.extra_env = extra_env;
         supervisor.configured = true;
         supervisor.last_runlevel_file = Some(supervisor.runlevel);
-        supervisor.slots = state.entries.iter().map(restore_slot).collect();
+        supervisor.grammar = state.grammar;
+        supervisor.slots = state
+            .entries
+            .iter()
+            .map(|saved| restore_slot(saved, state.grammar))
+            .collect();
         supervisor
     }
 
@@ -71,6 +77,7 @@ impl Supervisor {
             wrote_utmp_boot: true,
             sleep_time: i32::try_from(self.sleep_time).unwrap_or(i32::MAX),
             did_boot: self.did_boot,
+            grammar: self.grammar,
             entries: self
                 .slots
                 .iter()
@@ -101,16 +108,21 @@ impl Supervisor {
 
 /// An entry from a re-exec state text. Its runlevels are the effective ones
 /// sysvinit stored (e.g. `#` for sysinit), which [`Entry::runs_in`] reads
-/// the same way; an unknown action becomes `off`, as in sysvinit. FAILING
+/// the same way (a BusyBox entry's come from its action, and its field is
+/// left empty); an unknown action becomes `off`, as in sysvinit. FAILING
 /// (in vinit's `VRC` line) wins over RUNNING; WAITING without RUNNING,
 /// which neither init writes, is read as not running.
-fn restore_slot(saved: &SavedEntry) -> Slot {
+fn restore_slot(saved: &SavedEntry, grammar: Grammar) -> Slot {
     let entry = Entry {
         id: saved.id.clone(),
-        runlevels: saved.runlevels.clone(),
-        action: Action::from_name(&saved.action).unwrap_or(Action::Off),
+        runlevels: match grammar {
+            Grammar::Sysvinit => saved.runlevels.clone(),
+            Grammar::BusyBox => String::new(),
+        },
+        action: Action::from_state_name(&saved.action, grammar).unwrap_or(Action::Off),
         process: saved.process.clone(),
         location: builtin_location(),
+        grammar,
     };
     let mut slot = Slot::new(entry);
     slot.pid = saved.pid;

@@ -10,7 +10,7 @@ use nix::sys::signal::Signal;
 
 use super::slot::Slot;
 use super::{Dest, Effects, KILL_GRACE, Supervisor};
-use crate::inittab::{self, Entry};
+use crate::inittab::{self, Entry, Grammar};
 
 /// A process being killed because its entry left the configuration or the
 /// level.
@@ -49,14 +49,24 @@ impl Supervisor {
     /// silently drop a getty or the rc entry because of one typo, and an
     /// empty file (truncated by a full disk, or caught half-written by an
     /// editor) stops every process it started.
+    ///
+    /// The grammar is the first read's: a re-read that finds the file in the
+    /// other grammar is not applied either (init takes it at its next
+    /// start). Entries are matched by id, in BusyBox's grammar by tty and
+    /// command, as BusyBox does ([`identity`]).
     pub(super) fn reread(&mut self, fx: &mut dyn Effects, now: Duration) {
         let loaded = fx.load_inittab();
         let empty = loaded.entries_read == 0;
+        let other_grammar = self.configured && loaded.grammar != self.grammar;
         let rejected = loaded.read_error.is_some()
             || !loaded.diagnostics.is_empty()
             || loaded.inittab_missing
-            || empty;
+            || empty
+            || other_grammar;
         let keep = self.configured && rejected;
+        if !self.configured {
+            self.grammar = loaded.grammar;
+        }
         // At boot sysvinit's own lines (`/etc/inittab[N]: …`); when keeping
         // the old configuration, the notices and then each rejected line
         // with its position.
@@ -77,6 +87,17 @@ impl Supervisor {
             if empty && loaded.read_error.is_none() && !loaded.inittab_missing {
                 fx.log(Dest::Both, "no entries in /etc/inittab or /etc/inittab.d");
             }
+            if other_grammar {
+                fx.log(
+                    Dest::Both,
+                    &format!(
+                        "/etc/inittab is now in {}'s grammar, init runs {}'s: \
+                         it changes grammar only when it starts",
+                        loaded.grammar.name(),
+                        self.grammar.name()
+                    ),
+                );
+            }
             fx.log(
                 Dest::Both,
                 "configuration not applied: keeping the previous one",
@@ -91,23 +112,24 @@ impl Supervisor {
             .map(Slot::new)
             .collect();
         // Each new entry takes over at most one old one, the first in list
-        // order not yet taken with the same id (ids are unique except `~~`).
-        // Found by binary search over the new entries sorted by id (stable,
-        // so list order among equal ids), not a scan of all of them for
-        // each old one: 10,000 entries would be 50 million comparisons.
+        // order not yet taken with the same identity (ids are unique except
+        // `~~`). Found by binary search over the new entries sorted by
+        // identity (stable, so list order among equal ones), not a scan of
+        // all of them for each old one: 10,000 entries would be 50 million
+        // comparisons.
         let mut by_id: Vec<usize> = (0..fresh.len()).collect();
-        by_id.sort_by(|&a, &b| slot_id(&fresh, a).cmp(slot_id(&fresh, b)));
+        by_id.sort_by(|&a, &b| slot_identity(&fresh, a).cmp(&slot_identity(&fresh, b)));
         let mut taken = vec![false; fresh.len()];
         let mut dying = Vec::new();
         let level = self.runlevel;
         for old in self.slots.drain(..) {
-            let id = old.entry.id.as_str();
-            let first = by_id.partition_point(|&index| slot_id(&fresh, index) < id);
+            let id = identity(&old.entry);
+            let first = by_id.partition_point(|&index| slot_identity(&fresh, index) < id);
             let matched = by_id
                 .get(first..)
                 .unwrap_or_default()
                 .iter()
-                .take_while(|&&index| slot_id(&fresh, index) == id)
+                .take_while(|&&index| slot_identity(&fresh, index) == id)
                 .find(|&&index| taken.get(index) == Some(&false))
                 .copied();
             let out_of_level =
@@ -183,7 +205,22 @@ impl Supervisor {
     }
 }
 
-/// The id of `slots[index]` (empty for an index out of range).
-fn slot_id(slots: &[Slot], index: usize) -> &str {
-    slots.get(index).map_or("", |slot| slot.entry.id.as_str())
+/// What makes two entries of successive reads the same: sysvinit's id; in
+/// BusyBox's grammar the tty and the command (`tty2` and `/dev/tty2` are
+/// one tty).
+fn identity(entry: &Entry) -> (&str, &str) {
+    match entry.grammar {
+        Grammar::Sysvinit => (&entry.id, ""),
+        Grammar::BusyBox => (
+            entry.id.strip_prefix("/dev/").unwrap_or(&entry.id),
+            &entry.process,
+        ),
+    }
+}
+
+/// The identity of `slots[index]` (empty for an index out of range).
+fn slot_identity(slots: &[Slot], index: usize) -> (&str, &str) {
+    slots
+        .get(index)
+        .map_or(("", ""), |slot| identity(&slot.entry))
 }

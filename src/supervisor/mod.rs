@@ -13,6 +13,12 @@
 //! SIGTSTP) the supervisor instead enters a state in which it only reaps
 //! children and queues other events, and says through
 //! [`Supervisor::next_deadline`] when it wants to be woken.
+//!
+//! A configuration in BusyBox's grammar (docs/compatibility.md §11) runs on
+//! the same machine: its entries come in BusyBox's order and with their
+//! own levels (`inittab::start_order`, `Entry::effective_runlevels`), so
+//! that starting in list order is BusyBox's order; what differs is the way
+//! through the phases and down (`busybox`), and what a level request means.
 
 // PID 1 never panics on outside input: no unwrap, expect, panic or
 // unchecked indexing here (tests aside).
@@ -29,6 +35,7 @@
 )]
 
 mod boot;
+mod busybox;
 mod effects;
 mod env;
 mod handover;
@@ -49,8 +56,9 @@ use slot::{Limit, RunState, Slot};
 
 use crate::defaults::{DEFAULT_SLEEP_TIME, INITTAB};
 use crate::initctl::Request;
-use crate::inittab::{Action, Location, SYSINIT_LEVEL};
+use crate::inittab::{Action, BUSYBOX_LEVEL, Grammar, Location, SYSINIT_LEVEL};
 use crate::report_limit::ReportLimit;
+use busybox::GoingDown;
 use kill::KillPhase;
 
 /// After the KILL round: how long to wait for the killed processes to be
@@ -87,6 +95,18 @@ pub(crate) enum Event {
     /// SIGRTMIN+3/SIGRTMIN+4 from a container manager: power off cleanly,
     /// as sysvinit 3.10+ does for SIGRTMIN+4.
     PowerOff,
+    /// BusyBox's SIGUSR1, SIGUSR2, SIGTERM (and SIGPWR): its way down.
+    Down(DownMode),
+    /// BusyBox's SIGQUIT: its `restart` entry in init's place.
+    Restart,
+}
+
+/// What the end of a BusyBox system's way down asks `reboot(2)` for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DownMode {
+    Halt,
+    PowerOff,
+    Reboot,
 }
 
 /// Which inittab power entries a SIGPWR arms.
@@ -113,7 +133,9 @@ pub(crate) struct BootOptions {
 pub struct Supervisor {
     /// sysvinit's `family`, power-type entries first.
     slots: Vec<Slot>,
-    /// sysvinit's `runlevel`: `#` (sysinit), `*` (boot), `S`, `0`–`9`.
+    /// sysvinit's `runlevel`: `#` (sysinit), `*` (boot), `S`, `0`–`9`; for
+    /// a BusyBox inittab, after `#`, its one level or its way down
+    /// (`inittab::BUSYBOX_LEVEL`, `BUSYBOX_DOWN_LEVEL`).
     runlevel: u8,
     /// What children see as `RUNLEVEL`.
     thislevel: u8,
@@ -149,6 +171,11 @@ pub struct Supervisor {
     /// `got unimplemented initrequest.`, which a flood of requests could
     /// repeat at will: a few a second, then a count.
     unimplemented: ReportLimit,
+    /// The grammar of the configuration, from its first read: a re-read in
+    /// the other one is not applied.
+    grammar: Grammar,
+    /// A BusyBox system on its way down.
+    down: Option<GoingDown>,
 }
 
 impl Supervisor {
@@ -174,10 +201,25 @@ impl Supervisor {
             last_runlevel_file: None,
             generation: 0,
             unimplemented: requests::unimplemented_report(),
+            grammar: Grammar::Sysvinit,
+            down: None,
         }
     }
 
-    /// sysvinit's `runlevel` (`#`, `*`, `S`, `0`–`9`).
+    /// The grammar of the configuration init runs.
+    pub(crate) fn grammar(&self) -> Grammar {
+        self.grammar
+    }
+
+    /// In a level a re-exec may hand over (not in a boot phase, not on a
+    /// BusyBox system's way down): `S`, `0`–`9`, a BusyBox inittab's one
+    /// level.
+    pub(crate) fn in_a_level(&self) -> bool {
+        b"S0123456789".contains(&self.runlevel) || self.runlevel == BUSYBOX_LEVEL
+    }
+
+    /// sysvinit's `runlevel` (`#`, `*`, `S`, `0`–`9`), or a BusyBox
+    /// inittab's `-` and `!`.
     pub(crate) fn runlevel(&self) -> u8 {
         self.runlevel
     }
@@ -292,8 +334,12 @@ impl Supervisor {
         }
     }
 
+    /// `init [2]`; `init` for a BusyBox inittab, which has no levels.
     fn set_title(&self, fx: &mut dyn Effects) {
-        fx.set_title(&format!("init [{}]", char::from(self.runlevel)));
+        match self.grammar {
+            Grammar::Sysvinit => fx.set_title(&format!("init [{}]", char::from(self.runlevel))),
+            Grammar::BusyBox => fx.set_title("init"),
+        }
     }
 
     fn write_runlevel_file(&mut self, fx: &mut dyn Effects, always: bool) {

@@ -5,12 +5,13 @@
 
 use std::time::Duration;
 
+use super::busybox::After;
 use super::slot::Slot;
 use super::{
     Dest, Effects, Event, POWEROFF_COMMAND, PowerEvent, Record, Supervisor, builtin_location,
 };
 use crate::initctl::{self, Request};
-use crate::inittab::{Action, Entry};
+use crate::inittab::{Action, BUSYBOX_LEVEL, Entry, Grammar};
 use crate::report_limit::ReportLimit;
 
 /// sysvinit's message for a request with a command it does not implement
@@ -33,6 +34,9 @@ impl Supervisor {
                 self.drain_deferred(fx, now);
             }
             Event::Stop => self.stopped = true,
+            // On a BusyBox system's way down nothing else is taken, as
+            // BusyBox's init takes no more signals then.
+            _ if self.down.is_some() => {}
             event if self.blocked() => {
                 // A signal repeated while stopped counts once (as a pending
                 // signal does), so the queue cannot grow without bound.
@@ -52,6 +56,8 @@ impl Supervisor {
             Event::KbRequest => self.arm(|action| action == Action::Kbrequest),
             Event::Power(power) => self.power(power),
             Event::PowerOff => self.power_off(),
+            Event::Down(mode) => self.go_down(After::Power(mode), fx),
+            Event::Restart => self.restart(fx),
         }
         self.run(fx, now);
     }
@@ -103,6 +109,10 @@ impl Supervisor {
 
     /// sysvinit's `fifo_new_level` + `read_level` (docs/compatibility.md §3.3).
     fn new_level(&mut self, requested: i32, fx: &mut dyn Effects, now: Duration) {
+        if self.grammar == Grammar::BusyBox {
+            self.busybox_level_request(requested, fx, now);
+            return;
+        }
         if requested == i32::from(self.runlevel) {
             return;
         }
@@ -172,9 +182,10 @@ impl Supervisor {
         self.write_runlevel_file(fx, true);
     }
 
-    /// sysvinit's `re_exec` (docs/compatibility.md §3.7): only from `S` and `0`–`6`.
-    fn reexec(&mut self, fx: &mut dyn Effects) {
-        if !b"S0123456".contains(&self.runlevel) {
+    /// sysvinit's `re_exec` (docs/compatibility.md §3.7): only from `S` and
+    /// `0`–`6`, or a BusyBox inittab's one level.
+    pub(super) fn reexec(&mut self, fx: &mut dyn Effects) {
+        if !(b"S0123456".contains(&self.runlevel) || self.runlevel == BUSYBOX_LEVEL) {
             return;
         }
         // sysvinit clears the respawn counters here; the new image gets
@@ -217,6 +228,7 @@ impl Supervisor {
                 action: Action::Once,
                 process: POWEROFF_COMMAND.to_string(),
                 location: builtin_location(),
+                grammar: Grammar::Sysvinit,
             })),
         }
     }

@@ -22,6 +22,10 @@ struct Fake {
     fork_fails: bool,
     /// The `level` of each spawn request.
     levels: Vec<u8>,
+    /// What [`Effects::restart_is_reexec`] answers.
+    restart_reexecs: bool,
+    /// The states handed to [`Effects::reexec`].
+    reexec_states: Vec<SavedState>,
 }
 
 impl Fake {
@@ -36,6 +40,8 @@ impl Fake {
             answers: VecDeque::new(),
             fork_fails: false,
             levels: Vec::new(),
+            restart_reexecs: false,
+            reexec_states: Vec::new(),
         };
         fake.set_inittab(inittab);
         fake
@@ -83,10 +89,16 @@ impl Effects for Fake {
         }
         let pid = self.next_pid;
         self.next_pid += 1;
-        self.log.push(format!("spawn {} {pid}", request.entry.id));
+        // A BusyBox entry's id is its tty, often empty: its command says
+        // more.
+        let name = match request.entry.grammar {
+            inittab::Grammar::Sysvinit => request.entry.id.clone(),
+            inittab::Grammar::BusyBox => request.entry.process.clone(),
+        };
+        self.log.push(format!("spawn {name} {pid}"));
         self.levels.push(request.level);
         self.spawns.push((
-            request.entry.id.clone(),
+            name,
             pid,
             request.controlling_tty,
             request.levels,
@@ -144,6 +156,20 @@ impl Effects for Fake {
             "reexec {} entries, env {extra_env:?}",
             state.entries.len()
         ));
+        self.reexec_states.push(state.clone());
+    }
+
+    fn bring_down(&mut self, mode: DownMode) {
+        self.log.push(format!("bring down {mode:?}"));
+    }
+
+    fn restart_is_reexec(&mut self, entry: &crate::inittab::Entry) -> bool {
+        self.log.push(format!("is reexec? {}", entry.process));
+        self.restart_reexecs
+    }
+
+    fn restart(&mut self, entry: &crate::inittab::Entry) {
+        self.log.push(format!("restart {}", entry.process));
     }
 }
 
@@ -1101,4 +1127,243 @@ fn setenv_bytes_reach_children_unchanged_and_stay_bounded() {
     assert_eq!(env[1].as_bytes(), b"INIT_\xe9T\xe9=\xc3");
     assert!(env.iter().all(|var| var.len() <= initctl::DATA_LEN - 2));
     assert_eq!(sup.extra_env().vars(), env.as_slice());
+}
+
+/// A Buildroot-style inittab in BusyBox's grammar (docs/compatibility.md §11).
+const BUSYBOX_INITTAB: &str = "\
+::sysinit:/bin/si1
+::shutdown:/bin/down1
+::sysinit:/bin/si2
+console::respawn:/sbin/getty -L console 0 vt100
+::once:/bin/once
+::wait:/bin/wait
+tty2::askfirst:-/bin/sh
+::ctrlaltdel:/bin/cad
+::shutdown:/bin/down2
+::restart:/sbin/init
+";
+
+#[test]
+fn busybox_boot_runs_sysinit_then_wait_then_once_then_respawn_in_busyboxs_order() {
+    let (mut sup, mut fx) = booted(BUSYBOX_INITTAB);
+    assert_eq!(sup.grammar(), inittab::Grammar::BusyBox);
+    assert_eq!(fx.take(), ["load", "spawn /bin/si1 100"]);
+    sup.child_exited(100, 0, &mut fx, secs(1));
+    assert_eq!(fx.take(), ["spawn /bin/si2 101"]);
+    // No runlevel to enter: no RUN_LVL record, message or /run/runlevel.
+    sup.child_exited(101, 0, &mut fx, secs(2));
+    assert_eq!(
+        fx.take(),
+        ["utmp boot", "title init", "spawn /bin/wait 102"]
+    );
+    assert_eq!(sup.runlevel(), inittab::BUSYBOX_LEVEL);
+    sup.child_exited(102, 0, &mut fx, secs(3));
+    assert_eq!(
+        fx.take(),
+        [
+            "spawn /bin/once 103",
+            "spawn /sbin/getty -L console 0 vt100 104",
+            "spawn -/bin/sh 105",
+        ]
+    );
+    // Respawn and askfirst entries come back; once does not.
+    sup.child_exited(103, 0, &mut fx, secs(4));
+    sup.child_exited(105, 0, &mut fx, secs(4));
+    assert_eq!(fx.take(), ["spawn -/bin/sh 106"]);
+}
+
+/// [`BUSYBOX_INITTAB`] booted to its one level, getty 104 and shell 105
+/// running.
+fn busybox_running() -> (Supervisor, Fake) {
+    let (mut sup, mut fx) = booted(BUSYBOX_INITTAB);
+    for (pid, at) in [(100, 1), (101, 2), (102, 3)] {
+        sup.child_exited(pid, 0, &mut fx, secs(at));
+    }
+    fx.take();
+    (sup, fx)
+}
+
+#[test]
+fn busybox_way_down_runs_the_shutdown_entries_in_order_then_brings_the_system_down() {
+    let (mut sup, mut fx) = busybox_running();
+    sup.handle(Event::Down(DownMode::PowerOff), &mut fx, secs(10));
+    assert_eq!(fx.take(), ["title init", "spawn /bin/down1 106"]);
+    // Nothing respawns on the way down, and nothing else is taken.
+    sup.child_exited(104, 15, &mut fx, secs(11));
+    sup.handle(Event::Down(DownMode::Reboot), &mut fx, secs(11));
+    sup.handle(Event::CtrlAltDel, &mut fx, secs(11));
+    sup.handle(level_request(b'6', 3), &mut fx, secs(11));
+    assert_eq!(fx.take(), Vec::<String>::new());
+    sup.child_exited(106, 0, &mut fx, secs(12));
+    assert_eq!(fx.take(), ["spawn /bin/down2 107"]);
+    sup.child_exited(107, 0, &mut fx, secs(13));
+    assert_eq!(
+        fx.take(),
+        ["CS: The system is going down NOW!", "bring down PowerOff"]
+    );
+    // Once only.
+    sup.tick(&mut fx, secs(14));
+    assert_eq!(fx.take(), Vec::<String>::new());
+}
+
+#[test]
+fn busybox_level_requests_halt_power_off_reboot_reread_or_are_refused() {
+    let (mut sup, mut fx) = busybox_running();
+    sup.handle(level_request(b'3', 3), &mut fx, secs(10));
+    assert_eq!(
+        fx.take(),
+        [
+            "CS: runlevel 3 ignored: /etc/inittab is in BusyBox's grammar, which has no \
+             runlevels (0 halts or powers off, 6 reboots, q re-reads, u re-executes init)"
+        ]
+    );
+    sup.handle(level_request(b'q', 3), &mut fx, secs(10));
+    assert_eq!(fx.take(), ["S: Re-reading inittab", "load"]);
+
+    // `shutdown -h -H` sets INIT_HALT=HALT before asking for level 0.
+    let setenv = Request::setenv(&["INIT_HALT=HALT"]).expect("fits");
+    sup.handle(Event::Request(Box::new(setenv)), &mut fx, secs(11));
+    sup.handle(level_request(b'0', 3), &mut fx, secs(11));
+    sup.child_exited(fx.pid_of("/bin/down1"), 0, &mut fx, secs(12));
+    sup.child_exited(fx.pid_of("/bin/down2"), 0, &mut fx, secs(12));
+    assert!(fx.take().contains(&"bring down Halt".to_string()));
+
+    let (mut sup, mut fx) = busybox_running();
+    sup.handle(level_request(b'0', 3), &mut fx, secs(11));
+    sup.child_exited(fx.pid_of("/bin/down1"), 0, &mut fx, secs(12));
+    sup.child_exited(fx.pid_of("/bin/down2"), 0, &mut fx, secs(12));
+    assert!(fx.take().contains(&"bring down PowerOff".to_string()));
+
+    let (mut sup, mut fx) = busybox_running();
+    sup.handle(level_request(b'6', 3), &mut fx, secs(11));
+    sup.child_exited(fx.pid_of("/bin/down1"), 0, &mut fx, secs(12));
+    sup.child_exited(fx.pid_of("/bin/down2"), 0, &mut fx, secs(12));
+    assert!(fx.take().contains(&"bring down Reboot".to_string()));
+}
+
+#[test]
+fn busybox_ctrl_alt_del_runs_its_entries_while_nothing_else_starts() {
+    let (mut sup, mut fx) = busybox_running();
+    sup.handle(Event::CtrlAltDel, &mut fx, secs(10));
+    assert_eq!(fx.take(), ["spawn /bin/cad 106"]);
+    sup.child_exited(104, 0, &mut fx, secs(11));
+    assert_eq!(fx.take(), Vec::<String>::new());
+    sup.child_exited(106, 0, &mut fx, secs(12));
+    assert_eq!(fx.take(), ["spawn /sbin/getty -L console 0 vt100 107"]);
+}
+
+#[test]
+fn busybox_restart_reexecutes_this_init_or_runs_after_the_way_down() {
+    let (mut sup, mut fx) = busybox_running();
+    fx.restart_reexecs = true;
+    sup.handle(Event::Restart, &mut fx, secs(10));
+    assert_eq!(
+        fx.take(),
+        [
+            "is reexec? /sbin/init",
+            "S: Trying to re-exec init",
+            "reexec 10 entries, env []",
+            "C: Attempt to re-exec failed",
+        ]
+    );
+    let state = fx.reexec_states.pop().expect("a state");
+    assert_eq!(state.grammar, inittab::Grammar::BusyBox);
+    assert_eq!(state.runlevel, '-');
+
+    let (mut sup, mut fx) = busybox_running();
+    sup.handle(Event::Restart, &mut fx, secs(10));
+    assert_eq!(
+        fx.take(),
+        [
+            "is reexec? /sbin/init",
+            "title init",
+            "spawn /bin/down1 106"
+        ]
+    );
+    sup.child_exited(106, 0, &mut fx, secs(11));
+    sup.child_exited(107, 0, &mut fx, secs(11));
+    assert_eq!(
+        fx.take(),
+        [
+            "spawn /bin/down2 107",
+            "CS: The system is going down NOW!",
+            "restart /sbin/init",
+            "CS: cannot execute the restart entry \"/sbin/init\": halting",
+            "bring down Halt",
+        ]
+    );
+
+    // Without a restart entry, SIGQUIT does nothing.
+    let (mut sup, mut fx) = booted("::respawn:/bin/sh\n");
+    fx.take();
+    sup.handle(Event::Restart, &mut fx, secs(10));
+    assert_eq!(fx.take(), Vec::<String>::new());
+}
+
+#[test]
+fn busybox_reload_matches_entries_by_tty_and_command() {
+    let (mut sup, mut fx) = busybox_running();
+    // The getty stays (same tty and command, now written /dev/console), the
+    // once and askfirst entries go, a new respawn entry comes.
+    fx.set_inittab(
+        "::sysinit:/bin/si1\n/dev/console::respawn:/sbin/getty -L console 0 vt100\n\
+         tty3::respawn:/bin/new\n",
+    );
+    sup.handle(Event::Reload, &mut fx, secs(10));
+    assert_eq!(
+        fx.take(),
+        [
+            "load",
+            "C: Sending processes configured via /etc/inittab the TERM signal",
+            "kill -103 SIGTERM",
+            "kill -105 SIGTERM",
+            "title init",
+        ]
+    );
+    sup.child_exited(103, 15, &mut fx, secs(11));
+    sup.child_exited(105, 15, &mut fx, secs(11));
+    assert_eq!(fx.take(), ["spawn /bin/new 106"]);
+    assert_eq!(
+        sup.running_pids()
+            .into_iter()
+            .map(|(_, pid)| pid)
+            .collect::<Vec<_>>(),
+        [104, 106]
+    );
+
+    // A file now in sysvinit's grammar is not applied.
+    fx.set_inittab("id:2:initdefault:\nl2:2:wait:/etc/init.d/rc 2\n");
+    sup.handle(Event::Reload, &mut fx, secs(12));
+    assert_eq!(
+        fx.take(),
+        [
+            "load",
+            "CS: No inittab.d directory found",
+            "CS: /etc/inittab is now in sysvinit's grammar, init runs BusyBox's: it changes \
+             grammar only when it starts",
+            "CS: configuration not applied: keeping the previous one",
+            "title init",
+        ]
+    );
+    assert_eq!(sup.grammar(), inittab::Grammar::BusyBox);
+}
+
+#[test]
+fn busybox_state_hands_over_and_restores() {
+    let (sup, _fx) = busybox_running();
+    let state = sup.snapshot();
+    let text = crate::reexec_state::serialize(&state);
+    let read = crate::reexec_state::parse(text.as_bytes()).expect("reads back");
+    let mut restored = Supervisor::restore(&read, ExtraEnv::default());
+    assert_eq!(restored.grammar(), inittab::Grammar::BusyBox);
+    assert_eq!(restored.runlevel(), inittab::BUSYBOX_LEVEL);
+    assert_eq!(restored.running_pids(), sup.running_pids());
+    let mut fx = Fake::new(BUSYBOX_INITTAB);
+    restored.resume(&mut fx, secs(20));
+    assert_eq!(fx.take(), Vec::<String>::new());
+    // The getty still respawns, and the way down still works.
+    restored.child_exited(104, 0, &mut fx, secs(21));
+    assert_eq!(fx.take(), ["spawn /sbin/getty -L console 0 vt100 100"]);
+    restored.handle(Event::Down(DownMode::Reboot), &mut fx, secs(22));
+    assert_eq!(fx.take(), ["title init", "spawn /bin/down1 101"]);
 }

@@ -11,7 +11,7 @@ pub(crate) fn set_controlling_tty(fd: impl AsFd, steal: bool) -> io::Result<()> 
     let rc = unsafe {
         libc::ioctl(
             fd.as_fd().as_raw_fd(),
-            libc::TIOCSCTTY,
+            libc::TIOCSCTTY as _,
             libc::c_int::from(steal),
         )
     };
@@ -27,7 +27,7 @@ pub(crate) fn accept_keyboard_signal(fd: impl AsFd, signal: libc::c_int) -> io::
     // KDSIGACCEPT from <linux/kd.h>; libc does not export it.
     const KDSIGACCEPT: libc::c_ulong = 0x4B4E;
     // SAFETY: KDSIGACCEPT takes the signal number as an int by value.
-    let rc = unsafe { libc::ioctl(fd.as_fd().as_raw_fd(), KDSIGACCEPT, signal) };
+    let rc = unsafe { libc::ioctl(fd.as_fd().as_raw_fd(), KDSIGACCEPT as _, signal) };
     if rc < 0 {
         return Err(io::Error::last_os_error());
     }

@@ -25,9 +25,12 @@ pub fn restore_default_sigpipe() {
 /// `malloc_trim`: the top of the heap, and whole free pages inside it).
 /// PID 1 calls it after replacing its configuration, so a large inittab
 /// re-read again and again does not leave its peak resident for good.
+/// musl (the small build's C library) has no `malloc_trim`; its allocator
+/// gives freed pages back by itself.
 pub(crate) fn release_free_memory() {
     // SAFETY: malloc_trim only walks and shrinks malloc's own free lists;
     // it takes malloc's locks like any allocation.
+    #[cfg(target_env = "gnu")]
     unsafe {
         libc::malloc_trim(0);
     }

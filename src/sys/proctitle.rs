@@ -4,7 +4,9 @@
 //!
 //! The argv area is found from the `argv` glibc passes to `.init_array`
 //! functions (as Rust's std itself captures it), so it works before `/proc`
-//! is mounted; `/proc/self/stat` (`arg_start`/`arg_end`) is the fallback.
+//! is mounted; `/proc/self/stat` (`arg_start`/`arg_end`) is the fallback,
+//! and the only way with musl (the small build's C library), which calls
+//! `.init_array` functions without arguments.
 //!
 //! After a title change `std::env::args()` returns the new words: read the
 //! arguments before setting a title.
@@ -20,6 +22,7 @@ static ARGV_START: AtomicUsize = AtomicUsize::new(0);
 static ARGV_LEN: AtomicUsize = AtomicUsize::new(0);
 
 /// glibc calls `.init_array` entries with `(argc, argv, envp)`.
+#[cfg(target_env = "gnu")]
 extern "C" fn capture_argv(argc: c_int, argv: *const *const c_char, _envp: *const *const c_char) {
     if argv.is_null() || argc <= 0 {
         return;
@@ -50,6 +53,7 @@ extern "C" fn capture_argv(argc: c_int, argv: *const *const c_char, _envp: *cons
     }
 }
 
+#[cfg(target_env = "gnu")]
 #[used]
 #[unsafe(link_section = ".init_array")]
 static CAPTURE_ARGV: extern "C" fn(c_int, *const *const c_char, *const *const c_char) =

@@ -59,7 +59,7 @@ fn open_peer(master: &PtyMaster) -> io::Result<OwnedFd> {
     let flags = libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC;
     // SAFETY: TIOCGPTPEER takes the open flags as an int by value and
     // returns a new descriptor, which we own from here on.
-    let fd = unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCGPTPEER, flags) };
+    let fd = unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCGPTPEER as _, flags) };
     if fd < 0 {
         return Err(io::Error::last_os_error());
     }
@@ -78,8 +78,8 @@ fn copy_window_size(from: BorrowedFd<'_>, to: BorrowedFd<'_>) {
     // SAFETY: TIOCGWINSZ writes a winsize into the live struct we pass;
     // TIOCSWINSZ reads one from it.
     unsafe {
-        if libc::ioctl(from.as_raw_fd(), libc::TIOCGWINSZ, &mut size) == 0 && size.ws_col > 0 {
-            libc::ioctl(to.as_raw_fd(), libc::TIOCSWINSZ, &size);
+        if libc::ioctl(from.as_raw_fd(), libc::TIOCGWINSZ as _, &mut size) == 0 && size.ws_col > 0 {
+            libc::ioctl(to.as_raw_fd(), libc::TIOCSWINSZ as _, &size);
         }
     }
 }

@@ -3,10 +3,16 @@
 //! them. glibc's `pututxline` gives the replacement rules of docs/compatibility.md §5.2 and
 //! `updwtmpx` the locked, partial-record-repairing append to wtmp.
 //!
+//! musl's utmpx functions (the small build's C library) are stubs that do
+//! nothing, so that build writes no utmp or wtmp records.
+//!
 //! glibc keeps the selected file and an open descriptor in global state, so
 //! every call here holds `LOCK` from `utmpxname` to `endutxent`. The
 //! functions allocate nothing themselves, so they are safe in a forked child
 //! of a single-threaded parent (where the lock cannot be held by anyone).
+
+// The libc crate marks musl's stubs deprecated; calling them is harmless.
+#![cfg_attr(target_env = "musl", allow(deprecated))]
 
 use std::ffi::CStr;
 use std::sync::Mutex;
@@ -52,8 +58,9 @@ fn to_record(fields: &Fields) -> utmpx {
     copy_field(&mut ut.ut_user, fields.user);
     copy_field(&mut ut.ut_line, fields.line);
     copy_field(&mut ut.ut_host, fields.host);
-    ut.ut_tv.tv_sec = fields.tv_sec;
-    ut.ut_tv.tv_usec = fields.tv_usec;
+    // glibc's utmpx has 32-bit times (the file format), musl's 64-bit ones.
+    ut.ut_tv.tv_sec = fields.tv_sec as _;
+    ut.ut_tv.tv_usec = fields.tv_usec as _;
     ut
 }
 

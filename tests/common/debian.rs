@@ -117,13 +117,23 @@ pub fn boot_and_log_in(root: &Path) -> Vm {
 /// Runs commands in the root shell on the serial console.
 pub struct Shell<'a> {
     vm: &'a Vm,
+    prompt: &'a str,
     count: u32,
 }
 
 impl<'a> Shell<'a> {
     /// A shell already logged in on `vm`'s serial console (at [`PROMPT`]).
     pub fn new(vm: &'a Vm) -> Shell<'a> {
-        Shell { vm, count: 0 }
+        Shell::at(vm, PROMPT)
+    }
+
+    /// A shell already logged in on `vm`'s serial console, whose prompt is `prompt`.
+    pub fn at(vm: &'a Vm, prompt: &'a str) -> Shell<'a> {
+        Shell {
+            vm,
+            prompt,
+            count: 0,
+        }
     }
 
     /// Runs `command` and returns its output (stdout and stderr, carriage returns and
@@ -158,7 +168,7 @@ impl<'a> Shell<'a> {
         };
         wait(&format!("::begin{n}"));
         let seen = wait(&format!("::end{n}"));
-        wait(PROMPT);
+        wait(self.prompt);
         let text = strip_terminal(&seen);
         let body = text
             .strip_suffix(&format!("::end{n}"))

@@ -37,9 +37,18 @@ use std::time::{Duration, Instant};
 use nix::sys::stat::{Mode, SFlag, makedev, mknod};
 use tempfile::TempDir;
 
-/// The vinit binary under test: the one cargo built for this test crate, or for an example
-/// (which cargo gives no `CARGO_BIN_EXE_*`), `vinit` in the example's profile directory.
+/// The vinit binary under test: `$VINIT_TEST_BINARY` if set (another build of it, such as
+/// `make small`'s, for the tests that boot it), else the one cargo built for this test crate.
 pub fn vinit_bin() -> PathBuf {
+    match std::env::var_os("VINIT_TEST_BINARY") {
+        Some(bin) => PathBuf::from(bin),
+        None => built_bin(),
+    }
+}
+
+/// The binary cargo built for this test crate, or for an example (which cargo gives no
+/// `CARGO_BIN_EXE_*`), `vinit` in the example's profile directory.
+fn built_bin() -> PathBuf {
     if let Some(bin) = option_env!("CARGO_BIN_EXE_vinit") {
         return PathBuf::from(bin);
     }
@@ -54,7 +63,7 @@ pub fn vinit_bin() -> PathBuf {
 
 /// Cargo's target directory (where the harness keeps its stage, roots and VM files).
 pub fn target_dir() -> PathBuf {
-    let bin = vinit_bin();
+    let bin = built_bin();
     bin.parent()
         .and_then(Path::parent)
         .map(Path::to_path_buf)

@@ -9,9 +9,11 @@
 //! (`args[0]` is the subcommand's name) and a `USAGE` text; adding one is
 //! a line in [`SUBCOMMANDS`].
 
+#[cfg(feature = "rc")]
 pub mod blame;
 pub(crate) mod check;
 pub(crate) mod place;
+#[cfg(feature = "rc")]
 pub mod plot;
 pub mod status;
 pub(crate) mod supervise;
@@ -34,16 +36,19 @@ const SUBCOMMANDS: &[Subcommand] = &[
         summary: "what init is running: levels, inittab entries, the last rc runs",
         main: status::main,
     },
+    #[cfg(feature = "rc")]
     Subcommand {
         name: "blame",
         summary: "the scripts of the boot and of each level change, slowest first",
         main: blame::main,
     },
+    #[cfg(feature = "rc")]
     Subcommand {
         name: "plot",
         summary: "the boot's scripts on a time line, as SVG on standard output",
         main: plot::main,
     },
+    #[cfg(feature = "rc")]
     Subcommand {
         name: "check",
         summary: "check inittab, the rc links and the init scripts' headers",

@@ -377,6 +377,8 @@ fn level_name(level: char) -> String {
     match level {
         '#' => "sysinit (#)".to_string(),
         '*' => "boot (*)".to_string(),
+        '-' => "none: a BusyBox inittab has no runlevels".to_string(),
+        '!' => "none, going down: a BusyBox inittab has no runlevels".to_string(),
         other => other.to_string(),
     }
 }
@@ -420,11 +422,15 @@ pub fn render(report: &Report, colour: bool) -> String {
     let init = &report.init;
     let mut out = String::new();
     let label = |name: &str| paint(&format!("{name:<10}"), Colour::Bold, colour);
+    let previous = match init.runlevel {
+        // A BusyBox inittab has no levels to have come from.
+        '-' | '!' => String::new(),
+        _ => format!(" (previous {})", init.previous),
+    };
     out.push_str(&format!(
-        "{}{} (previous {}){}\n",
+        "{}{}{previous}{}\n",
         label("Runlevel"),
         level_name(init.runlevel),
-        init.previous,
         if init.changing {
             ", changing: stopping the old level's processes"
         } else {

@@ -205,3 +205,84 @@ fn one_entry_is_one_entry() {
     assert_eq!(count(0), "0 entries");
     assert_eq!(count(2), "2 entries");
 }
+
+#[test]
+fn a_busybox_file_is_checked_in_busyboxs_grammar_and_says_so() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(
+        dir.path(),
+        "inittab",
+        "::sysinit:/etc/init.d/rcS\n\
+         tty1:2345:respawn:/sbin/getty 38400 tty1\n\
+         ::once: /bin/true\n\
+         ::restart:/sbin/init\n\
+         ::restart:/bin/other\n",
+    );
+    let report = check_file(Path::new(&file));
+    assert_eq!(
+        report.grammar,
+        format!(
+            "{file}: BusyBox's grammar (line 1, column 1: an empty id field (BusyBox's console))"
+        )
+    );
+    assert!(report.diagnostics.is_empty());
+    assert_eq!(report.summary, format!("{file}: OK, 5 entries"));
+    let warnings: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            format!(
+                "{file}:2:6: warning: the runlevels field is ignored: BusyBox's grammar has no \
+                 runlevels"
+            ),
+            format!(
+                "{file}:3:8: warning: the command starts with a blank: init takes the empty word \
+                 before it for the program, and cannot run it (as BusyBox's init)"
+            ),
+            format!("{file}:5:3: warning: a second restart entry: only the first is used"),
+        ]
+    );
+
+    let bad = write(dir.path(), "bad", "::sysinit:/x\nid:2:initdefault:\n");
+    // `initdefault` makes it sysvinit's: the BusyBox line is named.
+    let report = check_file(Path::new(&bad));
+    assert!(
+        report
+            .grammar
+            .contains("sysvinit's grammar (line 2, column 6"),
+        "{}",
+        report.grammar
+    );
+    assert_eq!(report.diagnostics[0].message, "missing id field");
+    assert!(
+        report.warnings.iter().any(|w| w.line == 1
+            && w.message.starts_with(
+                "an empty id field (BusyBox's console): this line is in BusyBox's grammar"
+            )),
+        "{:?}",
+        report.warnings
+    );
+}
+
+#[test]
+fn the_system_check_of_a_busybox_inittab_leaves_inittab_d_alone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::create_dir_all(dir.path().join("etc/inittab.d")).expect("dirs");
+    write(
+        dir.path(),
+        "etc/inittab",
+        "::sysinit:/etc/init.d/rcS\n::askfirst:-/bin/sh\n",
+    );
+    write(dir.path(), "etc/inittab.d/x.tab", "x:2:respawn:/x\n");
+    let report = check_system(dir.path());
+    assert!(
+        report.diagnostics.is_empty() && report.errors.is_empty() && report.warnings.is_empty()
+    );
+    assert_eq!(
+        report.summary,
+        format!(
+            "{}: OK, 2 entries",
+            dir.path().join("etc/inittab").display()
+        )
+    );
+}

@@ -20,6 +20,7 @@ fn entry(id: &str, runlevels: &str, action: Action, process: &str) -> Entry {
             line: 1,
             sysv_line: 1,
         },
+        grammar: Grammar::Sysvinit,
     }
 }
 

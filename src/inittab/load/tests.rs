@@ -453,3 +453,32 @@ fn a_junk_inittab_keeps_only_the_first_diagnostics() {
         Some("... and 900 more rejected line(s), not shown")
     );
 }
+
+#[test]
+fn a_busybox_inittab_is_read_alone_in_busyboxs_grammar() {
+    let dir = root(
+        Some("::sysinit:/etc/init.d/rcS\nconsole::respawn:/sbin/getty -L console 0 vt100\nbad\n"),
+        Some(&[("x.tab", "x:2:respawn:/x\n")]),
+    );
+    fs::create_dir_all(dir.path().join("proc")).expect("proc");
+    fs::write(
+        dir.path().join("proc/cmdline"),
+        "init.autocon=1 console=ttyS0\n",
+    )
+    .expect("cmdline");
+    let loaded = load(dir.path());
+    assert_eq!(loaded.grammar, crate::inittab::Grammar::BusyBox);
+    // No inittab.d, no default sulogin, no kernel console getty.
+    assert_eq!(ids(&loaded), ["", "console"]);
+    assert_eq!(loaded.entries_read, 2);
+    assert!(!loaded.sulogin_added && loaded.notices.is_empty());
+    let inittab = dir.path().join("etc/inittab");
+    assert_eq!(
+        loaded.log,
+        [format!(
+            "{}:3:4: missing runlevels field",
+            inittab.display()
+        )]
+    );
+    assert_eq!(loaded.entries[1].action, Action::Respawn);
+}
