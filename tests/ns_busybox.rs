@@ -353,3 +353,40 @@ fn switching_from_busybox_to_vinit_and_back_through_the_restart_entry() {
     pid1.expect_console("SHUTDOWN-RAN", WAIT);
     pid1.expect_console("BOOTED-BY-/bin/busybox", WAIT);
 }
+
+#[test]
+fn a_supervised_service_stopped_on_busyboxs_way_down_is_not_restarted() {
+    let root = TestRoot::new();
+    root.write(
+        "etc/inittab",
+        "::sysinit:/etc/init.d/keep start\n::shutdown:/etc/init.d/keep stop\n",
+    );
+    // A daemon that writes its pid file, and a stop that kills it with a
+    // signal that looks like a crash.
+    root.write_exec(
+        "etc/init.d/keep",
+        "#!/bin/sh\ncase \"$1\" in\n\
+         start) ( setsid sh -c 'echo $$ >/run/keep.pid; exec sleep 100000' </dev/null >/dev/null 2>&1 & ) ;;\n\
+         stop) kill -KILL \"$(cat /run/keep.pid)\"; echo KEEP STOPPED ;;\nesac\n",
+    );
+    root.write("etc/vinit/supervise.d/keep", "");
+    let pid1 = root.boot(&[]);
+    // init believes its daemon once the state file names it.
+    common::poll_until(WAIT, || {
+        let text = std::fs::read_to_string(root.join("run/vinit/supervise/state")).ok()?;
+        vinit::services::state::parse(&text)
+            .0
+            .services
+            .get("keep")?
+            .pid
+    })
+    .unwrap_or_else(|| panic!("keep's daemon never believed:\n{}", pid1.console()));
+    pid1.signal(Signal::SIGUSR2);
+    pid1.expect_console("KEEP STOPPED", WAIT);
+    assert!(ended_by(&pid1).is_some(), "{}", pid1.console());
+    assert!(
+        !pid1.console().contains("restarting it"),
+        "{}",
+        pid1.console()
+    );
+}

@@ -184,12 +184,19 @@ impl Supervision {
 
     /// Called with init's level after anything that may change it. A new
     /// level (`S`, `0`–`9`) means a level change begins: before any K
-    /// script runs, disarm what it will stop (everything for 0 and 6).
+    /// script runs, disarm what it will stop (everything for 0 and 6, and
+    /// for a BusyBox system's way down).
     pub(super) fn observe_level(&mut self, level: u8, sys: &mut System, now: Duration) {
         if level == self.level {
             return;
         }
         self.level = level;
+        // A BusyBox inittab has no levels, but a way down: as 0 and 6.
+        let level = if level == crate::inittab::BUSYBOX_DOWN_LEVEL {
+            b'0'
+        } else {
+            level
+        };
         if !b"S0123456789".contains(&level) {
             return;
         }
