@@ -9,35 +9,16 @@
 
 mod common;
 
-use std::fs;
-use std::os::unix::fs::symlink;
-use std::path::Path;
 use std::time::Instant;
 
 use common::debian::{
     BOOT_TIMEOUT, COMMAND_TIMEOUT, POWEROFF_TIMEOUT, PROMPT, RootCopy, Shell, debian_root,
-    install_vinit,
+    install_rc_and_service, install_vinit,
 };
 use common::vm::Vm;
 
 const NGINX_PID: &str = "/run/nginx.pid";
 const CRON_PID: &str = "/var/run/crond.pid";
-
-/// Our rc (Debian's /etc/init.d/rcS execs /etc/init.d/rc) and service, besides init.
-fn install_rc_and_service(root: &Path) {
-    for (link, target) in [
-        ("etc/init.d/rc", "/lib/vinit/vinit"),
-        ("usr/sbin/service", "../../lib/vinit/vinit"),
-    ] {
-        let path = root.join(link);
-        fs::remove_file(&path).unwrap_or_else(|e| panic!("remove Debian's /{link}: {e}"));
-        symlink(target, &path).unwrap_or_else(|e| panic!("link /{link}: {e}"));
-    }
-    fs::create_dir_all(root.join("etc/vinit/supervise.d")).expect("mkdir supervise.d");
-    for name in ["nginx", "cron"] {
-        fs::write(root.join("etc/vinit/supervise.d").join(name), "").expect("supervise.d file");
-    }
-}
 
 /// The pid a pid file names once it is a live process other than `old` (the guest polls
 /// once a second; the bound is a safety net).
@@ -72,7 +53,7 @@ fn vm_supervise_nginx_and_cron() {
     let started = Instant::now();
     let root = RootCopy::of(&debian_root());
     install_vinit(&root.path());
-    install_rc_and_service(&root.path());
+    install_rc_and_service(&root.path(), &[("nginx", ""), ("cron", "")]);
     let vm = Vm::boot_root_dir(&root.path(), "");
     let check = |r: Result<String, String>| r.unwrap_or_else(|e| panic!("{e}"));
     check(vm.expect("vinit-debian login: ", BOOT_TIMEOUT));

@@ -98,6 +98,27 @@ pub fn install_vinit(root: &Path) {
             .unwrap_or_else(|e| panic!("remove Debian's /sbin/{name} from the root: {e}"));
         symlink(&target, &link).unwrap_or_else(|e| panic!("link /sbin/{name}: {e}"));
     }
+    // The LSB hook that puts scripts run by hand in their services' cgroups.
+    let hook = "lib/lsb/init-functions.d/20-vinit";
+    fs::copy(stage.join(hook), root.join(hook)).expect("copy the LSB hook into the root");
+}
+
+/// Our rc (Debian's /etc/init.d/rcS execs /etc/init.d/rc) and service, besides init, and
+/// `/etc/vinit/supervise.d/NAME` with `settings` for each of `supervised`.
+pub fn install_rc_and_service(root: &Path, supervised: &[(&str, &str)]) {
+    for (link, target) in [
+        ("etc/init.d/rc", "/lib/vinit/vinit"),
+        ("usr/sbin/service", "../../lib/vinit/vinit"),
+    ] {
+        let path = root.join(link);
+        fs::remove_file(&path).unwrap_or_else(|e| panic!("remove Debian's /{link}: {e}"));
+        symlink(target, &path).unwrap_or_else(|e| panic!("link /{link}: {e}"));
+    }
+    fs::create_dir_all(root.join("etc/vinit/supervise.d")).expect("mkdir supervise.d");
+    for (name, settings) in supervised {
+        fs::write(root.join("etc/vinit/supervise.d").join(name), settings)
+            .expect("supervise.d file");
+    }
 }
 
 /// Boots `root` and logs in as root on the serial console, where Debian's getty runs in
