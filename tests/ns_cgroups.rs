@@ -220,6 +220,15 @@ fn a_stop_leaves_nothing_behind() {
     // kill_leftovers=no: what the stop left stays.
     pid1.run_ok(&["service", "keeper", "stop"]);
     wait_processes(&pid1, "keeper", |pids| pids.len() == 1);
+    // What the stop killed was part of the stop, not a failure (a level
+    // change is the barrier: the deaths reaped before it are judged).
+    pid1.run_ok(&["/sbin/telinit", "1"]);
+    pid1.expect_console("INIT: Switching to runlevel: 1", WAIT);
+    assert!(
+        !pid1.console().contains("service stubborn"),
+        "{}",
+        pid1.console()
+    );
 }
 
 #[test]

@@ -126,7 +126,10 @@ fn vm_services_in_cgroups() {
 
     // A supervised daemon that writes no pid file comes back after a crash.
     let first = shell.ok("pgrep -f 'sleep 1000001'");
-    assert_eq!(cgroups_of(&mut shell, "-f 'sleep 1000001'"), ["/vinit/nopidd"]);
+    assert_eq!(
+        cgroups_of(&mut shell, "-f 'sleep 1000001'"),
+        ["/vinit/nopidd"]
+    );
     shell.ok(&format!("kill -SEGV {first}"));
     wait_for(
         &mut shell,
@@ -154,6 +157,15 @@ fn vm_services_in_cgroups() {
     assert!(
         transcript.contains("(sleep, waiting in "),
         "the hung stop's processes are not named:\n{transcript}"
+    );
+    assert!(
+        transcript.contains("[FAIL] Stopping hangstop failed (timed out after 3 s)"),
+        "{transcript}"
+    );
+    // What `service stubbornd stop` killed was part of the stop.
+    assert!(
+        !transcript.contains("service stubbornd (pid"),
+        "{transcript}"
     );
     eprintln!(
         "done after {:.1?}\ntranscript:\n{transcript}",

@@ -155,26 +155,37 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
     let leftovers = cgroup
         .as_ref()
         .filter(|_| stopping && settings.kills_leftovers(name));
-    let status = if let Some(config) = &supervised {
+    let stop_leftovers = || {
+        if let Some(leaf) = leftovers {
+            crate::cgroup::stop_leftovers(leaf, settings.stop_timeout, &mut |line| {
+                eprintln!("{me}: {name}: {line}");
+            });
+        }
+    };
+    if let Some(config) = &supervised {
         log::debug!(
             "{name} is supervised by init: the script runs as a child, then init rereads its pid files"
         );
-        run_supervised(&me, &script, name, config, &argv, cgroup.as_ref())
+        run_supervised(
+            &me,
+            &script,
+            name,
+            config,
+            &argv,
+            cgroup.as_ref(),
+            stop_leftovers,
+        )
     } else if leftovers.is_some() {
         log::debug!(
             "{name}: the script runs as a child, then what it left in its cgroup is stopped"
         );
-        run_and_wait(&me, &script, &argv, cgroup.as_ref())
+        let status = run_and_wait(&me, &script, &argv, cgroup.as_ref());
+        stop_leftovers();
+        status
     } else {
         log::debug!("{name} is not supervised: the script replaces service (exec), no invoke-rc.d");
-        return exec_script(&me, &script, &argv, cgroup.as_ref());
-    };
-    if let Some(leaf) = leftovers {
-        crate::cgroup::stop_leftovers(leaf, settings.stop_timeout, &mut |line| {
-            eprintln!("{me}: {name}: {line}");
-        });
+        exec_script(&me, &script, &argv, cgroup.as_ref())
     }
-    status
 }
 
 /// A service's name as text; one that is not UTF-8 is refused (it names
@@ -192,8 +203,8 @@ fn service_name<'a>(me: &str, name: &'a OsStr) -> Option<&'a str> {
 /// A supervised service's script runs as a child rather than by `exec`:
 /// any action but `start` and `status` first marks the running daemon as
 /// stopped on purpose, and an action that starts it leaves init a start
-/// mark, which re-arms the service (see supervise.d(5)); afterwards init
-/// is told to look at the files again.
+/// mark, which re-arms the service (see supervise.d(5)); after it (and
+/// `stop_leftovers`, for a stop) init is told to look at the files again.
 fn run_supervised(
     me: &str,
     script: &Path,
@@ -201,6 +212,7 @@ fn run_supervised(
     config: &crate::services::Config,
     argv: &[&OsStr],
     cgroup: Option<&Leaf>,
+    stop_leftovers: impl FnOnce(),
 ) -> i32 {
     if !argv
         .first()
@@ -216,6 +228,9 @@ fn run_supervised(
         let _ = crate::services::files::mark_start(Path::new("/"), name);
     }
     let status = run_and_wait(me, script, argv, cgroup);
+    // While the stop marks still name what it stops: a leftover killed is
+    // part of the stop, not a crash.
+    stop_leftovers();
     after_supervised(name);
     status
 }

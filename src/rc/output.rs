@@ -245,7 +245,12 @@ impl Events for Output {
     }
 
     fn finished(&mut self, task: &Task, result: &Finished) {
-        let line = status_line(&task.name, task.action, result, self.timeout);
+        let line = status_line(
+            &task.name,
+            task.action,
+            result,
+            task.hang_timeout.or(self.timeout),
+        );
         let mut block = String::from_utf8_lossy(&result.output).into_owned();
         block.push_str(&line);
         block.push('\n');

@@ -530,7 +530,10 @@ impl Scheduler<'_> {
     /// service left processes, which get SIGTERM first.
     fn ended(&mut self, i: usize, outcome: Outcome, events: &mut dyn Events) {
         let task = &self.tasks[i];
-        let (Some(leaf), Some(timeout)) = (&task.cgroup, task.leftovers_timeout) else {
+        // A stop killed at its timeout was killed with its cgroup already.
+        let killed = matches!(&self.states[i], State::Running(r) if r.timed_out);
+        let (Some(leaf), Some(timeout), false) = (&task.cgroup, task.leftovers_timeout, killed)
+        else {
             return self.finish(i, outcome, events);
         };
         let events_file = untrusted::open(&leaf.events_path(), untrusted::Kind::Kernel);
@@ -619,7 +622,7 @@ impl Scheduler<'_> {
             task.name,
             task.action.as_str(),
             r.pid,
-            describe(&result.outcome, self.settings.timeout),
+            describe(&result.outcome, task.hang_timeout.or(self.settings.timeout)),
             result.class.as_str(),
             result
                 .ended
