@@ -389,3 +389,35 @@ fn supervision_survives_telinit_u() {
     );
     daemon_pid(&pid1, &root, "sleepd", Some(second));
 }
+
+#[test]
+fn pid_files_are_watched_on_a_run_mounted_after_init_started() {
+    // As Debian's mountkernfs.sh does: a tmpfs on /run at sysinit, hiding
+    // the directory init first watched.
+    let root = root_with(
+        &[("sleepd", ssd_script("sleepd", "/usr/sbin/sleepd", "TERM"))],
+        &[("sleepd", "")],
+    );
+    root.write(
+        "etc/inittab",
+        &format!("si::sysinit:/bin/mount -t tmpfs -o mode=755 run /run\n{INITTAB}"),
+    );
+    let pid1 = root.boot(&[]);
+    let first = poll_until(WAIT, || {
+        let text = common::text(&pid1.run(&["cat", "/run/sleepd.pid"]).stdout);
+        text.trim().parse::<i32>().ok()
+    })
+    .expect("sleepd's pid file on the new /run");
+    // init believes the daemon it names (the state file is on the new /run too).
+    poll_until(WAIT, || {
+        let text = common::text(&pid1.run(&["cat", "/run/vinit/supervise/state"]).stdout);
+        let (tracker, _) = state::parse(&text);
+        (tracker.services.get("sleepd")?.pid == Some(first)).then_some(())
+    })
+    .unwrap_or_else(|| panic!("sleepd {first} never believed:\n{}", pid1.console()));
+    pid1.run_ok(&["kill", "-SEGV", &first.to_string()]);
+    pid1.expect_console(
+        &format!("INIT: service sleepd (pid {first}) killed by SIGSEGV: restarting it"),
+        WAIT,
+    );
+}

@@ -32,7 +32,8 @@ fn live_pid(shell: &mut Shell, pidfile: &str, old: &str) -> String {
     let pid = output.lines().last().unwrap_or_default().to_string();
     assert!(
         !pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit()),
-        "{pidfile}: no live pid other than {old:?}: {pid:?}"
+        "{pidfile}: no live pid other than {old:?}: {pid:?}\ntranscript:\n{}",
+        shell.transcript()
     );
     pid
 }

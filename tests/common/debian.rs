@@ -170,6 +170,11 @@ impl<'a> Shell<'a> {
         output
     }
 
+    /// Everything the VM's console showed so far.
+    pub fn transcript(&self) -> String {
+        self.vm.transcript()
+    }
+
     /// Like [`Shell::ok`], for commands whose output is all that matters.
     pub fn run(&mut self, command: &str) -> String {
         self.run_with_status(command).0

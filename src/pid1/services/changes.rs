@@ -135,6 +135,19 @@ impl Changes {
         }
     }
 
+    /// Drops every watch (the caller registers its targets again: after a
+    /// mount, a watched directory may be hidden under another file system).
+    pub(super) fn forget_all(&mut self) {
+        if let Some(inotify) = &self.inotify {
+            for watched in self.dirs.values() {
+                let _ = inotify.rm_watch(watched.descriptor);
+            }
+        }
+        self.dirs.clear();
+        self.by_descriptor.clear();
+        self.unwatched.clear();
+    }
+
     /// Stops watching for `target`; a directory nobody waits in any more
     /// is no longer watched.
     pub(super) fn unregister(&mut self, target: &Target) {
@@ -299,5 +312,13 @@ mod tests {
         changes.unregister(&Target::Marks);
         std::fs::write(dir.path().join("db.start"), "").expect("write");
         assert_eq!(changes.take(), Changed::default());
+        // Forgotten, and registered again: reported again.
+        changes.register(Target::Marks, dir.path(), true);
+        changes.forget_all();
+        std::fs::write(dir.path().join("x.start"), "").expect("write");
+        assert_eq!(changes.take(), Changed::default());
+        changes.register(Target::Marks, dir.path(), true);
+        std::fs::write(dir.path().join("y.start"), "").expect("write");
+        assert!(changes.take().names.contains_key(&Target::Marks));
     }
 }
