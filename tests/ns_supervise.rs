@@ -400,7 +400,7 @@ fn pid_files_are_watched_on_a_run_mounted_after_init_started() {
     );
     root.write(
         "etc/inittab",
-        &format!("si::sysinit:/bin/mount -t tmpfs -o mode=755 run /run\n{INITTAB}"),
+        format!("si::sysinit:/bin/mount -t tmpfs -o mode=755 run /run\n{INITTAB}"),
     );
     let pid1 = root.boot(&[]);
     let first = poll_until(WAIT, || {
