@@ -75,8 +75,10 @@ pub(crate) struct Setup {
 
 impl Tree {
     /// vinit's tree if it exists (its init made it): for the commands.
+    /// Without `/proc` (rc's first scripts run before a boot script
+    /// mounts it) the mount is looked for where init mounts it.
     pub(crate) fn find() -> Option<Tree> {
-        let tree = cgroup2_mount(&read_mountinfo())?;
+        let tree = cgroup2_mount(&read_mountinfo()).or_else(cgroup2_at_a_usual_place)?;
         tree.dir().is_dir().then_some(tree)
     }
 
@@ -348,6 +350,20 @@ fn cgroup2_mount(mountinfo: &str) -> Option<Tree> {
     })
 }
 
+/// `/sys/fs/cgroup`, or `/sys/fs/cgroup/unified`, if a cgroup2 file
+/// system is mounted there (`statfs`), for when mountinfo cannot be read.
+fn cgroup2_at_a_usual_place() -> Option<Tree> {
+    use nix::sys::statfs::{CGROUP2_SUPER_MAGIC, statfs};
+    let default = Path::new(DEFAULT_MOUNT);
+    [default.to_path_buf(), default.join("unified")]
+        .into_iter()
+        .find(|dir| statfs(dir).is_ok_and(|fs| fs.filesystem_type() == CGROUP2_SUPER_MAGIC))
+        .map(|mount| Tree {
+            mount,
+            mount_root: PathBuf::from("/"),
+        })
+}
+
 /// Mounts cgroup2 on `/sys/fs/cgroup` (or, where a tmpfs of cgroup v1
 /// hierarchies is there, on its `unified`).
 fn mount_cgroup2() -> Result<Tree, Off> {
@@ -442,6 +458,17 @@ mod tests {
             PathBuf::from("/sys/fs/cgroup/vinit")
         );
         assert_eq!(cgroup2_mount("22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"), None);
+    }
+
+    #[test]
+    fn without_mountinfo_the_usual_places_give_the_same_mount() {
+        let from_mountinfo = cgroup2_mount(&read_mountinfo())
+            .filter(|tree| tree.mount.starts_with(DEFAULT_MOUNT))
+            .map(|tree| tree.mount);
+        assert_eq!(
+            cgroup2_at_a_usual_place().map(|tree| tree.mount),
+            from_mountinfo
+        );
     }
 
     #[test]

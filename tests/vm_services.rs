@@ -119,6 +119,9 @@ fn vm_services_in_cgroups() {
     assert!(nginx.len() >= 2, "{nginx:?}");
     assert!(nginx.iter().all(|c| c == "/vinit/nginx"), "{nginx:?}");
 
+    // rcS's scripts too, those that ran before /proc was mounted included.
+    shell.ok("test -d /sys/fs/cgroup/vinit/mountkernfs.sh");
+
     // cron, stopped and started by hand: Debian's init-functions run our hook.
     shell.ok("/etc/init.d/cron stop; /etc/init.d/cron start");
     wait_for(&mut shell, "pgrep -x cron >/dev/null");
