@@ -71,9 +71,6 @@ const SUBCOMMANDS: &[Subcommand] = &[
     },
 ];
 
-/// Exit status when PID 1 is not vinit (`status`, `telinit --wait`).
-pub(crate) const EXIT_NOT_VINIT: i32 = 3;
-
 /// The schema of what `--json` prints when there is nothing to report.
 pub const ERROR_SCHEMA: &str = "vinit-error/1";
 

@@ -12,16 +12,14 @@ use chrono::{DateTime, FixedOffset, Local, TimeZone};
 use serde_json::{Value, json};
 
 use super::table::{Cell, Table};
-use super::{
-    Colour, EXIT_NOT_VINIT, Parsed, json_error, paint, parse_options, seconds, usage_error,
-    use_colour,
-};
+use super::{Colour, Parsed, json_error, paint, parse_options, seconds, usage_error, use_colour};
 use crate::cmd::vinit::supervise::{failure_datetime, services_table};
 use crate::rc::record::{self, Line, RECORD_DIR, Run};
 use crate::services::CONFIG_DIR;
 use crate::services::files::read_overview;
 use crate::services::overview::ServiceView;
-use crate::status::{EntryState, InitStatus, STATUS_PATH, decode, describe_wait_status};
+use crate::status::client::{self, Unavailable};
+use crate::status::{EntryState, InitStatus, describe_wait_status};
 
 pub(crate) const USAGE: &str = "\
 Usage: vinit status [--json]
@@ -73,160 +71,6 @@ pub struct Report {
     pub runs: Vec<Run>,
 }
 
-/// Why there is no status to show.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Unavailable {
-    /// PID 1 is not vinit (or not this boot's): exit 3.
-    NotVinit(String),
-    /// The file is there but unreadable or damaged.
-    Broken(String),
-}
-
-impl Unavailable {
-    /// The `error` word of the JSON error document, the reason, and the exit status.
-    fn parts(&self) -> (&'static str, &str, i32) {
-        match self {
-            Unavailable::NotVinit(why) => ("not-vinit", why, EXIT_NOT_VINIT),
-            Unavailable::Broken(why) => ("unreadable", why, 1),
-        }
-    }
-
-    /// Prints the one-line reason, returns the exit status.
-    pub(crate) fn report(&self, command: &str) -> i32 {
-        let (_, why, exit_status) = self.parts();
-        eprintln!("{command}: {why}");
-        exit_status
-    }
-}
-
-/// What PID 1 is, for the message when it is not vinit.
-fn pid1_program() -> String {
-    std::fs::read_link("/proc/1/exe")
-        .map(|p| p.display().to_string())
-        .or_else(|_| std::fs::read_to_string("/proc/1/comm").map(|c| c.trim().to_string()))
-        .unwrap_or_else(|_| "unknown".to_string())
-}
-
-/// The running init's status file, if PID 1 is vinit: the file must exist,
-/// have been written by PID 1, and by the PID 1 running now (its start time
-/// matches; a re-exec keeps it).
-pub(crate) fn read_init_status() -> Result<InitStatus<'static>, Unavailable> {
-    match read_status_file()? {
-        Some((status, _)) => Ok(status),
-        None => Err(no_status_file()),
-    }
-}
-
-/// Why there is no status when the file is missing: PID 1 is not vinit,
-/// or it is and could not write the file (it removes the file then, so
-/// that nobody takes an outdated one for its state).
-pub(crate) fn no_status_file() -> Unavailable {
-    if pid1_runs_this_program() {
-        log::debug!("no {STATUS_PATH}, and PID 1 runs this program: init could not write it");
-        return Unavailable::Broken(format!(
-            "no {STATUS_PATH}: init could not write its status (is /run full?); it is unknown for now"
-        ));
-    }
-    log::debug!("no {STATUS_PATH}: PID 1 is not vinit (vinit's init writes it)");
-    Unavailable::NotVinit(format!(
-        "init (PID 1, {}) is not vinit: no {STATUS_PATH}",
-        pid1_program()
-    ))
-}
-
-/// Whether PID 1 runs vinit: the same file as this program, or the file of
-/// the same path that an upgrade has replaced since.
-pub(crate) fn pid1_runs_this_program() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    let same_file = match (
-        std::fs::metadata("/proc/1/exe"),
-        std::fs::metadata("/proc/self/exe"),
-    ) {
-        (Ok(pid1), Ok(me)) => (pid1.dev(), pid1.ino()) == (me.dev(), me.ino()),
-        _ => false,
-    };
-    let path = |link: &str| {
-        std::fs::read_link(link)
-            .ok()
-            .map(|target| crate::status::program_path(&target))
-    };
-    same_file || path("/proc/1/exe").is_some_and(|pid1| Some(pid1) == path("/proc/self/exe"))
-}
-
-/// The status file with when it was written, checked as for
-/// [`read_init_status`]; `None` when there is no file (init removes it when
-/// it cannot write the current one, so a missing file means "unknown").
-pub(crate) fn read_status_file()
--> Result<Option<(InitStatus<'static>, std::time::SystemTime)>, Unavailable> {
-    use crate::untrusted::{self, Kind};
-    let (bytes, metadata) =
-        match untrusted::read_with_metadata(Path::new(STATUS_PATH), Kind::Status) {
-            Ok(read) => read,
-            Err(refused) if refused.is_missing() => return Ok(None),
-            Err(refused) => {
-                return Err(Unavailable::Broken(format!(
-                    "cannot read {STATUS_PATH}: {refused}"
-                )));
-            }
-        };
-    let written = metadata.modified().unwrap_or(std::time::UNIX_EPOCH);
-    let text = String::from_utf8_lossy(&bytes);
-    let status = decode(&text).map_err(|e| Unavailable::Broken(format!("{STATUS_PATH}: {e}")))?;
-    let pid1_start = std::fs::read_to_string("/proc/1/stat")
-        .ok()
-        .and_then(|stat| crate::status::start_ticks_of(&stat));
-    // start-ticks 0: init could not read /proc yet when it last wrote; then
-    // PID 1 must at least be this program.
-    let same_start = match (status.start_ticks, pid1_start) {
-        (0, _) => is_this_program(),
-        (written, Some(running)) => written == running,
-        (_, None) => true,
-    };
-    // After `telinit u` PID 1 may run another init (sysvinit), which
-    // keeps the start time but not this file.
-    let pid1_exe = std::fs::read_link("/proc/1/exe")
-        .ok()
-        .map(|link| crate::status::program_path(&link));
-    let same_program =
-        status.exe.is_empty() || pid1_exe.as_ref().is_none_or(|exe| *exe == status.exe);
-    log::debug!(
-        "{STATUS_PATH}: written by PID {}, program {}, start ticks {}; PID 1 now: program {}, start ticks {}",
-        status.pid,
-        if status.exe.is_empty() {
-            "not named"
-        } else {
-            &status.exe
-        },
-        status.start_ticks,
-        pid1_exe.as_deref().unwrap_or("unknown"),
-        pid1_start.map_or("unknown".to_string(), |ticks| ticks.to_string())
-    );
-    log::debug!(
-        "PID 1 is {}vinit: {}",
-        if status.pid == 1 && same_start && same_program {
-            ""
-        } else {
-            "not "
-        },
-        if status.pid != 1 {
-            "the file was not written by PID 1"
-        } else if !same_start {
-            "PID 1 started after the file was written (another boot or another init)"
-        } else if !same_program {
-            "PID 1 runs another program now (replaced by telinit u)"
-        } else {
-            "the file was written by the PID 1 running now"
-        }
-    );
-    if status.pid != 1 || !same_start || !same_program {
-        return Err(Unavailable::NotVinit(format!(
-            "init (PID 1, {}) is not vinit: {STATUS_PATH} was written by another process",
-            pid1_program()
-        )));
-    }
-    Ok(Some((status, written)))
-}
-
 fn clock_ticks_per_second() -> u64 {
     nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
         .ok()
@@ -234,18 +78,6 @@ fn clock_ticks_per_second() -> u64 {
         .and_then(|t| u64::try_from(t).ok())
         .filter(|t| *t > 0)
         .unwrap_or(100)
-}
-
-/// PID 1 runs the same file as this process (true when that cannot be told).
-fn is_this_program() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (
-        std::fs::metadata("/proc/1/exe"),
-        std::fs::metadata("/proc/self/exe"),
-    ) {
-        (Ok(pid1), Ok(me)) => (pid1.dev(), pid1.ino()) == (me.dev(), me.ino()),
-        _ => true,
-    }
 }
 
 /// When PID 1 started: the kernel's boot time (`btime` of `/proc/stat`)
@@ -298,7 +130,7 @@ fn monotonic_seconds() -> u64 {
 
 /// Reads everything the report needs.
 pub(crate) fn gather() -> Result<Report, Unavailable> {
-    let init = read_init_status()?;
+    let (init, _) = client::read()?.ok_or_else(Unavailable::missing)?;
     let (runs, _) = record::read_dir(Path::new(RECORD_DIR));
     let shutdown = pending_shutdown();
     log::debug!(
@@ -340,8 +172,10 @@ pub(crate) fn main(args: &[std::ffi::OsString]) -> i32 {
         Err(why) => {
             let exit_status = why.report("vinit status");
             if json_output {
-                let (error, message, _) = why.parts();
-                println!("{}", json_error("status", error, message, exit_status));
+                println!(
+                    "{}",
+                    json_error("status", why.error_word(), why.reason(), exit_status)
+                );
             }
             return exit_status;
         }
