@@ -1,45 +1,67 @@
 //! `vinit status [--json]`: the levels, the boot time, a pending shutdown,
 //! every inittab entry's state (from the status file PID 1 writes, see
-//! [`crate::status`]), the supervised services (as `vinit supervise
-//! --list` shows them) and the last rc run of every script (from rc's run
-//! records). Gathering ([`gather`]) is apart from rendering ([`render`],
-//! [`to_json`]), which are pure.
+//! [`crate::status`]), every init.d service (its state, processes, memory,
+//! CPU time, supervision: [`service`]) and the last rc run of every script
+//! (from rc's run records); `vinit status NAME`, one service in full.
+//! Gathering ([`gather`]) is apart from rendering ([`render`],
+//! [`to_json`], [`service::render_one`]), which are pure.
+
+// /proc and the files under /run are read through crate::untrusted,
+// crate::procfs and crate::cgroup only (clippy.toml); tests aside.
+#![cfg_attr(not(test), deny(clippy::disallowed_methods))]
+
+pub mod service;
 
 use crate::getopt::LongOpt;
+use std::ffi::OsString;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, Local, TimeZone};
 use serde_json::{Value, json};
 
 use super::table::{Cell, Table};
-use super::{Colour, Parsed, json_error, paint, parse_options, seconds, usage_error, use_colour};
-use crate::cmd::vinit::supervise::{failure_datetime, services_table};
+use super::{
+    Colour, Parsed, json_error, paint, parse_options_and_operands, seconds, text_value,
+    usage_error, use_colour,
+};
+use crate::procfs::{self, BootClock};
 use crate::rc::record::{self, Line, RECORD_DIR, Run};
-use crate::services::CONFIG_DIR;
-use crate::services::files::read_overview;
-use crate::services::overview::ServiceView;
+use crate::services::Tracking;
 use crate::status::client::{self, Unavailable};
 use crate::status::{EntryState, InitStatus, describe_wait_status};
+use crate::untrusted::{self, Kind};
+use service::{ServiceReport, ServiceStatus};
 
 pub(crate) const USAGE: &str = "\
-Usage: vinit status [--json]
+Usage: vinit status [--json [--schema 2]]
+       vinit status NAME [--json [--schema 2]]
 
 Shows the current and previous runlevel, when init started, a pending
 shutdown, every inittab entry (state, PID, respawns, last exit status),
-every supervised service (PID, state, restarts, last failure) and the
-last rc run of every script.
+every service of /etc/init.d (state, main PID, processes, memory, CPU
+time, uptime, restarts) and the last rc run of every script.
 
-  --json    machine-readable output (schema vinit-status/1, see vinit(8));
-            when there is nothing to report, a vinit-error/1 document
-  --help    this text
+With NAME, shows that service in full: its processes as a tree with their
+command lines, its cgroup's limits, its last failure and last rc run, and
+the last lines its script printed when rc last ran it.
+
+  --json      machine-readable output (schema vinit-status/2, see
+              vinit(8)); when there is nothing to report, a vinit-error/1
+              document
+  --schema N  the schema version the reader expects: 2; 1 is no longer
+              written, and asking for it fails with a message that says so
+  --help      this text
 
 Exit status: 0 when shown; 1 when init's status cannot be read (the file
-is damaged, or init could not write it); 2 on a usage error; 3 when PID 1
-is not vinit (or not the vinit that wrote the file).
+is damaged, or init could not write it) or there is no service NAME; 2 on
+a usage error or a --schema that is not written; 3 when PID 1 is not vinit
+(or not the vinit that wrote the file).
 ";
 
 /// The `schema` value of the JSON output.
-pub const JSON_SCHEMA: &str = "vinit-status/1";
+pub const JSON_SCHEMA: &str = "vinit-status/2";
+/// The schema of the output before every init.d service was listed.
+const OLD_SCHEMA: &str = "vinit-status/1";
 
 /// Why the limiter disables an entry (sysvinit's only reason).
 pub(crate) const LIMITER_REASON: &str = "respawning too fast: 10 starts within 120 s";
@@ -65,33 +87,17 @@ pub struct Report {
     /// CLOCK_MONOTONIC now, in seconds (the limiter's clock).
     pub now_monotonic_s: u64,
     pub shutdown: Option<PendingShutdown>,
-    /// The supervised services, by name.
-    pub services: Vec<ServiceView>,
+    /// Whether init tracks the services by cgroup, as it says.
+    pub tracking: Tracking,
+    /// Every init.d service, by name.
+    pub services: Vec<ServiceStatus>,
     /// rc's run records, oldest first.
     pub runs: Vec<Run>,
 }
 
-fn clock_ticks_per_second() -> u64 {
-    nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
-        .ok()
-        .flatten()
-        .and_then(|t| u64::try_from(t).ok())
-        .filter(|t| *t > 0)
-        .unwrap_or(100)
-}
-
-/// When PID 1 started: the kernel's boot time (`btime` of `/proc/stat`)
-/// plus its start ticks.
+/// When PID 1 started: the kernel's boot time plus its start ticks.
 fn init_start_time(start_ticks: u64) -> Option<DateTime<FixedOffset>> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let btime: i64 = stat
-        .lines()
-        .find_map(|l| l.strip_prefix("btime "))?
-        .trim()
-        .parse()
-        .ok()?;
-    let ticks = clock_ticks_per_second();
-    let secs = btime + i64::try_from(start_ticks / ticks).ok()?;
+    let secs = BootClock::read()?.wall_seconds(start_ticks);
     Local
         .timestamp_opt(secs, 0)
         .single()
@@ -100,21 +106,17 @@ fn init_start_time(start_ticks: u64) -> Option<DateTime<FixedOffset>> {
 
 /// `shutdown`'s PID file names a live process.
 fn pending_shutdown() -> Option<PendingShutdown> {
-    let text = std::fs::read_to_string("/var/run/shutdown.pid").ok()?;
+    let text = untrusted::read_text(Path::new("/var/run/shutdown.pid"), Kind::PidFile).ok()?;
     let pid: i32 = text.split_whitespace().next()?.parse().ok()?;
-    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-    let command = cmdline
-        .split(|b| *b == 0)
-        .filter(|w| !w.is_empty())
-        .map(|w| String::from_utf8_lossy(w).into_owned())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let notice = std::fs::read_to_string("/run/nologin").ok().and_then(|t| {
-        t.lines()
-            .map(|l| l.trim_matches(['\r', '\n', ' ']))
-            .find(|l| l.starts_with("The system is going down"))
-            .map(str::to_string)
-    });
+    let command = procfs::command_line(pid)?;
+    let notice = untrusted::read_text(Path::new("/run/nologin"), Kind::RunState)
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .map(|l| l.trim_matches(['\r', '\n', ' ']))
+                .find(|l| l.starts_with("The system is going down"))
+                .map(str::to_string)
+        });
     Some(PendingShutdown {
         pid,
         command,
@@ -139,46 +141,113 @@ pub(crate) fn gather() -> Result<Report, Unavailable> {
             .as_ref()
             .map_or("none".to_string(), |s| format!("PID {}", s.pid))
     );
+    let (tracking, services) = service::gather(&runs);
     Ok(Report {
         booted: init_start_time(init.start_ticks),
         now: Local::now().fixed_offset(),
         now_monotonic_s: monotonic_seconds(),
         shutdown,
-        services: read_overview(Path::new("/")),
+        tracking,
+        services,
         runs,
         init,
     })
 }
 
-pub(crate) fn main(args: &[std::ffi::OsString]) -> i32 {
+pub(crate) fn main(args: &[OsString]) -> i32 {
     let mut json_output = false;
-    match parse_options(
+    let mut schema = None;
+    let operands = match parse_options_and_operands(
         args,
         USAGE,
-        &[LongOpt::flag("json")],
-        |name, _| match name {
+        &[LongOpt::flag("json"), LongOpt::value("schema")],
+        1,
+        |name, value| match name {
             "json" => {
                 json_output = true;
+                Ok(())
+            }
+            "schema" => {
+                schema = Some(text_value(name, value)?);
                 Ok(())
             }
             _ => Err(format!("unknown option '--{name}'")),
         },
     ) {
         Parsed::Exit(code) => return usage_error(args, code),
-        Parsed::Run(()) => {}
+        Parsed::Run(operands) => operands,
+    };
+    if let Some(schema) = schema {
+        if !json_output {
+            eprintln!("vinit status: --schema goes with --json");
+            eprint!("{USAGE}");
+            return 2;
+        }
+        if let Err((error, message)) = check_schema(&schema) {
+            eprintln!("vinit status: {message}");
+            println!("{}", json_error("status", error, &message, 2));
+            return 2;
+        }
     }
+    let name = match operands.first().map(|name| crate::cmd::text_arg(name)) {
+        Some(Ok(name)) => Some(name.to_string()),
+        Some(Err(message)) => {
+            eprintln!("vinit status: {message}");
+            return usage_error(args, 2);
+        }
+        None => None,
+    };
+    match name {
+        Some(name) => show_service(&name, json_output),
+        None => show_all(json_output),
+    }
+}
+
+/// Whether `--schema VALUE` is what this vinit writes (`2` or
+/// `vinit-status/2`); else the error word and message of the refusal.
+fn check_schema(value: &str) -> Result<(), (&'static str, String)> {
+    let full = if value.contains('/') {
+        value.to_string()
+    } else {
+        format!("vinit-status/{value}")
+    };
+    if full == JSON_SCHEMA {
+        Ok(())
+    } else if full == OLD_SCHEMA {
+        Err((
+            "schema-gone",
+            format!(
+                "{OLD_SCHEMA} is no longer written: --json writes {JSON_SCHEMA}, whose \
+                 services list every init.d service, with a supervised object where /1 \
+                 had the service itself; vinit(8), JSON OUTPUT, says how each field of \
+                 /1 maps"
+            ),
+        ))
+    } else {
+        Err((
+            "usage",
+            format!("--schema {value:?}: this vinit writes {JSON_SCHEMA} only"),
+        ))
+    }
+}
+
+/// Prints why there is nothing to show (and its JSON document), returns
+/// the exit status.
+fn unavailable(why: &Unavailable, json_output: bool) -> i32 {
+    let exit_status = why.report("vinit status");
+    if json_output {
+        println!(
+            "{}",
+            json_error("status", why.error_word(), why.reason(), exit_status)
+        );
+    }
+    exit_status
+}
+
+fn show_all(json_output: bool) -> i32 {
     let report = match gather() {
         Ok(report) => report,
-        Err(why) => {
-            let exit_status = why.report("vinit status");
-            if json_output {
-                println!(
-                    "{}",
-                    json_error("status", why.error_word(), why.reason(), exit_status)
-                );
-            }
-            return exit_status;
-        }
+        Err(why) => return unavailable(&why, json_output),
     };
     if json_output {
         println!(
@@ -191,8 +260,37 @@ pub(crate) fn main(args: &[std::ffi::OsString]) -> i32 {
     0
 }
 
+/// `vinit status NAME`. It needs PID 1 to be vinit, not its status file:
+/// a service's files are there while init cannot write that one.
+fn show_service(name: &str, json_output: bool) -> i32 {
+    if let Err(why @ Unavailable::NotVinit(_)) = client::read() {
+        return unavailable(&why, json_output);
+    }
+    let (runs, _) = record::read_dir(Path::new(RECORD_DIR));
+    let Some(report) = service::gather_one(name, &runs) else {
+        let message = format!(
+            "no service {name:?}: no /etc/init.d/{name}, no settings for it in {} and no cgroup",
+            crate::services::CONFIG_DIR
+        );
+        eprintln!("vinit status: {message}");
+        if json_output {
+            println!("{}", json_error("status", "no-service", &message, 1));
+        }
+        return 1;
+    };
+    if json_output {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&service_to_json(&report)).unwrap_or_default()
+        );
+    } else {
+        print!("{}", service::render_one(&report, use_colour()));
+    }
+    0
+}
+
 /// The last line of every script over all runs (the latest run wins), by name.
-pub(crate) fn last_runs(runs: &[Run]) -> Vec<&Line> {
+pub fn last_runs(runs: &[Run]) -> Vec<&Line> {
     let mut last: std::collections::BTreeMap<&str, &Line> = std::collections::BTreeMap::new();
     for line in runs.iter().flat_map(|r| &r.lines) {
         last.insert(line.script.as_str(), line);
@@ -348,19 +446,12 @@ pub fn render(report: &Report, colour: bool) -> String {
     }
 
     out.push('\n');
-    if report.services.is_empty() {
-        out.push_str(&format!(
-            "No supervised services ({CONFIG_DIR} is empty).\n"
-        ));
-    } else {
-        out.push_str(&paint("Supervised services", Colour::Bold, colour));
-        out.push('\n');
-        out.push_str(&services_table(
-            &report.services,
-            report.now.offset(),
-            colour,
-        ));
-    }
+    out.push_str(&service::render_all(
+        &report.services,
+        &report.tracking,
+        report.now,
+        colour,
+    ));
 
     let lines = last_runs(&report.runs);
     out.push('\n');
@@ -459,18 +550,22 @@ pub fn to_json(report: &Report) -> Value {
             "notice": s.notice,
         })),
         "entries": entries,
-        "services": report.services.iter().map(|service| json!({
-            "name": service.name,
-            "pid": service.pid,
-            "state": service.state.name(),
-            "restarts": service.restarts,
-            "last_failure": service.last_failure.as_ref().map(|failure| json!({
-                "time": failure_datetime(failure.at, report.now.offset())
-                    .map(|time| time.to_rfc3339()),
-                "cause": failure.cause,
-            })),
-            "settings_rejected": service.settings_rejected,
-        })).collect::<Vec<_>>(),
+        "tracking": service::tracking_json(&report.tracking),
+        "services": report
+            .services
+            .iter()
+            .map(|one| service::service_json(one, report.now, false))
+            .collect::<Vec<_>>(),
         "scripts": last_runs(&report.runs).into_iter().map(line_json).collect::<Vec<_>>(),
+    })
+}
+
+/// `vinit status NAME --json`, schema [`JSON_SCHEMA`]: the service's object
+/// with its processes, limits and last output.
+pub fn service_to_json(report: &ServiceReport) -> Value {
+    json!({
+        "schema": JSON_SCHEMA,
+        "tracking": service::tracking_json(&report.tracking),
+        "service": service::service_json(&report.service, report.now, true),
     })
 }
