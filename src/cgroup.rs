@@ -123,6 +123,21 @@ impl Tree {
     pub(crate) fn controllers(&self) -> Vec<String> {
         words(&self.dir().join("cgroup.subtree_control"))
     }
+
+    /// The names of the services' cgroups there now, sorted.
+    pub(crate) fn leaves(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.dir()) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = entries
+            .flatten()
+            .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_dir()))
+            .filter_map(|entry| entry.file_name().into_string().ok())
+            .filter(|name| leaf_name_is_valid(name))
+            .collect();
+        names.sort();
+        names
+    }
 }
 
 /// One service's cgroup.
@@ -190,6 +205,43 @@ impl Leaf {
     pub(crate) fn populated(&self) -> Option<bool> {
         let text = untrusted::read_text(&self.events_path(), Kind::Kernel).ok()?;
         Some(key_value(&text, "populated")? == 1)
+    }
+
+    /// Whether the cgroup is there (a service that never ran has none).
+    pub(crate) fn exists(&self) -> bool {
+        self.dir.is_dir()
+    }
+
+    /// `memory.current`: the memory its processes use now, in bytes
+    /// (`None`: the memory controller is not delegated to it, or it is gone).
+    pub(crate) fn memory_current(&self) -> Option<u64> {
+        untrusted::read_text(&self.dir.join("memory.current"), Kind::Kernel)
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    /// `usage_usec` of `cpu.stat`: the CPU time its processes have used
+    /// since the cgroup was made, in microseconds (cgroup v2 counts it
+    /// without the cpu controller; `None`: it is gone).
+    pub(crate) fn cpu_usage_usec(&self) -> Option<u64> {
+        let text = untrusted::read_text(&self.dir.join("cpu.stat"), Kind::Kernel).ok()?;
+        key_value(&text, "usage_usec")
+    }
+
+    /// One of its interface files (`memory.max`, `io.weight`, …) as the
+    /// kernel has it: `max`, a number, `default 100`; a file of several
+    /// lines (io.weight's per-device lines) as one, `; ` between them.
+    /// `None` when it is not there (its controller is not delegated).
+    pub(crate) fn setting(&self, file: &str) -> Option<String> {
+        let text = untrusted::read_text(&self.dir.join(file), Kind::Kernel).ok()?;
+        let lines: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .collect();
+        Some(lines.join("; "))
     }
 
     /// `cgroup.events`, whose changes inotify and `poll` (POLLPRI) report.
@@ -513,6 +565,57 @@ mod tests {
             tree.leaf("cron").map(|leaf| leaf.dir),
             Some(PathBuf::from("/sys/fs/cgroup/vinit/cron"))
         );
+    }
+
+    #[test]
+    fn a_leaf_reads_its_files_as_the_kernel_has_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let leaf = Leaf {
+            name: "web".to_string(),
+            dir: dir.path().join("web"),
+        };
+        assert!(!leaf.exists());
+        assert_eq!((leaf.memory_current(), leaf.cpu_usage_usec()), (None, None));
+        assert_eq!(leaf.setting("memory.max"), None);
+        assert!(leaf.processes().is_empty());
+        let write = |file: &str, text: &str| {
+            std::fs::write(leaf.dir.join(file), text).expect("write");
+        };
+        leaf.create().expect("mkdir");
+        write("memory.current", "8806400\n");
+        write(
+            "cpu.stat",
+            "usage_usec 1200345\nuser_usec 1000000\nsystem_usec 200345\n",
+        );
+        write("memory.max", "max\n");
+        write("io.weight", "default 100\n8:0 200\n");
+        write("cgroup.procs", "815\n816\n");
+        assert!(leaf.exists());
+        assert_eq!(leaf.memory_current(), Some(8_806_400));
+        assert_eq!(leaf.cpu_usage_usec(), Some(1_200_345));
+        assert_eq!(leaf.setting("memory.max").as_deref(), Some("max"));
+        assert_eq!(
+            leaf.setting("io.weight").as_deref(),
+            Some("default 100; 8:0 200")
+        );
+        assert_eq!(leaf.processes(), [815, 816]);
+        write("memory.current", "garbage\n");
+        assert_eq!(leaf.memory_current(), None);
+    }
+
+    #[test]
+    fn leaves_are_the_services_cgroups() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let tree = Tree {
+            mount: dir.path().to_path_buf(),
+            mount_root: PathBuf::from("/"),
+        };
+        assert!(tree.leaves().is_empty());
+        for name in ["nginx", "cron", ".hidden"] {
+            std::fs::create_dir_all(tree.dir().join(name)).expect("mkdir");
+        }
+        std::fs::write(tree.dir().join("cgroup.procs"), "").expect("write");
+        assert_eq!(tree.leaves(), ["cron", "nginx"]);
     }
 
     #[test]

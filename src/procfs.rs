@@ -1,5 +1,7 @@
-//! What `/proc` says of a process: its state, group, session and start
-//! time (`/proc/PID/stat`) and its program (`/proc/PID/exe`). Read the
+//! What `/proc` says of a process: its state, parent, group, session and
+//! start time (`/proc/PID/stat`), its program (`/proc/PID/exe`) and command
+//! line (`/proc/PID/cmdline`); and when the system booted (`btime` of
+//! `/proc/stat`), to turn start times into wall-clock times. Read the
 //! bounded way ([`crate::untrusted`]); a process that is gone reads as
 //! `None`. A zombie still has its `stat` (state `Z`), but no
 //! program any more: init looks at a child it has not yet reaped this way.
@@ -111,6 +113,74 @@ pub(crate) fn describe(pid: i32, wchan: bool) -> String {
     }
 }
 
+/// A process's command line (`/proc/PID/cmdline`), its arguments joined
+/// by spaces; `None` when it is gone or has none (a zombie, a kernel
+/// thread). Only its first 64 KiB are read: a longer one is cut there.
+pub(crate) fn command_line(pid: i32) -> Option<String> {
+    let bytes = untrusted::read_head(&proc_path(pid, "cmdline"), Kind::Kernel).ok()?;
+    parse_command_line(&bytes)
+}
+
+/// The arguments of a `cmdline` text (NUL-separated, NUL-terminated) joined
+/// by spaces. A process that rewrote its title (`nginx: worker process`)
+/// may have left one string with spaces, or trailing NULs: both read
+/// naturally.
+pub(crate) fn parse_command_line(bytes: &[u8]) -> Option<String> {
+    let words: Vec<String> = bytes
+        .split(|&byte| byte == 0)
+        .filter(|word| !word.is_empty())
+        .map(|word| String::from_utf8_lossy(word).into_owned())
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// The clock a process's start time (`Stat::start_ticks`, clock ticks
+/// after boot) is counted on, to tell it as wall-clock time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BootClock {
+    /// When the system booted, seconds since the epoch (`btime`).
+    pub(crate) boot_time: i64,
+    /// `sysconf(_SC_CLK_TCK)`.
+    pub(crate) ticks_per_second: u64,
+}
+
+impl BootClock {
+    /// Reads `/proc/stat`'s `btime`.
+    pub(crate) fn read() -> Option<BootClock> {
+        let text = untrusted::read_text(Path::new("/proc/stat"), Kind::Kernel).ok()?;
+        Some(BootClock {
+            boot_time: parse_boot_time(&text)?,
+            ticks_per_second: clock_ticks_per_second(),
+        })
+    }
+
+    /// The wall-clock second (since the epoch) of `start_ticks` after boot.
+    pub(crate) fn wall_seconds(&self, start_ticks: u64) -> i64 {
+        let seconds = start_ticks / self.ticks_per_second.max(1);
+        self.boot_time
+            .saturating_add(i64::try_from(seconds).unwrap_or(i64::MAX))
+    }
+}
+
+/// The `btime` line of a `/proc/stat` text.
+pub(crate) fn parse_boot_time(text: &str) -> Option<i64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Clock ticks per second (100 where the system does not say).
+pub(crate) fn clock_ticks_per_second() -> u64 {
+    nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .and_then(|ticks| u64::try_from(ticks).ok())
+        .filter(|&ticks| ticks > 0)
+        .unwrap_or(100)
+}
+
 fn proc_path(pid: i32, file: &str) -> PathBuf {
     Path::new("/proc").join(pid.to_string()).join(file)
 }
@@ -154,5 +224,50 @@ mod tests {
         let described = describe(me, false);
         assert!(described.starts_with(&format!("{me} (")), "{described}");
         assert_eq!(describe(i32::MAX, true), format!("{} (?)", i32::MAX));
+    }
+
+    #[test]
+    fn command_lines_join_their_arguments() {
+        assert_eq!(
+            parse_command_line(b"/usr/sbin/nginx\0-g\0daemon on;\0"),
+            Some("/usr/sbin/nginx -g daemon on;".to_string())
+        );
+        // A title rewritten in place, the rest of the space left as NULs.
+        assert_eq!(
+            parse_command_line(b"nginx: worker process\0\0\0\0"),
+            Some("nginx: worker process".to_string())
+        );
+        assert_eq!(parse_command_line(b""), None);
+        assert_eq!(parse_command_line(b"\0\0"), None);
+        assert_eq!(
+            parse_command_line(b"a\xffb\0"),
+            Some("a\u{fffd}b".to_string())
+        );
+        let me = std::process::id() as i32;
+        let own = command_line(me).expect("own command line");
+        assert!(own.contains("vinit"), "{own}");
+        assert_eq!(command_line(i32::MAX), None);
+    }
+
+    #[test]
+    fn start_ticks_become_wall_clock_seconds() {
+        let proc_stat = "cpu  1 2 3\nintr 5\nbtime 1764590000\nprocesses 9\n";
+        assert_eq!(parse_boot_time(proc_stat), Some(1_764_590_000));
+        assert_eq!(parse_boot_time("cpu 1\n"), None);
+        let clock = BootClock {
+            boot_time: 1_764_590_000,
+            ticks_per_second: 100,
+        };
+        assert_eq!(clock.wall_seconds(0), 1_764_590_000);
+        assert_eq!(clock.wall_seconds(12_345), 1_764_590_123);
+        let clock = BootClock::read().expect("this system's /proc/stat");
+        let me = stat(std::process::id() as i32).expect("own stat");
+        let started = clock.wall_seconds(me.start_ticks);
+        let now = chrono::Utc::now().timestamp();
+        // This test process started a moment ago (btime is whole seconds).
+        assert!(
+            (now - 3600..=now + 1).contains(&started),
+            "{started} vs {now}"
+        );
     }
 }

@@ -62,6 +62,9 @@ pub(crate) enum Kind {
     /// at most 1 MiB; a symbolic link is followed, as the user chose the
     /// path, but a FIFO or a device still is no file to read.
     Given,
+    /// A log that only grows (rc's boot log), read from its end
+    /// ([`read_tail`]): its last 1 MiB, never through a symbolic link.
+    Log,
 }
 
 impl Kind {
@@ -70,7 +73,7 @@ impl Kind {
         match self {
             Kind::PidFile => 4 << 10,
             Kind::Settings | Kind::Kernel => 64 << 10,
-            Kind::RunState | Kind::Script | Kind::Given | Kind::Cgroup => 1 << 20,
+            Kind::RunState | Kind::Script | Kind::Given | Kind::Cgroup | Kind::Log => 1 << 20,
             Kind::Status => 64 << 20,
         }
     }
@@ -198,6 +201,35 @@ pub(crate) fn read_with_metadata(
 /// [`read`] as text; bytes that are not UTF-8 become U+FFFD.
 pub(crate) fn read_text(path: &Path, kind: Kind) -> Result<String, Refused> {
     read(path, kind).map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// The first bytes of `path`, up to `kind`'s cap; the rest, if any, is
+/// not read (a command line longer than 64 KiB is cut, not refused).
+pub(crate) fn read_head(path: &Path, kind: Kind) -> Result<Vec<u8>, Refused> {
+    let Opened { file, .. } = open_capped(path, u64::MAX, kind.follows_symlinks())?;
+    let mut bytes = Vec::new();
+    file.take(kind.cap()).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// The last bytes of `path`, up to `kind`'s cap, from the start of the
+/// first whole line among them (a log's older lines are not read).
+pub(crate) fn read_tail(path: &Path, kind: Kind) -> Result<Vec<u8>, Refused> {
+    use std::io::{Seek, SeekFrom};
+    let Opened { mut file, metadata } = open_capped(path, u64::MAX, kind.follows_symlinks())?;
+    let skipped = metadata.len().saturating_sub(kind.cap());
+    file.seek(SeekFrom::Start(skipped))?;
+    let mut bytes = Vec::new();
+    file.take(kind.cap()).read_to_end(&mut bytes)?;
+    if skipped > 0 {
+        // The first line was cut: it starts after the first newline.
+        let start = bytes
+            .iter()
+            .position(|&byte| byte == b'\n')
+            .map_or(bytes.len(), |at| at + 1);
+        bytes.drain(..start);
+    }
+    Ok(bytes)
 }
 
 fn read_opened(opened: Opened, kind: Kind) -> Result<(Vec<u8>, std::fs::Metadata), Refused> {
@@ -348,6 +380,52 @@ mod tests {
     fn a_proc_file_is_read_with_its_bound() {
         let stat = read_text(Path::new("/proc/self/stat"), Kind::Kernel).expect("stat");
         assert!(stat.contains(')'));
+    }
+
+    #[test]
+    fn heads_and_tails_are_read_whatever_the_size() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = dir.path().join("rc.log");
+        // Two lines more than the cap holds: the first one cut by it.
+        let line = format!("{}\n", "x".repeat(99));
+        let lines = (Kind::Log.cap() as usize) / line.len() + 2;
+        let text: String = (0..lines).map(|i| format!("{i:>9} {line}")).collect();
+        std::fs::write(&log, &text).expect("write");
+        let tail = read_tail(&log, Kind::Log).expect("tail");
+        assert!(tail.len() as u64 <= Kind::Log.cap());
+        assert!(text.ends_with(std::str::from_utf8(&tail).expect("text")));
+        let cut = text.len() - tail.len();
+        assert_eq!(&text[cut - 1..cut], "\n", "a whole line first");
+        assert!(tail.ends_with(line.as_bytes()));
+        std::fs::write(&log, "short\n").expect("write");
+        assert_eq!(read_tail(&log, Kind::Log).expect("tail"), b"short\n");
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&log, &link).expect("symlink");
+        assert!(matches!(read_tail(&link, Kind::Log), Err(Refused::Symlink)));
+        let fifo = dir.path().join("fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o666))
+            .expect("mkfifo");
+        assert!(matches!(
+            read_tail(&fifo, Kind::Log),
+            Err(Refused::NotRegular(_))
+        ));
+
+        // A head is cut at the cap, not refused; /proc's files read too.
+        let big = dir.path().join("big");
+        std::fs::write(&big, vec![b'1'; 70_000]).expect("write");
+        assert_eq!(
+            read_head(&big, Kind::Kernel).expect("head").len() as u64,
+            Kind::Kernel.cap()
+        );
+        assert!(
+            !read_head(Path::new("/proc/self/cmdline"), Kind::Kernel)
+                .expect("cmdline")
+                .is_empty()
+        );
+        assert!(matches!(
+            read_head(Path::new("/dev/zero"), Kind::Kernel),
+            Err(Refused::NotRegular(_))
+        ));
     }
 
     #[test]

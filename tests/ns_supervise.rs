@@ -190,10 +190,11 @@ fn crashes_by_segv_and_kill_are_restarted() {
         .iter()
         .find(|service| service["name"] == "sleepd")
         .unwrap_or_else(|| panic!("no sleepd in {status:#}"));
+    let supervised = &sleepd["supervised"];
     assert!(
-        sleepd["state"] == "supervised"
-            && sleepd["restarts"].as_u64() >= Some(1)
-            && sleepd["last_failure"]["cause"]
+        supervised["state"] == "supervised"
+            && supervised["restarts"].as_u64() >= Some(1)
+            && supervised["last_failure"]["cause"]
                 .as_str()
                 .is_some_and(|cause| cause.starts_with("killed by SIGSEGV")),
         "{status:#}"

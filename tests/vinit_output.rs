@@ -8,12 +8,17 @@ use std::process::Command;
 
 use chrono::{DateTime, FixedOffset};
 use serde_json::Value;
-use vinit::cmd::vinit::status::{PendingShutdown, Report, render, to_json};
+use vinit::cmd::vinit::status::service::{
+    Process, ServiceReport, ServiceStatus, bytes_text, cpu_text, duration_text, main_pid,
+    process_tree, render_all, render_one, service_json,
+};
+use vinit::cmd::vinit::status::{PendingShutdown, Report, render, service_to_json, to_json};
 use vinit::cmd::vinit::{blame, status};
+use vinit::rc::boot_log::{LogLine, ScriptOutput};
 use vinit::rc::record::{Run, parse};
 use vinit::services::files::ConfigFile;
 use vinit::services::overview::{ServiceView, overview};
-use vinit::services::{config, state};
+use vinit::services::{Tracking, config, state};
 use vinit::status::decode;
 
 const STATUS_FILE: &str = "vinit-status 1
@@ -30,9 +35,12 @@ entry\tS0\t2345\trespawn\tdisabled\t530\t10\t256\t1300\t/etc/inittab.d/serial.ta
 entry\tl3\t3\twait\tnot-in-level\t0\t0\t-\t-\t/etc/inittab:5\t/etc/init.d/rc 3
 ";
 
-/// init's supervision state file: cron crashed and came back, nginx crash
-/// looped and was given up, web was stopped on purpose, mail restarts.
+/// init's supervision state file: services are tracked by cgroup, with
+/// the cpu, io and pids controllers (no memory); cron crashed and came
+/// back, nginx crash looped and was given up, web was stopped on purpose,
+/// mail restarts.
 const SUPERVISE_STATE: &str = "# vinit supervision state (written by init)
+tracking\ton\t/sys/fs/cgroup/vinit\tcontrollers=cpu,io,pids
 service\tcron\tphase=watching\tpid=732\trestarts=1\trecent=7000\tfailed=1796039882\tcause=killed by SIGKILL
 service\tmail\tphase=waiting:9000\tpid=-\trestarts=1\trecent=8000\tfailed=1796040107\tcause=killed by SIGSEGV (core dumped)
 service\tnginx\tphase=given-up:815\tpid=815\trestarts=10\trecent=1,2,3,4,5,6,7,8,9,10\tfailed=1796040107\tcause=exited with status 1
@@ -86,6 +94,89 @@ fn time(text: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(text).unwrap()
 }
 
+fn tracking() -> Tracking {
+    state::parse(SUPERVISE_STATE).0.tracking.unwrap()
+}
+
+fn process(pid: i32, parent: i32, start_ticks: u64, command: &str) -> Process {
+    Process {
+        pid,
+        parent,
+        start_ticks,
+        command: command.to_string(),
+    }
+}
+
+/// A service's row as gathering would make it: `processes` in its cgroup,
+/// started at `started` (the oldest of them).
+fn service(name: &str, processes: Vec<Process>, started: Option<&str>) -> ServiceStatus {
+    ServiceStatus {
+        name: name.to_string(),
+        has_script: true,
+        supervised: None,
+        cgroup: Some(format!("/sys/fs/cgroup/vinit/{name}")),
+        cgroup_exists: true,
+        main_pid: main_pid(None, &processes),
+        processes,
+        started: started.map(time),
+        memory_current: None,
+        cpu_usage_usec: Some(0),
+        limits: Vec::new(),
+        last_run: None,
+        output: None,
+    }
+}
+
+/// Every init.d service: the supervised ones (cron runs, the others do
+/// not), db with a master and two workers, mountall that ran and ended,
+/// never that never ran, with their last rc runs.
+fn services() -> Vec<ServiceStatus> {
+    let last_runs: Vec<_> = status::last_runs(&[boot_record()])
+        .into_iter()
+        .cloned()
+        .collect();
+    let mut services: Vec<ServiceStatus> = supervised()
+        .into_iter()
+        .map(|view| {
+            let mut one = if view.name == "cron" {
+                let mut cron = service(
+                    "cron",
+                    vec![process(732, 1, 9000, "/usr/sbin/cron -f")],
+                    Some("2026-11-30T11:58:02+00:00"),
+                );
+                cron.cpu_usage_usec = Some(48_210);
+                cron.main_pid = Some(732);
+                cron
+            } else {
+                service(&view.name, Vec::new(), None)
+            };
+            one.supervised = Some(view);
+            one
+        })
+        .collect();
+    let mut db = service(
+        "db",
+        vec![
+            process(812, 1, 180, "/usr/sbin/db --config /etc/db.conf"),
+            process(815, 812, 181, "db: writer"),
+            process(816, 812, 182, "db: checkpointer"),
+        ],
+        Some("2026-11-30T10:00:01+00:00"),
+    );
+    db.cpu_usage_usec = Some(1_204_345);
+    let mut mountall = service("mountall", Vec::new(), None);
+    mountall.cpu_usage_usec = Some(12_000);
+    let mut never = service("never", Vec::new(), None);
+    never.cgroup_exists = false;
+    never.cpu_usage_usec = None;
+    services.extend([db, mountall, never]);
+    for one in &mut services {
+        one.last_run = last_runs.iter().find(|l| l.script == one.name).cloned();
+    }
+    services.sort_by(|a, b| a.name.cmp(&b.name));
+    services
+}
+
 fn report() -> Report {
     Report {
         init: decode(STATUS_FILE).unwrap(),
@@ -97,7 +188,8 @@ fn report() -> Report {
             command: "shutdown -r +5".to_string(),
             notice: None,
         }),
-        services: supervised(),
+        tracking: tracking(),
+        services: services(),
         runs: vec![boot_record()],
     }
 }
@@ -120,14 +212,19 @@ S0  2345    respawn      disabled until 12:08:20    -        10  exit 1     /sbi
 l3  3       wait         not-in-level               -         0  -          /etc/init.d/rc 3
 disabled: respawning too fast: 10 starts within 120 s; init tries again at the time shown
 
-Supervised services
-SERVICE  PID  STATE        RESTARTS  LAST FAILURE
-cron     732  supervised          1  2026-11-30 11:58:02 killed by SIGKILL
-mail       -  restarting*         1  2026-11-30 12:01:47 killed by SIGSEGV (core dumped)
-nginx      -  given up           10  2026-11-30 12:01:47 exited with status 1
-web        -  stopped             0  -
+Services (each in its cgroup under /sys/fs/cgroup/vinit)
+SERVICE   STATE        PID  PROCS  MEMORY     CPU  UP         RESTARTS
+cron      supervised   732      1       -  0.04 s  5 min             1
+db        running      812      3       -  1.20 s  2 h 3 min         -
+mail      restarting*    -      0       -  0.00 s  -                 1
+mountall  stopped        -      0       -  0.01 s  -                 -
+never     stopped        -      0       -       -  -                 -
+nginx     given up       -      0       -  0.00 s  -                10
+web       stopped        -      0       -  0.00 s  -                 0
+MEMORY -: the memory controller is not delegated to /sys/fs/cgroup/vinit (the cgroup2 hierarchy does not offer it)
 given up: too many restarts within its limit; re-arm with 'vinit supervise NAME' or 'service NAME start'
 *: its file in /etc/vinit/supervise.d has errors ('vinit check' lists them); init keeps the last good settings
+CPU: seconds used since boot; UP: since its oldest process started. 'vinit status NAME' shows one in full.
 
 Last rc run of each script
 SCRIPT      LEVEL   ACTION  RESULT   EXIT  DURATION  STARTED
@@ -149,20 +246,242 @@ fn status_colours_only_when_asked() {
     // Colour never shifts the columns: without escapes it is the plain text.
     let stripped = regex_free_strip(&coloured);
     assert_eq!(stripped, render(&report(), false));
+    let coloured = render_one(&db_report(), true);
+    assert!(coloured.contains("\x1b[32mrunning\x1b[0m"), "{coloured}");
+    assert!(
+        coloured.contains("\x1b[32m[ ok ] Starting db.\x1b[0m"),
+        "{coloured}"
+    );
+    assert_eq!(regex_free_strip(&coloured), render_one(&db_report(), false));
 }
 
 #[test]
-fn status_without_supervised_services_says_so_in_one_line() {
+fn status_without_services_says_so_in_one_line() {
     let mut report = report();
     report.services.clear();
     let text = render(&report, false);
     assert!(
         text.contains(
-            "\n\nNo supervised services (/etc/vinit/supervise.d is empty).\n\nLast rc run of each script\n"
+            "\n\nServices (each in its cgroup under /sys/fs/cgroup/vinit)\nnone: /etc/init.d has no scripts\n\nLast rc run of each script\n"
         ),
         "{text}"
     );
     assert_eq!(to_json(&report)["services"], serde_json::json!([]));
+}
+
+#[test]
+fn services_untracked_snapshot() {
+    let mut services = services();
+    // What gathering finds without tracking: no cgroups; cron's daemon, the
+    // one init believes in, is all that is known of its processes.
+    for one in &mut services {
+        one.cgroup = None;
+        one.cgroup_exists = false;
+        one.cpu_usage_usec = None;
+        if one.supervised.as_ref().and_then(|view| view.pid).is_none() {
+            one.processes.clear();
+            one.main_pid = None;
+            one.started = None;
+        }
+    }
+    let off =
+        Tracking::Off("the kernel has no cgroup v2 (cgroup2 file system unknown)".to_string());
+    assert_eq!(
+        render_all(&services, &off, report().now, false),
+        "\
+Services (not tracked by cgroup)
+SERVICE   STATE        PID  PROCS  MEMORY  CPU  UP     RESTARTS
+cron      supervised   732      -       -    -  5 min         1
+db        not tracked    -      -       -    -  -             -
+mail      restarting*    -      -       -    -  -             1
+mountall  not tracked    -      -       -    -  -             -
+never     not tracked    -      -       -    -  -             -
+nginx     given up       -      -       -    -  -            10
+web       stopped        -      -       -    -  -             0
+not tracked: the kernel has no cgroup v2 (cgroup2 file system unknown); their processes, memory and CPU time are not known
+given up: too many restarts within its limit; re-arm with 'vinit supervise NAME' or 'service NAME start'
+*: its file in /etc/vinit/supervise.d has errors ('vinit check' lists them); init keeps the last good settings
+CPU: seconds used since boot; UP: since its oldest process started. 'vinit status NAME' shows one in full.
+"
+    );
+}
+
+/// db in full, as `vinit status db` shows it: memory delegated, limits set.
+fn db_report() -> ServiceReport {
+    let mut db = services().into_iter().find(|s| s.name == "db").unwrap();
+    db.memory_current = Some(88_080_384);
+    db.limits = vec![
+        ("memory.max".to_string(), "268435456".to_string()),
+        ("memory.high".to_string(), "max".to_string()),
+        ("cpu.weight".to_string(), "100".to_string()),
+        ("pids.max".to_string(), "max".to_string()),
+        ("io.weight".to_string(), "default 100".to_string()),
+    ];
+    let line = |time: &str, text: &str| LogLine {
+        time: format!("2026-11-30 {time}"),
+        text: text.to_string(),
+    };
+    let mut lines: Vec<LogLine> = (1..=11)
+        .map(|n| {
+            line(
+                &format!("10:00:01.{n:06}"),
+                &format!("db: recovery step {n}"),
+            )
+        })
+        .collect();
+    lines.push(line("10:00:01.500000", "db: ready \x1b[32mok\x1b[0m"));
+    db.output = Some(ScriptOutput {
+        lines,
+        result: Some(line("10:00:01.600000", "[ ok ] Starting db.")),
+    });
+    ServiceReport {
+        service: db,
+        tracking: Tracking::On {
+            dir: "/sys/fs/cgroup/vinit".to_string(),
+            limits: Ok(vec!["memory".to_string(), "cpu".to_string()]),
+        },
+        now: report().now,
+    }
+}
+
+#[test]
+fn service_in_full_snapshot() {
+    assert_eq!(
+        render_one(&db_report(), false),
+        "\
+Service      db (running, not supervised)
+Script       /etc/init.d/db
+Cgroup       /sys/fs/cgroup/vinit/db
+Main PID     812
+Processes    3
+Memory       84 MiB (88080384 bytes)
+CPU          1.20 s since boot
+Up           2 h 3 min, since 2026-11-30 10:00:01
+Restarts     - (not supervised)
+Last rc run  none recorded
+
+Limits
+memory.max   268435456 (256 MiB)
+memory.high  max
+cpu.weight   100
+pids.max     max
+io.weight    default 100
+
+Processes
+PID  COMMAND
+812  /usr/sbin/db --config /etc/db.conf
+815  ├─ db: writer
+816  └─ db: checkpointer
+
+Last output (its last run by rc: the last 10 of 12 lines)
+10:00:01  db: recovery step 3
+10:00:01  db: recovery step 4
+10:00:01  db: recovery step 5
+10:00:01  db: recovery step 6
+10:00:01  db: recovery step 7
+10:00:01  db: recovery step 8
+10:00:01  db: recovery step 9
+10:00:01  db: recovery step 10
+10:00:01  db: recovery step 11
+10:00:01  db: ready \\u{1b}[32mok\\u{1b}[0m
+10:00:01  [ ok ] Starting db.
+"
+    );
+}
+
+#[test]
+fn a_supervised_service_in_full_snapshot() {
+    let mut cron = services().into_iter().find(|s| s.name == "cron").unwrap();
+    cron.limits = vec![
+        ("cpu.weight".to_string(), "100".to_string()),
+        ("pids.max".to_string(), "max".to_string()),
+        ("io.weight".to_string(), "default 100; 8:0 200".to_string()),
+    ];
+    let report = ServiceReport {
+        service: cron,
+        tracking: tracking(),
+        now: report().now,
+    };
+    assert_eq!(
+        render_one(&report, false),
+        "\
+Service      cron (supervised)
+Script       /etc/init.d/cron
+Cgroup       /sys/fs/cgroup/vinit/cron
+Main PID     732
+Processes    1
+Memory       not available: the memory controller is not delegated to /sys/fs/cgroup/vinit (the cgroup2 hierarchy does not offer it)
+CPU          0.04 s since boot
+Up           5 min, since 2026-11-30 11:58:02
+Restarts     1
+Last failure 2026-11-30 11:58:02 killed by SIGKILL
+Last rc run  start failed (exit 1), runlevel N -> 2, 2026-11-30 10:00:01, 0.050 s
+
+Limits
+cpu.weight  100
+pids.max    max
+io.weight   default 100; 8:0 200
+
+Processes
+PID  COMMAND
+732  /usr/sbin/cron -f
+
+Last output
+none: rc's boot log (/var/log/vinit/rc.log) shows no run of it
+"
+    );
+}
+
+#[test]
+fn process_trees_draw_their_branches() {
+    let processes = [
+        process(20, 10, 5, "worker b"),
+        process(10, 1, 1, "master"),
+        process(11, 10, 2, "worker a"),
+        process(12, 11, 3, "helper of a"),
+        process(30, 999, 4, "another root, its parent elsewhere"),
+        // A loop of parent links (PIDs reused between two reads) shows too.
+        process(40, 41, 6, "loop a"),
+        process(41, 40, 7, "loop b"),
+    ];
+    let rows: Vec<String> = process_tree(&processes)
+        .into_iter()
+        .map(|(pid, line)| format!("{pid} {line}"))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "10 master",
+            "11 ├─ worker a",
+            "12 │  └─ helper of a",
+            "20 └─ worker b",
+            "30 another root, its parent elsewhere",
+            "40 loop a",
+            "41 └─ loop b",
+        ]
+    );
+    assert_eq!(main_pid(None, &processes), Some(10));
+    assert_eq!(main_pid(Some(20), &processes), Some(20));
+    assert_eq!(main_pid(None, &[]), None);
+}
+
+#[test]
+fn sizes_and_durations_read_at_a_glance() {
+    assert_eq!(bytes_text(0), "0 B");
+    assert_eq!(bytes_text(1023), "1023 B");
+    assert_eq!(bytes_text(1024), "1.0 KiB");
+    assert_eq!(bytes_text(831_488), "812 KiB");
+    assert_eq!(bytes_text(8_806_400), "8.4 MiB");
+    assert_eq!(bytes_text(268_435_456), "256 MiB");
+    assert_eq!(bytes_text(3 << 40), "3.0 TiB");
+    assert_eq!(cpu_text(0), "0.00 s");
+    assert_eq!(cpu_text(48_210), "0.04 s");
+    assert_eq!(cpu_text(1_234_567_890), "1234.56 s");
+    assert_eq!(duration_text(0), "0 s");
+    assert_eq!(duration_text(59), "59 s");
+    assert_eq!(duration_text(60), "1 min");
+    assert_eq!(duration_text(7380), "2 h 3 min");
+    assert_eq!(duration_text(4 * 86400 + 7380), "4 d 2 h");
 }
 
 /// Removes `ESC [ … m` sequences.
@@ -242,6 +561,29 @@ const LINE_SHAPE: &[(&str, &str)] = &[
     ("killed", "array"),
 ];
 
+const SERVICE_SHAPE: &[(&str, &str)] = &[
+    ("name", "string"),
+    ("state", "string"),
+    ("script", "bool"),
+    ("cgroup", "string|null"),
+    ("pids", "array|null"),
+    ("main_pid", "number|null"),
+    ("memory_current", "number|null"),
+    ("cpu_usage_usec", "number|null"),
+    ("started", "string|null"),
+    ("uptime_s", "number|null"),
+    ("supervised", "object|null"),
+    ("last_rc_run", "object|null"),
+];
+
+const SUPERVISED_SHAPE: &[(&str, &str)] = &[
+    ("state", "string"),
+    ("pid", "number|null"),
+    ("restarts", "number"),
+    ("last_failure", "object|null"),
+    ("settings_rejected", "bool"),
+];
+
 #[test]
 fn status_json_schema() {
     let json = to_json(&report());
@@ -255,12 +597,13 @@ fn status_json_schema() {
             ("booted", "string|null"),
             ("shutdown", "object|null"),
             ("entries", "array"),
+            ("tracking", "object"),
             ("services", "array"),
             ("scripts", "array"),
         ],
     );
     assert_eq!(json["schema"], status::JSON_SCHEMA);
-    assert_eq!(json["schema"], "vinit-status/1");
+    assert_eq!(json["schema"], "vinit-status/2");
     assert_shape(
         &json["shutdown"],
         &[
@@ -312,25 +655,33 @@ fn status_json_schema() {
     assert_eq!(disabled["disabled_until"], "2026-11-30T12:08:20+00:00");
     assert_eq!(disabled["last_exit"], serde_json::json!({ "code": 1 }));
     assert_eq!(disabled["file"], "/etc/inittab.d/serial.tab");
+    assert_eq!(
+        json["tracking"],
+        serde_json::json!({
+            "on": true,
+            "dir": "/sys/fs/cgroup/vinit",
+            "controllers": ["cpu", "io", "pids"],
+            "reason": null,
+        })
+    );
     let services = json["services"].as_array().unwrap();
-    assert_eq!(services.len(), 4);
+    let names: Vec<&str> = services
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["cron", "db", "mail", "mountall", "never", "nginx", "web"]
+    );
     for service in services {
-        assert_shape(
-            service,
-            &[
-                ("name", "string"),
-                ("pid", "number|null"),
-                ("state", "string"),
-                ("restarts", "number"),
-                ("last_failure", "object|null"),
-                ("settings_rejected", "bool"),
-            ],
-        );
+        assert_shape(service, SERVICE_SHAPE);
         let state = service["state"].as_str().unwrap();
         assert!(
             [
-                "supervised",
+                "running",
                 "stopped",
+                "untracked",
+                "supervised",
                 "restarting",
                 "given-up",
                 "shutting-down",
@@ -339,33 +690,72 @@ fn status_json_schema() {
             .contains(&state),
             "{state}"
         );
-        if !service["last_failure"].is_null() {
-            assert_shape(
-                &service["last_failure"],
-                &[("time", "string"), ("cause", "string")],
-            );
+        if !service["supervised"].is_null() {
+            // vinit-status/1's service, less its name.
+            assert_shape(&service["supervised"], SUPERVISED_SHAPE);
+        }
+        if !service["last_rc_run"].is_null() {
+            assert_shape(&service["last_rc_run"], LINE_SHAPE);
         }
     }
     assert_eq!(
         services[0],
         serde_json::json!({
             "name": "cron",
-            "pid": 732,
             "state": "supervised",
-            "restarts": 1,
-            "last_failure": {"time": "2026-11-30T11:58:02+00:00", "cause": "killed by SIGKILL"},
-            "settings_rejected": false,
+            "script": true,
+            "cgroup": "/sys/fs/cgroup/vinit/cron",
+            "pids": [732],
+            "main_pid": 732,
+            "memory_current": null,
+            "cpu_usage_usec": 48210,
+            "started": "2026-11-30T11:58:02+00:00",
+            "uptime_s": 318,
+            "supervised": {
+                "state": "supervised",
+                "pid": 732,
+                "restarts": 1,
+                "last_failure": {"time": "2026-11-30T11:58:02+00:00", "cause": "killed by SIGKILL"},
+                "settings_rejected": false,
+            },
+            "last_rc_run": json["scripts"][0],
         })
     );
+    let db = &services[1];
     assert_eq!(
-        (&services[1]["state"], &services[1]["settings_rejected"]),
+        (
+            &db["state"],
+            &db["pids"],
+            &db["main_pid"],
+            &db["supervised"]
+        ),
+        (
+            &"running".into(),
+            &serde_json::json!([812, 815, 816]),
+            &812.into(),
+            &Value::Null
+        )
+    );
+    assert_eq!(
+        (
+            &services[2]["state"],
+            &services[2]["supervised"]["settings_rejected"]
+        ),
         (&"restarting".into(), &true.into())
     );
+    let never = &services[4];
     assert_eq!(
-        (&services[2]["state"], &services[2]["restarts"]),
+        (&never["state"], &never["pids"], &never["cpu_usage_usec"]),
+        (&"stopped".into(), &serde_json::json!([]), &Value::Null)
+    );
+    assert_eq!(
+        (
+            &services[5]["state"],
+            &services[5]["supervised"]["restarts"]
+        ),
         (&"given-up".into(), &10.into())
     );
-    assert_eq!(services[3]["last_failure"], Value::Null);
+    assert_eq!(services[6]["supervised"]["last_failure"], Value::Null);
     for script in json["scripts"].as_array().unwrap() {
         assert_shape(script, LINE_SHAPE);
     }
@@ -373,6 +763,48 @@ fn status_json_schema() {
         json["scripts"][4]["after"],
         serde_json::json!(["cron", "networking"])
     );
+}
+
+#[test]
+fn service_json_schema() {
+    let json = service_to_json(&db_report());
+    assert_shape(
+        &json,
+        &[
+            ("schema", "string"),
+            ("tracking", "object"),
+            ("service", "object"),
+        ],
+    );
+    assert_eq!(json["schema"], "vinit-status/2");
+    let mut shape = SERVICE_SHAPE.to_vec();
+    shape.extend([
+        ("processes", "array"),
+        ("limits", "object"),
+        ("output", "object|null"),
+    ]);
+    let db = &json["service"];
+    assert_shape(db, &shape);
+    assert_eq!(
+        db["processes"][1],
+        serde_json::json!({"pid": 815, "parent": 812, "command": "db: writer"})
+    );
+    assert_eq!(db["limits"]["memory.max"], "268435456");
+    assert_eq!(db["limits"]["io.weight"], "default 100");
+    assert_eq!(db["memory_current"], 88_080_384);
+    // Every line, as printed (the text output escapes and cuts them).
+    assert_eq!(db["output"]["lines"].as_array().unwrap().len(), 12);
+    assert_eq!(
+        db["output"]["lines"][11],
+        serde_json::json!({"time": "2026-11-30 10:00:01.500000", "text": "db: ready \x1b[32mok\x1b[0m"})
+    );
+    assert_eq!(db["output"]["result"]["text"], "[ ok ] Starting db.");
+    // The list's object is the same, without the details.
+    let listed = service_json(&db_report().service, report().now, false);
+    let detail: Vec<&String> = db.as_object().unwrap().keys().collect();
+    let summary: Vec<&String> = listed.as_object().unwrap().keys().collect();
+    assert_eq!(detail.len(), summary.len() + 3);
+    assert!(summary.iter().all(|key| detail.contains(key)));
 }
 
 /// With `--json`, a JSON document on stdout even when there is nothing to report: the
@@ -405,6 +837,18 @@ fn json_output_is_a_document_even_on_errors() {
         (&"status".into(), &"usage".into())
     );
     assert_eq!(usage["exit_status"], 2);
+    // A reader that pins the old schema is told it is gone.
+    let gone = run(&["status", "--json", "--schema", "1"]);
+    assert_eq!(gone["error"], "schema-gone", "{gone}");
+    assert_eq!(gone["exit_status"], 2);
+    assert!(
+        gone["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("vinit-status/1 is no longer written")),
+        "{gone}"
+    );
+    let unknown = run(&["status", "--json", "--schema", "vinit-status/3"]);
+    assert_eq!(unknown["error"], "usage", "{unknown}");
     let usage = run(&["blame", "--json", "--level"]);
     assert_eq!(usage["error"], "usage", "{usage}");
     // No run is ever recorded into a level Z.

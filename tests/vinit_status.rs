@@ -111,7 +111,7 @@ fn status_across_a_level_change_and_a_reexec() {
             && entry(s, "l2")["state"] == "done"
             && entry(s, "ff")["state"] == "disabled"
     });
-    assert_eq!(status["schema"], "vinit-status/1");
+    assert_eq!(status["schema"], "vinit-status/2");
     assert_eq!(status["previous"], "N");
     let t1 = entry(&status, "t1");
     assert_eq!(t1["state"], "running");

@@ -108,7 +108,7 @@ fn vm_supervise_nginx_and_cron() {
         .as_array()
         .and_then(|services| services.iter().find(|s| s["name"] == "nginx"))
         .unwrap_or_else(|| panic!("no nginx service in {json:#}"));
-    assert_eq!(nginx_service["restarts"], 1, "{json:#}");
+    assert_eq!(nginx_service["supervised"]["restarts"], 1, "{json:#}");
     let blame = shell.ok("NO_COLOR=1 /lib/vinit/vinit blame");
     eprintln!("vinit blame:\n{blame}");
     assert!(blame.contains("nginx") && blame.contains("cron"), "{blame}");

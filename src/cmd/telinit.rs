@@ -26,10 +26,10 @@ use std::time::{Duration, Instant, SystemTime};
 use nix::sys::stat::{Mode, umask};
 use nix::unistd::{Pid, chdir, geteuid, getpid};
 
-use crate::cmd::vinit::status::{no_status_file, pid1_runs_this_program, read_status_file};
 use crate::defaults::DEFAULT_SLEEP_TIME;
 use crate::getopt::{self, Opt};
 use crate::initctl::{self, FIFO_PATH, Request};
+use crate::status::client;
 use crate::status::{EntryState, InitStatus};
 
 /// The version sysvinit's `--version` reports; peers compare it.
@@ -213,12 +213,11 @@ pub(crate) fn telinit(args: &[OsString]) -> i32 {
             return 1;
         }
         // Refuse before sending anything: there would be nothing to wait on.
-        match read_status_file() {
+        match client::read() {
             Ok(Some((status, _))) => before = Some(status),
             // vinit's init removes the file when it cannot write it: its
             // status is unknown until it can.
-            Ok(None) if pid1_runs_this_program() => {}
-            Ok(None) => return no_status_file().report(&prog),
+            Ok(None) => {}
             Err(why) => return why.report(&prog),
         }
     }
@@ -333,7 +332,7 @@ fn level_warnings(loaded: &crate::inittab::Loaded, level: u8) -> Vec<String> {
     // vinit's init re-reads the files at the switch and, as they are, keeps
     // the configuration it runs, whose entries are in its status file.
     // (Another init may apply what it can of them.)
-    let Ok(Some((status, _))) = read_status_file() else {
+    let Ok(Some((status, _))) = client::read() else {
         return from_files();
     };
     let running: Vec<crate::inittab::Entry> =
@@ -510,7 +509,7 @@ fn wait_for_level(prog: &str, request: &Sent, timeout: Option<Duration>) -> i32 
     let name = char::from(request.level);
     let mut seen_level = false;
     loop {
-        let file = match read_status_file() {
+        let file = match client::read() {
             Ok(file) => file,
             Err(why) => return why.report(prog),
         };

@@ -5,7 +5,8 @@
 //! * [`graph`]: start/stop dependency graphs and insserv's link numbering
 //!   (used by `update-rc.d` too).
 //! * [`select`]: which links run with which action on a level change.
-//! * [`run`]: the parallel scheduler; [`output`]: console, boot log, record.
+//! * [`run`]: the parallel scheduler; [`output`]: console, boot log, record;
+//!   [`record`] and [`boot_log`] read the record and the log back.
 //!
 //! [`execute`] ties them together for `rc LEVEL` (`src/cmd/rc.rs` parses the
 //! command line).
@@ -14,6 +15,7 @@
 // (clippy.toml); tests aside.
 #![cfg_attr(not(test), deny(clippy::disallowed_methods))]
 
+pub mod boot_log;
 pub mod graph;
 pub mod insserv_conf;
 pub mod lsb;
@@ -194,7 +196,7 @@ pub(crate) fn execute(config: &Config) -> i32 {
         here.len()
     );
     let mut out = Output::new(
-        &root.join("var/log/vinit/rc.log"),
+        &root.join(boot_log::BOOT_LOG.trim_start_matches('/')),
         &root.join("run/vinit/rc"),
         &config.level,
         &config.previous,

@@ -11,7 +11,7 @@ use std::time::SystemTime;
 use super::claim;
 use super::config::{self, Config, Problem};
 use super::overview::{ServiceView, overview};
-use super::{CONFIG_DIR, STATE_FILE, pidfile, start_mark, state, stop_mark, valid_name};
+use super::{CONFIG_DIR, STATE_FILE, Tracking, pidfile, start_mark, state, stop_mark, valid_name};
 use crate::untrusted::{self, Kind};
 
 /// One file of `/etc/vinit/supervise.d`.
@@ -196,10 +196,17 @@ pub(crate) fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
 /// show it: its settings file, init's state file (missing: init has not
 /// written it yet; lines it cannot read are skipped) and its live daemon.
 pub(crate) fn read_overview(root: &Path) -> Vec<ServiceView> {
+    read_overview_and_tracking(root).0
+}
+
+/// [`read_overview`], and whether init tracks services by cgroup as its
+/// state file says (`None`: it does not say).
+pub(crate) fn read_overview_and_tracking(root: &Path) -> (Vec<ServiceView>, Option<Tracking>) {
     let configs = read_configs(root);
     let saved = untrusted::read_text(&under(root, STATE_FILE), Kind::RunState)
         .map(|text| state::parse(&text).0)
         .unwrap_or_default();
+    let tracking = saved.tracking.clone();
     // The daemon init believes in (the pid files themselves are not
     // read: a user may have written them).
     let running: BTreeMap<String, i32> = saved
@@ -210,7 +217,7 @@ pub(crate) fn read_overview(root: &Path) -> Vec<ServiceView> {
             Some((name.clone(), pid))
         })
         .collect();
-    overview(&configs, saved, &running)
+    (overview(&configs, saved, &running), tracking)
 }
 
 /// The settings of `name` if it is supervised.

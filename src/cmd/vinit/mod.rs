@@ -33,7 +33,7 @@ struct Subcommand {
 const SUBCOMMANDS: &[Subcommand] = &[
     Subcommand {
         name: "status",
-        summary: "what init is running: levels, inittab entries, the last rc runs",
+        summary: "what init is running: levels, inittab entries, services, the last rc runs",
         main: status::main,
     },
     #[cfg(feature = "rc")]
@@ -70,9 +70,6 @@ const SUBCOMMANDS: &[Subcommand] = &[
         main: place::main,
     },
 ];
-
-/// Exit status when PID 1 is not vinit (`status`, `telinit --wait`).
-pub(crate) const EXIT_NOT_VINIT: i32 = 3;
 
 /// The schema of what `--json` prints when there is nothing to report.
 pub const ERROR_SCHEMA: &str = "vinit-error/1";
@@ -177,8 +174,23 @@ pub(crate) fn parse_options(
     args: &[OsString],
     usage: &str,
     options: &[LongOpt],
-    mut on_option: impl FnMut(&str, Option<&OsStr>) -> Result<(), String>,
+    on_option: impl FnMut(&str, Option<&OsStr>) -> Result<(), String>,
 ) -> Parsed<()> {
+    match parse_options_and_operands(args, usage, options, 0, on_option) {
+        Parsed::Run(_) => Parsed::Run(()),
+        Parsed::Exit(code) => Parsed::Exit(code),
+    }
+}
+
+/// [`parse_options`] for a subcommand that also takes up to `most`
+/// operands (`vinit status NAME`), which it returns.
+pub(crate) fn parse_options_and_operands(
+    args: &[OsString],
+    usage: &str,
+    options: &[LongOpt],
+    most: usize,
+    mut on_option: impl FnMut(&str, Option<&OsStr>) -> Result<(), String>,
+) -> Parsed<Vec<OsString>> {
     let command = args.first().map_or("vinit".into(), |a| a.to_string_lossy());
     let fail = |message: String| {
         eprintln!("vinit {command}: {message}");
@@ -210,9 +222,9 @@ pub(crate) fn parse_options(
             return fail(message);
         }
     }
-    match parsed.operands.first() {
+    match parsed.operands.get(most) {
         Some(word) => fail(format!("unexpected argument '{}'", word.to_string_lossy())),
-        None => Parsed::Run(()),
+        None => Parsed::Run(parsed.operands),
     }
 }
 

@@ -206,14 +206,9 @@ fn state_colour(state: ServiceState) -> Option<Colour> {
     }
 }
 
-/// The supervised services as a table (`--list`, and a section of `vinit
-/// status`), failure times in the time zone `zone`, then a line on what
-/// to do for each mark that appears.
-pub(crate) fn services_table<Zone: TimeZone>(
-    services: &[ServiceView],
-    zone: &Zone,
-    colour: bool,
-) -> String
+/// The supervised services as a table (`--list`), failure times in the
+/// time zone `zone`, then a line on what to do for each mark that appears.
+fn services_table<Zone: TimeZone>(services: &[ServiceView], zone: &Zone, colour: bool) -> String
 where
     Zone::Offset: std::fmt::Display,
 {

@@ -1,11 +1,19 @@
 //! `vinit status [--json]`: the levels, the boot time, a pending shutdown,
 //! every inittab entry's state (from the status file PID 1 writes, see
-//! [`crate::status`]), the supervised services (as `vinit supervise
-//! --list` shows them) and the last rc run of every script (from rc's run
-//! records). Gathering ([`gather`]) is apart from rendering ([`render`],
-//! [`to_json`]), which are pure.
+//! [`crate::status`]), every init.d service (its state, processes, memory,
+//! CPU time, supervision: [`service`]) and the last rc run of every script
+//! (from rc's run records); `vinit status NAME`, one service in full.
+//! Gathering ([`gather`]) is apart from rendering ([`render`],
+//! [`to_json`], [`service::render_one`]), which are pure.
+
+// /proc and the files under /run are read through crate::untrusted,
+// crate::procfs and crate::cgroup only (clippy.toml); tests aside.
+#![cfg_attr(not(test), deny(clippy::disallowed_methods))]
+
+pub mod service;
 
 use crate::getopt::LongOpt;
+use std::ffi::OsString;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, Local, TimeZone};
@@ -13,35 +21,47 @@ use serde_json::{Value, json};
 
 use super::table::{Cell, Table};
 use super::{
-    Colour, EXIT_NOT_VINIT, Parsed, json_error, paint, parse_options, seconds, usage_error,
-    use_colour,
+    Colour, Parsed, json_error, paint, parse_options_and_operands, seconds, text_value,
+    usage_error, use_colour,
 };
-use crate::cmd::vinit::supervise::{failure_datetime, services_table};
+use crate::procfs::{self, BootClock};
 use crate::rc::record::{self, Line, RECORD_DIR, Run};
-use crate::services::CONFIG_DIR;
-use crate::services::files::read_overview;
-use crate::services::overview::ServiceView;
-use crate::status::{EntryState, InitStatus, STATUS_PATH, decode, describe_wait_status};
+use crate::services::Tracking;
+use crate::status::client::{self, Unavailable};
+use crate::status::{EntryState, InitStatus, describe_wait_status};
+use crate::untrusted::{self, Kind};
+use service::{ServiceReport, ServiceStatus};
 
 pub(crate) const USAGE: &str = "\
-Usage: vinit status [--json]
+Usage: vinit status [--json [--schema 2]]
+       vinit status NAME [--json [--schema 2]]
 
 Shows the current and previous runlevel, when init started, a pending
 shutdown, every inittab entry (state, PID, respawns, last exit status),
-every supervised service (PID, state, restarts, last failure) and the
-last rc run of every script.
+every service of /etc/init.d (state, main PID, processes, memory, CPU
+time, uptime, restarts) and the last rc run of every script.
 
-  --json    machine-readable output (schema vinit-status/1, see vinit(8));
-            when there is nothing to report, a vinit-error/1 document
-  --help    this text
+With NAME, shows that service in full: its processes as a tree with their
+command lines, its cgroup's limits, its last failure and last rc run, and
+the last lines its script printed when rc last ran it.
+
+  --json      machine-readable output (schema vinit-status/2, see
+              vinit(8)); when there is nothing to report, a vinit-error/1
+              document
+  --schema N  the schema version the reader expects: 2; 1 is no longer
+              written, and asking for it fails with a message that says so
+  --help      this text
 
 Exit status: 0 when shown; 1 when init's status cannot be read (the file
-is damaged, or init could not write it); 2 on a usage error; 3 when PID 1
-is not vinit (or not the vinit that wrote the file).
+is damaged, or init could not write it) or there is no service NAME; 2 on
+a usage error or a --schema that is not written; 3 when PID 1 is not vinit
+(or not the vinit that wrote the file).
 ";
 
 /// The `schema` value of the JSON output.
-pub const JSON_SCHEMA: &str = "vinit-status/1";
+pub const JSON_SCHEMA: &str = "vinit-status/2";
+/// The schema of the output before every init.d service was listed.
+const OLD_SCHEMA: &str = "vinit-status/1";
 
 /// Why the limiter disables an entry (sysvinit's only reason).
 pub(crate) const LIMITER_REASON: &str = "respawning too fast: 10 starts within 120 s";
@@ -67,199 +87,17 @@ pub struct Report {
     /// CLOCK_MONOTONIC now, in seconds (the limiter's clock).
     pub now_monotonic_s: u64,
     pub shutdown: Option<PendingShutdown>,
-    /// The supervised services, by name.
-    pub services: Vec<ServiceView>,
+    /// Whether init tracks the services by cgroup, as it says.
+    pub tracking: Tracking,
+    /// Every init.d service, by name.
+    pub services: Vec<ServiceStatus>,
     /// rc's run records, oldest first.
     pub runs: Vec<Run>,
 }
 
-/// Why there is no status to show.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Unavailable {
-    /// PID 1 is not vinit (or not this boot's): exit 3.
-    NotVinit(String),
-    /// The file is there but unreadable or damaged.
-    Broken(String),
-}
-
-impl Unavailable {
-    /// The `error` word of the JSON error document, the reason, and the exit status.
-    fn parts(&self) -> (&'static str, &str, i32) {
-        match self {
-            Unavailable::NotVinit(why) => ("not-vinit", why, EXIT_NOT_VINIT),
-            Unavailable::Broken(why) => ("unreadable", why, 1),
-        }
-    }
-
-    /// Prints the one-line reason, returns the exit status.
-    pub(crate) fn report(&self, command: &str) -> i32 {
-        let (_, why, exit_status) = self.parts();
-        eprintln!("{command}: {why}");
-        exit_status
-    }
-}
-
-/// What PID 1 is, for the message when it is not vinit.
-fn pid1_program() -> String {
-    std::fs::read_link("/proc/1/exe")
-        .map(|p| p.display().to_string())
-        .or_else(|_| std::fs::read_to_string("/proc/1/comm").map(|c| c.trim().to_string()))
-        .unwrap_or_else(|_| "unknown".to_string())
-}
-
-/// The running init's status file, if PID 1 is vinit: the file must exist,
-/// have been written by PID 1, and by the PID 1 running now (its start time
-/// matches; a re-exec keeps it).
-pub(crate) fn read_init_status() -> Result<InitStatus<'static>, Unavailable> {
-    match read_status_file()? {
-        Some((status, _)) => Ok(status),
-        None => Err(no_status_file()),
-    }
-}
-
-/// Why there is no status when the file is missing: PID 1 is not vinit,
-/// or it is and could not write the file (it removes the file then, so
-/// that nobody takes an outdated one for its state).
-pub(crate) fn no_status_file() -> Unavailable {
-    if pid1_runs_this_program() {
-        log::debug!("no {STATUS_PATH}, and PID 1 runs this program: init could not write it");
-        return Unavailable::Broken(format!(
-            "no {STATUS_PATH}: init could not write its status (is /run full?); it is unknown for now"
-        ));
-    }
-    log::debug!("no {STATUS_PATH}: PID 1 is not vinit (vinit's init writes it)");
-    Unavailable::NotVinit(format!(
-        "init (PID 1, {}) is not vinit: no {STATUS_PATH}",
-        pid1_program()
-    ))
-}
-
-/// Whether PID 1 runs vinit: the same file as this program, or the file of
-/// the same path that an upgrade has replaced since.
-pub(crate) fn pid1_runs_this_program() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    let same_file = match (
-        std::fs::metadata("/proc/1/exe"),
-        std::fs::metadata("/proc/self/exe"),
-    ) {
-        (Ok(pid1), Ok(me)) => (pid1.dev(), pid1.ino()) == (me.dev(), me.ino()),
-        _ => false,
-    };
-    let path = |link: &str| {
-        std::fs::read_link(link)
-            .ok()
-            .map(|target| crate::status::program_path(&target))
-    };
-    same_file || path("/proc/1/exe").is_some_and(|pid1| Some(pid1) == path("/proc/self/exe"))
-}
-
-/// The status file with when it was written, checked as for
-/// [`read_init_status`]; `None` when there is no file (init removes it when
-/// it cannot write the current one, so a missing file means "unknown").
-pub(crate) fn read_status_file()
--> Result<Option<(InitStatus<'static>, std::time::SystemTime)>, Unavailable> {
-    use crate::untrusted::{self, Kind};
-    let (bytes, metadata) =
-        match untrusted::read_with_metadata(Path::new(STATUS_PATH), Kind::Status) {
-            Ok(read) => read,
-            Err(refused) if refused.is_missing() => return Ok(None),
-            Err(refused) => {
-                return Err(Unavailable::Broken(format!(
-                    "cannot read {STATUS_PATH}: {refused}"
-                )));
-            }
-        };
-    let written = metadata.modified().unwrap_or(std::time::UNIX_EPOCH);
-    let text = String::from_utf8_lossy(&bytes);
-    let status = decode(&text).map_err(|e| Unavailable::Broken(format!("{STATUS_PATH}: {e}")))?;
-    let pid1_start = std::fs::read_to_string("/proc/1/stat")
-        .ok()
-        .and_then(|stat| crate::status::start_ticks_of(&stat));
-    // start-ticks 0: init could not read /proc yet when it last wrote; then
-    // PID 1 must at least be this program.
-    let same_start = match (status.start_ticks, pid1_start) {
-        (0, _) => is_this_program(),
-        (written, Some(running)) => written == running,
-        (_, None) => true,
-    };
-    // After `telinit u` PID 1 may run another init (sysvinit), which
-    // keeps the start time but not this file.
-    let pid1_exe = std::fs::read_link("/proc/1/exe")
-        .ok()
-        .map(|link| crate::status::program_path(&link));
-    let same_program =
-        status.exe.is_empty() || pid1_exe.as_ref().is_none_or(|exe| *exe == status.exe);
-    log::debug!(
-        "{STATUS_PATH}: written by PID {}, program {}, start ticks {}; PID 1 now: program {}, start ticks {}",
-        status.pid,
-        if status.exe.is_empty() {
-            "not named"
-        } else {
-            &status.exe
-        },
-        status.start_ticks,
-        pid1_exe.as_deref().unwrap_or("unknown"),
-        pid1_start.map_or("unknown".to_string(), |ticks| ticks.to_string())
-    );
-    log::debug!(
-        "PID 1 is {}vinit: {}",
-        if status.pid == 1 && same_start && same_program {
-            ""
-        } else {
-            "not "
-        },
-        if status.pid != 1 {
-            "the file was not written by PID 1"
-        } else if !same_start {
-            "PID 1 started after the file was written (another boot or another init)"
-        } else if !same_program {
-            "PID 1 runs another program now (replaced by telinit u)"
-        } else {
-            "the file was written by the PID 1 running now"
-        }
-    );
-    if status.pid != 1 || !same_start || !same_program {
-        return Err(Unavailable::NotVinit(format!(
-            "init (PID 1, {}) is not vinit: {STATUS_PATH} was written by another process",
-            pid1_program()
-        )));
-    }
-    Ok(Some((status, written)))
-}
-
-fn clock_ticks_per_second() -> u64 {
-    nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
-        .ok()
-        .flatten()
-        .and_then(|t| u64::try_from(t).ok())
-        .filter(|t| *t > 0)
-        .unwrap_or(100)
-}
-
-/// PID 1 runs the same file as this process (true when that cannot be told).
-fn is_this_program() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (
-        std::fs::metadata("/proc/1/exe"),
-        std::fs::metadata("/proc/self/exe"),
-    ) {
-        (Ok(pid1), Ok(me)) => (pid1.dev(), pid1.ino()) == (me.dev(), me.ino()),
-        _ => true,
-    }
-}
-
-/// When PID 1 started: the kernel's boot time (`btime` of `/proc/stat`)
-/// plus its start ticks.
+/// When PID 1 started: the kernel's boot time plus its start ticks.
 fn init_start_time(start_ticks: u64) -> Option<DateTime<FixedOffset>> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let btime: i64 = stat
-        .lines()
-        .find_map(|l| l.strip_prefix("btime "))?
-        .trim()
-        .parse()
-        .ok()?;
-    let ticks = clock_ticks_per_second();
-    let secs = btime + i64::try_from(start_ticks / ticks).ok()?;
+    let secs = BootClock::read()?.wall_seconds(start_ticks);
     Local
         .timestamp_opt(secs, 0)
         .single()
@@ -268,21 +106,17 @@ fn init_start_time(start_ticks: u64) -> Option<DateTime<FixedOffset>> {
 
 /// `shutdown`'s PID file names a live process.
 fn pending_shutdown() -> Option<PendingShutdown> {
-    let text = std::fs::read_to_string("/var/run/shutdown.pid").ok()?;
+    let text = untrusted::read_text(Path::new("/var/run/shutdown.pid"), Kind::PidFile).ok()?;
     let pid: i32 = text.split_whitespace().next()?.parse().ok()?;
-    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-    let command = cmdline
-        .split(|b| *b == 0)
-        .filter(|w| !w.is_empty())
-        .map(|w| String::from_utf8_lossy(w).into_owned())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let notice = std::fs::read_to_string("/run/nologin").ok().and_then(|t| {
-        t.lines()
-            .map(|l| l.trim_matches(['\r', '\n', ' ']))
-            .find(|l| l.starts_with("The system is going down"))
-            .map(str::to_string)
-    });
+    let command = procfs::command_line(pid)?;
+    let notice = untrusted::read_text(Path::new("/run/nologin"), Kind::RunState)
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .map(|l| l.trim_matches(['\r', '\n', ' ']))
+                .find(|l| l.starts_with("The system is going down"))
+                .map(str::to_string)
+        });
     Some(PendingShutdown {
         pid,
         command,
@@ -298,7 +132,7 @@ fn monotonic_seconds() -> u64 {
 
 /// Reads everything the report needs.
 pub(crate) fn gather() -> Result<Report, Unavailable> {
-    let init = read_init_status()?;
+    let (init, _) = client::read()?.ok_or_else(Unavailable::missing)?;
     let (runs, _) = record::read_dir(Path::new(RECORD_DIR));
     let shutdown = pending_shutdown();
     log::debug!(
@@ -307,44 +141,113 @@ pub(crate) fn gather() -> Result<Report, Unavailable> {
             .as_ref()
             .map_or("none".to_string(), |s| format!("PID {}", s.pid))
     );
+    let (tracking, services) = service::gather(&runs);
     Ok(Report {
         booted: init_start_time(init.start_ticks),
         now: Local::now().fixed_offset(),
         now_monotonic_s: monotonic_seconds(),
         shutdown,
-        services: read_overview(Path::new("/")),
+        tracking,
+        services,
         runs,
         init,
     })
 }
 
-pub(crate) fn main(args: &[std::ffi::OsString]) -> i32 {
+pub(crate) fn main(args: &[OsString]) -> i32 {
     let mut json_output = false;
-    match parse_options(
+    let mut schema = None;
+    let operands = match parse_options_and_operands(
         args,
         USAGE,
-        &[LongOpt::flag("json")],
-        |name, _| match name {
+        &[LongOpt::flag("json"), LongOpt::value("schema")],
+        1,
+        |name, value| match name {
             "json" => {
                 json_output = true;
+                Ok(())
+            }
+            "schema" => {
+                schema = Some(text_value(name, value)?);
                 Ok(())
             }
             _ => Err(format!("unknown option '--{name}'")),
         },
     ) {
         Parsed::Exit(code) => return usage_error(args, code),
-        Parsed::Run(()) => {}
+        Parsed::Run(operands) => operands,
+    };
+    if let Some(schema) = schema {
+        if !json_output {
+            eprintln!("vinit status: --schema goes with --json");
+            eprint!("{USAGE}");
+            return 2;
+        }
+        if let Err((error, message)) = check_schema(&schema) {
+            eprintln!("vinit status: {message}");
+            println!("{}", json_error("status", error, &message, 2));
+            return 2;
+        }
     }
+    let name = match operands.first().map(|name| crate::cmd::text_arg(name)) {
+        Some(Ok(name)) => Some(name.to_string()),
+        Some(Err(message)) => {
+            eprintln!("vinit status: {message}");
+            return usage_error(args, 2);
+        }
+        None => None,
+    };
+    match name {
+        Some(name) => show_service(&name, json_output),
+        None => show_all(json_output),
+    }
+}
+
+/// Whether `--schema VALUE` is what this vinit writes (`2` or
+/// `vinit-status/2`); else the error word and message of the refusal.
+fn check_schema(value: &str) -> Result<(), (&'static str, String)> {
+    let full = if value.contains('/') {
+        value.to_string()
+    } else {
+        format!("vinit-status/{value}")
+    };
+    if full == JSON_SCHEMA {
+        Ok(())
+    } else if full == OLD_SCHEMA {
+        Err((
+            "schema-gone",
+            format!(
+                "{OLD_SCHEMA} is no longer written: --json writes {JSON_SCHEMA}, whose \
+                 services list every init.d service, with a supervised object where /1 \
+                 had the service itself; vinit(8), JSON OUTPUT, says how each field of \
+                 /1 maps"
+            ),
+        ))
+    } else {
+        Err((
+            "usage",
+            format!("--schema {value:?}: this vinit writes {JSON_SCHEMA} only"),
+        ))
+    }
+}
+
+/// Prints why there is nothing to show (and its JSON document), returns
+/// the exit status.
+fn unavailable(why: &Unavailable, json_output: bool) -> i32 {
+    let exit_status = why.report("vinit status");
+    if json_output {
+        println!(
+            "{}",
+            json_error("status", why.error_word(), why.reason(), exit_status)
+        );
+    }
+    exit_status
+}
+
+fn show_all(json_output: bool) -> i32 {
     let report = match gather() {
         Ok(report) => report,
-        Err(why) => {
-            let exit_status = why.report("vinit status");
-            if json_output {
-                let (error, message, _) = why.parts();
-                println!("{}", json_error("status", error, message, exit_status));
-            }
-            return exit_status;
-        }
+        Err(why) => return unavailable(&why, json_output),
     };
     if json_output {
         println!(
@@ -357,8 +260,37 @@ pub(crate) fn main(args: &[std::ffi::OsString]) -> i32 {
     0
 }
 
+/// `vinit status NAME`. It needs PID 1 to be vinit, not its status file:
+/// a service's files are there while init cannot write that one.
+fn show_service(name: &str, json_output: bool) -> i32 {
+    if let Err(why @ Unavailable::NotVinit(_)) = client::read() {
+        return unavailable(&why, json_output);
+    }
+    let (runs, _) = record::read_dir(Path::new(RECORD_DIR));
+    let Some(report) = service::gather_one(name, &runs) else {
+        let message = format!(
+            "no service {name:?}: no /etc/init.d/{name}, no settings for it in {} and no cgroup",
+            crate::services::CONFIG_DIR
+        );
+        eprintln!("vinit status: {message}");
+        if json_output {
+            println!("{}", json_error("status", "no-service", &message, 1));
+        }
+        return 1;
+    };
+    if json_output {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&service_to_json(&report)).unwrap_or_default()
+        );
+    } else {
+        print!("{}", service::render_one(&report, use_colour()));
+    }
+    0
+}
+
 /// The last line of every script over all runs (the latest run wins), by name.
-pub(crate) fn last_runs(runs: &[Run]) -> Vec<&Line> {
+pub fn last_runs(runs: &[Run]) -> Vec<&Line> {
     let mut last: std::collections::BTreeMap<&str, &Line> = std::collections::BTreeMap::new();
     for line in runs.iter().flat_map(|r| &r.lines) {
         last.insert(line.script.as_str(), line);
@@ -514,19 +446,12 @@ pub fn render(report: &Report, colour: bool) -> String {
     }
 
     out.push('\n');
-    if report.services.is_empty() {
-        out.push_str(&format!(
-            "No supervised services ({CONFIG_DIR} is empty).\n"
-        ));
-    } else {
-        out.push_str(&paint("Supervised services", Colour::Bold, colour));
-        out.push('\n');
-        out.push_str(&services_table(
-            &report.services,
-            report.now.offset(),
-            colour,
-        ));
-    }
+    out.push_str(&service::render_all(
+        &report.services,
+        &report.tracking,
+        report.now,
+        colour,
+    ));
 
     let lines = last_runs(&report.runs);
     out.push('\n');
@@ -625,18 +550,22 @@ pub fn to_json(report: &Report) -> Value {
             "notice": s.notice,
         })),
         "entries": entries,
-        "services": report.services.iter().map(|service| json!({
-            "name": service.name,
-            "pid": service.pid,
-            "state": service.state.name(),
-            "restarts": service.restarts,
-            "last_failure": service.last_failure.as_ref().map(|failure| json!({
-                "time": failure_datetime(failure.at, report.now.offset())
-                    .map(|time| time.to_rfc3339()),
-                "cause": failure.cause,
-            })),
-            "settings_rejected": service.settings_rejected,
-        })).collect::<Vec<_>>(),
+        "tracking": service::tracking_json(&report.tracking),
+        "services": report
+            .services
+            .iter()
+            .map(|one| service::service_json(one, report.now, false))
+            .collect::<Vec<_>>(),
         "scripts": last_runs(&report.runs).into_iter().map(line_json).collect::<Vec<_>>(),
+    })
+}
+
+/// `vinit status NAME --json`, schema [`JSON_SCHEMA`]: the service's object
+/// with its processes, limits and last output.
+pub fn service_to_json(report: &ServiceReport) -> Value {
+    json!({
+        "schema": JSON_SCHEMA,
+        "tracking": service::tracking_json(&report.tracking),
+        "service": service::service_json(&report.service, report.now, true),
     })
 }

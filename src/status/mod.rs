@@ -5,11 +5,14 @@
 //! `key value` lines, then one tab-separated line per entry (documented in
 //! vinit.8, FILES). PID 1 writes it whole to a temporary name and renames it,
 //! so a reader sees one complete version or the previous one and never
-//! holds PID 1 up. [`encode`] and [`decode`] are pure.
+//! holds PID 1 up. [`encode`] and [`decode`] are pure; [`client`] reads
+//! the file for the commands and decides whether it is the running init's.
 
 // Files someone else may have placed are read through crate::untrusted only
 // (clippy.toml); tests aside.
 #![cfg_attr(not(test), deny(clippy::disallowed_methods))]
+
+pub(crate) mod client;
 
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
