@@ -393,17 +393,20 @@ fn supervision_survives_telinit_u() {
 
 #[test]
 fn pid_files_are_watched_on_a_run_mounted_after_init_started() {
-    // As Debian's mountkernfs.sh does: a tmpfs on /run at sysinit, hiding
-    // the directory init first watched.
+    // As Debian's mountkernfs.sh does: /proc, then a tmpfs on /run, at
+    // sysinit, hiding the directory init first watched (init starts with
+    // no /proc to see the mounts change by).
     let root = root_with(
         &[("sleepd", ssd_script("sleepd", "/usr/sbin/sleepd", "TERM"))],
         &[("sleepd", "")],
     );
     root.write(
         "etc/inittab",
-        format!("si::sysinit:/bin/mount -t tmpfs -o mode=755 run /run\n{INITTAB}"),
+        format!(
+            "si::sysinit:/bin/sh -c 'mount -t proc proc /proc && mount -t tmpfs -o mode=755 run /run'\n{INITTAB}"
+        ),
     );
-    let pid1 = root.boot(&[]);
+    let pid1 = root.boot_without_proc(&[]);
     let first = poll_until(WAIT, || {
         let text = common::text(&pid1.run(&["cat", "/run/sleepd.pid"]).stdout);
         text.trim().parse::<i32>().ok()

@@ -353,12 +353,22 @@ impl Watch {
         let mut watch = Watch {
             dir: fifo.parent().unwrap_or(Path::new("/")).to_path_buf(),
             inotify: None,
-            mounts: untrusted::open(Path::new("/proc/self/mountinfo"), Kind::Kernel)
-                .ok()
-                .map(|opened| opened.file),
+            mounts: open_mountinfo(),
         };
         watch.rewatch();
         watch
+    }
+
+    /// Whether `/proc/self/mountinfo` could be opened only now: at boot
+    /// `/proc` is mounted by a boot script (Debian's mountkernfs.sh), with
+    /// `/run` often in the same breath, so the mount table is taken to
+    /// have changed. Tried once a pass until it can.
+    pub(crate) fn mounts_appeared(&mut self) -> bool {
+        if self.mounts.is_some() {
+            return false;
+        }
+        self.mounts = open_mountinfo();
+        self.mounts.is_some()
     }
 
     /// Watches the directory as it is now (after a mount, a new one).
@@ -402,6 +412,12 @@ impl Watch {
             self.rewatch();
         }
     }
+}
+
+fn open_mountinfo() -> Option<File> {
+    untrusted::open(Path::new("/proc/self/mountinfo"), Kind::Kernel)
+        .ok()
+        .map(|opened| opened.file)
 }
 
 /// Puts `/dev/null` on `fd` (close-on-exec) and returns it.

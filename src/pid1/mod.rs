@@ -324,6 +324,7 @@ impl Init {
                 .is_some_and(|events| events.intersects(PollFlags::POLLPRI | PollFlags::POLLERR))
         });
         drop(fds);
+        let mounts_changed = self.watch.mounts_appeared() || mounts_changed;
         self.watch.consume(mounts_changed);
         if mounts_changed {
             self.supervision.remounted(&mut self.system, now());

@@ -34,11 +34,12 @@ const KERNEL_ENV: &[&str] = &["HOME=/", "TERM=linux"];
 /// root's /dev/console (and its fds 0, 1, 2, as the kernel does for init), gives the root
 /// its own devpts, then execs the rest of its arguments (`env -i ... setsid chroot ...`).
 /// With `hide_cgroups`, it mounts /sys and an empty read-only tmpfs on /sys/fs/cgroup, as a
-/// container without a delegated cgroup tree has it.
+/// container without a delegated cgroup tree has it; with `no_proc`, it leaves /proc to the
+/// root's boot scripts, as the kernel does.
 const SETUP_SCRIPT: &str = r#"set -e
-root=$1 console=$2 hide_cgroups=$3
-shift 3
-mount -t proc proc "$root/proc"
+root=$1 console=$2 hide_cgroups=$3 no_proc=$4
+shift 4
+[ "$no_proc" = yes ] || mount -t proc proc "$root/proc"
 mount --bind "$console" "$root/dev/console"
 mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts "$root/dev/pts"
 if [ "$hide_cgroups" = yes ]; then
@@ -145,7 +146,7 @@ impl TestRoot {
     /// the kernel would pass (`HOME=/ TERM=linux`), e.g. `CONSOLE=/dev/console` or a boot
     /// parameter.
     pub fn boot_with_env(&self, argv: &[&str], env: &[&str]) -> Pid1 {
-        Pid1::start(self.tree.clone(), argv, env, false)
+        Pid1::start(self.tree.clone(), argv, env, Setup::default())
     }
 
     /// Boots our `/sbin/init <args>` where no cgroup2 can be had: `/sys/fs/cgroup` is an
@@ -153,8 +154,31 @@ impl TestRoot {
     pub fn boot_without_cgroups(&self, args: &[&str]) -> Pid1 {
         let mut argv = vec!["/sbin/init"];
         argv.extend_from_slice(args);
-        Pid1::start(self.tree.clone(), &argv, &[], true)
+        let setup = Setup {
+            hide_cgroups: true,
+            ..Setup::default()
+        };
+        Pid1::start(self.tree.clone(), &argv, &[], setup)
     }
+
+    /// Boots our `/sbin/init <args>` without /proc, which the root's boot scripts mount (as
+    /// Debian's mountkernfs.sh does).
+    pub fn boot_without_proc(&self, args: &[&str]) -> Pid1 {
+        let mut argv = vec!["/sbin/init"];
+        argv.extend_from_slice(args);
+        let setup = Setup {
+            no_proc: true,
+            ..Setup::default()
+        };
+        Pid1::start(self.tree.clone(), &argv, &[], setup)
+    }
+}
+
+/// What the namespace's first process sets up before the program (see `SETUP_SCRIPT`).
+#[derive(Debug, Clone, Copy, Default)]
+struct Setup {
+    hide_cgroups: bool,
+    no_proc: bool,
 }
 
 /// PID 1 of a namespace, seen from the host. Dropping it kills the namespace.
@@ -174,7 +198,7 @@ pub struct Pid1 {
 }
 
 impl Pid1 {
-    fn start(root: Tree, argv: &[&str], env: &[&str], hide_cgroups: bool) -> Pid1 {
+    fn start(root: Tree, argv: &[&str], env: &[&str], setup: Setup) -> Pid1 {
         assert!(!argv.is_empty(), "boot needs a program");
         let pty = openpty(None, None).expect("openpty");
         for fd in [&pty.master, &pty.slave] {
@@ -199,7 +223,8 @@ impl Pid1 {
             .arg("sh")
             .arg(root.path())
             .arg(&slave_path)
-            .arg(if hide_cgroups { "yes" } else { "no" })
+            .arg(if setup.hide_cgroups { "yes" } else { "no" })
+            .arg(if setup.no_proc { "yes" } else { "no" })
             .arg(host_tool("env"))
             .arg("-i")
             .args(KERNEL_ENV)
