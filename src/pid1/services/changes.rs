@@ -62,7 +62,11 @@ struct Watched {
     waiting: BTreeMap<Target, Option<OsString>>,
 }
 
+/// What makes a watched name changed. IN_MODIFY as well as IN_CLOSE_WRITE:
+/// cron writes its pid file and keeps it open (it holds a lock on it), so
+/// a restarted cron's new PID never comes with a close.
 const DIR_EVENTS: AddWatchFlags = AddWatchFlags::IN_CLOSE_WRITE
+    .union(AddWatchFlags::IN_MODIFY)
     .union(AddWatchFlags::IN_CREATE)
     .union(AddWatchFlags::IN_DELETE)
     .union(AddWatchFlags::IN_MOVED_FROM)
@@ -277,6 +281,26 @@ mod tests {
         std::fs::remove_file(&path).expect("remove");
         assert_eq!(changes.take().targets, BTreeSet::from([pid_file("web")]));
         assert!(changes.unwatched().is_empty());
+    }
+
+    #[test]
+    fn a_pid_file_rewritten_and_kept_open_is_reported() {
+        use std::io::{Seek, Write};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("crond.pid");
+        std::fs::write(&path, "1\n").expect("write");
+        let mut changes = Changes::new();
+        changes.register(pid_file("cron"), &path, false);
+        // As cron does: open, truncate, write, and keep it open.
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .expect("open");
+        file.set_len(0).expect("truncate");
+        file.rewind().expect("rewind");
+        file.write_all(b"42\n").expect("write");
+        assert_eq!(changes.take().targets, BTreeSet::from([pid_file("cron")]));
+        drop(file);
     }
 
     #[test]
