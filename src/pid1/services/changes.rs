@@ -242,13 +242,16 @@ impl Changes {
 /// exists, itself and no name; otherwise the nearest existing ancestor and
 /// the name of the next component down.
 fn nearest_dir(path: &Path, directory: bool) -> Option<(PathBuf, Option<OsString>)> {
+    // By its real path: inotify watches an inode, and gives `/var/run` and
+    // `/run` one watch descriptor, so they must be one directory here too.
+    let real = |dir: &Path| dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     if directory && path.is_dir() {
-        return Some((path.to_path_buf(), None));
+        return Some((real(path), None));
     }
     let mut child = path;
     for dir in path.ancestors().skip(1) {
         if dir.is_dir() {
-            return Some((dir.to_path_buf(), child.file_name().map(OsString::from)));
+            return Some((real(dir), child.file_name().map(OsString::from)));
         }
         child = dir;
     }
@@ -301,6 +304,33 @@ mod tests {
         file.write_all(b"42\n").expect("write");
         assert_eq!(changes.take().targets, BTreeSet::from([pid_file("cron")]));
         drop(file);
+    }
+
+    #[test]
+    fn one_directory_by_two_names_is_one_watch() {
+        // Debian's /var/run is a link to /run: cron's pid file is under one
+        // name, nginx's under the other.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let run = dir.path().join("run");
+        std::fs::create_dir(&run).expect("mkdir");
+        std::os::unix::fs::symlink(&run, dir.path().join("var-run")).expect("symlink");
+        let mut changes = Changes::new();
+        changes.register(
+            pid_file("cron"),
+            &dir.path().join("var-run/crond.pid"),
+            false,
+        );
+        changes.register(pid_file("nginx"), &run.join("nginx.pid"), false);
+        std::fs::write(run.join("crond.pid"), "1\n").expect("write");
+        std::fs::write(run.join("nginx.pid"), "2\n").expect("write");
+        assert_eq!(
+            changes.take().targets,
+            BTreeSet::from([pid_file("cron"), pid_file("nginx")])
+        );
+        // Dropping one keeps the other's watch.
+        changes.unregister(&pid_file("nginx"));
+        std::fs::write(run.join("crond.pid"), "3\n").expect("write");
+        assert_eq!(changes.take().targets, BTreeSet::from([pid_file("cron")]));
     }
 
     #[test]
