@@ -6,6 +6,8 @@
 //!   (used by `update-rc.d` too).
 //! * [`select`]: which links run with which action on a level change.
 //! * [`run`]: the parallel scheduler; [`output`]: console, boot log, record.
+//! * [`settings`]: where each setting comes from, and its rule (the
+//!   timeout's is PID 1's too).
 //!
 //! [`execute`] ties them together for `rc LEVEL` (`src/cmd/rc.rs` parses the
 //! command line).
@@ -22,6 +24,7 @@ pub(crate) mod output;
 pub mod record;
 pub(crate) mod run;
 pub(crate) mod select;
+pub(crate) mod settings;
 pub(crate) mod skipped;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -34,9 +37,6 @@ use insserv_conf::Facilities;
 use output::Output;
 use run::{Settings, Task};
 use select::{Action, Job, Link, Phase};
-
-/// Default per-script timeout; a script still running after it is killed.
-pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Default concurrency: startpar uses 4 per CPU (`-p 4`); we never go below 8
 /// because most init scripts sleep or wait on I/O rather than compute.
@@ -62,30 +62,6 @@ pub(crate) struct Config {
     pub timeout: Option<Duration>,
     /// The scripts' environment.
     pub env: Vec<(String, String)>,
-}
-
-/// `KEY=value` lines of a shell-style defaults file such as
-/// `/etc/default/vinit-rc` (comments, `export` and simple quotes allowed).
-pub(crate) fn read_defaults(path: &Path) -> BTreeMap<String, String> {
-    let text =
-        crate::untrusted::read_text(path, crate::untrusted::Kind::Settings).unwrap_or_default();
-    text.lines()
-        .filter_map(|line| {
-            let line = line.trim();
-            let line = line.strip_prefix("export ").unwrap_or(line);
-            if line.starts_with('#') {
-                return None;
-            }
-            let (key, value) = line.split_once('=')?;
-            let value = value.trim();
-            let value = value
-                .strip_prefix('"')
-                .and_then(|v| v.strip_suffix('"'))
-                .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
-                .unwrap_or(value);
-            Some((key.trim().to_string(), value.to_string()))
-        })
-        .collect()
 }
 
 /// True if the kernel command line asks for sequential boot (as Debian's rc).
@@ -584,19 +560,7 @@ mod tests {
     }
 
     #[test]
-    fn defaults_file_and_cmdline() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("vinit-rc");
-        std::fs::write(
-            &path,
-            "# c\nVINIT_RC_JOBS=3\nexport VINIT_RC_TIMEOUT=\"60\"\nX='a b'\n",
-        )
-        .unwrap();
-        let d = read_defaults(&path);
-        assert_eq!(d["VINIT_RC_JOBS"], "3");
-        assert_eq!(d["VINIT_RC_TIMEOUT"], "60");
-        assert_eq!(d["X"], "a b");
-        assert!(read_defaults(&dir.path().join("absent")).is_empty());
+    fn cmdline_and_jobs() {
         assert!(cmdline_wants_sequential(
             "BOOT_IMAGE=x ro concurrency=none quiet"
         ));

@@ -472,21 +472,14 @@ impl Supervision {
         self.watch_pid_file(name);
     }
 
-    /// rc's per-script timeout, from where rc reads it (init's own
-    /// environment, then `/etc/default/vinit-rc`); `None` for no timeout.
+    /// rc's per-script timeout, as rc resolves it from init's own
+    /// environment and rc's defaults file; `None` for no timeout.
     fn rc_timeout(&self, sys: &System) -> Option<Duration> {
-        const NAME: &str = "VINIT_RC_TIMEOUT";
-        let from_env =
-            env_value(&sys.base_env, NAME).map(|value| String::from_utf8_lossy(value).into_owned());
-        let value = from_env.or_else(|| {
-            crate::rc::read_defaults(&files::under(&self.root, "/etc/default/vinit-rc"))
-                .remove(NAME)
-        });
-        match value.map(|value| value.trim().parse::<u64>()) {
-            Some(Ok(0)) => None,
-            Some(Ok(secs)) => Some(Duration::from_secs(secs)),
-            None | Some(Err(_)) => Some(crate::rc::DEFAULT_TIMEOUT),
-        }
+        use crate::rc::settings;
+        let env = env_value(&sys.base_env, settings::TIMEOUT)
+            .map(|value| String::from_utf8_lossy(value).into_owned());
+        let defaults = settings::read_defaults(&files::under(&self.root, settings::DEFAULTS_FILE));
+        settings::timeout(None, env, &defaults).value
     }
 
     /// Reads the settings directory: problems are logged with file:line
