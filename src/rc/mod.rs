@@ -4,6 +4,7 @@
 //! * [`insserv_conf`]: system facilities from `/etc/insserv.conf{,.d}`.
 //! * [`graph`]: start/stop dependency graphs and insserv's link numbering
 //!   (used by `update-rc.d` too).
+//! * [`link`]: the names of the `rc<L>.d` links.
 //! * [`select`]: which links run with which action on a level change.
 //! * [`run`]: the parallel scheduler; [`output`]: console, boot log, record.
 //! * [`settings`]: where each setting comes from, and its rule (the
@@ -18,6 +19,7 @@
 
 pub mod graph;
 pub mod insserv_conf;
+pub(crate) mod link;
 pub mod lsb;
 pub mod numbering;
 pub(crate) mod output;
@@ -34,9 +36,10 @@ use std::time::Duration;
 
 use graph::{Direction, Script};
 use insserv_conf::Facilities;
+use link::Link;
 use output::Output;
 use run::{Settings, Task};
-use select::{Action, Job, Link, Phase};
+use select::{Action, Job, Phase};
 
 /// Default concurrency: startpar uses 4 per CPU (`-p 4`); we never go below 8
 /// because most init scripts sleep or wait on I/O rather than compute.

@@ -62,23 +62,14 @@ pub struct Link {
 }
 
 impl Link {
-    /// Parses a directory entry such as `S02rsyslog`.
+    /// Parses a directory entry such as `S02rsyslog` ([`super::link`]'s rule).
     pub fn parse(level: char, file_name: &str) -> Option<Link> {
-        let mut chars = file_name.chars();
-        let kind = chars.next().filter(|k| *k == 'S' || *k == 'K')?;
-        let digits: String = chars.by_ref().take(2).collect();
-        if digits.len() != 2 || !digits.chars().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        let script: String = chars.collect();
-        if script.is_empty() || script.starts_with(|c: char| c.is_ascii_digit()) {
-            return None;
-        }
+        let link = super::link::Link::parse(file_name)?;
         Some(Link {
             level,
-            kind,
-            number: digits.parse().ok()?,
-            script,
+            kind: link.kind.letter(),
+            number: u32::from(link.number),
+            script: link.name,
         })
     }
 

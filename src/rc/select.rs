@@ -14,49 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-/// `S` or `K`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum LinkKind {
-    Start,
-    Kill,
-}
-
-/// One `[SK]NNname` entry of an `rcX.d` directory.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Link {
-    pub kind: LinkKind,
-    pub number: u8,
-    /// The script's name in `/etc/init.d`.
-    pub name: String,
-    /// The entry's own name, e.g. `S02rsyslog`.
-    pub file_name: String,
-}
-
-impl Link {
-    /// Parses `S02rsyslog`; `None` for anything else (README, `S2x`…).
-    pub(crate) fn parse(file_name: &str) -> Option<Link> {
-        let bytes = file_name.as_bytes();
-        let kind = match bytes.first()? {
-            b'S' => LinkKind::Start,
-            b'K' => LinkKind::Kill,
-            _ => return None,
-        };
-        let (tens, units) = (*bytes.get(1)?, *bytes.get(2)?);
-        if !tens.is_ascii_digit() || !units.is_ascii_digit() {
-            return None;
-        }
-        let name = file_name.get(3..)?;
-        if name.is_empty() {
-            return None;
-        }
-        Some(Link {
-            kind,
-            number: (tens - b'0') * 10 + (units - b'0'),
-            name: name.to_string(),
-            file_name: file_name.to_string(),
-        })
-    }
-}
+use super::link::{Link, LinkKind};
 
 /// What a script is called with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,19 +167,6 @@ fn a_link(kind: LinkKind) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn link_names() {
-        let l = Link::parse("S02rsyslog").unwrap();
-        assert_eq!(
-            (l.kind, l.number, l.name.as_str()),
-            (LinkKind::Start, 2, "rsyslog")
-        );
-        assert_eq!(Link::parse("K99x").unwrap().kind, LinkKind::Kill);
-        for bad in ["README", "S2x", "S02", "X01a", "", "Sé1a", "K1"] {
-            assert_eq!(Link::parse(bad), None, "{bad}");
-        }
-    }
 
     /// A Debian-like layout: `web` runs in 3 only (K link in 0 1 2 6).
     fn layout() -> BTreeMap<String, Vec<Link>> {

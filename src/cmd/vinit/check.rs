@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use super::{Parsed, parse_options};
 use crate::rc::graph::{self, Direction, GraphError, Script};
 use crate::rc::insserv_conf::Facilities;
+use crate::rc::link::{Link, LinkKind};
 use crate::rc::lsb::HeaderLines;
-use crate::rc::select::{Link, LinkKind};
 use crate::rc::{list_links, lsb, rc_dir, script_names};
 use crate::untrusted::{self, Kind, describe};
 

@@ -681,14 +681,11 @@ fn env_value<'a>(env: &'a [OsString], name: &str) -> Option<&'a [u8]> {
 
 /// Whether `dir` (an `/etc/rcN.d`) has a `K<nn>NAME` link.
 fn has_kill_link(dir: &Path, name: &str) -> bool {
+    use crate::rc::link::{Link, LinkKind};
     let Ok(entries) = std::fs::read_dir(dir) else {
         return false;
     };
-    entries.flatten().any(|entry| {
-        let link = entry.file_name();
-        let link = link.to_string_lossy();
-        link.strip_prefix('K')
-            .map(|rest| rest.trim_start_matches(|c: char| c.is_ascii_digit()))
-            .is_some_and(|rest| rest == name)
-    })
+    entries
+        .flatten()
+        .any(|entry| Link::names(&entry.file_name().to_string_lossy(), LinkKind::Kill, name))
 }
