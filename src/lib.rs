@@ -28,6 +28,7 @@ pub(crate) mod procfs;
 pub mod rc;
 pub mod reexec_state;
 pub(crate) mod report_limit;
+pub mod runlevel;
 pub mod services;
 pub mod status;
 pub mod supervisor;

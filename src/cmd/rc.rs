@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use crate::defaults::DEFAULT_PATH;
 use crate::getopt::{self, LongError, LongOpt, Mode, Opt};
 use crate::rc::{self, Config, settings};
+use crate::runlevel::{Phase, Runlevel, previous_char};
 
 const USAGE: &str = "Usage: rc [-j jobs] [-t seconds] [--root dir] <runlevel>";
 
@@ -131,7 +132,7 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
         eprintln!("{USAGE}");
         return 1;
     };
-    let previous = env("PREVLEVEL");
+    let previous_text = env("PREVLEVEL");
     log::debug!(
         "level {level} ({}), previous {} ({})",
         if level_given {
@@ -139,14 +140,34 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
         } else {
             "from $RUNLEVEL"
         },
-        previous.as_deref().unwrap_or("N"),
-        if previous.is_some() {
+        previous_text.as_deref().unwrap_or("N"),
+        if previous_text.is_some() {
             "from $PREVLEVEL"
         } else {
             "$PREVLEVEL unset: a boot"
         }
     );
-    let previous = previous.unwrap_or_else(|| "N".to_string());
+    // Debian's rc does nothing without /etc/rc<level>.d: nothing that is
+    // not a level has one.
+    let Some(level) = Runlevel::from_text(&level) else {
+        log::debug!("{level:?} is not a runlevel (0-9, S): nothing to run");
+        return 0;
+    };
+    let previous = match previous_text.as_deref() {
+        None | Some("N") => None,
+        Some(text) => {
+            let mut chars = text.chars();
+            match (chars.next().and_then(Phase::from_char), chars.next()) {
+                (Some(phase @ (Phase::Level(_) | Phase::Sysinit | Phase::Boot)), None) => {
+                    Some(phase)
+                }
+                _ => {
+                    eprintln!("rc: ignoring PREVLEVEL \"{text}\" (not a runlevel): as at boot");
+                    None
+                }
+            }
+        }
+    };
     let root = PathBuf::from(
         options
             .root
@@ -209,10 +230,10 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
     // what init passed for the console.
     let mut script_env = vec![
         ("PATH".to_string(), DEFAULT_PATH.to_string()),
-        ("runlevel".to_string(), level.clone()),
-        ("previous".to_string(), previous.clone()),
-        ("RUNLEVEL".to_string(), level.clone()),
-        ("PREVLEVEL".to_string(), previous.clone()),
+        ("runlevel".to_string(), level.to_string()),
+        ("previous".to_string(), previous_char(previous).to_string()),
+        ("RUNLEVEL".to_string(), level.to_string()),
+        ("PREVLEVEL".to_string(), previous_char(previous).to_string()),
         (
             "VERBOSE".to_string(),
             env("VERBOSE").unwrap_or_else(|| "no".to_string()),

@@ -29,14 +29,19 @@ use nix::unistd::{Pid, chdir, geteuid, getpid};
 use crate::cmd::vinit::status::{no_status_file, pid1_runs_this_program, read_status_file};
 use crate::defaults::DEFAULT_SLEEP_TIME;
 use crate::getopt::{self, Opt};
-use crate::initctl::{self, FIFO_PATH, Request};
+use crate::initctl::{self, Asked, FIFO_PATH, Request};
+use crate::runlevel::Runlevel;
 use crate::status::{EntryState, InitStatus};
 
 /// The version sysvinit's `--version` reports; peers compare it.
 pub(crate) const VERSION_TEXT: &str = "SysV init version: 3.06\n\n";
 
-/// The level characters telinit accepts; each is sent verbatim.
-const LEVELS: &str = "0123456789SsQqAaBbCcUu";
+/// Whether telinit takes `byte` as its level argument, which it sends as
+/// typed: a runlevel (`s` too), `Q` (re-read), `U` (re-execute) or a
+/// demand letter `A`–`C`, either case.
+fn is_level_argument(byte: u8) -> bool {
+    Runlevel::from_byte(byte).is_some() || b"QqUuAaBbCc".contains(&byte)
+}
 
 /// `--wait`'s exit status when init left the level before reaching it.
 const EXIT_LEFT: i32 = 4;
@@ -195,12 +200,11 @@ pub(crate) fn telinit(args: &[OsString]) -> i32 {
             return 1;
         }
     };
-    let level = (request.cmd == initctl::CMD_RUNLVL)
-        .then(|| u8::try_from(request.runlevel).ok())
-        .flatten();
-    let target = level
-        .map(|l| l.to_ascii_uppercase())
-        .filter(|l| b"0123456789S".contains(l));
+    let asked = (request.cmd == initctl::CMD_RUNLVL).then(|| request.asked());
+    let target = match asked {
+        Some(Asked::Level(level)) => Some(level),
+        _ => None,
+    };
     // What init's status said before the request, for `--wait`.
     let mut before = None;
     if wait.is_some() {
@@ -209,7 +213,7 @@ pub(crate) fn telinit(args: &[OsString]) -> i32 {
             return 1;
         };
         if let Some(why) = never_reached(target) {
-            eprintln!("{prog}: --wait {}: {why}", char::from(target));
+            eprintln!("{prog}: --wait {target}: {why}");
             return 1;
         }
         // Refuse before sending anything: there would be nothing to wait on.
@@ -223,11 +227,15 @@ pub(crate) fn telinit(args: &[OsString]) -> i32 {
         }
     }
     let loaded =
-        level.map(|_| crate::inittab::load(&crate::filesystem::FileSystem, Path::new("/")));
-    if let (Some(level), Some(loaded)) = (level, &loaded)
+        asked.map(|_| crate::inittab::load(&crate::filesystem::FileSystem, Path::new("/")));
+    if let (Some(asked), Some(loaded)) = (asked, &loaded)
         && loaded.grammar == crate::inittab::Grammar::BusyBox
     {
-        if !b"06QqUu".contains(&level) {
+        let meant = matches!(
+            asked,
+            Asked::Level(Runlevel::HALT | Runlevel::REBOOT) | Asked::Reload | Asked::Reexec
+        );
+        if !meant {
             eprintln!(
                 "{prog}: /etc/inittab is in BusyBox's grammar, which has no runlevels: \
                  only 0 (halt or power off), 6 (reboot), q (re-read) and u (re-execute init) \
@@ -240,7 +248,7 @@ pub(crate) fn telinit(args: &[OsString]) -> i32 {
             eprintln!("{prog}: warning: {warning}");
         }
     }
-    if matches!(level, Some(b'q' | b'Q')) {
+    if asked == Some(Asked::Reload) {
         let problems = crate::cmd::vinit::check::inittab_problems(Path::new("/"));
         for problem in &problems {
             eprintln!("{prog}: {problem}");
@@ -266,7 +274,7 @@ pub(crate) fn telinit(args: &[OsString]) -> i32 {
             // init ignores a request for the level it is in.
             let ignored = before_is_level(before.as_ref(), requested);
             let request = Sent {
-                level: target,
+                level: target.byte(),
                 at: sent,
                 at_coarse: sent_coarse,
                 before,
@@ -288,10 +296,14 @@ fn before_is_level(status: Option<&InitStatus<'_>>, requested: i32) -> bool {
 
 /// Why `--wait` refuses `level`: 0 and 6 end with the system halted or
 /// rebooted, and this command with it, so they are never reported reached.
-fn never_reached(level: u8) -> Option<&'static str> {
+fn never_reached(level: Runlevel) -> Option<&'static str> {
     match level {
-        b'0' => Some("runlevel 0 halts the system: it is never reported reached; use telinit 0"),
-        b'6' => Some("runlevel 6 reboots the system: it is never reported reached; use telinit 6"),
+        Runlevel::HALT => {
+            Some("runlevel 0 halts the system: it is never reported reached; use telinit 0")
+        }
+        Runlevel::REBOOT => {
+            Some("runlevel 6 reboots the system: it is never reported reached; use telinit 6")
+        }
         _ => None,
     }
 }
@@ -318,7 +330,7 @@ fn coarse_now() -> SystemTime {
 /// use there (the files, or the one it runs when it will refuse them), and
 /// whether it leaves anybody at the console. Nothing without an inittab
 /// (legal: init then asks for a level).
-fn level_warnings(loaded: &crate::inittab::Loaded, level: u8) -> Vec<String> {
+fn level_warnings(loaded: &crate::inittab::Loaded, level: Runlevel) -> Vec<String> {
     if loaded.inittab_missing {
         return Vec::new();
     }
@@ -384,25 +396,28 @@ fn entry_of_status(entry: &crate::status::EntryStatus<'_>) -> Option<crate::init
 /// Why switching to `level` would leave nobody at the console, if it
 /// would: no entry of the configuration (`source`: where it is) runs
 /// there, or (in a multi-user level) none stays running, such as a getty.
-fn level_warning(entries: &[crate::inittab::Entry], source: &str, level: u8) -> Option<String> {
+fn level_warning(
+    entries: &[crate::inittab::Entry],
+    source: &str,
+    level: Runlevel,
+) -> Option<String> {
     use crate::inittab::Action;
     let starts: Vec<_> = entries
         .iter()
-        .filter(|e| e.runs_in(level))
+        .filter(|e| e.runs_in(level.into()))
         .filter(|e| !matches!(e.action, Action::Off | Action::Initdefault))
         .filter(|e| !e.action.starts_disarmed())
         .collect();
-    let name = char::from(level);
     if starts.is_empty() {
         return Some(format!(
-            "no entry of {source} runs in runlevel {name}: \
+            "no entry of {source} runs in runlevel {level}: \
              init will start nothing there, not even a getty on the console"
         ));
     }
-    let multi_user = b"2345789".contains(&level);
+    let multi_user = !matches!(level.char(), 'S' | '0' | '1' | '6');
     if multi_user && !starts.iter().any(|e| e.action.respawns()) {
         return Some(format!(
-            "no respawn entry (such as a getty) runs in runlevel {name}: \
+            "no respawn entry (such as a getty) runs in runlevel {level}: \
              once its scripts have run, nothing offers a login"
         ));
     }
@@ -660,7 +675,7 @@ fn parse(args: &[OsString]) -> Result<Request, BadArgs> {
     }
     match &parsed.operands[..] {
         [level] => match level.as_bytes() {
-            &[byte] if LEVELS.as_bytes().contains(&byte) => Ok(Request::runlevel(byte, sleeptime)),
+            &[byte] if is_level_argument(byte) => Ok(Request::runlevel(byte, sleeptime)),
             _ => Err(BadArgs::Usage(None)),
         },
         _ => Err(BadArgs::Usage(None)),
@@ -711,7 +726,7 @@ mod tests {
         assert_eq!(parse_line("3"), Ok(Request::runlevel(b'3', 3)));
         assert_eq!(parse_line("-t 7 s"), Ok(Request::runlevel(b's', 7)));
         assert_eq!(parse_line("-t7 q"), Ok(Request::runlevel(b'q', 7)));
-        for level in LEVELS.chars() {
+        for level in "0123456789SsQqAaBbCcUu".chars() {
             let r = parse_line(&level.to_string()).unwrap();
             assert_eq!(r.runlevel, level as i32);
         }
@@ -818,7 +833,7 @@ mod tests {
             .collect();
         let request = parse(&args).unwrap();
         assert!(request.data.starts_with(b"INIT_X=a\xffb\0\0"));
-        // A level is one byte of LEVELS; any other byte is a usage error.
+        // A level is one byte telinit knows; any other byte is a usage error.
         let args: Vec<OsString> = [&b"telinit"[..], b"\xff"]
             .iter()
             .map(|a| OsStr::from_bytes(a).to_os_string())
@@ -910,9 +925,9 @@ mod tests {
             &status('S', '2', true, EntryState::Running),
             b'S'
         ));
-        assert!(never_reached(b'0').is_some());
-        assert!(never_reached(b'6').is_some());
-        assert_eq!(never_reached(b'S'), None);
+        assert!(never_reached(Runlevel::HALT).is_some());
+        assert!(never_reached(Runlevel::REBOOT).is_some());
+        assert_eq!(never_reached(Runlevel::SINGLE), None);
     }
 
     fn sent(level: u8, before: Option<InitStatus<'static>>) -> Sent {

@@ -41,6 +41,8 @@ use output::Output;
 use run::{Settings, Task};
 use select::{Action, Job, Phase};
 
+use crate::runlevel::{self, Runlevel, previous_char};
+
 /// Default concurrency: startpar uses 4 per CPU (`-p 4`); we never go below 8
 /// because most init scripts sleep or wait on I/O rather than compute.
 pub(crate) fn default_jobs() -> usize {
@@ -55,9 +57,9 @@ pub(crate) struct Config {
     /// It is not a chroot: scripts run on the real root with this prefix in
     /// their paths.
     pub root: PathBuf,
-    pub level: String,
-    /// `N` at boot.
-    pub previous: String,
+    pub level: Runlevel,
+    /// init's level (or phase) before, `$PREVLEVEL`; `None` (`N`) at boot.
+    pub previous: Option<runlevel::Phase>,
     /// Concurrency limit; 1 with `sequential`.
     pub jobs: usize,
     /// Run in link order, one at a time (`concurrency=none`).
@@ -73,7 +75,7 @@ pub fn cmdline_wants_sequential(cmdline: &str) -> bool {
 }
 
 /// The `rc<level>.d` directory under `root`.
-pub(crate) fn rc_dir(root: &Path, level: &str) -> PathBuf {
+pub(crate) fn rc_dir(root: &Path, level: Runlevel) -> PathBuf {
     root.join(format!("etc/rc{level}.d"))
 }
 
@@ -160,29 +162,29 @@ pub(crate) fn execute(config: &Config) -> i32 {
     let _ = run::block_console_signals();
     set_onlcr();
     let root = &config.root;
-    let Some(here) = list_links(&rc_dir(root, &config.level)) else {
+    let Some(here) = list_links(&rc_dir(root, config.level)) else {
         log::debug!(
             "no {}: nothing to run",
-            rc_dir(root, &config.level).display()
+            rc_dir(root, config.level).display()
         );
         return 0; // Like Debian: nothing happens without /etc/rc<level>.d.
     };
     log::debug!(
         "{}: {} link(s)",
-        rc_dir(root, &config.level).display(),
+        rc_dir(root, config.level).display(),
         here.len()
     );
     let mut out = Output::new(
         &root.join("var/log/vinit/rc.log"),
         &root.join("run/vinit/rc"),
-        &config.level,
-        &config.previous,
+        config.level,
+        config.previous,
         config.timeout,
     );
     out.note(&format!(
         "runlevel {} (previous {}), {}",
         config.level,
-        config.previous,
+        previous_char(config.previous),
         if config.sequential {
             "sequential".to_string()
         } else {
@@ -190,16 +192,16 @@ pub(crate) fn execute(config: &Config) -> i32 {
         }
     ));
     let mut links = BTreeMap::new();
-    links.insert(config.level.clone(), here);
-    if config.previous != "N"
-        && let Some(before) = list_links(&rc_dir(root, &config.previous))
+    links.insert(config.level, here);
+    if let Some(previous) = config.previous.and_then(runlevel::Phase::level)
+        && let Some(before) = list_links(&rc_dir(root, previous))
     {
         log::debug!(
             "{}: {} link(s), of the previous level",
-            rc_dir(root, &config.previous).display(),
+            rc_dir(root, previous).display(),
             before.len()
         );
-        links.insert(config.previous.clone(), before);
+        links.insert(previous, before);
     }
     let scripts = read_scripts(&root.join("etc/init.d"), &mut out);
     let (facilities, warnings) = Facilities::load(root);
@@ -243,7 +245,7 @@ pub(crate) fn execute(config: &Config) -> i32 {
         }
     );
     let mut failed = 0;
-    for phase in select::plan(&config.level, &config.previous, &links) {
+    for phase in select::plan(config.level, config.previous, &links) {
         let tasks = tasks_for(
             &phase,
             config,
@@ -321,7 +323,7 @@ fn tasks_for(
     let by_name: BTreeMap<&str, &Script> = scripts.iter().map(|s| (s.name.as_str(), s)).collect();
     let mut jobs: Vec<(&Job, Task)> = Vec::new();
     for job in &phase.jobs {
-        let link = rc_dir(&config.root, &job.level).join(&job.link.file_name);
+        let link = rc_dir(&config.root, job.level).join(&job.link.file_name);
         let program = config.root.join("etc/init.d").join(&job.name);
         let argv0 = link.display().to_string();
         let problem = match (std::fs::metadata(&link), std::fs::metadata(&program)) {
@@ -348,8 +350,8 @@ fn tasks_for(
             (stopping && cgroup.is_some() && settings.kills_leftovers(&job.name))
                 .then_some(settings.stop_timeout);
         // On the way down a hung stop must not hold the power-off.
-        let hang_timeout = (stopping && matches!(config.level.as_str(), "0" | "6"))
-            .then_some(settings.stop_timeout);
+        let hang_timeout =
+            (stopping && config.level.is_halt_or_reboot()).then_some(settings.stop_timeout);
         jobs.push((
             job,
             Task {

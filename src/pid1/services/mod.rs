@@ -37,6 +37,7 @@ use super::console::{DEV_NULL, to};
 use crate::cgroup::{self, Tree};
 use crate::defaults::SERVICE_ENVIRONMENT;
 use crate::procfs;
+use crate::runlevel::{Phase, Runlevel};
 use crate::services::files::{self, ConfigFile};
 use crate::services::policy::{self, Reaped, Services};
 use crate::services::{CONFIG_DIR, Config, RUN_DIR, STATE_FILE, Tracker, Tracking, state};
@@ -79,15 +80,20 @@ pub(super) struct Supervision {
     /// cannot be watched were looked at (at most once a pass).
     pass: u64,
     looked_in_pass: Option<u64>,
-    /// Init's level when last observed.
-    level: u8,
+    /// Init's level (or phase) when last observed.
+    level: Phase,
 }
 
 impl Supervision {
     /// At boot (`restored == false`) supervision starts from nothing; after
     /// a re-exec it carries on from the state file the old init wrote.
     /// `level` is init's level now.
-    pub(super) fn start(restored: bool, level: u8, sys: &mut System, now: Duration) -> Supervision {
+    pub(super) fn start(
+        restored: bool,
+        level: Phase,
+        sys: &mut System,
+        now: Duration,
+    ) -> Supervision {
         let root = PathBuf::from("/");
         let mut tracker = Tracker::default();
         let (tree, tracking) = match cgroup::setup() {
@@ -186,25 +192,19 @@ impl Supervision {
     /// level (`S`, `0`–`9`) means a level change begins: before any K
     /// script runs, disarm what it will stop (everything for 0 and 6, and
     /// for a BusyBox system's way down).
-    pub(super) fn observe_level(&mut self, level: u8, sys: &mut System, now: Duration) {
-        if level == self.level {
+    pub(super) fn observe_level(&mut self, phase: Phase, sys: &mut System, now: Duration) {
+        if phase == self.level {
             return;
         }
-        self.level = level;
-        // A BusyBox inittab has no levels, but a way down: as 0 and 6.
-        let level = if level == crate::inittab::BUSYBOX_DOWN_LEVEL {
-            b'0'
-        } else {
-            level
+        self.level = phase;
+        let level = match phase {
+            Phase::Level(level) => level,
+            // A BusyBox inittab has no levels, but a way down: as 0 and 6.
+            Phase::BusyBoxDown => Runlevel::HALT,
+            Phase::Sysinit | Phase::Boot | Phase::BusyBox => return,
         };
-        if !b"S0123456789".contains(&level) {
-            return;
-        }
         self.catch_up(sys, now);
-        let dir = files::under(
-            &self.root,
-            &format!("/etc/rc{}.d", char::from(level.to_ascii_uppercase())),
-        );
+        let dir = files::under(&self.root, &format!("/etc/rc{level}.d"));
         let stopping: Vec<String> = self
             .services
             .tracker
