@@ -50,7 +50,9 @@ const EXIT_LEFT: i32 = 4;
 /// as the only argument prints the version (any user), the umask gains
 /// 022, and anyone but root is refused. `Some(code)` means exit with it.
 pub(crate) fn preamble(args: &[OsString]) -> Option<i32> {
-    if args.len() == 2 && args[1] == "--version" {
+    if let [_, only] = args
+        && only == "--version"
+    {
         print!("{VERSION_TEXT}");
         return Some(0);
     }
@@ -602,12 +604,10 @@ fn failed_scripts(dir: &Path, level: u8, since: SystemTime) -> Vec<String> {
         })
         .flat_map(|run| run.lines.iter().filter(|l| l.failed()))
         .map(|l| {
-            let how = match (l.result.as_str(), l.status.as_str()) {
+            let how = match (l.result.as_str(), l.status.strip_prefix("signal:")) {
                 ("timeout", _) => "timed out".to_string(),
-                (_, status) if status.starts_with("signal:") => {
-                    format!("killed by signal {}", &status["signal:".len()..])
-                }
-                (_, status) => format!("exit status {status}"),
+                (_, Some(signal)) => format!("killed by signal {signal}"),
+                (_, None) => format!("exit status {}", l.status),
             };
             format!(
                 "  {} {}: {how} after {}",
@@ -691,10 +691,10 @@ pub(crate) fn atoi(text: &[u8]) -> Option<i32> {
         .iter()
         .position(|b| !b" \t\n\r\x0b\x0c".contains(b))
         .unwrap_or(text.len());
-    let text = &text[start..];
-    let (negative, digits) = match text.first() {
-        Some(b'-') => (true, &text[1..]),
-        Some(b'+') => (false, &text[1..]),
+    let text = text.get(start..).unwrap_or_default();
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', digits)) => (true, digits),
+        Some((b'+', digits)) => (false, digits),
         _ => (false, text),
     };
     let mut value: i64 = 0;

@@ -87,7 +87,7 @@ pub(crate) fn main(args: Vec<std::ffi::OsString>) -> i32 {
 fn run(root: &Path, mut words: &[String]) -> Result<(), Exit> {
     let mut force = false;
     while let Some(word) = words.first().filter(|w| w.starts_with('-')) {
-        words = &words[1..];
+        words = words.get(1..).unwrap_or_default();
         if word == "-f" {
             force = true;
             continue;

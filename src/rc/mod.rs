@@ -438,8 +438,8 @@ fn waves(tasks: &[Task]) -> Vec<Vec<&str>> {
                 .filter(|&&d| d != i && d < tasks.len())
                 .map(|&d| wave_of.get(d).copied().flatten())
                 .collect();
-            if let Some(before) = before {
-                wave_of[i] = Some(before.iter().max().map_or(0, |last| last + 1));
+            if let (Some(before), Some(wave)) = (before, wave_of.get_mut(i)) {
+                *wave = Some(before.iter().max().map_or(0, |last| last + 1));
                 placed = true;
             }
         }
@@ -454,7 +454,9 @@ fn waves(tasks: &[Task]) -> Vec<Vec<&str>> {
         if waves.len() <= wave {
             waves.resize(wave + 1, Vec::new());
         }
-        waves[wave].push(task.name.as_str());
+        if let Some(names) = waves.get_mut(wave) {
+            names.push(task.name.as_str());
+        }
     }
     waves
 }

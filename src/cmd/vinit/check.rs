@@ -369,12 +369,12 @@ fn graph_pass(config: &Config) -> Vec<Problem> {
             .1
             .insert(dir);
     };
-    for &level in config.links.keys() {
+    for (&level, links) in &config.links {
         for (direction, kind) in [
             (Direction::Start, LinkKind::Start),
             (Direction::Stop, LinkKind::Kill),
         ] {
-            let set: BTreeSet<String> = config.links[&level]
+            let set: BTreeSet<String> = links
                 .iter()
                 .filter(|l| l.kind == kind)
                 .map(|l| l.name.clone())

@@ -153,7 +153,7 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
         }
         name => {
             if let Some(sub) = SUBCOMMANDS.iter().find(|s| s.name == name) {
-                (sub.main)(&args[1..])
+                (sub.main)(args.get(1..).unwrap_or_default())
             } else if super::command(name).is_some() {
                 super::dispatch(args.into_iter().skip(1).collect())
             } else {
