@@ -120,7 +120,10 @@ pub(crate) fn parse_in(mode: Mode, args: &[OsString], spec: &str) -> Parsed {
 pub(crate) fn parse_long(mode: Mode, args: &[OsString], spec: &str, longs: &[LongOpt]) -> Parsed {
     let takes_arg = |c: char| -> Option<bool> {
         let i = spec.find(c)?;
-        Some(spec[i + c.len_utf8()..].starts_with(':'))
+        Some(
+            spec.get(i + c.len_utf8()..)
+                .is_some_and(|rest| rest.starts_with(':')),
+        )
     };
     let mut parsed = Parsed::default();
     let mut words = args.iter();
@@ -182,10 +185,15 @@ fn long_option<'a>(
     longs: &[LongOpt],
     words: &mut impl Iterator<Item = &'a OsString>,
 ) -> Opt {
-    let (name, attached) = match word.iter().position(|&b| b == b'=') {
-        Some(at) => (
-            &word[..at],
-            Some(OsStr::from_bytes(&word[at + 1..]).to_os_string()),
+    let split = word
+        .iter()
+        .position(|&b| b == b'=')
+        .and_then(|at| word.split_at_checked(at));
+    let (name, attached) = match split {
+        // `value` begins with the `=`.
+        Some((name, value)) => (
+            name,
+            Some(OsStr::from_bytes(value.get(1..).unwrap_or_default()).to_os_string()),
         ),
         None => (word, None),
     };

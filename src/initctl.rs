@@ -5,19 +5,9 @@
 //! [`Request::env_changes`] is init's reading of SETENV data, and [`send`] is
 //! the writing side of telinit (open with a timeout, write whole requests).
 
-// PID 1 never panics on outside input: no unwrap, expect, panic or
-// unchecked indexing here (tests aside).
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing,
-        clippy::string_slice,
-        clippy::disallowed_methods
-    )
-)]
+// Files someone else may have placed are read through crate::untrusted only
+// (clippy.toml); tests aside.
+#![cfg_attr(not(test), deny(clippy::disallowed_methods))]
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;
@@ -31,6 +21,8 @@ use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+
+use crate::runlevel::Runlevel;
 
 pub(crate) const MAGIC: u32 = 0x0309_1969;
 pub const REQUEST_LEN: usize = 384;
@@ -57,11 +49,42 @@ pub(crate) const SEND_TIMEOUT: Duration = Duration::from_secs(3);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     pub cmd: i32,
-    /// The level character as an int, e.g. `'3'` = 0x33; sent verbatim.
+    /// The level character as an int, e.g. `'3'` = 0x33, as telinit's
+    /// argument was typed (`s`, `q` stay lowercase); sent verbatim. Any
+    /// int a writer put there: [`Request::asked`] reads it as init does.
     pub runlevel: i32,
     /// Seconds between TERM and KILL at a level change.
     pub sleeptime: i32,
     pub data: [u8; DATA_LEN],
+}
+
+/// What a level request (`CMD_RUNLVL`) asks of init, as sysvinit's init
+/// reads the level field (docs/compatibility.md §3.3): its low byte,
+/// upper-cased; a field beyond one byte is bad whatever its low byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asked {
+    /// `0`–`9`, `S`: change to that level.
+    Level(Runlevel),
+    /// `Q`: read inittab again.
+    Reload,
+    /// `U`: re-execute init.
+    Reexec,
+    /// `A`, `B` or `C`: start the entries marked with that letter.
+    Demand(u8),
+    /// Anything else: init logs `bad runlevel: X`, X being this byte.
+    Bad(u8),
+}
+
+impl Asked {
+    /// The (upper-cased) character that names it, as init's messages show it.
+    pub fn byte(self) -> u8 {
+        match self {
+            Asked::Level(level) => level.byte(),
+            Asked::Reload => b'Q',
+            Asked::Reexec => b'U',
+            Asked::Demand(letter) | Asked::Bad(letter) => letter,
+        }
+    }
 }
 
 /// `-e` strings that do not fit the 368-byte data area.
@@ -107,6 +130,21 @@ impl Request {
             runlevel: i32::from(level),
             sleeptime,
             data: [0; DATA_LEN],
+        }
+    }
+
+    /// What a level request asks for (see [`Asked`]).
+    pub fn asked(&self) -> Asked {
+        let [low, ..] = self.runlevel.to_le_bytes();
+        let upper = low.to_ascii_uppercase();
+        if u8::try_from(self.runlevel).is_err() {
+            return Asked::Bad(upper);
+        }
+        match upper {
+            b'Q' => Asked::Reload,
+            b'U' => Asked::Reexec,
+            b'A' | b'B' | b'C' => Asked::Demand(upper),
+            _ => Runlevel::from_byte(upper).map_or(Asked::Bad(upper), Asked::Level),
         }
     }
 
@@ -570,6 +608,44 @@ mod tests {
         );
         let records = decode_all(&vector("shutdown-c.bin"));
         assert_eq!(records[0].env_changes(), vec![unset("INIT_HALT")]);
+    }
+
+    #[test]
+    fn a_level_request_is_read_as_init_reads_it() {
+        let asked = |runlevel: i32| {
+            Request {
+                runlevel,
+                ..Request::runlevel(0, 3)
+            }
+            .asked()
+        };
+        let level = |c: char| Asked::Level(Runlevel::from_char(c).unwrap());
+        assert_eq!(decode_all(&vector("telinit-3.bin"))[0].asked(), level('3'));
+        assert_eq!(
+            decode_all(&vector("telinit-t7-s.bin"))[0].asked(),
+            level('S')
+        );
+        assert_eq!(
+            decode_all(&vector("telinit-q.bin"))[0].asked(),
+            Asked::Reload
+        );
+        assert_eq!(
+            decode_all(&vector("telinit-u.bin"))[0].asked(),
+            Asked::Reexec
+        );
+        assert_eq!(asked(i32::from(b'b')), Asked::Demand(b'B'));
+        assert_eq!(asked(i32::from(b'x')), Asked::Bad(b'X'));
+        // Beyond a byte it is bad, named by its low byte, as init logs it.
+        assert_eq!(asked(0x133), Asked::Bad(b'3'));
+        assert_eq!(asked(-1), Asked::Bad(0xff));
+        for each in [
+            level('9'),
+            Asked::Reload,
+            Asked::Demand(b'C'),
+            Asked::Bad(b'~'),
+        ] {
+            assert_eq!(asked(i32::from(each.byte())), each);
+        }
     }
 
     #[test]

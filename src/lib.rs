@@ -8,6 +8,19 @@
 
 // The compiler keeps `unsafe` inside `sys`; everything else is safe Rust.
 #![deny(unsafe_code)]
+// PID 1 never panics on outside input (ARCHITECTURE.md): no unwrap, expect,
+// panic, unchecked indexing or string slicing in the library, unit tests
+// aside; a module that only a command runs allows what it needs.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::string_slice
+    )
+)]
 // The small build (no `rc` feature, Cargo.toml) leaves out the commands that
 // run the rc runner and read /etc/rcN.d; the code only they reach is then
 // unused here, and the linker drops it.
@@ -28,6 +41,7 @@ pub(crate) mod procfs;
 pub mod rc;
 pub mod reexec_state;
 pub(crate) mod report_limit;
+pub mod runlevel;
 pub mod services;
 pub mod status;
 pub mod supervisor;

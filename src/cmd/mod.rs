@@ -24,24 +24,95 @@ use std::borrow::Cow;
 use std::ffi::{OsStr, OsString};
 use std::path::Path;
 
-/// The commands the multi-call binary answers to, by `argv[0]` basename.
-pub const COMMANDS: &[&str] = &[
-    "init",
-    "telinit",
-    "runlevel",
+/// Where `make install` links a command's name to the binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Installed {
+    /// `/sbin/NAME` (the Makefile's `SBIN_LINKS`).
+    Sbin,
+    /// `/usr/sbin/NAME` (the Makefile's `USR_SBIN_LINKS`).
+    UsrSbin,
+    /// Nowhere: the administrator links it by hand (`/etc/init.d/rcS`, rc.8).
+    ByHand,
+}
+
+/// A classic command of the multi-call binary.
+pub struct Command {
+    /// The name it answers to (`argv[0]`'s basename, or `vinit NAME`).
+    pub name: &'static str,
+    pub installed: Installed,
+    main: fn(Vec<OsString>) -> i32,
+}
+
+/// The classic commands, the one list that [`dispatch`], `vinit NAME` and
+/// `vinit --help` go by; the Makefile's links are checked against it (a
+/// unit test). Every other name runs `vinit`.
+pub const COMMANDS: &[Command] = &[
+    Command {
+        name: "init",
+        installed: Installed::Sbin,
+        main: init::main,
+    },
+    Command {
+        name: "telinit",
+        installed: Installed::Sbin,
+        main: init::main,
+    },
+    Command {
+        name: "runlevel",
+        installed: Installed::Sbin,
+        main: runlevel::main,
+    },
     #[cfg(feature = "rc")]
-    "rc",
+    Command {
+        name: "rc",
+        installed: Installed::Sbin,
+        main: rc::main,
+    },
+    // Debian's /etc/init.d/rcS is `exec /etc/init.d/rc S`; it ignores its arguments.
     #[cfg(feature = "rc")]
-    "rcS",
+    Command {
+        name: "rcS",
+        installed: Installed::ByHand,
+        main: |args| rc::main(args.into_iter().take(1).chain(["S".into()]).collect()),
+    },
     #[cfg(feature = "rc")]
-    "service",
+    Command {
+        name: "service",
+        installed: Installed::UsrSbin,
+        main: service::main,
+    },
     #[cfg(feature = "rc")]
-    "update-rc.d",
-    "shutdown",
-    "halt",
-    "reboot",
-    "poweroff",
+    Command {
+        name: "update-rc.d",
+        installed: Installed::UsrSbin,
+        main: update_rc_d::main,
+    },
+    Command {
+        name: "shutdown",
+        installed: Installed::Sbin,
+        main: shutdown::main,
+    },
+    Command {
+        name: "halt",
+        installed: Installed::Sbin,
+        main: halt::main,
+    },
+    Command {
+        name: "reboot",
+        installed: Installed::Sbin,
+        main: halt::main,
+    },
+    Command {
+        name: "poweroff",
+        installed: Installed::Sbin,
+        main: halt::main,
+    },
 ];
+
+/// The classic command called `name`.
+pub fn command(name: &str) -> Option<&'static Command> {
+    COMMANDS.iter().find(|command| command.name == name)
+}
 
 /// `--help` or `--version` as the only argument (`rest` is the line after
 /// the command's name): prints `help`, or `NAME (vinit) VERSION`, and
@@ -120,38 +191,72 @@ pub fn dispatch(args: Vec<OsString>) -> i32 {
     // and syslog as sysvinit's (`pid1::console`); every other caller gets
     // the tools' debug log. `vinit NAME …` comes back here as NAME.
     let runs_init = name == "init" && telinit::is_init_role(&args);
-    let redispatched = !COMMANDS.contains(&name.as_str())
+    let redispatched = command(&name).is_none()
         && args
             .get(1)
             .and_then(|first| first.to_str())
-            .is_some_and(|first| COMMANDS.contains(&first));
+            .is_some_and(|first| command(first).is_some());
     if !runs_init && !redispatched {
         crate::logging::init_tool_logging(&name);
     }
-    match name.as_str() {
-        "init" | "telinit" => init::main(args),
-        "runlevel" => runlevel::main(args),
-        #[cfg(feature = "rc")]
-        "rc" => rc::main(args),
-        // Debian's /etc/init.d/rcS is `exec /etc/init.d/rc S`; it ignores its arguments.
-        #[cfg(feature = "rc")]
-        "rcS" => rc::main(args.into_iter().take(1).chain(["S".into()]).collect()),
-        #[cfg(feature = "rc")]
-        "service" => service::main(args),
-        #[cfg(feature = "rc")]
-        "update-rc.d" => update_rc_d::main(args),
-        "shutdown" => shutdown::main(args),
-        "halt" | "reboot" | "poweroff" => halt::main(args),
+    match command(&name) {
+        Some(command) => (command.main)(args),
         // `vinit` (or any other name): the operator's command, which also
         // runs the classic commands by name (`vinit telinit 3`).
-        _ => vinit::main(args),
+        None => vinit::main(args),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
     use std::os::unix::ffi::OsStrExt;
+
+    /// The names a Makefile variable lists (`NAME := a b`, `NAME ?= a b`).
+    fn makefile_names(variable: &str) -> BTreeSet<&'static str> {
+        include_str!("../../Makefile")
+            .lines()
+            .find_map(|line| {
+                let rest = line.strip_prefix(variable)?.trim_start();
+                rest.strip_prefix(":=").or_else(|| rest.strip_prefix("?="))
+            })
+            .unwrap_or_else(|| panic!("no {variable} in the Makefile"))
+            .split_whitespace()
+            .collect()
+    }
+
+    fn installed(place: Installed) -> BTreeSet<&'static str> {
+        COMMANDS
+            .iter()
+            .filter(|command| command.installed == place)
+            .map(|command| command.name)
+            .collect()
+    }
+
+    #[cfg(feature = "rc")]
+    #[test]
+    fn the_makefile_links_the_commands() {
+        let mut sbin = installed(Installed::Sbin);
+        // The operator's command, which is no classic one.
+        sbin.insert("vinit");
+        assert_eq!(makefile_names("SBIN_LINKS"), sbin);
+        assert_eq!(
+            makefile_names("USR_SBIN_LINKS"),
+            installed(Installed::UsrSbin)
+        );
+    }
+
+    /// The small build's names must be its commands: this holds in the
+    /// default build, and fails in a build without the `rc` feature
+    /// (`cargo test --lib --no-default-features`) when one is an rc command.
+    #[test]
+    fn the_small_builds_names_are_its_commands() {
+        let mut names: BTreeSet<&str> = COMMANDS.iter().map(|command| command.name).collect();
+        names.insert("vinit");
+        let small = makefile_names("SMALL_LINKS");
+        assert!(small.is_subset(&names), "{small:?} not all in {names:?}");
+    }
 
     #[test]
     fn text_arguments() {

@@ -12,11 +12,11 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use crate::defaults::DEFAULT_PATH;
 use crate::getopt::{self, LongError, LongOpt, Mode, Opt};
-use crate::rc::{self, Config};
+use crate::rc::{self, Config, settings};
+use crate::runlevel::{Phase, Runlevel, previous_char};
 
 const USAGE: &str = "Usage: rc [-j jobs] [-t seconds] [--root dir] <runlevel>";
 
@@ -82,7 +82,7 @@ fn parse(args: &[OsString]) -> Result<Options, String> {
         return Err(format!("-j {jobs}: want a number of scripts above 0"));
     }
     if let Some(timeout) = &o.timeout
-        && timeout_value(timeout).is_none()
+        && settings::timeout_value(timeout).is_none()
     {
         return Err(format!("-t {timeout}: want seconds, 0 for none"));
     }
@@ -97,12 +97,6 @@ fn parse(args: &[OsString]) -> Result<Options, String> {
 /// Scripts at a time: above 0 (and within `usize`).
 fn jobs_value(text: &str) -> Option<usize> {
     text.trim().parse().ok().filter(|&n| n > 0)
-}
-
-/// A script's timeout; 0 is none (`Some(None)`).
-fn timeout_value(text: &str) -> Option<Option<Duration>> {
-    let seconds: u64 = text.trim().parse().ok()?;
-    Some((seconds > 0).then(|| Duration::from_secs(seconds)))
 }
 
 const HELP: &str = "\
@@ -138,7 +132,7 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
         eprintln!("{USAGE}");
         return 1;
     };
-    let previous = env("PREVLEVEL");
+    let previous_text = env("PREVLEVEL");
     log::debug!(
         "level {level} ({}), previous {} ({})",
         if level_given {
@@ -146,14 +140,34 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
         } else {
             "from $RUNLEVEL"
         },
-        previous.as_deref().unwrap_or("N"),
-        if previous.is_some() {
+        previous_text.as_deref().unwrap_or("N"),
+        if previous_text.is_some() {
             "from $PREVLEVEL"
         } else {
             "$PREVLEVEL unset: a boot"
         }
     );
-    let previous = previous.unwrap_or_else(|| "N".to_string());
+    // Debian's rc does nothing without /etc/rc<level>.d: nothing that is
+    // not a level has one.
+    let Some(level) = Runlevel::from_text(&level) else {
+        log::debug!("{level:?} is not a runlevel (0-9, S): nothing to run");
+        return 0;
+    };
+    let previous = match previous_text.as_deref() {
+        None | Some("N") => None,
+        Some(text) => {
+            let mut chars = text.chars();
+            match (chars.next().and_then(Phase::from_char), chars.next()) {
+                (Some(phase @ (Phase::Level(_) | Phase::Sysinit | Phase::Boot)), None) => {
+                    Some(phase)
+                }
+                _ => {
+                    eprintln!("rc: ignoring PREVLEVEL \"{text}\" (not a runlevel): as at boot");
+                    None
+                }
+            }
+        }
+    };
     let root = PathBuf::from(
         options
             .root
@@ -161,22 +175,16 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
             .unwrap_or_else(|| "/".into()),
     );
     log::debug!("root {}", root.display());
-    let defaults_file = root.join("etc/default/vinit-rc");
-    let defaults = rc::read_defaults(&defaults_file);
+    let defaults_file = root.join(settings::DEFAULTS_FILE.trim_start_matches('/'));
+    let defaults = settings::read_defaults(&defaults_file);
     log::debug!("{}: {} setting(s)", defaults_file.display(), defaults.len());
-    // The value of a setting, with where it came from.
-    let setting = |option: Option<String>, name: &str| {
-        option
-            .map(|value| (value, "the command line".to_string()))
-            .or_else(|| env(name).map(|value| (value, format!("{name} in the environment"))))
-            .or_else(|| {
-                defaults
-                    .get(name)
-                    .map(|value| (value.clone(), format!("{name} in /etc/default/vinit-rc")))
-            })
-    };
 
-    let jobs = match setting(options.jobs, "VINIT_RC_JOBS") {
+    let jobs = match settings::lookup(
+        "VINIT_RC_JOBS",
+        options.jobs,
+        env("VINIT_RC_JOBS"),
+        &defaults,
+    ) {
         None => {
             log::debug!(
                 "jobs {} (the default: 4 per CPU, at least 8)",
@@ -186,7 +194,7 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
         }
         Some((v, from)) => match jobs_value(&v) {
             Some(n) => {
-                log::debug!("jobs {n} (from {from})");
+                log::debug!("jobs {n} (from {})", from.describe("VINIT_RC_JOBS"));
                 n
             }
             None => {
@@ -195,29 +203,19 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
             }
         },
     };
-    let timeout = match setting(options.timeout, "VINIT_RC_TIMEOUT") {
-        None => {
-            log::debug!(
-                "timeout {} s per script (the default)",
-                rc::DEFAULT_TIMEOUT.as_secs()
-            );
-            Some(rc::DEFAULT_TIMEOUT)
-        }
-        Some((v, from)) => match timeout_value(&v) {
-            Some(None) => {
-                log::debug!("no timeout (0 from {from})");
-                None
-            }
-            Some(Some(timeout)) => {
-                log::debug!("timeout {} s per script (from {from})", timeout.as_secs());
-                Some(timeout)
-            }
-            None => {
-                eprintln!("rc: ignoring timeout value \"{v}\" (want seconds, 0 for none)");
-                Some(rc::DEFAULT_TIMEOUT)
-            }
-        },
-    };
+    let timeout = settings::timeout(options.timeout, env(settings::TIMEOUT), &defaults);
+    if let Some(v) = &timeout.ignored {
+        eprintln!("rc: ignoring timeout value \"{v}\" (want seconds, 0 for none)");
+    }
+    let from = timeout.from.map_or_else(
+        || "the default".to_string(),
+        |from| format!("from {}", from.describe(settings::TIMEOUT)),
+    );
+    match timeout.value {
+        Some(limit) => log::debug!("timeout {} s per script ({from})", limit.as_secs()),
+        None => log::debug!("no timeout (0 {from})"),
+    }
+    let timeout = timeout.value;
     let cmdline =
         crate::untrusted::read_text(&root.join("proc/cmdline"), crate::untrusted::Kind::Kernel)
             .unwrap_or_default();
@@ -232,10 +230,10 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
     // what init passed for the console.
     let mut script_env = vec![
         ("PATH".to_string(), DEFAULT_PATH.to_string()),
-        ("runlevel".to_string(), level.clone()),
-        ("previous".to_string(), previous.clone()),
-        ("RUNLEVEL".to_string(), level.clone()),
-        ("PREVLEVEL".to_string(), previous.clone()),
+        ("runlevel".to_string(), level.to_string()),
+        ("previous".to_string(), previous_char(previous).to_string()),
+        ("RUNLEVEL".to_string(), level.to_string()),
+        ("PREVLEVEL".to_string(), previous_char(previous).to_string()),
         (
             "VERBOSE".to_string(),
             env("VERBOSE").unwrap_or_else(|| "no".to_string()),

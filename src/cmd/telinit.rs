@@ -28,15 +28,20 @@ use nix::unistd::{Pid, chdir, geteuid, getpid};
 
 use crate::defaults::DEFAULT_SLEEP_TIME;
 use crate::getopt::{self, Opt};
-use crate::initctl::{self, FIFO_PATH, Request};
+use crate::initctl::{self, Asked, FIFO_PATH, Request};
+use crate::runlevel::Runlevel;
 use crate::status::client;
 use crate::status::{EntryState, InitStatus};
 
 /// The version sysvinit's `--version` reports; peers compare it.
 pub(crate) const VERSION_TEXT: &str = "SysV init version: 3.06\n\n";
 
-/// The level characters telinit accepts; each is sent verbatim.
-const LEVELS: &str = "0123456789SsQqAaBbCcUu";
+/// Whether telinit takes `byte` as its level argument, which it sends as
+/// typed: a runlevel (`s` too), `Q` (re-read), `U` (re-execute) or a
+/// demand letter `A`–`C`, either case.
+fn is_level_argument(byte: u8) -> bool {
+    Runlevel::from_byte(byte).is_some() || b"QqUuAaBbCc".contains(&byte)
+}
 
 /// `--wait`'s exit status when init left the level before reaching it.
 const EXIT_LEFT: i32 = 4;
@@ -45,7 +50,9 @@ const EXIT_LEFT: i32 = 4;
 /// as the only argument prints the version (any user), the umask gains
 /// 022, and anyone but root is refused. `Some(code)` means exit with it.
 pub(crate) fn preamble(args: &[OsString]) -> Option<i32> {
-    if args.len() == 2 && args[1] == "--version" {
+    if let [_, only] = args
+        && only == "--version"
+    {
         print!("{VERSION_TEXT}");
         return Some(0);
     }
@@ -195,12 +202,11 @@ pub(crate) fn telinit(args: &[OsString]) -> i32 {
             return 1;
         }
     };
-    let level = (request.cmd == initctl::CMD_RUNLVL)
-        .then(|| u8::try_from(request.runlevel).ok())
-        .flatten();
-    let target = level
-        .map(|l| l.to_ascii_uppercase())
-        .filter(|l| b"0123456789S".contains(l));
+    let asked = (request.cmd == initctl::CMD_RUNLVL).then(|| request.asked());
+    let target = match asked {
+        Some(Asked::Level(level)) => Some(level),
+        _ => None,
+    };
     // What init's status said before the request, for `--wait`.
     let mut before = None;
     if wait.is_some() {
@@ -209,7 +215,7 @@ pub(crate) fn telinit(args: &[OsString]) -> i32 {
             return 1;
         };
         if let Some(why) = never_reached(target) {
-            eprintln!("{prog}: --wait {}: {why}", char::from(target));
+            eprintln!("{prog}: --wait {target}: {why}");
             return 1;
         }
         // Refuse before sending anything: there would be nothing to wait on.
@@ -222,11 +228,15 @@ pub(crate) fn telinit(args: &[OsString]) -> i32 {
         }
     }
     let loaded =
-        level.map(|_| crate::inittab::load(&crate::filesystem::FileSystem, Path::new("/")));
-    if let (Some(level), Some(loaded)) = (level, &loaded)
+        asked.map(|_| crate::inittab::load(&crate::filesystem::FileSystem, Path::new("/")));
+    if let (Some(asked), Some(loaded)) = (asked, &loaded)
         && loaded.grammar == crate::inittab::Grammar::BusyBox
     {
-        if !b"06QqUu".contains(&level) {
+        let meant = matches!(
+            asked,
+            Asked::Level(Runlevel::HALT | Runlevel::REBOOT) | Asked::Reload | Asked::Reexec
+        );
+        if !meant {
             eprintln!(
                 "{prog}: /etc/inittab is in BusyBox's grammar, which has no runlevels: \
                  only 0 (halt or power off), 6 (reboot), q (re-read) and u (re-execute init) \
@@ -239,7 +249,7 @@ pub(crate) fn telinit(args: &[OsString]) -> i32 {
             eprintln!("{prog}: warning: {warning}");
         }
     }
-    if matches!(level, Some(b'q' | b'Q')) {
+    if asked == Some(Asked::Reload) {
         let problems = crate::cmd::vinit::check::inittab_problems(Path::new("/"));
         for problem in &problems {
             eprintln!("{prog}: {problem}");
@@ -265,7 +275,7 @@ pub(crate) fn telinit(args: &[OsString]) -> i32 {
             // init ignores a request for the level it is in.
             let ignored = before_is_level(before.as_ref(), requested);
             let request = Sent {
-                level: target,
+                level: target.byte(),
                 at: sent,
                 at_coarse: sent_coarse,
                 before,
@@ -287,10 +297,14 @@ fn before_is_level(status: Option<&InitStatus<'_>>, requested: i32) -> bool {
 
 /// Why `--wait` refuses `level`: 0 and 6 end with the system halted or
 /// rebooted, and this command with it, so they are never reported reached.
-fn never_reached(level: u8) -> Option<&'static str> {
+fn never_reached(level: Runlevel) -> Option<&'static str> {
     match level {
-        b'0' => Some("runlevel 0 halts the system: it is never reported reached; use telinit 0"),
-        b'6' => Some("runlevel 6 reboots the system: it is never reported reached; use telinit 6"),
+        Runlevel::HALT => {
+            Some("runlevel 0 halts the system: it is never reported reached; use telinit 0")
+        }
+        Runlevel::REBOOT => {
+            Some("runlevel 6 reboots the system: it is never reported reached; use telinit 6")
+        }
         _ => None,
     }
 }
@@ -317,7 +331,7 @@ fn coarse_now() -> SystemTime {
 /// use there (the files, or the one it runs when it will refuse them), and
 /// whether it leaves anybody at the console. Nothing without an inittab
 /// (legal: init then asks for a level).
-fn level_warnings(loaded: &crate::inittab::Loaded, level: u8) -> Vec<String> {
+fn level_warnings(loaded: &crate::inittab::Loaded, level: Runlevel) -> Vec<String> {
     if loaded.inittab_missing {
         return Vec::new();
     }
@@ -383,25 +397,28 @@ fn entry_of_status(entry: &crate::status::EntryStatus<'_>) -> Option<crate::init
 /// Why switching to `level` would leave nobody at the console, if it
 /// would: no entry of the configuration (`source`: where it is) runs
 /// there, or (in a multi-user level) none stays running, such as a getty.
-fn level_warning(entries: &[crate::inittab::Entry], source: &str, level: u8) -> Option<String> {
+fn level_warning(
+    entries: &[crate::inittab::Entry],
+    source: &str,
+    level: Runlevel,
+) -> Option<String> {
     use crate::inittab::Action;
     let starts: Vec<_> = entries
         .iter()
-        .filter(|e| e.runs_in(level))
+        .filter(|e| e.runs_in(level.into()))
         .filter(|e| !matches!(e.action, Action::Off | Action::Initdefault))
         .filter(|e| !e.action.starts_disarmed())
         .collect();
-    let name = char::from(level);
     if starts.is_empty() {
         return Some(format!(
-            "no entry of {source} runs in runlevel {name}: \
+            "no entry of {source} runs in runlevel {level}: \
              init will start nothing there, not even a getty on the console"
         ));
     }
-    let multi_user = b"2345789".contains(&level);
+    let multi_user = !matches!(level.char(), 'S' | '0' | '1' | '6');
     if multi_user && !starts.iter().any(|e| e.action.respawns()) {
         return Some(format!(
-            "no respawn entry (such as a getty) runs in runlevel {name}: \
+            "no respawn entry (such as a getty) runs in runlevel {level}: \
              once its scripts have run, nothing offers a login"
         ));
     }
@@ -586,12 +603,10 @@ fn failed_scripts(dir: &Path, level: u8, since: SystemTime) -> Vec<String> {
         })
         .flat_map(|run| run.lines.iter().filter(|l| l.failed()))
         .map(|l| {
-            let how = match (l.result.as_str(), l.status.as_str()) {
+            let how = match (l.result.as_str(), l.status.strip_prefix("signal:")) {
                 ("timeout", _) => "timed out".to_string(),
-                (_, status) if status.starts_with("signal:") => {
-                    format!("killed by signal {}", &status["signal:".len()..])
-                }
-                (_, status) => format!("exit status {status}"),
+                (_, Some(signal)) => format!("killed by signal {signal}"),
+                (_, None) => format!("exit status {}", l.status),
             };
             format!(
                 "  {} {}: {how} after {}",
@@ -659,7 +674,7 @@ fn parse(args: &[OsString]) -> Result<Request, BadArgs> {
     }
     match &parsed.operands[..] {
         [level] => match level.as_bytes() {
-            &[byte] if LEVELS.as_bytes().contains(&byte) => Ok(Request::runlevel(byte, sleeptime)),
+            &[byte] if is_level_argument(byte) => Ok(Request::runlevel(byte, sleeptime)),
             _ => Err(BadArgs::Usage(None)),
         },
         _ => Err(BadArgs::Usage(None)),
@@ -675,10 +690,10 @@ pub(crate) fn atoi(text: &[u8]) -> Option<i32> {
         .iter()
         .position(|b| !b" \t\n\r\x0b\x0c".contains(b))
         .unwrap_or(text.len());
-    let text = &text[start..];
-    let (negative, digits) = match text.first() {
-        Some(b'-') => (true, &text[1..]),
-        Some(b'+') => (false, &text[1..]),
+    let text = text.get(start..).unwrap_or_default();
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', digits)) => (true, digits),
+        Some((b'+', digits)) => (false, digits),
         _ => (false, text),
     };
     let mut value: i64 = 0;
@@ -710,7 +725,7 @@ mod tests {
         assert_eq!(parse_line("3"), Ok(Request::runlevel(b'3', 3)));
         assert_eq!(parse_line("-t 7 s"), Ok(Request::runlevel(b's', 7)));
         assert_eq!(parse_line("-t7 q"), Ok(Request::runlevel(b'q', 7)));
-        for level in LEVELS.chars() {
+        for level in "0123456789SsQqAaBbCcUu".chars() {
             let r = parse_line(&level.to_string()).unwrap();
             assert_eq!(r.runlevel, level as i32);
         }
@@ -817,7 +832,7 @@ mod tests {
             .collect();
         let request = parse(&args).unwrap();
         assert!(request.data.starts_with(b"INIT_X=a\xffb\0\0"));
-        // A level is one byte of LEVELS; any other byte is a usage error.
+        // A level is one byte telinit knows; any other byte is a usage error.
         let args: Vec<OsString> = [&b"telinit"[..], b"\xff"]
             .iter()
             .map(|a| OsStr::from_bytes(a).to_os_string())
@@ -909,9 +924,9 @@ mod tests {
             &status('S', '2', true, EntryState::Running),
             b'S'
         ));
-        assert!(never_reached(b'0').is_some());
-        assert!(never_reached(b'6').is_some());
-        assert_eq!(never_reached(b'S'), None);
+        assert!(never_reached(Runlevel::HALT).is_some());
+        assert!(never_reached(Runlevel::REBOOT).is_some());
+        assert_eq!(never_reached(Runlevel::SINGLE), None);
     }
 
     fn sent(level: u8, before: Option<InitStatus<'static>>) -> Sent {

@@ -21,8 +21,8 @@ use std::path::{Path, PathBuf};
 
 use crate::rc::graph::Script;
 use crate::rc::insserv_conf::Facilities;
-use crate::rc::lsb;
 use crate::rc::numbering::{self, LEVELS, Link, Outcome, Request};
+use crate::rc::{link, lsb};
 use crate::untrusted::{self, Kind};
 
 const USAGE: &str = "\
@@ -87,7 +87,7 @@ pub(crate) fn main(args: Vec<std::ffi::OsString>) -> i32 {
 fn run(root: &Path, mut words: &[String]) -> Result<(), Exit> {
     let mut force = false;
     while let Some(word) = words.first().filter(|w| w.starts_with('-')) {
-        words = &words[1..];
+        words = words.get(1..).unwrap_or_default();
         if word == "-f" {
             force = true;
             continue;
@@ -159,13 +159,12 @@ impl System<'_> {
         self.path(&format!("etc/init.d/{name}"))
     }
 
-    /// `glob("/etc/rcS.d/S??mountkernfs.sh")`.
+    /// An `S` link to `mountkernfs.sh` in `/etc/rcS.d` (Debian's glob is
+    /// `S??mountkernfs.sh`; links are read by one rule, `rc::link`).
     fn has_initscripts(&self) -> bool {
-        self.dir_names(&self.rc_dir('S')).iter().any(|n| {
-            n.len() == "S00mountkernfs.sh".len()
-                && n.starts_with('S')
-                && n.ends_with("mountkernfs.sh")
-        })
+        self.dir_names(&self.rc_dir('S'))
+            .iter()
+            .any(|n| link::Link::names(n, link::LinkKind::Start, "mountkernfs.sh"))
     }
 
     fn dir_names(&self, dir: &Path) -> Vec<String> {

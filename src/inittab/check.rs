@@ -20,6 +20,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::defaults::SULOGIN;
+use crate::runlevel::Runlevel;
 
 /// What a check found. Each rejected line prints as `FILE:LINE:COL:
 /// message`, each warning as `FILE:LINE:COL: warning: message`; the summary
@@ -253,12 +254,12 @@ fn field_columns(line: Option<&[u8]>) -> [usize; 4] {
     columns
 }
 
-/// The runlevel characters that mean something in an entry's runlevels
-/// field: the levels, and the ondemand letters (either case). A lowercase
-/// `s` has a warning of its own.
-const KNOWN_LEVELS: &str = "0123456789SsABCabc";
-/// In an `initdefault` field: the levels (`s` is read as `S`).
-const KNOWN_DEFAULT_LEVELS: &str = "0123456789Ss";
+/// Whether `c` means something in an entry's runlevels field: a level
+/// (`s` included: it has a warning of its own), or, but in an
+/// `initdefault` field, an ondemand letter (either case).
+fn is_known_level(c: char, initdefault: bool) -> bool {
+    Runlevel::from_char(c).is_some() || (!initdefault && "ABCabc".contains(c))
+}
 
 /// Accepted but suspicious: CRLF line endings, no `initdefault` in
 /// `main_file`'s configuration, an invalid or a 0/6 initdefault, runlevel
@@ -314,12 +315,12 @@ fn warnings(entries: &[Entry], main_file: &Path, sources: &Sources) -> Vec<Warni
                     warn(column, format!("Initdefault level '{level}' is invalid"));
                     continue;
                 }
-                DefaultLevel::Level(b'0') => warn(
+                DefaultLevel::Level(Runlevel::HALT) => warn(
                     level_column('0'),
                     "the default runlevel is 0: the machine halts right after every boot"
                         .to_string(),
                 ),
-                DefaultLevel::Level(b'6') => warn(
+                DefaultLevel::Level(Runlevel::REBOOT) => warn(
                     level_column('6'),
                     "the default runlevel is 6: the machine reboots over and over".to_string(),
                 ),
@@ -327,15 +328,11 @@ fn warnings(entries: &[Entry], main_file: &Path, sources: &Sources) -> Vec<Warni
             },
             _ => {}
         }
-        let known = if entry.action == Action::Initdefault {
-            KNOWN_DEFAULT_LEVELS
-        } else {
-            KNOWN_LEVELS
-        };
+        let initdefault = entry.action == Action::Initdefault;
         if let Some((at, level)) = entry
             .runlevels
             .char_indices()
-            .find(|(_, c)| !known.contains(*c))
+            .find(|(_, c)| !is_known_level(*c, initdefault))
         {
             warn(
                 levels_column + at,

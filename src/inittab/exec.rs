@@ -4,6 +4,7 @@
 //! `/etc/initscript` is readable and what the current runlevel is.
 
 use super::{Action, Entry, Grammar};
+use crate::runlevel::Phase;
 
 /// The optional wrapper script for every spawned process.
 pub(crate) const INITSCRIPT: &str = "/etc/initscript";
@@ -75,12 +76,12 @@ pub(crate) enum Terminal {
 ///
 /// An entry of a BusyBox inittab is planned as BusyBox does instead
 /// ([`plan_busybox`]).
-pub(crate) fn plan_exec(entry: &Entry, initscript_present: bool, current_level: u8) -> ExecPlan {
+pub(crate) fn plan_exec(entry: &Entry, initscript_present: bool, current_level: Phase) -> ExecPlan {
     if entry.grammar == Grammar::BusyBox {
         return plan_busybox(entry);
     }
     let process = after_plus(&entry.process);
-    let argv = if initscript_present && current_level != b'S' {
+    let argv = if initscript_present && current_level != Phase::SINGLE {
         vec![
             SHELL.to_string(),
             INITSCRIPT.to_string(),

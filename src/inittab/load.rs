@@ -13,6 +13,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::defaults::SULOGIN;
+use crate::runlevel::Phase;
 
 /// The most bytes init reads from one configuration file: 4 MiB, more than
 /// a thousand times a typical inittab (sysvinit has no limit). A larger
@@ -247,7 +248,11 @@ pub fn load(source: &impl Source, root: &Path) -> Loaded {
     }
     let collector = &mut loader.collector;
 
-    if !collector.entries.iter().any(|entry| entry.runs_in(b'S')) {
+    if !collector
+        .entries
+        .iter()
+        .any(|entry| entry.runs_in(Phase::SINGLE))
+    {
         sysv_line = sysv_line.saturating_add(1);
         let line = format!("~~:S:wait:{SULOGIN}\n");
         let piece = Piece {

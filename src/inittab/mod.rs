@@ -26,19 +26,9 @@
 //! blank detection) work on the raw bytes as sysvinit does; the stored
 //! strings are converted lossily (invalid sequences become U+FFFD).
 
-// PID 1 never panics on outside input: no unwrap, expect, panic or
-// unchecked indexing here (tests aside).
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing,
-        clippy::string_slice,
-        clippy::disallowed_methods
-    )
-)]
+// Files someone else may have placed are read through crate::untrusted only
+// (clippy.toml); tests aside.
+#![cfg_attr(not(test), deny(clippy::disallowed_methods))]
 
 mod autocon;
 pub mod busybox;
@@ -62,6 +52,8 @@ pub use parse::{Parsed, parse};
 use std::borrow::Cow;
 use std::fmt;
 use std::path::PathBuf;
+
+use crate::runlevel::{Phase, Runlevel};
 
 /// The fifteen sysvinit actions, numbered as in sysvinit's `init.h` (the
 /// re-exec state text names them, docs/compatibility.md §3.7).
@@ -314,26 +306,16 @@ pub struct Entry {
 pub(crate) const DEFAULT_RUNLEVELS: &str = "0123456789";
 /// The same for power-type actions (which can thus run in single-user mode).
 pub(crate) const DEFAULT_POWER_RUNLEVELS: &str = "S0123456789";
-/// The internal level of the sysinit phase.
-pub(crate) const SYSINIT_LEVEL: u8 = b'#';
-/// The internal level of the boot/bootwait phase.
-pub(crate) const BOOT_LEVEL: u8 = b'*';
-/// The internal level of a BusyBox inittab after its sysinit entries: it
-/// has no runlevels, so this is the one state it runs in.
-pub const BUSYBOX_LEVEL: u8 = b'-';
-/// The internal level of a BusyBox inittab on its way down: its `shutdown`
-/// entries run, nothing respawns.
-pub const BUSYBOX_DOWN_LEVEL: u8 = b'!';
 
 impl Entry {
     /// The runlevels string sysvinit stores for the entry (docs/compatibility.md §1.4):
-    /// `sysinit` → `#`, `boot`/`bootwait` → `*`, an empty field →
-    /// `0123456789` (`S0123456789` for power types), otherwise the field as
-    /// written. A lowercase `s` is kept as is and so never matches `S`
-    /// (sysvinit quirk §12.4, replicated).
+    /// `sysinit` → `#` ([`Phase::Sysinit`]), `boot`/`bootwait` → `*`
+    /// ([`Phase::Boot`]), an empty field → `0123456789` (`S0123456789` for
+    /// power types), otherwise the field as written. A lowercase `s` is
+    /// kept as is and so never matches `S` (sysvinit quirk §12.4, replicated).
     /// In BusyBox's grammar the field is ignored: `sysinit` runs in `#`,
-    /// `shutdown` in [`BUSYBOX_LEVEL`] (armed) and [`BUSYBOX_DOWN_LEVEL`],
-    /// every other entry in [`BUSYBOX_LEVEL`].
+    /// `shutdown` in `-` ([`Phase::BusyBox`], armed) and `!`
+    /// ([`Phase::BusyBoxDown`]), every other entry in `-`.
     pub(crate) fn effective_runlevels(&self) -> Cow<'_, str> {
         if self.grammar == Grammar::BusyBox {
             return Cow::Borrowed(match self.action {
@@ -352,12 +334,11 @@ impl Entry {
     }
 
     /// sysvinit's `strchr(ch->rlevel, level)`: whether the entry runs in
-    /// `level`, which may be a runlevel (`0`-`9`, `S`) or an internal phase
-    /// ([`SYSINIT_LEVEL`] `#`, [`BOOT_LEVEL`] `*`). A NUL level never
-    /// matches (sysvinit's `strchr` would match the terminator, but its
-    /// level is never NUL).
-    pub(crate) fn runs_in(&self, level: u8) -> bool {
-        level != 0 && self.effective_runlevels().as_bytes().contains(&level)
+    /// `phase`, a runlevel or one of init's other phases.
+    pub(crate) fn runs_in(&self, phase: Phase) -> bool {
+        self.effective_runlevels()
+            .as_bytes()
+            .contains(&phase.byte())
     }
 
     /// Whether `telinit a|b|c` (`letter`, either case) marks the entry as
@@ -396,8 +377,7 @@ pub(crate) enum DefaultLevel {
     /// No `initdefault` entry, or one whose field yields no usable character:
     /// init prompts `Enter runlevel: ` (no message).
     None,
-    /// A valid level: `0`-`9` or `S`.
-    Level(u8),
+    Level(Runlevel),
     /// Not a level: init logs `Initdefault level '<c>' is invalid` and prompts.
     Invalid(char),
 }
@@ -420,8 +400,10 @@ pub(crate) fn default_level(entries: &[Entry]) -> DefaultLevel {
         .max();
     match highest.map(|byte| byte.to_ascii_uppercase()) {
         None => DefaultLevel::None,
-        Some(level) if b"0123456789S".contains(&level) => DefaultLevel::Level(level),
-        Some(other) => DefaultLevel::Invalid(char::from(other)),
+        Some(byte) => match Runlevel::from_byte(byte) {
+            Some(level) => DefaultLevel::Level(level),
+            None => DefaultLevel::Invalid(char::from(byte)),
+        },
     }
 }
 

@@ -1,6 +1,7 @@
 //! Tests of the data model: actions, runlevels, initdefault.
 
 use super::*;
+use crate::runlevel::{at, level as runlevel};
 use std::path::Path;
 
 fn entries(text: &str) -> Vec<Entry> {
@@ -71,14 +72,14 @@ fn effective_runlevels_follow_sysvinit_defaults() {
     assert_eq!(lower.effective_runlevels(), "s");
     assert_eq!(plain.effective_runlevels(), "35");
 
-    assert!(!empty.runs_in(b'S'), "the empty default excludes S");
-    assert!(empty.runs_in(b'9'));
-    assert!(power.runs_in(b'S'));
-    assert!(sysinit.runs_in(SYSINIT_LEVEL) && !sysinit.runs_in(b'2'));
-    assert!(boot.runs_in(BOOT_LEVEL) && !boot.runs_in(b'S'));
+    assert!(!empty.runs_in(at('S')), "the empty default excludes S");
+    assert!(empty.runs_in(at('9')));
+    assert!(power.runs_in(at('S')));
+    assert!(sysinit.runs_in(Phase::Sysinit) && !sysinit.runs_in(at('2')));
+    assert!(boot.runs_in(Phase::Boot) && !boot.runs_in(at('S')));
     // Quirk §12.4, replicated: lowercase s never matches single-user mode.
-    assert!(!lower.runs_in(b'S'));
-    assert!(plain.runs_in(b'3') && !plain.runs_in(b'2') && !plain.runs_in(0));
+    assert!(!lower.runs_in(at('S')));
+    assert!(plain.runs_in(at('3')) && !plain.runs_in(at('2')));
 }
 
 #[test]
@@ -94,30 +95,48 @@ fn demand_letters_match_either_case() {
 #[test]
 fn initdefault_takes_the_highest_character() {
     let level = |text: &str| default_level(&entries(text));
-    assert_eq!(level("id:253:initdefault:\n"), DefaultLevel::Level(b'5'));
-    assert_eq!(level("id:2s:initdefault:\n"), DefaultLevel::Level(b'S'));
-    assert_eq!(level("id:S:initdefault:\n"), DefaultLevel::Level(b'S'));
+    assert_eq!(
+        level("id:253:initdefault:\n"),
+        DefaultLevel::Level(runlevel('5'))
+    );
+    assert_eq!(
+        level("id:2s:initdefault:\n"),
+        DefaultLevel::Level(runlevel('S'))
+    );
+    assert_eq!(
+        level("id:S:initdefault:\n"),
+        DefaultLevel::Level(runlevel('S'))
+    );
     // Only the first initdefault entry counts.
     assert_eq!(
         level("a:3:initdefault:\nb:5:initdefault:\n"),
-        DefaultLevel::Level(b'3')
+        DefaultLevel::Level(runlevel('3'))
     );
     // An empty field defaults to 0123456789, so the default level is 9.
-    assert_eq!(level("id::initdefault:\n"), DefaultLevel::Level(b'9'));
+    assert_eq!(
+        level("id::initdefault:\n"),
+        DefaultLevel::Level(runlevel('9'))
+    );
     assert_eq!(level("x:2:wait:/x\n"), DefaultLevel::None);
     assert_eq!(level("id:2x:initdefault:\n"), DefaultLevel::Invalid('X'));
-    assert_eq!(level("id:2#:initdefault:\n"), DefaultLevel::Level(b'2'));
+    assert_eq!(
+        level("id:2#:initdefault:\n"),
+        DefaultLevel::Level(runlevel('2'))
+    );
     assert_eq!(level("id:~:initdefault:\n"), DefaultLevel::Invalid('~'));
     assert_eq!(
         DefaultLevel::Invalid('X').message().as_deref(),
         Some("Initdefault level 'X' is invalid")
     );
-    assert_eq!(DefaultLevel::Level(b'2').message(), None);
+    assert_eq!(DefaultLevel::Level(runlevel('2')).message(), None);
     // Bytes >= 0x80 are negative chars to sysvinit and never win.
     let parsed = parse(b"id:\xff\xfe:initdefault:\n", Path::new("t"), 1);
     assert_eq!(default_level(&parsed.entries), DefaultLevel::None);
     let parsed = parse(b"id:\xff3:initdefault:\n", Path::new("t"), 1);
-    assert_eq!(default_level(&parsed.entries), DefaultLevel::Level(b'3'));
+    assert_eq!(
+        default_level(&parsed.entries),
+        DefaultLevel::Level(runlevel('3'))
+    );
 }
 
 #[test]

@@ -4,12 +4,14 @@
 
 use std::ffi::OsStr;
 
+use crate::runlevel::Runlevel;
+
 /// What init's argv asks for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InitArgs {
-    /// Level from `single`/`-s` (`S`) or a single `0-9sS` word (`s` → `S`);
-    /// overrides initdefault.
-    pub default_level: Option<char>,
+    /// Level from `single`/`-s` (`S`) or a word of one level's character
+    /// (`s` → `S`); overrides initdefault.
+    pub default_level: Option<Runlevel>,
     /// `-a`/`auto`: children get `AUTOBOOT=YES`.
     pub autoboot: bool,
     /// `-b`/`emergency`: run sulogin before the boot (docs/compatibility.md §3.8).
@@ -26,7 +28,7 @@ pub fn parse_init_args<S: AsRef<OsStr>>(args: &[S]) -> InitArgs {
     let mut words = args.iter().map(|word| word.as_ref().to_str().unwrap_or(""));
     while let Some(word) = words.next() {
         match word {
-            "single" | "-s" => parsed.default_level = Some('S'),
+            "single" | "-s" => parsed.default_level = Some(Runlevel::SINGLE),
             "-a" | "auto" => parsed.autoboot = true,
             "-b" | "emergency" => parsed.emergency = true,
             "-i" | "--init" => parsed.init_flag = true,
@@ -37,9 +39,9 @@ pub fn parse_init_args<S: AsRef<OsStr>>(args: &[S]) -> InitArgs {
             _ => {
                 let mut chars = word.chars();
                 if let (Some(c), None) = (chars.next(), chars.next())
-                    && "0123456789sS".contains(c)
+                    && let Some(level) = Runlevel::from_char(c)
                 {
-                    parsed.default_level = Some(c.to_ascii_uppercase());
+                    parsed.default_level = Some(level);
                 }
             }
         }
@@ -62,7 +64,7 @@ mod tests {
         assert_eq!(
             p,
             InitArgs {
-                default_level: Some('3'),
+                default_level: Runlevel::from_char('3'),
                 autoboot: true,
                 emergency: true,
                 init_flag: false
@@ -70,17 +72,42 @@ mod tests {
         );
         let p = parse_init_args(&args("-a -b -s --init"));
         assert!(p.autoboot && p.emergency && p.init_flag);
-        assert_eq!(p.default_level, Some('S'));
-        assert_eq!(parse_init_args(&args("single")).default_level, Some('S'));
+        assert_eq!(p.default_level.map(Runlevel::char), Some('S'));
+        assert_eq!(
+            parse_init_args(&args("single"))
+                .default_level
+                .map(Runlevel::char),
+            Some('S')
+        );
         assert!(parse_init_args(&args("-i")).init_flag);
     }
 
     #[test]
     fn single_character_levels_and_last_wins() {
-        assert_eq!(parse_init_args(&args("s")).default_level, Some('S'));
-        assert_eq!(parse_init_args(&args("5 2")).default_level, Some('2'));
-        assert_eq!(parse_init_args(&args("single 4")).default_level, Some('4'));
-        assert_eq!(parse_init_args(&args("9")).default_level, Some('9'));
+        assert_eq!(
+            parse_init_args(&args("s"))
+                .default_level
+                .map(Runlevel::char),
+            Some('S')
+        );
+        assert_eq!(
+            parse_init_args(&args("5 2"))
+                .default_level
+                .map(Runlevel::char),
+            Some('2')
+        );
+        assert_eq!(
+            parse_init_args(&args("single 4"))
+                .default_level
+                .map(Runlevel::char),
+            Some('4')
+        );
+        assert_eq!(
+            parse_init_args(&args("9"))
+                .default_level
+                .map(Runlevel::char),
+            Some('9')
+        );
         for ignored in ["q", "a", "33", "", "-t", "ro", "BOOT_IMAGE=x", "é"] {
             assert_eq!(
                 parse_init_args(&[ignored]),
@@ -93,16 +120,28 @@ mod tests {
         let bytes = |b: &'static [u8]| OsStr::from_bytes(b);
         assert_eq!(parse_init_args(&[bytes(b"\xff")]), InitArgs::default());
         let p = parse_init_args(&[bytes(b"-z"), bytes(b"\xff"), bytes(b"3")]);
-        assert_eq!(p.default_level, Some('3'));
+        assert_eq!(p.default_level.map(Runlevel::char), Some('3'));
     }
 
     #[test]
     fn z_skips_its_argument() {
-        assert_eq!(parse_init_args(&args("-z 3")).default_level, None);
         assert_eq!(
-            parse_init_args(&args("-z xxxxxxxx 5")).default_level,
+            parse_init_args(&args("-z 3"))
+                .default_level
+                .map(Runlevel::char),
+            None
+        );
+        assert_eq!(
+            parse_init_args(&args("-z xxxxxxxx 5"))
+                .default_level
+                .map(Runlevel::char),
             Some('5')
         );
-        assert_eq!(parse_init_args(&args("5 -z")).default_level, Some('5'));
+        assert_eq!(
+            parse_init_args(&args("5 -z"))
+                .default_level
+                .map(Runlevel::char),
+            Some('5')
+        );
     }
 }

@@ -96,8 +96,8 @@ impl StatusWriter {
             pid: self.pid,
             start_ticks: self.start_ticks.unwrap_or(0),
             exe: std::borrow::Cow::Borrowed(&self.exe),
-            runlevel: char::from(supervisor.runlevel()),
-            previous: char::from(supervisor.previous_level()),
+            runlevel: supervisor.runlevel().char(),
+            previous: crate::runlevel::previous_char(supervisor.previous_level()),
             changing: supervisor.is_changing_level(),
             entries: supervisor.entry_statuses().collect(),
         };

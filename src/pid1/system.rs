@@ -20,6 +20,7 @@ use super::{cmdline, spawn, state};
 use crate::defaults::DEFAULT_PATH;
 use crate::inittab::{self, Entry, Loaded};
 use crate::reexec_state::{self, SavedState};
+use crate::runlevel::{Phase, Runlevel};
 use crate::supervisor::{
     BootOptions, ChildLevels, Dest, DownMode, Effects, ExtraEnv, Record, SpawnRequest, Supervisor,
     var_name,
@@ -95,7 +96,7 @@ impl System {
         log::info!(target: to::CONSOLE, "version {} booting", version());
         self.set_title("init boot");
         Supervisor::new(BootOptions {
-            level: args.default_level.and_then(|c| u8::try_from(c).ok()),
+            level: args.default_level,
             emergency: args.emergency,
         })
     }
@@ -120,10 +121,10 @@ impl System {
         Supervisor::restore(state, extra)
     }
 
-    pub(super) fn ask(&mut self) -> u8 {
+    pub(super) fn ask(&mut self) -> Runlevel {
         let _ = self.console.stty();
         let Ok(mut tty) = self.console.open() else {
-            return b'S';
+            return Runlevel::SINGLE;
         };
         loop {
             let _ = tty.write_all(b"\nEnter runlevel: ");
@@ -132,14 +133,14 @@ impl System {
                 Ok(0) => std::thread::sleep(Duration::from_secs(1)),
                 Ok(_) => {
                     let [typed, end, ..] = answer;
-                    let level = typed.to_ascii_uppercase();
-                    if typed != 0 && matches!(end, b'\r' | b'\n') && b"0123456789S".contains(&level)
+                    if matches!(end, b'\r' | b'\n')
+                        && let Some(level) = Runlevel::from_byte(typed)
                     {
                         return level;
                     }
                 }
                 Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(_) => return b'S',
+                Err(_) => return Runlevel::SINGLE,
             }
         }
     }
@@ -220,10 +221,10 @@ impl Effects for System {
         let extra = ExtraEnv::default();
         let request = SpawnRequest {
             entry,
-            level: b'S',
+            level: Phase::SINGLE,
             levels: ChildLevels {
-                this: b'S',
-                prev: b'N',
+                this: Runlevel::SINGLE,
+                prev: None,
             },
             controlling_tty: false,
             extra_env: &extra,
@@ -246,7 +247,9 @@ impl Effects for System {
     fn record(&mut self, record: Record) {
         match record {
             Record::Boot => self.recorder.boot(),
-            Record::Runlevel { new, old } => self.recorder.runlevel(new, old),
+            Record::Runlevel { new, old } => self
+                .recorder
+                .runlevel(new.byte(), old.map_or(b'N', Phase::byte)),
             Record::Dead { id, pid } => self.recorder.dead_process(&id, pid),
             Record::Redo => self.recorder.redo(),
         }
@@ -256,15 +259,15 @@ impl Effects for System {
         let _ = crate::sys::proctitle::set_process_title(title);
     }
 
-    fn write_runlevel_file(&mut self, level: u8) {
-        let _ = utmp::write_runlevel_file(Path::new(utmp::RUNLEVEL_PATH), level);
+    fn write_runlevel_file(&mut self, level: Phase) {
+        let _ = utmp::write_runlevel_file(Path::new(utmp::RUNLEVEL_PATH), level.byte());
     }
 
     fn console_stty(&mut self) {
         let _ = self.console.stty();
     }
 
-    fn ask_runlevel(&mut self) -> u8 {
+    fn ask_runlevel(&mut self) -> Runlevel {
         self.ask()
     }
 

@@ -6,6 +6,9 @@
 //! for insserv. A file without any header is not an error: `parse` returns
 //! `Ok(None)` and callers treat the script as "legacy" (ordered by link number).
 
+// Only commands run this, never PID 1: a bad index may panic here (lib.rs).
+#![allow(clippy::indexing_slicing)]
+
 use crate::untrusted::{self, Kind};
 use std::fmt;
 use std::path::{Path, PathBuf};

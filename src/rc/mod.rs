@@ -4,9 +4,12 @@
 //! * [`insserv_conf`]: system facilities from `/etc/insserv.conf{,.d}`.
 //! * [`graph`]: start/stop dependency graphs and insserv's link numbering
 //!   (used by `update-rc.d` too).
+//! * [`link`]: the names of the `rc<L>.d` links.
 //! * [`select`]: which links run with which action on a level change.
 //! * [`run`]: the parallel scheduler; [`output`]: console, boot log, record;
 //!   [`record`] and [`boot_log`] read the record and the log back.
+//! * [`settings`]: where each setting comes from, and its rule (the
+//!   timeout's is PID 1's too).
 //!
 //! [`execute`] ties them together for `rc LEVEL` (`src/cmd/rc.rs` parses the
 //! command line).
@@ -18,12 +21,14 @@
 pub mod boot_log;
 pub mod graph;
 pub mod insserv_conf;
+pub(crate) mod link;
 pub mod lsb;
 pub mod numbering;
 pub(crate) mod output;
 pub mod record;
 pub(crate) mod run;
 pub(crate) mod select;
+pub(crate) mod settings;
 pub(crate) mod skipped;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,12 +38,12 @@ use std::time::Duration;
 
 use graph::{Direction, Script};
 use insserv_conf::Facilities;
+use link::Link;
 use output::Output;
 use run::{Settings, Task};
-use select::{Action, Job, Link, Phase};
+use select::{Action, Job, Phase};
 
-/// Default per-script timeout; a script still running after it is killed.
-pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+use crate::runlevel::{self, Runlevel, previous_char};
 
 /// Default concurrency: startpar uses 4 per CPU (`-p 4`); we never go below 8
 /// because most init scripts sleep or wait on I/O rather than compute.
@@ -54,9 +59,9 @@ pub(crate) struct Config {
     /// It is not a chroot: scripts run on the real root with this prefix in
     /// their paths.
     pub root: PathBuf,
-    pub level: String,
-    /// `N` at boot.
-    pub previous: String,
+    pub level: Runlevel,
+    /// init's level (or phase) before, `$PREVLEVEL`; `None` (`N`) at boot.
+    pub previous: Option<runlevel::Phase>,
     /// Concurrency limit; 1 with `sequential`.
     pub jobs: usize,
     /// Run in link order, one at a time (`concurrency=none`).
@@ -66,37 +71,13 @@ pub(crate) struct Config {
     pub env: Vec<(String, String)>,
 }
 
-/// `KEY=value` lines of a shell-style defaults file such as
-/// `/etc/default/vinit-rc` (comments, `export` and simple quotes allowed).
-pub(crate) fn read_defaults(path: &Path) -> BTreeMap<String, String> {
-    let text =
-        crate::untrusted::read_text(path, crate::untrusted::Kind::Settings).unwrap_or_default();
-    text.lines()
-        .filter_map(|line| {
-            let line = line.trim();
-            let line = line.strip_prefix("export ").unwrap_or(line);
-            if line.starts_with('#') {
-                return None;
-            }
-            let (key, value) = line.split_once('=')?;
-            let value = value.trim();
-            let value = value
-                .strip_prefix('"')
-                .and_then(|v| v.strip_suffix('"'))
-                .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
-                .unwrap_or(value);
-            Some((key.trim().to_string(), value.to_string()))
-        })
-        .collect()
-}
-
 /// True if the kernel command line asks for sequential boot (as Debian's rc).
 pub fn cmdline_wants_sequential(cmdline: &str) -> bool {
     cmdline.split_whitespace().any(|w| w == "concurrency=none")
 }
 
 /// The `rc<level>.d` directory under `root`.
-pub(crate) fn rc_dir(root: &Path, level: &str) -> PathBuf {
+pub(crate) fn rc_dir(root: &Path, level: Runlevel) -> PathBuf {
     root.join(format!("etc/rc{level}.d"))
 }
 
@@ -183,29 +164,29 @@ pub(crate) fn execute(config: &Config) -> i32 {
     let _ = run::block_console_signals();
     set_onlcr();
     let root = &config.root;
-    let Some(here) = list_links(&rc_dir(root, &config.level)) else {
+    let Some(here) = list_links(&rc_dir(root, config.level)) else {
         log::debug!(
             "no {}: nothing to run",
-            rc_dir(root, &config.level).display()
+            rc_dir(root, config.level).display()
         );
         return 0; // Like Debian: nothing happens without /etc/rc<level>.d.
     };
     log::debug!(
         "{}: {} link(s)",
-        rc_dir(root, &config.level).display(),
+        rc_dir(root, config.level).display(),
         here.len()
     );
     let mut out = Output::new(
         &root.join(boot_log::BOOT_LOG.trim_start_matches('/')),
         &root.join("run/vinit/rc"),
-        &config.level,
-        &config.previous,
+        config.level,
+        config.previous,
         config.timeout,
     );
     out.note(&format!(
         "runlevel {} (previous {}), {}",
         config.level,
-        config.previous,
+        previous_char(config.previous),
         if config.sequential {
             "sequential".to_string()
         } else {
@@ -213,16 +194,16 @@ pub(crate) fn execute(config: &Config) -> i32 {
         }
     ));
     let mut links = BTreeMap::new();
-    links.insert(config.level.clone(), here);
-    if config.previous != "N"
-        && let Some(before) = list_links(&rc_dir(root, &config.previous))
+    links.insert(config.level, here);
+    if let Some(previous) = config.previous.and_then(runlevel::Phase::level)
+        && let Some(before) = list_links(&rc_dir(root, previous))
     {
         log::debug!(
             "{}: {} link(s), of the previous level",
-            rc_dir(root, &config.previous).display(),
+            rc_dir(root, previous).display(),
             before.len()
         );
-        links.insert(config.previous.clone(), before);
+        links.insert(previous, before);
     }
     let scripts = read_scripts(&root.join("etc/init.d"), &mut out);
     let (facilities, warnings) = Facilities::load(root);
@@ -266,7 +247,7 @@ pub(crate) fn execute(config: &Config) -> i32 {
         }
     );
     let mut failed = 0;
-    for phase in select::plan(&config.level, &config.previous, &links) {
+    for phase in select::plan(config.level, config.previous, &links) {
         let tasks = tasks_for(
             &phase,
             config,
@@ -344,7 +325,7 @@ fn tasks_for(
     let by_name: BTreeMap<&str, &Script> = scripts.iter().map(|s| (s.name.as_str(), s)).collect();
     let mut jobs: Vec<(&Job, Task)> = Vec::new();
     for job in &phase.jobs {
-        let link = rc_dir(&config.root, &job.level).join(&job.link.file_name);
+        let link = rc_dir(&config.root, job.level).join(&job.link.file_name);
         let program = config.root.join("etc/init.d").join(&job.name);
         let argv0 = link.display().to_string();
         let problem = match (std::fs::metadata(&link), std::fs::metadata(&program)) {
@@ -371,8 +352,8 @@ fn tasks_for(
             (stopping && cgroup.is_some() && settings.kills_leftovers(&job.name))
                 .then_some(settings.stop_timeout);
         // On the way down a hung stop must not hold the power-off.
-        let hang_timeout = (stopping && matches!(config.level.as_str(), "0" | "6"))
-            .then_some(settings.stop_timeout);
+        let hang_timeout =
+            (stopping && config.level.is_halt_or_reboot()).then_some(settings.stop_timeout);
         jobs.push((
             job,
             Task {
@@ -459,8 +440,8 @@ fn waves(tasks: &[Task]) -> Vec<Vec<&str>> {
                 .filter(|&&d| d != i && d < tasks.len())
                 .map(|&d| wave_of.get(d).copied().flatten())
                 .collect();
-            if let Some(before) = before {
-                wave_of[i] = Some(before.iter().max().map_or(0, |last| last + 1));
+            if let (Some(before), Some(wave)) = (before, wave_of.get_mut(i)) {
+                *wave = Some(before.iter().max().map_or(0, |last| last + 1));
                 placed = true;
             }
         }
@@ -475,7 +456,9 @@ fn waves(tasks: &[Task]) -> Vec<Vec<&str>> {
         if waves.len() <= wave {
             waves.resize(wave + 1, Vec::new());
         }
-        waves[wave].push(task.name.as_str());
+        if let Some(names) = waves.get_mut(wave) {
+            names.push(task.name.as_str());
+        }
     }
     waves
 }
@@ -586,19 +569,7 @@ mod tests {
     }
 
     #[test]
-    fn defaults_file_and_cmdline() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("vinit-rc");
-        std::fs::write(
-            &path,
-            "# c\nVINIT_RC_JOBS=3\nexport VINIT_RC_TIMEOUT=\"60\"\nX='a b'\n",
-        )
-        .unwrap();
-        let d = read_defaults(&path);
-        assert_eq!(d["VINIT_RC_JOBS"], "3");
-        assert_eq!(d["VINIT_RC_TIMEOUT"], "60");
-        assert_eq!(d["X"], "a b");
-        assert!(read_defaults(&dir.path().join("absent")).is_empty());
+    fn cmdline_and_jobs() {
         assert!(cmdline_wants_sequential(
             "BOOT_IMAGE=x ro concurrency=none quiet"
         ));

@@ -40,6 +40,9 @@
 //! assert_eq!(links, ["rc2.d/S01a", "rc2.d/S02b"]);
 //! ```
 
+// Only commands run this, never PID 1: a bad index may panic here (lib.rs).
+#![allow(clippy::indexing_slicing)]
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::graph::{self, Direction, Graph, GraphError, Script};
@@ -62,23 +65,14 @@ pub struct Link {
 }
 
 impl Link {
-    /// Parses a directory entry such as `S02rsyslog`.
+    /// Parses a directory entry such as `S02rsyslog` ([`super::link`]'s rule).
     pub fn parse(level: char, file_name: &str) -> Option<Link> {
-        let mut chars = file_name.chars();
-        let kind = chars.next().filter(|k| *k == 'S' || *k == 'K')?;
-        let digits: String = chars.by_ref().take(2).collect();
-        if digits.len() != 2 || !digits.chars().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        let script: String = chars.collect();
-        if script.is_empty() || script.starts_with(|c: char| c.is_ascii_digit()) {
-            return None;
-        }
+        let link = super::link::Link::parse(file_name)?;
         Some(Link {
             level,
-            kind,
-            number: digits.parse().ok()?,
-            script,
+            kind: link.kind.letter(),
+            number: u32::from(link.number),
+            script: link.name,
         })
     }
 

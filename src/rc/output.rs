@@ -23,6 +23,7 @@ use chrono::{DateTime, Local, SecondsFormat};
 
 use super::run::{Class, Events, Finished, Outcome, Task, describe};
 use super::select::Action;
+use crate::runlevel::{Phase, Runlevel, previous_char};
 
 /// Record column names, the record's first line.
 pub(crate) const RECORD_HEADER: &str = "#level\tprevious\tscript\taction\tlink\tstart_monotonic_ns\tend_monotonic_ns\tstart_wall\tend_wall\tstatus\tresult\tafter\tkilled";
@@ -123,8 +124,8 @@ fn log_entry(source: &str, line: &[u8]) -> Vec<u8> {
 pub(crate) struct Output {
     log: LazyFile,
     record: LazyFile,
-    level: String,
-    previous: String,
+    level: Runlevel,
+    previous: Option<Phase>,
     timeout: Option<Duration>,
     /// The names of the current phase's tasks, by index (for `after`).
     phase: Vec<String>,
@@ -135,23 +136,23 @@ impl Output {
     pub(crate) fn new(
         log: &Path,
         record_dir: &Path,
-        level: &str,
-        previous: &str,
+        level: Runlevel,
+        previous: Option<Phase>,
         timeout: Option<Duration>,
     ) -> Output {
         let record_name = format!(
             "{}-{}-{}.tsv",
             Local::now().format("%Y%m%dT%H%M%S%.9f"),
-            file_safe(previous),
-            file_safe(level)
+            file_safe(previous_char(previous)),
+            file_safe(level.char())
         );
         let mut record = LazyFile::new(record_dir.join(record_name), true);
         record.write(format!("{RECORD_HEADER}\n").as_bytes());
         Output {
             log: LazyFile::new(log.to_path_buf(), false),
             record,
-            level: level.to_string(),
-            previous: previous.to_string(),
+            level,
+            previous,
             timeout,
             phase: Vec::new(),
         }
@@ -200,7 +201,7 @@ impl Output {
     }
 
     fn record_line(&mut self, fields: &[&str]) {
-        let mut line = format!("{}\t{}", self.level, self.previous);
+        let mut line = format!("{}\t{}", self.level, previous_char(self.previous));
         for field in fields {
             line.push('\t');
             // Tabs and newlines would break the columns.
@@ -302,10 +303,10 @@ fn after_field(after: &[usize], phase: &[String]) -> String {
     }
 }
 
-fn file_safe(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect()
+/// A level's character in a file name: `#` and `*` (init's boot phases)
+/// become `_`.
+fn file_safe(c: char) -> char {
+    if c.is_ascii_alphanumeric() { c } else { '_' }
 }
 
 #[cfg(test)]

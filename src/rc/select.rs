@@ -14,49 +14,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-/// `S` or `K`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum LinkKind {
-    Start,
-    Kill,
-}
-
-/// One `[SK]NNname` entry of an `rcX.d` directory.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Link {
-    pub kind: LinkKind,
-    pub number: u8,
-    /// The script's name in `/etc/init.d`.
-    pub name: String,
-    /// The entry's own name, e.g. `S02rsyslog`.
-    pub file_name: String,
-}
-
-impl Link {
-    /// Parses `S02rsyslog`; `None` for anything else (README, `S2x`…).
-    pub(crate) fn parse(file_name: &str) -> Option<Link> {
-        let bytes = file_name.as_bytes();
-        let kind = match bytes.first()? {
-            b'S' => LinkKind::Start,
-            b'K' => LinkKind::Kill,
-            _ => return None,
-        };
-        let (tens, units) = (*bytes.get(1)?, *bytes.get(2)?);
-        if !tens.is_ascii_digit() || !units.is_ascii_digit() {
-            return None;
-        }
-        let name = file_name.get(3..)?;
-        if name.is_empty() {
-            return None;
-        }
-        Some(Link {
-            kind,
-            number: (tens - b'0') * 10 + (units - b'0'),
-            name: name.to_string(),
-            file_name: file_name.to_string(),
-        })
-    }
-}
+use super::link::{Link, LinkKind};
+use crate::runlevel::{self, Runlevel, previous_char};
 
 /// What a script is called with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +38,7 @@ impl Action {
 pub(crate) struct Job {
     pub name: String,
     /// The level whose directory holds the link (`rc<level>.d`).
-    pub level: String,
+    pub level: Runlevel,
     pub link: Link,
     pub action: Action,
 }
@@ -92,24 +51,28 @@ pub(crate) struct Phase {
     pub jobs: Vec<Job>,
 }
 
-/// True for the levels whose `S` links are run with `stop`.
-pub(crate) fn is_halt_level(level: &str) -> bool {
-    level == "0" || level == "6"
-}
-
-/// The phases for going from `previous` to `level`; `links` maps a level to
-/// its `rc<level>.d` entries in name order (absent = no directory).
-pub(crate) fn plan(level: &str, previous: &str, links: &BTreeMap<String, Vec<Link>>) -> Vec<Phase> {
+/// The phases for going from `previous` (`None`: `N`, at boot) to
+/// `level`; `links` maps a level to its `rc<level>.d` entries in name order
+/// (absent = no directory).
+pub(crate) fn plan(
+    level: Runlevel,
+    previous: Option<runlevel::Phase>,
+    links: &BTreeMap<Runlevel, Vec<Link>>,
+) -> Vec<Phase> {
     let none = Vec::new();
-    let here = links.get(level).unwrap_or(&none);
-    let before = links.get(previous).unwrap_or(&none);
+    let here = links.get(&level).unwrap_or(&none);
+    // A previous phase that is no level (init's `#`, `*`) has no directory.
+    let before = previous
+        .and_then(runlevel::Phase::level)
+        .and_then(|previous| links.get(&previous))
+        .unwrap_or(&none);
+    let previous = previous_char(previous);
     let names_in = |list: &Vec<Link>, kind: LinkKind| -> BTreeSet<String> {
         list.iter()
             .filter(|l| l.kind == kind)
             .map(|l| l.name.clone())
             .collect()
     };
-    // `why` says, for the debug log, which of startpar's rules applies.
     let pick = |kind: LinkKind, exclude: &BTreeSet<String>, action: Action, why: &str| -> Phase {
         let mut seen = BTreeSet::new();
         let jobs: Vec<Job> = here
@@ -136,7 +99,7 @@ pub(crate) fn plan(level: &str, previous: &str, links: &BTreeMap<String, Vec<Lin
             })
             .map(|l| Job {
                 name: l.name.clone(),
-                level: level.to_string(),
+                level,
                 link: l.clone(),
                 action,
             })
@@ -154,21 +117,21 @@ pub(crate) fn plan(level: &str, previous: &str, links: &BTreeMap<String, Vec<Lin
         Phase { action, jobs }
     };
 
-    let halting = is_halt_level(level);
+    let halting = level.is_halt_or_reboot();
     let mut phases = Vec::new();
-    if halting || previous != "N" {
+    if halting || previous != 'N' {
         phases.push(pick(
             LinkKind::Kill,
             &names_in(before, LinkKind::Kill),
             Action::Stop,
-            &if previous == "N" {
+            &if previous == 'N' {
                 format!("every K link of rc{level}.d")
             } else {
                 format!("K links of rc{level}.d without a K link in rc{previous}.d")
             },
         ));
     }
-    phases.push(if level == "S" {
+    phases.push(if level == Runlevel::SINGLE {
         pick(
             LinkKind::Start,
             &BTreeSet::new(),
@@ -187,7 +150,7 @@ pub(crate) fn plan(level: &str, previous: &str, links: &BTreeMap<String, Vec<Lin
             LinkKind::Start,
             &names_in(before, LinkKind::Start),
             Action::Start,
-            &if previous == "N" {
+            &if previous == 'N' {
                 format!("every S link of rc{level}.d: no previous level")
             } else {
                 format!("S links of rc{level}.d without an S link in rc{previous}.d")
@@ -209,22 +172,19 @@ fn a_link(kind: LinkKind) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runlevel::{at, level};
 
-    #[test]
-    fn link_names() {
-        let l = Link::parse("S02rsyslog").unwrap();
-        assert_eq!(
-            (l.kind, l.number, l.name.as_str()),
-            (LinkKind::Start, 2, "rsyslog")
-        );
-        assert_eq!(Link::parse("K99x").unwrap().kind, LinkKind::Kill);
-        for bad in ["README", "S2x", "S02", "X01a", "", "Sé1a", "K1"] {
-            assert_eq!(Link::parse(bad), None, "{bad}");
-        }
+    /// A previous level as `$PREVLEVEL` gives it: `N` for none.
+    fn previous(text: &str) -> Option<runlevel::Phase> {
+        (text != "N").then(|| at(text.chars().next().unwrap()))
+    }
+
+    fn level_of(text: &str) -> Runlevel {
+        level(text.chars().next().unwrap())
     }
 
     /// A Debian-like layout: `web` runs in 3 only (K link in 0 1 2 6).
-    fn layout() -> BTreeMap<String, Vec<Link>> {
+    fn layout() -> BTreeMap<Runlevel, Vec<Link>> {
         let dirs: &[(&str, &str)] = &[
             (
                 "S",
@@ -245,7 +205,7 @@ mod tests {
         dirs.iter()
             .map(|(l, names)| {
                 (
-                    l.to_string(),
+                    level_of(l),
                     names.split(' ').filter_map(Link::parse).collect(),
                 )
             })
@@ -253,8 +213,8 @@ mod tests {
     }
 
     /// Renders the plan as "action:name…|action:name…".
-    fn show(level: &str, previous: &str) -> String {
-        plan(level, previous, &layout())
+    fn show(level: &str, before: &str) -> String {
+        plan(level_of(level), previous(before), &layout())
             .iter()
             .map(|p| {
                 p.jobs
@@ -316,16 +276,26 @@ mod tests {
     }
 
     #[test]
+    fn a_previous_phase_without_links_is_no_boot() {
+        // `telinit 2` during init's sysinit: PREVLEVEL is `#`, which has no
+        // directory, so every K link runs, as Debian's rc runs them.
+        assert_eq!(
+            show("2", "#"),
+            "stop:web | start:early start:rsyslog start:cron start:ssh start:rc.local"
+        );
+    }
+
+    #[test]
     fn s_links_in_halt_levels_get_stop() {
         let mut links = layout();
         links.insert(
-            "0".into(),
+            Runlevel::HALT,
             ["K01a", "S90halt"]
                 .iter()
                 .filter_map(|n| Link::parse(n))
                 .collect(),
         );
-        let phases = plan("0", "N", &links);
+        let phases = plan(Runlevel::HALT, None, &links);
         assert_eq!(phases.len(), 2);
         assert_eq!(
             (phases[1].action, phases[1].jobs[0].name.as_str()),
@@ -337,13 +307,13 @@ mod tests {
     fn duplicate_links_run_once() {
         let mut links = BTreeMap::new();
         links.insert(
-            "2".to_string(),
+            level('2'),
             ["S01a", "S05a", "S03b"]
                 .iter()
                 .filter_map(|n| Link::parse(n))
                 .collect(),
         );
-        let phases = plan("2", "N", &links);
+        let phases = plan(level('2'), None, &links);
         let names: Vec<&str> = phases[0]
             .jobs
             .iter()

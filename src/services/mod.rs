@@ -24,6 +24,8 @@ pub mod state;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
+use crate::runlevel::Runlevel;
+
 pub(crate) use config::{Config, Restart};
 
 /// Where the per-service files are.
@@ -439,8 +441,8 @@ impl Tracker {
     /// To another level: the services in `stopping` (those with a K link
     /// there) are expected to stop. A running restart script is left to
     /// finish.
-    pub(crate) fn level_change(&mut self, level: u8, stopping: &[String]) {
-        self.shutting_down = matches!(level, b'0' | b'6');
+    pub(crate) fn level_change(&mut self, level: Runlevel, stopping: &[String]) {
+        self.shutting_down = level.is_halt_or_reboot();
         for (name, service) in &mut self.services {
             if !(self.shutting_down || stopping.contains(name)) {
                 continue;

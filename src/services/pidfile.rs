@@ -81,7 +81,7 @@ fn code_of(line: &str) -> &str {
     let mut previous = ' ';
     for (index, c) in line.char_indices() {
         if c == '#' && previous.is_whitespace() {
-            return &line[..index];
+            return line.get(..index).unwrap_or(line);
         }
         previous = c;
     }
@@ -157,17 +157,15 @@ fn assignments(script: &str) -> BTreeMap<String, String> {
 fn expand(text: &str, vars: &BTreeMap<String, String>) -> Option<String> {
     let mut out = String::new();
     let mut rest = text;
-    while let Some(dollar) = rest.find('$') {
-        out.push_str(&rest[..dollar]);
-        let after = &rest[dollar + 1..];
+    while let Some((before, after)) = rest.split_once('$') {
+        out.push_str(before);
         let (name, tail) = if let Some(braced) = after.strip_prefix('{') {
-            let end = braced.find('}')?;
-            (&braced[..end], &braced[end + 1..])
+            braced.split_once('}')?
         } else {
             let end = after
                 .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .unwrap_or(after.len());
-            (&after[..end], &after[end..])
+            after.split_at_checked(end)?
         };
         out.push_str(vars.get(name)?);
         rest = tail;

@@ -17,6 +17,7 @@ use std::time::Duration;
 use nix::sys::signal::Signal;
 
 use super::{Config, Death, Phase, Tracker, Verdict};
+use crate::runlevel::Runlevel;
 
 /// The outside world of the services' policy.
 pub(crate) trait Effects {
@@ -94,7 +95,7 @@ impl Services {
     }
 
     /// A level change begins (see [`Tracker::level_change`]).
-    pub(crate) fn level_change(&mut self, level: u8, stopping: &[String]) {
+    pub(crate) fn level_change(&mut self, level: Runlevel, stopping: &[String]) {
         self.tracker.level_change(level, stopping);
     }
 
@@ -377,7 +378,7 @@ mod tests {
         assert_eq!(fx.done.len(), 2, "{:?}", fx.done);
         // Disarmed by a level change: its end is a stop.
         let mut services = self::services(true);
-        services.level_change(b'3', &["web".to_string()]);
+        services.level_change(Runlevel::from_byte(b'3').unwrap(), &["web".to_string()]);
         services.reaped(in_cgroup(400, SEGV, true), &mut fx, secs(3), 0);
         assert_eq!(fx.done.len(), 2);
     }

@@ -297,7 +297,7 @@ fn level_changes_disarm() {
     tracker.configure(configs, &[]);
     tracker.seen("web", 100);
     tracker.seen("cron", 200);
-    tracker.level_change(b'3', &["web".to_string()]);
+    tracker.level_change(Runlevel::from_byte(b'3').unwrap(), &["web".to_string()]);
     assert_eq!(
         tracker.died("web", 100, KILL, false, secs(1), 0),
         Verdict::Ignore
@@ -306,7 +306,7 @@ fn level_changes_disarm() {
         tracker.died("cron", 200, KILL, false, secs(1), 0),
         Verdict::Restart { .. }
     ));
-    tracker.level_change(b'0', &[]);
+    tracker.level_change(Runlevel::from_byte(b'0').unwrap(), &[]);
     assert!(tracker.shutting_down);
     assert_eq!(tracker.next_deadline(), None);
     tracker.seen("web", 300);
@@ -314,7 +314,7 @@ fn level_changes_disarm() {
         tracker.died("web", 300, SEGV, false, secs(2), 0),
         Verdict::Stopped
     );
-    tracker.level_change(b'2', &[]);
+    tracker.level_change(Runlevel::from_byte(b'2').unwrap(), &[]);
     assert!(!tracker.shutting_down);
 }
 

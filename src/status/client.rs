@@ -75,7 +75,7 @@ pub(crate) fn read() -> Result<Option<(InitStatus<'static>, SystemTime)>, Unavai
         match untrusted::read_with_metadata(Path::new(STATUS_PATH), Kind::Status) {
             Ok(read) => read,
             Err(refused) if refused.is_missing() => {
-                return if pid1_runs_this_program() {
+                return if super::pid1_runs_vinit() == Some(true) {
                     log::debug!(
                         "no {STATUS_PATH}, and PID 1 runs this program: init could not write it"
                     );
@@ -101,7 +101,7 @@ pub(crate) fn read() -> Result<Option<(InitStatus<'static>, SystemTime)>, Unavai
     // start-ticks 0: init could not read /proc yet when it last wrote; then
     // PID 1 must at least be this program.
     let same_start = match (status.start_ticks, pid1_start) {
-        (0, _) => same_file_as_pid1().unwrap_or(true),
+        (0, _) => super::pid1_runs_vinit().unwrap_or(true),
         (written, Some(running)) => written == running,
         (_, None) => true,
     };
@@ -155,22 +155,4 @@ fn pid1_program() -> String {
 /// PID 1's program (without the ` (deleted)` of a replaced file).
 fn pid1_program_path() -> Option<String> {
     procfs::program(1).map(|path| path.to_string_lossy().into_owned())
-}
-
-/// Whether PID 1 runs this program's very file (`None`: cannot be told).
-fn same_file_as_pid1() -> Option<bool> {
-    use std::os::unix::fs::MetadataExt;
-    let pid1 = std::fs::metadata("/proc/1/exe").ok()?;
-    let me = std::fs::metadata("/proc/self/exe").ok()?;
-    Some((pid1.dev(), pid1.ino()) == (me.dev(), me.ino()))
-}
-
-/// Whether PID 1 runs vinit: the same file as this program, or the file of
-/// the same path that an upgrade has replaced since.
-fn pid1_runs_this_program() -> bool {
-    same_file_as_pid1() == Some(true)
-        || pid1_program_path().is_some_and(|pid1| {
-            procfs::program(std::process::id() as i32)
-                .is_some_and(|me| me.to_string_lossy() == pid1)
-        })
 }

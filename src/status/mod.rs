@@ -315,6 +315,33 @@ pub(crate) fn program_path(link: &std::path::Path) -> String {
     text.strip_suffix(" (deleted)").unwrap_or(&text).to_string()
 }
 
+/// Whether PID 1 runs vinit: the one answer for every command that asks
+/// (`vinit supervise` before it signals init, `telinit --wait`, `vinit
+/// status`). It does when PID 1's program (`/proc/1/exe`) is the same file
+/// as this process's, or a file of the same path: a package upgrade that
+/// replaced the file since PID 1 started leaves PID 1 running the old one,
+/// which the kernel names with ` (deleted)` after its path. `None` when
+/// that cannot be told: only root (or PID 1's owner) may read
+/// `/proc/1/exe`.
+pub(crate) fn pid1_runs_vinit() -> Option<bool> {
+    runs_this_program(std::path::Path::new("/proc/1/exe"))
+}
+
+/// Whether the `/proc/PID/exe` link `exe` names this process's program by
+/// [`pid1_runs_vinit`]'s rule; `None` when the link cannot be read.
+fn runs_this_program(exe: &std::path::Path) -> Option<bool> {
+    use std::os::unix::fs::MetadataExt;
+    const MINE: &str = "/proc/self/exe";
+    let target = std::fs::read_link(exe).ok()?;
+    let same_file = match (std::fs::metadata(exe), std::fs::metadata(MINE)) {
+        (Ok(theirs), Ok(mine)) => (theirs.dev(), theirs.ino()) == (mine.dev(), mine.ino()),
+        _ => false,
+    };
+    let same_path =
+        std::fs::read_link(MINE).is_ok_and(|mine| program_path(&mine) == program_path(&target));
+    Some(same_file || same_path)
+}
+
 /// The start time in a `/proc/PID/stat` text. The command name (field 2)
 /// may hold spaces and parentheses, so fields are counted after its last `)`.
 pub(crate) fn start_ticks_of(stat: &str) -> Option<u64> {
@@ -418,6 +445,32 @@ mod tests {
             "/usr/lib/vinit/vinit"
         );
         assert_eq!(program_path(Path::new("/usr/sbin/init")), "/usr/sbin/init");
+    }
+
+    #[test]
+    fn a_program_is_known_by_its_file_or_its_path() {
+        use std::os::unix::fs::symlink;
+        use std::path::Path;
+        let dir = tempfile::tempdir().unwrap();
+        let me = std::fs::read_link("/proc/self/exe").unwrap();
+        let link = |name: &str, target: &Path| {
+            let path = dir.path().join(name);
+            symlink(target, &path).unwrap();
+            path
+        };
+        assert_eq!(runs_this_program(Path::new("/proc/self/exe")), Some(true));
+        assert_eq!(runs_this_program(&link("same", &me)), Some(true));
+        // Replaced since it started: the kernel's link names the old path.
+        let deleted = format!("{} (deleted)", me.display());
+        assert_eq!(
+            runs_this_program(&link("deleted", Path::new(&deleted))),
+            Some(true)
+        );
+        assert_eq!(
+            runs_this_program(&link("other", Path::new("/bin/sh"))),
+            Some(false)
+        );
+        assert_eq!(runs_this_program(&dir.path().join("unreadable")), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::{Dest, Effects, Record, SpawnRequest, Supervisor, builtin_location};
 use crate::defaults::SULOGIN;
 use crate::inittab::{self, Action, DefaultLevel, Entry, Grammar};
-use crate::inittab::{BOOT_LEVEL, SYSINIT_LEVEL};
+use crate::runlevel::{Phase, Runlevel};
 
 impl Supervisor {
     /// Starts the boot: the emergency shell if asked for, else sysinit.
@@ -25,7 +25,7 @@ impl Supervisor {
                 entry: &sulogin,
                 // sysvinit's level before the boot starts is `S`: no
                 // /etc/initscript for the emergency shell.
-                level: b'S',
+                level: Phase::SINGLE,
                 levels: self.child_levels(),
                 controlling_tty: true,
                 extra_env: &self.extra_env,
@@ -39,7 +39,7 @@ impl Supervisor {
     }
 
     pub(super) fn start_boot(&mut self, fx: &mut dyn Effects, now: Duration) {
-        self.runlevel = SYSINIT_LEVEL;
+        self.runlevel = Phase::Sysinit;
         self.reread(fx, now);
         self.run(fx, now);
     }
@@ -60,38 +60,38 @@ impl Supervisor {
             return false;
         }
         let mut entered = None;
-        let mut old = b'N';
+        let mut old = None;
         match self.runlevel {
-            SYSINIT_LEVEL => {
+            Phase::Sysinit => {
                 fx.record(Record::Boot);
                 self.target = match self.options.level {
                     Some(level) => level,
                     None => self.initdefault(fx),
                 };
-                if self.target == b'S' {
-                    self.runlevel = b'S';
+                if self.target == Runlevel::SINGLE {
+                    self.runlevel = Phase::SINGLE;
                     fx.set_title("init [S]");
                 } else {
-                    self.runlevel = BOOT_LEVEL;
+                    self.runlevel = Phase::Boot;
                 }
             }
-            BOOT_LEVEL => {
+            Phase::Boot => {
                 entered = Some(self.target);
-                self.runlevel = self.target;
+                self.runlevel = self.target.into();
                 self.did_boot = true;
                 self.warn_idle = true;
             }
-            b'S' => {
+            Phase::SINGLE => {
                 let target = self.initdefault(fx);
                 self.target = target;
-                if !self.did_boot && target != b'S' {
-                    self.runlevel = BOOT_LEVEL;
+                if !self.did_boot && target != Runlevel::SINGLE {
+                    self.runlevel = Phase::Boot;
                 } else {
-                    if target != b'S' {
+                    if target != Runlevel::SINGLE {
                         entered = Some(target);
                     }
-                    self.runlevel = target;
-                    old = b'S';
+                    self.runlevel = target.into();
+                    old = Some(Phase::SINGLE);
                 }
                 self.warn_idle = true;
                 for slot in &mut self.slots {
@@ -113,10 +113,7 @@ impl Supervisor {
         if let Some(level) = entered {
             // Record first: whoever sees the message finds the record.
             fx.record(Record::Runlevel { new: level, old });
-            fx.log(
-                Dest::Both,
-                &format!("Entering runlevel: {}", char::from(level)),
-            );
+            fx.log(Dest::Both, &format!("Entering runlevel: {level}"));
             self.thislevel = level;
             self.prevlevel = old;
             self.set_title(fx);
@@ -127,7 +124,7 @@ impl Supervisor {
 
     /// sysvinit's `get_init_default`: the first initdefault entry's level,
     /// else the console prompt.
-    fn initdefault(&mut self, fx: &mut dyn Effects) -> u8 {
+    fn initdefault(&mut self, fx: &mut dyn Effects) -> Runlevel {
         let level = self
             .slots
             .iter()

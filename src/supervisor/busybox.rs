@@ -1,15 +1,17 @@
 //! A BusyBox inittab's way through the phases and down
 //! (docs/compatibility.md §11.2, §11.4): its `sysinit` entries in `#`, then
-//! its one level ([`BUSYBOX_LEVEL`]) for everything else, no runlevels to
+//! its one state ([`Phase::BusyBox`]) for everything else, no runlevels to
 //! change to; the way down arms the `shutdown` entries in
-//! [`BUSYBOX_DOWN_LEVEL`], where nothing else starts, and once they have
+//! [`Phase::BusyBoxDown`], where nothing else starts, and once they have
 //! run hands over to the mechanism: `reboot(2)`, or the `restart` entry in
 //! init's place.
 
 use std::time::Duration;
 
 use super::{Dest, DownMode, Effects, Record, Supervisor};
-use crate::inittab::{Action, BUSYBOX_DOWN_LEVEL, BUSYBOX_LEVEL, Entry, SYSINIT_LEVEL};
+use crate::initctl::Asked;
+use crate::inittab::{Action, Entry};
+use crate::runlevel::{Phase, Runlevel};
 
 /// What the way down ends in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,14 +35,14 @@ impl Supervisor {
     /// once the shutdown entries are. True if the phase moved.
     pub(super) fn busybox_transitions(&mut self, fx: &mut dyn Effects) -> bool {
         match self.runlevel {
-            SYSINIT_LEVEL if !self.something_to_wait_for() => {
+            Phase::Sysinit if !self.something_to_wait_for() => {
                 fx.record(Record::Boot);
-                self.runlevel = BUSYBOX_LEVEL;
+                self.runlevel = Phase::BusyBox;
                 self.did_boot = true;
                 self.set_title(fx);
                 true
             }
-            BUSYBOX_DOWN_LEVEL => {
+            Phase::BusyBoxDown => {
                 self.end_the_way_down(fx);
                 false
             }
@@ -54,13 +56,12 @@ impl Supervisor {
     /// other level is refused with a message, there being none.
     pub(super) fn busybox_level_request(
         &mut self,
-        requested: i32,
+        asked: Asked,
         fx: &mut dyn Effects,
         now: Duration,
     ) {
-        let [raw, ..] = requested.to_le_bytes();
-        match raw.to_ascii_uppercase() {
-            b'0' => {
+        match asked {
+            Asked::Level(Runlevel::HALT) => {
                 let halt = self
                     .extra_env
                     .vars()
@@ -73,22 +74,22 @@ impl Supervisor {
                 };
                 self.go_down(After::Power(mode), fx);
             }
-            b'6' => self.go_down(After::Power(DownMode::Reboot), fx),
-            b'Q' => {
+            Asked::Level(Runlevel::REBOOT) => self.go_down(After::Power(DownMode::Reboot), fx),
+            Asked::Reload => {
                 fx.log(Dest::Syslog, "Re-reading inittab");
                 self.reread(fx, now);
                 self.fail_cancel();
             }
-            b'U' => {
+            Asked::Reexec => {
                 fx.log(Dest::Syslog, "Trying to re-exec init");
                 self.reexec(fx);
             }
-            other => fx.log(
+            Asked::Level(_) | Asked::Demand(_) | Asked::Bad(_) => fx.log(
                 Dest::Both,
                 &format!(
                     "runlevel {} ignored: /etc/inittab is in BusyBox's grammar, which has no \
                      runlevels (0 halts or powers off, 6 reboots, q re-reads, u re-executes init)",
-                    char::from(other).escape_default()
+                    char::from(asked.byte()).escape_default()
                 ),
             ),
         }
@@ -124,7 +125,7 @@ impl Supervisor {
             after,
             ended: false,
         });
-        self.runlevel = BUSYBOX_DOWN_LEVEL;
+        self.runlevel = Phase::BusyBoxDown;
         self.arm(|action| action == Action::Shutdown);
         self.set_title(fx);
     }

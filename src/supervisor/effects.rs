@@ -11,6 +11,7 @@ use nix::sys::signal::Signal;
 use super::{ChildLevels, DownMode, ExtraEnv};
 use crate::inittab::{Entry, Loaded};
 use crate::reexec_state::SavedState;
+use crate::runlevel::{Phase, Runlevel};
 
 /// What the supervisor asks the outside world to do.
 pub(crate) trait Effects {
@@ -26,12 +27,12 @@ pub(crate) trait Effects {
     /// The process title (`init boot`, `init [2]`).
     fn set_title(&mut self, title: &str);
     /// `/var/run/runlevel` (docs/compatibility.md §5.4).
-    fn write_runlevel_file(&mut self, level: u8);
+    fn write_runlevel_file(&mut self, level: Phase);
     /// Resets the console's terminal settings (docs/compatibility.md §1.10).
     fn console_stty(&mut self);
     /// Prompts `Enter runlevel: ` on the console until a valid level is
     /// typed (`S` if there is no console).
-    fn ask_runlevel(&mut self) -> u8;
+    fn ask_runlevel(&mut self) -> Runlevel;
     /// The configuration was read and replaced: memory freed by the old
     /// one may go back to the system.
     fn release_memory(&mut self);
@@ -58,8 +59,8 @@ pub(crate) trait Effects {
 pub(crate) enum Record {
     /// BOOT_TIME, at the end of sysinit.
     Boot,
-    /// RUN_LVL `new + 256 * old`.
-    Runlevel { new: u8, old: u8 },
+    /// RUN_LVL `new + 256 * old` (`old`: `N` when `None`).
+    Runlevel { new: Runlevel, old: Option<Phase> },
     /// DEAD_PROCESS for an entry's process.
     Dead { id: String, pid: i32 },
     /// Entering levels 2–5: write BOOT_TIME/RUN_LVL records still owed.
@@ -70,9 +71,9 @@ pub(crate) enum Record {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SpawnRequest<'a> {
     pub entry: &'a Entry,
-    /// sysvinit's `runlevel` at spawn time (`#`, `*`, `S`, `0`–`9`): decides
-    /// whether `/etc/initscript` is used (not in `S`).
-    pub level: u8,
+    /// sysvinit's `runlevel` at spawn time: decides whether
+    /// `/etc/initscript` is used (not in `S`).
+    pub level: Phase,
     /// `RUNLEVEL`/`PREVLEVEL` for the child's environment.
     pub levels: ChildLevels,
     /// Waited-for entries in `#`, `*` and `S` get the console as their

@@ -6,6 +6,7 @@ use std::os::unix::ffi::OsStrExt;
 
 use crate::initctl::EnvChange;
 use crate::inittab::Grammar;
+use crate::runlevel::{Phase, Runlevel, previous_char};
 
 /// sysvinit's `NR_EXTRA_ENV`: at most this many `INIT_*` variables.
 pub(crate) const MAX_EXTRA_VARS: usize = 16;
@@ -98,9 +99,9 @@ pub(crate) fn var_name(var: &OsStr) -> &[u8] {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ChildLevels {
     /// sysvinit's `thislevel`: `S` during the boot phases.
-    pub this: u8,
-    /// `N` at boot.
-    pub prev: u8,
+    pub this: Runlevel,
+    /// sysvinit's `prevlevel`: `N` (`None`) at boot.
+    pub prev: Option<Phase>,
 }
 
 /// The environment sysvinit's `init_buildenv(1)` gives a child: init's own
@@ -124,8 +125,8 @@ pub(crate) fn child_environment(
     let fixed: Vec<OsString> = match grammar {
         Grammar::Sysvinit => vec![
             OsString::from(format!("SHELL={SHELL}")),
-            OsString::from(format!("RUNLEVEL={}", char::from(levels.this))),
-            OsString::from(format!("PREVLEVEL={}", char::from(levels.prev))),
+            OsString::from(format!("RUNLEVEL={}", levels.this)),
+            OsString::from(format!("PREVLEVEL={}", previous_char(levels.prev))),
             join_var(OsStr::new("CONSOLE"), console),
             OsString::from(format!("INIT_VERSION={INIT_VERSION}")),
         ],
@@ -208,8 +209,8 @@ mod tests {
             &base,
             &extra,
             ChildLevels {
-                this: b'5',
-                prev: b'3',
+                this: Runlevel::from_byte(b'5').unwrap(),
+                prev: Runlevel::from_byte(b'3').map(Phase::Level),
             },
             OsStr::new("/dev/console"),
             Grammar::Sysvinit,
@@ -239,8 +240,8 @@ mod tests {
             &base,
             &ExtraEnv::default(),
             ChildLevels {
-                this: b'-',
-                prev: b'N',
+                this: Runlevel::SINGLE,
+                prev: None,
             },
             OsStr::new("/dev/console"),
             Grammar::BusyBox,

@@ -9,6 +9,7 @@ use super::slot::{RunState, Slot};
 use super::{BootOptions, Effects, ExtraEnv, Supervisor, builtin_location};
 use crate::inittab::{Action, Entry, Grammar};
 use crate::reexec_state::{EntryFlags, RespawnCounter, SavedEntry, SavedState};
+use crate::runlevel::{Phase, Runlevel, previous_char};
 
 impl Supervisor {
     /// A supervisor that took over `entries` in runlevel 2 (from N), as after
@@ -34,17 +35,13 @@ impl Supervisor {
     /// Continues after a re-exec from the state the old init handed over
     /// (ours or sysvinit's): no boot actions, the inittab is not re-read.
     pub fn restore(state: &SavedState, extra_env: ExtraEnv) -> Supervisor {
-        let level = |c: char, fallback: u8| {
-            u8::try_from(c)
-                .ok()
-                .filter(u8::is_ascii)
-                .unwrap_or(fallback)
-        };
         let mut supervisor = Supervisor::new(BootOptions::default());
-        supervisor.runlevel = level(state.runlevel, b'S');
-        supervisor.thislevel = level(state.thislevel, b'S');
-        supervisor.prevlevel = level(state.prevlevel, b'N');
-        supervisor.target = supervisor.runlevel;
+        // What is no phase (or level) falls back to S (and N): a state
+        // written by another init, or damaged.
+        supervisor.runlevel = Phase::from_char(state.runlevel).unwrap_or(Phase::SINGLE);
+        supervisor.thislevel = Runlevel::from_char(state.thislevel).unwrap_or(Runlevel::SINGLE);
+        supervisor.prevlevel = Phase::from_char(state.prevlevel);
+        supervisor.target = supervisor.runlevel.level().unwrap_or(Runlevel::SINGLE);
         supervisor.did_boot = state.did_boot;
         supervisor.sleep_time = u32::try_from(state.sleep_time).unwrap_or(0);
         supervisor.extra_env = extra_env;
@@ -69,9 +66,9 @@ impl Supervisor {
     pub fn snapshot(&self) -> SavedState {
         SavedState {
             version: crate::reexec_state::vinit_version_line(),
-            runlevel: char::from(self.runlevel),
-            thislevel: char::from(self.thislevel),
-            prevlevel: char::from(self.prevlevel),
+            runlevel: self.runlevel.char(),
+            thislevel: self.thislevel.char(),
+            prevlevel: previous_char(self.prevlevel),
             pending_signals: 0,
             wrote_wtmp_boot: true,
             wrote_utmp_boot: true,

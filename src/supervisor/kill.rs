@@ -11,6 +11,7 @@ use nix::sys::signal::Signal;
 use super::slot::Slot;
 use super::{Dest, Effects, KILL_GRACE, Supervisor};
 use crate::inittab::{self, Entry, Grammar};
+use crate::runlevel::Phase;
 
 /// A process being killed because its entry left the configuration or the
 /// level.
@@ -132,8 +133,9 @@ impl Supervisor {
                 .take_while(|&&index| slot_identity(&fresh, index) == id)
                 .find(|&&index| taken.get(index) == Some(&false))
                 .copied();
-            let out_of_level =
-                !old.is_boot() && !old.entry.runs_in(level) && (level == b'S' || !old.demand);
+            let out_of_level = !old.is_boot()
+                && !old.entry.runs_in(level)
+                && (level == Phase::SINGLE || !old.demand);
             if let Some(index) = matched
                 && let (Some(new), Some(taken)) = (fresh.get_mut(index), taken.get_mut(index))
             {

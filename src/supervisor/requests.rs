@@ -10,9 +10,10 @@ use super::slot::Slot;
 use super::{
     Dest, Effects, Event, POWEROFF_COMMAND, PowerEvent, Record, Supervisor, builtin_location,
 };
-use crate::initctl::{self, Request};
-use crate::inittab::{Action, BUSYBOX_LEVEL, Entry, Grammar};
+use crate::initctl::{self, Asked, Request};
+use crate::inittab::{Action, DEFAULT_POWER_RUNLEVELS, Entry, Grammar};
 use crate::report_limit::ReportLimit;
+use crate::runlevel::{Phase, Runlevel};
 
 /// sysvinit's message for a request with a command it does not implement
 /// (docs/compatibility.md §4.4), limited to a few a second and then a count.
@@ -80,7 +81,7 @@ impl Supervisor {
         match request.cmd {
             initctl::CMD_RUNLVL => {
                 self.sleep_time = sleep_time;
-                self.new_level(request.runlevel, fx, now);
+                self.new_level(request, fx, now);
             }
             initctl::CMD_POWERFAIL => {
                 self.sleep_time = sleep_time;
@@ -108,60 +109,62 @@ impl Supervisor {
     }
 
     /// sysvinit's `fifo_new_level` + `read_level` (docs/compatibility.md §3.3).
-    fn new_level(&mut self, requested: i32, fx: &mut dyn Effects, now: Duration) {
+    fn new_level(&mut self, request: &Request, fx: &mut dyn Effects, now: Duration) {
         if self.grammar == Grammar::BusyBox {
-            self.busybox_level_request(requested, fx, now);
+            self.busybox_level_request(request.asked(), fx, now);
             return;
         }
-        if requested == i32::from(self.runlevel) {
+        // Ignored only when the field is exactly the level's character
+        // (`s` in S is a request), as sysvinit compares them.
+        if request.runlevel == i32::from(self.runlevel.byte()) {
             return;
         }
-        // sysvinit prints the request's level with %c: its low byte.
-        let [raw, ..] = requested.to_le_bytes();
-        let upper = raw.to_ascii_uppercase();
         let old = self.runlevel;
         let mut new = old;
         let mut demand = None;
-        if !b"QS0123456789ABCU".contains(&upper) || u8::try_from(requested).is_err() {
+        match request.asked() {
             // Upper-cased first, as read_level does (`bad runlevel: X` for `x`).
-            fx.log(Dest::Both, &format!("bad runlevel: {}", char::from(upper)));
-        } else {
-            // The record comes before the message (sysvinit logs first), so
-            // whoever sees the message finds the record written.
-            if !matches!(upper, b'Q' | b'A' | b'B' | b'C' | b'U') {
-                fx.record(Record::Runlevel { new: upper, old });
-                self.thislevel = upper;
-                self.prevlevel = old;
-                new = upper;
+            Asked::Bad(byte) => fx.log(Dest::Both, &format!("bad runlevel: {}", char::from(byte))),
+            Asked::Level(level) => {
+                // The record comes before the message (sysvinit logs
+                // first), so whoever sees the message finds it written.
+                fx.record(Record::Runlevel {
+                    new: level,
+                    old: Some(old),
+                });
+                self.thislevel = level;
+                self.prevlevel = Some(old);
+                new = level.into();
+                if level == Runlevel::SINGLE {
+                    fx.log(Dest::Both, "Going single user");
+                } else {
+                    fx.log(Dest::Both, &format!("Switching to runlevel: {level}"));
+                }
             }
-            match upper {
-                b'S' => fx.log(Dest::Both, "Going single user"),
-                b'Q' => fx.log(Dest::Syslog, "Re-reading inittab"),
-                b'A' | b'B' | b'C' => {
-                    fx.log(
-                        Dest::Syslog,
-                        &format!("Activating demand-procedures for '{}'", char::from(upper)),
-                    );
-                    if old != b'S' {
-                        demand = Some(upper);
-                    }
+            Asked::Reload => fx.log(Dest::Syslog, "Re-reading inittab"),
+            Asked::Demand(letter) => {
+                fx.log(
+                    Dest::Syslog,
+                    &format!("Activating demand-procedures for '{}'", char::from(letter)),
+                );
+                if old != Phase::SINGLE {
+                    demand = Some(letter);
                 }
-                b'U' => {
-                    fx.log(Dest::Syslog, "Trying to re-exec init");
-                    self.reexec(fx);
-                    return;
-                }
-                _ => fx.log(
-                    Dest::Both,
-                    &format!("Switching to runlevel: {}", char::from(upper)),
-                ),
+            }
+            Asked::Reexec => {
+                fx.log(Dest::Syslog, "Trying to re-exec init");
+                self.reexec(fx);
+                return;
             }
         }
         self.runlevel = new;
-        if (old != b'S' && new == b'S') || b"016".contains(&new) {
+        let new_level = new.level();
+        if (old != Phase::SINGLE && new == Phase::SINGLE)
+            || new_level.is_some_and(|level| matches!(level.char(), '0' | '1' | '6'))
+        {
             fx.console_stty();
         }
-        if new != old && b"2345".contains(&new) {
+        if new != old && new_level.is_some_and(Runlevel::is_multi_user) {
             fx.record(Record::Redo);
         }
         self.reread(fx, now);
@@ -185,7 +188,12 @@ impl Supervisor {
     /// sysvinit's `re_exec` (docs/compatibility.md §3.7): only from `S` and
     /// `0`–`6`, or a BusyBox inittab's one level.
     pub(super) fn reexec(&mut self, fx: &mut dyn Effects) {
-        if !(b"S0123456".contains(&self.runlevel) || self.runlevel == BUSYBOX_LEVEL) {
+        let handed_over = match self.runlevel {
+            Phase::Level(level) => !matches!(level.char(), '7'..='9'),
+            Phase::BusyBox => true,
+            Phase::Sysinit | Phase::Boot | Phase::BusyBoxDown => false,
+        };
+        if !handed_over {
             return;
         }
         // sysvinit clears the respawn counters here; the new image gets
@@ -224,7 +232,7 @@ impl Supervisor {
             Some(slot) => slot.executed = false,
             None => self.slots.push(Slot::new(Entry {
                 id: "~~".to_string(),
-                runlevels: "S0123456789".to_string(),
+                runlevels: DEFAULT_POWER_RUNLEVELS.to_string(),
                 action: Action::Once,
                 process: POWEROFF_COMMAND.to_string(),
                 location: builtin_location(),

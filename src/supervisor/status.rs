@@ -8,11 +8,12 @@ use std::hash::{Hash, Hasher};
 use super::Supervisor;
 use super::slot::{FAILING_SECS, Slot};
 use crate::inittab::Action;
+use crate::runlevel::Phase;
 use crate::status::{EntryState, EntryStatus};
 
 impl Supervisor {
-    /// `PREVLEVEL` as children see it.
-    pub(crate) fn previous_level(&self) -> u8 {
+    /// `PREVLEVEL` as children see it (`None`: `N`).
+    pub(crate) fn previous_level(&self) -> Option<Phase> {
         self.prevlevel
     }
 
@@ -95,7 +96,7 @@ impl Supervisor {
             } else {
                 EntryState::Waiting
             }
-        } else if !(slot.entry.runs_in(level) || (slot.demand && !b"#*Ss".contains(&level))) {
+        } else if !(slot.entry.runs_in(level) || (slot.demand && !level.is_boot_or_single_user())) {
             EntryState::NotInLevel
         } else if slot.executed && !action.respawns() && !action.starts_disarmed() {
             EntryState::Done

@@ -5,6 +5,7 @@ use super::*;
 use crate::initctl::{self, Request};
 use crate::inittab::{self, Loaded};
 use crate::reexec_state::SavedState;
+use crate::runlevel::{at, level, previous_char};
 use nix::sys::signal::Signal;
 use std::ffi::OsString;
 use std::fs;
@@ -18,10 +19,10 @@ struct Fake {
     log: Vec<String>,
     /// Requests of the spawns, as (id, pid, controlling tty, env levels, extra env).
     spawns: Vec<(String, i32, bool, ChildLevels, Vec<OsString>)>,
-    answers: VecDeque<u8>,
+    answers: VecDeque<Runlevel>,
     fork_fails: bool,
     /// The `level` of each spawn request.
-    levels: Vec<u8>,
+    levels: Vec<Phase>,
     /// What [`Effects::restart_is_reexec`] answers.
     restart_reexecs: bool,
     /// The states handed to [`Effects::reexec`].
@@ -126,7 +127,7 @@ impl Effects for Fake {
         self.log.push(match record {
             Record::Boot => "utmp boot".to_string(),
             Record::Runlevel { new, old } => {
-                format!("utmp runlevel {} {}", char::from(new), char::from(old))
+                format!("utmp runlevel {new} {}", previous_char(old))
             }
             Record::Dead { id, pid } => format!("utmp dead {id} {pid}"),
             Record::Redo => "utmp redo".to_string(),
@@ -137,18 +138,17 @@ impl Effects for Fake {
         self.log.push(format!("title {title}"));
     }
 
-    fn write_runlevel_file(&mut self, level: u8) {
-        self.log
-            .push(format!("runlevel-file {}", char::from(level)));
+    fn write_runlevel_file(&mut self, level: Phase) {
+        self.log.push(format!("runlevel-file {level}"));
     }
 
     fn console_stty(&mut self) {
         self.log.push("stty".into());
     }
 
-    fn ask_runlevel(&mut self) -> u8 {
+    fn ask_runlevel(&mut self) -> Runlevel {
         self.log.push("ask".into());
-        self.answers.pop_front().unwrap_or(b'S')
+        self.answers.pop_front().unwrap_or(Runlevel::SINGLE)
     }
 
     fn reexec(&mut self, state: &SavedState, extra_env: &[OsString]) {
@@ -208,7 +208,7 @@ l3:3:wait:/etc/init.d/rc 3
 ";
     let (mut sup, mut fx) = booted(inittab);
     assert_eq!(fx.take(), ["load", NO_TABD, "spawn si 100"]);
-    assert_eq!(sup.runlevel(), b'#');
+    assert_eq!(sup.runlevel(), at('#'));
 
     sup.child_exited(100, 0, &mut fx, secs(1));
     assert_eq!(
@@ -246,7 +246,7 @@ l3:3:wait:/etc/init.d/rc 3
     // sysinit/bootwait: console as controlling tty, RUNLEVEL=S PREVLEVEL=N.
     let levels = |id: &str| {
         let spawn = fx.spawns.iter().find(|s| s.0 == id).expect("spawned");
-        (spawn.2, char::from(spawn.3.this), char::from(spawn.3.prev))
+        (spawn.2, spawn.3.this.char(), previous_char(spawn.3.prev))
     };
     assert_eq!(levels("si"), (true, 'S', 'N'));
     assert_eq!(levels("bw"), (true, 'S', 'N'));
@@ -421,7 +421,7 @@ fn bad_level_is_logged_but_still_rereads_and_clears_failures() {
     let log = fx.take();
     assert_eq!(log[..3], ["CS: bad runlevel: X", "load", NO_TABD]);
     assert!(log.contains(&"spawn f1 110".to_string()));
-    assert_eq!(sup.runlevel(), b'2');
+    assert_eq!(sup.runlevel(), at('2'));
 }
 
 #[test]
@@ -519,8 +519,8 @@ fn at_boot_bad_lines_are_skipped_with_sysvinit_messages() {
 fn missing_inittab_prompts_and_runs_sulogin_in_s() {
     let mut fx = Fake::new("");
     fs::remove_file(fx.inittab_path()).expect("rm");
-    fx.answers.push_back(b'S');
-    fx.answers.push_back(b'3');
+    fx.answers.push_back(level('S'));
+    fx.answers.push_back(level('3'));
     let mut sup = Supervisor::new(BootOptions::default());
     sup.boot(&mut fx, T0);
     assert_eq!(
@@ -561,7 +561,7 @@ fn missing_inittab_prompts_and_runs_sulogin_in_s() {
 fn command_line_level_overrides_initdefault() {
     let mut fx = Fake::new("id:2:initdefault:\nl5:5:wait:/bin/l5\n");
     let mut sup = Supervisor::new(BootOptions {
-        level: Some(b'5'),
+        level: Some(level('5')),
         emergency: false,
     });
     sup.boot(&mut fx, T0);
@@ -571,7 +571,7 @@ fn command_line_level_overrides_initdefault() {
 #[test]
 fn invalid_initdefault_is_logged_and_prompts() {
     let mut fx = Fake::new("id:x:initdefault:\n");
-    fx.answers.push_back(b'4');
+    fx.answers.push_back(level('4'));
     let mut sup = Supervisor::new(BootOptions::default());
     sup.boot(&mut fx, T0);
     let log = fx.take();
@@ -592,7 +592,7 @@ l2:2:wait:/etc/init.d/rc 2
 ";
     let mut fx = Fake::new(inittab);
     let mut sup = Supervisor::new(BootOptions {
-        level: Some(b'S'),
+        level: Some(level('S')),
         emergency: false,
     });
     sup.boot(&mut fx, T0);
@@ -630,7 +630,10 @@ fn telinit_s_after_boot_goes_single_user_and_back_to_initdefault() {
     sup.child_exited(100, 15, &mut fx, secs(0));
     let sulogin = fx.pid_of("~~");
     let spawn = fx.spawns.last().expect("spawn");
-    assert_eq!((spawn.2, spawn.3.this, spawn.3.prev), (true, b'S', b'2'));
+    assert_eq!(
+        (spawn.2, spawn.3.this, spawn.3.prev),
+        (true, Runlevel::SINGLE, Some(at('2')))
+    );
     fx.take();
     sup.child_exited(sulogin, 0, &mut fx, secs(1));
     let log = fx.take();
@@ -721,7 +724,7 @@ fn demand_entries_start_on_telinit_letter_and_respawn() {
     );
     assert!(log.contains(&"spawn od 100".to_string()));
     assert!(!log.iter().any(|l| l.starts_with("utmp runlevel")));
-    assert_eq!(sup.runlevel(), b'2');
+    assert_eq!(sup.runlevel(), at('2'));
     sup.child_exited(100, 0, &mut fx, secs(1));
     assert_eq!(fx.spawn_count("od"), 2);
     // Upper-case field, lower-case request: marked too.
@@ -800,7 +803,7 @@ fn emergency_shell_runs_before_the_boot() {
     sup.boot(&mut fx, T0);
     assert_eq!(fx.take(), ["spawn ~~ 100"]);
     assert!(fx.spawns[0].2);
-    assert_eq!(fx.levels[0], b'S');
+    assert_eq!(fx.levels[0], Phase::SINGLE);
     sup.handle(level_request(b'3', 3), &mut fx, secs(0));
     assert_eq!(fx.take(), Vec::<String>::new());
     sup.child_exited(100, 0, &mut fx, secs(1));
@@ -891,7 +894,7 @@ fn nothing_starts_past_an_entry_that_could_not_be_forked() {
     fx.fork_fails = true;
     let mut sup = Supervisor::new(BootOptions::default());
     sup.boot(&mut fx, T0);
-    assert_eq!(sup.runlevel(), b'#', "sysinit not skipped");
+    assert_eq!(sup.runlevel(), at('#'), "sysinit not skipped");
     fx.fork_fails = false;
     sup.tick(&mut fx, sup.next_deadline().expect("retry"));
     assert_eq!(fx.spawn_count("si"), 1);
@@ -1089,7 +1092,7 @@ fn reload_of_an_empty_inittab_keeps_the_running_configuration() {
 #[test]
 fn an_empty_inittab_at_boot_is_applied_as_before() {
     let mut fx = Fake::new("");
-    fx.answers.push_back(b'S');
+    fx.answers.push_back(level('S'));
     let mut sup = Supervisor::new(BootOptions::default());
     sup.boot(&mut fx, T0);
     let log = fx.take();
@@ -1156,7 +1159,7 @@ fn busybox_boot_runs_sysinit_then_wait_then_once_then_respawn_in_busyboxs_order(
         fx.take(),
         ["utmp boot", "title init", "spawn /bin/wait 102"]
     );
-    assert_eq!(sup.runlevel(), inittab::BUSYBOX_LEVEL);
+    assert_eq!(sup.runlevel(), Phase::BusyBox);
     sup.child_exited(102, 0, &mut fx, secs(3));
     assert_eq!(
         fx.take(),
@@ -1356,7 +1359,7 @@ fn busybox_state_hands_over_and_restores() {
     let read = crate::reexec_state::parse(text.as_bytes()).expect("reads back");
     let mut restored = Supervisor::restore(&read, ExtraEnv::default());
     assert_eq!(restored.grammar(), inittab::Grammar::BusyBox);
-    assert_eq!(restored.runlevel(), inittab::BUSYBOX_LEVEL);
+    assert_eq!(restored.runlevel(), Phase::BusyBox);
     assert_eq!(restored.running_pids(), sup.running_pids());
     let mut fx = Fake::new(BUSYBOX_INITTAB);
     restored.resume(&mut fx, secs(20));

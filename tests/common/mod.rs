@@ -267,7 +267,7 @@ impl Tree {
                 continue;
             };
             let link = self.join(applet);
-            if vinit::cmd::COMMANDS.contains(&name) || link.symlink_metadata().is_ok() {
+            if vinit::cmd::command(name).is_some() || link.symlink_metadata().is_ok() {
                 continue;
             }
             if let Some(parent) = link.parent() {

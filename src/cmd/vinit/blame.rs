@@ -176,7 +176,9 @@ pub fn to_json(runs: &[Run]) -> Value {
                 .into_iter()
                 .map(|(line, critical)| {
                     let mut value = line_json(line);
-                    value["critical"] = json!(critical);
+                    if let Some(fields) = value.as_object_mut() {
+                        fields.insert("critical".to_string(), json!(critical));
+                    }
                     value
                 })
                 .collect();

@@ -22,9 +22,10 @@ use std::path::{Path, PathBuf};
 use super::{Parsed, parse_options};
 use crate::rc::graph::{self, Direction, GraphError, Script};
 use crate::rc::insserv_conf::Facilities;
+use crate::rc::link::{Link, LinkKind};
 use crate::rc::lsb::HeaderLines;
-use crate::rc::select::{Link, LinkKind};
 use crate::rc::{list_links, lsb, rc_dir, script_names};
+use crate::runlevel::Runlevel;
 use crate::untrusted::{self, Kind, describe};
 
 pub(crate) const USAGE: &str = "\
@@ -116,8 +117,12 @@ pub(crate) const PASSES: &[Pass] = &[
     },
 ];
 
-/// The rc levels whose directories are looked at.
-const LEVELS: [&str; 8] = ["S", "0", "1", "2", "3", "4", "5", "6"];
+/// The rc levels whose directories are looked at: `S`, `0`–`6`.
+fn rc_levels() -> impl Iterator<Item = Runlevel> {
+    b"S0123456"
+        .iter()
+        .filter_map(|&byte| Runlevel::from_byte(byte))
+}
 
 /// What the passes share, read once: the scripts and their headers, the
 /// links of every level, the facilities.
@@ -128,7 +133,7 @@ pub(crate) struct Config {
     pub scripts: Vec<Script>,
     pub header_errors: Vec<lsb::LsbError>,
     /// Level → its links (levels without a directory are absent).
-    pub links: BTreeMap<&'static str, Vec<Link>>,
+    pub links: BTreeMap<Runlevel, Vec<Link>>,
     pub facilities: Facilities,
     pub facility_warnings: Vec<String>,
 }
@@ -147,8 +152,7 @@ impl Config {
                 }
             }
         }
-        let links: BTreeMap<&'static str, Vec<Link>> = LEVELS
-            .into_iter()
+        let links: BTreeMap<Runlevel, Vec<Link>> = rc_levels()
             .filter_map(|level| Some((level, list_links(&rc_dir(root, level))?)))
             .collect();
         let (facilities, facility_warnings) = Facilities::load(root);
@@ -156,7 +160,11 @@ impl Config {
             "{}: {} script(s); rc directories of levels {}",
             init_d.display(),
             scripts.len(),
-            links.keys().copied().collect::<Vec<_>>().join(" ")
+            links
+                .keys()
+                .map(Runlevel::to_string)
+                .collect::<Vec<_>>()
+                .join(" ")
         );
         Config {
             root: root.to_path_buf(),
@@ -173,9 +181,9 @@ impl Config {
     }
 
     /// The scripts a level starts.
-    fn started_in(&self, level: &str) -> BTreeSet<String> {
+    fn started_in(&self, level: Runlevel) -> BTreeSet<String> {
         self.links
-            .get(level)
+            .get(&level)
             .into_iter()
             .flatten()
             .filter(|l| l.kind == LinkKind::Start)
@@ -220,7 +228,7 @@ fn inittab_pass(config: &Config) -> Vec<Problem> {
 fn links_pass(config: &Config) -> Vec<Problem> {
     let mut problems = Vec::new();
     for (level, links) in &config.links {
-        let dir = rc_dir(&config.root, level);
+        let dir = rc_dir(&config.root, *level);
         for link in links {
             let path = dir.join(&link.file_name);
             let Ok(target) = std::fs::read_link(&path) else {
@@ -343,7 +351,7 @@ fn graph_problem(config: &Config, error: &GraphError, dirs: &BTreeSet<String>) -
 /// dependency of a script started in levels 2 to 5 is one problem, not four.
 fn graph_pass(config: &Config) -> Vec<Problem> {
     let mut found: BTreeMap<String, (GraphError, BTreeSet<String>)> = BTreeMap::new();
-    let mut record = |error: GraphError, level: &str| {
+    let mut record = |error: GraphError, level: Runlevel| {
         let dir = rc_dir(Path::new("/"), level).display().to_string();
         // A loop is the same loop whichever script it was found from.
         let key = match &error {
@@ -361,12 +369,12 @@ fn graph_pass(config: &Config) -> Vec<Problem> {
             .1
             .insert(dir);
     };
-    for level in config.links.keys() {
+    for (&level, links) in &config.links {
         for (direction, kind) in [
             (Direction::Start, LinkKind::Start),
             (Direction::Stop, LinkKind::Kill),
         ] {
-            let set: BTreeSet<String> = config.links[level]
+            let set: BTreeSet<String> = links
                 .iter()
                 .filter(|l| l.kind == kind)
                 .map(|l| l.name.clone())
@@ -471,8 +479,8 @@ fn ignored_settings_files(dir: &Path) -> Vec<Problem> {
 }
 
 fn shutdown_pass(config: &Config) -> Vec<Problem> {
-    let started: BTreeSet<String> = ["S", "1", "2", "3", "4", "5"]
-        .into_iter()
+    let started: BTreeSet<String> = rc_levels()
+        .filter(|level| !level.is_halt_or_reboot())
         .flat_map(|level| config.started_in(level))
         .collect();
     let mut problems = Vec::new();
@@ -483,11 +491,15 @@ fn shutdown_pass(config: &Config) -> Vec<Problem> {
         if !started.contains(&script.name) {
             continue;
         }
-        for level in ["0", "6"] {
-            if !header.default_stop.iter().any(|l| l == level) {
+        for level in [Runlevel::HALT, Runlevel::REBOOT] {
+            if !header
+                .default_stop
+                .iter()
+                .any(|l| Runlevel::from_text(l) == Some(level))
+            {
                 continue;
             }
-            let Some(links) = config.links.get(level) else {
+            let Some(links) = config.links.get(&level) else {
                 continue;
             };
             let stopped = links

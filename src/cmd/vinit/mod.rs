@@ -124,7 +124,11 @@ fn usage() -> String {
         "\nvinit NAME ARGS... runs the classic command NAME, one of:\n  {}\n\n\
          Exit status: the command's; 2 when none is given or it is unknown.\n\
          'vinit COMMAND --help' describes a command; see vinit(8).\n",
-        super::COMMANDS.join(" ")
+        super::COMMANDS
+            .iter()
+            .map(|command| command.name)
+            .collect::<Vec<_>>()
+            .join(" ")
     ));
     text
 }
@@ -146,8 +150,8 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
         }
         name => {
             if let Some(sub) = SUBCOMMANDS.iter().find(|s| s.name == name) {
-                (sub.main)(&args[1..])
-            } else if super::COMMANDS.contains(&name) {
+                (sub.main)(args.get(1..).unwrap_or_default())
+            } else if super::command(name).is_some() {
                 super::dispatch(args.into_iter().skip(1).collect())
             } else {
                 eprintln!("vinit: unknown command '{name}'\n");

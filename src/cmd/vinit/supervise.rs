@@ -176,13 +176,10 @@ fn unsupervise(root: &Path, name: &str) -> i32 {
 }
 
 /// Asks init to read the settings and pid files again (SIGRTMIN+5), if
-/// PID 1 is vinit: another init may give that signal another meaning.
+/// PID 1 is vinit: another init may give that signal another meaning
+/// (systemd reboots).
 pub(crate) fn tell_init() {
-    let init = std::fs::read_link("/proc/1/exe").unwrap_or_default();
-    let is_vinit = init
-        .file_name()
-        .is_some_and(|name| name.to_string_lossy().starts_with("vinit"));
-    if is_vinit {
+    if crate::status::pid1_runs_vinit() == Some(true) {
         let signal = libc::SIGRTMIN() + RELOAD_SIGNAL_OFFSET;
         let _ = crate::sys::process::send_signal_number(1, signal);
     }

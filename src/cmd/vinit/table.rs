@@ -1,6 +1,9 @@
 //! Aligned columns for the human output, coloured cell by cell after the
 //! padding is computed (escape codes take no room on the screen).
 
+// Only commands run this, never PID 1: a bad index may panic here (lib.rs).
+#![allow(clippy::indexing_slicing)]
+
 use super::{Colour, paint};
 
 /// One cell: its text and, optionally, its colour.

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::inittab::{Terminal, plan_exec};
+use crate::runlevel::at;
 
 fn parse_text(text: &str) -> Parsed {
     parse(text.as_bytes(), Path::new("/etc/inittab"), u64::MAX).expect("in memory")
@@ -202,7 +203,7 @@ fn nul_bytes_end_the_line_as_in_c() {
 
 fn plan(tty: &str, action: &str, command: &str) -> crate::inittab::exec::ExecPlan {
     let parsed = parse_text(&format!("{tty}::{action}:{command}\n"));
-    plan_exec(&parsed.entries[0], true, b'-')
+    plan_exec(&parsed.entries[0], true, at('-'))
 }
 
 #[test]
@@ -279,7 +280,7 @@ fn garbage_never_panics() {
         ] {
             let parsed = parse(text.as_slice(), Path::new("/x"), u64::MAX).expect("in memory");
             for entry in &parsed.entries {
-                plan_exec(entry, false, b'-');
+                plan_exec(entry, false, at('-'));
             }
             for diagnostic in &parsed.diagnostics {
                 assert!(diagnostic.line >= 1 && diagnostic.column >= 1);

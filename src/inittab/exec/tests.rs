@@ -7,6 +7,7 @@
 
 use super::*;
 use crate::inittab::{Action, Location};
+use crate::runlevel::at;
 use std::path::PathBuf;
 
 fn entry(id: &str, runlevels: &str, action: Action, process: &str) -> Entry {
@@ -25,7 +26,7 @@ fn entry(id: &str, runlevels: &str, action: Action, process: &str) -> Entry {
 }
 
 fn argv(process: &str) -> Vec<String> {
-    plan_exec(&entry("x", "2", Action::Respawn, process), false, b'2').argv
+    plan_exec(&entry("x", "2", Action::Respawn, process), false, at('2')).argv
 }
 
 fn strings(words: &[&str]) -> Vec<String> {
@@ -104,14 +105,14 @@ fn plus_and_at_prefixes() {
     let plus = plan_exec(
         &entry("x", "2", Action::Wait, "+/sbin/getty tty1"),
         false,
-        b'2',
+        at('2'),
     );
     assert_eq!(plus.argv, strings(&["/sbin/getty", "tty1"]));
     assert!(!plus.utmp);
     let plain = plan_exec(
         &entry("x", "2", Action::Wait, "/sbin/getty tty1"),
         false,
-        b'2',
+        at('2'),
     );
     assert!(plain.utmp);
     // '@' skips the shell detection.
@@ -120,12 +121,12 @@ fn plus_and_at_prefixes() {
     let both = plan_exec(
         &entry("x", "2", Action::Wait, "+@/bin/echo a;b"),
         false,
-        b'2',
+        at('2'),
     );
     assert_eq!(both.argv, strings(&["/bin/echo", "a;b"]));
     assert!(!both.utmp);
     // '@' before '+': a program named "+cmd", and utmp records.
-    let reversed = plan_exec(&entry("x", "2", Action::Wait, "@+cmd x"), false, b'2');
+    let reversed = plan_exec(&entry("x", "2", Action::Wait, "@+cmd x"), false, at('2'));
     assert_eq!(reversed.argv, strings(&["+cmd", "x"]));
     assert!(reversed.utmp);
     // Only one '@' is removed.
@@ -136,7 +137,7 @@ fn plus_and_at_prefixes() {
 fn initscript_wraps_everything_but_single_user() {
     let rc = entry("l2", "2", Action::Wait, "+@/etc/init.d/rc 2; echo");
     assert_eq!(
-        plan_exec(&rc, true, b'2').argv,
+        plan_exec(&rc, true, at('2')).argv,
         strings(&[
             "/bin/sh",
             "/etc/initscript",
@@ -147,13 +148,13 @@ fn initscript_wraps_everything_but_single_user() {
         ])
     );
     assert_eq!(
-        plan_exec(&rc, true, b'S').argv,
+        plan_exec(&rc, true, at('S')).argv,
         strings(&["/etc/init.d/rc", "2;", "echo"])
     );
     // Boot phases are wrapped too, with the runlevels sysvinit stores.
     let sysinit = entry("si", "", Action::Sysinit, "/etc/init.d/rcS");
     assert_eq!(
-        plan_exec(&sysinit, true, b'#').argv,
+        plan_exec(&sysinit, true, at('#')).argv,
         strings(&[
             "/bin/sh",
             "/etc/initscript",
@@ -164,7 +165,7 @@ fn initscript_wraps_everything_but_single_user() {
         ])
     );
     let getty = entry("1", "", Action::Respawn, "/sbin/getty tty1");
-    assert_eq!(plan_exec(&getty, true, b'3').argv[3], "0123456789");
+    assert_eq!(plan_exec(&getty, true, at('3')).argv[3], "0123456789");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::inittab::{Action, plan_exec, shell_fallback};
+use crate::runlevel::{at, level};
 use std::path::Path;
 
 fn parse_text(text: &[u8]) -> Parsed {
@@ -367,7 +368,7 @@ impl XorShift {
 fn exercise(text: &[u8]) {
     let parsed = parse_text(text);
     for entry in &parsed.entries {
-        for level in [b'#', b'*', b'S', b'2', 0, 0xff] {
+        for level in ['#', '*', 'S', '2', '-', '!'].map(at) {
             entry.runs_in(level);
             plan_exec(entry, true, level);
             plan_exec(entry, false, level);
@@ -420,7 +421,7 @@ fn the_shipped_example_is_valid() {
     }
     assert_eq!(
         crate::inittab::default_level(&parsed.entries),
-        crate::inittab::DefaultLevel::Level(b'2')
+        crate::inittab::DefaultLevel::Level(level('2'))
     );
 }
 

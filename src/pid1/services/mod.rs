@@ -37,6 +37,7 @@ use super::console::{DEV_NULL, to};
 use crate::cgroup::{self, Tree};
 use crate::defaults::SERVICE_ENVIRONMENT;
 use crate::procfs;
+use crate::runlevel::{Phase, Runlevel};
 use crate::services::files::{self, ConfigFile};
 use crate::services::policy::{self, Reaped, Services};
 use crate::services::{CONFIG_DIR, Config, RUN_DIR, STATE_FILE, Tracker, Tracking, state};
@@ -79,15 +80,20 @@ pub(super) struct Supervision {
     /// cannot be watched were looked at (at most once a pass).
     pass: u64,
     looked_in_pass: Option<u64>,
-    /// Init's level when last observed.
-    level: u8,
+    /// Init's level (or phase) when last observed.
+    level: Phase,
 }
 
 impl Supervision {
     /// At boot (`restored == false`) supervision starts from nothing; after
     /// a re-exec it carries on from the state file the old init wrote.
     /// `level` is init's level now.
-    pub(super) fn start(restored: bool, level: u8, sys: &mut System, now: Duration) -> Supervision {
+    pub(super) fn start(
+        restored: bool,
+        level: Phase,
+        sys: &mut System,
+        now: Duration,
+    ) -> Supervision {
         let root = PathBuf::from("/");
         let mut tracker = Tracker::default();
         let (tree, tracking) = match cgroup::setup() {
@@ -190,25 +196,19 @@ impl Supervision {
     /// level (`S`, `0`–`9`) means a level change begins: before any K
     /// script runs, disarm what it will stop (everything for 0 and 6, and
     /// for a BusyBox system's way down).
-    pub(super) fn observe_level(&mut self, level: u8, sys: &mut System, now: Duration) {
-        if level == self.level {
+    pub(super) fn observe_level(&mut self, phase: Phase, sys: &mut System, now: Duration) {
+        if phase == self.level {
             return;
         }
-        self.level = level;
-        // A BusyBox inittab has no levels, but a way down: as 0 and 6.
-        let level = if level == crate::inittab::BUSYBOX_DOWN_LEVEL {
-            b'0'
-        } else {
-            level
+        self.level = phase;
+        let level = match phase {
+            Phase::Level(level) => level,
+            // A BusyBox inittab has no levels, but a way down: as 0 and 6.
+            Phase::BusyBoxDown => Runlevel::HALT,
+            Phase::Sysinit | Phase::Boot | Phase::BusyBox => return,
         };
-        if !b"S0123456789".contains(&level) {
-            return;
-        }
         self.catch_up(sys, now);
-        let dir = files::under(
-            &self.root,
-            &format!("/etc/rc{}.d", char::from(level.to_ascii_uppercase())),
-        );
+        let dir = files::under(&self.root, &format!("/etc/rc{level}.d"));
         let stopping: Vec<String> = self
             .services
             .tracker
@@ -476,21 +476,14 @@ impl Supervision {
         self.watch_pid_file(name);
     }
 
-    /// rc's per-script timeout, from where rc reads it (init's own
-    /// environment, then `/etc/default/vinit-rc`); `None` for no timeout.
+    /// rc's per-script timeout, as rc resolves it from init's own
+    /// environment and rc's defaults file; `None` for no timeout.
     fn rc_timeout(&self, sys: &System) -> Option<Duration> {
-        const NAME: &str = "VINIT_RC_TIMEOUT";
-        let from_env =
-            env_value(&sys.base_env, NAME).map(|value| String::from_utf8_lossy(value).into_owned());
-        let value = from_env.or_else(|| {
-            crate::rc::read_defaults(&files::under(&self.root, "/etc/default/vinit-rc"))
-                .remove(NAME)
-        });
-        match value.map(|value| value.trim().parse::<u64>()) {
-            Some(Ok(0)) => None,
-            Some(Ok(secs)) => Some(Duration::from_secs(secs)),
-            None | Some(Err(_)) => Some(crate::rc::DEFAULT_TIMEOUT),
-        }
+        use crate::rc::settings;
+        let env = env_value(&sys.base_env, settings::TIMEOUT)
+            .map(|value| String::from_utf8_lossy(value).into_owned());
+        let defaults = settings::read_defaults(&files::under(&self.root, settings::DEFAULTS_FILE));
+        settings::timeout(None, env, &defaults).value
     }
 
     /// Reads the settings directory: problems are logged with file:line
@@ -692,14 +685,11 @@ fn env_value<'a>(env: &'a [OsString], name: &str) -> Option<&'a [u8]> {
 
 /// Whether `dir` (an `/etc/rcN.d`) has a `K<nn>NAME` link.
 fn has_kill_link(dir: &Path, name: &str) -> bool {
+    use crate::rc::link::{Link, LinkKind};
     let Ok(entries) = std::fs::read_dir(dir) else {
         return false;
     };
-    entries.flatten().any(|entry| {
-        let link = entry.file_name();
-        let link = link.to_string_lossy();
-        link.strip_prefix('K')
-            .map(|rest| rest.trim_start_matches(|c: char| c.is_ascii_digit()))
-            .is_some_and(|rest| rest == name)
-    })
+    entries
+        .flatten()
+        .any(|entry| Link::names(&entry.file_name().to_string_lossy(), LinkKind::Kill, name))
 }

@@ -354,10 +354,11 @@ pub fn bytes_text(bytes: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
+    let name = UNITS.get(unit).copied().unwrap_or("PiB");
     if value < 10.0 {
-        format!("{value:.1} {}", UNITS[unit])
+        format!("{value:.1} {name}")
     } else {
-        format!("{value:.0} {}", UNITS[unit])
+        format!("{value:.0} {name}")
     }
 }
 
