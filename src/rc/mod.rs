@@ -227,7 +227,16 @@ pub(crate) fn execute(config: &Config) -> i32 {
     for w in warnings {
         out.warn(&w);
     }
+    // Each script in its service's cgroup, where init tracks services (and
+    // rc runs the system itself, not a tree under --root).
+    let tree = (config.root == Path::new("/"))
+        .then(crate::cgroup::Tree::find)
+        .flatten();
     let settings = Settings {
+        controllers: tree
+            .as_ref()
+            .map(crate::cgroup::Tree::controllers)
+            .unwrap_or_default(),
         jobs: if config.sequential {
             1
         } else {
@@ -248,11 +257,6 @@ pub(crate) fn execute(config: &Config) -> i32 {
             t.as_secs()
         ))
     );
-    // Each script in its service's cgroup, where init tracks services (and
-    // rc runs the system itself, not a tree under --root).
-    let tree = (config.root == Path::new("/"))
-        .then(crate::cgroup::Tree::find)
-        .flatten();
     log::debug!(
         "{}",
         match &tree {
@@ -361,8 +365,13 @@ fn tasks_for(
             Some(s) => s.is_interactive(facilities),
             None => facilities.interactive.contains(&job.name),
         };
-        let settings =
-            crate::services::files::supervised(&config.root, &job.name).unwrap_or_default();
+        let file = crate::services::files::settings_file(&config.root, &job.name);
+        // A file whose supervision settings are rejected still has its
+        // limits, and the defaults for the rest (as `service` reads it).
+        let settings = file
+            .as_ref()
+            .and_then(|file| file.parsed.clone().ok())
+            .unwrap_or_default();
         let cgroup = tree.and_then(|tree| tree.leaf(&job.name));
         let stopping = job.action == Action::Stop;
         let leftovers_timeout =
@@ -383,6 +392,7 @@ fn tasks_for(
                 cgroup,
                 leftovers_timeout,
                 hang_timeout,
+                settings: file,
             },
         ));
     }
@@ -550,6 +560,7 @@ mod tests {
             cgroup: None,
             leftovers_timeout: None,
             hang_timeout: None,
+            settings: None,
         }
     }
 
