@@ -184,12 +184,19 @@ fn limits_reach_the_daemons_of_rc_service_and_a_restart() {
     );
     // A bad value in a rewritten file: init logs it with file and line and keeps the last
     // good value of that key; the other keys take their new values.
+    // Written whole (a new file renamed over the old one): init may read the file at any
+    // moment, and a half-written one is a file without those lines.
     root.write(
-        "etc/vinit/supervise.d/lim",
+        "etc/vinit/supervise.d/.lim.new",
         LIMITS
             .replace("nice=5", "nice=lots")
             .replace("pids.max=50\n", ""),
     );
+    std::fs::rename(
+        root.join("etc/vinit/supervise.d/.lim.new"),
+        root.join("etc/vinit/supervise.d/lim"),
+    )
+    .expect("rename the settings");
     pid1.run_ok(&["/lib/vinit/vinit", "supervise", "--reload"]);
     pid1.expect_console(
         "INIT: /etc/vinit/supervise.d/lim:1: nice must be a niceness from -20 to 19, \

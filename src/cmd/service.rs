@@ -195,12 +195,7 @@ struct Placement {
 fn placement(me: &str, name: &str, say: bool) -> Placement {
     let tree = Tree::find();
     let leaf = tree.as_ref().and_then(|tree| tree.leaf(name));
-    let Some(file) = crate::services::files::settings_file(Path::new("/"), name) else {
-        return Placement {
-            leaf,
-            attributes: Attributes::default(),
-        };
-    };
+    let file = crate::services::files::settings_file(Path::new("/"), name);
     let controllers = tree.as_ref().map(Tree::controllers).unwrap_or_default();
     let cgroup = match &leaf {
         Some(leaf) => Cgroup::Leaf(leaf, &controllers),

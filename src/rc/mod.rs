@@ -368,10 +368,7 @@ fn tasks_for(
         let file = crate::services::files::settings_file(&config.root, &job.name);
         // A file whose supervision settings are rejected still has its
         // limits, and the defaults for the rest (as `service` reads it).
-        let settings = file
-            .as_ref()
-            .and_then(|file| file.parsed.clone().ok())
-            .unwrap_or_default();
+        let settings = file.parsed.clone().unwrap_or_default();
         let cgroup = tree.and_then(|tree| tree.leaf(&job.name));
         let stopping = job.action == Action::Stop;
         let leftovers_timeout =
@@ -392,7 +389,7 @@ fn tasks_for(
                 cgroup,
                 leftovers_timeout,
                 hang_timeout,
-                settings: file,
+                settings: Some(file),
             },
         ));
     }

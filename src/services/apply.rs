@@ -7,7 +7,8 @@
 //!
 //! A cgroup file is written before every run of a script, so that the
 //! file's settings hold whatever the action; one the settings do not name
-//! gets the kernel's default, so that a removed line takes effect.
+//! (or every one, for a service without a settings file) gets the
+//! kernel's default, so that a removed line or file takes effect.
 //! Defaults that cannot be written (a controller that is not there) are
 //! no news; a setting that cannot is said.
 
@@ -40,6 +41,10 @@ pub(crate) fn apply(
     let file = path.display();
     let mut reports = Vec::new();
     let mut unavailable = Vec::new();
+    if let Cgroup::Leaf(leaf, _) = cgroup {
+        // Before the first run of its script, the service has no cgroup yet.
+        let _ = leaf.create();
+    }
     for (key, value, setting) in limits.cgroup_files() {
         let Cgroup::Leaf(leaf, delegated) = cgroup else {
             if setting.is_some() {
@@ -166,9 +171,21 @@ mod tests {
               services are not tracked by cgroup (no cgroup2)"
             ]
         );
-        // Nothing set, nothing said, even where nothing can be written.
+        // Nothing set, nothing said, even where nothing can be written; what
+        // can be is put back to the kernel's default.
         let (_, reports) = apply(path, &Limits::default(), Cgroup::Off("no cgroup2"), "");
         assert!(reports.is_empty());
+        let (_, reports) = apply(
+            path,
+            &Limits::default(),
+            Cgroup::Leaf(&leaf, &delegated),
+            "",
+        );
+        assert!(reports.is_empty());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("pids.max")).expect("written"),
+            "max"
+        );
     }
 
     #[test]

@@ -116,15 +116,17 @@ pub(crate) fn problem_lines(file: &ConfigFile) -> Vec<String> {
     lines
 }
 
-/// The settings file of service `name`, if it has one: for the commands
-/// that run its script (its limits) and for `vinit place`.
-pub(crate) fn settings_file(root: &Path, name: &str) -> Option<ConfigFile> {
-    if !valid_name(name) {
-        return None;
-    }
+/// The settings file of service `name`, for the commands that run its
+/// script (its limits) and for `vinit place`: a service without one has
+/// no settings, and its cgroup's files get the kernel's defaults.
+pub(crate) fn settings_file(root: &Path, name: &str) -> ConfigFile {
     let path = under(root, &format!("{CONFIG_DIR}/{name}"));
-    let text = untrusted::read_text(&path, Kind::Settings).ok()?;
-    Some(ConfigFile::parse(path, None, &text))
+    let text = if valid_name(name) {
+        untrusted::read_text(&path, Kind::Settings).unwrap_or_default()
+    } else {
+        String::new()
+    };
+    ConfigFile::parse(path, None, &text)
 }
 
 /// What a service's init script says of its daemon.

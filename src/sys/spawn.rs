@@ -200,14 +200,7 @@ impl Attribute {
                 };
                 // SAFETY: prlimit reads the struct we pass and writes
                 // nothing (the old-limit pointer is null).
-                let rc = unsafe {
-                    libc::prlimit(
-                        pid,
-                        resource as _,
-                        &limit,
-                        std::ptr::null_mut(),
-                    )
-                };
+                let rc = unsafe { libc::prlimit(pid, resource as _, &limit, std::ptr::null_mut()) };
                 if rc == 0 {
                     Ok(())
                 } else {

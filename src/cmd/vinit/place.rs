@@ -85,8 +85,8 @@ pub(crate) fn main(args: &[OsString]) -> i32 {
     log::debug!("process {pid} is in {}", leaf.dir.display());
     let root = Path::new("/");
     let starting = action.is_some_and(|action| STARTING.contains(&action));
-    if starting && let Some(file) = files::settings_file(root, name) {
-        apply_limits(&file, &tree, &leaf, pid);
+    if starting {
+        apply_limits(&files::settings_file(root, name), &tree, &leaf, pid);
     }
     if starting && files::supervised(root, name).is_some() {
         log::debug!("{name}: started on purpose by root: init re-arms it");
