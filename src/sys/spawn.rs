@@ -242,9 +242,9 @@ pub(crate) struct Attributes {
 #[derive(Debug, Clone)]
 struct PreparedAttribute {
     attribute: Attribute,
-    /// The value as text (for a file of `/proc`).
+    /// The value as text, for `oom_score_adj`'s file.
     text: Vec<u8>,
-    /// Written with the kernel's reason and a newline after it on failure.
+    /// Written on failure, then `: `, the kernel's reason and a newline.
     failure: Vec<u8>,
 }
 
@@ -253,24 +253,23 @@ impl Attributes {
     /// `: ` and the kernel's reason on its standard error, and goes on.
     pub(crate) fn add(&mut self, attribute: Attribute, failure: String) {
         let text = match attribute {
-            Attribute::OomScoreAdj(score) | Attribute::Nice(score) => score.to_string(),
-            Attribute::Rlimit { .. } => String::new(),
+            Attribute::OomScoreAdj(score) => score.to_string(),
+            Attribute::Nice(_) | Attribute::Rlimit { .. } => String::new(),
         };
-        let mut failure = failure.into_bytes();
-        failure.extend_from_slice(b": ");
         self.items.push(PreparedAttribute {
             attribute,
             text: text.into_bytes(),
-            failure,
+            failure: failure.into_bytes(),
         });
     }
 
     /// Each attribute with its failure line (without the reason).
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&Attribute, String)> {
         self.items.iter().map(|item| {
-            let line = String::from_utf8_lossy(&item.failure);
-            let line = line.strip_suffix(": ").unwrap_or(&line).to_string();
-            (&item.attribute, line)
+            (
+                &item.attribute,
+                String::from_utf8_lossy(&item.failure).into_owned(),
+            )
         })
     }
 
@@ -281,6 +280,7 @@ impl Attributes {
             if let Err(errno) = item.attribute.set_on_self(&item.text) {
                 let stderr = raw_fd(2);
                 let _ = nix::unistd::write(stderr, &item.failure);
+                let _ = nix::unistd::write(stderr, b": ");
                 let _ = nix::unistd::write(stderr, errno.desc().as_bytes());
                 let _ = nix::unistd::write(stderr, b"\n");
             }
