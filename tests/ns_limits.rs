@@ -298,3 +298,24 @@ fn a_script_started_by_hand_gets_its_limits_through_the_lsb_hook() {
     assert!(out.status.success(), "{out:?}");
     assert_eq!(common::text(&out.stderr), "");
 }
+
+#[test]
+fn init_restarts_a_script_without_a_restart_action_with_its_limits() {
+    // init runs `stop` then `start` through /bin/sh for a script that has no such action.
+    let root = root_with("plain", 200005, "nice=5\noom_score_adj=300\n");
+    let text = script("plain", 200005)
+        .replace("restart) \"$0\" stop; \"$0\" start ;;\n", "")
+        .replace("{start|stop|restart}", "{start|stop}");
+    assert!(!text.contains("restart"), "{text}");
+    root.write_exec("etc/init.d/plain", text);
+    root.enable_service("plain");
+    let pid1 = root.boot(&[]);
+    let first = daemon(&pid1, 200005, None);
+    pid1.run_ok(&["kill", "-SEGV", &first.to_string()]);
+    let second = daemon(&pid1, 200005, Some(first));
+    let got = got(&pid1, second);
+    assert_eq!(
+        (got.nice.as_str(), got.oom_score_adj.as_str()),
+        ("5", "300")
+    );
+}

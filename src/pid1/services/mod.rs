@@ -671,7 +671,10 @@ impl Mechanism<'_> {
             }
             None => Default::default(),
         };
-        let prepared = Child::new(script.as_bytes(), &argv, &env).map(|child| {
+        let program = argv
+            .first()
+            .map_or(script.as_bytes(), |first| first.as_bytes());
+        let prepared = Child::new(program, &argv, &env).map(|child| {
             child
                 .fallback(&["/bin/sh", script.as_str(), "restart"], None)
                 .session(Session::New)
