@@ -10,7 +10,7 @@
 //! exists ([`Tree::find`]): vinit's tree is there only under vinit's init.
 //! A process enters its service's cgroup by writing `0` to the leaf's
 //! `cgroup.procs`, which it opens before it forks ([`Leaf::entry`]) and
-//! writes in the child before `exec` ([`enter`]).
+//! writes in the child before `exec` (`sys::spawn::Child::cgroup`).
 //!
 //! Where there is no usable cgroup2 (an old kernel, a container without a
 //! delegated tree, a read-only hierarchy) [`setup`] says why, and
@@ -309,12 +309,6 @@ fn wait_until_empty(leaf: &Leaf, events: &std::fs::File, timeout: Duration) -> b
         let mut fds = [PollFd::new(events.as_fd(), PollFlags::POLLPRI)];
         let _ = poll(&mut fds, PollTimeout::from(millis.max(1)));
     }
-}
-
-/// In a child between fork and exec: moves it into the cgroup whose
-/// `cgroup.procs` `entry` is ([`Leaf::entry`]).
-pub(crate) fn enter(entry: &OwnedFd) -> nix::Result<()> {
-    nix::unistd::write(entry.as_fd(), b"0").map(drop)
 }
 
 /// PID 1 at boot: finds (or mounts) the cgroup2 hierarchy, makes vinit's

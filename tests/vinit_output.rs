@@ -18,7 +18,7 @@ use vinit::rc::boot_log::{LogLine, ScriptOutput};
 use vinit::rc::record::{Run, parse};
 use vinit::services::files::ConfigFile;
 use vinit::services::overview::{ServiceView, overview};
-use vinit::services::{Tracking, config, state};
+use vinit::services::{Tracking, state};
 use vinit::status::decode;
 
 const STATUS_FILE: &str = "vinit-status 1
@@ -59,11 +59,8 @@ fn supervised() -> Vec<ServiceView> {
     let files = settings
         .iter()
         .map(|(name, text)| {
-            let file = ConfigFile {
-                path: format!("/etc/vinit/supervise.d/{name}").into(),
-                stamp: None,
-                parsed: config::parse(text),
-            };
+            let file =
+                ConfigFile::parse(format!("/etc/vinit/supervise.d/{name}").into(), None, text);
             (name.to_string(), file)
         })
         .collect();

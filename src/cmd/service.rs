@@ -23,6 +23,8 @@ use std::process::{Command, ExitStatus, Stdio};
 
 use crate::cgroup::{Leaf, Tree};
 use crate::defaults::SERVICE_ENVIRONMENT;
+use crate::services::apply::{self, Cgroup};
+use crate::sys::spawn::Attributes;
 
 /// Where the init scripts live.
 const SERVICE_DIR: &str = "/etc/init.d";
@@ -109,9 +111,9 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
                     let _ = crate::services::files::mark_start(Path::new("/"), name);
                 }
                 // Debian ignores stop's status and exits with start's.
-                let cgroup = Tree::find().and_then(|tree| tree.leaf(name));
-                run_and_wait(&me, &script, &[OsStr::new("stop")], cgroup.as_ref());
-                let status = run_and_wait(&me, &script, &[OsStr::new("start")], cgroup.as_ref());
+                let placement = placement(&me, name, true);
+                run_and_wait(&me, &script, &[OsStr::new("stop")], &placement);
+                let status = run_and_wait(&me, &script, &[OsStr::new("start")], &placement);
                 if supervised.is_some() {
                     after_supervised(name);
                 }
@@ -145,16 +147,18 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
         .filter(|word| !word.is_empty())
         .map(OsStr::from_bytes)
         .collect();
-    let cgroup = Tree::find().and_then(|tree| tree.leaf(name));
-    if let Some(leaf) = &cgroup {
+    let starting = argv.first().is_some_and(|action| {
+        ["start", "restart", "force-reload", "try-restart"].contains(&action.to_str().unwrap_or(""))
+    });
+    let placement = placement(&me, name, starting);
+    let cgroup = placement.leaf.as_ref();
+    if let Some(leaf) = cgroup {
         log::debug!("the script runs in {}", leaf.dir.display());
     }
     let supervised = crate::services::files::supervised(Path::new("/"), name);
     let stopping = argv.first().is_some_and(|action| *action == "stop");
     let settings = supervised.clone().unwrap_or_default();
-    let leftovers = cgroup
-        .as_ref()
-        .filter(|_| stopping && settings.kills_leftovers(name));
+    let leftovers = cgroup.filter(|_| stopping && settings.kills_leftovers(name));
     let stop_leftovers = || {
         if let Some(leaf) = leftovers {
             crate::cgroup::stop_leftovers(leaf, settings.stop_timeout, &mut |line| {
@@ -172,20 +176,49 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
             name,
             config,
             &argv,
-            cgroup.as_ref(),
+            &placement,
             stop_leftovers,
         )
     } else if leftovers.is_some() {
         log::debug!(
             "{name}: the script runs as a child, then what it left in its cgroup is stopped"
         );
-        let status = run_and_wait(&me, &script, &argv, cgroup.as_ref());
+        let status = run_and_wait(&me, &script, &argv, &placement);
         stop_leftovers();
         status
     } else {
         log::debug!("{name} is not supervised: the script replaces service (exec), no invoke-rc.d");
-        exec_script(&me, &script, &argv, cgroup.as_ref())
+        exec_script(&me, &script, &argv, &placement)
     }
+}
+
+/// Where a script runs and with what: its service's cgroup, and its
+/// limits (supervise.d(5)), whose cgroup settings are written now and
+/// whose process attributes the script gets.
+#[derive(Default)]
+struct Placement {
+    leaf: Option<Leaf>,
+    attributes: Attributes,
+}
+
+/// The placement of a script of `name`; for an action that starts it
+/// (`say`), what cannot be set is said on standard error.
+fn placement(me: &str, name: &str, say: bool) -> Placement {
+    let tree = Tree::find();
+    let leaf = tree.as_ref().and_then(|tree| tree.leaf(name));
+    let file = crate::services::files::settings_file(Path::new("/"), name);
+    let controllers = tree.as_ref().map(Tree::controllers).unwrap_or_default();
+    let cgroup = match &leaf {
+        Some(leaf) => Cgroup::Leaf(leaf, &controllers),
+        None => Cgroup::Off("vinit's init has set up no cgroup tree"),
+    };
+    let (attributes, reports) = apply::apply(&file.path, &file.limits, cgroup, &format!("{me}: "));
+    if say {
+        for line in file.dropped_lines().iter().chain(&reports) {
+            eprintln!("{me}: {line}");
+        }
+    }
+    Placement { leaf, attributes }
 }
 
 /// A service's name as text; one that is not UTF-8 is refused (it names
@@ -211,7 +244,7 @@ fn run_supervised(
     name: &str,
     config: &crate::services::Config,
     argv: &[&OsStr],
-    cgroup: Option<&Leaf>,
+    placement: &Placement,
     stop_leftovers: impl FnOnce(),
 ) -> i32 {
     if !argv
@@ -227,7 +260,7 @@ fn run_supervised(
         log::debug!("{name}: started on purpose by root: init re-arms it");
         let _ = crate::services::files::mark_start(Path::new("/"), name);
     }
-    let status = run_and_wait(me, script, argv, cgroup);
+    let status = run_and_wait(me, script, argv, placement);
     // While the stop marks still name what it stops: a leftover killed is
     // part of the stop, not a crash.
     stop_leftovers();
@@ -301,13 +334,12 @@ where
 fn with_shell_fallback<T>(
     script: &Path,
     args: &[&OsStr],
-    cgroup: Option<&Leaf>,
+    placement: &Placement,
     mut run: impl FnMut(&mut Command) -> io::Result<T>,
 ) -> io::Result<T> {
     let in_cgroup = |mut command: Command| {
-        if let Some(entry) = cgroup.and_then(|leaf| leaf.entry().ok()) {
-            crate::sys::process::enter_cgroup_on_exec(&mut command, entry);
-        }
+        let entry = placement.leaf.as_ref().and_then(|leaf| leaf.entry().ok());
+        crate::sys::spawn::on_exec(&mut command, entry, placement.attributes.clone());
         command
     };
     match run(&mut in_cgroup(scrubbed_command(script, args))) {
@@ -336,8 +368,8 @@ fn exec_failure_status(e: &io::Error) -> i32 {
 }
 
 /// Replaces this process with the script; returns only if that fails.
-fn exec_script(me: &str, script: &Path, args: &[&OsStr], cgroup: Option<&Leaf>) -> i32 {
-    let err = match with_shell_fallback(script, args, cgroup, |c| Err::<(), _>(c.exec())) {
+fn exec_script(me: &str, script: &Path, args: &[&OsStr], placement: &Placement) -> i32 {
+    let err = match with_shell_fallback(script, args, placement, |c| Err::<(), _>(c.exec())) {
         Err(e) => e,
         Ok(()) => return 0,
     };
@@ -346,8 +378,8 @@ fn exec_script(me: &str, script: &Path, args: &[&OsStr], cgroup: Option<&Leaf>) 
 }
 
 /// Runs the script to completion with the caller's stdio; the shell's `$?`.
-fn run_and_wait(me: &str, script: &Path, args: &[&OsStr], cgroup: Option<&Leaf>) -> i32 {
-    match with_shell_fallback(script, args, cgroup, |c| c.status()) {
+fn run_and_wait(me: &str, script: &Path, args: &[&OsStr], placement: &Placement) -> i32 {
+    match with_shell_fallback(script, args, placement, |c| c.status()) {
         Ok(status) => shell_status(status),
         Err(e) => {
             eprintln!("{me}: {}: {e}", script.display());
@@ -404,8 +436,11 @@ fn status_all(me: &str) {
             log::debug!("--status-all: {name} skipped: not executable");
             continue;
         }
-        let cgroup = tree.as_ref().and_then(|tree| tree.leaf(&name));
-        let (status, output) = capture_status(&script, cgroup.as_ref());
+        let placement = Placement {
+            leaf: tree.as_ref().and_then(|tree| tree.leaf(&name)),
+            attributes: Attributes::default(),
+        };
+        let (status, output) = capture_status(&script, &placement);
         log::debug!(
             "--status-all: {name} status: exit status {status}, {} byte(s) of output",
             output.len()
@@ -448,8 +483,8 @@ fn status_all_line(name: &str, status: i32, output: &[u8]) -> StatusLine {
 
 /// Runs `SCRIPT status` with stdout and stderr on one pipe, as `$(… 2>&1)`
 /// does, and returns its status and everything it wrote.
-fn capture_status(script: &Path, cgroup: Option<&Leaf>) -> (i32, Vec<u8>) {
-    let spawned = with_shell_fallback(script, &[OsStr::new("status")], cgroup, |command| {
+fn capture_status(script: &Path, placement: &Placement) -> (i32, Vec<u8>) {
+    let spawned = with_shell_fallback(script, &[OsStr::new("status")], placement, |command| {
         let (reader, writer) = io::pipe()?;
         command
             .stdout(Stdio::from(writer.try_clone()?))

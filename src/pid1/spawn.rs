@@ -1,8 +1,11 @@
-//! Starting an inittab entry (docs/compatibility.md §1.7–§1.9): fork; in the child reset
-//! signals, start a session, put the console on fds 0–2, write the
-//! INIT_PROCESS record, exec the planned argv with the built environment.
-//! A BusyBox entry (§11.3) gets its own tty instead of the console when it
-//! names one, a sane terminal, and, for `askfirst`, waits for Enter first.
+//! Starting an inittab entry (docs/compatibility.md §1.7–§1.9): a
+//! [`Child`] (the one description of a child, in `sys::spawn`: signals
+//! reset, a session of its own, exec of the planned argv with the built
+//! environment, searched in its `PATH`, `/bin/sh` for a file the kernel
+//! does not run) with PID 1's own steps as its [`InChild`] hook: the
+//! console on fds 0–2 (or a BusyBox entry's own tty, §11.3, with a sane
+//! terminal and, for `askfirst`, Enter awaited first), the INIT_PROCESS
+//! record, and on a failed exec the log line and the DEAD_PROCESS record.
 
 use std::ffi::{CString, OsStr, OsString};
 use std::fs::File;
@@ -15,14 +18,14 @@ use std::path::Path;
 use nix::errno::Errno;
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
 use nix::sys::wait::waitpid;
-use nix::unistd::{AccessFlags, ForkResult, Pid, access, dup2, execve, getpid, setsid, tcgetpgrp};
+use nix::unistd::{AccessFlags, ForkResult, Pid, access, dup2, getpid, setsid, tcgetpgrp};
 
 use crate::inittab::{self, INITSCRIPT, Terminal};
 use crate::pid1::console::{self, Console, DEV_NULL, to};
 use crate::supervisor::{SpawnRequest, child_environment, split_var};
 use crate::sys::console::set_controlling_tty;
-use crate::sys::process::{exit_now, fork_single_threaded, reset_signal_dispositions};
-use crate::sys::spawn::reset_all_signals;
+use crate::sys::process::{exit_now, fork_single_threaded};
+use crate::sys::spawn::{self, Child, InChild, Session, reset_signals};
 use crate::untrusted::{self, Access};
 use crate::utmp::Recorder;
 
@@ -95,15 +98,27 @@ fn prepare(request: &SpawnRequest<'_>, ctx: &SpawnContext<'_>) -> Prepared {
 /// Forks and starts the entry; the child's PID, or `None` if `fork` failed.
 pub(crate) fn spawn(request: &SpawnRequest<'_>, ctx: &SpawnContext<'_>) -> Option<i32> {
     let prepared = prepare(request, ctx);
-    match fork_single_threaded() {
-        Ok(ForkResult::Parent { child }) => Some(child.as_raw()),
-        Ok(ForkResult::Child) => {
-            // Never return into PID 1's code, whatever happens.
-            let code = catch_unwind(AssertUnwindSafe(|| child(&prepared, ctx))).unwrap_or(1);
-            exit_now(code)
-        }
-        Err(_) => None,
-    }
+    let bytes = |strings: &[CString]| -> Vec<Vec<u8>> {
+        strings.iter().map(|s| s.as_bytes().to_vec()).collect()
+    };
+    let child = Child::new(
+        prepared.program.as_bytes(),
+        &bytes(&prepared.argv),
+        &bytes(&prepared.env),
+    )
+    .ok()?
+    .search(&prepared.path)
+    .fallback(&bytes(&prepared.fallback), Some(&prepared.path))
+    .session(Session::New);
+    let mut hook = EntryHook {
+        prepared: &prepared,
+        ctx,
+        pid: 0,
+    };
+    child
+        .spawn(Some(&mut hook))
+        .ok()
+        .map(|spawned| spawned.pid.as_raw())
 }
 
 /// Runs `job` in a child of init with every signal reset, a session of its
@@ -114,10 +129,7 @@ pub(crate) fn run_in_child(console: &Console, job: impl FnOnce() -> i32) -> Opti
         Ok(ForkResult::Parent { child }) => Some(child.as_raw()),
         Ok(ForkResult::Child) => {
             let code = catch_unwind(AssertUnwindSafe(|| {
-                if reset_all_signals().is_err() {
-                    reset_signal_dispositions();
-                    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
-                }
+                reset_signals();
                 let _ = setsid();
                 let stdio = console
                     .open()
@@ -158,11 +170,13 @@ pub(crate) fn exec_in_place(request: &SpawnRequest<'_>, ctx: &SpawnContext<'_>) 
         Some(&mut blocked),
     );
     let program = &prepared.program;
-    if exec_search(program, &prepared.argv, &prepared.env, &prepared.path) == Errno::ENOEXEC
-        && let Some(shell) = prepared.fallback.first()
-    {
-        exec_search(shell, &prepared.fallback, &prepared.env, &prepared.path);
-    }
+    spawn::exec_in_place(
+        program.as_bytes(),
+        &prepared.argv,
+        &prepared.env,
+        &prepared.path,
+        &prepared.fallback,
+    );
     let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&blocked), None);
     if let Ok(null) = untrusted::open_device(Path::new(DEV_NULL), Access::ReadWrite) {
         onto_stdio(null);
@@ -174,65 +188,69 @@ pub(crate) fn exec_in_place(request: &SpawnRequest<'_>, ctx: &SpawnContext<'_>) 
     );
 }
 
-/// The child's side; returns only the exit code for a failure.
-fn child(prepared: &Prepared, ctx: &SpawnContext<'_>) -> i32 {
-    // All 64 signals, glibc's internal 32 and 33 included (init may have
-    // inherited them ignored from whatever started it with posix_spawn).
-    if reset_all_signals().is_err() {
-        reset_signal_dispositions();
-        let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
-    }
-    let _ = setsid();
-    if let Terminal::Device(device) = &prepared.terminal {
-        if let Some(code) = own_tty(Path::new(device)) {
-            return code;
-        }
-    } else if prepared.controlling_tty {
-        if let Some(code) = console_session(ctx) {
-            return code;
-        }
-    } else {
-        let console = match ctx.console.open() {
-            Ok(file) => Some(file),
-            Err(error) => {
-                log::info!(
-                    target: to::BOTH,
-                    "open({}): {error}",
-                    ctx.console.device().display()
-                );
-                untrusted::open_device(Path::new(DEV_NULL), Access::ReadWrite).ok()
+/// PID 1's steps in an entry's child (see the module's comment).
+struct EntryHook<'a> {
+    prepared: &'a Prepared,
+    ctx: &'a SpawnContext<'a>,
+    /// The child's PID, for its utmp records.
+    pid: i32,
+}
+
+impl InChild for EntryHook<'_> {
+    fn before_exec(&mut self) -> Result<(), i32> {
+        let (prepared, ctx) = (self.prepared, self.ctx);
+        if let Terminal::Device(device) = &prepared.terminal {
+            if let Some(code) = own_tty(Path::new(device)) {
+                return Err(code);
             }
-        };
-        if let Some(file) = console {
-            onto_stdio(file);
+        } else if prepared.controlling_tty {
+            if let Some(code) = console_session(ctx) {
+                return Err(code);
+            }
+        } else {
+            let console = match ctx.console.open() {
+                Ok(file) => Some(file),
+                Err(error) => {
+                    log::info!(
+                        target: to::BOTH,
+                        "open({}): {error}",
+                        ctx.console.device().display()
+                    );
+                    untrusted::open_device(Path::new(DEV_NULL), Access::ReadWrite).ok()
+                }
+            };
+            if let Some(file) = console {
+                onto_stdio(file);
+            }
         }
+        if prepared.login {
+            // Only if no other session has it, as BusyBox does.
+            let _ = set_controlling_tty(std::io::stdin().as_fd(), false);
+        }
+        if prepared.ask_first {
+            ask_first();
+        }
+        self.pid = getpid().as_raw();
+        if prepared.utmp {
+            ctx.recorder.init_process(&prepared.id, self.pid);
+        }
+        Ok(())
     }
-    if prepared.login {
-        // Only if no other session has it, as BusyBox does.
-        let _ = set_controlling_tty(std::io::stdin().as_fd(), false);
+
+    fn exec_failed(&mut self, _: Errno) -> i32 {
+        log::info!(
+            target: to::BOTH,
+            "cannot execute \"{}\"",
+            self.prepared.program.to_string_lossy()
+        );
+        if self.prepared.utmp {
+            self.ctx
+                .recorder
+                .clone()
+                .dead_process(&self.prepared.id, self.pid);
+        }
+        1
     }
-    if prepared.ask_first {
-        ask_first();
-    }
-    let pid = getpid().as_raw();
-    if prepared.utmp {
-        ctx.recorder.init_process(&prepared.id, pid);
-    }
-    let program = &prepared.program;
-    if exec_search(program, &prepared.argv, &prepared.env, &prepared.path) == Errno::ENOEXEC
-        && let Some(shell) = prepared.fallback.first()
-    {
-        exec_search(shell, &prepared.fallback, &prepared.env, &prepared.path);
-    }
-    log::info!(
-        target: to::BOTH,
-        "cannot execute \"{}\"",
-        program.to_string_lossy()
-    );
-    if prepared.utmp {
-        ctx.recorder.clone().dead_process(&prepared.id, pid);
-    }
-    1
 }
 
 /// A BusyBox entry's own tty (docs/compatibility.md §11.3) on fds 0-2, as
@@ -346,36 +364,4 @@ fn intermediate(child: Pid, console: Option<&File>) {
 
 fn wait_for(child: Pid) {
     while waitpid(child, None) == Err(Errno::EINTR) {}
-}
-
-/// `execvp` of `program` with the child's own `PATH` (sysvinit sets
-/// `environ` to the child's environment before calling `execvp`). Returns
-/// only on failure: `ENOEXEC` as soon as a found file is not executable as
-/// a program, else `EACCES` if some candidate was not accessible, else the
-/// last error.
-fn exec_search(program: &CString, argv: &[CString], env: &[CString], path: &[u8]) -> Errno {
-    let name = program.as_bytes();
-    if name.is_empty() {
-        return Errno::ENOENT;
-    }
-    if name.contains(&b'/') {
-        return execve(program, argv, env).err().unwrap_or(Errno::ENOENT);
-    }
-    let mut result = Errno::ENOENT;
-    for dir in path.split(|&b| b == b':') {
-        let dir: &[u8] = if dir.is_empty() { b"." } else { dir };
-        let mut full = dir.to_vec();
-        full.push(b'/');
-        full.extend_from_slice(name);
-        let Ok(full) = CString::new(full) else {
-            continue;
-        };
-        match execve(&full, argv, env).err().unwrap_or(Errno::ENOENT) {
-            Errno::ENOEXEC => return Errno::ENOEXEC,
-            Errno::EACCES => result = Errno::EACCES,
-            Errno::ENOENT | Errno::ENOTDIR | Errno::ESTALE | Errno::ENODEV | Errno::ETIMEDOUT => {}
-            other => return other,
-        }
-    }
-    result
 }

@@ -210,7 +210,16 @@ pub(crate) fn execute(config: &Config) -> i32 {
     for w in warnings {
         out.warn(&w);
     }
+    // Each script in its service's cgroup, where init tracks services (and
+    // rc runs the system itself, not a tree under --root).
+    let tree = (config.root == Path::new("/"))
+        .then(crate::cgroup::Tree::find)
+        .flatten();
     let settings = Settings {
+        controllers: tree
+            .as_ref()
+            .map(crate::cgroup::Tree::controllers)
+            .unwrap_or_default(),
         jobs: if config.sequential {
             1
         } else {
@@ -231,11 +240,6 @@ pub(crate) fn execute(config: &Config) -> i32 {
             t.as_secs()
         ))
     );
-    // Each script in its service's cgroup, where init tracks services (and
-    // rc runs the system itself, not a tree under --root).
-    let tree = (config.root == Path::new("/"))
-        .then(crate::cgroup::Tree::find)
-        .flatten();
     log::debug!(
         "{}",
         match &tree {
@@ -344,8 +348,10 @@ fn tasks_for(
             Some(s) => s.is_interactive(facilities),
             None => facilities.interactive.contains(&job.name),
         };
-        let settings =
-            crate::services::files::supervised(&config.root, &job.name).unwrap_or_default();
+        let file = crate::services::files::settings_file(&config.root, &job.name);
+        // A file whose supervision settings are rejected still has its
+        // limits, and the defaults for the rest (as `service` reads it).
+        let settings = file.parsed.clone().unwrap_or_default();
         let cgroup = tree.and_then(|tree| tree.leaf(&job.name));
         let stopping = job.action == Action::Stop;
         let leftovers_timeout =
@@ -366,6 +372,7 @@ fn tasks_for(
                 cgroup,
                 leftovers_timeout,
                 hang_timeout,
+                settings: Some(file),
             },
         ));
     }
@@ -535,6 +542,7 @@ mod tests {
             cgroup: None,
             leftovers_timeout: None,
             hang_timeout: None,
+            settings: None,
         }
     }
 

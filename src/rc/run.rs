@@ -25,11 +25,15 @@
 //! process named. A task with a hang timeout (a `stop` on the way to 0 or
 //! 6) still running then is killed with its whole cgroup, its processes
 //! named with where they waited.
+//!
+//! Before a script runs, its service's limits (supervise.d(5)) are applied
+//! (`services::apply`): the cgroup settings written into its cgroup, the
+//! process attributes given to the script, which its daemon inherits. What
+//! cannot be set is said with the output of a `start`, which prints it.
 
 // Only commands run this, never PID 1: a bad index may panic here (lib.rs).
 #![allow(clippy::indexing_slicing)]
 
-use std::ffi::CString;
 use std::fs::File;
 use std::io::{ErrorKind, Read};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -45,13 +49,14 @@ use nix::sys::signal::{SigSet, Signal, killpg};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::time::{ClockId, clock_gettime};
-use nix::unistd::{ForkResult, Pid, chdir, dup2, execve, pipe2, setpgid, write};
+use nix::unistd::Pid;
 
 use super::select::Action;
 use crate::cgroup::{self, Leaf};
-use crate::sys::process::{exit_now, fork_single_threaded};
+use crate::services::apply::{self, Cgroup};
+use crate::services::files::ConfigFile;
 use crate::sys::pty::open_capture_pty;
-use crate::sys::spawn::reset_all_signals;
+use crate::sys::spawn::{Attributes, Child, Session};
 use crate::untrusted::{self, Access};
 
 /// One script to run.
@@ -74,6 +79,8 @@ pub(crate) struct Task {
     /// The script's own timeout instead of rc's (a `stop` on the way to 0
     /// or 6: the service's `stop_timeout`); at it, its cgroup is killed.
     pub hang_timeout: Option<Duration>,
+    /// The service's settings file, whose limits are applied.
+    pub settings: Option<ConfigFile>,
 }
 
 /// How to run a phase.
@@ -85,6 +92,8 @@ pub(crate) struct Settings {
     pub timeout: Option<Duration>,
     /// The scripts' whole environment.
     pub env: Vec<(String, String)>,
+    /// The cgroup controllers delegated to the services (tracking on).
+    pub controllers: Vec<String>,
 }
 
 /// How a script ended.
@@ -352,7 +361,8 @@ impl Scheduler<'_> {
     fn start(&mut self, i: usize, events: &mut dyn Events) {
         let task = &self.tasks[i];
         let started = Stamp::now();
-        match spawn(task, self.settings) {
+        let (attributes, reports) = self.apply_limits(task);
+        match spawn(task, self.settings, attributes) {
             Ok(Spawned {
                 pid,
                 capture,
@@ -378,12 +388,18 @@ impl Scheduler<'_> {
                         ""
                     }
                 );
+                let mut output = Vec::new();
+                for line in &reports {
+                    events.output_line(task, line.as_bytes());
+                    output.extend_from_slice(line.as_bytes());
+                    output.push(b'\n');
+                }
                 self.states[i] = State::Running(Box::new(Running {
                     pid,
                     capture,
                     exec_error,
                     partial: Vec::new(),
-                    output: Vec::new(),
+                    output,
                     started,
                     deadline,
                     timed_out: false,
@@ -407,6 +423,26 @@ impl Scheduler<'_> {
                 self.states[i] = State::Done;
             }
         }
+    }
+
+    /// Applies the limits of `task`'s service: its cgroup settings written,
+    /// the attributes for its script; the lines saying what could not be
+    /// set, for a `start` (a `stop` applies them without a word).
+    fn apply_limits(&self, task: &Task) -> (Attributes, Vec<String>) {
+        let Some(file) = &task.settings else {
+            return (Attributes::default(), Vec::new());
+        };
+        let cgroup = match &task.cgroup {
+            Some(leaf) => Cgroup::Leaf(leaf, &self.settings.controllers),
+            None => Cgroup::Off("vinit's init has set up no cgroup tree"),
+        };
+        let (attributes, mut reports) = apply::apply(&file.path, &file.limits, cgroup, "");
+        if task.action != Action::Start {
+            return (attributes, Vec::new());
+        }
+        let mut lines = file.dropped_lines();
+        lines.append(&mut reports);
+        (attributes, lines)
     }
 
     fn wait_for_events(&mut self, events: &mut dyn Events) {
@@ -731,87 +767,52 @@ struct Spawned {
 }
 
 /// Starts one script: `program action` with `argv[0]` = the link, the given
-/// environment only, default signal dispositions and an empty mask, stdin
-/// from /dev/null and stdout+stderr on a pty of its own (interactive scripts
-/// keep rc's stdio and process group).
+/// environment only, in `/`, default signal dispositions and an empty
+/// mask, in its service's cgroup with its limits' `attributes`, stdin from
+/// /dev/null and stdout+stderr on a pty of its own, in a process group of
+/// its own (interactive scripts keep rc's stdio and process group).
 ///
 /// rc forks and execs itself rather than through `Command`, which waits for
 /// each child's `exec` to finish: not waiting lets the next script start
 /// while the last one's shell is still loading (as startpar does).
-fn spawn(task: &Task, settings: &Settings) -> std::io::Result<Spawned> {
-    let program = CString::new(task.program.as_os_str().as_bytes())?;
-    let argv = [
-        CString::new(task.argv0.as_bytes())?,
-        CString::new(task.action.as_str())?,
-    ];
-    let env: Vec<CString> = settings
+fn spawn(task: &Task, settings: &Settings, attributes: Attributes) -> std::io::Result<Spawned> {
+    let env: Vec<String> = settings
         .env
         .iter()
-        .filter_map(|(k, v)| CString::new(format!("{k}={v}")).ok())
+        .map(|(k, v)| format!("{k}={v}"))
         .collect();
-    let stdio = if task.interactive {
-        None
-    } else {
+    let argv = [task.argv0.as_bytes(), task.action.as_str().as_bytes()];
+    // A cgroup that cannot be had leaves the script where rc is, untracked.
+    let cgroup = task.cgroup.as_ref().and_then(|leaf| leaf.entry().ok());
+    let mut child = Child::new(task.program.as_os_str().as_bytes(), &argv, &env)?
+        .directory(b"/")?
+        .cgroup(cgroup)
+        .attributes(attributes)
+        .report_exec_error();
+    let mut capture = None;
+    if !task.interactive {
         let (reader, writer) = output_channel()?;
         fcntl(reader.as_raw_fd(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK))?;
         let null = OwnedFd::from(untrusted::open_device(
             Path::new("/dev/null"),
             Access::Read,
         )?);
-        Some((null, writer, reader))
-    };
-    // Opened before the fork: the child only writes to it. A cgroup that
-    // cannot be had leaves the script where rc is, untracked.
-    let cgroup = task.cgroup.as_ref().and_then(|leaf| leaf.entry().ok());
-    let (error_read, error_write) = pipe2(OFlag::O_CLOEXEC)?;
-    match fork_single_threaded()? {
-        ForkResult::Child => {
-            if let Some(cgroup) = &cgroup {
-                let _ = cgroup::enter(cgroup);
-            }
-            let stdio = stdio.as_ref().map(|(null, writer, _)| (null, writer));
-            let errno = exec_script(&program, &argv, &env, stdio);
-            let _ = write(&error_write, &(errno as i32).to_ne_bytes());
-            exit_now(127)
-        }
-        ForkResult::Parent { child } => Ok(Spawned {
-            pid: child,
-            capture: stdio.map(|(_, _, reader)| File::from(reader)),
-            exec_error: File::from(error_read),
-        }),
+        let output = writer.try_clone()?;
+        child = child
+            .session(Session::OwnGroup)
+            .stdio(0, null)
+            .stdio(1, writer)
+            .stdio(2, output);
+        capture = Some(File::from(reader));
     }
-}
-
-/// The child's side of [`spawn`]; returns only if something failed.
-fn exec_script(
-    program: &CString,
-    argv: &[CString],
-    env: &[CString],
-    stdio: Option<(&OwnedFd, &OwnedFd)>,
-) -> Errno {
-    if reset_all_signals().is_err() {
-        return Errno::last();
-    }
-    if let Some((null, output)) = stdio {
-        if let Err(e) = setpgid(Pid::from_raw(0), Pid::from_raw(0)) {
-            return e;
-        }
-        // The fds are above 2 (Rust's runtime opens /dev/null on any of 0-2
-        // that is closed at start), so dup2 always makes a copy without
-        // close-on-exec.
-        for (fd, target) in [(null, 0), (output, 1), (output, 2)] {
-            if let Err(e) = dup2(fd.as_raw_fd(), target) {
-                return e;
-            }
-        }
-    }
-    if let Err(e) = chdir("/") {
-        return e;
-    }
-    match execve(program, argv, env) {
-        Err(e) => e,
-        Ok(never) => match never {},
-    }
+    let spawned = child.spawn(None)?;
+    Ok(Spawned {
+        pid: spawned.pid,
+        capture,
+        exec_error: spawned
+            .exec_error
+            .ok_or_else(|| std::io::Error::from(ErrorKind::BrokenPipe))?,
+    })
 }
 
 /// A pty (with the console's window size when rc's output is a terminal),

@@ -118,9 +118,13 @@ impl fmt::Display for Problem {
 }
 
 /// The keys a file may set, for messages.
-const KEYS: &str = "pidfile, restart, limit, delay, stop_timeout, kill_leftovers";
+const KEYS: &str = "pidfile, restart, limit, delay, stop_timeout, kill_leftovers, \
+memory.max, memory.high, cpu.weight, pids.max, io.weight, nice, oom_score_adj, \
+rlimit_nofile, rlimit_core";
 
-/// Parses a file. Blank lines and `#` comments are skipped; any bad line
+/// Parses a file's supervision settings. Blank lines and `#` comments are
+/// skipped, and so are the limits' keys, which [`super::limits::parse`]
+/// reads (a bad one leaves out only its own setting); any other bad line
 /// rejects the whole file (init then keeps the last good settings).
 pub fn parse(text: &str) -> Result<Config, Vec<Problem>> {
     let mut config = Config::default();
@@ -142,6 +146,9 @@ pub fn parse(text: &str) -> Result<Config, Vec<Problem>> {
             continue;
         };
         let value = value.trim();
+        if super::limits::is_key(key.trim()) {
+            continue;
+        }
         match key.trim() {
             "pidfile" => {
                 if value.starts_with('/') {
@@ -275,6 +282,13 @@ mod tests {
             "1: restart must be on-failure, always or no, not \"sometimes\""
         );
         assert!(problems[2].message.contains("unknown key \"foo\""));
+    }
+
+    #[test]
+    fn limits_are_not_the_settings_parser_s() {
+        assert_eq!(parse("memory.max=lots\nnice=5\n"), Ok(Config::default()));
+        let problems = parse("memory.maxx=1G\n").expect_err("unknown key");
+        assert!(problems[0].message.contains("memory.max, memory.high"));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::time::SystemTime;
 
 use super::claim;
 use super::config::{self, Config, Problem};
+use super::limits::{self, Dropped, Limits};
 use super::overview::{ServiceView, overview};
 use super::{CONFIG_DIR, STATE_FILE, Tracking, pidfile, start_mark, state, stop_mark, valid_name};
 use crate::untrusted::{self, Kind};
@@ -21,6 +22,38 @@ pub struct ConfigFile {
     /// Its modification time, to notice a rewrite.
     pub stamp: Option<SystemTime>,
     pub parsed: Result<Config, Vec<Problem>>,
+    /// Its limits' good settings, whatever `parsed` is.
+    pub limits: Limits,
+    /// Its limits' bad lines, each leaving out only its own setting.
+    pub dropped: Vec<Dropped>,
+}
+
+impl ConfigFile {
+    /// Reads the settings and the limits of a file's text.
+    pub fn parse(path: PathBuf, stamp: Option<SystemTime>, text: &str) -> ConfigFile {
+        let (limits, dropped) = limits::parse(text);
+        ConfigFile {
+            path,
+            stamp,
+            parsed: config::parse(text),
+            limits,
+            dropped,
+        }
+    }
+
+    /// `FILE:LINE: message` for each bad limit line.
+    pub(crate) fn dropped_lines(&self) -> Vec<String> {
+        self.dropped
+            .iter()
+            .map(|bad| {
+                format!(
+                    "{}:{} (only this line is ignored)",
+                    self.path.display(),
+                    bad.problem
+                )
+            })
+            .collect()
+    }
 }
 
 /// `root` + an absolute path.
@@ -51,34 +84,49 @@ pub(crate) fn read_configs(root: &Path) -> BTreeMap<String, ConfigFile> {
         }
         let path = entry.path();
         let stamp = entry.metadata().and_then(|meta| meta.modified()).ok();
-        let parsed = match untrusted::read_text(&path, Kind::Settings) {
-            Ok(text) => config::parse(&text),
-            Err(error) => Err(vec![Problem {
-                line: 0,
-                message: format!("cannot read: {error}"),
-            }]),
-        };
-        files.insert(
-            name,
-            ConfigFile {
+        let file = match untrusted::read_text(&path, Kind::Settings) {
+            Ok(text) => ConfigFile::parse(path, stamp, &text),
+            Err(error) => ConfigFile {
                 path,
                 stamp,
-                parsed,
+                parsed: Err(vec![Problem {
+                    line: 0,
+                    message: format!("cannot read: {error}"),
+                }]),
+                limits: Limits::default(),
+                dropped: Vec::new(),
             },
-        );
+        };
+        files.insert(name, file);
     }
     files
 }
 
-/// `FILE:LINE: message` for each problem of a file.
+/// `FILE:LINE: message` for each problem of a file: the lines that
+/// reject its supervision settings, then its bad limit lines.
 pub(crate) fn problem_lines(file: &ConfigFile) -> Vec<String> {
-    match &file.parsed {
+    let mut lines: Vec<String> = match &file.parsed {
         Ok(_) => Vec::new(),
         Err(problems) => problems
             .iter()
             .map(|problem| format!("{}:{problem}", file.path.display()))
             .collect(),
-    }
+    };
+    lines.extend(file.dropped_lines());
+    lines
+}
+
+/// The settings file of service `name`, for the commands that run its
+/// script (its limits) and for `vinit place`: a service without one has
+/// no settings, and its cgroup's files get the kernel's defaults.
+pub(crate) fn settings_file(root: &Path, name: &str) -> ConfigFile {
+    let path = under(root, &format!("{CONFIG_DIR}/{name}"));
+    let text = if valid_name(name) {
+        untrusted::read_text(&path, Kind::Settings).unwrap_or_default()
+    } else {
+        String::new()
+    };
+    ConfigFile::parse(path, None, &text)
 }
 
 /// What a service's init script says of its daemon.

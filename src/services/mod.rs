@@ -13,9 +13,11 @@
 // (clippy.toml); tests aside.
 #![cfg_attr(not(test), deny(clippy::disallowed_methods))]
 
+pub(crate) mod apply;
 pub(crate) mod claim;
 pub mod config;
 pub mod files;
+pub mod limits;
 pub mod overview;
 pub(crate) mod pidfile;
 pub(crate) mod policy;

@@ -108,17 +108,17 @@ pub fn overview(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::{config, state};
+    use crate::services::state;
     use std::path::PathBuf;
 
     fn file(name: &str, text: &str) -> (String, ConfigFile) {
         (
             name.to_string(),
-            ConfigFile {
-                path: PathBuf::from(format!("/etc/vinit/supervise.d/{name}")),
-                stamp: None,
-                parsed: config::parse(text),
-            },
+            ConfigFile::parse(
+                PathBuf::from(format!("/etc/vinit/supervise.d/{name}")),
+                None,
+                text,
+            ),
         )
     }
 

@@ -66,26 +66,3 @@ pub(crate) fn send_signal_number(pid: i32, signal: i32) -> std::io::Result<()> {
         Err(std::io::Error::last_os_error())
     }
 }
-
-/// Makes `command`'s child move itself into a cgroup just before it execs:
-/// it writes `0` to `entry`, that cgroup's `cgroup.procs` opened for
-/// writing (close-on-exec, so the program never sees it).
-pub(crate) fn enter_cgroup_on_exec(
-    command: &mut std::process::Command,
-    entry: std::os::fd::OwnedFd,
-) {
-    use std::os::fd::AsRawFd;
-    use std::os::unix::process::CommandExt;
-    // SAFETY: the closure runs in the child between fork and exec, where
-    // only async-signal-safe calls are allowed: it makes one write(2) from
-    // a static buffer to a descriptor the closure owns, and allocates
-    // nothing.
-    unsafe {
-        command.pre_exec(move || {
-            let written = libc::write(entry.as_raw_fd(), b"0".as_ptr().cast(), 1);
-            // Not in the cgroup is not fatal: the script runs untracked.
-            let _ = written;
-            Ok(())
-        });
-    }
-}

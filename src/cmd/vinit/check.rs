@@ -40,8 +40,9 @@ FILE:LINE:COLUMN: message (fewer fields where they do not apply):
   graph     dependency loops, required facilities nothing provides
   shutdown  scripts started in a level but not stopped in 0 or 6 where
             their header's Default-Stop asks for it
-  supervise /etc/vinit/supervise.d files init would reject, and files
-            naming a service without an init script (supervise.d(5))
+  supervise /etc/vinit/supervise.d lines init would reject, bad limits
+            (each ignored alone), and files naming a service without an
+            init script (supervise.d(5))
 
   --root DIR   check the configuration under DIR instead of /
   --help       this text
@@ -419,7 +420,8 @@ fn keyword_line(path: &Path, keyword: &str) -> usize {
 }
 
 /// The settings files of supervised services (supervise.d(5)): each
-/// rejected line, settings for a service without an init script, and
+/// rejected line (a limit's bad line too, which only leaves out its own
+/// setting), settings for a service without an init script, and
 /// what init skips there without a word (a FIFO, a directory, a link to
 /// no file).
 fn supervise_pass(config: &Config) -> Vec<Problem> {
@@ -433,6 +435,13 @@ fn supervise_pass(config: &Config) -> Vec<Problem> {
                     .map(|bad| problem(&file.path, bad.line, bad.message.clone())),
             );
         }
+        problems.extend(file.dropped.iter().map(|bad| {
+            problem(
+                &file.path,
+                bad.problem.line,
+                format!("{} (only this line is ignored)", bad.problem.message),
+            )
+        }));
         if !under(&config.root, &format!("/etc/init.d/{name}")).is_file() {
             problems.push(problem(
                 &file.path,

@@ -22,28 +22,29 @@ mod changes;
 mod claims;
 
 use std::collections::BTreeMap;
-use std::ffi::{CString, OsString};
-use std::os::fd::BorrowedFd;
+use std::ffi::OsString;
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use nix::errno::Errno;
 use nix::sys::signal::{Signal, killpg};
-use nix::unistd::{ForkResult, Pid, execve, setsid};
+use nix::unistd::Pid;
 
 use super::System;
-use super::console::{DEV_NULL, to};
+use super::console::{Console, DEV_NULL, to};
 use crate::cgroup::{self, Tree};
 use crate::defaults::SERVICE_ENVIRONMENT;
 use crate::procfs;
 use crate::runlevel::{Phase, Runlevel};
+use crate::services::apply::{self, Cgroup};
 use crate::services::files::{self, ConfigFile};
+use crate::services::limits::Limits;
 use crate::services::policy::{self, Reaped, Services};
 use crate::services::{CONFIG_DIR, Config, RUN_DIR, STATE_FILE, Tracker, Tracking, state};
 use crate::supervisor::{Dest, Effects};
-use crate::sys::process::{exit_now, fork_single_threaded, reset_signal_dispositions};
-use crate::sys::spawn::reset_all_signals;
+use crate::sys::spawn::{Child, InChild, Session};
 use crate::untrusted::{self, Access, Kind};
 use changes::{Changes, Target};
 use claims::{Claims, Outcome};
@@ -74,6 +75,11 @@ pub(super) struct Supervision {
     stamps: BTreeMap<String, Option<SystemTime>>,
     /// The last good settings of each service.
     good: BTreeMap<String, Config>,
+    /// Each service's limits (the last good value of each key) and the
+    /// file they are from, applied before its restart.
+    limits: BTreeMap<String, ServiceLimits>,
+    /// Why there is no tracking, for the limits' messages.
+    tracking_off: Option<String>,
     /// The state file is behind the tracker.
     unsaved: bool,
     /// Passes of init's loop, and the last one in which the files that
@@ -96,6 +102,7 @@ impl Supervision {
     ) -> Supervision {
         let root = PathBuf::from("/");
         let mut tracker = Tracker::default();
+        let mut tracking_off = None;
         let (tree, tracking) = match cgroup::setup() {
             Ok(setup) => {
                 let tracking = Tracking::On {
@@ -109,6 +116,7 @@ impl Supervision {
                     Dest::Both,
                     &format!("services are not tracked by cgroup: {}", off.0),
                 );
+                tracking_off = Some(off.0.clone());
                 (None, Tracking::Off(off.0))
             }
         };
@@ -131,6 +139,8 @@ impl Supervision {
             dir_stamp: None,
             stamps: BTreeMap::new(),
             good: BTreeMap::new(),
+            limits: BTreeMap::new(),
+            tracking_off,
             unsaved: true,
             pass: 0,
             looked_in_pass: None,
@@ -231,6 +241,8 @@ impl Supervision {
             let mut fx = Mechanism {
                 root: &self.root,
                 tree: self.tree.as_ref(),
+                limits: &mut self.limits,
+                tracking_off: self.tracking_off.as_deref(),
                 sys,
             };
             self.services
@@ -285,6 +297,8 @@ impl Supervision {
         let mut fx = Mechanism {
             root: &self.root,
             tree: self.tree.as_ref(),
+            limits: &mut self.limits,
+            tracking_off: self.tracking_off.as_deref(),
             sys,
         };
         self.services.reaped(reaped, &mut fx, now, wall_clock());
@@ -312,6 +326,8 @@ impl Supervision {
             let mut fx = Mechanism {
                 root: &self.root,
                 tree: self.tree.as_ref(),
+                limits: &mut self.limits,
+                tracking_off: self.tracking_off.as_deref(),
                 sys,
             };
             if self.services.tick(&mut fx, now, timeout) {
@@ -505,17 +521,22 @@ impl Supervision {
             if known != Some(stamp) || rediscover_all {
                 rediscover.push(name.clone());
             }
-            match parsed {
-                Ok(config) => {
-                    self.good.insert(name.clone(), config.clone());
+            if let Ok(config) = parsed {
+                self.good.insert(name.clone(), config.clone());
+            }
+            if known != Some(stamp) {
+                for line in files::problem_lines(file) {
+                    sys.log(Dest::Both, &line);
                 }
-                Err(_) => {
-                    if known != Some(stamp) {
-                        for line in files::problem_lines(file) {
-                            sys.log(Dest::Both, &line);
-                        }
-                    }
-                }
+                let kept = self.limits.remove(name).unwrap_or_default();
+                self.limits.insert(
+                    name.clone(),
+                    ServiceLimits {
+                        path: file.path.clone(),
+                        limits: kept.limits.updated(file.limits.clone(), &file.dropped),
+                        said: false,
+                    },
+                );
             }
             if let Some(config) = self.good.get(name) {
                 configs.insert(name.clone(), config.clone());
@@ -526,6 +547,7 @@ impl Supervision {
             .map(|(name, file)| (name.clone(), file.stamp))
             .collect();
         self.good.retain(|name, _| found.contains_key(name));
+        self.limits.retain(|name, _| found.contains_key(name));
         self.services.configure(configs, &rearm);
         let removed: Vec<String> = self
             .claims
@@ -559,10 +581,23 @@ impl Supervision {
     }
 }
 
+/// A service's limits as init applies them.
+#[derive(Debug, Default)]
+struct ServiceLimits {
+    /// Its settings file, for messages.
+    path: PathBuf,
+    limits: Limits,
+    /// What could not be set has been logged since the file last changed
+    /// (each restart would say it again).
+    said: bool,
+}
+
 /// The services' policy's effects, carried out on the system.
 struct Mechanism<'a> {
     root: &'a Path,
     tree: Option<&'a Tree>,
+    limits: &'a mut BTreeMap<String, ServiceLimits>,
+    tracking_off: Option<&'a str>,
     sys: &'a mut System,
 }
 
@@ -598,9 +633,8 @@ impl policy::Effects for Mechanism<'_> {
 impl Mechanism<'_> {
     /// Forks the service's `restart` (or `stop` then `start` for a script
     /// without one) in a session of its own, output on the console, in the
-    /// environment `service` gives scripts.
-    fn spawn_restart(&self, name: &str) -> Option<i32> {
-        let sys = &*self.sys;
+    /// environment `service` gives scripts, in its cgroup with its limits.
+    fn spawn_restart(&mut self, name: &str) -> Option<i32> {
         let script = format!("/etc/init.d/{name}");
         let text = untrusted::read_text(&files::under(self.root, &script), Kind::Script)
             .unwrap_or_default();
@@ -613,56 +647,54 @@ impl Mechanism<'_> {
                 .to_vec()
         };
         // Each one, empty if init does not have it, as `service` does.
-        let env: Vec<CString> = SERVICE_ENVIRONMENT
+        let env: Vec<Vec<u8>> = SERVICE_ENVIRONMENT
             .iter()
-            .filter_map(|name| {
+            .map(|name| {
                 let mut var = format!("{name}=").into_bytes();
-                var.extend_from_slice(env_value(&sys.base_env, name).unwrap_or_default());
-                CString::new(var).ok()
+                var.extend_from_slice(env_value(&self.sys.base_env, name).unwrap_or_default());
+                var
             })
             .collect();
-        let c = |strings: &[String]| -> Vec<CString> {
-            strings
-                .iter()
-                .filter_map(|s| CString::new(s.as_bytes()).ok())
-                .collect()
-        };
-        let argv = c(&argv);
-        let fallback = c(&["/bin/sh".to_string(), script, "restart".to_string()]);
-        let console = sys.console.clone();
-        // Opened before the fork: the child only writes to it.
-        let cgroup = self
-            .tree
-            .and_then(|tree| tree.leaf(name))
-            .and_then(|leaf| leaf.entry().ok());
-        match fork_single_threaded() {
-            Ok(ForkResult::Parent { child }) => Some(child.as_raw()),
-            Ok(ForkResult::Child) => {
-                if reset_all_signals().is_err() {
-                    reset_signal_dispositions();
+        let leaf = self.tree.and_then(|tree| tree.leaf(name));
+        let attributes = match self.limits.get_mut(name) {
+            Some(service) => {
+                let controllers = self.tree.map(Tree::controllers).unwrap_or_default();
+                let cgroup = match &leaf {
+                    Some(leaf) => Cgroup::Leaf(leaf, &controllers),
+                    None => Cgroup::Off(self.tracking_off.unwrap_or("no cgroup for it")),
+                };
+                let (attributes, reports) =
+                    apply::apply(&service.path, &service.limits, cgroup, "INIT: ");
+                if !service.said {
+                    service.said = true;
+                    for line in reports {
+                        self.sys.log(Dest::Both, &line);
+                    }
                 }
-                let _ = setsid();
-                if let Some(cgroup) = &cgroup {
-                    let _ = cgroup::enter(cgroup);
-                }
-                let output = console
-                    .open()
-                    .or_else(|_| untrusted::open_device(Path::new(DEV_NULL), Access::ReadWrite));
-                let input = untrusted::open_device(Path::new(DEV_NULL), Access::Read);
-                if let (Ok(input), Ok(output)) = (input, output) {
-                    use std::os::fd::AsRawFd;
-                    let _ = nix::unistd::dup2(input.as_raw_fd(), 0);
-                    let _ = nix::unistd::dup2(output.as_raw_fd(), 1);
-                    let _ = nix::unistd::dup2(output.as_raw_fd(), 2);
-                }
-                if let Some(program) = argv.first()
-                    && execve(program, &argv, &env) == Err(Errno::ENOEXEC)
-                    && let Some(shell) = fallback.first()
-                {
-                    let _ = execve(shell, &fallback, &env);
-                }
-                exit_now(127)
+                attributes
             }
+            None => Default::default(),
+        };
+        let program = argv
+            .first()
+            .map_or(script.as_bytes(), |first| first.as_bytes());
+        let prepared = Child::new(program, &argv, &env).map(|child| {
+            child
+                .fallback(&["/bin/sh", script.as_str(), "restart"], None)
+                .session(Session::New)
+                // Opened before the fork: the child only writes to it.
+                .cgroup(leaf.and_then(|leaf| leaf.entry().ok()))
+                .attributes(attributes)
+        });
+        let null = untrusted::open_device(Path::new(DEV_NULL), Access::Read).map(OwnedFd::from);
+        let child = match (prepared, null) {
+            (Ok(child), Ok(null)) => child.stdio(0, null),
+            (Ok(child), Err(_)) => child,
+            (Err(_), _) => return None,
+        };
+        let mut hook = ConsoleOutput(self.sys.console.clone());
+        match child.spawn(Some(&mut hook)) {
+            Ok(spawned) => Some(spawned.pid.as_raw()),
             Err(_) => {
                 log::info!(
                     target: to::BOTH,
@@ -671,6 +703,29 @@ impl Mechanism<'_> {
                 None
             }
         }
+    }
+}
+
+/// A restart's output: the console, opened in the child (opening it may
+/// take a while, which must not stall init), else `/dev/null`.
+struct ConsoleOutput(Console);
+
+impl InChild for ConsoleOutput {
+    fn before_exec(&mut self) -> Result<(), i32> {
+        use std::os::fd::AsRawFd;
+        let output = self
+            .0
+            .open()
+            .or_else(|_| untrusted::open_device(Path::new(DEV_NULL), Access::ReadWrite));
+        if let Ok(output) = output {
+            let _ = nix::unistd::dup2(output.as_raw_fd(), 1);
+            let _ = nix::unistd::dup2(output.as_raw_fd(), 2);
+        }
+        Ok(())
+    }
+
+    fn exec_failed(&mut self, _: Errno) -> i32 {
+        127
     }
 }
 
