@@ -27,23 +27,15 @@ l2:2:wait:/sbin/rc 2
 /// `stop` runs `stop`.
 fn script(name: &str, start: &str, stop: &str) -> String {
     format!(
-        r#"#!/bin/sh
-### BEGIN INIT INFO
-# Provides:          {name}
-# Required-Start:
-# Required-Stop:
-# Default-Start:     2 3 4 5
-# Default-Stop:      0 1 6
-# Short-Description: {name}, a test daemon
-### END INIT INFO
-[ -r /lib/lsb/init-functions ] && . /lib/lsb/init-functions
+        r#"{head}[ -r /lib/lsb/init-functions ] && . /lib/lsb/init-functions
 case "$1" in
 start) {start} ;;
 stop) {stop} ;;
 restart) "$0" stop; "$0" start ;;
 *) echo "Usage: $0 {{start|stop|restart}}" >&2; exit 3 ;;
 esac
-"#
+"#,
+        head = common::lsb_script_head(name)
     )
 }
 

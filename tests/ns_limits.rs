@@ -23,23 +23,15 @@ l2:2:wait:/sbin/rc 2
 /// An LSB script whose daemon is `sleep ID`, detached and without a pid file.
 fn script(name: &str, id: u32) -> String {
     format!(
-        r#"#!/bin/sh
-### BEGIN INIT INFO
-# Provides:          {name}
-# Required-Start:
-# Required-Stop:
-# Default-Start:     2 3 4 5
-# Default-Stop:      0 1 6
-# Short-Description: {name}, a test daemon
-### END INIT INFO
-[ -r /lib/lsb/init-functions ] && . /lib/lsb/init-functions
+        r#"{head}[ -r /lib/lsb/init-functions ] && . /lib/lsb/init-functions
 case "$1" in
 start) ( setsid sh -c 'exec sleep {id}' </dev/null >/dev/null 2>&1 & ) ;;
 stop) for p in /proc/[0-9]*; do [ "$(tr '\0' ' ' <$p/cmdline 2>/dev/null)" = 'sleep {id} ' ] && kill ${{p#/proc/}}; done; true ;;
 restart) "$0" stop; "$0" start ;;
 *) echo "Usage: $0 {{start|stop|restart}}" >&2; exit 3 ;;
 esac
-"#
+"#,
+        head = common::lsb_script_head(name)
     )
 }
 

@@ -22,21 +22,13 @@ l2:2:wait:/sbin/rc 2
 /// An LSB script whose `start` runs `start` and prints `Starting NAME: …`.
 fn script(name: &str, start: &str, stop: &str) -> String {
     format!(
-        r#"#!/bin/sh
-### BEGIN INIT INFO
-# Provides:          {name}
-# Required-Start:
-# Required-Stop:
-# Default-Start:     2 3 4 5
-# Default-Stop:      0 1 6
-# Short-Description: {name}, a test daemon
-### END INIT INFO
-case "$1" in
+        r#"{head}case "$1" in
 start) echo "Starting {name}: three lines"; echo "the second"; printf 'a bell \a and an escape \033[31m\n'; {start} ;;
 stop) {stop} ;;
 *) echo "Usage: $0 {{start|stop}}" >&2; exit 3 ;;
 esac
-"#
+"#,
+        head = common::lsb_script_head(name)
     )
 }
 

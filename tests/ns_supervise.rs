@@ -26,23 +26,15 @@ l2:2:wait:/sbin/rc 2
 /// its pid file; `stop` sends `stop_signal`.
 fn ssd_script(name: &str, daemon: &str, stop_signal: &str) -> String {
     format!(
-        r#"#!/bin/sh
-### BEGIN INIT INFO
-# Provides:          {name}
-# Required-Start:
-# Required-Stop:
-# Default-Start:     2 3 4 5
-# Default-Stop:      0 1 6
-# Short-Description: {name}, a test daemon
-### END INIT INFO
-PIDFILE=/run/{name}.pid
+        r#"{head}PIDFILE=/run/{name}.pid
 case "$1" in
 start) start-stop-daemon --start --quiet --background --make-pidfile --pidfile $PIDFILE --startas {daemon} ;;
 stop) start-stop-daemon --stop --quiet --signal {stop_signal} --retry 5 --pidfile $PIDFILE --remove-pidfile ;;
 restart) "$0" stop; "$0" start ;;
 *) echo "Usage: $0 {{start|stop|restart}}" >&2; exit 3 ;;
 esac
-"#
+"#,
+        head = common::lsb_script_head(name)
     )
 }
 

@@ -96,7 +96,7 @@ fn vm_services_in_cgroups() {
     install_rc_and_service(
         &root.path(),
         &[
-            ("nginx", ""),
+            ("nginx", "memory.max=256M\nrlimit_nofile=4096\n"),
             ("nopidd", ""),
             ("stubbornd", "restart=no\nstop_timeout=3\n"),
             ("hangstop", "restart=no\nstop_timeout=3\n"),
@@ -118,6 +118,41 @@ fn vm_services_in_cgroups() {
     let nginx = cgroups_of(&mut shell, "-x nginx");
     assert!(nginx.len() >= 2, "{nginx:?}");
     assert!(nginx.iter().all(|c| c == "/vinit/nginx"), "{nginx:?}");
+
+    // nginx's limits, from its settings file, reach its cgroup and its master.
+    assert_eq!(
+        shell.ok("cat /sys/fs/cgroup/vinit/nginx/memory.max"),
+        "268435456"
+    );
+    let nofile = shell.ok("grep 'Max open files' /proc/$(cat /run/nginx.pid)/limits");
+    assert!(
+        nofile
+            .split_whitespace()
+            .skip(3)
+            .take(2)
+            .all(|n| n == "4096"),
+        "{nofile}"
+    );
+    // And vinit status shows its memory and processes.
+    let status = shell.ok("NO_COLOR=1 /lib/vinit/vinit status");
+    let row = status
+        .lines()
+        .find(|line| line.starts_with("nginx "))
+        .unwrap_or_else(|| panic!("no nginx row in\n{status}"));
+    let fields: Vec<&str> = row.split_whitespace().collect();
+    assert!(
+        fields
+            .get(3)
+            .is_some_and(|procs| procs.parse::<u32>().is_ok_and(|n| n >= 2)),
+        "{row}"
+    );
+    assert!(row.contains("KiB") || row.contains("MiB"), "{row}");
+    let one = shell.ok("NO_COLOR=1 /lib/vinit/vinit status nginx");
+    eprintln!("vinit status nginx:\n{one}");
+    assert!(
+        one.contains("nginx: worker process") && one.contains("memory.max"),
+        "{one}"
+    );
 
     // rcS's scripts too, those that ran before /proc was mounted included.
     shell.ok("test -d /sys/fs/cgroup/vinit/mountkernfs.sh");

@@ -610,3 +610,19 @@ pub fn describe(out: &std::process::Output) -> String {
         text(&out.stderr)
     )
 }
+
+/// The first lines of a test's LSB init script for service `name`: `#!/bin/sh` and its header,
+/// started in levels 2 to 5, stopped in 0, 1 and 6, no dependencies.
+pub fn lsb_script_head(name: &str) -> String {
+    format!(
+        "#!/bin/sh\n\
+         ### BEGIN INIT INFO\n\
+         # Provides:          {name}\n\
+         # Required-Start:\n\
+         # Required-Stop:\n\
+         # Default-Start:     2 3 4 5\n\
+         # Default-Stop:      0 1 6\n\
+         # Short-Description: {name}, a test daemon\n\
+         ### END INIT INFO\n"
+    )
+}
