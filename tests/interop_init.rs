@@ -40,7 +40,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use common::ns::{Pid1, TestRoot, is_fifo};
+use common::ns::{Pid1, TestRoot, is_fifo, write_initctl};
 use common::{host_tool, poll_until};
 use nix::sys::signal::Signal;
 use vinit::initctl;
@@ -1448,14 +1448,8 @@ fn debian_single_user_boot_is_as_spec_says() {
 /// Writes raw bytes into the root's `/run/initctl` from the host (init holds the FIFO
 /// open for reading, so the open does not block).
 fn write_fifo(b: &Booted, bytes: &[u8]) {
-    use std::io::Write;
     b.wait_fifo();
-    let path = b.root.join("run/initctl");
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&path)
-        .and_then(|mut fifo| fifo.write_all(bytes))
-        .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    write_initctl(&b.root, bytes);
 }
 
 /// Waits until the syslog holds `count` copies of `message`.

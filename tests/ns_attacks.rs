@@ -123,6 +123,41 @@ fn as_attacker(pid1: &Pid1, script: &str) -> String {
     common::text(&output.stdout)
 }
 
+/// Runs a shell command as the attacker that prints a PID (of a process
+/// it left behind), and returns that PID.
+fn as_attacker_pid(pid1: &Pid1, script: &str) -> i32 {
+    as_attacker(pid1, script)
+        .trim()
+        .parse()
+        .unwrap_or_else(|e| panic!("{script}: no PID printed: {e}"))
+}
+
+/// The attacker starts a copy of the daemon's own program and names it in
+/// the service's pid file; returns its PID.
+fn fake_daemon_in_pid_file(pid1: &Pid1) -> i32 {
+    as_attacker_pid(
+        pid1,
+        &format!(
+            "(/usr/sbin/userdaemon 100000 </dev/null >/dev/null 2>&1 & rm -f {PID_FILE}; echo $! >{PID_FILE}; echo $!)"
+        ),
+    )
+}
+
+fn wait_until_dead(pid1: &Pid1, fake: i32) {
+    poll_until(WAIT, || (!alive(pid1, fake)).then_some(()))
+        .unwrap_or_else(|| panic!("the fake {fake} never died"));
+}
+
+/// Once init has answered a request (so it has handled what came before),
+/// it has restarted nothing and the real `daemon` still runs.
+fn nothing_restarted(root: &TestRoot, pid1: &Pid1, daemon: i32) {
+    init_answers(pid1, "3");
+    let console = pid1.console();
+    assert!(!console.contains("restarting it"), "{console}");
+    assert_eq!(restarts(root), 0, "{console}");
+    assert!(alive(pid1, daemon));
+}
+
 /// The attacker leaves an orphan for init to reap, which used to make
 /// init read every supervised pid file.
 fn orphan(pid1: &Pid1) {
@@ -308,44 +343,27 @@ fn fake_crashes_through_a_pid_file_restart_nothing() {
     for _ in 0..5 {
         // A process of the attacker's own, orphaned to init, named in the
         // pid file, crashing.
-        let fake = as_attacker(
+        let fake = as_attacker_pid(
             &pid1,
             &format!(
                 "(sh -c 'rm -f {PID_FILE}; echo $$ >{PID_FILE}; sleep 0.3; kill -SEGV $$' </dev/null >/dev/null 2>&1 & echo $!)"
             ),
         );
-        let fake: i32 = fake.trim().parse().expect("fake pid");
-        poll_until(WAIT, || (!alive(&pid1, fake)).then_some(()))
-            .unwrap_or_else(|| panic!("the fake {fake} never died"));
+        wait_until_dead(&pid1, fake);
     }
-    init_answers(&pid1, "3");
-    let console = pid1.console();
-    assert!(!console.contains("restarting it"), "{console}");
-    assert_eq!(restarts(&root), 0, "{console}");
-    assert!(alive(&pid1, daemon));
-    assert_eq!(userd_processes(&pid1), 1, "{console}");
+    nothing_restarted(&root, &pid1, daemon);
+    assert_eq!(userd_processes(&pid1), 1, "{}", pid1.console());
 }
 
 #[test]
 fn copies_of_the_daemons_own_program_are_not_the_service_in_its_cgroup() {
     let (root, pid1, daemon) = booted("");
     for _ in 0..3 {
-        let fake = as_attacker(
-            &pid1,
-            &format!(
-                "(/usr/sbin/userdaemon 100000 </dev/null >/dev/null 2>&1 & rm -f {PID_FILE}; echo $! >{PID_FILE}; echo $!)"
-            ),
-        );
-        let fake: i32 = fake.trim().parse().expect("fake pid");
+        let fake = fake_daemon_in_pid_file(&pid1);
         as_attacker(&pid1, &format!("kill -SEGV {fake}"));
-        poll_until(WAIT, || (!alive(&pid1, fake)).then_some(()))
-            .unwrap_or_else(|| panic!("the fake {fake} never died"));
+        wait_until_dead(&pid1, fake);
     }
-    init_answers(&pid1, "3");
-    let console = pid1.console();
-    assert!(!console.contains("restarting it"), "{console}");
-    assert_eq!(restarts(&root), 0, "{console}");
-    assert!(alive(&pid1, daemon));
+    nothing_restarted(&root, &pid1, daemon);
 }
 
 #[test]
@@ -363,13 +381,7 @@ fn the_limiter_holds_against_a_user_running_the_daemons_own_program() {
             matches!(phase, "watching" | "given-up").then_some(())
         })
         .expect("userd settles");
-        let fake = as_attacker(
-            &pid1,
-            &format!(
-                "(/usr/sbin/userdaemon 100000 </dev/null >/dev/null 2>&1 & rm -f {PID_FILE}; echo $! >{PID_FILE}; echo $!)"
-            ),
-        );
-        let fake: i32 = fake.trim().parse().expect("fake pid");
+        let fake = fake_daemon_in_pid_file(&pid1);
         // Init believes it once it has seen it (the file is watched).
         poll_until(WAIT, || {
             let text = root.read("run/vinit/supervise/state");

@@ -10,33 +10,11 @@ mod common;
 use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;
 
+use common::ALPINE_INITTAB;
 use common::ns::{Pid1, TestRoot};
 use nix::sys::signal::Signal;
 
 const WAIT: Duration = Duration::from_secs(30);
-
-/// Alpine's /etc/inittab: OpenRC run by BusyBox's init, gettys on tty1-6.
-const ALPINE_INITTAB: &str = "\
-# /etc/inittab
-
-::sysinit:/sbin/openrc sysinit
-::sysinit:/sbin/openrc boot
-::wait:/sbin/openrc default
-
-# Set up a couple of getty's
-tty1::respawn:/sbin/getty 38400 tty1
-tty2::respawn:/sbin/getty 38400 tty2
-tty3::respawn:/sbin/getty 38400 tty3
-tty4::respawn:/sbin/getty 38400 tty4
-tty5::respawn:/sbin/getty 38400 tty5
-tty6::respawn:/sbin/getty 38400 tty6
-
-# Stuff to do for the 3-finger salute
-::ctrlaltdel:/sbin/reboot
-
-# Stuff to do before rebooting
-::shutdown:/sbin/openrc shutdown
-";
 
 /// A root with Alpine's inittab, OpenRC and getty replaced by scripts that
 /// say they ran (in /tmp/order, then on the console: a line on the console

@@ -77,6 +77,14 @@ fn root_with(services: &[(&str, String)], settings: &[(&str, &str)]) -> TestRoot
     root
 }
 
+/// A root with `nopid`, a supervised service whose daemon writes no pid file.
+fn nopid_root() -> TestRoot {
+    root_with(
+        &[("nopid", script("nopid", &detach(100004), &stop(100004)))],
+        &[("nopid", "")],
+    )
+}
+
 /// The cgroup `pid` is in, as `/proc/PID/cgroup` says to a command the test runs (which
 /// is not in the namespace's cgroup namespace: the path goes from the host's root).
 fn cgroup_of(pid1: &Pid1, pid: i32) -> String {
@@ -164,10 +172,7 @@ fn scripts_run_by_rc_service_and_by_hand_land_in_their_cgroups() {
 
 #[test]
 fn a_supervised_daemon_without_a_pid_file_comes_back_after_a_crash() {
-    let root = root_with(
-        &[("nopid", script("nopid", &detach(100004), &stop(100004)))],
-        &[("nopid", "")],
-    );
+    let root = nopid_root();
     let pid1 = root.boot(&[]);
     let first = daemon(&pid1, "nopid", 100004, None);
     pid1.run_ok(&["kill", "-SEGV", &first.to_string()]);
@@ -249,10 +254,7 @@ fn a_hung_stop_on_the_way_down_is_killed_at_its_stop_timeout() {
 
 #[test]
 fn without_cgroup2_services_run_untracked_and_status_says_why() {
-    let root = root_with(
-        &[("nopid", script("nopid", &detach(100004), &stop(100004)))],
-        &[("nopid", "")],
-    );
+    let root = nopid_root();
     let pid1 = root.boot_without_cgroups(&[]);
     pid1.expect_console("INIT: services are not tracked by cgroup: ", WAIT);
     let state = poll_until(WAIT, || tracking(&root)).expect("tracking recorded");

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use common::ns::{Pid1, TestRoot, is_fifo};
+use common::ns::{Pid1, TestRoot, is_fifo, open_to_write};
 use common::poll_until;
 use vinit::initctl::Request;
 
@@ -44,10 +44,7 @@ fn magic_and_junk_writer(root: &TestRoot, seed: u64, stop: &Arc<AtomicBool>) -> 
     let path = root.join("run/initctl");
     let stop = Arc::clone(stop);
     std::thread::spawn(move || {
-        let mut fifo = std::fs::OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .expect("open the FIFO");
+        let mut fifo = open_to_write(&path);
         let mut state = 0x9e37_79b9_7f4a_7c15 ^ seed;
         let mut next = move || {
             state ^= state << 13;
@@ -149,10 +146,7 @@ fn a_flood_of_unimplemented_requests_is_counted_not_logged_one_by_one() {
     let writer = {
         let path = root.join("run/initctl");
         std::thread::spawn(move || {
-            let mut fifo = std::fs::OpenOptions::new()
-                .write(true)
-                .open(&path)
-                .expect("open the FIFO");
+            let mut fifo = open_to_write(&path);
             for _ in 0..FLOOD {
                 fifo.write_all(&unimplemented).expect("write a request");
             }

@@ -230,7 +230,6 @@ kb::kbrequest:/bin/echo KBREQUEST-RAN
 
 #[test]
 fn bogus_fifo_packets_are_reported_and_harmless() {
-    use std::io::Write;
     let root = TestRoot::new();
     root.write("etc/inittab", "id:2:initdefault:\n");
     let pid1 = root.boot(&[]);
@@ -239,13 +238,7 @@ fn bogus_fifo_packets_are_reported_and_harmless() {
         common::ns::is_fifo(&root, "run/initctl").then_some(())
     });
     assert!(fifo.is_some(), "no /run/initctl FIFO");
-    let send = |bytes: &[u8]| {
-        let mut fifo = std::fs::OpenOptions::new()
-            .write(true)
-            .open(root.join("run/initctl"))
-            .expect("open the FIFO");
-        fifo.write_all(bytes).expect("write the FIFO");
-    };
+    let send = |bytes: &[u8]| common::ns::write_initctl(&root, bytes);
     send(b"short");
     pid1.expect_console("INIT: got bogus initrequest", WAIT);
     let mut wrong_magic = vinit::initctl::Request::runlevel(b'3', 3).encode();

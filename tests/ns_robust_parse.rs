@@ -201,11 +201,7 @@ e4:4:once:/bin/cp /proc/self/environ /tmp/env4
     let mut request = vinit::initctl::Request::setenv(&[]).expect("fits");
     let data = b"INIT_RAW=\xff\xfe a\x80b\x01\0INIT_\xe9=caf\xc3\xa9\0NOTINIT=\xff\0\0";
     request.data[..data.len()].copy_from_slice(data);
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(root.join("run/initctl"))
-        .and_then(|mut fifo| std::io::Write::write_all(&mut fifo, &request.encode()))
-        .expect("write the request");
+    common::ns::write_initctl(&root, &request.encode());
     telinit_and_wait(&pid1, &root, "3");
     let has = |env: &[u8], var: &[u8]| env.split(|&b| b == 0).any(|item| item == var);
     let wait_env = |rel: &str| {

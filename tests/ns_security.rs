@@ -166,14 +166,7 @@ fn fifo_data_never_reaches_a_shell() {
     let value = "$(touch /tmp/pwned-subst);`touch /tmp/pwned-backquote`|touch /tmp/pwned-pipe";
     pid1.run_ok(&["/sbin/telinit", "-e", &format!("INIT_EVIL={value}")]);
     // telinit checks its argument; a request written by hand is not.
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(root.join("run/initctl"))
-        .and_then(|mut fifo| {
-            use std::io::Write;
-            fifo.write_all(&vinit::initctl::Request::runlevel(b';', 3).encode())
-        })
-        .expect("write a request");
+    common::ns::write_initctl(&root, &vinit::initctl::Request::runlevel(b';', 3).encode());
     pid1.expect_console("INIT: bad runlevel: ;", WAIT);
     pid1.run_ok(&["/sbin/telinit", "3"]);
     pid1.expect_console("INIT: Switching to runlevel: 3", WAIT);

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::ns::{Pid1, TestRoot, is_fifo};
+use common::ns::{Pid1, TestRoot, is_fifo, open_to_write, write_initctl};
 use common::poll_until;
 use common::procfs::{self, Process};
 use nix::sys::signal::{Signal, kill};
@@ -293,10 +293,7 @@ fn junk_flood(init: Init) {
         .map(|writer| {
             let path = root.join("run/initctl");
             std::thread::spawn(move || {
-                let mut fifo = std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(&path)
-                    .expect("open the FIFO");
+                let mut fifo = open_to_write(&path);
                 let mut state = 0x9e37_79b9_7f4a_7c15 ^ (writer + 1);
                 let mut valid = 0;
                 for packet in 0..PACKETS_PER_WRITER {
@@ -470,11 +467,7 @@ fn request_behind_reexec_in_one_write(init: Init) {
     pid1.expect_console("LEVEL-3-UP", WAIT);
     let mut both = Request::runlevel(b'u', 3).encode().to_vec();
     both.extend(Request::runlevel(b'5', 3).encode());
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(root.join("run/initctl"))
-        .and_then(|mut fifo| fifo.write_all(&both))
-        .expect("write both requests");
+    write_initctl(&root, &both);
     pid1.expect_console("reloading", WAIT);
     if init == Init::Ours {
         pid1.expect_console("INIT: Switching to runlevel: 5", WAIT);
@@ -651,11 +644,7 @@ fn inject_fault(root: &TestRoot, pid: i32) {
     let mut request = Request::runlevel(0, 0);
     request.cmd = vinit::initctl::CMD_FAULT;
     request.runlevel = pid;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(root.join("run/initctl"))
-        .and_then(|mut fifo| fifo.write_all(&request.encode()))
-        .expect("write the fault request");
+    write_initctl(root, &request.encode());
 }
 
 /// A panic in the main loop: init re-executes itself with its state, the

@@ -17,10 +17,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use common::debian::{
-    BOOT_TIMEOUT, COMMAND_TIMEOUT, POWEROFF_TIMEOUT, PROMPT, RootCopy, Shell, debian_root,
-    install_rc_and_service, install_vinit,
+    POWEROFF_TIMEOUT, RootCopy, Shell, boot_and_log_in, debian_root, install_rc_and_service,
+    install_vinit,
 };
-use common::vm::Vm;
 
 /// An LSB script of the kind Debian ships (it sources /lib/lsb/init-functions).
 fn script(name: &str, start: &str, stop: &str) -> String {
@@ -103,12 +102,8 @@ fn vm_services_in_cgroups() {
         ],
     );
     install_test_services(&root.path());
-    let vm = Vm::boot_root_dir(&root.path(), "");
+    let vm = boot_and_log_in(&root.path());
     let check = |r: Result<String, String>| r.unwrap_or_else(|e| panic!("{e}"));
-    check(vm.expect("vinit-debian login: ", BOOT_TIMEOUT));
-    vm.send_line("root");
-    check(vm.expect(PROMPT, COMMAND_TIMEOUT));
-    eprintln!("logged in after {:.1?}", started.elapsed());
     let mut shell = Shell::new(&vm);
     // Enabled now, with Debian's update-rc.d, and started by rc as a level change would.
     shell.ok("for s in nopidd stubbornd hangstop; do update-rc.d $s defaults; done");

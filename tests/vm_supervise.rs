@@ -12,10 +12,9 @@ mod common;
 use std::time::Instant;
 
 use common::debian::{
-    BOOT_TIMEOUT, COMMAND_TIMEOUT, POWEROFF_TIMEOUT, PROMPT, RootCopy, Shell, debian_root,
-    install_rc_and_service, install_vinit,
+    POWEROFF_TIMEOUT, RootCopy, Shell, boot_and_log_in, debian_root, install_rc_and_service,
+    install_vinit,
 };
-use common::vm::Vm;
 
 const NGINX_PID: &str = "/run/nginx.pid";
 const CRON_PID: &str = "/var/run/crond.pid";
@@ -55,12 +54,8 @@ fn vm_supervise_nginx_and_cron() {
     let root = RootCopy::of(&debian_root());
     install_vinit(&root.path());
     install_rc_and_service(&root.path(), &[("nginx", ""), ("cron", "")]);
-    let vm = Vm::boot_root_dir(&root.path(), "");
+    let vm = boot_and_log_in(&root.path());
     let check = |r: Result<String, String>| r.unwrap_or_else(|e| panic!("{e}"));
-    check(vm.expect("vinit-debian login: ", BOOT_TIMEOUT));
-    vm.send_line("root");
-    check(vm.expect(PROMPT, COMMAND_TIMEOUT));
-    eprintln!("logged in after {:.1?}", started.elapsed());
     let mut shell = Shell::new(&vm);
 
     let nginx = live_pid(&mut shell, NGINX_PID, "");

@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
     let args: Vec<&str> = text.split_whitespace().collect();
     let init_args = parse_init_args(&args);
     if let Some(level) = init_args.default_level {
-        assert!("0123456789S".contains(level));
+        assert!("0123456789S".contains(level.char()));
     }
     let _ = cmdline_wants_sequential(&text);
 

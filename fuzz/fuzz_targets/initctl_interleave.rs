@@ -21,6 +21,7 @@ use libfuzzer_sys::fuzz_target;
 use vinit::initctl::{
     CMD_POWERFAIL, CMD_POWERFAILNOW, CMD_POWEROK, CMD_RUNLVL, Framer, REQUEST_LEN, Request,
 };
+use vinit_fuzz::read_burst;
 
 const MAGIC: [u8; 4] = 0x0309_1969u32.to_ne_bytes();
 
@@ -68,18 +69,9 @@ fuzz_target!(|data: &[u8]| {
     let mut framer = Framer::new();
     let (mut got, mut junk) = (Vec::new(), 0);
     for burst in &bursts {
-        let mut pipe = &burst.bytes[..];
-        while !pipe.is_empty() {
-            let space = framer.space();
-            assert!(!space.is_empty());
-            let n = space.len().min(pipe.len());
-            space[..n].copy_from_slice(&pipe[..n]);
-            pipe = &pipe[n..];
-            let framed = framer.filled(n);
-            junk += framed.junk;
-            got.extend(framed.request);
-        }
-        junk += framer.drained();
+        let (requests, dropped) = read_burst(&mut framer, &burst.bytes);
+        junk += dropped;
+        got.extend(requests);
     }
     let total: usize = bursts.iter().map(|burst| burst.bytes.len()).sum();
     assert_eq!(junk + got.len() * REQUEST_LEN, total);

@@ -8,6 +8,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use vinit::initctl::{Framer, REQUEST_LEN, Request};
+use vinit_fuzz::read_burst;
 
 fuzz_target!(|data: &[u8]| {
     let mut framer = Framer::new();
@@ -17,20 +18,8 @@ fuzz_target!(|data: &[u8]| {
         let len = usize::from(u16::from_le_bytes(*len) % 1024).min(after.len());
         let (burst, after) = after.split_at(len);
         rest = after;
-        let mut pipe = burst;
-        let mut got = Vec::new();
-        while !pipe.is_empty() {
-            let space = framer.space();
-            assert!(!space.is_empty());
-            let n = space.len().min(pipe.len());
-            space[..n].copy_from_slice(&pipe[..n]);
-            pipe = &pipe[n..];
-            let framed = framer.filled(n);
-            junk += framed.junk;
-            got.extend(framed.request);
-        }
-        // The next read finds the pipe empty.
-        junk += framer.drained();
+        let (got, dropped) = read_burst(&mut framer, burst);
+        junk += dropped;
         requests += got.len();
         if burst.len() == REQUEST_LEN
             && let Ok(request) = Request::decode(burst)

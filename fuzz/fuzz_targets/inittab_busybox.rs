@@ -7,6 +7,7 @@
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
 use vinit::inittab::{busybox, detect};
+use vinit_fuzz::assert_written_back_the_same;
 
 fuzz_target!(|data: &[u8]| {
     let _ = detect(data);
@@ -27,24 +28,11 @@ fuzz_target!(|data: &[u8]| {
         if fields.iter().any(|f| f.contains('\u{FFFD}')) || entry.process.ends_with('\\') {
             continue;
         }
-        let line = format!(
-            "{}:{}:{}:{}\n",
-            entry.id, entry.runlevels, entry.action, entry.process
-        );
-        let Ok(again) = busybox::parse(line.as_bytes(), file, u64::MAX) else {
-            panic!("reading from memory failed");
-        };
-        assert!(
-            again.diagnostics.is_empty(),
-            "{line:?}: {:?}",
-            again.diagnostics
-        );
-        let [same] = again.entries.as_slice() else {
-            panic!("{line:?} gave {} entries", again.entries.len());
-        };
-        assert_eq!(
-            (&same.id, &same.runlevels, same.action, &same.process),
-            (&entry.id, &entry.runlevels, entry.action, &entry.process)
-        );
+        assert_written_back_the_same(entry, |line| {
+            let Ok(again) = busybox::parse(line, file, u64::MAX) else {
+                panic!("reading from memory failed");
+            };
+            again
+        });
     }
 });

@@ -6,6 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
 use vinit::inittab::parse;
+use vinit_fuzz::assert_written_back_the_same;
 
 fuzz_target!(|data: &[u8]| {
     let file = Path::new("/etc/inittab");
@@ -24,22 +25,6 @@ fuzz_target!(|data: &[u8]| {
         if fields.iter().any(|f| f.contains('\u{FFFD}')) {
             continue;
         }
-        let line = format!(
-            "{}:{}:{}:{}\n",
-            entry.id, entry.runlevels, entry.action, entry.process
-        );
-        let again = parse(line.as_bytes(), file, 1);
-        assert!(
-            again.diagnostics.is_empty(),
-            "{line:?}: {:?}",
-            again.diagnostics
-        );
-        let [same] = again.entries.as_slice() else {
-            panic!("{line:?} gave {} entries", again.entries.len());
-        };
-        assert_eq!(
-            (&same.id, &same.runlevels, same.action, &same.process),
-            (&entry.id, &entry.runlevels, entry.action, &entry.process)
-        );
+        assert_written_back_the_same(entry, |line| parse(line, file, 1));
     }
 });

@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use std::io::{self, BufRead};
 use std::path::Path;
 
-use super::parse::{MAX_DIAGNOSTICS, Parsed, c_string, too_large};
+use super::parse::{Bounded, MAX_DIAGNOSTICS, Parsed, c_string};
 use super::{Action, Diagnostic, Entry, Grammar, Location};
 
 /// The longest line (continuations joined) vinit takes from a BusyBox
@@ -47,25 +47,21 @@ pub(crate) struct PhysicalLine<'a> {
 }
 
 /// Reads a stream line by line, keeping at most `keep` bytes of each and
-/// skipping the rest, and at most `limit` bytes in all ([`too_large`]).
+/// skipping the rest, and at most `limit` bytes in all ([`Bounded`]).
 pub(crate) struct PhysicalLines<R> {
-    reader: R,
+    input: Bounded<R>,
     line: Vec<u8>,
     number: usize,
     keep: usize,
-    read: u64,
-    limit: u64,
 }
 
 impl<R: BufRead> PhysicalLines<R> {
     pub(crate) fn new(reader: R, keep: usize, limit: u64) -> PhysicalLines<R> {
         PhysicalLines {
-            reader,
+            input: Bounded::new(reader, limit),
             line: Vec::new(),
             number: 0,
             keep,
-            read: 0,
-            limit,
         }
     }
 
@@ -76,7 +72,7 @@ impl<R: BufRead> PhysicalLines<R> {
         let mut seen_any = false;
         let mut last = None;
         loop {
-            let available = match self.reader.fill_buf() {
+            let available = match self.input.fill_buf() {
                 Ok(bytes) => bytes,
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
                 Err(error) => return Err(error),
@@ -101,11 +97,7 @@ impl<R: BufRead> PhysicalLines<R> {
             }
             self.line
                 .extend_from_slice(content.get(..room.min(content.len())).unwrap_or_default());
-            self.reader.consume(taken);
-            self.read = self.read.saturating_add(taken as u64);
-            if self.read > self.limit {
-                return Err(too_large(self.limit));
-            }
+            self.input.consume(taken)?;
             if ended {
                 break;
             }

@@ -50,6 +50,18 @@ pub(crate) struct Warning {
     pub message: String,
 }
 
+impl Warning {
+    /// A warning about `entry`'s line, at `column`.
+    fn on(entry: &Entry, column: usize, message: String) -> Warning {
+        Warning {
+            file: entry.location.file.clone(),
+            line: entry.location.line,
+            column,
+            message,
+        }
+    }
+}
+
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -242,7 +254,14 @@ fn field_columns(line: Option<&[u8]>) -> [usize; 4] {
         .iter()
         .take_while(|&&b| b == b' ' || b == b'\t')
         .count();
-    let mut columns = [blanks + 1; 4];
+    columns_after_colons(blanks + 1, line)
+}
+
+/// The columns of a line's four fields when the first starts at column
+/// `first`: each of the others just after one of the first three colons (past
+/// the line's end when it has fewer).
+fn columns_after_colons(first: usize, line: &[u8]) -> [usize; 4] {
+    let mut columns = [first; 4];
     let mut colons = line
         .iter()
         .enumerate()
@@ -285,14 +304,8 @@ fn warnings(entries: &[Entry], main_file: &Path, sources: &Sources) -> Vec<Warni
     for (index, entry) in entries.iter().enumerate() {
         let line = sources.line(&entry.location.file, entry.location.line);
         let [_, levels_column, _, process_column] = field_columns(line);
-        let mut warn = |column: usize, message: String| {
-            warnings.push(Warning {
-                file: entry.location.file.clone(),
-                line: entry.location.line,
-                column,
-                message,
-            })
-        };
+        let mut warn =
+            |column: usize, message: String| warnings.push(Warning::on(entry, column, message));
         let level_column =
             |level: char| levels_column + entry.runlevels.find(level).unwrap_or_default();
         match entry.action {
@@ -370,19 +383,7 @@ fn sort_warnings(warnings: &mut [Warning]) {
 /// column (BusyBox skips no blanks), the others after the first three
 /// colons.
 fn busybox_field_columns(line: Option<&[u8]>) -> [usize; 4] {
-    let Some(line) = line else {
-        return [1; 4];
-    };
-    let mut columns = [1; 4];
-    let mut colons = line
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b':')
-        .map(|(at, _)| at + 2);
-    for column in columns.iter_mut().skip(1) {
-        *column = colons.next().unwrap_or(line.len() + 1);
-    }
-    columns
+    line.map_or([1; 4], |line| columns_after_colons(1, line))
 }
 
 /// Accepted by BusyBox's rules but probably not meant (docs/compatibility.md
@@ -396,14 +397,8 @@ fn busybox_warnings(entries: &[Entry], sources: &Sources) -> Vec<Warning> {
     for entry in entries {
         let line = sources.line(&entry.location.file, entry.location.line);
         let [_, levels_column, action_column, process_column] = busybox_field_columns(line);
-        let mut warn = |column: usize, message: String| {
-            warnings.push(Warning {
-                file: entry.location.file.clone(),
-                line: entry.location.line,
-                column,
-                message,
-            })
-        };
+        let mut warn =
+            |column: usize, message: String| warnings.push(Warning::on(entry, column, message));
         if !entry.runlevels.is_empty() {
             warn(
                 levels_column,

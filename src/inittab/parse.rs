@@ -92,24 +92,20 @@ pub(crate) struct Piece<'a> {
 /// besides the reader's own buffer, whatever the size of the input. More
 /// than `limit` bytes in all is an error ([`too_large`]).
 pub(crate) struct PieceReader<R> {
-    reader: R,
+    input: Bounded<R>,
     piece: Vec<u8>,
     /// Position of the next piece.
     line: usize,
     column_base: usize,
-    read: u64,
-    limit: u64,
 }
 
 impl<R: BufRead> PieceReader<R> {
     pub(crate) fn new(reader: R, limit: u64) -> PieceReader<R> {
         PieceReader {
-            reader,
+            input: Bounded::new(reader, limit),
             piece: Vec::with_capacity(PIECE_MAX),
             line: 1,
             column_base: 0,
-            read: 0,
-            limit,
         }
     }
 
@@ -117,7 +113,7 @@ impl<R: BufRead> PieceReader<R> {
     pub(crate) fn next_piece(&mut self) -> io::Result<Option<Piece<'_>>> {
         self.piece.clear();
         while self.piece.len() < PIECE_MAX {
-            let available = match self.reader.fill_buf() {
+            let available = match self.input.fill_buf() {
                 Ok(bytes) => bytes,
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
                 Err(error) => return Err(error),
@@ -133,11 +129,7 @@ impl<R: BufRead> PieceReader<R> {
             };
             self.piece
                 .extend_from_slice(window.get(..taken).unwrap_or(window));
-            self.reader.consume(taken);
-            self.read = self.read.saturating_add(taken as u64);
-            if self.read > self.limit {
-                return Err(too_large(self.limit));
-            }
+            self.input.consume(taken)?;
             if ended {
                 break;
             }
@@ -157,6 +149,39 @@ impl<R: BufRead> PieceReader<R> {
             line,
             column_base,
         }))
+    }
+}
+
+/// A stream of which at most `limit` bytes are read: consuming more is an
+/// error ([`too_large`]).
+pub(crate) struct Bounded<R> {
+    reader: R,
+    read: u64,
+    limit: u64,
+}
+
+impl<R: BufRead> Bounded<R> {
+    pub(crate) fn new(reader: R, limit: u64) -> Bounded<R> {
+        Bounded {
+            reader,
+            read: 0,
+            limit,
+        }
+    }
+
+    /// What the reader holds (empty at the end of the stream).
+    pub(crate) fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.reader.fill_buf()
+    }
+
+    /// Consumes `n` bytes of what [`Bounded::fill_buf`] gave.
+    pub(crate) fn consume(&mut self, n: usize) -> io::Result<()> {
+        self.reader.consume(n);
+        self.read = self.read.saturating_add(n as u64);
+        if self.read > self.limit {
+            return Err(too_large(self.limit));
+        }
+        Ok(())
     }
 }
 

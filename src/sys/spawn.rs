@@ -162,14 +162,7 @@ impl Attribute {
                 resource,
                 soft,
                 hard,
-            } => {
-                let infinity = libc::RLIM_INFINITY;
-                nix::sys::resource::setrlimit(
-                    resource,
-                    soft.unwrap_or(infinity),
-                    hard.unwrap_or(infinity),
-                )
-            }
+            } => set_rlimit(0, resource, soft, hard),
             Attribute::Nice(nice) => set_priority(0, nice),
             Attribute::OomScoreAdj(_) => {
                 let fd = nix::fcntl::open(
@@ -193,20 +186,7 @@ impl Attribute {
                 resource,
                 soft,
                 hard,
-            } => {
-                let limit = libc::rlimit {
-                    rlim_cur: soft.unwrap_or(libc::RLIM_INFINITY),
-                    rlim_max: hard.unwrap_or(libc::RLIM_INFINITY),
-                };
-                // SAFETY: prlimit reads the struct we pass and writes
-                // nothing (the old-limit pointer is null).
-                let rc = unsafe { libc::prlimit(pid, resource as _, &limit, std::ptr::null_mut()) };
-                if rc == 0 {
-                    Ok(())
-                } else {
-                    Err(io::Error::last_os_error())
-                }
-            }
+            } => Ok(set_rlimit(pid, resource, soft, hard)?),
             Attribute::Nice(nice) => Ok(set_priority(pid, nice)?),
             Attribute::OomScoreAdj(score) => {
                 use std::io::Write;
@@ -221,6 +201,25 @@ impl Attribute {
             }
         }
     }
+}
+
+/// `prlimit(pid, resource)` with soft and hard limits, `None` for unlimited
+/// (0: the caller, the call glibc's and musl's `setrlimit` make).
+/// Async-signal-safe.
+fn set_rlimit(
+    pid: i32,
+    resource: Resource,
+    soft: Option<u64>,
+    hard: Option<u64>,
+) -> Result<(), Errno> {
+    let limit = libc::rlimit {
+        rlim_cur: soft.unwrap_or(libc::RLIM_INFINITY),
+        rlim_max: hard.unwrap_or(libc::RLIM_INFINITY),
+    };
+    // SAFETY: prlimit reads the struct we pass and writes nothing (the
+    // old-limit pointer is null).
+    let rc = unsafe { libc::prlimit(pid, resource as _, &limit, std::ptr::null_mut()) };
+    if rc == 0 { Ok(()) } else { Err(Errno::last()) }
 }
 
 /// `setpriority(PRIO_PROCESS, pid, nice)` (0: the caller).

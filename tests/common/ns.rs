@@ -9,6 +9,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::ops::Deref;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -526,6 +527,23 @@ impl Read for PtyReader {
             }
         }
     }
+}
+
+/// `path` (a FIFO: a root's `/run/initctl`, say) opened for writing; the open waits for a
+/// reader, and init holds its FIFO open for reading.
+pub fn open_to_write(path: &Path) -> File {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .unwrap_or_else(|e| panic!("open {}: {e}", path.display()))
+}
+
+/// Writes `bytes` into the root's `/run/initctl` from the host, as any program may.
+pub fn write_initctl(root: &Tree, bytes: &[u8]) {
+    let path = root.join("run/initctl");
+    open_to_write(&path)
+        .write_all(bytes)
+        .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
 }
 
 /// True if `path` inside the root is a FIFO (e.g. `/run/initctl` once init made it).

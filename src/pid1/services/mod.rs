@@ -238,15 +238,9 @@ impl Supervision {
     pub(super) fn reaped(&mut self, pid: i32, status: i32, sys: &mut System, now: Duration) {
         if let Some(name) = self.services.restart_script_of(pid).map(str::to_string) {
             let marked = files::take_from_mark(&self.root, &name, pid);
-            let mut fx = Mechanism {
-                root: &self.root,
-                tree: self.tree.as_ref(),
-                limits: &mut self.limits,
-                tracking_off: self.tracking_off.as_deref(),
-                sys,
-            };
-            self.services
-                .restart_ended(pid, status, marked, &mut fx, now, wall_clock());
+            self.with_mechanism(sys, |services, fx| {
+                services.restart_ended(pid, status, marked, fx, now, wall_clock());
+            });
             self.unsaved = true;
             self.catch_up(sys, now);
             self.save();
@@ -294,6 +288,20 @@ impl Supervision {
                 emptied: self.is_empty(&service),
             },
         };
+        self.with_mechanism(sys, |services, fx| {
+            services.reaped(reaped, fx, now, wall_clock());
+        });
+        self.unsaved = true;
+        self.save();
+    }
+
+    /// Calls the policy with its effects carried out on the system: the
+    /// mechanism borrows the fields it needs, the policy the services.
+    fn with_mechanism<R>(
+        &mut self,
+        sys: &mut System,
+        call: impl FnOnce(&mut Services, &mut Mechanism<'_>) -> R,
+    ) -> R {
         let mut fx = Mechanism {
             root: &self.root,
             tree: self.tree.as_ref(),
@@ -301,9 +309,7 @@ impl Supervision {
             tracking_off: self.tracking_off.as_deref(),
             sys,
         };
-        self.services.reaped(reaped, &mut fx, now, wall_clock());
-        self.unsaved = true;
-        self.save();
+        call(&mut self.services, &mut fx)
     }
 
     /// Whether no live process is left in `name`'s cgroup.
@@ -323,14 +329,7 @@ impl Supervision {
         }
         if self.services.next_deadline().is_some_and(|at| at <= now) {
             let timeout = self.rc_timeout(sys);
-            let mut fx = Mechanism {
-                root: &self.root,
-                tree: self.tree.as_ref(),
-                limits: &mut self.limits,
-                tracking_off: self.tracking_off.as_deref(),
-                sys,
-            };
-            if self.services.tick(&mut fx, now, timeout) {
+            if self.with_mechanism(sys, |services, fx| services.tick(fx, now, timeout)) {
                 self.unsaved = true;
             }
         }
