@@ -3,11 +3,15 @@
 # the same run and its target, marked met or MISSED.
 #
 #   1. PID 1 of a namespace (examples/bench.rs, on the test harness): vinit's
-#      init, Debian's sysvinit init and BusyBox init with the same small
-#      inittab: VmRSS and its anonymous (private) part once idle; 2,000
-#      orphans exiting at once (best of 3: reaped per second, PID 1's CPU); the
-#      telinit round trip (request to /run/initctl -> RUN_LVL record in utmp,
-#      median of 20). And the size of the binary.
+#      init, Debian's sysvinit init and BusyBox init, each with a small inittab,
+#      Debian's own inittab (stand-ins for getty and rc) and one with 50 respawn
+#      entries: VmRSS and its anonymous (private) and file parts once idle. The
+#      three booted side by side, taking turns for $RUNS rounds (default 5):
+#      2,000 orphans exiting at once (reaped per second, PID 1's CPU), and the
+#      telinit round trip (request to /run/initctl -> RUN_LVL record in utmp),
+#      each the median of the rounds with their range. vinit with 1,000
+#      supervised services and with none, in turn: PID 1's CPU per orphan
+#      reaped. And the size of the binary.
 #   2. The rc runner on generated script trees (`rc --root TREE 2`):
 #      200 trivial scripts vs a sequential shell loop over the same links;
 #      200 independent 50 ms scripts and a 200-script DAG of 50 ms scripts,
@@ -77,31 +81,55 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 } >"$table"
 
 # 1. PID 1 in a namespace.
-progress "PID 1 in a namespace: vinit, sysvinit, busybox"
+progress "PID 1 in a namespace: memory of vinit, sysvinit and busybox on three inittabs"
 "$bench" ns >"$work/ns"
 get() { awk -F '\t' -v f="$1" -v s="$2" '$1 == f && $2 == s { print $3 }' "$work/ns"; }
 
-rss=$(get VmRSS vinit) sysv_rss=$(get VmRSS sysvinit) bb_rss=$(get VmRSS busybox)
-row "PID 1 VmRSS, namespace (kB)" "$rss" "sysvinit $sysv_rss, busybox $bb_rss" \
-	"<= 1.0x sysvinit: $(ratio "$rss" "$sysv_rss")x" "$(holds "$rss" '<=' "$sysv_rss")"
-half=$((sysv_rss / 2))
-row "  stretch" "$rss" "sysvinit / 2 = $half" "<= 0.5x sysvinit" "$(holds "$rss" '<=' "$half")"
-anon=$(get RssAnon vinit) sysv_anon=$(get RssAnon sysvinit) bb_anon=$(get RssAnon busybox)
-row "PID 1 private (RssAnon, kB)" "$anon" "sysvinit $sysv_anon, busybox $bb_anon" \
-	"<= sysvinit" "$(holds "$anon" '<=' "$sysv_anon")"
-row "  of VmRSS: file pages (RssFile, kB)" "$(get RssFile vinit)" \
-	"sysvinit $(get RssFile sysvinit), busybox $(get RssFile busybox)" "-" -
+# memory PREFIX WHAT: the memory rows of one inittab (figures PREFIX:VmRSS...).
+memory() {
+	rss=$(get "$1VmRSS" vinit) sysv_rss=$(get "$1VmRSS" sysvinit) bb_rss=$(get "$1VmRSS" busybox)
+	row "PID 1 VmRSS, $2 (kB)" "$rss" "sysvinit $sysv_rss, busybox $bb_rss" \
+		"<= 1.0x sysvinit: $(ratio "$rss" "$sysv_rss")x" "$(holds "$rss" '<=' "$sysv_rss")"
+	stretch=$((sysv_rss * 3 / 4))
+	row "  stretch" "$rss" "0.75 x sysvinit = $stretch" "<= 0.75x sysvinit" "$(holds "$rss" '<=' "$stretch")"
+	anon=$(get "$1RssAnon" vinit) sysv_anon=$(get "$1RssAnon" sysvinit)
+	row "  private (RssAnon, kB)" "$anon" "sysvinit $sysv_anon, busybox $(get "$1RssAnon" busybox)" \
+		"<= sysvinit" "$(holds "$anon" '<=' "$sysv_anon")"
+	row "  file pages (RssFile, kB)" "$(get "$1RssFile" vinit)" \
+		"sysvinit $(get "$1RssFile" sysvinit), busybox $(get "$1RssFile" busybox)" "-" -
+}
+memory "" "small inittab"
+memory "debian:" "Debian's inittab"
+memory "respawn50:" "50 respawn entries"
 size=$(stat -c %s "$bin")
 sysv_init=$(find target/debian-pkg/sysvinit-core+sysvinit-utils/root -path '*sbin/init' -type f | head -n 1)
 row "binary size (bytes)" "$size" "sysvinit init $(stat -c %s "$sysv_init"), busybox $(stat -c %s /bin/busybox)" \
 	"- (what PID 1 maps: see VmRSS)" -
-orph=$(get orphans_per_s vinit) sysv_orph=$(get orphans_per_s sysvinit)
-row "orphans reaped per second (2,000)" "$orph" "sysvinit $sysv_orph, busybox $(get orphans_per_s busybox)" \
-	">= sysvinit" "$(holds "$orph" '>=' "$sysv_orph")"
-row "  PID 1 CPU for them (ms)" "$(get orphans_cpu_ms vinit)" \
-	"sysvinit $(get orphans_cpu_ms sysvinit), busybox $(get orphans_cpu_ms busybox)" "-" -
-tel=$(get telinit_ms vinit) sysv_tel=$(get telinit_ms sysvinit)
-row "telinit round trip, median (ms)" "$tel" "sysvinit $sysv_tel" "<= sysvinit" "$(holds "$tel" '<=' "$sysv_tel")"
+
+progress "PID 1 in a namespace: orphans and telinit, $runs rounds, the inits in turn"
+"$bench" reap "$runs" >"$work/reap"
+reap() { awk -F '\t' -v f="$1" -v s="$2" '$1 == f && $2 == s { print $3 }' "$work/reap"; }
+orph=$(reap orphans_per_s vinit) sysv_orph=$(reap orphans_per_s sysvinit)
+row "orphans reaped per second (2,000)" "$orph" "sysvinit $sysv_orph, busybox $(reap orphans_per_s busybox)" \
+	">= sysvinit (medians of $runs)" "$(holds "$orph" '>=' "$sysv_orph")"
+row "  range" "$(reap orphans_per_s_range vinit)" \
+	"sysvinit $(reap orphans_per_s_range sysvinit)" "-" -
+row "  PID 1 CPU for them, median (ms)" "$(reap orphans_cpu_ms vinit)" \
+	"sysvinit $(reap orphans_cpu_ms sysvinit), busybox $(reap orphans_cpu_ms busybox)" "-" -
+row "  range" "$(reap orphans_cpu_ms_range vinit)" \
+	"sysvinit $(reap orphans_cpu_ms_range sysvinit)" "-" -
+tel=$(reap telinit_ms vinit) sysv_tel=$(reap telinit_ms sysvinit)
+row "telinit round trip (ms)" "$tel" "sysvinit $sysv_tel" \
+	"<= sysvinit (medians of $runs)" "$(holds "$tel" '<=' "$sysv_tel")"
+row "  range" "$(reap telinit_ms_range vinit)" "sysvinit $(reap telinit_ms_range sysvinit)" "-" -
+
+progress "PID 1 in a namespace: CPU per orphan with 1,000 supervised services, $runs rounds"
+"$bench" supervise "$runs" >"$work/supervise"
+sup() { awk -F '\t' -v f="$1" -v s="$2" '$1 == f && $2 == s { print $3 }' "$work/supervise"; }
+per=$(sup orphan_cpu_ms services)
+row "PID 1 CPU per orphan, 1,000 services (ms)" "$per" "no services $(sup orphan_cpu_ms none)" \
+	"<= 0.5 (median of $runs)" "$(holds "$per" '<=' 0.5)"
+row "  range" "$(sup orphan_cpu_ms_range services)" "no services $(sup orphan_cpu_ms_range none)" "-" -
 
 # 2. The rc runner.
 now_ns() { date +%s%N; }
@@ -167,8 +195,9 @@ while [ $n -lt "$runs" ]; do
 	ours=$(once "$bin" rc --root "$d" 2 | awk -v m="$ours" '{ print (m == "" || $1 < m) ? $1 : m }')
 	n=$((n + 1))
 done
+bound=$(awk -v l="$loop" 'BEGIN { printf "%.4f", 0.8 * l }')
 row "rc: 200 trivial scripts (s)" "$ours" "sequential shell loop $loop" \
-	"<= loop: $(ratio "$ours" "$loop")x" "$(holds "$ours" '<=' "$loop")"
+	"<= 0.8x loop: $(ratio "$ours" "$loop")x" "$(holds "$ours" '<=' "$bound")"
 
 # 2.2 Independent 50 ms scripts.
 progress "rc: 200 independent 50 ms scripts"
