@@ -24,26 +24,29 @@
 //!
 //! Run with `cargo run --release --example bench -- ns`: it installs the `vinit` binary next
 //! to it (target/release/vinit), the one whose size the table shows. `bench ns vinit` boots
-//! only the inits named; with `BENCH_SMAPS=1`, each PID 1's mappings are listed on stderr.
+//! only the inits named; with `BENCH_SMAPS=1`, each PID 1's mappings are listed on stderr;
+//! with `BENCH_HOLD=SECONDS`, each PID 1 is kept that long after it was measured, its host
+//! PID on stderr, to be looked at (`/proc/PID/smaps`, strace, perf).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 use common::debian_pkg;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, NaiveDateTime};
 use common::debian::{PROMPT, RootCopy, debian_root, install_vinit};
 use common::ns::{Pid1, TestRoot, is_fifo};
 use common::poll_until;
 use common::procfs;
 use common::vm::Vm;
 use vinit::initctl::{self, Request};
-use vinit::rc::graph::{self, Direction, Script};
-use vinit::rc::insserv_conf::Facilities;
+use vinit::rc::record;
 use vinit::utmp;
 
 /// The same for the three inits: sysvinit and vinit read every line; BusyBox, which has no
@@ -287,6 +290,18 @@ fn bench_memory(init: Init, inittab: Inittab) {
     for (key, kb) in memory(pid1.host_pid()) {
         figure(&format!("{}{key}", inittab.prefix()), init.name(), kb);
     }
+    if let Some(seconds) = std::env::var("BENCH_HOLD")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        eprintln!(
+            "{} is PID {} on the host, root {}: held {seconds} s",
+            init.name(),
+            pid1.host_pid(),
+            root.path().display()
+        );
+        std::thread::sleep(Duration::from_secs(seconds));
+    }
 }
 
 /// Orphans and `telinit` round trips, the inits taking turns round by round, so that a
@@ -515,52 +530,420 @@ fn median(values: &mut [f64]) -> f64 {
     values[values.len() / 2]
 }
 
+/// Added to both Debian roots, linked by Debian's own `update-rc.d`: a script among the
+/// first of level S and one that only level 3 starts (it runs for a second, as a daemon's
+/// start might), each saying on the kernel log when it runs, so that the same clock
+/// times both inits from PID 1's exec and from `telinit 3`.
+const BENCH_SCRIPTS: [(&str, &str); 2] = [
+    (
+        "bench-first",
+        "#!/bin/sh\n### BEGIN INIT INFO\n# Provides: bench-first\n# Required-Start:\n\
+         # Required-Stop:\n# Default-Start: S\n# Default-Stop:\n### END INIT INFO\n\
+         [ \"$1\" = start ] && echo \"vinit-bench: first script\" >/dev/kmsg\nexit 0\n",
+    ),
+    (
+        "bench-level3",
+        "#!/bin/sh\n### BEGIN INIT INFO\n# Provides: bench-level3\n# Required-Start:\n\
+         # Required-Stop:\n# Default-Start: 3\n# Default-Stop:\n### END INIT INFO\n\
+         [ \"$1\" = start ] || exit 0\necho \"vinit-bench: level 3 script\" >/dev/kmsg\n\
+         sleep 1\nexit 0\n",
+    ),
+];
+
+/// What one boot measured.
+#[derive(Default)]
+struct Boot {
+    /// Uptime (s) when init started the serial getty.
+    up: f64,
+    /// PID 1's VmRSS, RssFile, RssAnon (kB) once booted.
+    memory: Vec<(&'static str, u64)>,
+    /// From PID 1's exec to the first script of level S writing its line (ms).
+    exec_to_script_ms: f64,
+    /// From `telinit 3` to the level-3 script writing its line (ms).
+    telinit_to_script_ms: f64,
+    /// vinit only, from rc's run records.
+    rc: Option<RcFigures>,
+}
+
+/// What rc's run records say of one boot and the change to level 3.
+struct RcFigures {
+    /// The scripts' critical path in levels S and 2 (s).
+    critical_s: f64,
+    /// From PID 1's exec to rc's first fork in level S (ms).
+    exec_to_fork_ms: f64,
+    /// From `telinit 3` to rc's first fork in level 3 (ms).
+    telinit_to_fork_ms: f64,
+    /// Per level (S, 2, 3): rc's wall time and the scripts' critical path (ms).
+    levels: Vec<(String, f64, f64)>,
+}
+
 /// Alternating boots of the Debian root: sysvinit + startpar, then vinit's init + rc.
 fn bench_vm(boots: usize) {
     let debian = debian_root();
-    let ours = RootCopy::of(&debian);
+    let theirs = RootCopy::of(&debian);
+    for (name, text) in BENCH_SCRIPTS {
+        let script = theirs.path().join("etc/init.d").join(name);
+        fs::write(&script, text).expect("write a bench script");
+        fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).expect("chmod a script");
+        // Debian's update-rc.d, chrooted: it only makes links and insserv's makefiles.
+        let linked = std::process::Command::new("chroot")
+            .arg(theirs.path())
+            .args(["/usr/sbin/update-rc.d", name, "defaults"])
+            .env_clear()
+            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+            .output()
+            .expect("run update-rc.d in the Debian root");
+        assert!(
+            linked.status.success(),
+            "update-rc.d {name}: {}",
+            String::from_utf8_lossy(&linked.stderr)
+        );
+    }
+    let ours = RootCopy::of(&theirs.path());
     install_vinit(&ours.path());
     // vinit's rc in place of Debian's /etc/init.d/rc (rcS execs it for level S too).
     let rc = ours.path().join("etc/init.d/rc");
     fs::remove_file(&rc).expect("remove Debian's /etc/init.d/rc");
     std::os::unix::fs::symlink("/lib/vinit/vinit", &rc).expect("link /etc/init.d/rc");
+    let mut ratios = Vec::new();
     for n in 0..boots {
-        let (up, _) = boot_to_getty(&debian, false);
-        figure("vm_getty_s", "sysvinit", format!("{up:.2}"));
-        eprintln!("boot {n}: sysvinit+startpar {up:.2} s");
-        let (up, critical) = boot_to_getty(&ours.path(), true);
-        figure("vm_getty_s", "vinit", format!("{up:.2}"));
-        figure("vm_critical_path_s", "vinit", format!("{critical:.2}"));
-        eprintln!("boot {n}: vinit init+rc {up:.2} s (scripts' critical path {critical:.2} s)");
+        let sysvinit = boot_and_measure(&theirs.path(), false);
+        report_boot(n, "sysvinit", &sysvinit);
+        let vinit = boot_and_measure(&ours.path(), true);
+        report_boot(n, "vinit", &vinit);
+        ratios.push(vinit.up / sysvinit.up);
+        eprintln!("boot {n}: vinit / sysvinit {:.3}", vinit.up / sysvinit.up);
+    }
+    let mut sorted = ratios.clone();
+    let (low, high) = bootstrap_median_interval(&ratios, 0.90);
+    figure("vm_ratio", "vinit", format!("{:.3}", median(&mut sorted)));
+    figure("vm_ratio_interval", "vinit", format!("{low:.3}-{high:.3}"));
+}
+
+/// Prints one boot's figures (each a line per boot: the script takes medians).
+fn report_boot(n: usize, init: &str, boot: &Boot) {
+    eprintln!(
+        "boot {n}: {init} getty at {:.2} s, PID 1 exec to the first script {:.1} ms, \
+         telinit 3 to the level-3 script {:.1} ms",
+        boot.up, boot.exec_to_script_ms, boot.telinit_to_script_ms
+    );
+    figure("vm_getty_s", init, format!("{:.2}", boot.up));
+    for (key, kb) in &boot.memory {
+        figure(&format!("vm_{key}"), init, kb);
+    }
+    figure(
+        "vm_exec_to_script_ms",
+        init,
+        format!("{:.1}", boot.exec_to_script_ms),
+    );
+    figure(
+        "vm_telinit_to_script_ms",
+        init,
+        format!("{:.1}", boot.telinit_to_script_ms),
+    );
+    if let Some(rc) = &boot.rc {
+        figure("vm_critical_path_s", init, format!("{:.2}", rc.critical_s));
+        figure(
+            "vm_exec_to_fork_ms",
+            init,
+            format!("{:.1}", rc.exec_to_fork_ms),
+        );
+        figure(
+            "vm_telinit_to_fork_ms",
+            init,
+            format!("{:.1}", rc.telinit_to_fork_ms),
+        );
+        for (level, wall, critical) in &rc.levels {
+            eprintln!(
+                "boot {n}: rc {level}: {wall:.1} ms, critical path {critical:.1} ms, \
+                 overhead {:.1} ms ({:.2} %)",
+                wall - critical,
+                100.0 * (wall - critical) / critical
+            );
+            figure(
+                &format!("vm_rc_overhead_ms_{level}"),
+                init,
+                format!("{:.1}", wall - critical),
+            );
+            figure(
+                &format!("vm_rc_overhead_pct_{level}"),
+                init,
+                format!("{:.2}", 100.0 * (wall - critical) / critical),
+            );
+        }
     }
 }
 
-/// Boots `root`, logs in on the serial console and returns the uptime (s) at which init
-/// started the serial getty, which the inittab starts once `rc 2` has ended; with
-/// `record`, also the scripts' critical path (s) in rc's run records of levels S and 2.
-fn boot_to_getty(root: &Path, record: bool) -> (f64, f64) {
-    let vm = Vm::boot_root_dir(root, "");
+/// The `fraction` interval (e.g. 0.90: 5th to 95th percentile) of the median of `values`,
+/// by the bootstrap: 10,000 resamples with replacement, drawn by a SplitMix64 generator
+/// with a fixed seed, so that the same boots give the same interval.
+fn bootstrap_median_interval(values: &[f64], fraction: f64) -> (f64, f64) {
+    const RESAMPLES: usize = 10_000;
+    let mut state: u64 = 0x5eed_b007_5eed_0f15;
+    let mut next = move || {
+        // SplitMix64 (Steele, Lea, Flood 2014).
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let n = values.len() as u64;
+    let mut medians: Vec<f64> = (0..RESAMPLES)
+        .map(|_| {
+            let mut sample: Vec<f64> = (0..n).map(|_| values[(next() % n) as usize]).collect();
+            median(&mut sample)
+        })
+        .collect();
+    medians.sort_by(f64::total_cmp);
+    let tail = (1.0 - fraction) / 2.0;
+    let at = |q: f64| medians[((RESAMPLES - 1) as f64 * q).round() as usize];
+    (at(tail), at(1.0 - tail))
+}
+
+/// Boots `root`, logs in on the serial console, and measures (see [`Boot`]); `vinit`: the
+/// root runs vinit's rc, whose run records are read too.
+fn boot_and_measure(root: &Path, vinit: bool) -> Boot {
+    // The bench's lines on the kernel log must not be lost to its rate limit.
+    let vm = Vm::boot_root_dir(root, "printk.devkmsg=on");
     let check = |r: Result<String, String>| r.unwrap_or_else(|e| panic!("{e}"));
     check(vm.expect("vinit-debian login: ", VM_TIMEOUT));
     vm.send_line("root");
     check(vm.expect(PROMPT, VM_TIMEOUT));
+    let mut boot = Boot::default();
     // The login shell's parent is login, which is the getty init started (same PID).
     let started = shell(
         &vm,
         "echo $(( $(cut -d' ' -f22 /proc/$PPID/stat) * 100 / $(getconf CLK_TCK) ))",
     );
-    let up = started.trim().parse::<f64>().unwrap_or(f64::NAN) / 100.0;
-    let critical = if record {
-        // One boot: the records of rc S and rc 2 are all there is.
-        let rows = shell(&vm, "cat /run/vinit/rc/*.tsv");
-        critical_path(root, &rows)
-    } else {
-        0.0
-    };
+    boot.up = started.trim().parse::<f64>().unwrap_or(f64::NAN) / 100.0;
+    let status = shell(&vm, "grep -E '^(VmRSS|RssFile|RssAnon):' /proc/1/status");
+    for key in ["VmRSS", "RssFile", "RssAnon"] {
+        let kb = status
+            .lines()
+            .find_map(|line| line.strip_prefix(key)?.strip_prefix(':'))
+            .and_then(|value| value.split_whitespace().next()?.parse().ok())
+            .unwrap_or_else(|| panic!("no {key} in PID 1's status:\n{status}"));
+        boot.memory.push((key, kb));
+    }
+    // The kernel log's clock against CLOCK_MONOTONIC (rc's run record): /proc/timer_list
+    // says the monotonic time, read by the shell itself just before it writes the line.
+    shell(
+        &vm,
+        "for i in 1 2 3; do { read -r a; read -r b; read -r now; } </proc/timer_list; \
+         echo \"vinit-bench: calibrate $now\" >/dev/kmsg; done",
+    );
+    shell(
+        &vm,
+        "echo 'vinit-bench: telinit 3' >/dev/kmsg; telinit 3; \
+         until dmesg | grep -q 'vinit-bench: level 3 script'; do sleep 0.2; done; sleep 2",
+    );
+    if std::env::var_os("BENCH_DMESG").is_some() {
+        eprintln!("{}", shell(&vm, "dmesg | sed -n '/Run \\/sbin\\/init/,$p'"));
+    }
+    let log = shell(&vm, "dmesg | grep -E 'Run /sbin/init|vinit-bench'");
+    let kernel_log = KernelLog::parse(&log);
+    let exec = kernel_log.at("Run /sbin/init as init process");
+    let telinit = kernel_log.at("vinit-bench: telinit 3");
+    boot.exec_to_script_ms = (kernel_log.at("vinit-bench: first script") - exec) / 1e6;
+    boot.telinit_to_script_ms = (kernel_log.at("vinit-bench: level 3 script") - telinit) / 1e6;
+    if vinit {
+        let records = shell(
+            &vm,
+            "for f in /run/vinit/rc/*.tsv; do echo \"== ${f##*/}\"; cat \"$f\"; done",
+        );
+        boot.rc = Some(rc_figures(&records, &kernel_log, exec, telinit));
+    }
     vm.send_line("poweroff");
     check(vm.expect("reboot: Power down", VM_TIMEOUT));
     let _ = vm.wait_exit(VM_TIMEOUT);
-    (up, critical)
+    boot
+}
+
+/// The guest's kernel log lines the bench needs, with their times (ns of the kernel
+/// log's clock), and that clock's offset from CLOCK_MONOTONIC.
+struct KernelLog {
+    lines: Vec<(f64, String)>,
+    /// Kernel log time minus monotonic time (ns): the least of the calibration lines,
+    /// each written just after the monotonic time it carries was read.
+    offset_ns: f64,
+}
+
+impl KernelLog {
+    fn parse(text: &str) -> KernelLog {
+        let lines: Vec<(f64, String)> = text
+            .lines()
+            .filter_map(|line| {
+                let (time, message) = line.trim_start_matches('[').split_once(']')?;
+                let seconds: f64 = time.trim().parse().ok()?;
+                Some((seconds * 1e9, message.trim().to_string()))
+            })
+            .collect();
+        let offset_ns = lines
+            .iter()
+            .filter_map(|(at, message)| {
+                // "vinit-bench: calibrate now at 12345 nsecs"
+                let now: f64 = message
+                    .strip_prefix("vinit-bench: calibrate now at ")?
+                    .split_whitespace()
+                    .next()?
+                    .parse()
+                    .ok()?;
+                Some(at - now)
+            })
+            .fold(f64::INFINITY, f64::min);
+        assert!(
+            offset_ns.is_finite(),
+            "no calibration line in the kernel log:\n{text}"
+        );
+        KernelLog { lines, offset_ns }
+    }
+
+    /// The time of the first line that starts with `message`.
+    fn at(&self, message: &str) -> f64 {
+        self.lines
+            .iter()
+            .find(|(_, line)| line.starts_with(message))
+            .map(|(at, _)| *at)
+            .unwrap_or_else(|| panic!("{message:?} is not in the kernel log: {:?}", self.lines))
+    }
+
+    /// A CLOCK_MONOTONIC time (ns) on the kernel log's clock.
+    fn on_log_clock(&self, ns: u64) -> f64 {
+        ns as f64 + self.offset_ns
+    }
+}
+
+/// rc's figures from its run records (`records`: each file's text after a line
+/// `== NAME`), timed against PID 1's exec and `telinit 3` on the kernel log's clock.
+fn rc_figures(records: &str, log: &KernelLog, exec: f64, telinit: f64) -> RcFigures {
+    let mut runs = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    let finish = |current: Option<(String, String)>, runs: &mut Vec<record::Run>| {
+        if let Some((name, text)) = current {
+            let run = record::parse(&name, &text).unwrap_or_else(|e| panic!("{e}:\n{text}"));
+            runs.push(run);
+        }
+    };
+    for line in records.lines() {
+        if let Some(name) = line.strip_prefix("== ") {
+            finish(current.take(), &mut runs);
+            current = Some((name.to_string(), String::new()));
+        } else if let Some((_, text)) = current.as_mut() {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    finish(current.take(), &mut runs);
+    let first_fork = |level: &str| -> f64 {
+        let run = runs
+            .iter()
+            .find(|run| run.level == level)
+            .unwrap_or_else(|| panic!("no run record of level {level}"));
+        let start = run.lines.iter().filter_map(|l| l.start_ns).min();
+        log.on_log_clock(start.unwrap_or_else(|| panic!("no script ran in level {level}")))
+    };
+    for run in &runs {
+        let start = log.on_log_clock(rc_start_ns(run) as u64);
+        let fork = first_fork(&run.level);
+        eprintln!(
+            "rc {}: started {:.1} ms after PID 1's exec, {:.1} ms after telinit 3; \
+             first fork {:.1} ms after its start (kernel log - monotonic: {:.3} ms)",
+            run.level,
+            (start - exec) / 1e6,
+            (start - telinit) / 1e6,
+            (fork - start) / 1e6,
+            log.offset_ns / 1e6
+        );
+    }
+    let mut levels = Vec::new();
+    let mut boot_critical = 0.0;
+    for run in &runs {
+        let critical = critical_path_ns(run) / 1e6;
+        let wall = (run_end_ns(run) - rc_start_ns(run)) / 1e6;
+        // Entered from N: part of the boot.
+        if run.previous == "N" {
+            boot_critical += critical / 1e3;
+        }
+        levels.push((run.level.clone(), wall, critical));
+    }
+    RcFigures {
+        critical_s: boot_critical,
+        exec_to_fork_ms: (first_fork("S") - exec) / 1e6,
+        telinit_to_fork_ms: (first_fork("3") - telinit) / 1e6,
+        levels,
+    }
+}
+
+/// The longest chain of scripts in `run`, each waiting for those in its `after` column
+/// (what rc resolved from the LSB headers), weighted by how long each ran: stops, then
+/// starts, one phase after the other. ns.
+fn critical_path_ns(run: &record::Run) -> f64 {
+    let mut total = 0.0;
+    for action in ["stop", "start"] {
+        let lines: BTreeMap<&str, &record::Line> = run
+            .lines
+            .iter()
+            .filter(|line| line.action == action && duration_ns(line).is_some())
+            .map(|line| (line.script.as_str(), line))
+            .collect();
+        let mut finish: BTreeMap<&str, f64> = BTreeMap::new();
+        while finish.len() < lines.len() {
+            let before = finish.len();
+            for (name, line) in &lines {
+                if finish.contains_key(name) {
+                    continue;
+                }
+                let waits: Vec<&str> = line
+                    .after
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|after| lines.contains_key(after))
+                    .collect();
+                if waits.iter().all(|after| finish.contains_key(after)) {
+                    let start = waits.iter().map(|after| finish[after]).fold(0.0, f64::max);
+                    let took = duration_ns(line).unwrap_or(0) as f64;
+                    finish.insert(name, start + took);
+                }
+            }
+            if finish.len() == before {
+                break;
+            }
+        }
+        total += finish.values().copied().fold(0.0, f64::max);
+    }
+    total
+}
+
+fn duration_ns(line: &record::Line) -> Option<u64> {
+    Some(line.end_ns?.saturating_sub(line.start_ns?))
+}
+
+/// When the last script of `run` ended (CLOCK_MONOTONIC, ns).
+fn run_end_ns(run: &record::Run) -> f64 {
+    run.lines.iter().filter_map(|l| l.end_ns).max().unwrap_or(0) as f64
+}
+
+/// When rc started (CLOCK_MONOTONIC, ns): the record's name is rc's local wall time as it
+/// began (`20261201T112903.123456789-N-S.tsv`), put on the monotonic clock by a line that
+/// has both times.
+fn rc_start_ns(run: &record::Run) -> f64 {
+    let started = run
+        .name
+        .split('-')
+        .next()
+        .and_then(|stamp| NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%S%.f").ok())
+        .unwrap_or_else(|| panic!("no start time in the record's name {}", run.name));
+    let line = run
+        .lines
+        .iter()
+        .find(|line| line.start_ns.is_some())
+        .unwrap_or_else(|| panic!("no script ran in {}", run.name));
+    let wall = DateTime::parse_from_rfc3339(&line.start_wall)
+        .unwrap_or_else(|e| panic!("{}: {e}", line.start_wall))
+        .naive_local();
+    let before = (wall - started).num_nanoseconds().unwrap_or(0) as f64;
+    line.start_ns.unwrap_or(0) as f64 - before
 }
 
 /// Runs `command` in the guest's root shell; its output, carriage returns removed.
@@ -580,59 +963,4 @@ fn shell(vm: &Vm, command: &str) -> String {
 fn check_expect(vm: &Vm, needle: &str) -> String {
     vm.expect(needle, VM_TIMEOUT)
         .unwrap_or_else(|e| panic!("waiting for {needle:?}: {e}"))
-}
-
-/// The longest chain of scripts, each needing the one before (by their LSB headers, as
-/// rc orders them), weighted by how long each ran in the run record `rows` (rc.8's
-/// format); levels run one after the other, so theirs add up.
-fn critical_path(root: &Path, rows: &str) -> f64 {
-    // level -> script -> seconds
-    let mut runs: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
-    for line in rows.lines().filter(|l| !l.starts_with('#')) {
-        let f: Vec<&str> = line.split('\t').collect();
-        let (Some(level), Some(script), Some(start), Some(end)) =
-            (f.first(), f.get(2), f.get(5), f.get(6))
-        else {
-            continue;
-        };
-        let (Ok(start), Ok(end)) = (start.parse::<f64>(), end.parse::<f64>()) else {
-            continue;
-        };
-        runs.entry(level.to_string())
-            .or_default()
-            .insert(script.to_string(), (end - start) / 1e9);
-    }
-    let scripts: Vec<Script> = fs::read_dir(root.join("etc/init.d"))
-        .expect("read /etc/init.d")
-        .flatten()
-        .filter_map(|e| Script::read(&e.path()).ok())
-        .collect();
-    let (facilities, _) = Facilities::load(root);
-    let mut total = 0.0;
-    for durations in runs.values() {
-        let set: BTreeSet<String> = durations.keys().cloned().collect();
-        let Ok(graph) = graph::build(&scripts, &facilities, &set, Direction::Start) else {
-            continue;
-        };
-        // Longest path ending at each script, in an order where predecessors come first.
-        let mut finish: BTreeMap<usize, f64> = BTreeMap::new();
-        while finish.len() < graph.names().len() {
-            let before = finish.len();
-            for i in 0..graph.names().len() {
-                if finish.contains_key(&i) {
-                    continue;
-                }
-                let preds = graph.predecessors(i);
-                if preds.iter().all(|p| finish.contains_key(p)) {
-                    let start = preds.iter().map(|p| finish[p]).fold(0.0, f64::max);
-                    finish.insert(i, start + durations[&graph.names()[i]]);
-                }
-            }
-            if finish.len() == before {
-                break;
-            }
-        }
-        total += finish.values().copied().fold(0.0, f64::max);
-    }
-    total
 }
