@@ -53,7 +53,10 @@ work="" finished=0
 trap 'status=$?; [ -z "$work" ] || rm -rf "$work"; [ "$status" -eq 0 ] || [ "$finished" = 1 ] || exit 2' EXIT
 progress() { echo "bench: $*" >&2; }
 progress "building"
-cargo build --release --quiet --bins --examples
+# The binary alone, as `make build` makes it: built together with the examples, the
+# dev-dependencies' features would change its dependencies' code.
+cargo build --release --quiet --bins
+cargo build --release --quiet --examples
 bin=$(pwd)/target/release/vinit
 bench=$(pwd)/target/release/examples/bench
 work=$(mktemp -d)
