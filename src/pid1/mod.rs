@@ -76,6 +76,7 @@ pub(crate) fn main(args: Vec<std::ffi::OsString>) -> i32 {
             .map(|(name, value)| join_var(&name, &value))
             .collect(),
         fifo: Fifo::new(Path::new(FIFO_PATH), Some(FIFO_FD)),
+        spawned: false,
     };
     let last_recovery = take_recovery_mark(&mut system.base_env);
     install_panic_hook();
@@ -247,6 +248,12 @@ impl Init {
         }
         // What the last pass (or the boot) changed, before sleeping.
         self.status.update(&self.supervisor);
+        // Passes that start processes (the boot, a level change, a respawn)
+        // free what they built: give the heap's free pages back, so that
+        // an idle init keeps only what it uses.
+        if std::mem::take(&mut self.system.spawned) {
+            crate::sys::release_free_memory();
+        }
         self.wait(accepting);
         let signals = self.read_signals();
         self.handle_signals(&signals);
