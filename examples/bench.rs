@@ -22,6 +22,12 @@
 //!   the serial getty starts (after `rc 2` ends), and for vinit the scripts' own critical
 //!   path in rc's run record. scripts/bench.sh holds the VM lock around it.
 //!
+//! * `bench pid1-layout`: vinit's init as PID 1 of a namespace under callgrind, through
+//!   a boot with Debian's inittab, a supervised service's crash and restart, orphans,
+//!   level changes, a respawn and a re-read; prints the linker script that gathers every
+//!   function it ran (src/pid1/layout.ld, see build.rs). Needs a binary with its symbols
+//!   and valgrind: `make pid1-layout` builds one and writes the file.
+//!
 //! Run with `cargo run --release --example bench -- ns`: it installs the `vinit` binary next
 //! to it (target/release/vinit), the one whose size the table shows. `bench ns vinit` boots
 //! only the inits named; with `BENCH_SMAPS=1`, each PID 1's mappings are listed on stderr;
@@ -32,7 +38,7 @@
 mod common;
 use common::debian_pkg;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -191,6 +197,10 @@ fn main() -> ExitCode {
             bench_supervised(rounds());
             ExitCode::SUCCESS
         }
+        Some("pid1-layout") => {
+            print!("{}", pid1_layout());
+            ExitCode::SUCCESS
+        }
         Some("vm") => {
             let boots = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(3);
             bench_vm(boots);
@@ -199,7 +209,7 @@ fn main() -> ExitCode {
         _ => {
             eprintln!(
                 "usage: bench ns [vinit|sysvinit|busybox...] | bench reap [ROUNDS] \
-                 | bench supervise [ROUNDS] | bench vm [BOOTS]"
+                 | bench supervise [ROUNDS] | bench vm [BOOTS] | bench pid1-layout"
             );
             ExitCode::from(2)
         }
@@ -963,4 +973,309 @@ fn shell(vm: &Vm, command: &str) -> String {
 fn check_expect(vm: &Vm, needle: &str) -> String {
     vm.expect(needle, VM_TIMEOUT)
         .unwrap_or_else(|e| panic!("waiting for {needle:?}: {e}"))
+}
+
+/// A supervised service for the layout's profile: its daemon leaves its shell and
+/// session at once, as a real daemon does, and writes its pid file.
+const PROFILED_SERVICE: &str = r#"#!/bin/sh
+### BEGIN INIT INFO
+# Provides: profiled
+# Default-Start: 2 3 4 5
+# Default-Stop: 0 1 6
+### END INIT INFO
+PIDFILE=/run/profiled.pid
+case "$1" in
+start) ( setsid sh -c 'echo $$ >/run/profiled.pid; exec sleep 100000' </dev/null >/dev/null 2>&1 & ) ;;
+stop) [ -f /run/profiled.pid ] && kill "$(cat /run/profiled.pid)"; rm -f /run/profiled.pid ;;
+restart) "$0" stop; "$0" start ;;
+esac
+"#;
+
+/// Valgrind's files that callgrind needs in the namespace's root.
+const VALGRIND_FILES: [&str; 3] = [
+    "/usr/libexec/valgrind/callgrind-amd64-linux",
+    "/usr/libexec/valgrind/vgpreload_core-amd64-linux.so",
+    "/usr/libexec/valgrind/default.supp",
+];
+
+/// The linker script of src/pid1/layout.ld, from a profile of PID 1 (see [`profile_pid1`]):
+/// each function it ran, as an input-section pattern: Rust's by their mangled name without
+/// its hash (so that the file outlives a new compiler or a changed dependency), the C
+/// library's by the archive member that defines them (all of a string function's CPU
+/// variants: valgrind's CPU is not the machine's).
+fn pid1_layout() -> String {
+    let bin = common::vinit_bin();
+    let symbols = std::process::Command::new("nm")
+        .arg(&bin)
+        .output()
+        .expect("run nm");
+    assert!(
+        String::from_utf8_lossy(&symbols.stdout).contains("_ZN5vinit4pid14main"),
+        "{} has no symbols: build it with CARGO_PROFILE_RELEASE_STRIP=false (make pid1-layout does)",
+        bin.display()
+    );
+    // A system without supervised services and one with a service that crashes.
+    let mut ran = profile_pid1(false);
+    ran.extend(profile_pid1(true));
+    let members = archive_members();
+    let mut rust = BTreeSet::new();
+    let mut c = BTreeSet::new();
+    for name in &ran {
+        if name.starts_with("_ZN") {
+            let base = strip_legacy_hash(name);
+            rust.insert(format!("*(.text.{base}* .text.unlikely.{base}*)"));
+        } else if name.starts_with("_R") {
+            let base = v0_pattern(name);
+            rust.insert(format!("*(.text.{base} .text.unlikely.{base})"));
+        } else if let Some((archive, member)) = members.get(name.as_str()) {
+            match string_variant_family(member) {
+                Some(family) => {
+                    c.insert(format!("*{archive}:{family}.o(.text .text.*)"));
+                    c.insert(format!("*{archive}:{family}-*.o(.text .text.*)"));
+                }
+                None => {
+                    c.insert(format!("*{archive}:{member}(.text .text.*)"));
+                }
+            }
+        } else if !name.starts_with("0x") && !name.contains(' ') {
+            // A plain name in Rust's object (`main`).
+            rust.insert(format!("*(.text.{name})"));
+        }
+    }
+    // Run natively but not under valgrind: glibc takes the loader's lock at start.
+    for member in ["pthread_mutex_lock.o", "pthread_mutex_unlock.o"] {
+        c.insert(format!("*libc.a:{member}(.text .text.*)"));
+    }
+    let mut script = String::from(
+        "/* The code vinit's PID 1 runs, in one output section after the others' code, so that
+   PID 1 maps only these pages of the binary (build.rs links the vinit binary with this
+   script; README.md, Benchmarks). Written by `make pid1-layout` from a profile of
+   vinit's init as PID 1 under callgrind (examples/bench.rs, `bench pid1-layout`); write
+   it again when PID 1's code changes. Rust functions are named by their mangled name
+   without its hash; C library functions by their archive member. */
+SECTIONS
+{
+  .init : { KEEP (*(SORT_NONE(.init))) }
+  .text.pid1 : {
+    /* The program's entry and start-up hooks. */
+    *crt1.o(.text)
+    *crtbegin*.o(.text)
+",
+    );
+    for pattern in rust.iter().chain(&c) {
+        script.push_str(&format!("    {pattern}\n"));
+    }
+    script.push_str("  }\n}\nINSERT AFTER .text;\n");
+    script
+}
+
+/// `_ZN...17h0123456789abcdefE` without the hash at its end, which changes with the
+/// compiler and the crate's metadata.
+fn strip_legacy_hash(name: &str) -> &str {
+    match name.rsplit_once("17h") {
+        Some((base, hash))
+            if hash.len() == 17
+                && hash.ends_with('E')
+                && hash[..16].bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            base
+        }
+        _ => name,
+    }
+}
+
+/// A v0-mangled name (`_R...`) with a `*` for each crate disambiguator (`Cs<base 62>_`)
+/// and back-reference (`B<base 62>_`), which change with the compiler.
+fn v0_pattern(name: &str) -> String {
+    let mut out = String::new();
+    let bytes = name.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let marker = if bytes[i] == b'C' && bytes.get(i + 1) == Some(&b's') {
+            Some(2)
+        } else if bytes[i] == b'B' {
+            Some(1)
+        } else {
+            None
+        };
+        if let Some(skip) = marker {
+            let digits = bytes[i + skip..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+            if bytes.get(i + skip + digits) == Some(&b'_') {
+                out.push_str(&name[i..i + skip]);
+                out.push_str("*_");
+                i += skip + digits + 1;
+                continue;
+            }
+        }
+        out.push(bytes[i] as char);
+        i += 1;
+    }
+    out
+}
+
+/// The family of a string function's CPU variant (`memmove-avx-unaligned-erms.o` →
+/// `memmove`), `None` for any other member.
+fn string_variant_family(member: &str) -> Option<&str> {
+    let (family, variant) = member.split_once('-')?;
+    ["sse", "ssse", "avx", "evex"]
+        .iter()
+        .any(|isa| variant.starts_with(isa))
+        .then_some(family)
+}
+
+/// Each C function of the static libraries the binary links (libc.a, libm.a, libgcc.a,
+/// libgcc_eh.a): `name -> (archive pattern, member)`. libm.a is a linker script naming
+/// libm-VERSION.a, hence a pattern.
+fn archive_members() -> BTreeMap<String, (String, String)> {
+    let mut members = BTreeMap::new();
+    for archive in ["libc.a", "libm.a", "libgcc.a", "libgcc_eh.a"] {
+        let path = std::process::Command::new("cc")
+            .arg(format!("-print-file-name={archive}"))
+            .output()
+            .expect("run cc -print-file-name");
+        let mut path = std::path::PathBuf::from(String::from_utf8_lossy(&path.stdout).trim());
+        let mut pattern = archive.to_string();
+        if archive == "libm.a"
+            && let Some(versioned) = fs::read_dir(path.parent().unwrap_or(Path::new("/")))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|entry| entry.path())
+                .find(|file| {
+                    let name = file.file_name().unwrap_or_default().to_string_lossy();
+                    name.starts_with("libm-") && name.ends_with(".a")
+                })
+        {
+            path = versioned;
+            pattern = "libm*.a".to_string();
+        }
+        let listing = std::process::Command::new("nm")
+            .args(["-A", "--defined-only"])
+            .arg(&path)
+            .output()
+            .expect("run nm");
+        // `/usr/lib/.../libc.a:memcpy.o:0000000000000000 T memcpy`
+        for line in String::from_utf8_lossy(&listing.stdout).lines() {
+            let Some((place, symbol)) = line.rsplit_once(' ') else {
+                continue;
+            };
+            let mut parts = place.split(':');
+            let (Some(_), Some(member)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            members
+                .entry(symbol.to_string())
+                .or_insert_with(|| (pattern.clone(), member.to_string()));
+        }
+    }
+    members
+}
+
+/// The functions (mangled names) vinit's init runs as PID 1 under callgrind, from its
+/// boot to the end of a workload that takes it through what it does on a running system;
+/// `supervised`: with a supervised service, whose daemon crashes once.
+fn profile_pid1(supervised: bool) -> BTreeSet<String> {
+    let root = root_for(Init::Vinit, Inittab::Debian);
+    if supervised {
+        root.write_exec("etc/init.d/profiled", PROFILED_SERVICE);
+        root.write("etc/vinit/supervise.d/profiled", "");
+    }
+    root.install_host_program("/usr/bin/valgrind.bin");
+    root.install_host_program("/usr/bin/vgdb");
+    root.mkdir("usr/libexec/valgrind");
+    for file in VALGRIND_FILES {
+        fs::copy(file, root.join(file))
+            .unwrap_or_else(|e| panic!("copy {file}: {e} (install valgrind)"));
+    }
+    let pid1 = root.boot_program(&[
+        "/usr/bin/valgrind.bin",
+        "--tool=callgrind",
+        "--callgrind-out-file=/tmp/callgrind.%p",
+        "--demangle=no",
+        "/sbin/init",
+    ]);
+    wait_idle(Init::Vinit, &root, &pid1, Inittab::Debian.staying());
+    let state = root.join("run/vinit/supervise/state");
+    let daemon = || -> Option<String> {
+        let text = fs::read_to_string(&state).ok()?;
+        let pid = text.split("\tpid=").nth(1)?.split('\t').next()?.trim();
+        pid.parse::<i32>().is_ok().then(|| pid.to_string())
+    };
+    if supervised {
+        pid1.run_ok(&["/etc/init.d/profiled", "start"]);
+        let first =
+            poll_until(TIMEOUT, daemon).expect("init never took the daemon for the service's");
+        // A crash: init restarts the service.
+        pid1.run_ok(&["kill", "-SEGV", &first]);
+        poll_until(TIMEOUT, || daemon().filter(|pid| *pid != first))
+            .expect("init never restarted the service");
+    }
+    let orphans = pid1
+        .command(&["/bin/sh", "-c", ORPHAN_MAKER, "sh", "200"])
+        .stdin(std::process::Stdio::null())
+        .status()
+        .expect("make orphans");
+    assert!(orphans.success());
+    telinit_round_trip(&root);
+    // A getty dies: init starts another.
+    let getty = children(pid1.host_pid())
+        .into_iter()
+        .find(|&child| comm(child) == "sleep")
+        .expect("a getty");
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(getty),
+        nix::sys::signal::Signal::SIGTERM,
+    );
+    pid1.run_ok(&["/sbin/telinit", "q"]);
+    wait_idle(
+        Init::Vinit,
+        &root,
+        &pid1,
+        Inittab::Debian.staying() + usize::from(supervised),
+    );
+    // vgdb asks callgrind to write its profile; init must run a little to take the
+    // request, so children come and go meanwhile.
+    let mut vgdb = pid1
+        .command(&["/usr/bin/vgdb", "--pid=1", "dump"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("run vgdb");
+    let dumped = poll_until(TIMEOUT, || {
+        let _ = pid1.run(&["/bin/sh", "-c", "(true &)"]);
+        vgdb.try_wait().ok().flatten()
+    });
+    assert!(
+        dumped.is_some_and(|status| status.success()),
+        "callgrind never wrote its profile"
+    );
+    let mut names = BTreeSet::new();
+    for entry in fs::read_dir(root.join("tmp")).expect("read /tmp").flatten() {
+        if !entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with("callgrind.")
+        {
+            continue;
+        }
+        let text = fs::read_to_string(entry.path()).unwrap_or_default();
+        // `fn=(12) name` or `cfn=(12) name` (a name is given once, then only its number).
+        for line in text.lines() {
+            let Some(rest) = line.strip_prefix("fn=(").or(line.strip_prefix("cfn=(")) else {
+                continue;
+            };
+            if let Some((_, name)) = rest.split_once(") ") {
+                // callgrind marks recursion depth as `name'2`.
+                let name = name.split('\'').next().unwrap_or(name);
+                names.insert(name.to_string());
+            }
+        }
+    }
+    assert!(
+        names.iter().any(|name| name.starts_with("_ZN5vinit4pid1")),
+        "no profile of PID 1 in its /tmp"
+    );
+    names
 }
