@@ -34,12 +34,11 @@ use nix::sys::signal::{SigSet, Signal, killpg};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::time::{ClockId, clock_gettime};
-use nix::unistd::{ForkResult, Pid, chdir, dup2, execve, pipe2, setpgid, write};
+use nix::unistd::{Pid, pipe2};
 
 use super::select::Action;
-use crate::sys::process::{exit_now, fork_single_threaded};
 use crate::sys::pty::open_capture_pty;
-use crate::sys::spawn::reset_all_signals;
+use crate::sys::spawn::{CHILD_STACK_SIZE, ScriptExec, spawn_script};
 use crate::untrusted::{self, Access};
 
 /// One script to run.
@@ -201,6 +200,7 @@ pub(crate) fn run(tasks: &[Task], settings: &Settings, events: &mut dyn Events) 
         states: tasks.iter().map(|_| State::Waiting).collect(),
         results: tasks.iter().map(|_| None).collect(),
         sigchld: sigchld_fd(),
+        child_stack: vec![0; CHILD_STACK_SIZE],
     };
     scheduler.run(events);
     scheduler
@@ -236,6 +236,8 @@ struct Scheduler<'a> {
     results: Vec<Option<Finished>>,
     /// `None` only if the signalfd cannot be made; then poll wakes every 20 ms.
     sigchld: Option<SignalFd>,
+    /// Where each script's process runs until it execs (see [`spawn`]).
+    child_stack: Vec<u8>,
 }
 
 impl Scheduler<'_> {
@@ -314,7 +316,7 @@ impl Scheduler<'_> {
     fn start(&mut self, i: usize, events: &mut dyn Events) {
         let task = &self.tasks[i];
         let started = Stamp::now();
-        match spawn(task, self.settings) {
+        match spawn(task, self.settings, &mut self.child_stack) {
             Ok(Spawned {
                 pid,
                 capture,
@@ -550,10 +552,13 @@ struct Spawned {
 /// from /dev/null and stdout+stderr on a pty of its own (interactive scripts
 /// keep rc's stdio and process group).
 ///
-/// rc forks and execs itself rather than through `Command`, which waits for
-/// each child's `exec` to finish: not waiting lets the next script start
-/// while the last one's shell is still loading (as startpar does).
-fn spawn(task: &Task, settings: &Settings) -> std::io::Result<Spawned> {
+/// rc starts it itself rather than through `Command`, which waits for each
+/// child's `exec` to finish: not waiting lets the next script start while
+/// the last one's shell is still loading (as startpar does). The child
+/// shares rc's memory until it execs (`sys::spawn::spawn_script`), as
+/// posix_spawn's does: a `fork` copied rc's page tables and left both
+/// processes copy-on-write faults, for every script.
+fn spawn(task: &Task, settings: &Settings, stack: &mut [u8]) -> std::io::Result<Spawned> {
     let program = CString::new(task.program.as_os_str().as_bytes())?;
     let argv = [
         CString::new(task.argv0.as_bytes())?,
@@ -576,51 +581,21 @@ fn spawn(task: &Task, settings: &Settings) -> std::io::Result<Spawned> {
         Some((null, writer, reader))
     };
     let (error_read, error_write) = pipe2(OFlag::O_CLOEXEC)?;
-    match fork_single_threaded()? {
-        ForkResult::Child => {
-            let stdio = stdio.as_ref().map(|(null, writer, _)| (null, writer));
-            let errno = exec_script(&program, &argv, &env, stdio);
-            let _ = write(&error_write, &(errno as i32).to_ne_bytes());
-            exit_now(127)
-        }
-        ForkResult::Parent { child } => Ok(Spawned {
-            pid: child,
-            capture: stdio.map(|(_, _, reader)| File::from(reader)),
-            exec_error: File::from(error_read),
-        }),
-    }
-}
-
-/// The child's side of [`spawn`]; returns only if something failed.
-fn exec_script(
-    program: &CString,
-    argv: &[CString],
-    env: &[CString],
-    stdio: Option<(&OwnedFd, &OwnedFd)>,
-) -> Errno {
-    if reset_all_signals().is_err() {
-        return Errno::last();
-    }
-    if let Some((null, output)) = stdio {
-        if let Err(e) = setpgid(Pid::from_raw(0), Pid::from_raw(0)) {
-            return e;
-        }
-        // The fds are above 2 (Rust's runtime opens /dev/null on any of 0-2
-        // that is closed at start), so dup2 always makes a copy without
-        // close-on-exec.
-        for (fd, target) in [(null, 0), (output, 1), (output, 2)] {
-            if let Err(e) = dup2(fd.as_raw_fd(), target) {
-                return e;
-            }
-        }
-    }
-    if let Err(e) = chdir("/") {
-        return e;
-    }
-    match execve(program, argv, env) {
-        Err(e) => e,
-        Ok(never) => match never {},
-    }
+    let exec = ScriptExec::new(
+        &program,
+        &argv,
+        &env,
+        stdio
+            .as_ref()
+            .map(|(null, writer, _)| [null.as_fd(), writer.as_fd(), writer.as_fd()]),
+        error_write.as_fd(),
+    );
+    let pid = spawn_script(&exec, stack)?;
+    Ok(Spawned {
+        pid,
+        capture: stdio.map(|(_, _, reader)| File::from(reader)),
+        exec_error: File::from(error_read),
+    })
 }
 
 /// A pty (with the console's window size when rc's output is a terminal),
