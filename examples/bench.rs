@@ -17,6 +17,12 @@
 //! * `bench supervise ROUNDS`: vinit as PID 1 with 1,000 supervised services (issue 17)
 //!   and without any, side by side: PID 1's CPU per orphan reaped, in turn, median and
 //!   range of ROUNDS storms each.
+//! * `bench boot ROUNDS`: vinit's init and rc booting a namespace ROUNDS times, through
+//!   Debian's inittab and rcS into a tree of scripts that sleep (levels S, 2, and 3 after
+//!   `telinit 3`), timed on the machine's monotonic clock: PID 1's exec (taken by the
+//!   shell that execs it) to rc's first fork in level S, the request for level 3 to rc's
+//!   first fork there, and rc's wall time minus the scripts' critical path per level, from
+//!   rc's run records. The same figures as the VM's, at the machine's own speed.
 //! * `bench vm BOOTS`: the Debian root of the VM tests booted BOOTS times with sysvinit +
 //!   startpar and BOOTS times with vinit's init + rc, alternating: seconds of uptime when
 //!   the serial getty starts (after `rc 2` ends), and for vinit the scripts' own critical
@@ -30,7 +36,8 @@
 //!
 //! Run with `cargo run --release --example bench -- ns`: it installs the `vinit` binary next
 //! to it (target/release/vinit), the one whose size the table shows. `bench ns vinit` boots
-//! only the inits named; with `BENCH_SMAPS=1`, each PID 1's mappings are listed on stderr;
+//! only the inits named; with `BENCH_SMAPS=1`, each PID 1's mappings are listed on stderr (in the
+//! VM too; `BENCH_DMESG=1` prints the guest's kernel log from PID 1's exec on);
 //! with `BENCH_HOLD=SECONDS`, each PID 1 is kept that long after it was measured, its host
 //! PID on stderr, to be looked at (`/proc/PID/smaps`, strace, perf).
 
@@ -197,6 +204,10 @@ fn main() -> ExitCode {
             bench_supervised(rounds());
             ExitCode::SUCCESS
         }
+        Some("boot") => {
+            bench_boot(rounds());
+            ExitCode::SUCCESS
+        }
         Some("pid1-layout") => {
             print!("{}", pid1_layout());
             ExitCode::SUCCESS
@@ -209,7 +220,8 @@ fn main() -> ExitCode {
         _ => {
             eprintln!(
                 "usage: bench ns [vinit|sysvinit|busybox...] | bench reap [ROUNDS] \
-                 | bench supervise [ROUNDS] | bench vm [BOOTS] | bench pid1-layout"
+                 | bench supervise [ROUNDS] | bench boot [ROUNDS] | bench vm [BOOTS] \
+                 | bench pid1-layout"
             );
             ExitCode::from(2)
         }
@@ -748,6 +760,15 @@ fn boot_and_measure(root: &Path, vinit: bool) -> Boot {
         "echo 'vinit-bench: telinit 3' >/dev/kmsg; telinit 3; \
          until dmesg | grep -q 'vinit-bench: level 3 script'; do sleep 0.2; done; sleep 2",
     );
+    if std::env::var_os("BENCH_SMAPS").is_some() {
+        eprintln!(
+            "PID 1's mappings (resident kB):\n{}",
+            shell(
+                &vm,
+                "awk '/^[0-9a-f]+-/ { m = $6 \" \" $2 } /^Rss:/ { print $2, m }' /proc/1/smaps"
+            )
+        );
+    }
     if std::env::var_os("BENCH_DMESG").is_some() {
         eprintln!("{}", shell(&vm, "dmesg | sed -n '/Run \\/sbin\\/init/,$p'"));
     }
@@ -1278,4 +1299,145 @@ fn profile_pid1(supervised: bool) -> BTreeSet<String> {
         "no profile of PID 1 in its /tmp"
     );
     names
+}
+
+/// The scripts of `bench boot`: name, level, what it waits for, seconds it sleeps. Level S
+/// is a DAG four deep (as Debian's rcS.d: mounts, then devices, then the rest), level 2 a
+/// dozen daemons, level 3 one script of its own.
+const BOOT_SCRIPTS: &[(&str, &str, &str, &str)] = &[
+    ("mountkernfs", "S", "", "0.05"),
+    ("udev", "S", "mountkernfs", "0.2"),
+    ("mountdevsubfs", "S", "mountkernfs", "0.05"),
+    ("checkroot", "S", "udev mountdevsubfs", "0.1"),
+    ("hostname", "S", "", "0.02"),
+    ("mountall", "S", "checkroot", "0.1"),
+    ("procps", "S", "mountall", "0.05"),
+    ("urandom", "S", "mountall", "0.05"),
+    ("networking", "S", "mountall urandom", "0.2"),
+    ("bootmisc", "S", "mountall", "0.02"),
+    ("rsyslog", "2", "", "0.1"),
+    ("cron", "2", "rsyslog", "0.05"),
+    ("ssh", "2", "rsyslog", "0.1"),
+    ("nginx", "2", "rsyslog", "0.15"),
+    ("dbus", "2", "", "0.1"),
+    ("exim4", "2", "rsyslog", "0.2"),
+    ("atd", "2", "", "0.05"),
+    ("rc.local", "2", "cron ssh nginx", "0.05"),
+    ("level3only", "3", "", "0.2"),
+];
+
+/// Debian's /etc/init.d/rcS (initscripts).
+const DEBIAN_RCS: &str = "#! /bin/sh\nPATH=/sbin:/bin:/usr/sbin:/usr/bin\nexec /etc/init.d/rc S\n";
+
+/// `bench boot`: see the module's documentation.
+fn bench_boot(rounds: usize) {
+    let mut figures_by_name: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for round in 0..rounds {
+        let root = TestRoot::new();
+        root.write("etc/inittab", Inittab::Debian.text(Init::Vinit));
+        root.write_exec("sbin/getty", GETTY_STAND_IN);
+        root.write_exec("etc/init.d/rcS", DEBIAN_RCS);
+        root.symlink("/lib/vinit/vinit", "etc/init.d/rc");
+        root.write("etc/insserv.conf", "");
+        for (name, level, after, seconds) in BOOT_SCRIPTS {
+            let default_start = if *level == "2" { "2 3 4 5" } else { level };
+            root.write_exec(
+                &format!("etc/init.d/{name}"),
+                format!(
+                    "#!/bin/sh\n### BEGIN INIT INFO\n# Provides: {name}\n# Required-Start: {after}\n\
+                     # Default-Start: {default_start}\n### END INIT INFO\n\
+                     [ \"$1\" = start ] && sleep {seconds}\nexit 0\n"
+                ),
+            );
+            for level in default_start.split(' ') {
+                root.symlink(
+                    &format!("../init.d/{name}"),
+                    &format!("etc/rc{level}.d/S01{name}"),
+                );
+            }
+        }
+        // The shell that becomes PID 1 takes the monotonic time just before its exec.
+        let pid1 = root.boot_program(&[
+            "/bin/sh",
+            "-c",
+            "{ read -r a; read -r b; read -r now; } </proc/timer_list; \
+             echo \"$now\" >/run/bench-exec; exec /sbin/init",
+        ]);
+        wait_idle(Init::Vinit, &root, &pid1, Inittab::Debian.staying());
+        let exec: f64 = fs::read_to_string(root.join("run/bench-exec"))
+            .ok()
+            .and_then(|line| line.split_whitespace().nth(2)?.parse().ok())
+            .expect("the exec's time in /run/bench-exec");
+        let requested = monotonic_ns();
+        initctl::send(&root.join("run/initctl"), &[Request::runlevel(b'3', 0)])
+            .expect("write to /run/initctl");
+        let runs = poll_until(TIMEOUT, || {
+            let runs = run_records(&root.join("run/vinit/rc"));
+            let level3 = runs.iter().find(|run| run.level == "3")?;
+            let done = !level3.lines.is_empty() && level3.lines.iter().all(|l| l.end_ns.is_some());
+            done.then_some(runs)
+        })
+        .expect("rc 3 never finished");
+        let first_fork = |level: &str| -> f64 {
+            runs.iter()
+                .find(|run| run.level == level)
+                .and_then(|run| run.lines.iter().filter_map(|line| line.start_ns).min())
+                .unwrap_or_else(|| panic!("no script ran in level {level}")) as f64
+        };
+        let mut add = |name: String, value: f64| {
+            figures_by_name.entry(name).or_default().push(value);
+        };
+        let exec_to_fork = (first_fork("S") - exec) / 1e6;
+        let telinit_to_fork = (first_fork("3") - requested) / 1e6;
+        eprintln!(
+            "round {round}: exec to rc's first fork {exec_to_fork:.2} ms, \
+             level 3 requested to its first fork {telinit_to_fork:.2} ms"
+        );
+        add("boot_exec_to_fork_ms".into(), exec_to_fork);
+        add("boot_telinit_to_fork_ms".into(), telinit_to_fork);
+        for run in &runs {
+            let critical = critical_path_ns(run) / 1e6;
+            let wall = (run_end_ns(run) - rc_start_ns(run)) / 1e6;
+            eprintln!(
+                "round {round}: rc {}: {wall:.1} ms, critical path {critical:.1} ms",
+                run.level
+            );
+            add(
+                format!("boot_rc_overhead_ms_{}", run.level),
+                wall - critical,
+            );
+            add(
+                format!("boot_rc_overhead_pct_{}", run.level),
+                100.0 * (wall - critical) / critical,
+            );
+        }
+    }
+    for (name, values) in &figures_by_name {
+        figures(name, "vinit", values, 2);
+    }
+}
+
+/// CLOCK_MONOTONIC now, in ns (the clock rc's run records use).
+fn monotonic_ns() -> f64 {
+    let now = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC).expect("clock_gettime");
+    now.tv_sec() as f64 * 1e9 + now.tv_nsec() as f64
+}
+
+/// The run records rc wrote in `dir`, oldest first (unreadable ones left out).
+fn run_records(dir: &Path) -> Vec<record::Run> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".tsv"))
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .filter_map(|name| {
+            let text = fs::read_to_string(dir.join(name)).ok()?;
+            record::parse(name, &text).ok()
+        })
+        .collect()
 }

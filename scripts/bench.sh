@@ -11,7 +11,11 @@
 #      telinit round trip (request to /run/initctl -> RUN_LVL record in utmp),
 #      each the median of the rounds with their range. vinit with 1,000
 #      supervised services and with none, in turn: PID 1's CPU per orphan
-#      reaped. And the size of the binary.
+#      reaped. vinit's init and rc booting a namespace $RUNS times through
+#      Debian's inittab and rcS into a tree of scripts that sleep, on the
+#      machine's clock: PID 1's exec to rc's first fork, a request for level
+#      3 to rc's first fork there, rc's wall time minus the critical path per
+#      level (medians). And the size of the binary.
 #   2. The rc runner on generated script trees (`rc --root TREE 2`):
 #      200 trivial scripts vs a sequential shell loop over the same links;
 #      200 independent 50 ms scripts and a 200-script DAG of 50 ms scripts,
@@ -138,6 +142,21 @@ per=$(sup orphan_cpu_ms services)
 row "PID 1 CPU per orphan, 1,000 services (ms)" "$per" "no services $(sup orphan_cpu_ms none)" \
 	"<= 0.5 (median of $runs)" "$(holds "$per" '<=' 0.5)"
 row "  range" "$(sup orphan_cpu_ms_range services)" "no services $(sup orphan_cpu_ms_range none)" "-" -
+
+progress "PID 1 in a namespace: vinit and rc through Debian's inittab and rcS, $runs boots"
+"$bench" boot "$runs" >"$work/boot"
+boot() { awk -F '\t' -v f="$1" '$1 == f && $2 == "vinit" { print $3 }' "$work/boot"; }
+fork=$(boot boot_exec_to_fork_ms)
+row "namespace boot: PID 1 exec to rc's 1st fork (ms)" "$fork" "range $(boot boot_exec_to_fork_ms_range)" \
+	"<= 20 (median of $runs)" "$(holds "$fork" '<=' 20)"
+fork=$(boot boot_telinit_to_fork_ms)
+row "  level 3 requested to rc's 1st fork (ms)" "$fork" "range $(boot boot_telinit_to_fork_ms_range)" \
+	"<= 20" "$(holds "$fork" '<=' 20)"
+for level in S 2 3; do
+	pct=$(boot "boot_rc_overhead_pct_$level")
+	row "  rc $level: wall - critical path (ms)" "$(boot "boot_rc_overhead_ms_$level")" \
+		"$pct % of the critical path" "<= 3 %" "$(holds "$pct" '<=' 3)"
+done
 
 # 2. The rc runner.
 now_ns() { date +%s%N; }
