@@ -387,3 +387,34 @@ fn supervision_survives_telinit_u() {
     );
     daemon_pid(&pid1, &root, "sleepd", Some(second));
 }
+
+/// As on a real boot: rcS mounts a tmpfs on /run (Debian's mountkernfs)
+/// after init has begun watching /run for the pid files, hiding the
+/// directory watched under a new one of the same path. A daemon started
+/// afterwards is still known, and restarted when it crashes.
+#[test]
+fn a_tmpfs_mounted_on_run_at_boot_leaves_supervision_watching() {
+    let root = root_with(&[("dfd", DOUBLE_FORK_SCRIPT.to_string())], &[("dfd", "")]);
+    root.write(
+        "etc/inittab",
+        format!("si::sysinit:/etc/init.d/rcS\n{INITTAB}"),
+    );
+    root.write_exec("etc/init.d/rcS", "#!/bin/sh\nmount -t tmpfs run /run\n");
+    let pid1 = root.boot(&[]);
+    // The pid file is on the namespace's tmpfs, which the host does not see.
+    let daemon = |old: Option<i32>| {
+        poll_until(WAIT, || {
+            let text = pid1.run(&["cat", "/run/dfd.pid"]).stdout;
+            let pid: i32 = String::from_utf8_lossy(&text).trim().parse().ok()?;
+            (Some(pid) != old && alive(&pid1, pid)).then_some(pid)
+        })
+        .unwrap_or_else(|| panic!("no live dfd; console:\n{}", pid1.console()))
+    };
+    let first = daemon(None);
+    pid1.run_ok(&["kill", "-KILL", &first.to_string()]);
+    pid1.expect_console(
+        &format!("INIT: service dfd (pid {first}) killed by SIGKILL: restarting it (restart 1)"),
+        WAIT,
+    );
+    daemon(Some(first));
+}

@@ -138,8 +138,12 @@ impl Supervision {
     }
 
     /// The mounts changed (a tmpfs on `/run` at boot hides what was
-    /// there): watch where the files are now, and read them again.
+    /// there): watch where the files are now, and read them again. Every
+    /// watch is made anew: one on a directory a mount has hidden under
+    /// another of the same path sees nothing, and its path alone cannot
+    /// tell.
     pub(super) fn remounted(&mut self, sys: &mut System, now: Duration) {
+        self.changes = Changes::new();
         self.watch_directories();
         let names: Vec<String> = self.claims.names().cloned().collect();
         for name in &names {
