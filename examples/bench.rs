@@ -37,7 +37,8 @@
 //! Run with `cargo run --release --example bench -- ns`: it installs the `vinit` binary next
 //! to it (target/release/vinit), the one whose size the table shows. `bench ns vinit` boots
 //! only the inits named; with `BENCH_SMAPS=1`, each PID 1's mappings are listed on stderr (in the
-//! VM too; `BENCH_DMESG=1` prints the guest's kernel log from PID 1's exec on);
+//! VM too; `BENCH_DMESG=1` prints the guest's kernel log from PID 1's exec on and rc's run
+//! records);
 //! with `BENCH_HOLD=SECONDS`, each PID 1 is kept that long after it was measured, its host
 //! PID on stderr, to be looked at (`/proc/PID/smaps`, strace, perf).
 
@@ -783,6 +784,9 @@ fn boot_and_measure(root: &Path, vinit: bool) -> Boot {
             &vm,
             "for f in /run/vinit/rc/*.tsv; do echo \"== ${f##*/}\"; cat \"$f\"; done",
         );
+        if std::env::var_os("BENCH_DMESG").is_some() {
+            eprintln!("{records}");
+        }
         boot.rc = Some(rc_figures(&records, &kernel_log, exec, telinit));
     }
     vm.send_line("poweroff");
@@ -1200,6 +1204,19 @@ fn archive_members() -> BTreeMap<String, (String, String)> {
 /// `supervised`: with a supervised service, whose daemon crashes once.
 fn profile_pid1(supervised: bool) -> BTreeSet<String> {
     let root = root_for(Init::Vinit, Inittab::Debian);
+    // As on a real boot: rcS mounts a tmpfs on /run (init makes its FIFO and files there
+    // again) where bootmisc makes utmp, and init's messages go to the kernel log (here a
+    // null device named so: the host's kernel log is left alone).
+    root.write_exec(
+        "etc/init.d/rcS",
+        "#!/bin/sh\nmount -t tmpfs run /run && : >/run/utmp\nexit 0\n",
+    );
+    let null = std::process::Command::new("mknod")
+        .arg(root.join("dev/kmsg"))
+        .args(["c", "1", "3"])
+        .status()
+        .expect("run mknod");
+    assert!(null.success(), "mknod /dev/kmsg");
     if supervised {
         root.write_exec("etc/init.d/profiled", PROFILED_SERVICE);
         root.write("etc/vinit/supervise.d/profiled", "");
@@ -1219,9 +1236,10 @@ fn profile_pid1(supervised: bool) -> BTreeSet<String> {
         "/sbin/init",
     ]);
     wait_idle(Init::Vinit, &root, &pid1, Inittab::Debian.staying());
-    let state = root.join("run/vinit/supervise/state");
+    // /run is the namespace's own tmpfs now: read it from inside.
     let daemon = || -> Option<String> {
-        let text = fs::read_to_string(&state).ok()?;
+        let text = pid1.run(&["cat", "/run/vinit/supervise/state"]).stdout;
+        let text = String::from_utf8_lossy(&text);
         let pid = text.split("\tpid=").nth(1)?.split('\t').next()?.trim();
         pid.parse::<i32>().is_ok().then(|| pid.to_string())
     };
@@ -1240,7 +1258,20 @@ fn profile_pid1(supervised: bool) -> BTreeSet<String> {
         .status()
         .expect("make orphans");
     assert!(orphans.success());
-    telinit_round_trip(&root);
+    // Requests in a row (those that come during a level change wait for its end), then
+    // one at a time.
+    pid1.run_ok(&["/bin/sh", "-c", "telinit 3; telinit 2; telinit 3"]);
+    for level in ["2", "3", "2"] {
+        pid1.run_ok(&["/sbin/telinit", level]);
+        poll_until(TIMEOUT, || {
+            let now = pid1.run(&["/sbin/runlevel"]).stdout;
+            String::from_utf8_lossy(&now)
+                .trim()
+                .ends_with(level)
+                .then_some(())
+        })
+        .unwrap_or_else(|| panic!("init never reached level {level}"));
+    }
     // A getty dies: init starts another.
     let getty = children(pid1.host_pid())
         .into_iter()
