@@ -109,6 +109,7 @@ pub(crate) fn main(args: Vec<std::ffi::OsString>) -> i32 {
         status: StatusWriter::new(),
         supervision,
         bogus: BogusReport::default(),
+        fifo_ready: false,
     };
     // Open /run/initctl before the first entry starts, so that a `telinit`
     // from a boot script, or right after "Entering runlevel", finds it.
@@ -204,6 +205,8 @@ struct Init {
     /// Supervised services (`/etc/vinit/supervise.d`).
     supervision: supervise::Supervision,
     bogus: BogusReport,
+    /// The last poll found something to read in the FIFO.
+    fifo_ready: bool,
 }
 
 /// At most this many things are read from the FIFO in one pass, so that a
@@ -271,6 +274,10 @@ impl Init {
     /// image, and one that stops the supervisor (a level change's kill
     /// rounds, SIGTSTP) leaves them there until it accepts requests again.
     fn read_requests(&mut self) {
+        // Nothing came (poll said so): no read that would only say EAGAIN.
+        if !std::mem::take(&mut self.fifo_ready) {
+            return;
+        }
         for _ in 0..FIFO_READS_PER_PASS {
             if !self.supervisor.accepts_requests() {
                 break;
@@ -303,11 +310,13 @@ impl Init {
             (None, Some(_)) => PollTimeout::NONE,
             (None, None) => PollTimeout::from(1000u16),
         };
-        let mut fds = Vec::with_capacity(4);
+        let mut fds = Vec::with_capacity(6);
         if let Some(signals) = &self.signals {
             fds.push(PollFd::new(signals.as_fd(), PollFlags::POLLIN));
         }
-        if accepting && let Some(fd) = self.system.fifo.fd() {
+        let fifo_at = fds.len();
+        let polls_fifo = accepting && self.system.fifo.fd().is_some();
+        if polls_fifo && let Some(fd) = self.system.fifo.fd() {
             fds.push(PollFd::new(fd, PollFlags::POLLIN));
         }
         // A supervised service's file changed: read at the pass's tick.
@@ -323,12 +332,24 @@ impl Init {
             // Cannot happen with valid descriptors; do not spin if it does.
             Err(_) => std::thread::sleep(Duration::from_millis(100)),
         }
-        let mounts_changed = fds.get(watched..).unwrap_or_default().iter().any(|fd| {
-            fd.revents()
-                .is_some_and(|events| events.intersects(PollFlags::POLLPRI | PollFlags::POLLERR))
-        });
+        let has =
+            |fd: &PollFd, events: PollFlags| fd.revents().is_some_and(|got| got.intersects(events));
+        let watch_fds = fds.get(watched..).unwrap_or_default();
+        let mounts_changed = watch_fds
+            .iter()
+            .any(|fd| has(fd, PollFlags::POLLPRI | PollFlags::POLLERR));
+        let watch_events = watch_fds.iter().any(|fd| has(fd, PollFlags::POLLIN));
+        // A FIFO that was not polled (init does not accept requests, or it
+        // has none open) is read when it is: `read_requests` stops at once.
+        self.fifo_ready = polls_fifo
+            && fds.get(fifo_at).is_some_and(|fd| {
+                has(
+                    fd,
+                    PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR,
+                )
+            });
         drop(fds);
-        self.watch.consume(mounts_changed);
+        self.watch.consume(watch_events, mounts_changed);
         if mounts_changed {
             self.supervision.remounted(&mut self.system, now());
         }
