@@ -10,11 +10,13 @@
 #   make install-files DESTDIR=D BIN=path    install an already built binary
 #   make deb       build, then package the install as target/deb/vinit_<version>_<arch>.deb
 #                  (`make deb BIN=path DEB_DIR=D`: package an already built binary into D)
+#   make pid1-layout   profile PID 1 and write src/pid1/layout.ld, the linker script that
+#                  gathers its code (build.rs)
+#   make small     the small build for BusyBox systems, without the rc runner (README.md)
+#   make install-small DESTDIR=D    build it, then install it with the names in SMALL_LINKS
 #
 # Building needs Rust RUST_VERSION or newer (Cargo.toml's rust-version); `make` says so
 # before building when cargo is older (README.md: rustup).
-#   make small     the small build for BusyBox systems, without the rc runner (README.md)
-#   make install-small DESTDIR=D    build it, then install it with the names in SMALL_LINKS
 
 PREFIX  ?= /usr
 DESTDIR ?=
@@ -41,11 +43,14 @@ SMALL_BIN := target/small/$(SMALL_TARGET)/release/vinit
 DEMO_DEBS := qemu-system-x86 busybox-static cpio
 BENCH_DEBS := $(DEMO_DEBS) debootstrap e2fsprogs
 TEST_DEBS := $(BENCH_DEBS) chromium fonts-dejavu-core mandoc lintian gcc
+# `make pid1-layout` profiles PID 1 under valgrind's callgrind in a namespace.
+LAYOUT_DEBS := busybox-static valgrind
 # apt-get needs root; a developer who is not root gets sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all build rust-version install install-files install-man install-include deb \
-	test test-deps demo demo-deps bench bench-deps small install-small fuzz-smoke lint
+	test test-deps demo demo-deps bench bench-deps pid1-layout layout-deps small install-small \
+	fuzz-smoke lint
 all: build
 
 # One line, before cargo's own error (an old cargo cannot even read Cargo.toml's edition).
@@ -109,7 +114,8 @@ deb: $(if $(filter command line,$(origin BIN)),,build)
 demo-deps: DEBS := $(DEMO_DEBS)
 bench-deps: DEBS := $(BENCH_DEBS)
 test-deps: DEBS := $(TEST_DEBS)
-demo-deps bench-deps test-deps:
+layout-deps: DEBS := $(LAYOUT_DEBS)
+demo-deps bench-deps test-deps layout-deps:
 	@missing=""; \
 	for p in $(DEBS); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
@@ -138,6 +144,19 @@ demo: rust-version demo-deps
 # measured, whatever was missed; BENCH_STRICT=1 makes a missed target an error (for CI).
 bench: rust-version bench-deps
 	scripts/bench.sh $(if $(BENCH_STRICT),--strict)
+
+# src/pid1/layout.ld, the linker script that gathers PID 1's code (build.rs): vinit's init
+# profiled as PID 1 of a namespace under callgrind, from a build that keeps its symbols
+# (examples/bench.rs, `bench pid1-layout`); the binary is built alone, as `make build`
+# does (built with the examples, dev-dependencies change its dependencies' features).
+# Run it again when PID 1's code changes.
+pid1-layout: rust-version layout-deps
+	CARGO_PROFILE_RELEASE_STRIP=false $(CARGO) build --release --locked --bins \
+		--target-dir target/pid1-layout
+	CARGO_PROFILE_RELEASE_STRIP=false $(CARGO) build --release --locked --examples \
+		--target-dir target/pid1-layout
+	target/pid1-layout/release/examples/bench pid1-layout >src/pid1/layout.ld.new
+	mv src/pid1/layout.ld.new src/pid1/layout.ld
 
 # Each fuzz target for FUZZ_SECONDS (fuzz/README.md); installs cargo-fuzz and the
 # nightly toolchain when missing.

@@ -234,7 +234,11 @@ pub(crate) fn read_tail(path: &Path, kind: Kind) -> Result<Vec<u8>, Refused> {
 
 fn read_opened(opened: Opened, kind: Kind) -> Result<(Vec<u8>, std::fs::Metadata), Refused> {
     let Opened { file, metadata } = opened;
-    let mut bytes = Vec::new();
+    // Room for what fstat says the file holds (within the cap), so that it
+    // is read in one go: from an empty buffer the standard library starts
+    // with 32 bytes and grows, six reads for a short init script.
+    let expected = metadata.len().min(kind.cap()).saturating_add(1);
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
     file.take(kind.cap().saturating_add(1))
         .read_to_end(&mut bytes)?;
     if bytes.len() as u64 > kind.cap() {

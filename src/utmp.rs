@@ -418,8 +418,11 @@ impl Recorder {
     }
 }
 
-/// Records read at a time by [`replace_process_record`] (about 64 KiB).
-const SCAN_RECORDS: usize = 170;
+/// Records read at a time by [`replace_process_record`] (6 KiB, on the
+/// stack: a heap block of 64 KiB, zeroed on every exit, kept PID 1's heap
+/// that much larger for good, and a system call reads 16 records as fast
+/// as 170 where utmp holds a few dozen).
+const SCAN_RECORDS: usize = 16;
 
 /// The bytes of a C string field: up to its first NUL.
 fn c_field(field: &[u8]) -> &[u8] {
@@ -486,7 +489,7 @@ fn replace_process_record(utmp: &Path, fields: &Fields) -> Option<[u8; utmpx::LI
     // Released when `file` is closed.
     fcntl(file.as_raw_fd(), FcntlArg::F_SETLK(&lock)).ok()?;
     let id = c_field(fields.id);
-    let mut block = vec![0u8; SCAN_RECORDS * RECORD_LEN];
+    let mut block = [0u8; SCAN_RECORDS * RECORD_LEN];
     let mut offset = 0u64;
     loop {
         let read = file.read_at(&mut block, offset).ok()?;
@@ -804,6 +807,31 @@ mod tests {
         write_shutdown_record(&wtmp);
         assert!(!utmp.exists());
         assert!(!wtmp.exists());
+    }
+
+    #[test]
+    fn records_beyond_the_first_scan_block_are_replaced() {
+        let f = files(false);
+        let mut rec = Recorder::new(&f.utmp, &f.wtmp);
+        // More entries than two scan blocks hold; the ones looked for sit
+        // at the start of the second block and in the third.
+        let count = 2 * SCAN_RECORDS + 5;
+        for n in 0..count {
+            rec.init_process(&format!("e{n}"), 1000 + n as i32);
+        }
+        for n in [SCAN_RECORDS, count - 1] {
+            rec.dead_process(&format!("e{n}"), 1000 + n as i32);
+        }
+        let rows = summary(&f.utmp);
+        assert_eq!(rows.len(), count, "replaced in place, nothing appended");
+        for (n, row) in rows.iter().enumerate() {
+            let expected = if n == SCAN_RECORDS || n == count - 1 {
+                DEAD_PROCESS
+            } else {
+                INIT_PROCESS
+            };
+            assert_eq!((row.0, row.1), (expected, 1000 + n as i32), "record {n}");
+        }
     }
 
     #[test]

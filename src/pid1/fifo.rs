@@ -402,10 +402,11 @@ impl Watch {
         inotify.into_iter().chain(mounts).collect()
     }
 
-    /// After a wake-up: discards the inotify events, and re-watches if the
+    /// After a wake-up: discards the inotify events (`events`: poll found
+    /// some; otherwise there is nothing to read), and re-watches if the
     /// mounts changed (`mounts_changed` from poll's POLLPRI).
-    pub(crate) fn consume(&mut self, mounts_changed: bool) {
-        if let Some(inotify) = &self.inotify {
+    pub(crate) fn consume(&mut self, events: bool, mounts_changed: bool) {
+        if events && let Some(inotify) = &self.inotify {
             while inotify.read_events().is_ok_and(|events| !events.is_empty()) {}
         }
         if mounts_changed {

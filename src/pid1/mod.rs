@@ -68,6 +68,7 @@ pub(crate) fn main(args: Vec<std::ffi::OsString>) -> i32 {
             .map(|(name, value)| join_var(&name, &value))
             .collect(),
         fifo: Fifo::new(Path::new(FIFO_PATH), Some(FIFO_FD)),
+        spawned: false,
     };
     let last_recovery = take_recovery_mark(&mut system.base_env);
     install_panic_hook();
@@ -100,6 +101,7 @@ pub(crate) fn main(args: Vec<std::ffi::OsString>) -> i32 {
         status: StatusWriter::new(),
         supervision,
         bogus: bogus_report(),
+        fifo_ready: false,
     };
     // Open /run/initctl before the first entry starts, so that a `telinit`
     // from a boot script, or right after "Entering runlevel", finds it.
@@ -195,6 +197,8 @@ struct Init {
     /// Supervised services (`/etc/vinit/supervise.d`).
     supervision: services::Supervision,
     bogus: ReportLimit,
+    /// The last poll found something to read in the FIFO.
+    fifo_ready: bool,
 }
 
 /// At most this many things are read from the FIFO in one pass, so that a
@@ -239,6 +243,12 @@ impl Init {
         // What the last pass (or the boot) changed, or a failed write due
         // again, before sleeping.
         self.status.update(&self.supervisor, now());
+        // Passes that start processes (the boot, a level change, a respawn)
+        // free what they built: give the heap's free pages back, so that
+        // an idle init keeps only what it uses.
+        if std::mem::take(&mut self.system.spawned) {
+            crate::sys::release_free_memory();
+        }
         self.wait(accepting);
         let signals = self.read_signals();
         self.handle_signals(&signals);
@@ -256,6 +266,10 @@ impl Init {
     /// image, and one that stops the supervisor (a level change's kill
     /// rounds, SIGTSTP) leaves them there until it accepts requests again.
     fn read_requests(&mut self) {
+        // Nothing came (poll said so): no read that would only say EAGAIN.
+        if !std::mem::take(&mut self.fifo_ready) {
+            return;
+        }
         for _ in 0..FIFO_READS_PER_PASS {
             if !self.supervisor.accepts_requests() {
                 break;
@@ -289,11 +303,13 @@ impl Init {
             (None, Some(_)) => PollTimeout::NONE,
             (None, None) => PollTimeout::from(1000u16),
         };
-        let mut fds = Vec::with_capacity(4);
+        let mut fds = Vec::with_capacity(6);
         if let Some(signals) = &self.signals {
             fds.push(PollFd::new(signals.as_fd(), PollFlags::POLLIN));
         }
-        if accepting && let Some(fd) = self.system.fifo.fd() {
+        let fifo_at = fds.len();
+        let polls_fifo = accepting && self.system.fifo.fd().is_some();
+        if polls_fifo && let Some(fd) = self.system.fifo.fd() {
             fds.push(PollFd::new(fd, PollFlags::POLLIN));
         }
         // A supervised service's file changed: read at the pass's tick.
@@ -309,13 +325,25 @@ impl Init {
             // Cannot happen with valid descriptors; do not spin if it does.
             Err(_) => std::thread::sleep(Duration::from_millis(100)),
         }
-        let mounts_changed = fds.get(watched..).unwrap_or_default().iter().any(|fd| {
-            fd.revents()
-                .is_some_and(|events| events.intersects(PollFlags::POLLPRI | PollFlags::POLLERR))
-        });
+        let has =
+            |fd: &PollFd, events: PollFlags| fd.revents().is_some_and(|got| got.intersects(events));
+        let watch_fds = fds.get(watched..).unwrap_or_default();
+        let mounts_changed = watch_fds
+            .iter()
+            .any(|fd| has(fd, PollFlags::POLLPRI | PollFlags::POLLERR));
+        let watch_events = watch_fds.iter().any(|fd| has(fd, PollFlags::POLLIN));
+        // A FIFO that was not polled (init does not accept requests, or it
+        // has none open) is read when it is: `read_requests` stops at once.
+        self.fifo_ready = polls_fifo
+            && fds.get(fifo_at).is_some_and(|fd| {
+                has(
+                    fd,
+                    PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR,
+                )
+            });
         drop(fds);
         let mounts_changed = self.watch.mounts_appeared() || mounts_changed;
-        self.watch.consume(mounts_changed);
+        self.watch.consume(watch_events, mounts_changed);
         if mounts_changed {
             self.supervision.remounted(&mut self.system, now());
             self.status.mounts_changed();

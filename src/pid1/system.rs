@@ -62,6 +62,8 @@ pub(super) struct System {
     /// bytes, as the kernel or the previous init passed it.
     pub(super) base_env: Vec<OsString>,
     pub(super) fifo: Fifo,
+    /// A process was started since the loop last gave back free memory.
+    pub(super) spawned: bool,
 }
 
 impl System {
@@ -188,6 +190,7 @@ impl Effects for System {
     }
 
     fn spawn(&mut self, request: &SpawnRequest<'_>) -> Option<i32> {
+        self.spawned = true;
         spawn::spawn(request, &self.spawn_context())
     }
 

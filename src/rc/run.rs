@@ -56,7 +56,7 @@ use crate::cgroup::{self, Leaf};
 use crate::services::apply::{self, Cgroup};
 use crate::services::files::ConfigFile;
 use crate::sys::pty::open_capture_pty;
-use crate::sys::spawn::{Attributes, Child, Session};
+use crate::sys::spawn::{Attributes, CHILD_STACK_SIZE, Child, Session};
 use crate::untrusted::{self, Access};
 
 /// One script to run.
@@ -247,6 +247,7 @@ pub(crate) fn run(tasks: &[Task], settings: &Settings, events: &mut dyn Events) 
         states: tasks.iter().map(|_| State::Waiting).collect(),
         results: tasks.iter().map(|_| None).collect(),
         sigchld: sigchld_fd(),
+        child_stack: vec![0; CHILD_STACK_SIZE],
     };
     scheduler.run(events);
     scheduler
@@ -283,6 +284,8 @@ struct Scheduler<'a> {
     results: Vec<Option<Finished>>,
     /// `None` only if the signalfd cannot be made; then poll wakes every 20 ms.
     sigchld: Option<SignalFd>,
+    /// Where each script's process runs until it execs (see [`spawn`]).
+    child_stack: Vec<u8>,
 }
 
 impl Scheduler<'_> {
@@ -362,7 +365,7 @@ impl Scheduler<'_> {
         let task = &self.tasks[i];
         let started = Stamp::now();
         let (attributes, reports) = self.apply_limits(task);
-        match spawn(task, self.settings, attributes) {
+        match spawn(task, self.settings, attributes, &mut self.child_stack) {
             Ok(Spawned {
                 pid,
                 capture,
@@ -772,10 +775,18 @@ struct Spawned {
 /// /dev/null and stdout+stderr on a pty of its own, in a process group of
 /// its own (interactive scripts keep rc's stdio and process group).
 ///
-/// rc forks and execs itself rather than through `Command`, which waits for
-/// each child's `exec` to finish: not waiting lets the next script start
-/// while the last one's shell is still loading (as startpar does).
-fn spawn(task: &Task, settings: &Settings, attributes: Attributes) -> std::io::Result<Spawned> {
+/// rc starts it itself rather than through `Command`, which waits for each
+/// child's `exec` to finish: not waiting lets the next script start while
+/// the last one's shell is still loading (as startpar does). The child
+/// shares rc's memory until it execs, on `stack`, as posix_spawn's does
+/// (`Child::spawn_sharing_memory`): a `fork` copied rc's page tables and
+/// left both processes copy-on-write faults, for every script.
+fn spawn(
+    task: &Task,
+    settings: &Settings,
+    attributes: Attributes,
+    stack: &mut [u8],
+) -> std::io::Result<Spawned> {
     let env: Vec<String> = settings
         .env
         .iter()
@@ -805,7 +816,7 @@ fn spawn(task: &Task, settings: &Settings, attributes: Attributes) -> std::io::R
             .stdio(2, output);
         capture = Some(File::from(reader));
     }
-    let spawned = child.spawn(None)?;
+    let spawned = child.spawn_sharing_memory(stack)?;
     Ok(Spawned {
         pid: spawned.pid,
         capture,

@@ -17,15 +17,15 @@ pub(crate) unsafe fn fork() -> nix::Result<ForkResult> {
     unsafe { nix::unistd::fork() }
 }
 
-/// [`fork`] for the programs that never start a thread: PID 1 (`pid1`,
+/// [`fork`] for the program that never starts a thread: PID 1 (`pid1`,
 /// whose children write a utmp record and build their environment before
-/// `exec`) and `rc` (`rc::run`). Their one thread is a property of the
-/// whole program, which no call can check cheaply (a thread count needs
-/// `/proc`, which PID 1 may start without): no code under `src/` outside
-/// tests starts a thread, and PID 1 and rc stay that way by design
-/// (signalfd + poll, no threads). Unit tests fork beside libtest's threads,
-/// but only through `rc::run`, whose child makes raw system calls on
-/// arguments built before the fork (dup2, setpgid, sigaction, execve).
+/// `exec`). Its one thread is a property of the whole program, which no
+/// call can check cheaply (a thread count needs `/proc`, which PID 1 may
+/// start without): no code under `src/` outside tests starts a thread, and
+/// PID 1 stays that way by design (signalfd + poll, no threads). rc starts
+/// its scripts with [`super::spawn::spawn_script`] instead, whose child
+/// makes raw system calls on arguments built before (so unit tests may run
+/// it beside libtest's threads).
 pub(crate) fn fork_single_threaded() -> nix::Result<ForkResult> {
     // SAFETY: the caller's process is single-threaded, as documented above,
     // so the child inherits no lock held by another thread.

@@ -367,6 +367,10 @@ pub(crate) struct Child {
     raw_signal_reset: fn() -> io::Result<()>,
 }
 
+/// The bytes of the stack a child of [`Child::spawn_sharing_memory`] runs
+/// on until it execs (it only makes system calls).
+pub(crate) const CHILD_STACK_SIZE: usize = 64 * 1024;
+
 /// A started child.
 #[derive(Debug)]
 pub(crate) struct Spawned {
@@ -492,11 +496,8 @@ impl Child {
     /// those whose other threads cannot matter to a child that only makes
     /// system calls ([`fork_single_threaded`]).
     pub(crate) fn spawn(&self, hook: Option<&mut dyn InChild>) -> io::Result<Spawned> {
-        let pipe = if self.report_exec_error {
-            Some(nix::unistd::pipe2(OFlag::O_CLOEXEC)?)
-        } else {
-            None
-        };
+        let pipe = self.exec_error_pipe()?;
+        let exec = ExecArgs::new(self);
         match fork_single_threaded()? {
             ForkResult::Parent { child } => Ok(Spawned {
                 pid: child,
@@ -505,18 +506,90 @@ impl Child {
             ForkResult::Child => {
                 let writer = pipe.as_ref().map(|(_, writer)| writer);
                 // Never return into the parent's code, whatever happens.
-                let code = catch_unwind(AssertUnwindSafe(|| self.start(hook, writer))).unwrap_or(1);
+                let code =
+                    catch_unwind(AssertUnwindSafe(|| self.start(hook, &exec, writer))).unwrap_or(1);
                 exit_now(code)
             }
         }
     }
 
+    /// Starts the child the way posix_spawn does: `clone` with `CLONE_VM |
+    /// CLONE_VFORK`, so that it runs on this process's memory, on `stack`,
+    /// while this thread waits for its `exec` or exit. No page tables are
+    /// copied and neither process takes copy-on-write faults afterwards,
+    /// which a `fork` costs rc for every script. Without a hook: the child
+    /// only makes system calls on what was prepared before (no allocation,
+    /// no lock), so sharing our memory leaves it unchanged.
+    pub(crate) fn spawn_sharing_memory(&self, stack: &mut [u8]) -> io::Result<Spawned> {
+        let pipe = self.exec_error_pipe()?;
+        let exec = ExecArgs::new(self);
+        let start = SharedStart {
+            child: self,
+            exec: &exec,
+            exec_error: pipe.as_ref().map(|(_, writer)| writer),
+        };
+        // The stack grows down from its top, 16-byte aligned as the ABI wants.
+        let Some(top) = stack
+            .len()
+            .checked_sub(64)
+            .and_then(|top| stack.get_mut(top..))
+        else {
+            return Err(io::Error::from(io::ErrorKind::InvalidInput));
+        };
+        let top = top.as_mut_ptr();
+        let top = top.wrapping_sub(top as usize % 16);
+        // Until the child has reset its signals, none of our handlers may
+        // run in it, on our memory: every signal is blocked around the
+        // clone, as glibc's posix_spawn does (the child unblocks them).
+        let mut mask = SigSet::empty();
+        sigprocmask(
+            SigmaskHow::SIG_SETMASK,
+            Some(&SigSet::all()),
+            Some(&mut mask),
+        )?;
+        // SAFETY: the child runs `start_shared` on `stack`, which nothing
+        // else uses until clone returns (CLONE_VFORK suspends this thread
+        // until the child has exec'd or exited), with `start` borrowed for
+        // the whole call. Without CLONE_SIGHAND its signal dispositions are
+        // its own, so its reset leaves ours alone.
+        let pid = unsafe {
+            libc::clone(
+                start_shared,
+                top.cast::<libc::c_void>(),
+                libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+                std::ptr::from_ref(&start).cast_mut().cast::<libc::c_void>(),
+            )
+        };
+        let clone_error = io::Error::last_os_error();
+        let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&mask), None);
+        if pid < 0 {
+            return Err(clone_error);
+        }
+        Ok(Spawned {
+            pid: Pid::from_raw(pid),
+            exec_error: pipe.map(|(reader, _)| File::from(reader)),
+        })
+    }
+
+    fn exec_error_pipe(&self) -> io::Result<Option<(OwnedFd, OwnedFd)>> {
+        if self.report_exec_error {
+            Ok(Some(nix::unistd::pipe2(OFlag::O_CLOEXEC)?))
+        } else {
+            Ok(None)
+        }
+    }
+
     /// The child's side; returns only the exit code of a failure.
-    fn start(&self, mut hook: Option<&mut dyn InChild>, exec_error: Option<&OwnedFd>) -> i32 {
+    fn start(
+        &self,
+        mut hook: Option<&mut dyn InChild>,
+        exec: &ExecArgs,
+        exec_error: Option<&OwnedFd>,
+    ) -> i32 {
         let errno = match self.prepare(&mut hook) {
             Err(Failed::Code(code)) => return code,
             Err(Failed::Errno(errno)) => errno,
-            Ok(()) => self.exec(),
+            Ok(()) => self.exec(exec),
         };
         if let Some(pipe) = exec_error {
             let _ = nix::unistd::write(pipe, &(errno as i32).to_ne_bytes());
@@ -563,11 +636,63 @@ impl Child {
     }
 
     /// Executes the program, or the fallback; returns the reason it failed.
-    fn exec(&self) -> Errno {
-        let errno = exec_search(&self.program, &self.argv, &self.env);
-        match &self.fallback {
-            Some((shell, argv)) if errno == Errno::ENOEXEC => exec_search(shell, argv, &self.env),
+    fn exec(&self, exec: &ExecArgs) -> Errno {
+        let errno = exec_search(&self.program, &exec.argv, &exec.env);
+        match (&self.fallback, &exec.fallback) {
+            (Some((shell, _)), Some(argv)) if errno == Errno::ENOEXEC => {
+                exec_search(shell, argv, &exec.env)
+            }
             _ => errno,
+        }
+    }
+}
+
+/// What [`Child::spawn_sharing_memory`]'s child gets.
+struct SharedStart<'a> {
+    child: &'a Child,
+    exec: &'a ExecArgs,
+    exec_error: Option<&'a OwnedFd>,
+}
+
+/// The child of [`Child::spawn_sharing_memory`], on its own stack and our
+/// memory.
+extern "C" fn start_shared(start: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: `spawn_sharing_memory` passes a live `SharedStart`, which it
+    // keeps borrowed until this child has exec'd or exited.
+    let start = unsafe { &*start.cast_const().cast::<SharedStart<'_>>() };
+    exit_now(start.child.start(None, start.exec, start.exec_error))
+}
+
+/// A list of strings as `execve` takes it: pointers to them, then a null
+/// pointer. Built before the child exists, so that the child allocates
+/// nothing; valid while the strings live.
+struct ExecList(Vec<*const libc::c_char>);
+
+impl ExecList {
+    fn new(strings: &[CString]) -> ExecList {
+        ExecList(
+            strings
+                .iter()
+                .map(|string| string.as_ptr())
+                .chain(std::iter::once(std::ptr::null()))
+                .collect(),
+        )
+    }
+}
+
+/// A [`Child`]'s `argv`, environment and fallback `argv` as [`ExecList`]s.
+struct ExecArgs {
+    argv: ExecList,
+    env: ExecList,
+    fallback: Option<ExecList>,
+}
+
+impl ExecArgs {
+    fn new(child: &Child) -> ExecArgs {
+        ExecArgs {
+            argv: ExecList::new(&child.argv),
+            env: ExecList::new(&child.env),
+            fallback: child.fallback.as_ref().map(|(_, argv)| ExecList::new(argv)),
         }
     }
 }
@@ -589,13 +714,14 @@ impl From<Errno> for Failed {
 /// Returns only on failure: `ENOEXEC` as soon as a found file is not
 /// executable as a program, else `EACCES` if some candidate was not
 /// accessible, else the last error.
-fn exec_search(candidates: &[CString], argv: &[CString], env: &[CString]) -> Errno {
+fn exec_search(candidates: &[CString], argv: &ExecList, env: &ExecList) -> Errno {
     let mut result = Errno::ENOENT;
     for candidate in candidates {
-        match nix::unistd::execve(candidate, argv, env)
-            .err()
-            .unwrap_or(Errno::ENOENT)
-        {
+        // SAFETY: a C string and two null-terminated lists of pointers to
+        // C strings, all alive for the call (ExecList's contract); execve
+        // only returns on failure.
+        unsafe { libc::execve(candidate.as_ptr(), argv.0.as_ptr(), env.0.as_ptr()) };
+        match Errno::last() {
             Errno::ENOEXEC => return Errno::ENOEXEC,
             Errno::EACCES => result = Errno::EACCES,
             Errno::ENOENT | Errno::ENOTDIR | Errno::ESTALE | Errno::ENODEV | Errno::ETIMEDOUT => {}
@@ -615,11 +741,18 @@ pub(crate) fn exec_in_place(
     path: &[u8],
     fallback: &[CString],
 ) -> Errno {
-    let errno = exec_search(&candidates(program, Some(path)), argv, env);
+    let env_list = ExecList::new(env);
+    let errno = exec_search(
+        &candidates(program, Some(path)),
+        &ExecList::new(argv),
+        &env_list,
+    );
     match fallback.first() {
-        Some(shell) if errno == Errno::ENOEXEC => {
-            exec_search(&candidates(shell.as_bytes(), Some(path)), fallback, env)
-        }
+        Some(shell) if errno == Errno::ENOEXEC => exec_search(
+            &candidates(shell.as_bytes(), Some(path)),
+            &ExecList::new(fallback),
+            &env_list,
+        ),
         _ => errno,
     }
 }

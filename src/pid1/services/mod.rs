@@ -182,11 +182,11 @@ impl Supervision {
     }
 
     /// The mounts changed (a tmpfs on `/run` at boot hides what was
-    /// there): watch where the files are now, and read them again.
+    /// there): watch where the files are now, and read them again. Every
+    /// watch is made anew: one on a directory a mount has hidden under
+    /// another of the same path sees nothing, and its path alone cannot
+    /// tell.
     pub(super) fn remounted(&mut self, sys: &mut System, now: Duration) {
-        // A watch stays on the directory it was given, now hidden under
-        // the mount (Debian's mountkernfs.sh mounts a tmpfs on /run after
-        // init started): every watch is made again, where the files are.
         self.changes.forget_all();
         self.watch_directories();
         let names: Vec<String> = self.claims.names().cloned().collect();
