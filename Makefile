@@ -130,9 +130,10 @@ demo-deps bench-deps test-deps layout-deps:
 	$(if $(filter test-deps,$@),@command -v cargo-nextest >/dev/null 2>&1 || $(CARGO) install cargo-nextest --locked)
 
 # Doc tests first, so that the runner's closing summary is nextest's, over every other test.
+# Without incremental caches: a one-off build of every test binary needs half the disk.
 test: rust-version test-deps
-	$(CARGO) test --locked --doc
-	$(CARGO) nextest run --locked --no-fail-fast --features fault-injection
+	CARGO_INCREMENTAL=0 $(CARGO) test --locked --doc
+	CARGO_INCREMENTAL=0 $(CARGO) nextest run --locked --no-fail-fast --features fault-injection
 
 # The demo is an example program built on the VM test harness (examples/demo.rs).
 demo: rust-version demo-deps
