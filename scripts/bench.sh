@@ -11,7 +11,9 @@
 #      telinit round trip (request to /run/initctl -> RUN_LVL record in utmp),
 #      each the median of the rounds with their range. vinit with 1,000
 #      supervised services and with none, in turn: PID 1's CPU per orphan
-#      reaped. vinit's init and rc booting a namespace $RUNS times through
+#      reaped. 20 supervised services tracked by cgroup and the same untracked
+#      (no cgroup2), each stopped and started with `service` in turn: PID 1's
+#      CPU per start and its VmRSS. vinit's init and rc booting a namespace $RUNS times through
 #      Debian's inittab and rcS into a tree of scripts that sleep, on the
 #      machine's clock: PID 1's exec to rc's first fork, a request for level
 #      3 to rc's first fork there, rc's wall time minus the critical path per
@@ -147,6 +149,18 @@ per=$(sup orphan_cpu_ms services)
 row "PID 1 CPU per orphan, 1,000 services (ms)" "$per" "no services $(sup orphan_cpu_ms none)" \
 	"<= 0.5 (median of $runs)" "$(holds "$per" '<=' 0.5)"
 row "  range" "$(sup orphan_cpu_ms_range services)" "no services $(sup orphan_cpu_ms_range none)" "-" -
+
+progress "PID 1 in a namespace: what tracking services by cgroup costs, $runs rounds"
+"$bench" tracking "$runs" >"$work/tracking"
+trk() { awk -F '\t' -v f="$1" -v s="$2" '$1 == f && $2 == s { print $3 }' "$work/tracking"; }
+row "PID 1 CPU per service start, tracked (ms)" "$(trk start_cpu_ms tracked)" \
+	"untracked $(trk start_cpu_ms untracked)" "-" -
+row "  range" "$(trk start_cpu_ms_range tracked)" "untracked $(trk start_cpu_ms_range untracked)" "-" -
+rss=$(trk tracking:VmRSS tracked) base=$(trk tracking:VmRSS untracked)
+bound=$(awk -v b="$base" 'BEGIN { print 1.05 * b }')
+row "PID 1 VmRSS, 20 tracked services (kB)" "$rss" "untracked $base" \
+	"<= 1.05x untracked: $(ratio "$rss" "$base")x" "$(holds "$rss" '<=' "$bound")"
+row "  private (RssAnon, kB)" "$(trk tracking:RssAnon tracked)" "untracked $(trk tracking:RssAnon untracked)" "-" -
 
 progress "PID 1 in a namespace: vinit and rc through Debian's inittab and rcS, $runs boots"
 "$bench" boot "$runs" >"$work/boot"
