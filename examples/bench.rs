@@ -483,15 +483,7 @@ fn tracking_root() -> TestRoot {
         let name = format!("svc{n}");
         root.write_exec(
             &format!("etc/init.d/{name}"),
-            format!(
-                "{head}PIDFILE=/run/{name}.pid\n\
-                 case \"$1\" in\n\
-                 start) ( setsid sh -c 'echo $$ >/run/{name}.pid; exec sleep 10000{n}' \
-                 </dev/null >/dev/null 2>&1 & ) ;;\n\
-                 stop) [ -r $PIDFILE ] && kill \"$(cat $PIDFILE)\"; rm -f $PIDFILE ;;\n\
-                 esac\nexit 0\n",
-                head = common::lsb_script_head(&name)
-            ),
+            common::detaching_daemon_script(&name, &format!("10000{n}")),
         );
         root.enable_service(&name);
         root.write(&format!("etc/vinit/supervise.d/{name}"), "");
@@ -1178,22 +1170,6 @@ fn check_expect(vm: &Vm, needle: &str) -> String {
         .unwrap_or_else(|e| panic!("waiting for {needle:?}: {e}"))
 }
 
-/// A supervised service for the layout's profile: its daemon leaves its shell and
-/// session at once, as a real daemon does, and writes its pid file.
-const PROFILED_SERVICE: &str = r#"#!/bin/sh
-### BEGIN INIT INFO
-# Provides: profiled
-# Default-Start: 2 3 4 5
-# Default-Stop: 0 1 6
-### END INIT INFO
-PIDFILE=/run/profiled.pid
-case "$1" in
-start) ( setsid sh -c 'echo $$ >/run/profiled.pid; exec sleep 100000' </dev/null >/dev/null 2>&1 & ) ;;
-stop) [ -f /run/profiled.pid ] && kill "$(cat /run/profiled.pid)"; rm -f /run/profiled.pid ;;
-restart) "$0" stop; "$0" start ;;
-esac
-"#;
-
 /// Valgrind's files that callgrind needs in the namespace's root.
 const VALGRIND_FILES: [&str; 3] = [
     "/usr/libexec/valgrind/callgrind-amd64-linux",
@@ -1396,7 +1372,10 @@ fn profile_pid1(supervised: bool) -> BTreeSet<String> {
         .expect("run mknod");
     assert!(null.success(), "mknod /dev/kmsg");
     if supervised {
-        root.write_exec("etc/init.d/profiled", PROFILED_SERVICE);
+        root.write_exec(
+            "etc/init.d/profiled",
+            common::detaching_daemon_script("profiled", "100000"),
+        );
         root.write("etc/vinit/supervise.d/profiled", "");
     }
     root.install_host_program("/usr/bin/valgrind.bin");

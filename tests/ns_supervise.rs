@@ -38,24 +38,6 @@ esac
     )
 }
 
-/// A daemon that double-forks by itself and writes its own pid file.
-const DOUBLE_FORK_SCRIPT: &str = r#"#!/bin/sh
-### BEGIN INIT INFO
-# Provides:          dfd
-# Required-Start:
-# Required-Stop:
-# Default-Start:     2 3 4 5
-# Default-Stop:      0 1 6
-# Short-Description: a double-forking test daemon
-### END INIT INFO
-case "$1" in
-start) ( setsid sh -c 'echo $$ >/run/dfd.pid; exec sleep 100000' </dev/null >/dev/null 2>&1 & ) ;;
-stop) [ -f /run/dfd.pid ] && kill "$(cat /run/dfd.pid)"; rm -f /run/dfd.pid ;;
-restart) "$0" stop; "$0" start ;;
-*) echo "Usage: $0 {start|stop|restart}" >&2; exit 3 ;;
-esac
-"#;
-
 /// A root with start-stop-daemon, the test daemons and their scripts,
 /// enabled in levels 2–5; `supervised` get a supervise.d file with `settings`.
 fn root_with(services: &[(&str, String)], supervised: &[(&str, &str)]) -> TestRoot {
@@ -121,7 +103,7 @@ fn crashes_by_segv_and_kill_are_restarted() {
     let root = root_with(
         &[
             ("sleepd", ssd_script("sleepd", "/usr/sbin/sleepd", "TERM")),
-            ("dfd", DOUBLE_FORK_SCRIPT.to_string()),
+            ("dfd", common::detaching_daemon_script("dfd", "100000")),
         ],
         &[("sleepd", "")],
     );
@@ -151,7 +133,7 @@ fn crashes_by_segv_and_kill_are_restarted() {
 
     // A broken file is reported with its line, and the last good
     // settings stay in force.
-    root.write("etc/vinit/supervise.d/sleepd", "# broken\ndelay=soon\n");
+    root.replace("etc/vinit/supervise.d/sleepd", "# broken\ndelay=soon\n");
     pid1.run_ok(&["/lib/vinit/vinit", "supervise", "--reload"]);
     pid1.expect_console(
         "INIT: /etc/vinit/supervise.d/sleepd:2: delay must be a number of seconds, not \"soon\"",
@@ -202,7 +184,7 @@ fn intended_stops_stay_down_until_started_again() {
                 "killstop",
                 ssd_script("killstop", "/usr/sbin/sleepd", "KILL"),
             ),
-            ("dfd", DOUBLE_FORK_SCRIPT.to_string()),
+            ("dfd", common::detaching_daemon_script("dfd", "100000")),
         ],
         &[("sleepd", ""), ("killstop", ""), ("dfd", "")],
     );

@@ -363,6 +363,17 @@ impl Tree {
         set_mode(&path, 0o644);
     }
 
+    /// Rewrites a file that a running init watches as an editor or a package manager
+    /// does: a new file renamed over the old, so that init never sees it missing (which
+    /// [`TestRoot::write`]'s remove-then-write would show for a moment) or half-written.
+    pub fn replace(&self, rel: &str, contents: impl AsRef<[u8]>) {
+        let path = self.join(rel);
+        let new = path.with_extension("vinit-test-new~");
+        fs::write(&new, contents).unwrap_or_else(|e| panic!("write {}: {e}", new.display()));
+        set_mode(&new, 0o644);
+        fs::rename(&new, &path).unwrap_or_else(|e| panic!("rename to {}: {e}", path.display()));
+    }
+
     /// Writes an executable (mode 0755), e.g. a script with a `#!/bin/sh` line.
     pub fn write_exec(&self, rel: &str, contents: impl AsRef<[u8]>) {
         self.write(rel, contents);
@@ -624,6 +635,22 @@ pub fn lsb_script_head(name: &str) -> String {
          # Default-Stop:      0 1 6\n\
          # Short-Description: {name}, a test daemon\n\
          ### END INIT INFO\n"
+    )
+}
+
+/// An LSB script for `name` whose daemon, `sleep SECONDS`, detaches by itself (a subshell
+/// and `setsid`, a double fork) and writes its own pid file, `/run/NAME.pid`.
+pub fn detaching_daemon_script(name: &str, seconds: &str) -> String {
+    format!(
+        r#"{head}PIDFILE=/run/{name}.pid
+case "$1" in
+start) ( setsid sh -c 'echo $$ >/run/{name}.pid; exec sleep {seconds}' </dev/null >/dev/null 2>&1 & ) ;;
+stop) [ -f $PIDFILE ] && kill "$(cat $PIDFILE)"; rm -f $PIDFILE ;;
+restart) "$0" stop; "$0" start ;;
+*) echo "Usage: $0 {{start|stop|restart}}" >&2; exit 3 ;;
+esac
+"#,
+        head = lsb_script_head(name)
     )
 }
 
