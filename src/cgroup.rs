@@ -162,6 +162,21 @@ impl Leaf {
         Ok(OwnedFd::from(file))
     }
 
+    /// Its directory, open: where a child can be started directly
+    /// (`sys::spawn::Child::cgroup_directory`).
+    pub(crate) fn directory(&self) -> io::Result<OwnedFd> {
+        self.create()?;
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "a directory of the cgroup file system, opened as a handle"
+        )]
+        let directory = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_CLOEXEC | libc::O_DIRECTORY | libc::O_NOCTTY)
+            .open(&self.dir)?;
+        Ok(OwnedFd::from(directory))
+    }
+
     /// Moves process `pid` into the cgroup.
     pub(crate) fn adopt(&self, pid: i32) -> io::Result<()> {
         self.create()?;

@@ -358,6 +358,9 @@ pub(crate) struct Child {
     session: Session,
     /// The `cgroup.procs` of the cgroup to enter, open for writing.
     cgroup: Option<OwnedFd>,
+    /// That cgroup's directory, where [`Child::spawn_sharing_memory`]
+    /// starts the child directly when the kernel can.
+    cgroup_directory: Option<OwnedFd>,
     attributes: Attributes,
     directory: Option<CString>,
     /// Whether the parent gets the errno of a failed exec on a pipe.
@@ -426,6 +429,7 @@ impl Child {
             stdio: [None, None, None],
             session: Session::Parent,
             cgroup: None,
+            cgroup_directory: None,
             attributes: Attributes::default(),
             directory: None,
             report_exec_error: false,
@@ -475,6 +479,15 @@ impl Child {
         self
     }
 
+    /// The directory of the cgroup of [`Child::cgroup`], open: the child
+    /// of [`Child::spawn_sharing_memory`] is started in it directly where
+    /// the kernel can (`clone3` with `CLONE_INTO_CGROUP`, Linux 5.7), and
+    /// moves itself in through `cgroup.procs` where it cannot.
+    pub(crate) fn cgroup_directory(mut self, directory: Option<OwnedFd>) -> Child {
+        self.cgroup_directory = directory;
+        self
+    }
+
     pub(crate) fn attributes(mut self, attributes: Attributes) -> Child {
         self.attributes = attributes;
         self
@@ -506,8 +519,10 @@ impl Child {
             ForkResult::Child => {
                 let writer = pipe.as_ref().map(|(_, writer)| writer);
                 // Never return into the parent's code, whatever happens.
-                let code =
-                    catch_unwind(AssertUnwindSafe(|| self.start(hook, &exec, writer))).unwrap_or(1);
+                let code = catch_unwind(AssertUnwindSafe(|| {
+                    self.start(hook, &exec, writer, Cgroup::Enter)
+                }))
+                .unwrap_or(1);
                 exit_now(code)
             }
         }
@@ -520,7 +535,17 @@ impl Child {
     /// which a `fork` costs rc for every script. Without a hook: the child
     /// only makes system calls on what was prepared before (no allocation,
     /// no lock), so sharing our memory leaves it unchanged.
+    ///
+    /// A child with a [`Child::cgroup_directory`] is started in that cgroup
+    /// instead, where the kernel can ([`Child::spawn_into_cgroup`]).
     pub(crate) fn spawn_sharing_memory(&self, stack: &mut [u8]) -> io::Result<Spawned> {
+        if let Some(directory) = &self.cgroup_directory {
+            // Else (a kernel before 5.7, a cgroup that will not take it) the
+            // child moves itself in, as below.
+            if let Ok(spawned) = self.spawn_into_cgroup(directory) {
+                return Ok(spawned);
+            }
+        }
         let pipe = self.exec_error_pipe()?;
         let exec = ExecArgs::new(self);
         let start = SharedStart {
@@ -541,12 +566,7 @@ impl Child {
         // Until the child has reset its signals, none of our handlers may
         // run in it, on our memory: every signal is blocked around the
         // clone, as glibc's posix_spawn does (the child unblocks them).
-        let mut mask = SigSet::empty();
-        sigprocmask(
-            SigmaskHow::SIG_SETMASK,
-            Some(&SigSet::all()),
-            Some(&mut mask),
-        )?;
+        let mask = block_all_signals()?;
         // SAFETY: the child runs `start_shared` on `stack`, which nothing
         // else uses until clone returns (CLONE_VFORK suspends this thread
         // until the child has exec'd or exited), with `start` borrowed for
@@ -571,6 +591,55 @@ impl Child {
         })
     }
 
+    /// Starts the child with `clone3` right in the cgroup `directory`
+    /// (`CLONE_INTO_CGROUP`), on a copy of our memory as after a fork,
+    /// while this thread waits for its `exec` or exit (`CLONE_VFORK`).
+    /// A process moved by a write to `cgroup.procs` takes the cgroup
+    /// hierarchy's write lock, which waits for an RCU grace period when no
+    /// move came just before: 10-15 ms for many of rc's scripts at boot,
+    /// the first one started after a pause. A child started in its cgroup
+    /// takes no such lock.
+    fn spawn_into_cgroup(&self, directory: &OwnedFd) -> io::Result<Spawned> {
+        let pipe = self.exec_error_pipe()?;
+        let exec = ExecArgs::new(self);
+        let args = CloneArgs {
+            flags: libc::CLONE_VFORK as u64 | CLONE_INTO_CGROUP,
+            exit_signal: libc::SIGCHLD as u64,
+            cgroup: directory.as_raw_fd() as u64,
+            ..CloneArgs::default()
+        };
+        // Blocked as in spawn_sharing_memory: the child resets them first.
+        let mask = block_all_signals()?;
+        // SAFETY: clone3 without CLONE_VM is a fork: the child runs on its
+        // own copy of our memory and stack, and returns here with 0. It
+        // only makes system calls (`start`) until it execs or exits, and
+        // never returns into the caller's code.
+        let pid = unsafe {
+            libc::syscall(
+                libc::SYS_clone3,
+                std::ptr::from_ref(&args),
+                std::mem::size_of::<CloneArgs>(),
+            )
+        };
+        if pid == 0 {
+            let writer = pipe.as_ref().map(|(_, writer)| writer);
+            let code = catch_unwind(AssertUnwindSafe(|| {
+                self.start(None, &exec, writer, Cgroup::AlreadyIn)
+            }))
+            .unwrap_or(1);
+            exit_now(code)
+        }
+        let clone_error = io::Error::last_os_error();
+        let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&mask), None);
+        if pid < 0 {
+            return Err(clone_error);
+        }
+        Ok(Spawned {
+            pid: Pid::from_raw(pid as i32),
+            exec_error: pipe.map(|(reader, _)| File::from(reader)),
+        })
+    }
+
     fn exec_error_pipe(&self) -> io::Result<Option<(OwnedFd, OwnedFd)>> {
         if self.report_exec_error {
             Ok(Some(nix::unistd::pipe2(OFlag::O_CLOEXEC)?))
@@ -585,8 +654,9 @@ impl Child {
         mut hook: Option<&mut dyn InChild>,
         exec: &ExecArgs,
         exec_error: Option<&OwnedFd>,
+        cgroup: Cgroup,
     ) -> i32 {
-        let errno = match self.prepare(&mut hook) {
+        let errno = match self.prepare(&mut hook, cgroup) {
             Err(Failed::Code(code)) => return code,
             Err(Failed::Errno(errno)) => errno,
             Ok(()) => self.exec(exec),
@@ -600,8 +670,8 @@ impl Child {
         }
     }
 
-    fn prepare(&self, hook: &mut Option<&mut dyn InChild>) -> Result<(), Failed> {
-        if let Some(entry) = &self.cgroup {
+    fn prepare(&self, hook: &mut Option<&mut dyn InChild>, cgroup: Cgroup) -> Result<(), Failed> {
+        if let (Some(entry), Cgroup::Enter) = (&self.cgroup, cgroup) {
             // Not in the cgroup is not fatal: the program runs untracked.
             let _ = nix::unistd::write(entry, b"0");
         }
@@ -647,6 +717,45 @@ impl Child {
     }
 }
 
+/// Whether the child still has to move into its cgroup.
+#[derive(Clone, Copy)]
+enum Cgroup {
+    Enter,
+    /// Started there (`CLONE_INTO_CGROUP`).
+    AlreadyIn,
+}
+
+/// `clone3`'s argument (linux/sched.h), up to `cgroup` (Linux 5.7).
+#[repr(C)]
+#[derive(Default)]
+struct CloneArgs {
+    flags: u64,
+    pidfd: u64,
+    child_tid: u64,
+    parent_tid: u64,
+    exit_signal: u64,
+    stack: u64,
+    stack_size: u64,
+    tls: u64,
+    set_tid: u64,
+    set_tid_size: u64,
+    cgroup: u64,
+}
+
+/// linux/sched.h's flag, beyond `int` (the C library's constants are).
+const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+
+/// Blocks every signal; returns the mask before.
+fn block_all_signals() -> io::Result<SigSet> {
+    let mut mask = SigSet::empty();
+    sigprocmask(
+        SigmaskHow::SIG_SETMASK,
+        Some(&SigSet::all()),
+        Some(&mut mask),
+    )?;
+    Ok(mask)
+}
+
 /// What [`Child::spawn_sharing_memory`]'s child gets.
 struct SharedStart<'a> {
     child: &'a Child,
@@ -660,7 +769,11 @@ extern "C" fn start_shared(start: *mut libc::c_void) -> libc::c_int {
     // SAFETY: `spawn_sharing_memory` passes a live `SharedStart`, which it
     // keeps borrowed until this child has exec'd or exited.
     let start = unsafe { &*start.cast_const().cast::<SharedStart<'_>>() };
-    exit_now(start.child.start(None, start.exec, start.exec_error))
+    exit_now(
+        start
+            .child
+            .start(None, start.exec, start.exec_error, Cgroup::Enter),
+    )
 }
 
 /// A list of strings as `execve` takes it: pointers to them, then a null
@@ -776,6 +889,67 @@ mod tests {
             WaitStatus::Exited(spawned.pid, 0)
         );
         text
+    }
+
+    /// A new cgroup under this process's own in the cgroup2 hierarchy, or
+    /// `None` where there is none to write (no cgroup2, not root).
+    fn scratch_cgroup() -> Option<(std::path::PathBuf, String)> {
+        let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+        let own = own.lines().find_map(|line| line.strip_prefix("0::"))?;
+        let mounts = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+        let mount = mounts.lines().find_map(|line| {
+            let (fields, source) = line.split_once(" - ")?;
+            source
+                .starts_with("cgroup2 ")
+                .then(|| fields.split(' ').nth(4))
+                .flatten()
+        })?;
+        let name = format!(
+            "{}/vinit-spawn-test-{}",
+            own.trim_end_matches('/'),
+            std::process::id()
+        );
+        let dir = std::path::Path::new(mount).join(name.trim_start_matches('/'));
+        std::fs::create_dir(&dir).ok()?;
+        Some((dir, name))
+    }
+
+    /// rc's way into a script's cgroup: the child starts there, not moved.
+    #[test]
+    fn a_child_with_a_cgroup_directory_starts_in_that_cgroup() {
+        let Some((dir, name)) = scratch_cgroup() else {
+            eprintln!("no cgroup2 hierarchy to write here: not tested");
+            return;
+        };
+        let open = |path: &std::path::Path, write: bool| -> OwnedFd {
+            std::fs::OpenOptions::new()
+                .read(!write)
+                .write(write)
+                .open(path)
+                .expect("open")
+                .into()
+        };
+        let (mut reader, writer) = std::io::pipe().expect("pipe");
+        let child = Child::new(b"/bin/cat", &["cat", "/proc/self/cgroup"], &[] as &[&str])
+            .expect("child")
+            .cgroup(Some(open(&dir.join("cgroup.procs"), true)))
+            .cgroup_directory(Some(open(&dir, false)))
+            .stdio(1, writer.into());
+        let directory = child.cgroup_directory.as_ref().expect("directory");
+        let spawned = child
+            .spawn_into_cgroup(directory)
+            .expect("clone3 into the cgroup");
+        drop(child);
+        let mut text = String::new();
+        reader.read_to_string(&mut text).expect("read");
+        assert_eq!(
+            waitpid(spawned.pid, None).expect("wait"),
+            WaitStatus::Exited(spawned.pid, 0)
+        );
+        std::fs::remove_dir(&dir).expect("remove the cgroup");
+        // Under a hybrid hierarchy, v1's lines come first.
+        let unified = text.lines().find(|line| line.starts_with("0::"));
+        assert_eq!(unified, Some(format!("0::{name}").as_str()), "{text}");
     }
 
     fn status_field(status: &str, field: &str) -> String {
