@@ -319,7 +319,7 @@ fn vm_boots_to_the_default_level() {
         let found = rows.iter().any(|row| {
             matches!(
                 row[..],
-                ["2", "N", script, "start", _, _, _, _, _, "0", "ok", _] if script == *name
+                ["2", "N", script, "start", _, _, _, _, _, "0", "ok", ..] if script == *name
             )
         });
         if !found {
