@@ -957,7 +957,14 @@ fn boot_and_measure(root: &Path, vinit: bool) -> Boot {
         if std::env::var_os("BENCH_DMESG").is_some() {
             eprintln!("{records}");
         }
-        boot.rc = Some(rc_figures(&records, &kernel_log, exec, telinit));
+        let interactive = interactive_scripts(root);
+        boot.rc = Some(rc_figures(
+            &records,
+            &kernel_log,
+            exec,
+            telinit,
+            &interactive,
+        ));
     }
     vm.send_line("poweroff");
     check(vm.expect("reboot: Power down", VM_TIMEOUT));
@@ -1021,7 +1028,13 @@ impl KernelLog {
 
 /// rc's figures from its run records (`records`: each file's text after a line
 /// `== NAME`), timed against PID 1's exec and `telinit 3` on the kernel log's clock.
-fn rc_figures(records: &str, log: &KernelLog, exec: f64, telinit: f64) -> RcFigures {
+fn rc_figures(
+    records: &str,
+    log: &KernelLog,
+    exec: f64,
+    telinit: f64,
+    interactive: &BTreeSet<String>,
+) -> RcFigures {
     let mut runs = Vec::new();
     let mut current: Option<(String, String)> = None;
     let finish = |current: Option<(String, String)>, runs: &mut Vec<record::Run>| {
@@ -1064,7 +1077,7 @@ fn rc_figures(records: &str, log: &KernelLog, exec: f64, telinit: f64) -> RcFigu
     let mut levels = Vec::new();
     let mut boot_critical = 0.0;
     for run in &runs {
-        let critical = critical_path_ns(run) / 1e6;
+        let critical = critical_path_ns(run, interactive) / 1e6;
         let wall = (run_end_ns(run) - rc_start_ns(run)) / 1e6;
         // Entered from N: part of the boot.
         if run.previous == "N" {
@@ -1080,10 +1093,29 @@ fn rc_figures(records: &str, log: &KernelLog, exec: f64, telinit: f64) -> RcFigu
     }
 }
 
+/// The scripts of `root`'s /etc/init.d whose LSB header says `X-Interactive: true`.
+fn interactive_scripts(root: &Path) -> BTreeSet<String> {
+    let dir = root.join("etc/init.d");
+    fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let text = fs::read_to_string(entry.path()).ok()?;
+            let header = vinit::rc::lsb::parse(&text, &entry.path()).ok()??;
+            header
+                .interactive
+                .then(|| entry.file_name().to_string_lossy().into_owned())
+        })
+        .collect()
+}
+
 /// The longest chain of scripts in `run`, each waiting for those in its `after` column
 /// (what rc resolved from the LSB headers), weighted by how long each ran: stops, then
-/// starts, one phase after the other. ns.
-fn critical_path_ns(run: &record::Run) -> f64 {
+/// starts, one phase after the other. A script of `interactive` runs alone (as startpar
+/// runs it, on the console): in the order rc ran them, it waits for every script started
+/// before it, and every script started after it waits for it. ns.
+fn critical_path_ns(run: &record::Run, interactive: &BTreeSet<String>) -> f64 {
     let mut total = 0.0;
     for action in ["stop", "start"] {
         let lines: BTreeMap<&str, &record::Line> = run
@@ -1099,11 +1131,20 @@ fn critical_path_ns(run: &record::Run) -> f64 {
                 if finish.contains_key(name) {
                     continue;
                 }
+                let alone = |other: &record::Line| {
+                    interactive.contains(&line.script) || interactive.contains(&other.script)
+                };
                 let waits: Vec<&str> = line
                     .after
                     .iter()
                     .map(String::as_str)
                     .filter(|after| lines.contains_key(after))
+                    .chain(
+                        lines
+                            .iter()
+                            .filter(|(_, other)| other.start_ns < line.start_ns && alone(other))
+                            .map(|(name, _)| *name),
+                    )
                     .collect();
                 if waits.iter().all(|after| finish.contains_key(after)) {
                     let start = waits.iter().map(|after| finish[after]).fold(0.0, f64::max);
@@ -1584,7 +1625,7 @@ fn bench_boot(rounds: usize) {
         add("boot_exec_to_fork_ms".into(), exec_to_fork);
         add("boot_telinit_to_fork_ms".into(), telinit_to_fork);
         for run in &runs {
-            let critical = critical_path_ns(run) / 1e6;
+            let critical = critical_path_ns(run, &BTreeSet::new()) / 1e6;
             let wall = (run_end_ns(run) - rc_start_ns(run)) / 1e6;
             eprintln!(
                 "round {round}: rc {}: {wall:.1} ms, critical path {critical:.1} ms",
