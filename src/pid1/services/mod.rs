@@ -232,6 +232,14 @@ impl Supervision {
         self.save();
     }
 
+    /// Whether [`Supervision::reaped`] reads the dead process's `/proc`
+    /// entry (a believed daemon's start time, the cgroup of any process),
+    /// so that init must leave it a zombie until then: only while some
+    /// service is supervised.
+    pub(super) fn reads_zombies(&self) -> bool {
+        !self.services.tracker.services.is_empty()
+    }
+
     /// Init is about to reap `pid`, dead with wait status `status` (every
     /// child and orphan comes through here, after the inittab policy has
     /// seen it, while it is still a zombie).
