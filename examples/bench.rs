@@ -820,48 +820,29 @@ fn report_boot(n: usize, init: &str, boot: &Boot) {
          telinit 3 to the level-3 script {:.1} ms",
         boot.up, boot.exec_to_script_ms, boot.telinit_to_script_ms
     );
+    let ms = |name: &str, value: f64| figure(name, init, format!("{value:.1}"));
     figure("vm_getty_s", init, format!("{:.2}", boot.up));
     for (key, kb) in &boot.memory {
         figure(&format!("vm_{key}"), init, kb);
     }
-    figure(
-        "vm_exec_to_script_ms",
-        init,
-        format!("{:.1}", boot.exec_to_script_ms),
-    );
-    figure(
-        "vm_telinit_to_script_ms",
-        init,
-        format!("{:.1}", boot.telinit_to_script_ms),
-    );
+    ms("vm_exec_to_script_ms", boot.exec_to_script_ms);
+    ms("vm_telinit_to_script_ms", boot.telinit_to_script_ms);
     if let Some(rc) = &boot.rc {
         figure("vm_critical_path_s", init, format!("{:.2}", rc.critical_s));
-        figure(
-            "vm_exec_to_fork_ms",
-            init,
-            format!("{:.1}", rc.exec_to_fork_ms),
-        );
-        figure(
-            "vm_telinit_to_fork_ms",
-            init,
-            format!("{:.1}", rc.telinit_to_fork_ms),
-        );
+        ms("vm_exec_to_fork_ms", rc.exec_to_fork_ms);
+        ms("vm_telinit_to_fork_ms", rc.telinit_to_fork_ms);
         for (level, wall, critical) in &rc.levels {
+            let percent = 100.0 * (wall - critical) / critical;
             eprintln!(
                 "boot {n}: rc {level}: {wall:.1} ms, critical path {critical:.1} ms, \
-                 overhead {:.1} ms ({:.2} %)",
+                 overhead {:.1} ms ({percent:.2} %)",
                 wall - critical,
-                100.0 * (wall - critical) / critical
             );
-            figure(
-                &format!("vm_rc_overhead_ms_{level}"),
-                init,
-                format!("{:.1}", wall - critical),
-            );
+            ms(&format!("vm_rc_overhead_ms_{level}"), wall - critical);
             figure(
                 &format!("vm_rc_overhead_pct_{level}"),
                 init,
-                format!("{:.2}", 100.0 * (wall - critical) / critical),
+                format!("{percent:.2}"),
             );
         }
     }

@@ -878,9 +878,14 @@ mod tests {
 
     /// Runs `child` (its stdout on a pipe) and returns what it wrote.
     fn output_of(child: Child) -> String {
+        output_of_spawned(child, |child| child.spawn(None).expect("spawn"))
+    }
+
+    /// [`output_of`], the child started by `spawn`.
+    fn output_of_spawned(child: Child, spawn: impl FnOnce(&Child) -> Spawned) -> String {
         let (mut reader, writer) = std::io::pipe().expect("pipe");
         let child = child.stdio(1, writer.into());
-        let spawned = child.spawn(None).expect("spawn");
+        let spawned = spawn(&child);
         drop(child);
         let mut text = String::new();
         reader.read_to_string(&mut text).expect("read");
@@ -929,23 +934,16 @@ mod tests {
                 .expect("open")
                 .into()
         };
-        let (mut reader, writer) = std::io::pipe().expect("pipe");
         let child = Child::new(b"/bin/cat", &["cat", "/proc/self/cgroup"], &[] as &[&str])
             .expect("child")
             .cgroup(Some(open(&dir.join("cgroup.procs"), true)))
-            .cgroup_directory(Some(open(&dir, false)))
-            .stdio(1, writer.into());
-        let directory = child.cgroup_directory.as_ref().expect("directory");
-        let spawned = child
-            .spawn_into_cgroup(directory)
-            .expect("clone3 into the cgroup");
-        drop(child);
-        let mut text = String::new();
-        reader.read_to_string(&mut text).expect("read");
-        assert_eq!(
-            waitpid(spawned.pid, None).expect("wait"),
-            WaitStatus::Exited(spawned.pid, 0)
-        );
+            .cgroup_directory(Some(open(&dir, false)));
+        let text = output_of_spawned(child, |child| {
+            let directory = child.cgroup_directory.as_ref().expect("directory");
+            child
+                .spawn_into_cgroup(directory)
+                .expect("clone3 into the cgroup")
+        });
         std::fs::remove_dir(&dir).expect("remove the cgroup");
         // Under a hybrid hierarchy, v1's lines come first.
         let unified = text.lines().find(|line| line.starts_with("0::"));
