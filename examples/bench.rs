@@ -470,15 +470,22 @@ fn bench_supervised(rounds: usize) {
     }
 }
 
-/// A root booting through Debian's inittab and vinit's rc into [`TRACKED_SERVICES`]
-/// supervised services, each a daemon (`sleep`) that detaches and writes its pid file.
-fn tracking_root() -> TestRoot {
+/// A root that boots as Debian does, vinit's rc in place of Debian's: Debian's inittab,
+/// its rcS, a stand-in for getty; no scripts yet.
+fn debian_boot_root() -> TestRoot {
     let root = TestRoot::new();
     root.write("etc/inittab", Inittab::Debian.text(Init::Vinit));
     root.write_exec("sbin/getty", GETTY_STAND_IN);
     root.write_exec("etc/init.d/rcS", DEBIAN_RCS);
     root.symlink("/lib/vinit/vinit", "etc/init.d/rc");
     root.write("etc/insserv.conf", "");
+    root
+}
+
+/// A root booting through Debian's inittab and vinit's rc into [`TRACKED_SERVICES`]
+/// supervised services, each a daemon (`sleep`) that detaches and writes its pid file.
+fn tracking_root() -> TestRoot {
+    let root = debian_boot_root();
     for n in 0..TRACKED_SERVICES {
         let name = format!("svc{n}");
         root.write_exec(
@@ -1543,12 +1550,7 @@ const DEBIAN_RCS: &str = "#! /bin/sh\nPATH=/sbin:/bin:/usr/sbin:/usr/bin\nexec /
 fn bench_boot(rounds: usize) {
     let mut figures_by_name: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for round in 0..rounds {
-        let root = TestRoot::new();
-        root.write("etc/inittab", Inittab::Debian.text(Init::Vinit));
-        root.write_exec("sbin/getty", GETTY_STAND_IN);
-        root.write_exec("etc/init.d/rcS", DEBIAN_RCS);
-        root.symlink("/lib/vinit/vinit", "etc/init.d/rc");
-        root.write("etc/insserv.conf", "");
+        let root = debian_boot_root();
         for (name, level, after, seconds) in BOOT_SCRIPTS {
             let default_start = if *level == "2" { "2 3 4 5" } else { level };
             root.write_exec(
