@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use common::demo::{self, PROMPT};
 use common::poll_until;
-use common::vm::{Initramfs, Vm};
+use common::vm::{Initramfs, Vm, without_kernel_messages};
 use nix::sys::stat::{Mode, SFlag, makedev, mknod};
 
 /// A safety net for one step; under TCG a whole boot takes a few seconds.
@@ -59,36 +59,6 @@ fn image() -> Initramfs {
 fn add_inittab_line(image: &Initramfs, line: &str) {
     let inittab = image.read("etc/inittab");
     image.write("etc/inittab", format!("{inittab}{line}\n"));
-}
-
-/// `text` without the kernel's console messages (`[    1.906756] tsc: ...` up to the end
-/// of the line), which can come in the middle of a command's output.
-fn without_kernel_messages(text: &str) -> String {
-    let mut kept = String::new();
-    let mut rest = text;
-    while let Some(start) = rest.find('[') {
-        let (before, from) = rest.split_at(start);
-        kept.push_str(before);
-        let stamp = from[1..]
-            .split_once("] ")
-            .map(|(stamp, _)| stamp.trim_start());
-        let is_kernel = stamp.is_some_and(|stamp| {
-            stamp.split_once('.').is_some_and(|(secs, micros)| {
-                !secs.is_empty()
-                    && secs.bytes().all(|b| b.is_ascii_digit())
-                    && micros.len() == 6
-                    && micros.bytes().all(|b| b.is_ascii_digit())
-            })
-        });
-        if is_kernel {
-            rest = from.split_once('\n').map_or("", |(_, after)| after);
-        } else {
-            kept.push('[');
-            rest = &from[1..];
-        }
-    }
-    kept.push_str(rest);
-    kept
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use super::vm::Vm;
+use super::vm::{Vm, without_kernel_messages};
 use super::{host_tool, stage, work_dir};
 
 /// Safety nets only (TCG on a busy 2-core machine): a boot to the login prompt took 20-40 s.
@@ -195,7 +195,7 @@ impl<'a> Shell<'a> {
         wait(&format!("::begin{n}"));
         let seen = wait(&format!("::end{n}"));
         wait(self.prompt);
-        let text = strip_terminal(&seen);
+        let text = without_kernel_messages(&strip_terminal(&seen));
         let body = text
             .strip_suffix(&format!("::end{n}"))
             .unwrap_or(&text)
