@@ -146,24 +146,9 @@ impl Leaf {
         }
     }
 
-    /// Its `cgroup.procs`, opened to write: a child writes `0` there
-    /// ([`enter`]) to move itself in. Opened before the fork, so that the
-    /// child only writes.
-    pub(crate) fn entry(&self) -> io::Result<OwnedFd> {
-        self.create()?;
-        #[allow(
-            clippy::disallowed_methods,
-            reason = "a file of the cgroup file system, opened to write"
-        )]
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .custom_flags(libc::O_CLOEXEC | libc::O_NOCTTY)
-            .open(self.dir.join("cgroup.procs"))?;
-        Ok(OwnedFd::from(file))
-    }
-
-    /// Its directory, open: where a child can be started directly
-    /// (`sys::spawn::Child::cgroup_directory`).
+    /// Its directory, made if needed and opened before a fork: a child is
+    /// started right in it, or moves itself in by writing `0` to its
+    /// `cgroup.procs` (`sys::spawn::Child::cgroup`, `sys::spawn::on_exec`).
     pub(crate) fn directory(&self) -> io::Result<OwnedFd> {
         self.create()?;
         #[allow(

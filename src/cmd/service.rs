@@ -338,8 +338,11 @@ fn with_shell_fallback<T>(
     mut run: impl FnMut(&mut Command) -> io::Result<T>,
 ) -> io::Result<T> {
     let in_cgroup = |mut command: Command| {
-        let entry = placement.leaf.as_ref().and_then(|leaf| leaf.entry().ok());
-        crate::sys::spawn::on_exec(&mut command, entry, placement.attributes.clone());
+        let cgroup = placement
+            .leaf
+            .as_ref()
+            .and_then(|leaf| leaf.directory().ok());
+        crate::sys::spawn::on_exec(&mut command, cgroup, placement.attributes.clone());
         command
     };
     match run(&mut in_cgroup(scrubbed_command(script, args))) {

@@ -798,12 +798,10 @@ fn spawn(
         .collect();
     let argv = [task.argv0.as_bytes(), task.action.as_str().as_bytes()];
     // A cgroup that cannot be had leaves the script where rc is, untracked.
-    let cgroup = task.cgroup.as_ref().and_then(|leaf| leaf.entry().ok());
-    let directory = task.cgroup.as_ref().and_then(|leaf| leaf.directory().ok());
+    let cgroup = task.cgroup.as_ref().and_then(|leaf| leaf.directory().ok());
     let mut child = Child::new(task.program.as_os_str().as_bytes(), &argv, &env)?
         .directory(b"/")?
         .cgroup(cgroup)
-        .cgroup_directory(directory)
         .attributes(attributes)
         .report_exec_error();
     let mut capture = None;

@@ -42,7 +42,7 @@
 use std::ffi::{CStr, CString};
 use std::fs::File;
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use nix::errno::Errno;
@@ -172,7 +172,7 @@ impl Attribute {
                 )?;
                 // SAFETY: `open` just returned this descriptor, which
                 // nothing else owns; the OwnedFd closes it.
-                let fd = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+                let fd = unsafe { OwnedFd::from_raw_fd(fd) };
                 nix::unistd::write(&fd, text).map(drop)
             }
         }
@@ -298,14 +298,14 @@ fn raw_fd(fd: RawFd) -> std::os::fd::BorrowedFd<'static> {
     unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) }
 }
 
-/// The cgroup entry and the attributes of a [`Child`] for a program
-/// started with `std::process::Command` (`service`, which waits for its
-/// script or becomes it): `command`'s child writes `0` to `entry`, a
-/// cgroup's `cgroup.procs` open for writing (close-on-exec), and sets
-/// `attributes` on itself just before it execs.
+/// The cgroup and the attributes of a [`Child`] for a program started
+/// with `std::process::Command` (`service`, which waits for its script or
+/// becomes it): `command`'s child moves itself into the cgroup whose
+/// directory is open as `cgroup` (close-on-exec), and sets `attributes` on
+/// itself just before it execs.
 pub(crate) fn on_exec(
     command: &mut std::process::Command,
-    entry: Option<OwnedFd>,
+    cgroup: Option<OwnedFd>,
     attributes: Attributes,
 ) {
     use std::os::unix::process::CommandExt;
@@ -313,7 +313,7 @@ pub(crate) fn on_exec(
     // without a fork of its own, and report a program the kernel does not
     // execute to the caller (whose /bin/sh fallback says so), where a
     // forked child's execvp would hand it to /bin/sh silently.
-    if entry.is_none() && attributes.is_empty() {
+    if cgroup.is_none() && attributes.is_empty() {
         return;
     }
     // SAFETY: the closure runs in the child between fork and exec, where
@@ -322,9 +322,8 @@ pub(crate) fn on_exec(
     // nothing.
     unsafe {
         command.pre_exec(move || {
-            if let Some(entry) = &entry {
-                // Not in the cgroup is not fatal: the script runs untracked.
-                let _ = nix::unistd::write(entry, b"0");
+            if let Some(directory) = &cgroup {
+                enter_cgroup(directory);
             }
             attributes.apply();
             Ok(())
@@ -356,11 +355,8 @@ pub(crate) struct Child {
     /// Descriptors to put on 0, 1 and 2 (`None`: left as inherited).
     stdio: [Option<OwnedFd>; 3],
     session: Session,
-    /// The `cgroup.procs` of the cgroup to enter, open for writing.
+    /// The directory of the cgroup to start the child in.
     cgroup: Option<OwnedFd>,
-    /// That cgroup's directory, where [`Child::spawn_sharing_memory`]
-    /// starts the child directly when the kernel can.
-    cgroup_directory: Option<OwnedFd>,
     attributes: Attributes,
     directory: Option<CString>,
     /// Whether the parent gets the errno of a failed exec on a pipe.
@@ -429,7 +425,6 @@ impl Child {
             stdio: [None, None, None],
             session: Session::Parent,
             cgroup: None,
-            cgroup_directory: None,
             attributes: Attributes::default(),
             directory: None,
             report_exec_error: false,
@@ -472,19 +467,13 @@ impl Child {
         self
     }
 
-    /// Moves the child into the cgroup whose `cgroup.procs` `entry` is
-    /// open for writing (close-on-exec: the program never sees it).
-    pub(crate) fn cgroup(mut self, entry: Option<OwnedFd>) -> Child {
-        self.cgroup = entry;
-        self
-    }
-
-    /// The directory of the cgroup of [`Child::cgroup`], open: the child
-    /// of [`Child::spawn_sharing_memory`] is started in it directly where
-    /// the kernel can (`clone3` with `CLONE_INTO_CGROUP`, Linux 5.7), and
-    /// moves itself in through `cgroup.procs` where it cannot.
-    pub(crate) fn cgroup_directory(mut self, directory: Option<OwnedFd>) -> Child {
-        self.cgroup_directory = directory;
+    /// Puts the child in the cgroup whose directory is open as `directory`
+    /// (close-on-exec: the program never sees it): started right in it by
+    /// [`Child::spawn_sharing_memory`] where the kernel can (`clone3` with
+    /// `CLONE_INTO_CGROUP`, Linux 5.7), else moving itself in through
+    /// `cgroup.procs` before it execs.
+    pub(crate) fn cgroup(mut self, directory: Option<OwnedFd>) -> Child {
+        self.cgroup = directory;
         self
     }
 
@@ -536,10 +525,10 @@ impl Child {
     /// only makes system calls on what was prepared before (no allocation,
     /// no lock), so sharing our memory leaves it unchanged.
     ///
-    /// A child with a [`Child::cgroup_directory`] is started in that cgroup
+    /// A child with a [`Child::cgroup`] is started in that cgroup
     /// instead, where the kernel can ([`Child::spawn_into_cgroup`]).
     pub(crate) fn spawn_sharing_memory(&self, stack: &mut [u8]) -> io::Result<Spawned> {
-        if let Some(directory) = &self.cgroup_directory {
+        if let Some(directory) = &self.cgroup {
             // Else (a kernel before 5.7, a cgroup that will not take it) the
             // child moves itself in, as below.
             if let Ok(spawned) = self.spawn_into_cgroup(directory) {
@@ -671,9 +660,8 @@ impl Child {
     }
 
     fn prepare(&self, hook: &mut Option<&mut dyn InChild>, cgroup: Cgroup) -> Result<(), Failed> {
-        if let (Some(entry), Cgroup::Enter) = (&self.cgroup, cgroup) {
-            // Not in the cgroup is not fatal: the program runs untracked.
-            let _ = nix::unistd::write(entry, b"0");
+        if let (Some(directory), Cgroup::Enter) = (&self.cgroup, cgroup) {
+            enter_cgroup(directory);
         }
         reset_signals_with(self.raw_signal_reset);
         match self.session {
@@ -744,6 +732,23 @@ struct CloneArgs {
 
 /// linux/sched.h's flag, beyond `int` (the C library's constants are).
 const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+
+/// Moves the calling process into the cgroup whose directory is open as
+/// `directory`, in a child between fork and exec: system calls only.
+/// Not in the cgroup is not fatal: the program runs untracked.
+fn enter_cgroup(directory: &OwnedFd) {
+    let procs = nix::fcntl::openat(
+        Some(directory.as_raw_fd()),
+        c"cgroup.procs",
+        OFlag::O_WRONLY | OFlag::O_CLOEXEC | OFlag::O_NOCTTY,
+        nix::sys::stat::Mode::empty(),
+    );
+    if let Ok(procs) = procs {
+        // SAFETY: openat just returned this descriptor, owned by nothing else.
+        let procs = unsafe { OwnedFd::from_raw_fd(procs) };
+        let _ = nix::unistd::write(&procs, b"0");
+    }
+}
 
 /// Blocks every signal; returns the mask before.
 fn block_all_signals() -> io::Result<SigSet> {
@@ -926,20 +931,15 @@ mod tests {
             eprintln!("no cgroup2 hierarchy to write here: not tested");
             return;
         };
-        let open = |path: &std::path::Path, write: bool| -> OwnedFd {
-            std::fs::OpenOptions::new()
-                .read(!write)
-                .write(write)
-                .open(path)
-                .expect("open")
-                .into()
-        };
         let child = Child::new(b"/bin/cat", &["cat", "/proc/self/cgroup"], &[] as &[&str])
             .expect("child")
-            .cgroup(Some(open(&dir.join("cgroup.procs"), true)))
-            .cgroup_directory(Some(open(&dir, false)));
+            .cgroup(Some(
+                std::fs::File::open(&dir)
+                    .expect("open the cgroup's directory")
+                    .into(),
+            ));
         let text = output_of_spawned(child, |child| {
-            let directory = child.cgroup_directory.as_ref().expect("directory");
+            let directory = child.cgroup.as_ref().expect("directory");
             child
                 .spawn_into_cgroup(directory)
                 .expect("clone3 into the cgroup")

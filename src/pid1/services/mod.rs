@@ -690,7 +690,7 @@ impl Mechanism<'_> {
                 .fallback(&["/bin/sh", script.as_str(), "restart"], None)
                 .session(Session::New)
                 // Opened before the fork: the child only writes to it.
-                .cgroup(leaf.and_then(|leaf| leaf.entry().ok()))
+                .cgroup(leaf.and_then(|leaf| leaf.directory().ok()))
                 .attributes(attributes)
         });
         let null = untrusted::open_device(Path::new(DEV_NULL), Access::Read).map(OwnedFd::from);
