@@ -528,19 +528,36 @@ impl Child {
     /// A child with a [`Child::cgroup`] is started in that cgroup
     /// instead, where the kernel can ([`Child::spawn_into_cgroup`]).
     pub(crate) fn spawn_sharing_memory(&self, stack: &mut [u8]) -> io::Result<Spawned> {
-        if let Some(directory) = &self.cgroup {
-            // Else (a kernel before 5.7, a cgroup that will not take it) the
-            // child moves itself in, as below.
-            if let Ok(spawned) = self.spawn_into_cgroup(directory) {
-                return Ok(spawned);
-            }
-        }
         let pipe = self.exec_error_pipe()?;
         let exec = ExecArgs::new(self);
+        let writer = pipe.as_ref().map(|(_, writer)| writer);
+        let into_cgroup = self
+            .cgroup
+            .as_ref()
+            .and_then(|directory| self.clone_into_cgroup(directory, &exec, writer).ok());
+        // Else (no cgroup, a kernel before 5.7, a cgroup that will not take
+        // it) the child shares our memory and moves itself in.
+        let pid = match into_cgroup {
+            Some(pid) => pid,
+            None => self.clone_sharing_memory(stack, &exec, writer)?,
+        };
+        Ok(Spawned {
+            pid,
+            exec_error: pipe.map(|(reader, _)| File::from(reader)),
+        })
+    }
+
+    /// `clone(CLONE_VM | CLONE_VFORK)` of the child onto `stack`.
+    fn clone_sharing_memory(
+        &self,
+        stack: &mut [u8],
+        exec: &ExecArgs,
+        exec_error: Option<&OwnedFd>,
+    ) -> io::Result<Pid> {
         let start = SharedStart {
             child: self,
-            exec: &exec,
-            exec_error: pipe.as_ref().map(|(_, writer)| writer),
+            exec,
+            exec_error,
         };
         // The stack grows down from its top, 16-byte aligned as the ABI wants.
         let Some(top) = stack
@@ -574,13 +591,10 @@ impl Child {
         if pid < 0 {
             return Err(clone_error);
         }
-        Ok(Spawned {
-            pid: Pid::from_raw(pid),
-            exec_error: pipe.map(|(reader, _)| File::from(reader)),
-        })
+        Ok(Pid::from_raw(pid))
     }
 
-    /// Starts the child with `clone3` right in the cgroup `directory`
+    /// `clone3` of the child right into the cgroup `directory`
     /// (`CLONE_INTO_CGROUP`), on a copy of our memory as after a fork,
     /// while this thread waits for its `exec` or exit (`CLONE_VFORK`).
     /// A process moved by a write to `cgroup.procs` takes the cgroup
@@ -588,16 +602,19 @@ impl Child {
     /// move came just before: 10-15 ms for many of rc's scripts at boot,
     /// the first one started after a pause. A child started in its cgroup
     /// takes no such lock.
-    fn spawn_into_cgroup(&self, directory: &OwnedFd) -> io::Result<Spawned> {
-        let pipe = self.exec_error_pipe()?;
-        let exec = ExecArgs::new(self);
+    fn clone_into_cgroup(
+        &self,
+        directory: &OwnedFd,
+        exec: &ExecArgs,
+        exec_error: Option<&OwnedFd>,
+    ) -> io::Result<Pid> {
         let args = CloneArgs {
             flags: libc::CLONE_VFORK as u64 | CLONE_INTO_CGROUP,
             exit_signal: libc::SIGCHLD as u64,
             cgroup: directory.as_raw_fd() as u64,
             ..CloneArgs::default()
         };
-        // Blocked as in spawn_sharing_memory: the child resets them first.
+        // Blocked as in clone_sharing_memory: the child resets them first.
         let mask = block_all_signals()?;
         // SAFETY: clone3 without CLONE_VM is a fork: the child runs on its
         // own copy of our memory and stack, and returns here with 0. It
@@ -611,9 +628,8 @@ impl Child {
             )
         };
         if pid == 0 {
-            let writer = pipe.as_ref().map(|(_, writer)| writer);
             let code = catch_unwind(AssertUnwindSafe(|| {
-                self.start(None, &exec, writer, Cgroup::AlreadyIn)
+                self.start(None, exec, exec_error, Cgroup::AlreadyIn)
             }))
             .unwrap_or(1);
             exit_now(code)
@@ -623,10 +639,7 @@ impl Child {
         if pid < 0 {
             return Err(clone_error);
         }
-        Ok(Spawned {
-            pid: Pid::from_raw(pid as i32),
-            exec_error: pipe.map(|(reader, _)| File::from(reader)),
-        })
+        Ok(Pid::from_raw(pid as i32))
     }
 
     fn exec_error_pipe(&self) -> io::Result<Option<(OwnedFd, OwnedFd)>> {
@@ -938,11 +951,16 @@ mod tests {
                     .expect("open the cgroup's directory")
                     .into(),
             ));
+        // clone3 itself, not spawn_sharing_memory, which falls back to a move.
         let text = output_of_spawned(child, |child| {
             let directory = child.cgroup.as_ref().expect("directory");
-            child
-                .spawn_into_cgroup(directory)
-                .expect("clone3 into the cgroup")
+            let pid = child
+                .clone_into_cgroup(directory, &ExecArgs::new(child), None)
+                .expect("clone3 into the cgroup");
+            Spawned {
+                pid,
+                exec_error: None,
+            }
         });
         std::fs::remove_dir(&dir).expect("remove the cgroup");
         // Under a hybrid hierarchy, v1's lines come first.
