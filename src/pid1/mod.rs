@@ -307,11 +307,13 @@ impl Init {
         if let Some(signals) = &self.signals {
             fds.push(PollFd::new(signals.as_fd(), PollFlags::POLLIN));
         }
-        let fifo_at = fds.len();
-        let polls_fifo = accepting && self.system.fifo.fd().is_some();
-        if polls_fifo && let Some(fd) = self.system.fifo.fd() {
-            fds.push(PollFd::new(fd, PollFlags::POLLIN));
-        }
+        let fifo_at = match self.system.fifo.fd() {
+            Some(fd) if accepting => {
+                fds.push(PollFd::new(fd, PollFlags::POLLIN));
+                Some(fds.len() - 1)
+            }
+            _ => None,
+        };
         // A supervised service's file changed: read at the pass's tick.
         if let Some(fd) = self.supervision.fd() {
             fds.push(PollFd::new(fd, PollFlags::POLLIN));
@@ -334,13 +336,12 @@ impl Init {
         let watch_events = watch_fds.iter().any(|fd| has(fd, PollFlags::POLLIN));
         // A FIFO that was not polled (init does not accept requests, or it
         // has none open) is read when it is: `read_requests` stops at once.
-        self.fifo_ready = polls_fifo
-            && fds.get(fifo_at).is_some_and(|fd| {
-                has(
-                    fd,
-                    PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR,
-                )
-            });
+        self.fifo_ready = fifo_at.and_then(|at| fds.get(at)).is_some_and(|fd| {
+            has(
+                fd,
+                PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR,
+            )
+        });
         drop(fds);
         let mounts_changed = self.watch.mounts_appeared() || mounts_changed;
         self.watch.consume(watch_events, mounts_changed);
